@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { ERRCODE_TABLE, type WechatErrorCode } from '../src/index.js';
+import { createTestClient, invokePath, networkError, replyStableTokens, wechat } from './helpers.js';
+
+/**
+ * Written out independently of ERRCODE_TABLE so a changed classification fails here.
+ * [errcode, expected code, retryable]
+ */
+const EXPECTED: Array<[number, WechatErrorCode, boolean]> = [
+  [-1, 'SYSTEM_BUSY', true],
+  [-1000, 'SYSTEM_BUSY', true],
+  [40001, 'TOKEN_REJECTED', true],
+  [40014, 'TOKEN_REJECTED', true],
+  [42001, 'TOKEN_REJECTED', true],
+  [41001, 'TOKEN_REJECTED', true],
+  [40002, 'REQUEST_INVALID', false],
+  [40013, 'APPID_INVALID', false],
+  [40125, 'APPSECRET_INVALID', false],
+  [41002, 'APPID_INVALID', false],
+  [41004, 'APPSECRET_INVALID', false],
+  [40164, 'IP_NOT_WHITELISTED', false],
+  [61004, 'IP_NOT_WHITELISTED', false],
+  [89503, 'ADMIN_CONFIRMATION_REQUIRED', false],
+  [40101, 'REQUEST_INVALID', false],
+  [43002, 'REQUEST_INVALID', false],
+  [44002, 'REQUEST_INVALID', false],
+  [45009, 'DAILY_QUOTA_EXCEEDED', false],
+  [45011, 'RATE_LIMITED', true],
+  [85088, 'CLOUD_NOT_ENABLED', false],
+  [-501000, 'CLOUD_ENV_INVALID', false],
+  [-501005, 'CLOUD_ENV_INVALID', false],
+  [-501001, 'SYSTEM_BUSY', true],
+  [-501002, 'FUNCTION_TIMEOUT', true],
+  [-501003, 'CLOUD_QUOTA_EXCEEDED', false],
+  [-501004, 'RATE_LIMITED', true],
+  [-501009, 'FUNCTION_NOT_FOUND', false],
+  [-504001, 'FUNCTION_NOT_FOUND', false],
+  [-504002, 'FUNCTION_FAILED', false],
+  [-601001, 'SYSTEM_BUSY', true],
+  [-601003, 'SYSTEM_BUSY', true],
+  [-604101, 'OPENAPI_PERMISSION_DENIED', false],
+  [-604102, 'FUNCTION_TIMEOUT', true],
+];
+
+/** Token errors are retried inside the client, so the invoke endpoint must keep answering them. */
+function replyInvoke(errcode: number, errmsg = 'from the test') {
+  return wechat().post(/\/tcb\/invokecloudfunction/).times(2).reply(200, { errcode, errmsg });
+}
+
+describe('error classification', () => {
+  it('covers every row of the errcode table in this test', () => {
+    expect(Object.keys(ERRCODE_TABLE).map(Number).sort()).toEqual(EXPECTED.map(([errcode]) => errcode).sort());
+  });
+
+  it.each(EXPECTED)('errcode %i from invokecloudfunction → %s, retryable %s', async (errcode, code, retryable) => {
+    replyStableTokens(['T1', 'T2']);
+    replyInvoke(errcode);
+    const client = createTestClient();
+
+    const error = await client.invokeCloudFunction('quickstartFunctions', {}).catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({ name: 'WechatError', code, retryable, errcode, api: '/tcb/invokecloudfunction' });
+    expect((error as Error).message).toMatch(new RegExp(`answered ${errcode} \\(from the test\\): \\S+`));
+  });
+
+  it('a -504002 that reports the function timing out is retryable', async () => {
+    replyStableTokens(['T']);
+    replyInvoke(-504002, 'Invoking task timed out after 3 seconds');
+    const client = createTestClient();
+
+    await expect(client.invokeCloudFunction('quickstartFunctions', {})).rejects.toMatchObject({
+      code: 'FUNCTION_TIMEOUT',
+      retryable: true,
+    });
+  });
+
+  it('an errcode missing from the table is permanent and named as unknown', async () => {
+    replyStableTokens(['T']);
+    replyInvoke(99999);
+    const client = createTestClient();
+
+    await expect(client.invokeCloudFunction('quickstartFunctions', {})).rejects.toMatchObject({
+      code: 'UNKNOWN_ERRCODE',
+      errcode: 99999,
+      retryable: false,
+    });
+  });
+
+  it.each([
+    [500, true],
+    [502, true],
+    [503, true],
+    [429, true],
+    [404, false],
+    [400, false],
+  ])('HTTP %i → HTTP_STATUS, retryable %s', async (status, retryable) => {
+    replyStableTokens(['T']);
+    wechat().post(invokePath('T')).reply(status, 'gateway says no');
+    const client = createTestClient();
+
+    await expect(client.invokeCloudFunction('quickstartFunctions', {})).rejects.toMatchObject({
+      code: 'HTTP_STATUS',
+      httpStatus: status,
+      retryable,
+    });
+  });
+
+  it.each(['ECONNRESET', 'ECONNREFUSED', 'EAI_AGAIN'])('a %s connection error is retryable', async (networkCode) => {
+    replyStableTokens(['T']);
+    wechat().post(invokePath('T')).replyWithError(networkError(networkCode, 'socket trouble'));
+    const client = createTestClient();
+
+    await expect(client.invokeCloudFunction('quickstartFunctions', {})).rejects.toMatchObject({
+      code: 'NETWORK',
+      networkCode,
+      retryable: true,
+    });
+  });
+
+  it('a body that is not JSON is a retryable bad response', async () => {
+    replyStableTokens(['T']);
+    wechat().post(invokePath('T')).reply(200, '<html>proxy error</html>', { 'content-type': 'text/html' });
+    const client = createTestClient();
+
+    await expect(client.invokeCloudFunction('quickstartFunctions', {})).rejects.toMatchObject({
+      code: 'BAD_RESPONSE',
+      retryable: true,
+    });
+  });
+});
