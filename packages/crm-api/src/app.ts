@@ -1,0 +1,43 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import { pinoHttp } from 'pino-http';
+import { assignmentRoutes } from './assignments/assignment-routes.js';
+import { miniprogramErrorHandler, miniprogramRoutes } from './assignments/miniprogram-routes.js';
+import { authenticate } from './auth/authenticate.js';
+import type { AppContext } from './context.js';
+import { customersRoutes } from './customers/customers-routes.js';
+import { errorHandler, notFoundHandler } from './http/error-middleware.js';
+import { healthRoutes } from './http/health-routes.js';
+import { notificationsRoutes } from './notifications/notifications-routes.js';
+import { usersRoutes } from './users/users-routes.js';
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (req, res) => {
+        const incoming = req.headers['x-request-id'];
+        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+        res.setHeader('x-request-id', id);
+        return id;
+      },
+    }),
+  );
+  app.use(express.json({ limit: ctx.config.BODY_LIMIT, strict: true }));
+  app.use(healthRoutes(ctx));
+
+  const auth = authenticate(ctx.db.kysely);
+  app.use('/api/miniprogram', auth, miniprogramRoutes(ctx), notFoundHandler, miniprogramErrorHandler);
+  app.use('/api', auth, usersRoutes(ctx), customersRoutes(ctx), assignmentRoutes(ctx), notificationsRoutes(ctx));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}

@@ -1,0 +1,74 @@
+import 'dotenv/config';
+import { parseArgs } from 'node:util';
+import { createApiToken } from './auth/api-tokens.js';
+import { ConfigError, loadConfig } from './config.js';
+import type { AppContext } from './context.js';
+import { migrateToLatest, openDatabase } from './db/database.js';
+import { roleSchema } from './http/schemas.js';
+import { createLogger } from './logger.js';
+import { createUser, getUser } from './users/users.js';
+
+const USAGE = `Usage:
+  pnpm --filter crm-api cli user:create --name NAME --role admin|manager|sales [--with-token]
+  pnpm --filter crm-api cli token:create --user USER_ID`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values } = parseArgs({
+    args: rest,
+    options: { name: { type: 'string' }, role: { type: 'string' }, user: { type: 'string' }, 'with-token': { type: 'boolean' } },
+    strict: true,
+  });
+  if (command !== 'user:create' && command !== 'token:create') {
+    console.error(USAGE);
+    return 2;
+  }
+  const config = loadConfig();
+  const db = openDatabase({ url: config.DATABASE_URL });
+  try {
+    await migrateToLatest(db);
+    const ctx: AppContext = {
+      db,
+      config,
+      clock: { now: () => Date.now() },
+      logger: createLogger('warn'),
+      signal: { notificationsQueued: () => {} },
+    };
+    if (command === 'user:create') {
+      const role = roleSchema.safeParse(values.role);
+      if (!values.name?.trim() || !role.success) {
+        console.error(`user:create needs --name and --role (admin, manager or sales)\n${USAGE}`);
+        return 2;
+      }
+      const user = await createUser(ctx, { name: values.name.trim(), role: role.data });
+      console.log(`user created: id=${user.id} name=${user.name} role=${user.role}`);
+      if (values['with-token']) printToken(await createApiToken(db.kysely, user.id, new Date()));
+      return 0;
+    }
+    if (!values.user) {
+      console.error(`token:create needs --user USER_ID\n${USAGE}`);
+      return 2;
+    }
+    const user = await getUser(ctx, values.user);
+    if (!user.active) {
+      console.error(`user ${user.id} is deactivated`);
+      return 1;
+    }
+    printToken(await createApiToken(db.kysely, user.id, new Date()));
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+function printToken(token: string): void {
+  console.log(`token (shown once, store it now): ${token}`);
+}
+
+run(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);

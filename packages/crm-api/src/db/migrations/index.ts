@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as initial from './0001-initial.js';
+
+/** Applied in key order; a new migration is a new versioned file added here. */
+export const migrations: Record<string, Migration> = {
+  '0001-initial': initial,
+};

@@ -1,0 +1,92 @@
+import type { Insertable, Selectable } from 'kysely';
+
+/** Timestamps are ISO-8601 UTC strings in both engines, so they sort and compare the same way. */
+type Timestamp = string;
+
+export type Role = 'admin' | 'manager' | 'sales';
+export type AssignmentChannel = 'web' | 'miniprogram' | 'batch' | 'pool';
+export type CustomerStatus = 'new' | 'contacted' | 'qualified' | 'won' | 'lost';
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'dead';
+
+export interface UsersTable {
+  id: string;
+  name: string;
+  role: Role;
+  /** 1 or 0: SQLite has no boolean type. */
+  active: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  /** SHA-256 of the token; the token itself is shown once and never stored. */
+  token_hash: string;
+  created_at: Timestamp;
+}
+
+export interface CustomersTable {
+  id: string;
+  name: string;
+  phone: string | null;
+  company: string | null;
+  source: string | null;
+  status: CustomerStatus;
+  /** null = in the lead pool. */
+  owner_id: string | null;
+  assigned_at: Timestamp | null;
+  version: number;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AssignmentsTable {
+  id: string;
+  customer_id: string;
+  from_owner_id: string | null;
+  /** null when the customer was released to the pool. */
+  to_owner_id: string | null;
+  actor_id: string;
+  channel: AssignmentChannel | 'release';
+  note: string | null;
+  created_at: Timestamp;
+  /** The customer's version after this change: orders one customer's history exactly. */
+  customer_version: number;
+}
+
+export interface NotificationsTable {
+  id: string;
+  assignee_id: string;
+  actor_id: string;
+  channel: AssignmentChannel;
+  note: string | null;
+  status: NotificationStatus;
+  attempts: number;
+  next_attempt_at: Timestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface NotificationCustomersTable {
+  notification_id: string;
+  customer_id: string;
+  /** The name at assignment time: the message shows what the assigner saw. */
+  customer_name: string;
+  position: number;
+}
+
+export interface Database {
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  customers: CustomersTable;
+  assignments: AssignmentsTable;
+  notifications: NotificationsTable;
+  notification_customers: NotificationCustomersTable;
+}
+
+export type UserRow = Selectable<UsersTable>;
+export type CustomerRow = Selectable<CustomersTable>;
+export type AssignmentRow = Selectable<AssignmentsTable>;
+export type NotificationRow = Selectable<NotificationsTable>;
+export type NewAssignment = Insertable<AssignmentsTable>;

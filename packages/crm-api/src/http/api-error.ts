@@ -1,0 +1,80 @@
+/**
+ * Every error code the API answers with, and its HTTP status. A new code does not compile without a status.
+ */
+const STATUS_BY_CODE = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  BATCH_TOO_LARGE: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  ROUTE_NOT_FOUND: 404,
+  CUSTOMER_NOT_FOUND: 404,
+  USER_NOT_FOUND: 404,
+  NOTIFICATION_NOT_FOUND: 404,
+  CUSTOMER_NOT_IN_POOL: 409,
+  CUSTOMER_ALREADY_IN_POOL: 409,
+  VERSION_CONFLICT: 409,
+  NOTIFICATION_NOT_RETRYABLE: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  ASSIGNEE_INACTIVE: 422,
+  NOT_A_SALES_USER: 422,
+  POOL_MAX_OWNED_REACHED: 422,
+  POOL_DAILY_CLAIMS_REACHED: 422,
+  POOL_RECLAIM_COOLDOWN: 422,
+  INTERNAL_ERROR: 500,
+  DATABASE_UNAVAILABLE: 503,
+} as const satisfies Record<string, number>;
+
+export type ApiErrorCode = keyof typeof STATUS_BY_CODE;
+
+export interface ApiErrorOptions {
+  code: ApiErrorCode;
+  message: string;
+  details?: unknown;
+  cause?: unknown;
+}
+
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  readonly code: ApiErrorCode;
+  readonly status: number;
+  readonly details: unknown;
+
+  constructor(options: ApiErrorOptions) {
+    super(options.message, { cause: options.cause });
+    this.code = options.code;
+    this.status = STATUS_BY_CODE[options.code];
+    this.details = options.details;
+  }
+}
+
+export interface ErrorBody {
+  error: { code: ApiErrorCode; message: string; details?: unknown };
+}
+
+/** The one place an unknown throw becomes an ApiError. */
+export function toApiError(thrown: unknown): ApiError {
+  if (thrown instanceof ApiError) return thrown;
+  const bodyParserType = (thrown as { type?: unknown } | null)?.type;
+  if (bodyParserType === 'entity.parse.failed') {
+    return new ApiError({ code: 'INVALID_JSON', message: 'The request body is not valid JSON' });
+  }
+  if (bodyParserType === 'entity.too.large') {
+    return new ApiError({ code: 'PAYLOAD_TOO_LARGE', message: 'The request body is too large' });
+  }
+  if (bodyParserType === 'encoding.unsupported' || bodyParserType === 'charset.unsupported') {
+    return new ApiError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body encoding is not supported' });
+  }
+  return new ApiError({ code: 'INTERNAL_ERROR', message: 'Something went wrong on our side', cause: thrown });
+}
+
+export function errorBody(error: ApiError): ErrorBody {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
+}

@@ -1,0 +1,84 @@
+import type { Actor } from '../auth/actor.js';
+import { canManageAssignments } from '../auth/actor.js';
+import type { AppContext } from '../context.js';
+import type { AssignmentChannel, NotificationRow, NotificationStatus } from '../db/schema.js';
+import { ApiError } from '../http/api-error.js';
+
+export interface NotificationView {
+  id: string;
+  assigneeId: string;
+  actorId: string;
+  channel: AssignmentChannel;
+  note: string | null;
+  status: NotificationStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  createdAt: string;
+  updatedAt: string;
+  customers: Array<{ id: string; name: string }>;
+}
+
+async function withCustomers(ctx: AppContext, rows: NotificationRow[]): Promise<NotificationView[]> {
+  if (rows.length === 0) return [];
+  const links = await ctx.db.kysely
+    .selectFrom('notification_customers')
+    .select(['notification_id', 'customer_id', 'customer_name'])
+    .where('notification_id', 'in', rows.map((row) => row.id))
+    .orderBy('notification_id')
+    .orderBy('position')
+    .execute();
+  const byNotification = new Map<string, Array<{ id: string; name: string }>>();
+  for (const link of links) {
+    const list = byNotification.get(link.notification_id) ?? [];
+    list.push({ id: link.customer_id, name: link.customer_name });
+    byNotification.set(link.notification_id, list);
+  }
+  return rows.map((row) => ({
+    id: row.id,
+    assigneeId: row.assignee_id,
+    actorId: row.actor_id,
+    channel: row.channel,
+    note: row.note,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    customers: byNotification.get(row.id) ?? [],
+  }));
+}
+
+export async function getNotification(ctx: AppContext, actor: Actor, id: string): Promise<NotificationView> {
+  const row = await ctx.db.kysely.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row || (!canManageAssignments(actor) && row.assignee_id !== actor.id)) {
+    throw new ApiError({ code: 'NOTIFICATION_NOT_FOUND', message: `No notification with id ${id}` });
+  }
+  const [view] = await withCustomers(ctx, [row]);
+  return view as NotificationView;
+}
+
+export interface NotificationFilter {
+  customerId?: string | undefined;
+  assigneeId?: string | undefined;
+  status?: NotificationStatus | undefined;
+  limit: number;
+}
+
+/** Newest first. Sales users see only notifications addressed to them. */
+export async function listNotifications(ctx: AppContext, actor: Actor, filter: NotificationFilter): Promise<NotificationView[]> {
+  if (!canManageAssignments(actor) && filter.assigneeId !== undefined && filter.assigneeId !== actor.id) {
+    throw new ApiError({ code: 'FORBIDDEN', message: 'Sales users may list only their own notifications' });
+  }
+  let query = ctx.db.kysely.selectFrom('notifications').selectAll('notifications');
+  const assigneeId = canManageAssignments(actor) ? filter.assigneeId : actor.id;
+  if (assigneeId !== undefined) query = query.where('assignee_id', '=', assigneeId);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.customerId) {
+    const customerId = filter.customerId;
+    query = query.where('id', 'in', (eb) =>
+      eb.selectFrom('notification_customers').select('notification_id').where('customer_id', '=', customerId),
+    );
+  }
+  const rows = await query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
+  return withCustomers(ctx, rows);
+}

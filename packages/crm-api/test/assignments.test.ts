@@ -1,0 +1,336 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createTestApp, snapshot, type TestApp, type TestUser } from './helpers/test-app.js';
+import { testEngines } from './helpers/test-database.js';
+
+describe.each(testEngines())('assignments on %s', (engine) => {
+  let t: TestApp;
+  let manager: TestUser;
+  let sales: TestUser;
+  let otherSales: TestUser;
+
+  beforeEach(async () => {
+    t = await createTestApp(engine, { BATCH_ASSIGN_MAX: '400', POOL_MAX_OWNED_CUSTOMERS: '3', POOL_MAX_DAILY_CLAIMS: '2', POOL_RECLAIM_COOLDOWN_HOURS: '24' });
+    manager = await t.user('manager', '王经理');
+    sales = await t.user('sales', '张三');
+    otherSales = await t.user('sales', '李四');
+  });
+  afterEach(() => t.close());
+
+  async function historyOf(customerId: string) {
+    return t.db.selectFrom('assignments').selectAll().where('customer_id', '=', customerId).orderBy('customer_version').execute();
+  }
+
+  async function notificationsOf(assigneeId: string) {
+    return t.db.selectFrom('notifications').selectAll().where('assignee_id', '=', assigneeId).execute();
+  }
+
+  describe('assignCustomer (web)', () => {
+    it('assigns, records history and writes one pending outbox row, returning its id', async () => {
+      const customer = await t.customer({ name: '阿里巴巴' });
+
+      const res = await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id, note: '重点客户' });
+
+      expect(res.status).toBe(200);
+      expect(res.body.customer).toMatchObject({ id: customer.id, ownerId: sales.id, inPool: false, version: 2 });
+      expect(res.body.changed).toBe(true);
+      expect(res.body.notification).toMatchObject({ assigneeId: sales.id, status: 'pending' });
+      const history = await historyOf(customer.id);
+      expect(history).toHaveLength(1);
+      expect(history[0]).toMatchObject({ from_owner_id: null, to_owner_id: sales.id, actor_id: manager.id, channel: 'web', note: '重点客户' });
+      const [row] = await notificationsOf(sales.id);
+      expect(row).toMatchObject({ id: res.body.notification.id, status: 'pending', attempts: 0, channel: 'web', actor_id: manager.id });
+      const links = await t.db.selectFrom('notification_customers').selectAll().where('notification_id', '=', row!.id).execute();
+      expect(links).toEqual([{ notification_id: row!.id, customer_id: customer.id, customer_name: '阿里巴巴', position: 0 }]);
+      expect(t.queued).toEqual([row!.id]);
+    });
+
+    it('reassigns from one owner to another and records both owners', async () => {
+      const customer = await t.customer();
+      await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+
+      const res = await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: otherSales.id });
+
+      expect(res.status).toBe(200);
+      const history = await historyOf(customer.id);
+      expect(history.map((h) => [h.from_owner_id, h.to_owner_id])).toEqual([
+        [null, sales.id],
+        [sales.id, otherSales.id],
+      ]);
+    });
+
+    it('assigning to the current owner changes nothing, writes no history or notification, and says so', async () => {
+      const customer = await t.customer();
+      await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+      const before = await snapshot(t);
+
+      const res = await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ changed: false, notification: null });
+      expect(res.body.message).toMatch(/already owned/i);
+      expect(await snapshot(t)).toEqual(before);
+    });
+
+    it('answers 404 for an unknown customer or assignee and 422 for an inactive assignee, changing nothing', async () => {
+      const customer = await t.customer();
+      const inactive = await t.user('sales');
+      await t.db.updateTable('users').set({ active: 0 }).where('id', '=', inactive.id).execute();
+      const before = await snapshot(t);
+
+      const unknownCustomer = await t.as(manager).post('/api/customers/nope/assign', { assigneeId: sales.id });
+      const unknownUser = await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: 'nobody' });
+      const inactiveUser = await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: inactive.id });
+
+      expect([unknownCustomer.status, unknownCustomer.body.error.code]).toEqual([404, 'CUSTOMER_NOT_FOUND']);
+      expect([unknownUser.status, unknownUser.body.error.code]).toEqual([404, 'USER_NOT_FOUND']);
+      expect([inactiveUser.status, inactiveUser.body.error.code]).toEqual([422, 'ASSIGNEE_INACTIVE']);
+      expect(await snapshot(t)).toEqual(before);
+    });
+
+    it('commits the assignment and its outbox row together or not at all', async () => {
+      const customer = await t.customer();
+      if (engine === 'sqlite') {
+        await sql`create trigger fail_outbox before insert on notifications begin select raise(abort, 'outbox down'); end`.execute(t.db);
+      } else {
+        await sql`create function fail_outbox() returns trigger language plpgsql as $$ begin raise exception 'outbox down'; end $$`.execute(t.db);
+        await sql`create trigger fail_outbox before insert on notifications for each row execute function fail_outbox()`.execute(t.db);
+      }
+      const before = await snapshot(t);
+
+      const res = await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+
+      expect(res.status).toBe(500);
+      expect(res.body.error.code).toBe('INTERNAL_ERROR');
+      expect(await snapshot(t)).toEqual(before);
+      expect(t.queued).toEqual([]);
+    });
+  });
+
+  describe('assignCustomerForMiniprogram', () => {
+    it('answers in the mini-program envelope and records the miniprogram channel', async () => {
+      const customer = await t.customer();
+
+      const res = await t.as(manager).post(`/api/miniprogram/customers/${customer.id}/assign`, { assigneeId: sales.id });
+
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ code: 0, message: 'ok', data: { customer: { ownerId: sales.id }, notification: { status: 'pending' } } });
+      expect((await historyOf(customer.id))[0]?.channel).toBe('miniprogram');
+      expect((await notificationsOf(sales.id))[0]?.channel).toBe('miniprogram');
+    });
+
+    it('answers errors with a non-zero code in the same envelope, including auth errors', async () => {
+      const customer = await t.customer();
+
+      const missing = await t.as(manager).post('/api/miniprogram/customers/nope/assign', { assigneeId: sales.id });
+      const noToken = await t.http().post(`/api/miniprogram/customers/${customer.id}/assign`).send({ assigneeId: sales.id });
+      const badBody = await t.as(manager).post(`/api/miniprogram/customers/${customer.id}/assign`, { assignee: 1 });
+
+      expect(missing.status).toBe(404);
+      expect(missing.body).toMatchObject({ code: 404, data: null, error: { code: 'CUSTOMER_NOT_FOUND' } });
+      expect(noToken.body).toMatchObject({ code: 401, error: { code: 'UNAUTHENTICATED' } });
+      expect(badBody.body).toMatchObject({ code: 400, error: { code: 'VALIDATION_FAILED' } });
+    });
+  });
+
+  describe('batchAssignCustomers', () => {
+    it('assigns 300 customers to one user in one transaction with one outbox row listing all 300', async () => {
+      const batch = await t.customers(300);
+
+      const res = await t.as(manager).post('/api/customers/batch-assign', { customerIds: batch.map((c) => c.id), assigneeId: sales.id });
+
+      expect(res.status).toBe(200);
+      expect(res.body.changedIds).toHaveLength(300);
+      expect(res.body.notifications).toHaveLength(1);
+      const rows = await notificationsOf(sales.id);
+      expect(rows).toHaveLength(1);
+      const links = await t.db.selectFrom('notification_customers').select('customer_id').where('notification_id', '=', rows[0]!.id).execute();
+      expect(new Set(links.map((l) => l.customer_id))).toEqual(new Set(batch.map((c) => c.id)));
+      const owned = await t.db.selectFrom('customers').select('id').where('owner_id', '=', sales.id).execute();
+      expect(owned).toHaveLength(300);
+    });
+
+    it('lists only the customers that changed owner; ones already owned are reported unchanged', async () => {
+      const [a, b] = await t.customers(2);
+      await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id });
+
+      const res = await t.as(manager).post('/api/customers/batch-assign', { customerIds: [a!.id, b!.id], assigneeId: sales.id });
+
+      expect(res.body).toMatchObject({ changedIds: [b!.id], unchangedIds: [a!.id] });
+      const latest = await t.db.selectFrom('notification_customers').select('customer_id').where('notification_id', '=', res.body.notifications[0].id).execute();
+      expect(latest.map((l) => l.customer_id)).toEqual([b!.id]);
+    });
+
+    it('is all or nothing: one unknown id changes nothing and names the missing id', async () => {
+      const batch = await t.customers(5);
+      const before = await snapshot(t);
+
+      const res = await t.as(manager).post('/api/customers/batch-assign', {
+        customerIds: [...batch.map((c) => c.id), 'missing-id'],
+        assigneeId: sales.id,
+      });
+
+      expect(res.status).toBe(404);
+      expect(res.body.error).toMatchObject({ code: 'CUSTOMER_NOT_FOUND', details: { missingIds: ['missing-id'] } });
+      expect(await snapshot(t)).toEqual(before);
+    });
+
+    it('refuses a batch over the configured limit with a 4xx that states the limit', async () => {
+      const ids = Array.from({ length: 401 }, (_, index) => `id-${index}`);
+      const before = await snapshot(t);
+
+      const res = await t.as(manager).post('/api/customers/batch-assign', { customerIds: ids, assigneeId: sales.id });
+
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ code: 'BATCH_TOO_LARGE', details: { limit: 400, received: 401 } });
+      expect(await snapshot(t)).toEqual(before);
+    });
+
+    it('refuses an empty batch', async () => {
+      const res = await t.as(manager).post('/api/customers/batch-assign', { customerIds: [], assigneeId: sales.id });
+
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    });
+  });
+
+  describe('assignFromPool', () => {
+    it('a sales user claims a pool customer for themselves', async () => {
+      const customer = await t.customer();
+
+      const res = await t.as(sales).post(`/api/pool/customers/${customer.id}/assign`);
+
+      expect(res.status).toBe(200);
+      expect(res.body.customer.ownerId).toBe(sales.id);
+      expect((await historyOf(customer.id))[0]).toMatchObject({ channel: 'pool', actor_id: sales.id, to_owner_id: sales.id });
+      expect(res.body.notification.status).toBe('pending');
+    });
+
+    it('a manager hands a pool customer to anyone; pool rules do not apply to managers', async () => {
+      const owned = await t.customers(3);
+      for (const c of owned) await t.as(manager).post(`/api/customers/${c.id}/assign`, { assigneeId: sales.id });
+      const customer = await t.customer();
+
+      const res = await t.as(manager).post(`/api/pool/customers/${customer.id}/assign`, { assigneeId: sales.id });
+
+      expect(res.status).toBe(200);
+      expect(res.body.customer.ownerId).toBe(sales.id);
+    });
+
+    it('a sales user may not claim for someone else', async () => {
+      const customer = await t.customer();
+
+      const res = await t.as(sales).post(`/api/pool/customers/${customer.id}/assign`, { assigneeId: otherSales.id });
+
+      expect(res.status).toBe(403);
+    });
+
+    it('a customer that is not in the pool answers 409', async () => {
+      const customer = await t.customer();
+      await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: otherSales.id });
+
+      const res = await t.as(sales).post(`/api/pool/customers/${customer.id}/assign`);
+
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('CUSTOMER_NOT_IN_POOL');
+    });
+
+    it('when two users claim the same pool customer at once, exactly one wins and the other gets 409', async () => {
+      for (let round = 0; round < 5; round++) {
+        const customer = await t.customer();
+        const [first, second] = [await t.user('sales'), await t.user('sales')];
+
+        const results = await Promise.all([
+          t.as(first).post(`/api/pool/customers/${customer.id}/assign`),
+          t.as(second).post(`/api/pool/customers/${customer.id}/assign`),
+        ]);
+
+        expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+        const winner = results.find((r) => r.status === 200)!.body.customer.ownerId;
+        expect((await historyOf(customer.id)).map((h) => h.to_owner_id)).toEqual([winner]);
+        const outbox = await t.db.selectFrom('notification_customers').select('notification_id').where('customer_id', '=', customer.id).execute();
+        expect(outbox).toHaveLength(1);
+      }
+    });
+
+    it('refuses a claim over the owned-customers limit with a 422 naming the rule', async () => {
+      const owned = await t.customers(3);
+      for (const c of owned) await t.as(manager).post(`/api/customers/${c.id}/assign`, { assigneeId: sales.id });
+      const customer = await t.customer();
+
+      const res = await t.as(sales).post(`/api/pool/customers/${customer.id}/assign`);
+
+      expect(res.status).toBe(422);
+      expect(res.body.error).toMatchObject({ code: 'POOL_MAX_OWNED_REACHED', details: { limit: 3, owned: 3 } });
+    });
+
+    it('refuses the claim after the daily limit, and allows it again the next day (Asia/Shanghai)', async () => {
+      const pool = await t.customers(3);
+      t.clock.set(Date.parse('2026-11-25T15:00:00Z')); // 23:00 in Shanghai
+      expect((await t.as(sales).post(`/api/pool/customers/${pool[0]!.id}/assign`)).status).toBe(200);
+      expect((await t.as(sales).post(`/api/pool/customers/${pool[1]!.id}/assign`)).status).toBe(200);
+
+      const third = await t.as(sales).post(`/api/pool/customers/${pool[2]!.id}/assign`);
+      expect(third.status).toBe(422);
+      expect(third.body.error.code).toBe('POOL_DAILY_CLAIMS_REACHED');
+
+      t.clock.set(Date.parse('2026-11-25T16:00:01Z')); // 00:00:01 the next day in Shanghai
+      expect((await t.as(sales).post(`/api/pool/customers/${pool[2]!.id}/assign`)).status).toBe(200);
+    });
+
+    it('a former owner waits out the reclaim cooldown after releasing a customer', async () => {
+      const customer = await t.customer();
+      await t.as(sales).post(`/api/pool/customers/${customer.id}/assign`);
+      const release = await t.as(sales).post(`/api/customers/${customer.id}/release`, { note: '联系不上' });
+      expect(release.status).toBe(200);
+      expect(release.body.customer.inPool).toBe(true);
+
+      t.clock.advance(23 * 3_600_000);
+      const early = await t.as(sales).post(`/api/pool/customers/${customer.id}/assign`);
+      expect(early.status).toBe(422);
+      expect(early.body.error.code).toBe('POOL_RECLAIM_COOLDOWN');
+      expect((await t.as(otherSales).post(`/api/pool/customers/${customer.id}/assign`)).status).toBe(200);
+    });
+
+    it('the cooldown ends after the configured hours', async () => {
+      const customer = await t.customer();
+      await t.as(sales).post(`/api/pool/customers/${customer.id}/assign`);
+      await t.as(sales).post(`/api/customers/${customer.id}/release`);
+
+      t.clock.advance(24 * 3_600_000 + 1);
+      expect((await t.as(sales).post(`/api/pool/customers/${customer.id}/assign`)).status).toBe(200);
+    });
+
+    it('concurrent claims by one user cannot both slip under the owned limit', async () => {
+      const owned = await t.customers(2);
+      for (const c of owned) await t.as(manager).post(`/api/customers/${c.id}/assign`, { assigneeId: sales.id });
+      const [a, b] = await t.customers(2);
+
+      const results = await Promise.all([
+        t.as(sales).post(`/api/pool/customers/${a!.id}/assign`),
+        t.as(sales).post(`/api/pool/customers/${b!.id}/assign`),
+      ]);
+
+      expect(results.map((r) => r.status).sort()).toEqual([200, 422]);
+      const count = await t.db.selectFrom('customers').select('id').where('owner_id', '=', sales.id).execute();
+      expect(count).toHaveLength(3);
+    });
+  });
+
+  describe('release', () => {
+    it('only the owner or a manager may release; releasing a pool customer is a 409', async () => {
+      const customer = await t.customer();
+      await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+
+      expect((await t.as(otherSales).post(`/api/customers/${customer.id}/release`)).status).toBe(403);
+      expect((await t.as(manager).post(`/api/customers/${customer.id}/release`)).status).toBe(200);
+      const again = await t.as(manager).post(`/api/customers/${customer.id}/release`);
+      expect([again.status, again.body.error.code]).toEqual([409, 'CUSTOMER_ALREADY_IN_POOL']);
+      const history = await historyOf(customer.id);
+      expect(history.map((h) => [h.channel, h.to_owner_id])).toEqual([
+        ['web', sales.id],
+        ['release', null],
+      ]);
+    });
+  });
+});

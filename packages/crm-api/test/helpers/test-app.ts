@@ -1,0 +1,114 @@
+import { Writable } from 'node:stream';
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { createApp } from '../../src/app.js';
+import { createApiToken } from '../../src/auth/api-tokens.js';
+import { loadConfig, type Config } from '../../src/config.js';
+import type { AppContext } from '../../src/context.js';
+import type { Engine } from '../../src/db/database.js';
+import type { Role } from '../../src/db/schema.js';
+import { createCustomer, type NewCustomer } from '../../src/customers/customers.js';
+import { createLogger } from '../../src/logger.js';
+import { createUser, type UserView } from '../../src/users/users.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+export interface TestUser extends UserView {
+  token: string;
+}
+
+export function createTestClock(start = Date.parse('2026-11-25T02:00:00Z')) {
+  let now = start;
+  return {
+    now: () => now,
+    advance(ms: number) {
+      now += ms;
+    },
+    set(ms: number) {
+      now = ms;
+    },
+  };
+}
+
+/** The real app on a real, fresh database, with a controllable clock and captured logs. */
+export async function createTestApp(engine: Engine, env: Record<string, string> = {}) {
+  const database: TestDatabase = await createTestDatabase(engine);
+  const clock = createTestClock();
+  const logLines: string[] = [];
+  const logStream = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(String(chunk));
+      done();
+    },
+  });
+  const queued: string[] = [];
+  const config: Config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'info', ...env });
+  const ctx: AppContext = {
+    db: database.db,
+    config,
+    clock,
+    logger: createLogger('info', logStream),
+    signal: { notificationsQueued: (ids) => queued.push(...ids) },
+  };
+  const app: Express = createApp(ctx);
+  let userCount = 0;
+
+  async function user(role: Role, name = `${role}-${++userCount}`): Promise<TestUser> {
+    const created = await createUser(ctx, { name, role });
+    return { ...created, token: await createApiToken(database.db.kysely, created.id, new Date(clock.now())) };
+  }
+
+  async function customer(input: Partial<NewCustomer> = {}) {
+    return createCustomer(ctx, { name: `客户 ${Math.random().toString(36).slice(2, 7)}`, ...input });
+  }
+
+  async function customers(count: number) {
+    const created = [];
+    for (let index = 0; index < count; index++) created.push(await customer({ name: `批量客户 ${index}` }));
+    return created;
+  }
+
+  return {
+    ctx,
+    app,
+    clock,
+    db: database.db.kysely,
+    engine,
+    logLines,
+    queued,
+    http: () => supertest(app),
+    as: (who: TestUser) => ({
+      get: (path: string) => supertest(app).get(path).set('authorization', `Bearer ${who.token}`),
+      post: (path: string, body?: object) =>
+        supertest(app)
+          .post(path)
+          .set('authorization', `Bearer ${who.token}`)
+          .send(body ?? {}),
+      patch: (path: string, body: object) => supertest(app).patch(path).set('authorization', `Bearer ${who.token}`).send(body),
+    }),
+    user,
+    customer,
+    customers,
+    close: () => database.drop(),
+  };
+}
+
+export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
+
+/** Row counts of every table: a 4xx must leave them all unchanged. */
+export async function tableCounts(testApp: TestApp): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of ['users', 'api_tokens', 'customers', 'assignments', 'notifications', 'notification_customers'] as const) {
+    const row = await testApp.db
+      .selectFrom(table)
+      .select((eb) => eb.fn.countAll<string | number>().as('count'))
+      .executeTakeFirstOrThrow();
+    counts[table] = Number(row.count);
+  }
+  return counts;
+}
+
+/** Everything a 4xx must not change: counts, and every customer's owner and version. */
+export async function snapshot(testApp: TestApp) {
+  const customers = await testApp.db.selectFrom('customers').select(['id', 'owner_id', 'version', 'name', 'status']).orderBy('id').execute();
+  return { counts: await tableCounts(testApp), customers };
+}
