@@ -53,11 +53,13 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
   let userCount = 0;
 
   async function user(role: Role, name = `${role}-${++userCount}`): Promise<TestUser> {
+    clock.advance(1); // distinct creation times keep list order deterministic
     const created = await createUser(ctx, { name, role });
     return { ...created, token: await createApiToken(database.db.kysely, created.id, new Date(clock.now())) };
   }
 
   async function customer(input: Partial<NewCustomer> = {}) {
+    clock.advance(1);
     return createCustomer(ctx, { name: `客户 ${Math.random().toString(36).slice(2, 7)}`, ...input });
   }
 

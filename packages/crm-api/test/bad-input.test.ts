@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, snapshot, type TestApp, type TestUser } from './helpers/test-app.js';
+import { testEngines } from './helpers/test-database.js';
+
+describe.each(testEngines())('bad input on %s', (engine) => {
+  let t: TestApp;
+  let manager: TestUser;
+  let sales: TestUser;
+  let customerId: string;
+
+  beforeAll(async () => {
+    t = await createTestApp(engine, { BODY_LIMIT: '20kb' });
+    manager = await t.user('manager');
+    sales = await t.user('sales');
+    customerId = (await t.customer()).id;
+  });
+  afterAll(() => t.close());
+
+  const cases: Array<[string, () => { path: string; body: string | object; contentType?: string }, number, string]> = [
+    ['malformed JSON', () => ({ path: `/api/customers/${customerId}/assign`, body: '{"assigneeId": ' }), 400, 'INVALID_JSON'],
+    ['a JSON string instead of an object', () => ({ path: `/api/customers/${customerId}/assign`, body: '"x"' }), 400, 'INVALID_JSON'],
+    ['assigneeId of the wrong type', () => ({ path: `/api/customers/${customerId}/assign`, body: { assigneeId: 42 } }), 400, 'VALIDATION_FAILED'],
+    ['a missing assigneeId', () => ({ path: `/api/customers/${customerId}/assign`, body: {} }), 400, 'VALIDATION_FAILED'],
+    ['an unknown field', () => ({ path: `/api/customers/${customerId}/assign`, body: { assigneeId: sales.id, ownerId: 'x' } }), 400, 'VALIDATION_FAILED'],
+    ['a note over 500 characters', () => ({ path: `/api/customers/${customerId}/assign`, body: { assigneeId: sales.id, note: 'x'.repeat(501) } }), 400, 'VALIDATION_FAILED'],
+    ['customerIds that is not an array', () => ({ path: '/api/customers/batch-assign', body: { customerIds: 'a,b', assigneeId: sales.id } }), 400, 'VALIDATION_FAILED'],
+    ['a customer with an empty name', () => ({ path: '/api/customers', body: { name: '  ' } }), 400, 'VALIDATION_FAILED'],
+    ['a customer with an unknown status', () => ({ path: '/api/customers', body: { name: 'A', status: 'hot' } }), 400, 'VALIDATION_FAILED'],
+    ['a customer with a bad phone', () => ({ path: '/api/customers', body: { name: 'A', phone: 'call me' } }), 400, 'VALIDATION_FAILED'],
+    ['an oversized body', () => ({ path: '/api/customers', body: { name: 'A', company: 'x'.repeat(30_000) } }), 413, 'PAYLOAD_TOO_LARGE'],
+    ['form data instead of JSON', () => ({ path: '/api/customers', body: 'name=A', contentType: 'application/x-www-form-urlencoded' }), 400, 'VALIDATION_FAILED'],
+  ];
+
+  it.each(cases)('%s → %i %s, nothing changed', async (_name, build, status, code) => {
+    const { path, body, contentType } = build();
+    const before = await snapshot(t);
+
+    const request = t.http().post(path).set('authorization', `Bearer ${manager.token}`);
+    if (typeof body === 'string') request.set('content-type', contentType ?? 'application/json');
+    const res = await request.send(body);
+
+    expect(res.status).toBe(status);
+    expect(res.body.error.code).toBe(code);
+    expect(typeof res.body.error.message).toBe('string');
+    expect(await snapshot(t)).toEqual(before);
+  });
+
+  it('zod issues are listed in details with the path of the bad field', async () => {
+    const res = await t.as(manager).post(`/api/customers/${customerId}/assign`, { assigneeId: 42 });
+
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'body.assigneeId' })]);
+  });
+
+  it.each([
+    ['/api/customers?limit=0'],
+    ['/api/customers?limit=abc'],
+    ['/api/customers?inPool=maybe'],
+    ['/api/customers?status=hot'],
+    ['/api/customers?unknown=1'],
+    ['/api/customers?cursor=not-a-cursor'],
+    ['/api/notifications?status=lost'],
+  ])('GET %s → 400', async (path) => {
+    const res = await t.as(manager).get(path);
+
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('an unknown route answers a JSON 404', async () => {
+    const res = await t.as(manager).get('/api/nothing-here');
+
+    expect(res.status).toBe(404);
+    expect(res.body.error.code).toBe('ROUTE_NOT_FOUND');
+  });
+});

@@ -1,0 +1,63 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+import { hashToken } from '../src/auth/api-tokens.js';
+import { migrateToLatest, openDatabase } from '../src/db/database.js';
+
+const run = promisify(execFile);
+const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'crm-api-cli-'));
+const databaseUrl = join(dir, 'cli.db');
+
+async function cli(...args: string[]) {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args], {
+      cwd: packageDir,
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('the crm-api CLI', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('creates a user and a token, printing the token once and storing only its hash', async () => {
+    const created = await cli('user:create', '--name', '管理员', '--role', 'admin');
+    expect(created.code).toBe(0);
+    const userId = /id=(\S+)/.exec(created.stdout)?.[1];
+    expect(userId).toBeDefined();
+
+    const issued = await cli('token:create', '--user', userId!);
+    expect(issued.code).toBe(0);
+    const token = /token \(shown once, store it now\): (\S+)/.exec(issued.stdout)?.[1];
+    expect(token).toMatch(/^lnk_/);
+
+    const db = openDatabase({ url: databaseUrl });
+    await migrateToLatest(db);
+    const rows = await db.kysely.selectFrom('api_tokens').selectAll().execute();
+    await db.close();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ user_id: userId, token_hash: hashToken(token!) });
+    expect(JSON.stringify(rows)).not.toContain(token);
+  }, 30_000);
+
+  it('refuses a bad role or a missing user with a usage message and a non-zero exit', async () => {
+    const badRole = await cli('user:create', '--name', 'X', '--role', 'boss');
+    const missingUser = await cli('token:create');
+    const unknownUser = await cli('token:create', '--user', 'nobody');
+
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toContain('--role');
+    expect(missingUser.code).toBe(2);
+    expect(unknownUser.code).toBe(1);
+    expect(unknownUser.stderr).toContain('No user with id nobody');
+  }, 30_000);
+});
