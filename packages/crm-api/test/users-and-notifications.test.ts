@@ -17,6 +17,7 @@ describe.each(testEngines())('users and notifications on %s', (engine) => {
   afterEach(() => t.close());
 
   it('an admin creates, lists, reads and deactivates users', async () => {
+    t.clock.advance(1);
     const created = await t.as(admin).post('/api/users', { name: '赵六', role: 'sales' });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ name: '赵六', role: 'sales', active: true });
