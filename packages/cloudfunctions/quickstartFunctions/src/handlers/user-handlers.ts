@@ -1,0 +1,56 @@
+import type { WxContext } from '../cloud-sdk.js';
+import type { FunctionDeps } from '../deps.js';
+import { errorResult, type ErrorResult } from '../results.js';
+import { verifyBindingTicket } from '../security/binding-ticket.js';
+import { markTicketUsed, saveBinding } from '../store/bindings.js';
+import { addSubscription, remainingSends } from '../store/subscriptions.js';
+
+/** Kept from the stock quickstart template. */
+export function handleGetOpenId(context: WxContext) {
+  return { openid: context.OPENID, appid: context.APPID, unionid: context.UNIONID };
+}
+
+function needsUser(): ErrorResult {
+  return errorResult('FORBIDDEN', 'call this from the mini program (wx.cloud.callFunction): it needs the user\'s OPENID');
+}
+
+/**
+ * Binds the calling WeChat user to the CRM user named in a ticket the CRM issued to that user. Without
+ * a valid, unused ticket nobody can bind to someone else's account and receive their leads.
+ */
+export async function handleBindCrmUser(deps: FunctionDeps, context: WxContext, event: Record<string, unknown>) {
+  if (!context.OPENID) return needsUser();
+  if (!deps.config.sharedSecret) return errorResult('CONFIG_INVALID', deps.config.bindProblems.join('; '));
+  const check = verifyBindingTicket(event.ticket, deps.config.sharedSecret, deps.now(), deps.config.bindingTicketMaxAgeMs);
+  if (!check.ok) return errorResult(check.code, check.message);
+  const db = deps.cloud.database();
+  const boundAt = new Date(deps.now()).toISOString();
+  if (!(await markTicketUsed(db, check.claims.nonce, boundAt))) {
+    return errorResult('TICKET_USED', 'this ticket was already used; ask the CRM for a new one');
+  }
+  await saveBinding(db, { crmUserId: check.claims.crmUserId, openid: context.OPENID, boundAt });
+  return { ok: true as const, crmUserId: check.claims.crmUserId, boundAt };
+}
+
+const ACCEPTED = new Set<unknown>([true, 'accept']);
+const DECLINED = new Set<unknown>([false, 'reject', 'ban', 'filter']);
+
+/** Called after wx.requestSubscribeMessage: each acceptance allows one later send of that template. */
+export async function handleRecordSubscription(deps: FunctionDeps, context: WxContext, event: Record<string, unknown>) {
+  if (!context.OPENID) return needsUser();
+  const { templateId, accepted } = event;
+  const problems = [];
+  if (typeof templateId !== 'string' || templateId.trim() === '' || templateId.length > 128) {
+    problems.push({ path: 'event.templateId', message: 'must be a template id' });
+  }
+  if (!ACCEPTED.has(accepted) && !DECLINED.has(accepted)) {
+    problems.push({ path: 'event.accepted', message: 'must be true/false or the wx.requestSubscribeMessage result (accept, reject, ban, filter)' });
+  }
+  if (problems.length > 0) return errorResult('INVALID_EVENT', 'the subscription event is invalid', problems);
+  const db = deps.cloud.database();
+  const id = templateId as string;
+  const remaining = ACCEPTED.has(accepted)
+    ? await addSubscription(db, context.OPENID, id, new Date(deps.now()).toISOString())
+    : await remainingSends(db, context.OPENID, id);
+  return { ok: true as const, templateId: id, remaining };
+}

@@ -1,0 +1,7 @@
+/** Collections the function keeps in the cloud database (create them in the cloud console, see docs). */
+export const COLLECTIONS = {
+  bindings: 'crm_user_bindings',
+  subscriptions: 'subscription_quotas',
+  deliveries: 'notification_deliveries',
+  usedTickets: 'binding_tickets_used',
+} as const;

@@ -1,0 +1,86 @@
+import type { KeywordType } from './keyword-types.js';
+
+/**
+ * Fits a value to a keyword type's documented rule so WeChat does not answer 47003
+ * (subscribeMessage.send, "keyword value rules"). Lengths are checked in UTF-16 units, which is never
+ * more lenient than counting characters: an emoji counts as two.
+ */
+export function fitKeyword(type: KeywordType, raw: string): string {
+  const text = cleanText(raw);
+  switch (type) {
+    case 'thing':
+      return truncate(text, 20, true) || '无';
+    case 'name':
+      // Mixed text counts as Chinese: 10 characters; pure letters/symbols: 20.
+      return truncate(text, /[^\x20-\x7e]/.test(text) ? 10 : 20, false) || '无';
+    case 'phrase':
+      return truncate(onlyMatching(text, /\p{Script=Han}/u), 5, false) || '无';
+    case 'character_string':
+      return truncate(onlyMatching(text, /[!-~]/), 32, false) || '-';
+    case 'letter':
+      return truncate(onlyMatching(text, /[A-Za-z]/), 32, false) || 'N';
+    case 'symbol':
+      return truncate(onlyMatching(text, /[!-/:-@[-`{-~]/), 5, false) || '-';
+    case 'number':
+      return fitNumber(text, 32) || '0';
+    case 'amount':
+      return `¥${fitNumber(text, 10) || '0'}`;
+    case 'phone_number':
+      return truncate(onlyMatching(text, /[0-9+\-()]/), 17, false) || '-';
+    case 'car_number':
+      return fitCarNumber(text);
+    case 'time':
+    case 'date':
+      return text;
+  }
+}
+
+/** "2026-11-25 10:00": 24-hour, Asia/Shanghai (UTC+8, no daylight saving). */
+export function formatShanghaiTime(isoTime: string): string {
+  const ms = Date.parse(isoTime);
+  const shifted = new Date((Number.isNaN(ms) ? Date.now() : ms) + 8 * 3_600_000);
+  const pad = (value: number) => String(value).padStart(2, '0');
+  return `${shifted.getUTCFullYear()}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())} ${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}`;
+}
+
+/** Collapses whitespace and removes control characters, which no keyword type accepts. */
+export function cleanText(raw: string): string {
+  return raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
+/** Cuts at code-point boundaries to at most `limit` UTF-16 units, never leaving half an emoji. */
+export function truncate(text: string, limit: number, withEllipsis: boolean): string {
+  if (text.length <= limit) return text;
+  const budget = withEllipsis ? limit - 1 : limit;
+  let result = '';
+  for (const codePoint of Array.from(text)) {
+    if (result.length + codePoint.length > budget) break;
+    result += codePoint;
+  }
+  result = result.replace(/[\u200d\ufe0f\s]+$/u, '');
+  return withEllipsis ? `${result}…` : result;
+}
+
+function onlyMatching(text: string, allowed: RegExp): string {
+  return Array.from(text)
+    .filter((character) => allowed.test(character))
+    .join('');
+}
+
+function fitNumber(text: string, maxDigits: number): string {
+  const match = /\d+(\.\d+)?/.exec(text);
+  if (!match) return '';
+  const [integer = '', fraction = ''] = match[0].split('.');
+  if (integer.length >= maxDigits) return integer.slice(0, maxDigits);
+  const fractionDigits = fraction.slice(0, maxDigits - integer.length);
+  return fractionDigits ? `${integer}.${fractionDigits}` : integer;
+}
+
+function fitCarNumber(text: string): string {
+  const characters = Array.from(text).filter((character) => /[A-Za-z0-9]|\p{Script=Han}/u.test(character));
+  const kept = characters.filter((character, index) => {
+    const edge = index === 0 || index === characters.length - 1;
+    return edge || /[A-Za-z0-9]/.test(character);
+  });
+  return kept.slice(0, 8).join('') || '-';
+}

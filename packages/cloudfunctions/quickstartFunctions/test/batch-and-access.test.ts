@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { createTestFunction, notification, sendEvent, signEvent } from './helpers.js';
+
+function batchEvent(items: unknown[]) {
+  return { type: 'sendBatchCustomerAssignNotification', notifications: items };
+}
+
+describe('sendBatchCustomerAssignNotification', () => {
+  it('sends one message per notification and returns one result per notification, in order', async () => {
+    const fn = createTestFunction();
+    for (const user of ['u1', 'u2', 'u3']) {
+      await fn.bind(user, `openid-${user}`);
+      await fn.subscribe(`openid-${user}`, 1);
+    }
+    const items = ['u1', 'u2', 'u3', 'u4'].map((assigneeId) => notification({ assigneeId }));
+
+    const response = await fn.handle(batchEvent(items));
+
+    expect(response.ok).toBe(true);
+    expect(response.results.map((r: { notificationId: string; status: string }) => [r.notificationId, r.status])).toEqual([
+      [items[0]!.notificationId, 'sent'],
+      [items[1]!.notificationId, 'sent'],
+      [items[2]!.notificationId, 'sent'],
+      [items[3]!.notificationId, 'skipped'],
+    ]);
+    expect(fn.fake.sent.map((m) => m.touser).sort()).toEqual(['openid-u1', 'openid-u2', 'openid-u3']);
+  });
+
+  it('sends concurrently but never more than SEND_CONCURRENCY at once', async () => {
+    const fn = createTestFunction({ SEND_CONCURRENCY: '3' });
+    const items = Array.from({ length: 10 }, (_, index) => notification({ assigneeId: `u${index}` }));
+    for (const item of items) {
+      await fn.bind(item.assigneeId, `openid-${item.assigneeId}`);
+      await fn.subscribe(`openid-${item.assigneeId}`, 1);
+    }
+    fn.fake.onSend(() => new Promise((resolve) => setTimeout(resolve, 10)));
+
+    const response = await fn.handle(batchEvent(items));
+
+    expect(response.results.every((r: { status: string }) => r.status === 'sent')).toBe(true);
+    expect(fn.fake.maxSendsInFlight()).toBe(3);
+  });
+
+  it('refuses a batch over the cap (default 20) as a whole', async () => {
+    const fn = createTestFunction();
+
+    const response = await fn.handle(batchEvent(Array.from({ length: 21 }, () => notification())));
+
+    expect(response).toMatchObject({ ok: false, error: { code: 'INVALID_EVENT', details: { limit: 20, received: 21 } } });
+    expect(fn.fake.sent).toEqual([]);
+  });
+
+  it('an invalid item fails alone; the others are sent', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    const good = notification();
+
+    const response = await fn.handle(batchEvent([{ notificationId: 'broken' }, good]));
+
+    expect(response.results[0]).toMatchObject({ notificationId: 'broken', status: 'failed', reason: 'INVALID_NOTIFICATION', retryable: false });
+    expect(response.results[1]).toMatchObject({ notificationId: good.notificationId, status: 'sent' });
+  });
+
+  it('sends not started within the time budget come back retryable instead of being cut off', async () => {
+    const fn = createTestFunction({ SEND_CONCURRENCY: '1', SEND_TIME_BUDGET_MS: '2000' });
+    const items = Array.from({ length: 4 }, (_, index) => notification({ assigneeId: `u${index}` }));
+    for (const item of items) {
+      await fn.bind(item.assigneeId, `openid-${item.assigneeId}`);
+      await fn.subscribe(`openid-${item.assigneeId}`, 1);
+    }
+    fn.fake.onSend(async () => fn.clock.advance(900));
+
+    const response = await fn.handle(batchEvent(items));
+
+    expect(response.results.map((r: { reason: string }) => r.reason)).toEqual(['SENT', 'SENT', 'SENT', 'DEADLINE_EXCEEDED']);
+    expect(response.results[3].retryable).toBe(true);
+    expect(fn.fake.sent).toHaveLength(3);
+  });
+
+  it('a retried batch sends only what was not sent before', async () => {
+    const fn = createTestFunction();
+    const items = ['u1', 'u2'].map((assigneeId) => notification({ assigneeId }));
+    for (const item of items) {
+      await fn.bind(item.assigneeId, `openid-${item.assigneeId}`);
+      await fn.subscribe(`openid-${item.assigneeId}`, 2);
+    }
+    fn.fake.failSendsWith(-1, 'busy', 1);
+
+    const first = await fn.handle(batchEvent(items));
+    const second = await fn.handle(batchEvent(items));
+
+    expect(first.results.map((r: { status: string }) => r.status).sort()).toEqual(['failed', 'sent']);
+    expect(second.results.map((r: { status: string }) => r.status)).toEqual(['sent', 'sent']);
+    expect(fn.fake.sent).toHaveLength(2);
+  });
+});
+
+describe('who may call the send types', () => {
+  it('refuses a mini-program user calling with wx.cloud.callFunction', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    fn.asMiniProgramUser('openid-attacker');
+
+    const single = await fn.handle(sendEvent(notification()));
+    const batch = await fn.handle(batchEvent([notification()]));
+
+    expect(single).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(batch).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(fn.fake.sent).toEqual([]);
+  });
+
+  it('refuses a call chained from a client call, even though it passed through a cloud function', async () => {
+    const fn = createTestFunction();
+    fn.fake.setContext({ SOURCE: 'wx_client,scf' });
+
+    expect((await fn.handle(sendEvent(notification()))).error.code).toBe('FORBIDDEN');
+  });
+
+  it('accepts an event signed with the shared secret from any source, and refuses a forged signature', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    fn.fake.setContext({ SOURCE: 'scf' });
+
+    const forged = await fn.handle(signEvent(sendEvent(notification()), 'not-the-shared-secret-0123456789abcdef'));
+    const signed = await fn.handle(signEvent(sendEvent(notification())));
+    const tampered = signEvent(sendEvent(notification()));
+    const tamperedResponse = await fn.handle({ ...tampered, assigneeId: 'someone-else' });
+
+    expect(forged.error.code).toBe('FORBIDDEN');
+    expect(signed.result.status).toBe('sent');
+    expect(tamperedResponse.error.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('dispatch', () => {
+  it.each([null, 'text', [], 42])('an event that is not an object (%j) is a structured error', async (event) => {
+    const fn = createTestFunction();
+
+    expect(await fn.handle(event)).toMatchObject({ ok: false, error: { code: 'INVALID_EVENT' } });
+  });
+
+  it('an unknown type is a structured error naming the supported types', async () => {
+    const fn = createTestFunction();
+
+    const response = await fn.handle({ type: 'dropDatabase' });
+
+    expect(response.error.code).toBe('UNKNOWN_TYPE');
+    expect(response.error.details.supported).toContain('sendCustomerAssignNotification');
+  });
+
+  it('getOpenId answers like the stock quickstart', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-me');
+
+    expect(await fn.handle({ type: 'getOpenId' })).toEqual({ openid: 'openid-me', appid: 'wx-app', unionid: undefined });
+  });
+});

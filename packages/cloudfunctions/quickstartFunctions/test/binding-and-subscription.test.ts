@@ -1,0 +1,156 @@
+import { describe, expect, it } from 'vitest';
+import { bindingTicket, createTestFunction, notification, sendEvent, TEMPLATE_ID } from './helpers.js';
+
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+describe('bindCrmUser', () => {
+  function validTicket(fn: ReturnType<typeof createTestFunction>, uid = 'crm-user-1') {
+    return bindingTicket({ uid, iat: seconds(fn.clock.now()), exp: seconds(fn.clock.now()) + 300 });
+  }
+
+  it('binds the calling WeChat user to the CRM user named in a valid ticket', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-zhang');
+
+    const response = await fn.handle({ type: 'bindCrmUser', ticket: validTicket(fn) });
+
+    expect(response).toEqual({ ok: true, crmUserId: 'crm-user-1', boundAt: '2026-11-25T02:00:00.000Z' });
+    expect(fn.fake.docs('crm_user_bindings')).toEqual([
+      { _id: 'crm-user-1', crmUserId: 'crm-user-1', openid: 'openid-zhang', boundAt: '2026-11-25T02:00:00.000Z' },
+    ]);
+  });
+
+  it('after binding, notifications for that CRM user reach the bound openid', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-zhang');
+    await fn.handle({ type: 'bindCrmUser', ticket: validTicket(fn) });
+    await fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: 'accept' });
+    fn.asHttpApi();
+
+    const response = await fn.handle(sendEvent(notification({ assigneeId: 'crm-user-1' })));
+
+    expect(response.result.status).toBe('sent');
+    expect(fn.fake.sent[0]?.touser).toBe('openid-zhang');
+  });
+
+  it('binding again replaces the openid: one binding per CRM user', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-old-phone');
+    await fn.handle({ type: 'bindCrmUser', ticket: validTicket(fn) });
+    fn.asMiniProgramUser('openid-new-phone');
+
+    await fn.handle({ type: 'bindCrmUser', ticket: validTicket(fn) });
+
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => doc.openid)).toEqual(['openid-new-phone']);
+  });
+
+  it('refuses an expired ticket', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-zhang');
+    const ticket = validTicket(fn);
+    fn.clock.advance(301_000);
+
+    expect((await fn.handle({ type: 'bindCrmUser', ticket })).error.code).toBe('TICKET_EXPIRED');
+    expect(fn.fake.docs('crm_user_bindings')).toEqual([]);
+  });
+
+  it('refuses a ticket signed with another secret', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-attacker');
+    const forged = bindingTicket(
+      { uid: 'crm-user-1', iat: seconds(fn.clock.now()), exp: seconds(fn.clock.now()) + 300 },
+      'attacker-secret-0123456789abcdef0123456789',
+    );
+
+    expect((await fn.handle({ type: 'bindCrmUser', ticket: forged })).error.code).toBe('TICKET_INVALID');
+    expect(fn.fake.docs('crm_user_bindings')).toEqual([]);
+  });
+
+  it("refuses another user's ticket edited to name a different CRM user", async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-attacker');
+    const [version, , signature] = validTicket(fn, 'crm-attacker').split('.');
+    const otherPayload = Buffer.from(JSON.stringify({ uid: 'crm-victim', iat: seconds(fn.clock.now()), exp: seconds(fn.clock.now()) + 300, nonce: 'x' }))
+      .toString('base64')
+      .replace(/=+$/, '');
+
+    const response = await fn.handle({ type: 'bindCrmUser', ticket: `${version}.${otherPayload}.${signature}` });
+
+    expect(response.error.code).toBe('TICKET_INVALID');
+    expect(fn.fake.docs('crm_user_bindings')).toEqual([]);
+  });
+
+  it('a ticket works once: replaying it from another WeChat user is refused', async () => {
+    const fn = createTestFunction();
+    const ticket = validTicket(fn);
+    fn.asMiniProgramUser('openid-zhang');
+    await fn.handle({ type: 'bindCrmUser', ticket });
+    fn.asMiniProgramUser('openid-thief');
+
+    const replay = await fn.handle({ type: 'bindCrmUser', ticket });
+
+    expect(replay.error.code).toBe('TICKET_USED');
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => doc.openid)).toEqual(['openid-zhang']);
+  });
+
+  it('refuses tickets whose lifetime is implausibly long, and malformed tickets', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-zhang');
+    const longLived = bindingTicket({ uid: 'crm-user-1', iat: seconds(fn.clock.now()), exp: seconds(fn.clock.now()) + 86_400 });
+
+    for (const ticket of [longLived, 'not-a-ticket', 'v1..', undefined, 42]) {
+      expect((await fn.handle({ type: 'bindCrmUser', ticket })).error.code).toBe('TICKET_INVALID');
+    }
+  });
+
+  it('needs the caller OPENID: the HTTP API cannot bind', async () => {
+    const fn = createTestFunction();
+    fn.asHttpApi();
+
+    expect((await fn.handle({ type: 'bindCrmUser', ticket: validTicket(fn) })).error.code).toBe('FORBIDDEN');
+  });
+
+  it('without a shared secret configured, binding says what to configure', async () => {
+    const fn = createTestFunction({ LEADNOTIFY_SHARED_SECRET: '' });
+    fn.asMiniProgramUser('openid-zhang');
+
+    const response = await fn.handle({ type: 'bindCrmUser', ticket: 'v1.a.b' });
+
+    expect(response.error.code).toBe('CONFIG_INVALID');
+    expect(response.error.message).toContain('LEADNOTIFY_SHARED_SECRET');
+  });
+});
+
+describe('recordSubscription', () => {
+  it('each acceptance adds one send; a rejection adds none', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-zhang');
+
+    const first = await fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: true });
+    const second = await fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: 'accept' });
+    const rejected = await fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: 'reject' });
+
+    expect([first.remaining, second.remaining, rejected.remaining]).toEqual([1, 2, 2]);
+    expect(fn.remaining('openid-zhang')).toBe(2);
+  });
+
+  it('counts per template', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-zhang');
+    await fn.handle({ type: 'recordSubscription', templateId: 'other-template', accepted: true });
+
+    expect(fn.remaining('openid-zhang')).toBeUndefined();
+    expect(fn.remaining('openid-zhang', 'other-template')).toBe(1);
+  });
+
+  it('refuses a call without OPENID and an invalid event', async () => {
+    const fn = createTestFunction();
+    fn.asHttpApi();
+    expect((await fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: true })).error.code).toBe('FORBIDDEN');
+
+    fn.asMiniProgramUser('openid-zhang');
+    const invalid = await fn.handle({ type: 'recordSubscription', templateId: '', accepted: 'maybe' });
+    expect(invalid.error.code).toBe('INVALID_EVENT');
+    expect(invalid.error.details).toHaveLength(2);
+  });
+});

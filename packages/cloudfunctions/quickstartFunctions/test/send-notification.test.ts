@@ -1,0 +1,253 @@
+import { describe, expect, it } from 'vitest';
+import { createTestFunction, notification, sendEvent, TEMPLATE_ID } from './helpers.js';
+
+describe('sendCustomerAssignNotification', () => {
+  it('sends one subscribe message to the bound assignee with the mapped template data and a deep link', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 2);
+    const item = notification({ note: '客户急需报价', customers: [{ id: 'cust-9', name: '阿里巴巴' }] });
+
+    const response = await fn.handle(sendEvent(item));
+
+    expect(response).toEqual({
+      ok: true,
+      result: { notificationId: item.notificationId, status: 'sent', reason: 'SENT', retryable: false, sentAt: '2026-11-25T02:00:00.000Z' },
+    });
+    expect(fn.fake.sent).toEqual([
+      {
+        touser: 'openid-zhang',
+        templateId: TEMPLATE_ID,
+        page: 'pages/customer/detail?id=cust-9',
+        data: {
+          thing1: { value: '阿里巴巴' },
+          time2: { value: '2026-11-25 10:30' },
+          thing3: { value: '王经理' },
+          thing4: { value: '客户急需报价' },
+        },
+        miniprogramState: 'formal',
+        lang: 'zh_CN',
+      },
+    ]);
+    expect(fn.remaining('openid-zhang')).toBe(1);
+  });
+
+  it('lists many customers in one message as "first 等N位客户" linking to the list', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    const customers = Array.from({ length: 12 }, (_, index) => ({ id: `c${index}`, name: index === 0 ? '张三' : `客户${index}` }));
+    const item = notification({ customers });
+
+    await fn.handle(sendEvent(item));
+
+    expect(fn.fake.sent).toHaveLength(1);
+    expect(fn.fake.sent[0]?.data.thing1?.value).toBe('张三等12位客户');
+    expect(fn.fake.sent[0]?.page).toBe(`pages/customer/list?notificationId=${item.notificationId}`);
+  });
+
+  it('uses the openid in the payload instead of the binding', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-old');
+    await fn.subscribe('openid-direct', 1);
+
+    await fn.handle(sendEvent(notification({ openid: 'openid-direct' })));
+
+    expect(fn.fake.sent.map((m) => m.touser)).toEqual(['openid-direct']);
+  });
+
+  it('skips with NOT_BOUND when the assignee has no binding and no openid was given', async () => {
+    const fn = createTestFunction();
+
+    const response = await fn.handle(sendEvent(notification()));
+
+    expect(response.result).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND', retryable: false });
+    expect(fn.fake.sent).toEqual([]);
+  });
+
+  it('skips with NO_SUBSCRIPTION without calling WeChat when no send is left', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 0);
+    let calls = 0;
+    fn.fake.onSend(async () => {
+      calls++;
+    });
+
+    const response = await fn.handle(sendEvent(notification()));
+
+    expect(response.result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect(calls).toBe(0);
+  });
+
+  it('counts subscriptions down and skips once they are used up', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 2);
+
+    const statuses = [];
+    for (let index = 0; index < 3; index++) statuses.push((await fn.handle(sendEvent(notification()))).result.status);
+
+    expect(statuses).toEqual(['sent', 'sent', 'skipped']);
+    expect(fn.fake.sent).toHaveLength(2);
+    expect(fn.remaining('openid-zhang')).toBe(0);
+  });
+
+  it('43101 from WeChat skips with NO_SUBSCRIPTION and resets the count to 0', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 5);
+    fn.fake.failSendsWith(43101, 'user refuse to accept the msg');
+
+    const response = await fn.handle(sendEvent(notification()));
+
+    expect(response.result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION', errCode: 43101, retryable: false });
+    expect(fn.remaining('openid-zhang')).toBe(0);
+  });
+
+  it.each([
+    [47003, 'TEMPLATE_DATA_INVALID'],
+    [40003, 'OPENID_INVALID'],
+    [40037, 'TEMPLATE_INVALID'],
+    [41030, 'PAGE_INVALID'],
+    [-604101, 'PERMISSION_DENIED'],
+  ])('errCode %i fails with %s, not retryable, and gives the subscription back', async (errCode, reason) => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    fn.fake.failSendsWith(errCode);
+
+    const response = await fn.handle(sendEvent(notification()));
+
+    expect(response.result).toMatchObject({ status: 'failed', reason, errCode, retryable: false });
+    expect(fn.remaining('openid-zhang')).toBe(1);
+  });
+
+  it.each([-1, 45011, -501001])('errCode %i is a retryable WECHAT_ERROR, and the retry sends', async (errCode) => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    fn.fake.failSendsWith(errCode, 'system busy', 1);
+    const item = notification();
+
+    const first = await fn.handle(sendEvent(item));
+    const retry = await fn.handle(sendEvent(item));
+
+    expect(first.result).toMatchObject({ status: 'failed', reason: 'WECHAT_ERROR', errCode, retryable: true });
+    expect(retry.result).toMatchObject({ status: 'sent' });
+    expect(fn.fake.sent).toHaveLength(1);
+    expect(fn.remaining('openid-zhang')).toBe(0);
+  });
+
+  it('an unknown errCode is a non-retryable WECHAT_ERROR', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    fn.fake.failSendsWith(12345);
+
+    const response = await fn.handle(sendEvent(notification()));
+
+    expect(response.result).toMatchObject({ status: 'failed', reason: 'WECHAT_ERROR', errCode: 12345, retryable: false });
+  });
+
+  it('a notificationId that was already sent returns the recorded result without sending again', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 5);
+    const item = notification();
+
+    const first = await fn.handle(sendEvent(item));
+    fn.clock.advance(60_000);
+    const second = await fn.handle(sendEvent(item));
+
+    expect(first.result.status).toBe('sent');
+    expect(second.result).toMatchObject({ status: 'sent', reason: 'ALREADY_SENT', sentAt: first.result.sentAt });
+    expect(fn.fake.sent).toHaveLength(1);
+    expect(fn.remaining('openid-zhang')).toBe(4);
+  });
+
+  it('two concurrent runs of one notification send once; the other says it is in progress', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 5);
+    fn.fake.onSend(() => new Promise((resolve) => setTimeout(resolve, 20)));
+    const item = notification();
+
+    const results = await Promise.all([fn.handle(sendEvent(item)), fn.handle(sendEvent(item))]);
+
+    expect(results.map((r) => r.result.reason).sort()).toEqual(['IN_PROGRESS', 'SENT']);
+    expect(results.find((r) => r.result.reason === 'IN_PROGRESS')?.result.retryable).toBe(true);
+    expect(fn.fake.sent).toHaveLength(1);
+  });
+
+  it('a delivery left "sending" by a run that died is taken over once it is stale', async () => {
+    const fn = createTestFunction({ SEND_STALE_CLAIM_MS: '60000' });
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    const item = notification();
+    await fn.fake.cloud.database().collection('notification_deliveries').add({ data: { _id: item.notificationId, state: 'sending', claimedAt: fn.clock.now() } });
+
+    const early = await fn.handle(sendEvent(item));
+    fn.clock.advance(61_000);
+    const late = await fn.handle(sendEvent(item));
+
+    expect(early.result.reason).toBe('IN_PROGRESS');
+    expect(late.result.status).toBe('sent');
+  });
+
+  it('a skipped notification can be tried again later, e.g. after the user binds', async () => {
+    const fn = createTestFunction();
+    const item = notification();
+    expect((await fn.handle(sendEvent(item))).result.reason).toBe('NOT_BOUND');
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+
+    expect((await fn.handle(sendEvent(item))).result.status).toBe('sent');
+  });
+
+  it('reports a missing template id on every send as CONFIG_INVALID', async () => {
+    const fn = createTestFunction({ SUBSCRIBE_TEMPLATE_ID: '' });
+
+    const response = await fn.handle(sendEvent(notification()));
+
+    expect(response.result).toMatchObject({ status: 'failed', reason: 'CONFIG_INVALID', retryable: false });
+    expect(response.result.message).toContain('SUBSCRIBE_TEMPLATE_ID');
+  });
+
+  it('uses the configured state, language and pages', async () => {
+    const fn = createTestFunction({
+      SUBSCRIBE_MINIPROGRAM_STATE: 'trial',
+      SUBSCRIBE_LANG: 'en_US',
+      CUSTOMER_PAGE: 'pages/lead/index',
+    });
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+
+    await fn.handle(sendEvent(notification({ customers: [{ id: 'x y', name: 'A' }] })));
+
+    expect(fn.fake.sent[0]).toMatchObject({ miniprogramState: 'trial', lang: 'en_US', page: 'pages/lead/index?id=x%20y' });
+  });
+
+  it('refuses an invalid notification with the problems listed', async () => {
+    const fn = createTestFunction();
+
+    const response = await fn.handle({ type: 'sendCustomerAssignNotification', notificationId: 'n', customers: [] });
+
+    expect(response.ok).toBe(false);
+    expect(response.error.code).toBe('INVALID_EVENT');
+    expect(response.error.details.map((p: { path: string }) => p.path)).toEqual(
+      expect.arrayContaining(['event.assigneeId', 'event.customers', 'event.channel', 'event.actor', 'event.assignedAt']),
+    );
+  });
+
+  it('a database failure becomes a structured error, not an exception', async () => {
+    const broken = createTestFunction();
+    broken.fake.cloud.database = () => {
+      throw new Error('database down');
+    };
+
+    const response = await broken.handle(sendEvent(notification()));
+
+    expect(response).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR', message: 'the cloud function failed; see its logs' } });
+  });
+});

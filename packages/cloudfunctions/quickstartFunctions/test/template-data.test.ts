@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { loadFunctionConfig } from '../src/config.js';
+import { fitKeyword, formatShanghaiTime } from '../src/template/fit-keyword.js';
+import { KEYWORD_TYPES, type KeywordType } from '../src/template/keyword-types.js';
+
+/**
+ * The keyword rules as WECHAT.md states them (sendMessage doc table), written independently of the
+ * fitting code; lengths in UTF-16 units, the strictest reading.
+ */
+const RULES: Record<KeywordType, (value: string) => boolean> = {
+  thing: (v) => v.length > 0 && v.length <= 20,
+  number: (v) => /^\d+(\.\d+)?$/.test(v) && v.replace('.', '').length <= 32,
+  letter: (v) => /^[A-Za-z]{1,32}$/.test(v),
+  symbol: (v) => /^[^\sA-Za-z0-9\p{L}]{1,5}$/u.test(v),
+  character_string: (v) => /^[!-~]{1,32}$/.test(v),
+  time: (v) => /^\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d$/.test(v),
+  date: (v) => /^\d{4}-\d{2}-\d{2}( ([01]\d|2[0-3]):[0-5]\d)?$/.test(v),
+  amount: (v) => /^¥\d{1,10}(\.\d+)?$/.test(v) && v.replace(/[¥.]/g, '').length <= 10,
+  phone_number: (v) => /^[0-9+\-()]{1,17}$/.test(v),
+  car_number: (v) => v.length >= 1 && Array.from(v).length <= 8 && Array.from(v).every((c, i, all) => i === 0 || i === all.length - 1 || /[A-Za-z0-9]/.test(c)),
+  name: (v) => v.length > 0 && (/[^\x20-\x7e]/.test(v) ? v.length <= 10 : v.length <= 20),
+  phrase: (v) => /^\p{Script=Han}{1,5}$/u.test(v),
+};
+
+const NASTY_INPUTS = [
+  '',
+  '   ',
+  '阿里巴巴（中国）网络技术有限公司杭州分公司第二销售部',
+  'A very long English customer name that goes on and on',
+  '😀😃😄😁😆😅🤣😂🙂🙃😉😊😇🥰😍🤩😘😗😚😙😋',
+  '张三👨‍👩‍👧‍👦的家庭客户，需要尽快联系并跟进报价事宜',
+  'line1\nline2\ttabbed\u0000null',
+  '+86 (138) 0000-0000 转 123456789',
+  '¥12,345.678 元',
+  '浙A12345',
+  '12345678901234567890123456789012345678901234567890',
+  '<script>alert(1)</script>',
+  '!!!???***',
+];
+
+describe('keyword value fitting', () => {
+  const textTypes = KEYWORD_TYPES.filter((type) => type !== 'time' && type !== 'date');
+
+  it.each(textTypes)('every %s value produced from awkward input obeys the documented rule', (type) => {
+    for (const input of NASTY_INPUTS) {
+      const fitted = fitKeyword(type, input);
+      expect(RULES[type](fitted), `${type} from ${JSON.stringify(input)} gave ${JSON.stringify(fitted)}`).toBe(true);
+    }
+  });
+
+  it('truncates a long thing to 20 with an ellipsis and keeps short text as is', () => {
+    expect(fitKeyword('thing', '阿里巴巴（中国）网络技术有限公司杭州分公司第二销售部')).toBe('阿里巴巴（中国）网络技术有限公司杭州分…');
+    expect(fitKeyword('thing', '腾讯')).toBe('腾讯');
+  });
+
+  it('never cuts an emoji in half', () => {
+    const fitted = fitKeyword('thing', '😀'.repeat(15));
+    expect(fitted).toBe(`${'😀'.repeat(9)}…`);
+    expect(fitted.isWellFormed?.() ?? !/[\ud800-\udbff](?![\udc00-\udfff])/.test(fitted)).toBe(true);
+  });
+
+  it('counts mixed names as Chinese (10) and pure letters up to 20', () => {
+    expect(fitKeyword('name', '欧阳娜娜Nana Ouyang Chen')).toBe('欧阳娜娜Nana O');
+    expect(fitKeyword('name', 'Alexander Maximilian Schmidt')).toBe('Alexander Maximilian');
+  });
+
+  it('keeps only Chinese characters in a phrase, only letters in a letter', () => {
+    expect(fitKeyword('phrase', '待跟进 (urgent) 客户')).toBe('待跟进客户');
+    expect(fitKeyword('letter', 'VIP-客户 A1')).toBe('VIPA');
+  });
+
+  it('fits numbers, amounts and phone numbers', () => {
+    expect(fitKeyword('number', '共 12 位')).toBe('12');
+    expect(fitKeyword('amount', '12345678901.5')).toBe('¥1234567890');
+    expect(fitKeyword('phone_number', '+86 138 0000 0000')).toBe('+8613800000000');
+  });
+
+  it('shows times in Asia/Shanghai, 24-hour', () => {
+    expect(formatShanghaiTime('2026-11-25T16:05:00Z')).toBe('2026-11-26 00:05');
+    expect(RULES.time(formatShanghaiTime('2026-01-01T00:00:00Z'))).toBe(true);
+  });
+});
+
+describe('function configuration', () => {
+  it('accepts the default mapping', () => {
+    const config = loadFunctionConfig({ SUBSCRIBE_TEMPLATE_ID: 't', LEADNOTIFY_SHARED_SECRET: 'x'.repeat(32) });
+
+    expect(config.sendProblems).toEqual([]);
+    expect(config.bindProblems).toEqual([]);
+    expect(config.keywords.map((k) => `${k.keyword}:${k.field}`)).toEqual(['thing1:customerName', 'time2:assignedAt', 'thing3:actorName', 'thing4:note']);
+  });
+
+  it('lists every problem in a bad configuration', () => {
+    const config = loadFunctionConfig({
+      SUBSCRIBE_TEMPLATE_KEYWORDS: '{"thing1":"customerName","time2":"note","banana3":"note","thing4":"salary"}',
+      SUBSCRIBE_MINIPROGRAM_STATE: 'production',
+      SEND_BATCH_MAX: '0',
+      LEADNOTIFY_SHARED_SECRET: 'short',
+    });
+
+    expect(config.sendProblems).toEqual([
+      'SUBSCRIBE_TEMPLATE_ID is not set',
+      'SUBSCRIBE_TEMPLATE_KEYWORDS: a time keyword (time2) cannot show note',
+      'SUBSCRIBE_TEMPLATE_KEYWORDS: "banana3" is not a keyword (type + number, e.g. thing1)',
+      'SUBSCRIBE_TEMPLATE_KEYWORDS: "thing4" maps to unknown field "salary"; use one of customerName, customerCount, customerCompany, customerPhone, actorName, assignedAt, note, channel',
+      'SUBSCRIBE_MINIPROGRAM_STATE must be one of formal, developer, trial',
+      'SEND_BATCH_MAX must be a positive integer',
+    ]);
+    expect(config.bindProblems).toEqual(['LEADNOTIFY_SHARED_SECRET must be at least 32 characters']);
+  });
+
+  it('refuses keywords JSON that does not parse', () => {
+    expect(loadFunctionConfig({ SUBSCRIBE_TEMPLATE_ID: 't', SUBSCRIBE_TEMPLATE_KEYWORDS: '{thing1}' }).sendProblems).toEqual([
+      'SUBSCRIBE_TEMPLATE_KEYWORDS is not JSON (expected e.g. {"thing1":"customerName"})',
+    ]);
+  });
+});
