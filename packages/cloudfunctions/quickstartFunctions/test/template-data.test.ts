@@ -56,7 +56,7 @@ describe('keyword value fitting', () => {
   it('never cuts an emoji in half', () => {
     const fitted = fitKeyword('thing', '😀'.repeat(15));
     expect(fitted).toBe(`${'😀'.repeat(9)}…`);
-    expect(fitted.isWellFormed?.() ?? !/[\ud800-\udbff](?![\udc00-\udfff])/.test(fitted)).toBe(true);
+    expect(/[\ud800-\udbff](?![\udc00-\udfff])/.test(fitted)).toBe(false);
   });
 
   it('counts mixed names as Chinese (10) and pure letters up to 20', () => {
