@@ -29,6 +29,9 @@ const configSchema = z.object({
   WECHAT_TOKEN_MODE: z.enum(['stable', 'classic']).default('stable'),
   WECHAT_TOKEN_TIMEOUT_MS: positiveInt(5000),
   WECHAT_INVOKE_TIMEOUT_MS: positiveInt(8000),
+  /** Shared with the cloud function: signs binding tickets. Secret. */
+  LEADNOTIFY_SHARED_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+  BINDING_TICKET_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(300),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

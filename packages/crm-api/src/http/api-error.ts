@@ -24,6 +24,7 @@ const STATUS_BY_CODE = {
   POOL_RECLAIM_COOLDOWN: 422,
   INTERNAL_ERROR: 500,
   DATABASE_UNAVAILABLE: 503,
+  BINDING_NOT_CONFIGURED: 503,
 } as const satisfies Record<string, number>;
 
 export type ApiErrorCode = keyof typeof STATUS_BY_CODE;

@@ -5,6 +5,7 @@ import type { AppContext } from '../context.js';
 import { ApiError } from '../http/api-error.js';
 import { booleanQuery, idParams, roleSchema } from '../http/schemas.js';
 import { parseRequest } from '../http/validate.js';
+import { issueBindingTicket } from '../wechat-binding/binding-ticket.js';
 import { createUser, deactivateUser, getUser, listUsers } from './users.js';
 
 const createUserBody = z.strictObject({ name: z.string().trim().min(1).max(100), role: roleSchema });
@@ -15,6 +16,11 @@ export function usersRoutes(ctx: AppContext): Router {
 
   router.get('/me', async (req, res) => {
     res.json(await getUser(ctx, actorOf(req).id));
+  });
+
+  /** The mini program passes this ticket to the cloud function's bindCrmUser. */
+  router.post('/me/wechat-binding-ticket', (req, res) => {
+    res.status(201).json(issueBindingTicket(ctx, actorOf(req)));
   });
 
   router.post('/users', async (req, res) => {
