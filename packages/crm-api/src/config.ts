@@ -29,6 +29,20 @@ const configSchema = z.object({
   WECHAT_TOKEN_MODE: z.enum(['stable', 'classic']).default('stable'),
   WECHAT_TOKEN_TIMEOUT_MS: positiveInt(5000),
   WECHAT_INVOKE_TIMEOUT_MS: positiveInt(8000),
+  /** inline: the API process delivers notifications; off: run `pnpm --filter crm-api worker` instead. */
+  NOTIFIER: z.enum(['inline', 'off']).default('inline'),
+  /** > 0 merges a user's notifications created within this many seconds into one message. */
+  NOTIFY_DIGEST_SECONDS: nonNegativeInt(0),
+  /** Notifications per cloud-function invocation (the function's SEND_BATCH_MAX). */
+  NOTIFY_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(20),
+  /** Invocations in flight at once per worker. */
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
+  NOTIFY_POLL_MS: positiveInt(1000),
+  NOTIFY_LEASE_SECONDS: positiveInt(60),
+  NOTIFY_MAX_ATTEMPTS: positiveInt(10),
+  NOTIFY_MAX_AGE_HOURS: positiveInt(24),
+  NOTIFY_BACKOFF_BASE_MS: positiveInt(2000),
+  NOTIFY_BACKOFF_MAX_MS: positiveInt(600_000),
   /** Shared with the cloud function: signs binding tickets. Secret. */
   LEADNOTIFY_SHARED_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   BINDING_TICKET_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(300),

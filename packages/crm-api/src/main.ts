@@ -5,48 +5,54 @@ import { ConfigError, loadConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
+import { createNotifier, type Notifier } from './notifications/delivery/notifier.js';
+import { wechatFromConfig } from './notifications/delivery/wechat-from-config.js';
+import { onShutdownSignal } from './shutdown.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const db = openDatabase({ url: config.DATABASE_URL });
   await migrateToLatest(db);
+  const clock = { now: () => Date.now() };
+
+  let notifier: Notifier | undefined;
+  if (config.NOTIFIER === 'inline') {
+    const wechat = wechatFromConfig(config, logger);
+    if (wechat.client) {
+      notifier = createNotifier({ db, wechat: wechat.client, config, clock, logger: logger.child({ component: 'notifier' }) });
+    } else {
+      logger.warn(`WeChat is not configured (${wechat.reason}): assignments work, notifications wait as pending until it is`);
+    }
+  } else {
+    logger.info('NOTIFIER=off: this process does not deliver notifications; run `pnpm --filter crm-api worker`');
+  }
 
   const ctx: AppContext = {
     db,
     config,
-    clock: { now: () => Date.now() },
+    clock,
     logger,
-    signal: { notificationsQueued: () => {} },
+    signal: { notificationsQueued: () => notifier?.wake() },
   };
   const server: Server = createApp(ctx).listen(config.PORT, config.HOST, () => {
     const address = server.address();
     const port = typeof address === 'object' && address ? address.port : config.PORT;
     logger.info({ port, database: db.engine }, `crm-api listening on http://localhost:${port}`);
+    notifier?.start();
   });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    server.close(() => {
-      db.close().then(
-        () => process.exit(0),
-        () => process.exit(1),
-      );
+  onShutdownSignal(logger, async () => {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeIdleConnections();
     });
-    server.closeIdleConnections();
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+    await notifier?.stop();
+    await db.close();
+  });
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
-    console.error(error.message);
-  } else {
-    console.error('crm-api failed to start:', error instanceof Error ? error.message : error);
-  }
+  console.error(error instanceof ConfigError ? error.message : `crm-api failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

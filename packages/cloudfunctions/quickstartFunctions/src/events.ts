@@ -16,6 +16,8 @@ export interface AssignNotification {
   /** When the CRM already knows the openid. */
   openid?: string;
   customers: NotificationCustomer[];
+  /** How many customers were assigned in all, when `customers` lists only the first few. */
+  customerCount?: number;
   actor: { id?: string; name: string };
   channel: 'web' | 'miniprogram' | 'batch' | 'pool';
   note?: string;
@@ -76,6 +78,11 @@ export function parseNotification(value: unknown, path = 'notification'): { noti
     actorName = text(value.actor.name, `${path}.actor.name`, problems, { max: 100 });
     actorId = text(value.actor.id, `${path}.actor.id`, problems, { optional: true, max: 128 });
   }
+  const customerCount = value.customerCount;
+  const listed = Array.isArray(value.customers) ? value.customers.length : 0;
+  if (customerCount !== undefined && (typeof customerCount !== 'number' || !Number.isInteger(customerCount) || customerCount < listed)) {
+    problems.push({ path: `${path}.customerCount`, message: 'must be an integer no smaller than the number of customers listed' });
+  }
   const customers: NotificationCustomer[] = [];
   if (!Array.isArray(value.customers) || value.customers.length === 0 || value.customers.length > MAX_CUSTOMERS) {
     problems.push({ path: `${path}.customers`, message: `must list 1 to ${MAX_CUSTOMERS} customers` });
@@ -103,6 +110,7 @@ export function parseNotification(value: unknown, path = 'notification'): { noti
       assigneeId: assigneeId as string,
       ...(openid ? { openid } : {}),
       customers,
+      ...(typeof customerCount === 'number' ? { customerCount } : {}),
       actor: actorId ? { id: actorId, name: actorName as string } : { name: actorName as string },
       channel: channel as AssignNotification['channel'],
       ...(note ? { note } : {}),

@@ -251,3 +251,24 @@ describe('sendCustomerAssignNotification', () => {
     expect(response).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR', message: 'the cloud function failed; see its logs' } });
   });
 });
+
+describe('customerCount', () => {
+  it('counts all assigned customers when the payload lists only the first few', async () => {
+    const fn = createTestFunction({ SUBSCRIBE_TEMPLATE_KEYWORDS: '{"thing1":"customerName","number2":"customerCount"}' });
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    const item = notification({ customers: [{ id: 'a', name: '张三' }, { id: 'b', name: '李四' }], customerCount: 300 });
+
+    await fn.handle(sendEvent(item));
+
+    expect(fn.fake.sent[0]?.data).toEqual({ thing1: { value: '张三等300位客户' }, number2: { value: '300' } });
+  });
+
+  it('refuses a customerCount smaller than the list', async () => {
+    const fn = createTestFunction();
+
+    const response = await fn.handle(sendEvent(notification({ customerCount: 0 })));
+
+    expect(response.error.details).toEqual([{ path: 'event.customerCount', message: 'must be an integer no smaller than the number of customers listed' }]);
+  });
+});

@@ -131,6 +131,7 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
     note: command.note ?? null,
     customers: changed,
     now,
+    dueAt: new Date(nowMs + ctx.config.NOTIFY_DIGEST_SECONDS * 1000).toISOString(),
   });
 
   const changedById = new Map(changed.map((c) => [c.id, c]));

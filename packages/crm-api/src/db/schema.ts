@@ -66,6 +66,30 @@ export interface NotificationsTable {
   next_attempt_at: Timestamp;
   created_at: Timestamp;
   updated_at: Timestamp;
+  /** Which worker holds the row while it is 'sending', and until when. */
+  lease_owner: string | null;
+  lease_until: Timestamp | null;
+  /** The notification id the row was (or is being) delivered under; a digest merges several rows into one. */
+  delivery_id: string | null;
+  /** The cloud function's reason (SENT, NOT_BOUND, …) or the WeChat error code of the last attempt. */
+  reason: string | null;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+}
+
+export type AttemptOutcome = 'sent' | 'skipped' | 'failed' | 'retry' | 'dead' | 'released';
+
+export interface NotificationAttemptsTable {
+  id: string;
+  notification_id: string;
+  attempt: number;
+  delivery_id: string;
+  started_at: Timestamp;
+  finished_at: Timestamp;
+  outcome: AttemptOutcome;
+  reason: string | null;
+  error_code: string | null;
+  error_message: string | null;
 }
 
 export interface NotificationCustomersTable {
@@ -83,6 +107,7 @@ export interface Database {
   assignments: AssignmentsTable;
   notifications: NotificationsTable;
   notification_customers: NotificationCustomersTable;
+  notification_attempts: NotificationAttemptsTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

@@ -4,7 +4,7 @@ import { actorOf } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { idParams, idSchema } from '../http/schemas.js';
 import { parseRequest } from '../http/validate.js';
-import { getNotification, listNotifications } from './notifications.js';
+import { getNotification, listNotifications, retryNotification } from './notifications.js';
 
 const listNotificationsQuery = z.strictObject({
   customerId: idSchema.optional(),
@@ -24,6 +24,11 @@ export function notificationsRoutes(ctx: AppContext): Router {
   router.get('/notifications/:id', async (req, res) => {
     const { id } = parseRequest(idParams, req.params, 'params');
     res.json(await getNotification(ctx, actorOf(req), id));
+  });
+
+  router.post('/notifications/:id/retry', async (req, res) => {
+    const { id } = parseRequest(idParams, req.params, 'params');
+    res.json(await retryNotification(ctx, actorOf(req), id));
   });
 
   return router;

@@ -1,5 +1,5 @@
 import type { Actor } from '../auth/actor.js';
-import { canManageAssignments } from '../auth/actor.js';
+import { canManageAssignments, requireRole } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { AssignmentChannel, NotificationRow, NotificationStatus } from '../db/schema.js';
 import { ApiError } from '../http/api-error.js';
@@ -15,7 +15,23 @@ export interface NotificationView {
   nextAttemptAt: string;
   createdAt: string;
   updatedAt: string;
+  reason: string | null;
+  lastError: string | null;
+  sentAt: string | null;
+  /** The notification id this row was delivered under (itself, or the first row of a digest). */
+  deliveryId: string | null;
   customers: Array<{ id: string; name: string }>;
+}
+
+export interface AttemptView {
+  attempt: number;
+  deliveryId: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: string;
+  reason: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
 }
 
 async function withCustomers(ctx: AppContext, rows: NotificationRow[]): Promise<NotificationView[]> {
@@ -44,17 +60,67 @@ async function withCustomers(ctx: AppContext, rows: NotificationRow[]): Promise<
     nextAttemptAt: row.next_attempt_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    reason: row.reason,
+    lastError: row.last_error,
+    sentAt: row.sent_at,
+    deliveryId: row.delivery_id,
     customers: byNotification.get(row.id) ?? [],
   }));
 }
 
-export async function getNotification(ctx: AppContext, actor: Actor, id: string): Promise<NotificationView> {
+/** One notification with every delivery attempt, oldest first. */
+export async function getNotification(ctx: AppContext, actor: Actor, id: string): Promise<NotificationView & { attemptHistory: AttemptView[] }> {
   const row = await ctx.db.kysely.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirst();
   if (!row || (!canManageAssignments(actor) && row.assignee_id !== actor.id)) {
     throw new ApiError({ code: 'NOTIFICATION_NOT_FOUND', message: `No notification with id ${id}` });
   }
   const [view] = await withCustomers(ctx, [row]);
-  return view as NotificationView;
+  const attempts = await ctx.db.kysely
+    .selectFrom('notification_attempts')
+    .selectAll()
+    .where('notification_id', '=', id)
+    .orderBy('attempt')
+    .orderBy('finished_at')
+    .execute();
+  return {
+    ...(view as NotificationView),
+    attemptHistory: attempts.map((attempt) => ({
+      attempt: attempt.attempt,
+      deliveryId: attempt.delivery_id,
+      startedAt: attempt.started_at,
+      finishedAt: attempt.finished_at,
+      outcome: attempt.outcome,
+      reason: attempt.reason,
+      errorCode: attempt.error_code,
+      errorMessage: attempt.error_message,
+    })),
+  };
+}
+
+/**
+ * Requeues a failed or dead notification with a fresh attempt budget (after the cause was fixed).
+ * It keeps its delivery id, so a message that did go out is not sent twice.
+ */
+export async function retryNotification(ctx: AppContext, actor: Actor, id: string) {
+  requireRole(actor, ['admin', 'manager'], 'retry notifications');
+  const now = new Date(ctx.clock.now()).toISOString();
+  const result = await ctx.db.kysely
+    .updateTable('notifications')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('status', 'in', ['failed', 'dead'])
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) {
+    const exists = await ctx.db.kysely.selectFrom('notifications').select('status').where('id', '=', id).executeTakeFirst();
+    if (!exists) throw new ApiError({ code: 'NOTIFICATION_NOT_FOUND', message: `No notification with id ${id}` });
+    throw new ApiError({
+      code: 'NOTIFICATION_NOT_RETRYABLE',
+      message: `Only failed or dead notifications can be retried; this one is ${exists.status}`,
+      details: { status: exists.status },
+    });
+  }
+  ctx.signal.notificationsQueued([id]);
+  return getNotification(ctx, actor, id);
 }
 
 export interface NotificationFilter {

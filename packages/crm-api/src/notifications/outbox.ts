@@ -15,7 +15,16 @@ export interface QueuedNotification {
  */
 export async function queueAssignmentNotification(
   trx: Trx,
-  input: { assigneeId: string; actor: Actor; channel: AssignmentChannel; note: string | null; customers: CustomerRow[]; now: string },
+  input: {
+    assigneeId: string;
+    actor: Actor;
+    channel: AssignmentChannel;
+    note: string | null;
+    customers: CustomerRow[];
+    now: string;
+    /** When delivery may start: now, or the end of the digest window. */
+    dueAt: string;
+  },
 ): Promise<QueuedNotification> {
   const id = randomUUID();
   await trx
@@ -28,7 +37,7 @@ export async function queueAssignmentNotification(
       note: input.note,
       status: 'pending',
       attempts: 0,
-      next_attempt_at: input.now,
+      next_attempt_at: input.dueAt,
       created_at: input.now,
       updated_at: input.now,
     })

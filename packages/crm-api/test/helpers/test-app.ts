@@ -9,6 +9,9 @@ import type { Engine } from '../../src/db/database.js';
 import type { Role } from '../../src/db/schema.js';
 import { createCustomer, type NewCustomer } from '../../src/customers/customers.js';
 import { createLogger } from '../../src/logger.js';
+import { createNotifier, type Notifier } from '../../src/notifications/delivery/notifier.js';
+import { wechatFromConfig } from '../../src/notifications/delivery/wechat-from-config.js';
+import type { Logger } from 'pino';
 import { createUser, type UserView } from '../../src/users/users.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
@@ -29,6 +32,17 @@ export function createTestClock(start = Date.parse('2026-11-25T02:00:00Z')) {
   };
 }
 
+/** Environment that points the WeChat client at a fake or emulated WeChat. */
+export function wechatEnv(baseUrl: string): Record<string, string> {
+  return {
+    MINIPROGRAM_APPID: 'wx-test-app',
+    MINIPROGRAM_APPSECRET: 'test-appsecret-value',
+    MINIPROGRAM_CLOUD_ENV: 'test-env',
+    WECHAT_API_BASE_URL: baseUrl,
+    WECHAT_INVOKE_TIMEOUT_MS: '2000',
+  };
+}
+
 /** The real app on a real, fresh database, with a controllable clock and captured logs. */
 export async function createTestApp(engine: Engine, env: Record<string, string> = {}) {
   const database: TestDatabase = await createTestDatabase(engine);
@@ -41,13 +55,19 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
     },
   });
   const queued: string[] = [];
+  const wakeListeners: Array<() => void> = [];
   const config: Config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'info', ...env });
   const ctx: AppContext = {
     db: database.db,
     config,
     clock,
     logger: createLogger('info', logStream),
-    signal: { notificationsQueued: (ids) => queued.push(...ids) },
+    signal: {
+      notificationsQueued: (ids) => {
+        queued.push(...ids);
+        for (const listener of wakeListeners) listener();
+      },
+    },
   };
   const app: Express = createApp(ctx);
   let userCount = 0;
@@ -69,9 +89,27 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
     return created;
   }
 
+  /** A notifier on this app's database; the WeChat client comes from the env (see wechatEnv). */
+  function notifier(options: { workerId?: string; random?: () => number; logger?: Logger } = {}): Notifier {
+    const wechat = wechatFromConfig(config, ctx.logger);
+    if (!wechat.client) throw new Error(`test notifier needs WeChat env: ${wechat.reason}`);
+    const created = createNotifier({
+      db: database.db,
+      wechat: wechat.client,
+      config,
+      clock,
+      logger: options.logger ?? ctx.logger,
+      random: options.random ?? (() => 1),
+      ...(options.workerId ? { workerId: options.workerId } : {}),
+    });
+    wakeListeners.push(() => created.wake());
+    return created;
+  }
+
   return {
     ctx,
     app,
+    notifier,
     clock,
     db: database.db.kysely,
     engine,
@@ -99,7 +137,7 @@ export type TestApp = Awaited<ReturnType<typeof createTestApp>>;
 /** Row counts of every table: a 4xx must leave them all unchanged. */
 export async function tableCounts(testApp: TestApp): Promise<Record<string, number>> {
   const counts: Record<string, number> = {};
-  for (const table of ['users', 'api_tokens', 'customers', 'assignments', 'notifications', 'notification_customers'] as const) {
+  for (const table of ['users', 'api_tokens', 'customers', 'assignments', 'notifications', 'notification_customers', 'notification_attempts'] as const) {
     const row = await testApp.db
       .selectFrom(table)
       .select((eb) => eb.fn.countAll<string | number>().as('count'))

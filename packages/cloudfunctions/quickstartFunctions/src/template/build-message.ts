@@ -25,7 +25,7 @@ export function buildSubscribeMessage(config: FunctionConfig, notification: Assi
   }
   const [first] = notification.customers;
   const page =
-    notification.customers.length === 1 && first
+    countOf(notification) === 1 && first
       ? `${config.customerPage}?id=${encodeURIComponent(first.id)}`
       : `${config.customerListPage}?notificationId=${encodeURIComponent(notification.notificationId)}`;
   return {
@@ -40,10 +40,14 @@ export function buildSubscribeMessage(config: FunctionConfig, notification: Assi
 
 export function summarizeCustomers(notification: AssignNotification, limit: number): string {
   const names = notification.customers.map((customer) => cleanText(customer.name)).filter(Boolean);
-  const count = notification.customers.length;
+  const count = countOf(notification);
   if (count <= 1) return truncate(names[0] ?? '', limit, true) || '新客户';
   const suffix = `等${count}位客户`;
   return `${truncate(names[0] ?? '客户', limit - suffix.length, true)}${suffix}`;
+}
+
+function countOf(notification: AssignNotification): number {
+  return notification.customerCount ?? notification.customers.length;
 }
 
 function rawField(notification: AssignNotification, field: TemplateField): string {
@@ -52,7 +56,7 @@ function rawField(notification: AssignNotification, field: TemplateField): strin
     case 'customerName':
       return first?.name ?? '';
     case 'customerCount':
-      return String(notification.customers.length);
+      return String(countOf(notification));
     case 'customerCompany':
       return first?.company ?? '';
     case 'customerPhone':

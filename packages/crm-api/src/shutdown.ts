@@ -1,0 +1,20 @@
+import type { Logger } from 'pino';
+
+/** Runs `close` once on SIGTERM or SIGINT, then exits; a second signal exits at once. */
+export function onShutdownSignal(logger: Logger, close: () => Promise<void>): void {
+  let closing = false;
+  const handle = (signal: NodeJS.Signals) => {
+    if (closing) process.exit(1);
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', handle);
+  process.on('SIGINT', handle);
+}

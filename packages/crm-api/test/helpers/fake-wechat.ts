@@ -1,0 +1,131 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+
+export interface InvokedEvent {
+  type: string;
+  notificationId?: string;
+  notifications?: Array<Record<string, unknown>>;
+  [key: string]: unknown;
+}
+
+type FunctionBehaviour = (event: InvokedEvent) => unknown;
+type Fault = { kind: 'errcode'; errcode: number; errmsg: string } | { kind: 'http'; status: number } | { kind: 'drop' };
+
+/**
+ * A small WeChat stand-in on a real port for the notifier tests: stable_token and invokecloudfunction with
+ * WeChat's shapes; the function answers "sent" for every notification unless told otherwise. Faults can
+ * be queued per call.
+ */
+export async function startFakeWechat() {
+  let tokenSerial = 0;
+  let validTokens = new Set<string>();
+  const invocations: InvokedEvent[] = [];
+  const faults: Fault[] = [];
+  let behaviour: FunctionBehaviour = defaultFunction;
+  let delayMs = 0;
+  let tokenRequests = 0;
+  const sockets = new Set<Socket>();
+
+  const server: Server = createServer(async (req, res) => {
+    const body = await readJson(req);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'POST' && url.pathname === '/cgi-bin/stable_token') {
+      tokenRequests++;
+      const token = `TOKEN-${++tokenSerial}`;
+      validTokens.add(token);
+      return json(res, { access_token: token, expires_in: 7200 });
+    }
+    if (req.method === 'POST' && url.pathname === '/tcb/invokecloudfunction') {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const fault = faults.shift();
+      if (fault?.kind === 'drop') return req.socket.destroy();
+      if (fault?.kind === 'http') return json(res, { message: 'upstream error' }, fault.status);
+      if (fault?.kind === 'errcode') return json(res, { errcode: fault.errcode, errmsg: fault.errmsg });
+      if (!validTokens.has(url.searchParams.get('access_token') ?? '')) {
+        return json(res, { errcode: 40001, errmsg: 'invalid credential, access_token is invalid or not latest' });
+      }
+      const event = body as InvokedEvent;
+      invocations.push(event);
+      return json(res, { errcode: 0, errmsg: 'ok', resp_data: JSON.stringify(behaviour(event)) });
+    }
+    return json(res, { errcode: 40101, errmsg: 'missing parameter' }, 404);
+  });
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  let port = (server.address() as AddressInfo).port;
+
+  const sentEvents = () =>
+    invocations.flatMap((event) => (event.type === 'sendBatchCustomerAssignNotification' ? (event.notifications ?? []) : [event]));
+
+  return {
+    get baseUrl() {
+      return `http://127.0.0.1:${port}`;
+    },
+    invocations,
+    /** Every notification event the function received, batch or single. */
+    sentEvents,
+    tokenRequests: () => tokenRequests,
+    setFunction(next: FunctionBehaviour) {
+      behaviour = next;
+    },
+    setDelay(ms: number) {
+      delayMs = ms;
+    },
+    queueFault(fault: Fault, times = 1) {
+      for (let index = 0; index < times; index++) faults.push(fault);
+    },
+    /** Invalidate every token handed out so far, as WeChat does when a token expires. */
+    expireTokens() {
+      validTokens = new Set();
+    },
+    async stop() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    /** Start listening again on the same port after stop(). */
+    async restart() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, '127.0.0.1', () => resolve());
+      });
+      port = (server.address() as AddressInfo).port;
+    },
+  };
+}
+
+export type FakeWechat = Awaited<ReturnType<typeof startFakeWechat>>;
+
+/** Answers like the cloud function when every notification is sent. */
+export function defaultFunction(event: InvokedEvent): unknown {
+  const sent = (item: Record<string, unknown>) => ({ notificationId: item.notificationId, status: 'sent', reason: 'SENT', retryable: false, sentAt: new Date().toISOString() });
+  if (event.type === 'sendBatchCustomerAssignNotification') return { ok: true, results: (event.notifications ?? []).map(sent) };
+  return { ok: true, result: sent(event) };
+}
+
+/** Answers every notification with the same result fields. */
+export function functionAnswering(fields: Record<string, unknown>): FunctionBehaviour {
+  return (event) => {
+    const result = (item: Record<string, unknown>) => ({ notificationId: item.notificationId, ...fields });
+    if (event.type === 'sendBatchCustomerAssignNotification') return { ok: true, results: (event.notifications ?? []).map(result) };
+    return { ok: true, result: result(event) };
+  };
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString('utf8');
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function json(res: ServerResponse, body: unknown, status = 200): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}

@@ -1,0 +1,348 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { claimDeliveries } from '../src/notifications/delivery/claim-deliveries.js';
+import { startFakeWechat, functionAnswering, type FakeWechat } from './helpers/fake-wechat.js';
+import { createTestApp, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
+import { testEngines } from './helpers/test-database.js';
+
+describe.each(testEngines())('notifier on %s', (engine) => {
+  let wechat: FakeWechat;
+  let t: TestApp;
+  let manager: TestUser;
+  let sales: TestUser;
+
+  async function setup(env: Record<string, string> = {}) {
+    t = await createTestApp(engine, { ...wechatEnv(wechat.baseUrl), NOTIFY_BACKOFF_BASE_MS: '1000', ...env });
+    manager = await t.user('manager', '王经理');
+    sales = await t.user('sales', '张三');
+  }
+
+  async function row(id: string) {
+    return t.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  }
+
+  async function drain(notifier = t.notifier()) {
+    let total = 0;
+    for (let handled = await notifier.runOnce(); handled > 0; handled = await notifier.runOnce()) total += handled;
+    return total;
+  }
+
+  beforeEach(async () => {
+    wechat = await startFakeWechat();
+  });
+  afterEach(async () => {
+    await t.close();
+    await wechat.stop();
+  });
+
+  it('delivers each of the four assignment channels to the cloud function and records sent', async () => {
+    await setup();
+    const [a, b, c, d] = await t.customers(4);
+    const responses = [
+      await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id, note: '尽快联系' }),
+      await t.as(manager).post(`/api/miniprogram/customers/${b!.id}/assign`, { assigneeId: sales.id }),
+      await t.as(manager).post('/api/customers/batch-assign', { customerIds: [c!.id], assigneeId: sales.id }),
+      await t.as(sales).post(`/api/pool/customers/${d!.id}/assign`),
+    ];
+    const ids = [
+      responses[0]!.body.notification.id,
+      responses[1]!.body.data.notification.id,
+      responses[2]!.body.notifications[0].id,
+      responses[3]!.body.notification.id,
+    ];
+
+    expect(await drain()).toBe(4);
+
+    const byId = new Map(wechat.sentEvents().map((e) => [e.notificationId, e]));
+    expect(ids.map((id) => byId.get(id)?.channel)).toEqual(['web', 'miniprogram', 'batch', 'pool']);
+    expect(byId.get(ids[0])).toMatchObject({
+      assigneeId: sales.id,
+      customers: [{ id: a!.id, name: a!.name }],
+      customerCount: 1,
+      actor: { id: manager.id, name: '王经理' },
+      note: '尽快联系',
+      assignedAt: expect.any(String),
+    });
+    expect(byId.get(ids[3])?.actor).toMatchObject({ id: sales.id, name: '张三' });
+    for (const id of ids) {
+      expect(await row(id)).toMatchObject({ status: 'sent', attempts: 1, reason: 'SENT', delivery_id: id, lease_owner: null });
+    }
+    const shown = await t.as(manager).get(`/api/notifications/${ids[0]}`);
+    expect(shown.body).toMatchObject({ status: 'sent', sentAt: expect.any(String), attemptHistory: [{ attempt: 1, outcome: 'sent', reason: 'SENT' }] });
+  });
+
+  it('sends several claimed notifications in one batch invocation: 300 customers to 3 users → 3 notifications, 1 call', async () => {
+    await setup();
+    const users = [sales, await t.user('sales'), await t.user('sales')];
+    const customers = await t.customers(300);
+    for (const [index, user] of users.entries()) {
+      const part = customers.slice(index * 100, index * 100 + 100).map((c) => c.id);
+      expect((await t.as(manager).post('/api/customers/batch-assign', { customerIds: part, assigneeId: user.id })).status).toBe(200);
+    }
+
+    await drain();
+
+    expect(wechat.invocations).toHaveLength(1);
+    expect(wechat.invocations[0]?.type).toBe('sendBatchCustomerAssignNotification');
+    const events = wechat.sentEvents();
+    expect(events.map((e) => e.assigneeId).sort()).toEqual(users.map((u) => u.id).sort());
+    expect(events.every((e) => e.customerCount === 100 && (e.customers as unknown[]).length === 20)).toBe(true);
+  });
+
+  it('with a digest window, five single assignments to one user become one message listing five customers', async () => {
+    await setup({ NOTIFY_DIGEST_SECONDS: '60' });
+    const customers = await t.customers(5);
+    const ids: string[] = [];
+    for (const customer of customers) {
+      ids.push((await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id);
+      t.clock.advance(10_000);
+    }
+
+    expect(await drain()).toBe(0);
+    t.clock.advance(15_000);
+    expect(await drain()).toBe(1);
+
+    const events = wechat.sentEvents();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ notificationId: ids[0], customerCount: 5 });
+    expect((events[0]?.customers as Array<{ id: string }>).map((c) => c.id)).toEqual(customers.map((c) => c.id));
+    for (const id of ids) expect(await row(id)).toMatchObject({ status: 'sent', delivery_id: ids[0] });
+  });
+
+  it('when a worker dies while delivering a digest, another worker delivers it under the same id: none lost, one message', async () => {
+    await setup({ NOTIFY_DIGEST_SECONDS: '60', NOTIFY_LEASE_SECONDS: '30' });
+    const customers = await t.customers(3);
+    const ids = [];
+    for (const customer of customers) ids.push((await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id);
+    t.clock.advance(61_000);
+    const claimed = await claimDeliveries(t.db, t.engine, { workerId: 'crashed', nowMs: t.clock.now(), leaseMs: 30_000, limit: 20, digestMs: 60_000 });
+    expect(claimed).toHaveLength(1);
+    const survivor = t.notifier({ workerId: 'survivor' });
+
+    expect(await survivor.runOnce()).toBe(0);
+    t.clock.advance(31_000);
+    expect(await survivor.runOnce()).toBe(1);
+
+    const events = wechat.sentEvents();
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ notificationId: claimed[0]!.deliveryId, customerCount: 3 });
+    for (const id of ids) expect((await row(id)).status).toBe('sent');
+  });
+
+  it('without a digest window each notification is its own message', async () => {
+    await setup();
+    for (const customer of await t.customers(3)) await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+
+    await drain();
+
+    expect(wechat.sentEvents()).toHaveLength(3);
+  });
+
+  it('retries transient errors with backoff, then sends; every attempt is kept', async () => {
+    await setup();
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    wechat.queueFault({ kind: 'errcode', errcode: -1, errmsg: 'system error' });
+    wechat.queueFault({ kind: 'http', status: 502 });
+
+    await drain();
+    const afterFirst = await row(id);
+    expect(afterFirst).toMatchObject({ status: 'pending', attempts: 1, reason: 'SYSTEM_BUSY' });
+    expect(Date.parse(afterFirst.next_attempt_at) - t.clock.now()).toBe(1000);
+
+    expect(await drain()).toBe(0);
+    t.clock.advance(1000);
+    await drain();
+    expect((await row(id)).attempts).toBe(2);
+    t.clock.advance(2000);
+    await drain();
+
+    const shown = await t.as(manager).get(`/api/notifications/${id}`);
+    expect(shown.body.status).toBe('sent');
+    expect(shown.body.attemptHistory.map((a: { outcome: string; reason: string }) => [a.outcome, a.reason])).toEqual([
+      ['retry', 'SYSTEM_BUSY'],
+      ['retry', 'HTTP_STATUS'],
+      ['sent', 'SENT'],
+    ]);
+  });
+
+  it('a function result that is retryable goes back to pending; a permanent one fails and is not retried', async () => {
+    await setup();
+    const [a, b] = await t.customers(2);
+    wechat.setFunction(functionAnswering({ status: 'failed', reason: 'TEMPLATE_DATA_INVALID', errCode: 47003, message: 'thing1 invalid', retryable: false }));
+    const failedId = (await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    await drain();
+    wechat.setFunction(functionAnswering({ status: 'failed', reason: 'DEADLINE_EXCEEDED', retryable: true }));
+    const retryId = (await t.as(manager).post(`/api/customers/${b!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    await drain();
+
+    expect(await row(failedId)).toMatchObject({ status: 'failed', reason: 'TEMPLATE_DATA_INVALID', last_error: 'TEMPLATE_DATA_INVALID: thing1 invalid' });
+    expect((await row(retryId)).status).toBe('pending');
+    t.clock.advance(3_600_000);
+    const callsBefore = wechat.invocations.length;
+    await drain();
+    expect(wechat.invocations.length).toBe(callsBefore + 1);
+    expect(wechat.sentEvents().at(-1)?.notificationId).toBe(retryId);
+  });
+
+  it('records skipped notifications with the function reason', async () => {
+    await setup();
+    wechat.setFunction(functionAnswering({ status: 'skipped', reason: 'NOT_BOUND', message: 'not bound', retryable: false }));
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+
+    await drain();
+
+    expect(await row(id)).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND' });
+  });
+
+  it('a permanent WeChat error (no open-API permission) fails the notification with the fix in the error', async () => {
+    await setup();
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    wechat.queueFault({ kind: 'errcode', errcode: -604101, errmsg: 'no permission' });
+
+    await drain();
+
+    const failed = await row(id);
+    expect(failed).toMatchObject({ status: 'failed', reason: 'OPENAPI_PERMISSION_DENIED' });
+    expect(failed.last_error).toContain('config.json');
+  });
+
+  it('gives up after the configured attempts: dead, with the last error', async () => {
+    await setup({ NOTIFY_MAX_ATTEMPTS: '2' });
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    wechat.queueFault({ kind: 'errcode', errcode: -1, errmsg: 'system error' }, 2);
+
+    await drain();
+    t.clock.advance(60_000);
+    await drain();
+
+    expect(await row(id)).toMatchObject({ status: 'dead', attempts: 2, reason: 'SYSTEM_BUSY' });
+  });
+
+  it('a daily-quota error waits until the next day instead of retrying in a loop', async () => {
+    await setup();
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    wechat.queueFault({ kind: 'errcode', errcode: 45009, errmsg: 'reach max api daily quota limit' });
+
+    await drain();
+
+    const waiting = await row(id);
+    expect(waiting.status).toBe('pending');
+    expect(waiting.next_attempt_at).toBe('2026-11-25T16:00:00.000Z');
+  });
+
+  it('when the token is rejected mid-run (40001), refreshes it and sends', async () => {
+    await setup();
+    const [a, b] = await t.customers(2);
+    await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id });
+    await drain();
+    wechat.expireTokens();
+    const id = (await t.as(manager).post(`/api/customers/${b!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+
+    await drain();
+
+    expect((await row(id)).status).toBe('sent');
+    expect(wechat.tokenRequests()).toBe(2);
+  });
+
+  it('while WeChat is unreachable, assignments still succeed; notifications go out once it is back', async () => {
+    await setup();
+    await wechat.stop();
+    const ids = [];
+    for (const customer of await t.customers(5)) {
+      const res = await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+      expect(res.status).toBe(200);
+      ids.push(res.body.notification.id);
+    }
+    await drain();
+    for (const id of ids) expect(await row(id)).toMatchObject({ status: 'pending', reason: 'NETWORK' });
+
+    await wechat.restart();
+    t.clock.advance(5_000);
+    await drain();
+
+    for (const id of ids) expect((await row(id)).status).toBe('sent');
+    expect(new Set(wechat.sentEvents().map((e) => e.notificationId)).size).toBe(5);
+  });
+
+  it('a manager requeues a failed notification; other states answer 409', async () => {
+    await setup();
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    expect((await t.as(manager).post(`/api/notifications/${id}/retry`)).status).toBe(409);
+    wechat.queueFault({ kind: 'errcode', errcode: 40037, errmsg: 'invalid template_id' });
+    await drain();
+    expect((await row(id)).status).toBe('failed');
+
+    expect((await t.as(sales).post(`/api/notifications/${id}/retry`)).status).toBe(403);
+    const requeued = await t.as(manager).post(`/api/notifications/${id}/retry`);
+    expect(requeued.status).toBe(200);
+    expect(requeued.body).toMatchObject({ status: 'pending', attempts: 0 });
+    await drain();
+
+    expect(await row(id)).toMatchObject({ status: 'sent' });
+    expect((await t.as(manager).post('/api/notifications/nope/retry')).status).toBe(404);
+  });
+
+  it('a running notifier picks up a new assignment at once: the assignment wakes it', async () => {
+    await setup({ NOTIFY_POLL_MS: '60000' });
+    const notifier = t.notifier();
+    notifier.start();
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const customer = await t.customer();
+      const started = Date.now();
+      const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+
+      while ((await row(id)).status !== 'sent' && Date.now() - started < 3000) await new Promise((resolve) => setTimeout(resolve, 20));
+
+      expect((await row(id)).status).toBe('sent');
+      expect(Date.now() - started).toBeLessThan(1000);
+    } finally {
+      await notifier.stop();
+    }
+  });
+
+  it('stopping leaves no row claimed: in-flight deliveries finish, the rest go back to pending', async () => {
+    await setup({ NOTIFY_BATCH_SIZE: '2', NOTIFY_CONCURRENCY: '1' });
+    wechat.setDelay(200);
+    for (const customer of await t.customers(6)) await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+    const notifier = t.notifier();
+
+    notifier.start();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await notifier.stop();
+
+    const rows = await t.db.selectFrom('notifications').select(['status', 'lease_owner']).execute();
+    expect(rows.filter((r) => r.status === 'sending')).toEqual([]);
+    expect(rows.filter((r) => r.status === 'sent').length).toBeGreaterThanOrEqual(2);
+    expect(rows.every((r) => r.lease_owner === null)).toBe(true);
+  });
+
+  it('two workers on one database never send a notification twice and lose none', async () => {
+    await setup({ NOTIFY_BATCH_SIZE: '5', NOTIFY_CONCURRENCY: '2', NOTIFY_POLL_MS: '20' });
+    wechat.setDelay(15);
+    const customers = await t.customers(60);
+    const ids: string[] = [];
+    for (const customer of customers) {
+      ids.push((await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id);
+    }
+    const workers = [t.notifier({ workerId: 'worker-a' }), t.notifier({ workerId: 'worker-b' })];
+
+    for (const worker of workers) worker.start();
+    const started = Date.now();
+    const pendingCount = async () =>
+      (await t.db.selectFrom('notifications').select('id').where('status', '!=', 'sent').execute()).length;
+    while ((await pendingCount()) > 0 && Date.now() - started < 15_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const worker of workers) await worker.stop();
+
+    const sentIds = wechat.sentEvents().map((e) => e.notificationId);
+    expect(sentIds).toHaveLength(60);
+    expect(new Set(sentIds)).toEqual(new Set(ids));
+    const attempts = await t.db.selectFrom('notification_attempts').select('notification_id').execute();
+    expect(attempts).toHaveLength(60);
+  });
+});
