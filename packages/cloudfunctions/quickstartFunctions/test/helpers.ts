@@ -2,13 +2,13 @@ import { loadFunctionConfig } from '../src/config.js';
 import { createHandler } from '../src/create-handler.js';
 import type { AssignNotification } from '../src/events.js';
 import { canonicalJson, hmacSha256, toBase64Url } from '../src/security/hmac.js';
-import { createFakeCloud } from './fake-cloud.js';
+import { createMemoryCloud } from '../src/memory-cloud.js';
 
 export const TEMPLATE_ID = 'tmpl-lead-assigned';
 export const SHARED_SECRET = 'shared-secret-for-tests-0123456789abcdef';
 
 export function createTestFunction(env: Record<string, string> = {}) {
-  const fake = createFakeCloud();
+  const fake = createMemoryCloud();
   fake.createCollections();
   let now = Date.parse('2026-11-25T02:00:00Z');
   const logs: string[] = [];

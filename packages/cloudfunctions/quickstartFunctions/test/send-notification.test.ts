@@ -18,7 +18,7 @@ describe('sendCustomerAssignNotification', () => {
       {
         touser: 'openid-zhang',
         templateId: TEMPLATE_ID,
-        page: 'pages/customer/detail?id=cust-9',
+        page: `pages/customer/detail?id=cust-9&notificationId=${item.notificationId}`,
         data: {
           thing1: { value: '阿里巴巴' },
           time2: { value: '2026-11-25 10:30' },
@@ -225,7 +225,7 @@ describe('sendCustomerAssignNotification', () => {
 
     await fn.handle(sendEvent(notification({ customers: [{ id: 'x y', name: 'A' }] })));
 
-    expect(fn.fake.sent[0]).toMatchObject({ miniprogramState: 'trial', lang: 'en_US', page: 'pages/lead/index?id=x%20y' });
+    expect(fn.fake.sent[0]).toMatchObject({ miniprogramState: 'trial', lang: 'en_US', page: expect.stringMatching(/^pages\/lead\/index\?id=x%20y&notificationId=/) });
   });
 
   it('refuses an invalid notification with the problems listed', async () => {

@@ -24,10 +24,11 @@ export function buildSubscribeMessage(config: FunctionConfig, notification: Assi
     data[mapping.keyword] = { value };
   }
   const [first] = notification.customers;
+  const notificationQuery = `notificationId=${encodeURIComponent(notification.notificationId)}`;
   const page =
     countOf(notification) === 1 && first
-      ? `${config.customerPage}?id=${encodeURIComponent(first.id)}`
-      : `${config.customerListPage}?notificationId=${encodeURIComponent(notification.notificationId)}`;
+      ? `${config.customerPage}?id=${encodeURIComponent(first.id)}&${notificationQuery}`
+      : `${config.customerListPage}?${notificationQuery}`;
   return {
     touser: openid,
     templateId: config.templateId ?? '',

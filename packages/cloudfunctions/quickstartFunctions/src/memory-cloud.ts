@@ -1,5 +1,6 @@
-import type { CloudDatabase, CloudSdk, Collection, Query, SubscribeMessage, WxContext } from '../src/cloud-sdk.js';
-import { COLLECTIONS } from '../src/store/collections.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { CloudDatabase, CloudSdk, Collection, Query, SubscribeMessage, WxContext } from './cloud-sdk.js';
+import { COLLECTIONS } from './store/collections.js';
 
 type Doc = Record<string, unknown>;
 type Command = { __command: 'inc' | 'gt' | 'lt'; value: number };
@@ -14,13 +15,16 @@ export function wxError(errCode: number, errMsg: string): Error {
 }
 
 /**
- * An in-memory implementation of exactly the wx-server-sdk slice the function uses. Like the cloud
- * database it refuses collections that were not created and duplicate _ids; it records every message sent.
+ * An in-memory implementation of exactly the wx-server-sdk slice the function uses, for tests and the local
+ * WeChat emulator. Like the cloud database it refuses collections that were not created and duplicate
+ * _ids; it records every message WeChat accepted.
  */
-export function createFakeCloud() {
+export function createMemoryCloud() {
   const collections = new Map<string, Map<string, Doc>>();
   const sent: SubscribeMessage[] = [];
   let context: WxContext = { SOURCE: 'wx_http', ENV: 'test-env' };
+  // Concurrent invocations each see their own caller, as in the cloud.
+  const scopedContext = new AsyncLocalStorage<WxContext>();
   let nextId = 1;
   let sendBehaviour: (message: SubscribeMessage) => Promise<void> = async () => {};
   let sendsInFlight = 0;
@@ -104,7 +108,7 @@ export function createFakeCloud() {
   const cloud: CloudSdk = {
     DYNAMIC_CURRENT_ENV: Symbol('DYNAMIC_CURRENT_ENV'),
     init() {},
-    getWXContext: () => ({ ...context }),
+    getWXContext: () => ({ ...(scopedContext.getStore() ?? context) }),
     database: () => database,
     openapi: {
       subscribeMessage: {
@@ -135,6 +139,10 @@ export function createFakeCloud() {
     setContext(next: WxContext) {
       context = next;
     },
+    /** Runs `work` as one invocation by the given caller. */
+    withContext<T>(caller: WxContext, work: () => Promise<T>): Promise<T> {
+      return scopedContext.run(caller, work);
+    },
     /** Replaces what a send does before it is recorded; throw wxError(...) to make WeChat refuse it. */
     onSend(behaviour: (message: SubscribeMessage) => Promise<void>) {
       sendBehaviour = behaviour;
@@ -149,4 +157,4 @@ export function createFakeCloud() {
   };
 }
 
-export type FakeCloud = ReturnType<typeof createFakeCloud>;
+export type MemoryCloud = ReturnType<typeof createMemoryCloud>;

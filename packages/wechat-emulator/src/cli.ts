@@ -1,0 +1,25 @@
+import { parseArgs } from 'node:util';
+import { startEmulator } from './start-emulator.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: process.env.EMULATOR_PORT ?? '3900' },
+    appid: { type: 'string', default: process.env.MINIPROGRAM_APPID ?? 'wx-emulator-app' },
+    secret: { type: 'string', default: process.env.MINIPROGRAM_APPSECRET },
+    env: { type: 'string', default: process.env.MINIPROGRAM_CLOUD_ENV ?? 'emulator-env' },
+  },
+});
+
+const emulator = await startEmulator({
+  port: Number(values.port),
+  appId: values.appid,
+  cloudEnv: values.env,
+  ...(values.secret ? { appSecret: values.secret } : {}),
+  ...(process.env.LEADNOTIFY_SHARED_SECRET ? { functionEnv: { LEADNOTIFY_SHARED_SECRET: process.env.LEADNOTIFY_SHARED_SECRET } } : {}),
+});
+console.log(`WeChat emulator on ${emulator.url} (appid ${emulator.credentials.appId}, env ${emulator.credentials.cloudEnv})`);
+if (!values.secret) console.log('AppSecret generated for this run; pass --secret to choose one (it is not printed).');
+console.log(`Inspect: ${emulator.url}/_emulator/messages, /_emulator/bindings, /_emulator/subscriptions, /_emulator/faults`);
+const stop = () => void emulator.stop().then(() => process.exit(0));
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);

@@ -1,0 +1,264 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import express, { type Express, type Request, type Response } from 'express';
+import { COLLECTIONS, createHandler, createMemoryCloud, loadFunctionConfig, type WxContext } from 'quickstartFunctions';
+import { drawFault, NO_FAULTS, type FaultSettings } from './faults.js';
+import { createSubscribeGate, type TemplateDefinition } from './subscribe-gate.js';
+import { createTokenAuthority } from './token-authority.js';
+
+export interface EmulatorOptions {
+  appId?: string;
+  appSecret?: string;
+  cloudEnv?: string;
+  functionName?: string;
+  templates?: TemplateDefinition[];
+  /** Pages the mini program has; a message to another page answers 41030. Undefined accepts any page. */
+  pages?: string[];
+  /** Environment variables of the cloud function (SUBSCRIBE_TEMPLATE_ID defaults to the first template). */
+  functionEnv?: Record<string, string>;
+  /** The function's time limit; WeChat's default is 3 s. */
+  functionTimeoutMs?: number;
+  /** How long the HTTP API waits for the function: 5 s at WeChat. */
+  httpWaitMs?: number;
+  /** The deployed function's config.json permissions; default: the one the build ships. */
+  openapiPermissions?: string[];
+  now?: () => number;
+  random?: () => number;
+}
+
+export const DEFAULT_TEMPLATE: TemplateDefinition = { id: 'emulator-lead-assigned', keywords: ['thing1', 'time2', 'thing3', 'thing4'] };
+
+function shippedPermissions(): string[] {
+  const path = createRequire(import.meta.url).resolve('quickstartFunctions/deploy/config.json');
+  const config = JSON.parse(readFileSync(path, 'utf8')) as { permissions?: { openapi?: string[] } };
+  return config.permissions?.openapi ?? [];
+}
+
+/**
+ * The WeChat server API as wechat-client uses it — tokens and /tcb/invokecloudfunction — running the real
+ * quickstartFunctions handlers on an in-memory cloud, plus /_emulator/ endpoints to inspect and steer it.
+ */
+export function createEmulator(options: EmulatorOptions = {}) {
+  const now = options.now ?? (() => Date.now());
+  const random = options.random ?? Math.random;
+  const credentials = {
+    appId: options.appId ?? 'wx-emulator-app',
+    appSecret: options.appSecret ?? randomBytes(16).toString('hex'),
+    cloudEnv: options.cloudEnv ?? 'emulator-env',
+    functionName: options.functionName ?? 'quickstartFunctions',
+  };
+  const templates = options.templates ?? [DEFAULT_TEMPLATE];
+  const firstTemplate = templates[0];
+  if (!firstTemplate) throw new TypeError('createEmulator: at least one template is needed');
+  const permissions = options.openapiPermissions ?? shippedPermissions();
+  const functionTimeoutMs = options.functionTimeoutMs ?? 3000;
+  const httpWaitMs = options.httpWaitMs ?? 5000;
+
+  const tokens = createTokenAuthority(now);
+  const cloud = createMemoryCloud();
+  cloud.createCollections(Object.values(COLLECTIONS));
+  const gate = createSubscribeGate({ templates, pages: options.pages, hasPermission: () => permissions.includes('subscribeMessage.send'), now });
+  cloud.onSend((message) => gate.send(message));
+  const functionConfig = loadFunctionConfig({ SUBSCRIBE_TEMPLATE_ID: firstTemplate.id, ...options.functionEnv });
+  const handle = createHandler({
+    cloud: cloud.cloud,
+    config: functionConfig,
+    now,
+    log: { info() {}, warn() {}, error: (message, fields) => console.error('[emulated function]', message, fields ?? '') },
+  });
+  let faults: FaultSettings = { ...NO_FAULTS };
+  let invocations = 0;
+
+  function invokeAs(caller: WxContext, event: unknown): Promise<unknown> {
+    return cloud.withContext(caller, () => handle(event));
+  }
+
+  async function readBody(req: Request): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  const app: Express = express();
+  app.disable('x-powered-by');
+
+  app.post('/cgi-bin/stable_token', express.json({ strict: false }), (req, res) => {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const problem = checkCredentials(body.grant_type, body.appid, body.secret);
+    if (problem) return void res.json(problem);
+    const issued = tokens.stableToken(body.force_refresh === true);
+    if ('errcode' in issued) return void res.json(issued);
+    res.json({ access_token: issued.token.value, expires_in: tokens.remainingSeconds(issued.token) });
+  });
+  app.all('/cgi-bin/stable_token', (_req, res) => void res.json({ errcode: 43002, errmsg: 'require POST method' }));
+
+  app.get('/cgi-bin/token', (req, res) => {
+    const problem = checkCredentials(req.query.grant_type, req.query.appid, req.query.secret);
+    if (problem) return void res.json(problem);
+    const token = tokens.classicToken();
+    res.json({ access_token: token.value, expires_in: tokens.remainingSeconds(token) });
+  });
+
+  function checkCredentials(grantType: unknown, appid: unknown, secret: unknown) {
+    if (grantType !== 'client_credential') return { errcode: 40002, errmsg: 'invalid grant_type' };
+    if (!appid) return { errcode: 41002, errmsg: 'appid missing' };
+    if (!secret) return { errcode: 41004, errmsg: 'appsecret missing' };
+    if (appid !== credentials.appId) return { errcode: 40013, errmsg: 'invalid appid' };
+    if (secret !== credentials.appSecret) return { errcode: 40125, errmsg: 'invalid appsecret' };
+    return undefined;
+  }
+
+  app.post('/tcb/invokecloudfunction', async (req: Request, res: Response) => {
+    invocations++;
+    const raw = await readBody(req);
+    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    const fault = drawFault(faults, random);
+    if (fault.kind === 'drop') return void req.socket.destroy();
+    if (fault.kind === 'http500') return void res.status(500).send('Internal Server Error');
+    if (fault.kind === 'errcode') return void res.json({ errcode: fault.errcode, errmsg: `emulated failure ${fault.errcode}` });
+
+    const token = tokens.check(typeof req.query.access_token === 'string' ? req.query.access_token : undefined);
+    if (!token.ok) return void res.json({ errcode: token.errcode, errmsg: token.errmsg });
+    if (!req.query.env || !req.query.name) return void res.json({ errcode: 40101, errmsg: 'missing parameter env or name' });
+    if (req.query.env !== credentials.cloudEnv) return void res.json({ errcode: -501000, errmsg: '[100003] env not exists' });
+    if (req.query.name !== credentials.functionName) {
+      return void res.json({ errcode: -501000, errmsg: 'FunctionName parameter could not be found.' });
+    }
+    if (raw.trim() === '') return void res.json({ errcode: 44002, errmsg: 'empty post data' });
+    let event: unknown;
+    try {
+      event = JSON.parse(raw);
+    } catch {
+      return void res.json({ errcode: 47001, errmsg: 'data format error' });
+    }
+    if (event === null || typeof event !== 'object' || Array.isArray(event)) {
+      return void res.json({ errcode: 47001, errmsg: 'data format error: the event must be a JSON object' });
+    }
+
+    const limitMs = Math.min(functionTimeoutMs, httpWaitMs);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), limitMs);
+    });
+    const outcome = await Promise.race([
+      new Promise((resolve) => setTimeout(resolve, faults.functionLatencyMs))
+        .then(() => invokeAs({ SOURCE: 'wx_http', ENV: credentials.cloudEnv }, event))
+        .then((value) => ({ value }), (error: unknown) => ({ error })),
+      timedOut,
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      return void res.json({ errcode: -504002, errmsg: `Invoking task timed out after ${limitMs / 1000} seconds` });
+    }
+    if ('error' in outcome) return void res.json({ errcode: -504002, errmsg: `function execution failed: ${String(outcome.error)}` });
+    res.json({ errcode: 0, errmsg: 'ok', resp_data: JSON.stringify(outcome.value ?? null) });
+  });
+  app.all('/tcb/invokecloudfunction', (_req, res) => void res.json({ errcode: 43002, errmsg: 'require POST method' }));
+
+  const control = express.Router();
+  control.use(express.json());
+  control.get('/info', (_req, res) => {
+    res.json({ appId: credentials.appId, cloudEnv: credentials.cloudEnv, functionName: credentials.functionName, templates, invocations });
+  });
+  control.get('/messages', (req, res) => {
+    const touser = typeof req.query.touser === 'string' ? req.query.touser : undefined;
+    const items = gate.messages
+      .filter((message) => !touser || message.touser === touser)
+      .map((message) => ({ ...message, notificationId: new URLSearchParams(message.page?.split('?')[1] ?? '').get('notificationId') }));
+    res.json({ items });
+  });
+  control.get('/bindings', (_req, res) => void res.json({ items: cloud.docs(COLLECTIONS.bindings) }));
+  control.get('/subscriptions', (_req, res) => {
+    res.json({ wechat: gate.allAcceptances(), function: cloud.docs(COLLECTIONS.subscriptions) });
+  });
+  control.post('/bindings', async (req, res) => {
+    const { crmUserId, openid } = (req.body ?? {}) as { crmUserId?: unknown; openid?: unknown };
+    if (typeof crmUserId !== 'string' || crmUserId === '') return void res.status(400).json({ error: 'crmUserId is required' });
+    const userOpenid = typeof openid === 'string' && openid !== '' ? openid : `emu-openid-${crmUserId}`;
+    gate.registerUser(userOpenid);
+    await bindDirectly(crmUserId, userOpenid);
+    res.status(201).json({ crmUserId, openid: userOpenid });
+  });
+  control.post('/subscriptions', async (req, res) => {
+    const body = (req.body ?? {}) as { openid?: unknown; templateId?: unknown; count?: unknown };
+    const count = typeof body.count === 'number' && Number.isInteger(body.count) && body.count > 0 ? body.count : 1;
+    if (typeof body.openid !== 'string' || body.openid === '') return void res.status(400).json({ error: 'openid is required' });
+    const templateId = typeof body.templateId === 'string' ? body.templateId : firstTemplate.id;
+    const remaining = await subscribe(body.openid, templateId, count);
+    res.status(201).json({ openid: body.openid, templateId, remaining });
+  });
+  control.post('/miniprogram/call', async (req, res) => {
+    const { openid, event } = (req.body ?? {}) as { openid?: unknown; event?: unknown };
+    if (typeof openid !== 'string' || openid === '') return void res.status(400).json({ error: 'openid is required' });
+    gate.registerUser(openid);
+    res.json(await invokeAs({ OPENID: openid, APPID: credentials.appId, SOURCE: 'wx_client', ENV: credentials.cloudEnv }, event));
+  });
+  control.get('/faults', (_req, res) => void res.json(faults));
+  control.put('/faults', (req, res) => {
+    const next = { ...faults, ...(req.body as Partial<FaultSettings>) };
+    const rates = [next.failureRate, next.http500Rate, next.dropRate];
+    if (rates.some((rate) => typeof rate !== 'number' || rate < 0 || rate > 1) || rates.reduce((a, b) => a + b, 0) > 1) {
+      return void res.status(400).json({ error: 'rates must be numbers in [0, 1] adding up to at most 1' });
+    }
+    if (![next.latencyMs, next.functionLatencyMs].every((ms) => typeof ms === 'number' && ms >= 0) || typeof next.errcode !== 'number') {
+      return void res.status(400).json({ error: 'latencyMs and functionLatencyMs must be >= 0, errcode a number' });
+    }
+    faults = next;
+    res.json(faults);
+  });
+  control.delete('/faults', (_req, res) => {
+    faults = { ...NO_FAULTS };
+    res.json(faults);
+  });
+  control.post('/tokens/expire', (_req, res) => {
+    tokens.expireAll();
+    res.json({ expired: true });
+  });
+  app.use('/_emulator', control);
+  app.use((_req, res) => void res.status(404).json({ errcode: 40066, errmsg: 'invalid url' }));
+
+  async function bindDirectly(crmUserId: string, openid: string): Promise<void> {
+    const bindings = cloud.cloud.database().collection(COLLECTIONS.bindings);
+    const { data } = await bindings.where({ _id: crmUserId }).get();
+    const fields = { crmUserId, openid, boundAt: new Date(now()).toISOString() };
+    if (data.length > 0) await bindings.doc(crmUserId).update({ data: fields });
+    else await bindings.add({ data: { _id: crmUserId, ...fields } });
+  }
+
+  /** The user accepts `count` times in wx.requestSubscribeMessage and the mini program reports each one. */
+  async function subscribe(openid: string, templateId: string, count: number): Promise<number> {
+    gate.accept(openid, templateId, count);
+    let remaining = 0;
+    for (let index = 0; index < count; index++) {
+      const result = (await invokeAs({ OPENID: openid, APPID: credentials.appId, SOURCE: 'wx_client', ENV: credentials.cloudEnv }, {
+        type: 'recordSubscription',
+        templateId,
+        accepted: 'accept',
+      })) as { remaining?: number };
+      remaining = result.remaining ?? remaining;
+    }
+    return remaining;
+  }
+
+  return {
+    app,
+    credentials,
+    templates,
+    messages: gate.messages,
+    /** Binds a CRM user to an openid (default emu-openid-<id>) and lets them receive `subscriptions` messages. */
+    async setupUser(crmUserId: string, subscriptions = 0, openid = `emu-openid-${crmUserId}`) {
+      gate.registerUser(openid);
+      await bindDirectly(crmUserId, openid);
+      if (subscriptions > 0) await subscribe(openid, firstTemplate.id, subscriptions);
+      return openid;
+    },
+    setFaults(next: Partial<FaultSettings>) {
+      faults = { ...faults, ...next };
+    },
+    expireTokens: () => tokens.expireAll(),
+    invocationCount: () => invocations,
+  };
+}
+
+export type Emulator = ReturnType<typeof createEmulator>;
