@@ -1,0 +1,83 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { RunningEmulator } from '@leadnotify/wechat-emulator';
+import type { Logger } from 'pino';
+import { createApp } from './app.js';
+import type { Config } from './config.js';
+import type { AppContext, Clock } from './context.js';
+import { migrateToLatest, openDatabase, type Db } from './db/database.js';
+import { prepareLocalUsers, startLocalWechat } from './local/local-wechat.js';
+import { demoInstructions, seedDemoIfEmpty } from './local/seed-demo.js';
+import { createNotifier, type Notifier } from './notifications/delivery/notifier.js';
+import { wechatFromConfig } from './notifications/delivery/wechat-from-config.js';
+
+export interface RunningServer {
+  url: string;
+  db: Db;
+  config: Config;
+  emulator: RunningEmulator | undefined;
+  notifier: Notifier | undefined;
+  /** Printed for a newcomer when a demo was seeded. */
+  instructions: string | undefined;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything `pnpm start` runs: database and migrations, the local WeChat emulator when no AppSecret is
+ * set (with a demo on an empty database), the HTTP API, and the in-process notifier.
+ */
+export async function startServer(baseConfig: Config, logger: Logger, clock: Clock = { now: () => Date.now() }): Promise<RunningServer> {
+  const db = openDatabase({ url: baseConfig.DATABASE_URL });
+  await migrateToLatest(db);
+
+  let config = baseConfig;
+  let emulator: RunningEmulator | undefined;
+  if (!config.MINIPROGRAM_APPSECRET && config.WECHAT_EMULATOR === 'auto') {
+    const local = await startLocalWechat(config, logger);
+    config = local.config;
+    emulator = local.emulator;
+  }
+
+  let notifier: Notifier | undefined;
+  if (config.NOTIFIER === 'inline') {
+    const wechat = wechatFromConfig(config, logger);
+    if (wechat.client) {
+      notifier = createNotifier({ db, wechat: wechat.client, config, clock, logger: logger.child({ component: 'notifier' }) });
+    } else {
+      logger.warn(`WeChat is not configured (${wechat.reason}): assignments work, notifications wait as pending until it is`);
+    }
+  } else {
+    logger.info('NOTIFIER=off: this process does not deliver notifications; run `pnpm --filter crm-api worker`');
+  }
+
+  const ctx: AppContext = { db, config, clock, logger, signal: { notificationsQueued: () => notifier?.wake() } };
+  const seed = emulator ? await seedDemoIfEmpty(ctx) : undefined;
+  if (emulator) await prepareLocalUsers(db, emulator);
+
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = createApp(ctx).listen(config.PORT, config.HOST, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://localhost:${port}`;
+  logger.info({ port, database: db.engine, wechat: emulator ? 'emulator' : config.WECHAT_API_BASE_URL }, `crm-api listening on ${url}`);
+  notifier?.start();
+
+  return {
+    url,
+    db,
+    config,
+    emulator,
+    notifier,
+    instructions: seed && emulator ? demoInstructions(seed, url, emulator.url) : undefined,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      });
+      await notifier?.stop();
+      await emulator?.stop();
+      await db.close();
+    },
+  };
+}
