@@ -6,6 +6,8 @@ export interface RunningEmulator extends Emulator {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** Listens again on the same port after stop(), keeping all state (for outage tests). */
+  restart(): Promise<void>;
 }
 
 /** Starts the emulator on a port (0 = any free port) and returns its URL and a stop function. */
@@ -29,6 +31,12 @@ export async function startEmulator(options: EmulatorOptions & { port?: number; 
     async stop() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+    async restart() {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => resolve());
+      });
     },
   };
 }

@@ -7,6 +7,7 @@ import { type Db, type Engine, migrateToLatest, openDatabase } from '../../src/d
 
 export interface TestDatabase {
   db: Db;
+  /** A DATABASE_URL that reaches this database (and schema) from a fresh connection or process. */
   url: string;
   schema?: string;
   drop(): Promise<void>;
@@ -45,9 +46,10 @@ export async function createTestDatabase(engine: Engine): Promise<TestDatabase> 
   await withAdminClient((client) => client.query(`create schema ${schema}`));
   const db = openDatabase({ url: postgresUrl, schema, poolSize: 12 });
   await migrateToLatest(db);
+  const separator = postgresUrl.includes('?') ? '&' : '?';
   return {
     db,
-    url: postgresUrl,
+    url: `${postgresUrl}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`,
     schema,
     async drop() {
       await db.close();

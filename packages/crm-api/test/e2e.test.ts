@@ -1,0 +1,214 @@
+import { Writable } from 'node:stream';
+import axios from 'axios';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApiToken } from '../src/auth/api-tokens.js';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { createUser } from '../src/users/users.js';
+import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
+
+const http = axios.create({ validateStatus: () => true });
+
+async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const started = Date.now();
+  let value = await probe();
+  while (!done(value) && Date.now() - started < timeoutMs) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    value = await probe();
+  }
+  return value;
+}
+
+describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator over HTTP', (engine) => {
+  let database: TestDatabase;
+  let running: RunningServer;
+  let logLines: string[];
+
+  beforeEach(async () => {
+    database = await createTestDatabase(engine);
+    await database.db.close();
+    logLines = [];
+    const logger = createLogger(
+      'info',
+      new Writable({
+        write(chunk, _encoding, done) {
+          logLines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    running = await startServer(
+      loadConfig({
+        DATABASE_URL: database.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        NOTIFY_POLL_MS: '100',
+        NOTIFY_BACKOFF_BASE_MS: '50',
+        NOTIFY_BACKOFF_MAX_MS: '200',
+        WECHAT_INVOKE_TIMEOUT_MS: '2000',
+      }),
+      logger,
+    );
+  });
+  afterEach(async () => {
+    await running.stop();
+    await database.drop().catch(() => {});
+  });
+
+  async function user(role: 'manager' | 'sales', name: string, subscriptions: number | 'unbound' = 10) {
+    const ctx = { db: running.db, config: running.config, clock: { now: () => Date.now() }, logger: createLogger('silent'), signal: { notificationsQueued() {} } };
+    const created = await createUser(ctx, { name, role });
+    const token = await createApiToken(running.db.kysely, created.id, new Date());
+    if (subscriptions !== 'unbound') await running.emulator!.setupUser(created.id, subscriptions);
+    return { ...created, token, headers: { authorization: `Bearer ${token}` } };
+  }
+
+  async function customer(headers: Record<string, string>, name: string) {
+    return (await http.post(`${running.url}/api/customers`, { name }, { headers })).data as { id: string; name: string };
+  }
+
+  async function notification(id: string, headers: Record<string, string>) {
+    return (await http.get(`${running.url}/api/notifications/${id}`, { headers })).data as { status: string; reason: string };
+  }
+
+  async function messages() {
+    return (await http.get(`${running.emulator!.url}/_emulator/messages`)).data.items as Array<Record<string, any>>;
+  }
+
+  it('each of the four assignment routes puts the right message in front of the assignee', async () => {
+    const manager = await user('manager', '王经理');
+    const sales = await user('sales', '张三');
+    const [a, b, c, d] = [await customer(manager.headers, '甲公司'), await customer(manager.headers, '乙公司'), await customer(manager.headers, '丙公司'), await customer(manager.headers, '丁公司')];
+
+    const ids = [
+      (await http.post(`${running.url}/api/customers/${a.id}/assign`, { assigneeId: sales.id, note: '今天联系' }, { headers: manager.headers })).data.notification.id,
+      (await http.post(`${running.url}/api/miniprogram/customers/${b.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers })).data.data.notification.id,
+      (await http.post(`${running.url}/api/customers/batch-assign`, { customerIds: [c.id], assigneeId: sales.id }, { headers: manager.headers })).data.notifications[0].id,
+      (await http.post(`${running.url}/api/pool/customers/${d.id}/assign`, {}, { headers: sales.headers })).data.notification.id,
+    ];
+
+    const delivered = await waitFor(messages, (items) => items.length >= 4);
+    const byNotification = new Map(delivered.map((message) => [message.notificationId, message]));
+    expect([...byNotification.keys()].sort()).toEqual([...ids].sort());
+    expect(byNotification.get(ids[0])).toMatchObject({
+      touser: `emu-openid-${sales.id}`,
+      templateId: 'emulator-lead-assigned',
+      page: `pages/customer/detail?id=${a.id}&notificationId=${ids[0]}`,
+      data: { thing1: { value: '甲公司' }, thing3: { value: '王经理' }, thing4: { value: '今天联系' }, time2: { value: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/) } },
+    });
+    expect(byNotification.get(ids[3])?.data.thing3.value).toBe('张三');
+    for (const id of ids) expect((await notification(id, manager.headers)).status).toBe('sent');
+  });
+
+  it('batches to several users become one message per user', async () => {
+    const manager = await user('manager', '王经理');
+    const team = [await user('sales', '甲'), await user('sales', '乙'), await user('sales', '丙')];
+    for (const member of team) {
+      const ids = [];
+      for (let index = 0; index < 4; index++) ids.push((await customer(manager.headers, `${member.name}的客户${index}`)).id);
+      expect((await http.post(`${running.url}/api/customers/batch-assign`, { customerIds: ids, assigneeId: member.id }, { headers: manager.headers })).status).toBe(200);
+    }
+
+    const delivered = await waitFor(messages, (items) => items.length >= 3);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect((await messages()).map((m) => m.touser).sort()).toEqual(team.map((m) => `emu-openid-${m.id}`).sort());
+    expect(delivered.every((m) => /等4位客户$/.test(m.data.thing1.value))).toBe(true);
+  });
+
+  it('an unbound user is skipped NOT_BOUND; a user without subscription is skipped NO_SUBSCRIPTION', async () => {
+    const manager = await user('manager', '王经理');
+    const unbound = await user('sales', '未绑定', 'unbound');
+    const unsubscribed = await user('sales', '未订阅', 0);
+    const [a, b] = [await customer(manager.headers, 'A'), await customer(manager.headers, 'B')];
+
+    const first = (await http.post(`${running.url}/api/customers/${a.id}/assign`, { assigneeId: unbound.id }, { headers: manager.headers })).data.notification.id;
+    const second = (await http.post(`${running.url}/api/customers/${b.id}/assign`, { assigneeId: unsubscribed.id }, { headers: manager.headers })).data.notification.id;
+
+    expect(await waitFor(() => notification(first, manager.headers), (n) => !['pending', 'sending'].includes(n.status))).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND' });
+    expect(await waitFor(() => notification(second, manager.headers), (n) => !['pending', 'sending'].includes(n.status))).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect(await messages()).toEqual([]);
+  });
+
+  it('with 30% of calls failing with -1, every notification is delivered exactly once', async () => {
+    const manager = await user('manager', '王经理');
+    const sales = await user('sales', '张三', 100);
+    running.emulator!.setFaults({ failureRate: 0.3, errcode: -1 });
+    const ids: string[] = [];
+    for (let index = 0; index < 20; index++) {
+      const created = await customer(manager.headers, `客户${index}`);
+      const res = await http.post(`${running.url}/api/customers/${created.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers });
+      expect(res.status).toBe(200);
+      ids.push(res.data.notification.id);
+    }
+
+    const delivered = await waitFor(messages, (items) => items.length >= 20, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(delivered.map((m) => m.notificationId).sort()).toEqual([...ids].sort());
+    expect((await messages()).length).toBe(20);
+  });
+
+  it('after a forced token expiry, notifications are still delivered', async () => {
+    const manager = await user('manager', '王经理');
+    const sales = await user('sales', '张三');
+    const first = await customer(manager.headers, '第一');
+    await http.post(`${running.url}/api/customers/${first.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers });
+    await waitFor(messages, (items) => items.length >= 1);
+
+    running.emulator!.expireTokens();
+    const second = await customer(manager.headers, '第二');
+    const id = (await http.post(`${running.url}/api/customers/${second.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers })).data.notification.id;
+
+    expect(await waitFor(() => notification(id, manager.headers), (n) => n.status === 'sent')).toMatchObject({ status: 'sent' });
+  });
+
+  it('while the emulator is down, assignments all succeed; notifications are delivered after it returns', async () => {
+    const manager = await user('manager', '王经理');
+    const sales = await user('sales', '张三');
+    await running.emulator!.stop();
+    const ids = [];
+    for (let index = 0; index < 5; index++) {
+      const created = await customer(manager.headers, `停机期间${index}`);
+      const res = await http.post(`${running.url}/api/customers/${created.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers });
+      expect(res.status).toBe(200);
+      ids.push(res.data.notification.id);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect((await notification(ids[0]!, manager.headers)).status).toBe('pending');
+
+    await running.emulator!.restart();
+
+    const delivered = await waitFor(messages, (items) => items.length >= 5, 15_000);
+    expect(delivered.map((m) => m.notificationId).sort()).toEqual([...ids].sort());
+  });
+
+  it('a binding ticket from the API binds the mini-program user through the real function', async () => {
+    const manager = await user('manager', '王经理');
+    const sales = await user('sales', '新同事', 'unbound');
+    const ticket = (await http.post(`${running.url}/api/me/wechat-binding-ticket`, {}, { headers: sales.headers })).data.ticket;
+
+    const bound = await http.post(`${running.emulator!.url}/_emulator/miniprogram/call`, { openid: 'openid-new-phone', event: { type: 'bindCrmUser', ticket } });
+    await http.post(`${running.emulator!.url}/_emulator/subscriptions`, { openid: 'openid-new-phone', count: 1 });
+    const created = await customer(manager.headers, '绑定后');
+    await http.post(`${running.url}/api/customers/${created.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers });
+
+    expect(bound.data).toMatchObject({ ok: true, crmUserId: sales.id });
+    const delivered = await waitFor(messages, (items) => items.length >= 1);
+    expect(delivered[0]?.touser).toBe('openid-new-phone');
+  });
+
+  it('the logs never contain the AppSecret or an access token', async () => {
+    const manager = await user('manager', '王经理');
+    const sales = await user('sales', '张三');
+    const created = await customer(manager.headers, '日志');
+    await http.post(`${running.url}/api/customers/${created.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers });
+    await waitFor(messages, (items) => items.length >= 1);
+
+    const logged = logLines.join('\n');
+    expect(logged).toContain('WeChat access token refreshed');
+    expect(logged).not.toContain(running.config.MINIPROGRAM_APPSECRET);
+    expect(logged).not.toContain(manager.token);
+  });
+});

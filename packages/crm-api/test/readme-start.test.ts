@@ -1,0 +1,94 @@
+import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+/** The environment of a newcomer: no WeChat credentials at all. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
+  for (const key of Object.keys(env)) if (key.startsWith('MINIPROGRAM_') || key.startsWith('WECHAT_')) delete env[key];
+  return env;
+}
+
+describe('starting the service the way the README says', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'crm-api-start-'));
+  let child: ChildProcessWithoutNullStreams;
+  let output = '';
+
+  beforeAll(async () => {
+    // `pnpm start` runs exactly this from the repository root.
+    child = spawn(process.execPath, ['--import', 'tsx', 'packages/crm-api/src/main.ts'], {
+      cwd: repoRoot,
+      env: cleanEnv({ DATABASE_URL: join(dir, 'leadnotify.db'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
+    });
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const started = Date.now();
+    while ((output.match(/^curl /gm) ?? []).length < 3 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
+  }, 40_000);
+
+  afterAll(async () => {
+    if (child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('says it uses the local emulator, seeds a demo, and the printed curl lines deliver a message', async () => {
+    expect(output).toContain('using the local WeChat emulator');
+    const curls = output.split('\n').filter((line) => line.startsWith('curl '));
+    expect(curls).toHaveLength(3);
+
+    const assigned = JSON.parse((await run('bash', ['-c', curls[0]!])).stdout);
+    expect(assigned).toMatchObject({ changed: true, notification: { status: 'pending' } });
+
+    let listed: { items: Array<{ status: string }> } = { items: [] };
+    for (let tries = 0; tries < 50 && listed.items[0]?.status !== 'sent'; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      listed = JSON.parse((await run('bash', ['-c', curls[1]!])).stdout);
+    }
+    expect(listed.items[0]?.status).toBe('sent');
+
+    const messages = JSON.parse((await run('bash', ['-c', curls[2]!])).stdout);
+    expect(messages.items).toHaveLength(1);
+    expect(messages.items[0]).toMatchObject({ templateId: 'emulator-lead-assigned', notificationId: assigned.notification.id });
+  }, 30_000);
+
+  it('notify:smoke reports a delivered message, and diagnoses an unbound assignee with a non-zero exit', async () => {
+    const token = (role: string) => new RegExp(`^\\s+${role}\\s+\\S+\\s+id=(\\S+)\\s+token=(\\S+)`, 'm').exec(output);
+    const manager = token('manager');
+    const admin = token('admin');
+    const sales = output.match(/^\s+sales\s+\S+\s+id=(\S+)/gm)?.map((line) => /id=(\S+)/.exec(line)![1]!) ?? [];
+    const api = /curl -s -X POST (http:\/\/[^/]+)/.exec(output)![1]!;
+    const smoke = (args: string[]) =>
+      run(process.execPath, ['--import', 'tsx', 'packages/crm-api/src/smoke/notify-smoke.ts', '--api', api, '--token', manager![2]!, '--timeout', '15', ...args], { cwd: repoRoot }).then(
+        (result) => ({ code: 0, stdout: result.stdout }),
+        (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+      );
+    const authorization = { authorization: `Bearer ${admin![2]}`, 'content-type': 'application/json' };
+    const customer = await (await fetch(`${api}/api/customers`, { method: 'POST', headers: authorization, body: JSON.stringify({ name: '冒烟测试客户' }) })).json() as { id: string };
+    const newcomer = await (await fetch(`${api}/api/users`, { method: 'POST', headers: authorization, body: JSON.stringify({ name: '新人', role: 'sales' }) })).json() as { id: string };
+
+    const delivered = await smoke(['--customer', customer.id, '--assignee', sales[1]!]);
+    const unbound = await smoke(['--customer', customer.id, '--assignee', newcomer.id]);
+
+    expect(delivered.code).toBe(0);
+    expect(delivered.stdout).toContain('✓ Delivered');
+    expect(unbound.code).toBe(2);
+    expect(unbound.stdout).toContain('has not bound their WeChat account');
+    expect(unbound.stdout).toContain('Fix:');
+  }, 60_000);
+
+  it('stops cleanly on SIGTERM', async () => {
+    child.kill('SIGTERM');
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+  }, 20_000);
+});
