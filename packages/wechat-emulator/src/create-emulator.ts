@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import express, { type Express, type Request, type Response } from 'express';
 import { COLLECTIONS, createHandler, createMemoryCloud, loadFunctionConfig, type WxContext } from 'quickstartFunctions';
-import { drawFault, NO_FAULTS, type FaultSettings } from './faults.js';
+import { drawFault, NO_FAULTS, RATE_KEYS, type FaultSettings } from './faults.js';
 import { createSubscribeGate, type TemplateDefinition } from './subscribe-gate.js';
 import { createTokenAuthority } from './token-authority.js';
 
@@ -148,6 +148,8 @@ export function createEmulator(options: EmulatorOptions = {}) {
       timedOut,
     ]);
     clearTimeout(timer);
+    if (fault.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (res.destroyed) return;
     if (outcome === 'timeout') {
       return void res.json({ errcode: -504002, errmsg: `Invoking task timed out after ${limitMs / 1000} seconds` });
     }
@@ -197,12 +199,12 @@ export function createEmulator(options: EmulatorOptions = {}) {
   control.get('/faults', (_req, res) => void res.json(faults));
   control.put('/faults', (req, res) => {
     const next = { ...faults, ...(req.body as Partial<FaultSettings>) };
-    const rates = [next.failureRate, next.http500Rate, next.dropRate];
+    const rates = RATE_KEYS.map((key) => next[key]);
     if (rates.some((rate) => typeof rate !== 'number' || rate < 0 || rate > 1) || rates.reduce((a, b) => a + b, 0) > 1) {
       return void res.status(400).json({ error: 'rates must be numbers in [0, 1] adding up to at most 1' });
     }
-    if (![next.latencyMs, next.functionLatencyMs].every((ms) => typeof ms === 'number' && ms >= 0) || typeof next.errcode !== 'number') {
-      return void res.status(400).json({ error: 'latencyMs and functionLatencyMs must be >= 0, errcode a number' });
+    if (![next.latencyMs, next.functionLatencyMs, next.slowMs].every((ms) => typeof ms === 'number' && ms >= 0) || typeof next.errcode !== 'number') {
+      return void res.status(400).json({ error: 'latencyMs, functionLatencyMs and slowMs must be >= 0, errcode a number' });
     }
     faults = next;
     res.json(faults);
@@ -257,6 +259,8 @@ export function createEmulator(options: EmulatorOptions = {}) {
       faults = { ...faults, ...next };
     },
     expireTokens: () => tokens.expireAll(),
+    /** Every access token handed out so far (for tests that check nothing leaks them). */
+    issuedTokens: () => tokens.issuedValues(),
     invocationCount: () => invocations,
   };
 }

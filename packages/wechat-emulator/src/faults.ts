@@ -10,17 +10,23 @@ export interface FaultSettings {
   http500Rate: number;
   /** Share of invocations whose connection is dropped without an answer. */
   dropRate: number;
+  /** Share of invocations that run but answer only after `slowMs`: the caller times out, the work is done. */
+  slowRate: number;
+  slowMs: number;
 }
 
-export type Fault = { kind: 'none' } | { kind: 'errcode'; errcode: number } | { kind: 'http500' } | { kind: 'drop' };
+export type Fault = { kind: 'none' } | { kind: 'errcode'; errcode: number } | { kind: 'http500' } | { kind: 'drop' } | { kind: 'slow'; ms: number };
 
-export const NO_FAULTS: FaultSettings = { latencyMs: 0, functionLatencyMs: 0, failureRate: 0, errcode: -1, http500Rate: 0, dropRate: 0 };
+export const NO_FAULTS: FaultSettings = { latencyMs: 0, functionLatencyMs: 0, failureRate: 0, errcode: -1, http500Rate: 0, dropRate: 0, slowRate: 0, slowMs: 10_000 };
 
-/** Draws one fault for an invocation; the three rates are exclusive slices of [0, 1). */
+/** Draws one fault for an invocation; the rates are exclusive slices of [0, 1). */
 export function drawFault(settings: FaultSettings, random: () => number): Fault {
-  const roll = random();
-  if (roll < settings.dropRate) return { kind: 'drop' };
-  if (roll < settings.dropRate + settings.http500Rate) return { kind: 'http500' };
-  if (roll < settings.dropRate + settings.http500Rate + settings.failureRate) return { kind: 'errcode', errcode: settings.errcode };
+  let roll = random();
+  if ((roll -= settings.dropRate) < 0) return { kind: 'drop' };
+  if ((roll -= settings.http500Rate) < 0) return { kind: 'http500' };
+  if ((roll -= settings.failureRate) < 0) return { kind: 'errcode', errcode: settings.errcode };
+  if ((roll -= settings.slowRate) < 0) return { kind: 'slow', ms: settings.slowMs };
   return { kind: 'none' };
 }
+
+export const RATE_KEYS = ['failureRate', 'http500Rate', 'dropRate', 'slowRate'] as const;

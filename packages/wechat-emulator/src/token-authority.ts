@@ -78,6 +78,9 @@ export function createTokenAuthority(now: () => number) {
       stable = undefined;
       classic = undefined;
     },
+    issuedValues(): string[] {
+      return [...issued.keys()];
+    },
     remainingSeconds(token: IssuedToken): number {
       return Math.max(1, Math.floor((token.expiresAt - now()) / 1000));
     },

@@ -198,3 +198,25 @@ describe('the WeChat emulator', () => {
     expect(openId.data).toMatchObject({ openid: 'o-1', appid: emulator.credentials.appId });
   });
 });
+
+describe('slow answers', () => {
+  it('a slow call runs the function but answers late: the caller times out, the message is sent once', async () => {
+    const emulator = await startEmulator();
+    try {
+      await emulator.setupUser('crm-user-1', 2);
+      emulator.setFaults({ slowRate: 1, slowMs: 400 });
+      const wechat = createWechatClient({ ...emulator.credentials, baseUrl: emulator.url, invokeTimeoutMs: 150 });
+      const event = notificationEvent();
+
+      await expect(wechat.invokeCloudFunction('quickstartFunctions', event)).rejects.toMatchObject({ code: 'TIMEOUT' });
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      emulator.setFaults({ slowRate: 0 });
+      const retried = await wechat.invokeCloudFunction('quickstartFunctions', event);
+
+      expect(retried).toMatchObject({ result: { status: 'sent', reason: 'ALREADY_SENT' } });
+      expect(emulator.messages).toHaveLength(1);
+    } finally {
+      await emulator.stop();
+    }
+  });
+});

@@ -1,0 +1,71 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { waitUntil } from '../helpers/child-api.js';
+import { inParallel, seeder } from '../helpers/seed.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+
+const ASSIGNMENTS = 120;
+
+describe('chaos: 30% of WeChat calls fail with -1, HTTP 500, timeouts or dropped connections', () => {
+  let database: TestDatabase;
+  let running: RunningServer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    await database.db.close();
+    running = await startServer(
+      loadConfig({
+        DATABASE_URL: database.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        NOTIFY_BATCH_SIZE: '4',
+        NOTIFY_POLL_MS: '50',
+        NOTIFY_BACKOFF_BASE_MS: '50',
+        NOTIFY_BACKOFF_MAX_MS: '300',
+        NOTIFY_MAX_ATTEMPTS: '50',
+        WECHAT_INVOKE_TIMEOUT_MS: '400',
+      }),
+      createLogger('warn', new Writable({ write: (_chunk, _encoding, done) => done() })),
+    );
+  });
+  afterAll(async () => {
+    await running.stop();
+    await database.drop();
+  });
+
+  it('all assignments answer 2xx, every notification is delivered, none twice', async () => {
+    running.emulator!.setFaults({ failureRate: 0.1, errcode: -1, http500Rate: 0.07, dropRate: 0.06, slowRate: 0.07, slowMs: 700 });
+    const seed = seeder(running.db);
+    const manager = await seed.user('manager');
+    const team = [await seed.user('sales'), await seed.user('sales'), await seed.user('sales')];
+    for (const member of team) await running.emulator!.setupUser(member.id, ASSIGNMENTS);
+    const customerIds = await seed.customers(ASSIGNMENTS);
+
+    const statuses: number[] = [];
+    await inParallel(customerIds.map((id, index) => ({ id, assignee: team[index % team.length]! })), 6, async ({ id, assignee }) => {
+      const res = await fetch(`${running.url}/api/customers/${id}/assign`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ assigneeId: assignee.id }) });
+      statuses.push(res.status);
+    });
+    expect(statuses.every((status) => status === 200)).toBe(true);
+
+    const done = await waitUntil(async () => {
+      const open = await running.db.kysely.selectFrom('notifications').select('id').where('status', '!=', 'sent').execute();
+      return open.length === 0;
+    }, 60_000, 100);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+
+    expect(done).toBe(true);
+    const perNotification = new Map<string, number>();
+    for (const message of running.emulator!.messages) {
+      const id = new URLSearchParams(message.page?.split('?')[1] ?? '').get('notificationId') ?? '';
+      perNotification.set(id, (perNotification.get(id) ?? 0) + 1);
+    }
+    expect(perNotification.size).toBe(ASSIGNMENTS);
+    expect(Math.max(...perNotification.values())).toBe(1);
+    const attempts = await running.db.kysely.selectFrom('notification_attempts').select(['outcome']).execute();
+    expect(attempts.some((attempt) => attempt.outcome === 'retry')).toBe(true);
+  }, 90_000);
+});

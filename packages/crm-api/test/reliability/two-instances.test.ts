@@ -1,0 +1,77 @@
+import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChildApi, waitUntil, type ChildApi } from '../helpers/child-api.js';
+import { inParallel, seeder } from '../helpers/seed.js';
+import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+
+const postgres = Boolean(process.env.TEST_DATABASE_URL);
+if (!postgres) console.warn('[crm-api reliability] TEST_DATABASE_URL is not set: the two-instance PostgreSQL test is skipped.');
+
+describe.skipIf(!postgres)('two crm-api processes on one PostgreSQL database', () => {
+  let emulator: RunningEmulator;
+  let database: TestDatabase;
+  const apis: ChildApi[] = [];
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    database = await createTestDatabase('postgres');
+  });
+  afterAll(async () => {
+    for (const api of apis) await api.kill('SIGKILL');
+    await emulator.stop();
+    await database.drop();
+  });
+
+  it('share one outbox: no notification sent twice, none lost, no pool claim won twice', async () => {
+    const seed = seeder(database.db);
+    const manager = await seed.user('manager');
+    const team = [await seed.user('sales'), await seed.user('sales'), await seed.user('sales'), await seed.user('sales')];
+    for (const member of team) await emulator.setupUser(member.id, 500);
+    const assigned = await seed.customers(150);
+    const pool = await seed.customers(40);
+    emulator.setFaults({ latencyMs: 10 });
+    const env = {
+      DATABASE_URL: database.url,
+      MINIPROGRAM_APPID: emulator.credentials.appId,
+      MINIPROGRAM_APPSECRET: emulator.credentials.appSecret,
+      MINIPROGRAM_CLOUD_ENV: emulator.credentials.cloudEnv,
+      WECHAT_API_BASE_URL: emulator.url,
+      NOTIFY_BATCH_SIZE: '3',
+      NOTIFY_POLL_MS: '50',
+      POOL_MAX_DAILY_CLAIMS: '1000',
+      POOL_MAX_OWNED_CUSTOMERS: '1000',
+    };
+    apis.push(await startChildApi(env), await startChildApi(env));
+    const [first, second] = apis as [ChildApi, ChildApi];
+
+    await inParallel(assigned.map((id, index) => ({ id, index })), 10, async ({ id, index }) => {
+      const api = index % 2 === 0 ? first : second;
+      const res = await fetch(`${api.url}/api/customers/${id}/assign`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ assigneeId: team[index % team.length]!.id }) });
+      expect(res.status).toBe(200);
+    });
+    const claims: number[][] = [];
+    await inParallel(pool, 5, async (id) => {
+      const results = await Promise.all([
+        fetch(`${first.url}/api/pool/customers/${id}/assign`, { method: 'POST', headers: team[0]!.headers, body: '{}' }),
+        fetch(`${second.url}/api/pool/customers/${id}/assign`, { method: 'POST', headers: team[1]!.headers, body: '{}' }),
+      ]);
+      claims.push(results.map((res) => res.status).sort());
+    });
+
+    expect(claims.every((pair) => pair[0] === 200 && pair[1] === 409)).toBe(true);
+    const history = await database.db.kysely.selectFrom('assignments').select('customer_id').where('customer_id', 'in', pool).execute();
+    expect(history).toHaveLength(pool.length);
+
+    const expected = assigned.length + pool.length;
+    const allSent = await waitUntil(async () => {
+      const open = await database.db.kysely.selectFrom('notifications').select('id').where('status', '!=', 'sent').execute();
+      return open.length === 0;
+    }, 60_000, 100);
+    expect(allSent).toBe(true);
+    const ids = emulator.messages.map((message) => new URLSearchParams(message.page?.split('?')[1] ?? '').get('notificationId'));
+    expect(ids).toHaveLength(expected);
+    expect(new Set(ids).size).toBe(expected);
+    const workers = await database.db.kysely.selectFrom('notification_attempts').select('notification_id').execute();
+    expect(workers).toHaveLength(expected);
+  }, 120_000);
+});
