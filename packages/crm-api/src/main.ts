@@ -8,6 +8,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
   const running = await startServer(config, logger);
+  // Plain line on stdout whatever LOG_LEVEL is: scripts and people wait for it.
+  console.log(`crm-api listening on ${running.url}`);
   if (running.instructions) console.log(running.instructions);
   onShutdownSignal(logger, () => running.stop());
 }

@@ -54,17 +54,27 @@ export function createMemoryCloud() {
     }
   }
 
+  /** A condition on a literal _id reads one document, as the cloud database's primary key does. */
+  function candidates(name: string, condition: Doc): Doc[] {
+    const docs = table(name);
+    if (typeof condition._id === 'string') {
+      const doc = docs.get(condition._id);
+      return doc ? [doc] : [];
+    }
+    return [...docs.values()];
+  }
+
   function query(name: string, condition: Doc = {}, max = 100): Query {
     return {
       where: (next) => query(name, { ...condition, ...next }, max),
       limit: (count) => query(name, condition, count),
       async get() {
-        const data = [...table(name).values()].filter((doc) => matches(doc, condition)).slice(0, max);
+        const data = candidates(name, condition).filter((doc) => matches(doc, condition)).slice(0, max);
         return { data: data.map((doc) => structuredClone(doc)) };
       },
       async update({ data }) {
         let updated = 0;
-        for (const doc of table(name).values()) {
+        for (const doc of candidates(name, condition)) {
           if (matches(doc, condition)) {
             apply(doc, data);
             updated++;

@@ -1,0 +1,255 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { createWechatClient } from '@leadnotify/wechat-client';
+import pino from 'pino';
+import { loadConfig } from '../src/config.js';
+import { createNotifier } from '../src/notifications/delivery/notifier.js';
+import { emulatorControl, repoRoot, spawnTs, startApi, startEmulatorProcess, type Child } from './processes.js';
+import { insertPendingNotifications, pendingCount, seedBenchDb } from './seed-bench.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const size = (full: number, quick: number) => (QUICK ? quick : full);
+const results: Record<string, unknown> = {};
+const rows: Array<[string, string, string, string]> = [];
+const children: Child[] = [];
+
+function record(name: string, measured: string, target: string, pass: boolean | undefined, data: Record<string, unknown>) {
+  results[name] = { ...data, pass };
+  rows.push([name, measured, target, pass === undefined ? 'info' : pass ? 'ok' : 'MISSED']);
+  console.log(`  ${name}: ${measured} (target ${target})`);
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+async function emulator(latencyMs: number) {
+  const secret = randomBytes(16).toString('hex');
+  const child = await startEmulatorProcess(secret);
+  children.push(child);
+  await emulatorControl(child.url, 'PUT', '/faults', { latencyMs });
+  const info = await emulatorControl(child.url, 'GET', '/info');
+  return {
+    child,
+    env: { MINIPROGRAM_APPID: info.appId, MINIPROGRAM_APPSECRET: secret, MINIPROGRAM_CLOUD_ENV: info.cloudEnv, WECHAT_API_BASE_URL: child.url },
+    async prepareUsers(ids: string[], subscriptions: number) {
+      for (const id of ids) {
+        await emulatorControl(child.url, 'POST', '/bindings', { crmUserId: id });
+        await emulatorControl(child.url, 'POST', '/subscriptions', { openid: `emu-openid-${id}`, count: subscriptions });
+      }
+    },
+  };
+}
+
+/** POST /api/customers/:id/assign under load; every request moves a customer to the other sales user. */
+async function loadAssignments(url: string, token: string, customerIds: string[], salesIds: string[]) {
+  let counter = 0;
+  const result = await autocannon({
+    url,
+    connections: 10,
+    duration: size(10, 3),
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (request) => {
+          const index = counter++;
+          const customerId = customerIds[index % customerIds.length];
+          const assigneeId = salesIds[Math.floor(index / customerIds.length) % salesIds.length];
+          return {
+            ...request,
+            path: `/api/customers/${customerId}/assign`,
+            headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ assigneeId }),
+          };
+        },
+      },
+    ],
+  });
+  return { p50: result.latency.p50, p99: result.latency.p99, rps: result.requests.average, non2xx: result.non2xx, errors: result.errors };
+}
+
+async function assignmentLatency() {
+  console.log('1. assignment latency with and without slow notification delivery');
+  const customers = size(3000, 1000);
+  const wechat = await emulator(1000);
+  const baseDb = await seedBenchDb({ sales: 2, customers });
+  await wechat.prepareUsers(baseDb.salesIds, 10);
+  const baseline = await startApi({ DATABASE_URL: baseDb.url, NOTIFIER: 'off', LOG_LEVEL: 'warn', ...wechat.env });
+  children.push(baseline);
+  const base = await loadAssignments(baseline.url, baseDb.managerToken, baseDb.customerIds, baseDb.salesIds);
+  await baseline.stop();
+
+  const slowDb = await seedBenchDb({ sales: 2, customers });
+  await wechat.prepareUsers(slowDb.salesIds, 10);
+  const withNotifier = await startApi({ DATABASE_URL: slowDb.url, NOTIFIER: 'inline', LOG_LEVEL: 'warn', ...wechat.env });
+  children.push(withNotifier);
+  const slow = await loadAssignments(withNotifier.url, slowDb.managerToken, slowDb.customerIds, slowDb.salesIds);
+  await withNotifier.stop();
+  await wechat.child.stop();
+
+  const p50Ratio = slow.p50 / Math.max(base.p50, 0.001);
+  const p99Ratio = slow.p99 / Math.max(base.p99, 0.001);
+  record('assignment latency (notifier with 1 s WeChat / off)', `p50 ${slow.p50}/${base.p50} ms = ${p50Ratio.toFixed(2)}, p99 ${slow.p99}/${base.p99} ms = ${p99Ratio.toFixed(2)}`, 'ratio ≤ 1.1', p50Ratio <= 1.1 && p99Ratio <= 1.1, { base, slow, p50Ratio, p99Ratio });
+  return base;
+}
+
+async function apiOverhead(ours: { rps: number }) {
+  console.log('2. API overhead vs a bare Express + better-sqlite3 handler');
+  const db = await seedBenchDb({ sales: 2, customers: size(3000, 1000) });
+  await db.db.close();
+  const bare = await spawnTs('packages/crm-api/bench/bare-server.ts', [], { DATABASE_URL: db.url }, /bare server on (http:\/\/[\d.]+:\d+)/);
+  children.push(bare);
+  const baseline = await loadAssignments(bare.url, db.managerToken, db.customerIds, db.salesIds);
+  await bare.stop();
+  const ratio = ours.rps / baseline.rps;
+  record('API overhead (assignments/s, ours / bare)', `${ours.rps.toFixed(0)} / ${baseline.rps.toFixed(0)} = ${ratio.toFixed(2)}`, '≥ 0.8', ratio >= 0.8, { ours: ours.rps, bare: baseline.rps, ratio });
+}
+
+async function tokenSingleFlight() {
+  console.log('3. token single flight');
+  const wechat = await emulator(0);
+  const client = createWechatClient({
+    appId: wechat.env.MINIPROGRAM_APPID,
+    appSecret: wechat.env.MINIPROGRAM_APPSECRET,
+    cloudEnv: wechat.env.MINIPROGRAM_CLOUD_ENV,
+    baseUrl: wechat.env.WECHAT_API_BASE_URL,
+    invokeTimeoutMs: 30_000,
+  });
+  const started = Date.now();
+  const calls = await Promise.allSettled(Array.from({ length: 1000 }, () => client.invokeCloudFunction('quickstartFunctions', { type: 'getOpenId' })));
+  const elapsedMs = Date.now() - started;
+  const failed = calls.filter((call) => call.status === 'rejected').length;
+  const tokenRequests = client.stats().tokenRequests;
+  await wechat.child.stop();
+  record('token requests for 1,000 concurrent cold calls', `${tokenRequests} (${failed} calls failed, ${elapsedMs} ms)`, '1', tokenRequests === 1 && failed === 0, { tokenRequests, failed, elapsedMs });
+}
+
+async function drainRate() {
+  console.log('4. drain rate');
+  const count = size(10_000, 2_000);
+  const latencyMs = 50;
+  const concurrency = 2;
+  const batch = 20;
+  const wechat = await emulator(latencyMs);
+  const db = await seedBenchDb({ sales: 100, customers: 0 });
+  await wechat.prepareUsers(db.salesIds, Math.ceil(count / 100) + 5);
+  const actor = db.salesIds[0] as string;
+  await insertPendingNotifications(db.db, db.salesIds, actor, count);
+  const config = loadConfig({ DATABASE_URL: db.url, NOTIFY_CONCURRENCY: String(concurrency), NOTIFY_BATCH_SIZE: String(batch), ...wechat.env });
+  const notifier = createNotifier({
+    db: db.db,
+    wechat: createWechatClient({ appId: wechat.env.MINIPROGRAM_APPID, appSecret: wechat.env.MINIPROGRAM_APPSECRET, cloudEnv: wechat.env.MINIPROGRAM_CLOUD_ENV, baseUrl: wechat.env.WECHAT_API_BASE_URL }),
+    config,
+    clock: { now: () => Date.now() },
+    logger: pino({ level: 'warn' }),
+  });
+  const started = Date.now();
+  notifier.start();
+  await until(async () => (await pendingCount(db.db)) === 0, 600_000);
+  const elapsedS = (Date.now() - started) / 1000;
+  await notifier.stop();
+  await db.db.close();
+  await wechat.child.stop();
+  const rate = count / elapsedS;
+  const bound = (concurrency * batch) / (latencyMs / 1000);
+  record(`drain rate (${count} notifications, WeChat ${latencyMs} ms)`, `${rate.toFixed(0)}/s of bound ${bound}/s = ${(rate / bound).toFixed(2)}`, '≥ 0.8 of bound', rate / bound >= 0.8, { count, elapsedS, rate, bound, ratio: rate / bound });
+}
+
+async function bigBatch() {
+  console.log('5. big batches');
+  const wechat = await emulator(0);
+  const db = await seedBenchDb({ sales: 10, customers: 11_000 });
+  await wechat.prepareUsers(db.salesIds, 5);
+  const api = await startApi({ DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...wechat.env });
+  children.push(api);
+  const headers = { authorization: `Bearer ${db.managerToken}`, 'content-type': 'application/json' };
+  const post = (body: unknown) => fetch(`${api.url}/api/customers/batch-assign`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const before = (await emulatorControl(wechat.child.url, 'GET', '/info')).invocations as number;
+
+  let started = Date.now();
+  const single = await post({ customerIds: db.customerIds.slice(0, 1000), assigneeId: db.salesIds[0] });
+  const singleMs = Date.now() - started;
+  started = Date.now();
+  let ok = single.status === 200;
+  for (let index = 0; index < 10; index++) {
+    const part = db.customerIds.slice(1000 + index * 1000, 2000 + index * 1000);
+    ok = (await post({ customerIds: part, assigneeId: db.salesIds[index] })).status === 200 && ok;
+  }
+  const tenMs = Date.now() - started;
+  await until(async () => (await pendingCount(db.db)) === 0, 60_000);
+  const notifications = Number((await db.db.kysely.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
+  const invocations = ((await emulatorControl(wechat.child.url, 'GET', '/info')).invocations as number) - before;
+  await api.stop();
+  await db.db.close();
+  await wechat.child.stop();
+  record(
+    'batch-assign 1,000 / 10×1,000 to 10 users',
+    `${singleMs} ms / ${tenMs} ms; ${notifications} notifications in ${invocations} invocation(s)`,
+    'one notification per assignee per batch',
+    ok && notifications === 11 && invocations <= notifications,
+    { singleMs, tenMs, notifications, invocations, ok },
+  );
+}
+
+async function memory() {
+  console.log('6. memory while draining');
+  const perRound = size(100_000, 10_000);
+  const wechat = await emulator(0);
+  const db = await seedBenchDb({ sales: 100, customers: 0 });
+  await wechat.prepareUsers(db.salesIds, Math.ceil((perRound * 3) / 100) + 5);
+  const api = await startApi({ DATABASE_URL: db.url, LOG_LEVEL: 'warn', NOTIFY_CONCURRENCY: '4', NOTIFY_POLL_MS: '200', ...wechat.env });
+  children.push(api);
+  const samples: number[] = [];
+  for (let round = 0; round < 3; round++) {
+    await insertPendingNotifications(db.db, db.salesIds, db.salesIds[0] as string, perRound);
+    await until(async () => (await pendingCount(db.db)) === 0, 1_800_000);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    samples.push(api.rss());
+    console.log(`  round ${round + 1}: RSS ${(api.rss() / 1048576).toFixed(0)} MiB`);
+  }
+  await api.stop();
+  await db.db.close();
+  await wechat.child.stop();
+  const growth = (samples[2]! - samples[0]!) / samples[0]!;
+  record(
+    `RSS after each of 3 rounds of ${perRound} notifications`,
+    samples.map((bytes) => `${(bytes / 1048576).toFixed(0)} MiB`).join(', ') + ` (${(growth * 100).toFixed(1)}% round 1→3)`,
+    'flat (≤ 10% growth)',
+    growth <= 0.1,
+    { perRound, rssBytes: samples, growth },
+  );
+}
+
+async function main() {
+  console.log(`leadnotify benchmarks${QUICK ? ' (BENCH_QUICK)' : ''} on ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+  const ours = await assignmentLatency();
+  await apiOverhead(ours);
+  await tokenSingleFlight();
+  await drainRate();
+  await bigBatch();
+  await memory();
+
+  console.log('\n| benchmark | measured | target | result |\n|---|---|---|---|');
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+  const file = join(repoRoot, 'bench', 'results.json');
+  mkdirSync(join(repoRoot, 'bench'), { recursive: true });
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, cpus: cpus().length, node: process.version, results }, null, 2)}\n`);
+  console.log(`\nwritten ${file}`);
+}
+
+main()
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const child of children) await child.stop().catch(() => {});
+  });

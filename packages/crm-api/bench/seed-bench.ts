@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApiToken } from '../src/auth/api-tokens.js';
+import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
+import { chunk } from '../src/db/transaction.js';
+
+export interface BenchDb {
+  url: string;
+  db: Db;
+  managerToken: string;
+  salesIds: string[];
+  customerIds: string[];
+}
+
+/** A fresh SQLite database with a manager, sales users and pool customers, written in bulk. */
+export async function seedBenchDb(options: { sales: number; customers: number }): Promise<BenchDb> {
+  const url = join(mkdtempSync(join(tmpdir(), 'leadnotify-bench-')), 'bench.db');
+  const db = openDatabase({ url });
+  await migrateToLatest(db);
+  const now = new Date().toISOString();
+  const managerId = randomUUID();
+  const salesIds = Array.from({ length: options.sales }, () => randomUUID());
+  await db.kysely
+    .insertInto('users')
+    .values([
+      { id: managerId, name: '经理', role: 'manager', active: 1, created_at: now, updated_at: now },
+      ...salesIds.map((id, index) => ({ id, name: `销售${index}`, role: 'sales' as const, active: 1, created_at: now, updated_at: now })),
+    ])
+    .execute();
+  const managerToken = await createApiToken(db.kysely, managerId, new Date());
+  const customerIds = await insertCustomers(db, options.customers);
+  return { url, db, managerToken, salesIds, customerIds };
+}
+
+export async function insertCustomers(db: Db, count: number): Promise<string[]> {
+  const now = new Date().toISOString();
+  const ids = Array.from({ length: count }, () => randomUUID());
+  for (const part of chunk(ids, 500)) {
+    await db.kysely
+      .insertInto('customers')
+      .values(part.map((id, index) => ({ id, name: `基准客户${index}`, phone: null, company: null, source: null, status: 'new' as const, owner_id: null, assigned_at: null, version: 1, created_at: now, updated_at: now })))
+      .execute();
+  }
+  return ids;
+}
+
+/** `count` pending outbox rows, one customer each, spread over the given assignees. */
+export async function insertPendingNotifications(db: Db, assigneeIds: string[], actorId: string, count: number): Promise<void> {
+  const customerIds = await insertCustomers(db, count);
+  const now = new Date().toISOString();
+  for (const part of chunk(customerIds, 400)) {
+    const rows = part.map((customerId, index) => ({ id: randomUUID(), customerId, assigneeId: assigneeIds[index % assigneeIds.length] as string }));
+    await db.kysely.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('notifications')
+        .values(rows.map((row) => ({ id: row.id, assignee_id: row.assigneeId, actor_id: actorId, channel: 'web' as const, note: null, status: 'pending' as const, attempts: 0, next_attempt_at: now, created_at: now, updated_at: now })))
+        .execute();
+      await trx
+        .insertInto('notification_customers')
+        .values(rows.map((row) => ({ notification_id: row.id, customer_id: row.customerId, customer_name: '基准客户', position: 0 })))
+        .execute();
+    });
+  }
+}
+
+export async function pendingCount(db: Db): Promise<number> {
+  const row = await db.kysely
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('status', 'in', ['pending', 'sending'])
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
