@@ -1,23 +1,61 @@
+import { createHash, randomUUID } from 'node:crypto';
 import express from 'express';
 import SqliteDatabase from 'better-sqlite3';
 
 /**
- * The baseline for "API overhead": Express + better-sqlite3 doing only the conditional UPDATE an assignment
- * needs, with the same SQLite settings, and nothing else (no auth, validation, history or outbox).
+ * Baselines for "API overhead": Express + better-sqlite3 with the same SQLite settings.
+ * BARE_MODE=update (default): only the conditional UPDATE an assignment needs.
+ * BARE_MODE=same-writes: the same statements the API runs (token lookup, assignee, customer, conditional
+ * update, history row, outbox row and its customer link) in one transaction, with none of the framework.
  */
 const sqlite = new SqliteDatabase(process.env.DATABASE_URL ?? ':memory:');
 sqlite.pragma('journal_mode = WAL');
 sqlite.pragma('synchronous = NORMAL');
-const assign = sqlite.prepare(
+const mode = process.env.BARE_MODE ?? 'update';
+
+const updateOnly = sqlite.prepare(
   'UPDATE customers SET owner_id = ?, version = version + 1, assigned_at = ?, updated_at = ? WHERE id = ? AND (owner_id IS NULL OR owner_id <> ?)',
 );
+const findActor = sqlite.prepare('SELECT users.id, users.role, users.active FROM api_tokens JOIN users ON users.id = api_tokens.user_id WHERE token_hash = ?');
+const findUser = sqlite.prepare('SELECT * FROM users WHERE id = ?');
+const findCustomer = sqlite.prepare('SELECT * FROM customers WHERE id = ?');
+const updateCustomer = sqlite.prepare('UPDATE customers SET owner_id = ?, assigned_at = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?');
+const insertHistory = sqlite.prepare(
+  "INSERT INTO assignments (id, customer_id, from_owner_id, to_owner_id, actor_id, channel, note, created_at, customer_version) VALUES (?, ?, ?, ?, ?, 'web', NULL, ?, ?)",
+);
+const insertNotification = sqlite.prepare(
+  "INSERT INTO notifications (id, assignee_id, actor_id, channel, note, status, attempts, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, 'web', NULL, 'pending', 0, ?, ?, ?)",
+);
+const insertLink = sqlite.prepare('INSERT INTO notification_customers (notification_id, customer_id, customer_name, position) VALUES (?, ?, ?, 0)');
+
+const assignWithSameWrites = sqlite.transaction((token: string, customerId: string, assigneeId: string) => {
+  const now = new Date().toISOString();
+  const actor = findActor.get(createHash('sha256').update(token).digest('hex')) as { id: string } | undefined;
+  if (!actor) return { status: 401 };
+  if (!findUser.get(assigneeId)) return { status: 404 };
+  const customer = findCustomer.get(customerId) as { owner_id: string | null; version: number; name: string } | undefined;
+  if (!customer) return { status: 404 };
+  if (customer.owner_id === assigneeId) return { status: 200, changed: false };
+  if (updateCustomer.run(assigneeId, now, customer.version + 1, now, customerId, customer.version).changes === 0) return { status: 409 };
+  insertHistory.run(randomUUID(), customerId, customer.owner_id, assigneeId, actor.id, now, customer.version + 1);
+  const notificationId = randomUUID();
+  insertNotification.run(notificationId, assigneeId, actor.id, now, now, now);
+  insertLink.run(notificationId, customerId, customer.name);
+  return { status: 200, changed: true, notificationId };
+});
 
 const app = express();
 app.use(express.json());
 app.post('/api/customers/:id/assign', (req, res) => {
-  const now = new Date().toISOString();
   const assigneeId = String((req.body as { assigneeId?: unknown }).assigneeId);
-  const result = assign.run(assigneeId, now, now, req.params.id, assigneeId);
+  if (mode === 'same-writes') {
+    const token = (req.headers.authorization ?? '').replace(/^Bearer\s+/i, '');
+    const { status, ...body } = assignWithSameWrites(token, req.params.id, assigneeId);
+    res.status(status).json(body);
+    return;
+  }
+  const now = new Date().toISOString();
+  const result = updateOnly.run(assigneeId, now, now, req.params.id, assigneeId);
   res.json({ changed: result.changes > 0 });
 });
 const server = app.listen(0, '127.0.0.1', () => {

@@ -13,11 +13,18 @@ export interface Child {
 }
 
 /** Spawns a TypeScript entry with tsx and waits for a line matching `ready` that carries its URL. */
-export async function spawnTs(entry: string, args: string[], env: Record<string, string>, ready: RegExp, timeoutMs = 60_000): Promise<Child> {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export async function spawnTs(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+  ready: RegExp,
+  timeoutMs = 60_000,
+  nodeFlags: string[] = [],
+): Promise<Child & { output(): string }> {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', entry, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const onData = (chunk: Buffer) => {
-    if (output.length < 200_000) output += chunk.toString();
+    output = (output + chunk.toString()).slice(-200_000);
   };
   child.stdout!.on('data', onData);
   child.stderr!.on('data', onData);
@@ -33,6 +40,7 @@ export async function spawnTs(entry: string, args: string[], env: Record<string,
   }
   return {
     process: child,
+    output: () => output,
     url: url.replace('localhost', '127.0.0.1'),
     rss() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');

@@ -44,8 +44,35 @@ export function openDatabase(options: DatabaseOptions): Db {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return { kysely, engine: 'sqlite', close: () => kysely.destroy() };
+}
+
+/** Most recently used prepared statements kept per connection. */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Kysely prepares every statement anew; parsing SQL is a large share of a short query's cost in SQLite.
+ * The same SQL text (the API issues a small fixed set) reuses its prepared statement instead.
+ */
+function withStatementCache(sqlite: SqliteDatabase.Database): SqliteDatabase.Database {
+  const cache = new Map<string, SqliteDatabase.Statement>();
+  return new Proxy(sqlite, {
+    get(target, property, receiver) {
+      if (property !== 'prepare') return Reflect.get(target, property, receiver);
+      return (sql: string) => {
+        let statement = cache.get(sql);
+        if (statement) {
+          cache.delete(sql);
+        } else {
+          statement = target.prepare(sql);
+          if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+        }
+        cache.set(sql, statement);
+        return statement;
+      };
+    },
+  });
 }
 
 export async function migrateToLatest(db: Db): Promise<void> {

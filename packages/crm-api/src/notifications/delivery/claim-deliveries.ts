@@ -60,11 +60,23 @@ export async function claimDeliveries(db: Kysely<Database>, engine: Engine, opti
     }
 
     const leaseUntil = new Date(options.nowMs + options.leaseMs).toISOString();
-    for (const [deliveryId, rows] of groups) {
+    const lease = { status: 'sending' as const, lease_owner: options.workerId, lease_until: leaseUntil, updated_at: now };
+    // Most rows are delivered under their own id (or the one they already had): one statement for all.
+    const keepingTheirId = [...groups].flatMap(([deliveryId, rows]) => rows.filter((row) => (row.delivery_id ?? row.id) === deliveryId));
+    if (keepingTheirId.length > 0) {
       await trx
         .updateTable('notifications')
-        .set({ status: 'sending', lease_owner: options.workerId, lease_until: leaseUntil, delivery_id: deliveryId, updated_at: now })
-        .where('id', 'in', rows.map((row) => row.id))
+        .set((eb) => ({ ...lease, delivery_id: eb.fn.coalesce('delivery_id', 'id') }))
+        .where('id', 'in', keepingTheirId.map((row) => row.id))
+        .execute();
+    }
+    for (const [deliveryId, rows] of groups) {
+      const joining = rows.filter((row) => (row.delivery_id ?? row.id) !== deliveryId);
+      if (joining.length === 0) continue;
+      await trx
+        .updateTable('notifications')
+        .set({ ...lease, delivery_id: deliveryId })
+        .where('id', 'in', joining.map((row) => row.id))
         .execute();
     }
     return [...groups].map(([deliveryId, rows]) => ({

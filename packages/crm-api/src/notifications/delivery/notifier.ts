@@ -4,11 +4,12 @@ import type { WechatClient } from '@leadnotify/wechat-client';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../context.js';
+import type { Delivery, DeliveryOutcome } from './types.js';
 import type { Db } from '../../db/database.js';
 import { buildNotificationEvents } from './build-events.js';
 import { claimDeliveries } from './claim-deliveries.js';
 import { invokeSend } from './invoke-function.js';
-import { recordOutcome, releaseLeases, type RetryPolicy } from './record-outcome.js';
+import { recordOutcomes, releaseLeases, type RetryPolicy } from './record-outcome.js';
 
 export interface NotifierDeps {
   db: Db;
@@ -44,16 +45,29 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   };
   let running = false;
   let loops: Promise<void>[] = [];
-  let wakeUp: () => void = () => {};
-  let wakeSignal = newWakeSignal();
+  /** Idle loops waiting for work; wake() releases them all. */
+  const sleepers = new Set<() => void>();
 
-  function newWakeSignal(): Promise<void> {
+  function idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      wakeUp = resolve;
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      timer.unref();
+      sleepers.add(done);
     });
   }
 
-  async function runOnce(): Promise<number> {
+  interface InvokedBatch {
+    startedAtMs: number;
+    results: Array<{ delivery: Delivery; outcome: DeliveryOutcome }>;
+  }
+
+  /** Claims due rows and sends them in one invocation; undefined when nothing was due. */
+  async function claimAndSend(): Promise<InvokedBatch | undefined> {
     const startedAtMs = clock.now();
     const deliveries = await claimDeliveries(db.kysely, db.engine, {
       workerId,
@@ -62,38 +76,62 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       limit: config.NOTIFY_BATCH_SIZE,
       digestMs: config.NOTIFY_DIGEST_SECONDS * 1000,
     });
-    if (deliveries.length === 0) return 0;
+    if (deliveries.length === 0) return undefined;
     const events = await buildNotificationEvents(db.kysely, deliveries);
     const outcomes = await invokeSend(wechat, config.WECHAT_CLOUD_FUNCTION, events, startedAtMs);
-    for (const delivery of deliveries) {
+    const results = deliveries.flatMap((delivery) => {
       const outcome = outcomes.get(delivery.deliveryId);
-      if (!outcome) continue;
-      await recordOutcome(db.kysely, delivery, outcome, { workerId, startedAtMs, nowMs: clock.now(), policy });
+      return outcome ? [{ delivery, outcome }] : [];
+    });
+    return { startedAtMs, results };
+  }
+
+  async function record(batch: InvokedBatch): Promise<void> {
+    await recordOutcomes(db.kysely, batch.results, { workerId, startedAtMs: batch.startedAtMs, nowMs: clock.now(), policy });
+    for (const { delivery, outcome } of batch.results) {
       logger.info(
         { deliveryId: delivery.deliveryId, notifications: delivery.rows.length, outcome: outcome.kind, reason: outcome.reason },
         'notification delivery finished',
       );
     }
-    return deliveries.length;
   }
 
+  async function runOnce(): Promise<number> {
+    const batch = await claimAndSend();
+    if (!batch) return 0;
+    await record(batch);
+    return batch.results.length;
+  }
+
+  /**
+   * One of NOTIFY_CONCURRENCY loops. It records a batch's outcome while its next invocation is already in
+   * flight, so database work does not sit between WeChat round trips; recording stays in order per loop.
+   */
   async function loop(): Promise<void> {
+    let recording: Promise<void> = Promise.resolve();
     while (running) {
-      let handled = 0;
+      let batch: InvokedBatch | undefined;
       try {
-        handled = await runOnce();
+        batch = await claimAndSend();
       } catch (error) {
         logger.error({ err: error }, 'notifier iteration failed; retrying after the poll interval');
       }
-      if (handled > 0 || !running) continue;
-      await Promise.race([wakeSignal, new Promise((resolve) => setTimeout(resolve, config.NOTIFY_POLL_MS).unref())]);
+      if (batch) {
+        const sent = batch;
+        recording = recording.then(() => record(sent)).catch((error: unknown) => {
+          // The rows stay leased; once the lease expires they are delivered again under the same id.
+          logger.error({ err: error }, 'recording delivery outcomes failed');
+        });
+        continue;
+      }
+      await recording;
+      if (running) await idle(config.NOTIFY_POLL_MS);
     }
+    await recording;
   }
 
   function wake(): void {
-    const resolve = wakeUp;
-    wakeSignal = newWakeSignal();
-    resolve();
+    for (const done of [...sleepers]) done();
   }
 
   return {

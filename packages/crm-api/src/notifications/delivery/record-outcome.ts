@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { AttemptOutcome, Database, NotificationStatus } from '../../db/schema.js';
+import { chunk } from '../../db/transaction.js';
 import { retryDelayMs } from './backoff.js';
-import type { Delivery, DeliveryOutcome } from './types.js';
+import type { ClaimedRow, Delivery, DeliveryOutcome } from './types.js';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -12,58 +13,82 @@ export interface RetryPolicy {
   random: () => number;
 }
 
+interface RowUpdate {
+  row: ClaimedRow;
+  deliveryId: string;
+  outcome: DeliveryOutcome;
+  status: NotificationStatus;
+  attemptOutcome: AttemptOutcome;
+  attempt: number;
+  nextAttemptAt: string;
+}
+
 /**
- * Writes one delivery's outcome to each of its rows and one attempt record per row — only for rows this
- * worker still holds, so a worker whose lease ran out cannot overwrite whoever took over.
+ * Writes the outcomes of one invocation in one transaction: each row's new state and one attempt record
+ * per row — only for rows this worker still holds, so a worker whose lease ran out cannot overwrite
+ * whoever took over (RETURNING tells which rows were still ours). Rows with the same new state are
+ * updated by one statement.
  */
-export async function recordOutcome(
+export async function recordOutcomes(
   db: Kysely<Database>,
-  delivery: Delivery,
-  outcome: DeliveryOutcome,
+  results: Array<{ delivery: Delivery; outcome: DeliveryOutcome }>,
   context: { workerId: string; startedAtMs: number; nowMs: number; policy: RetryPolicy },
 ): Promise<void> {
   const now = new Date(context.nowMs).toISOString();
-  await db.transaction().execute(async (trx) => {
-    for (const row of delivery.rows) {
+  const updates: RowUpdate[] = results.flatMap(({ delivery, outcome }) =>
+    delivery.rows.map((row) => {
       const attempt = row.attempts + 1;
-      const { status, attemptOutcome, nextAttemptAt } = decide(outcome, attempt, row.createdAt, context);
-      const errorText = outcome.kind === 'sent' ? null : `${outcome.reason}: ${'message' in outcome ? (outcome.message ?? '') : ''}`.trim();
-      const result = await trx
+      return { row, deliveryId: delivery.deliveryId, outcome, attempt, ...decide(outcome, attempt, row.createdAt, context) };
+    }),
+  );
+  const groups = new Map<string, RowUpdate[]>();
+  for (const update of updates) {
+    const key = JSON.stringify([update.status, update.attempt, update.nextAttemptAt, update.outcome]);
+    groups.set(key, [...(groups.get(key) ?? []), update]);
+  }
+
+  await db.transaction().execute(async (trx) => {
+    const recorded: RowUpdate[] = [];
+    for (const group of groups.values()) {
+      const [first] = group;
+      if (!first) continue;
+      const { outcome } = first;
+      const ids = group.map((update) => update.row.id);
+      const changes = {
+        status: first.status,
+        attempts: first.attempt,
+        next_attempt_at: first.nextAttemptAt,
+        lease_owner: null,
+        lease_until: null,
+        reason: outcome.reason,
+        last_error: outcome.kind === 'sent' ? null : `${outcome.reason}: ${outcome.message ?? ''}`.trim(),
+        sent_at: outcome.kind === 'sent' ? outcome.sentAt : null,
+        updated_at: now,
+      };
+      const updated = await trx
         .updateTable('notifications')
-        .set({
-          status,
-          attempts: attempt,
-          next_attempt_at: nextAttemptAt,
-          lease_owner: null,
-          lease_until: null,
-          reason: outcome.reason,
-          last_error: errorText,
-          sent_at: outcome.kind === 'sent' ? outcome.sentAt : null,
-          // A retried row is delivered under the same id, so the function's idempotency recognises it.
-          delivery_id: delivery.deliveryId,
-          updated_at: now,
-        })
-        .where('id', '=', row.id)
+        .set(changes)
+        .where('id', 'in', ids)
         .where('status', '=', 'sending')
         .where('lease_owner', '=', context.workerId)
-        .executeTakeFirst();
-      if (result.numUpdatedRows === 0n) continue;
-      await trx
-        .insertInto('notification_attempts')
-        .values({
-          id: randomUUID(),
-          notification_id: row.id,
-          attempt,
-          delivery_id: delivery.deliveryId,
-          started_at: new Date(context.startedAtMs).toISOString(),
-          finished_at: now,
-          outcome: attemptOutcome,
-          reason: outcome.reason,
-          error_code: outcome.kind === 'sent' || outcome.kind === 'skipped' ? null : (outcome.errorCode ?? null),
-          error_message: outcome.kind === 'sent' ? null : (outcome.message ?? null),
-        })
+        .returning('id')
         .execute();
+      const ours = new Set(updated.map((row) => row.id));
+      recorded.push(...group.filter((update) => ours.has(update.row.id)));
     }
+    const attempts = recorded.map((update) => ({
+      id: randomUUID(),
+      notification_id: update.row.id,
+      attempt: update.attempt,
+      delivery_id: update.deliveryId,
+      started_at: new Date(context.startedAtMs).toISOString(),
+      finished_at: now,
+      outcome: update.attemptOutcome,
+      reason: update.outcome.reason,
+      error_code: update.outcome.kind === 'sent' || update.outcome.kind === 'skipped' ? null : (update.outcome.errorCode ?? null),
+      error_message: update.outcome.kind === 'sent' ? null : (update.outcome.message ?? null),
+    }));
+    for (const part of chunk(attempts, 100)) await trx.insertInto('notification_attempts').values(part).execute();
   });
 }
 
