@@ -6,8 +6,10 @@ import { miniprogramErrorHandler, miniprogramRoutes } from './assignments/minipr
 import { authenticate } from './auth/authenticate.js';
 import type { AppContext } from './context.js';
 import { customersRoutes } from './customers/customers-routes.js';
+import { docsRoutes } from './http/docs-routes.js';
 import { errorHandler, notFoundHandler } from './http/error-middleware.js';
 import { healthRoutes } from './http/health-routes.js';
+import { createRouteRegistry } from './http/route-registry.js';
 import { notificationsRoutes } from './notifications/notifications-routes.js';
 import { usersRoutes } from './users/users-routes.js';
 
@@ -31,11 +33,15 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
   app.use(express.json({ limit: ctx.config.BODY_LIMIT, strict: true }));
-  app.use(healthRoutes(ctx));
 
-  const auth = authenticate(ctx.db.kysely);
-  app.use('/api/miniprogram', auth, miniprogramRoutes(ctx), notFoundHandler, miniprogramErrorHandler);
-  app.use('/api', auth, usersRoutes(ctx), customersRoutes(ctx), assignmentRoutes(ctx), notificationsRoutes(ctx));
+  const registry = createRouteRegistry();
+  app.use(healthRoutes(ctx, registry));
+  app.use('/api', authenticate(ctx.db.kysely));
+  app.use(miniprogramRoutes(ctx, registry));
+  // Errors on mini-program routes (including auth and body parsing) answer in the mini-program envelope.
+  app.use('/api/miniprogram', notFoundHandler, miniprogramErrorHandler);
+  app.use(usersRoutes(ctx, registry), customersRoutes(ctx, registry), assignmentRoutes(ctx, registry), notificationsRoutes(ctx, registry));
+  app.use(docsRoutes(registry.specs));
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -3,9 +3,10 @@ import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import type { AssignmentChannel, CustomerRow } from '../db/schema.js';
 import { chunk, type Trx } from '../db/transaction.js';
-import { toCustomerView, type CustomerView } from '../customers/customers.js';
+import { z } from 'zod';
+import { customerViewSchema, toCustomerView } from '../customers/customers.js';
 import { ApiError } from '../http/api-error.js';
-import { queueAssignmentNotification, type QueuedNotification } from '../notifications/outbox.js';
+import { queueAssignmentNotification, queuedNotificationSchema } from '../notifications/outbox.js';
 import { checkPoolRules, poolRulesFrom } from './pool-rules.js';
 
 export interface AssignCommand {
@@ -20,15 +21,16 @@ export interface AssignCommand {
   enforcePoolRules: boolean;
 }
 
-export interface AssignOutcome {
-  /** Every requested customer as it is after the commit, in request order. */
-  customers: CustomerView[];
-  changedIds: string[];
-  /** Already owned by the assignee: nothing written for them. */
-  unchangedIds: string[];
-  notifications: QueuedNotification[];
-  message: string;
-}
+export const assignOutcomeSchema = z
+  .object({
+    customers: z.array(customerViewSchema).describe('every requested customer after the commit, in request order'),
+    changedIds: z.array(z.string()),
+    unchangedIds: z.array(z.string()).describe('already owned by the assignee: nothing was written for them'),
+    notifications: z.array(queuedNotificationSchema),
+    message: z.string(),
+  })
+  .meta({ id: 'BatchAssignment' });
+export type AssignOutcome = z.infer<typeof assignOutcomeSchema>;
 
 /**
  * The one transaction behind all four assignment operations: ownership, history and the outbox row

@@ -1,17 +1,21 @@
 import type { Actor } from '../auth/actor.js';
 import { canManageAssignments, requireRole } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import type { CustomerView } from '../customers/customers.js';
+import { z } from 'zod';
+import { customerViewSchema, type CustomerView } from '../customers/customers.js';
 import { ApiError } from '../http/api-error.js';
-import type { QueuedNotification } from '../notifications/outbox.js';
+import { queuedNotificationSchema } from '../notifications/outbox.js';
 import { assignCustomers, type AssignOutcome } from './assign-customers.js';
 
-export interface SingleAssignment {
-  customer: CustomerView;
-  changed: boolean;
-  notification: QueuedNotification | null;
-  message: string;
-}
+export const singleAssignmentSchema = z
+  .object({
+    customer: customerViewSchema,
+    changed: z.boolean().describe('false when the assignee already owned the customer: nothing was written'),
+    notification: queuedNotificationSchema.nullable(),
+    message: z.string(),
+  })
+  .meta({ id: 'Assignment' });
+export type SingleAssignment = z.infer<typeof singleAssignmentSchema>;
 
 function single(outcome: AssignOutcome): SingleAssignment {
   return {

@@ -1,25 +1,37 @@
 import { type ErrorRequestHandler, Router } from 'express';
-import { actorOf } from '../auth/actor.js';
+import { z } from 'zod';
 import type { AppContext } from '../context.js';
 import { errorBody, toApiError } from '../http/api-error.js';
+import type { RouteRegistry } from '../http/route-registry.js';
 import { idParams } from '../http/schemas.js';
-import { parseRequest } from '../http/validate.js';
-import { assignCustomerForMiniprogram } from './assignment-operations.js';
+import { assignCustomerForMiniprogram, singleAssignmentSchema } from './assignment-operations.js';
 import { assignBody } from './assignment-routes.js';
 
 /**
  * Mini-program clients read `{code: 0, message: "ok", data}`; an error has a non-zero `code` (the HTTP
  * status) and also carries the API's usual `error` object.
  */
-export function miniprogramRoutes(ctx: AppContext): Router {
+export function miniprogramRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
 
-  router.post('/customers/:id/assign', async (req, res) => {
-    const { id } = parseRequest(idParams, req.params, 'params');
-    const body = parseRequest(assignBody, req.body, 'body');
-    const data = await assignCustomerForMiniprogram(ctx, actorOf(req), { customerId: id, ...body });
-    res.json({ code: 0, message: 'ok', data });
-  });
+  registry.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/miniprogram/customers/:id/assign',
+      operationId: 'assignCustomerForMiniprogram',
+      summary: 'Assign one customer from the mini program (manager, admin), in the mini-program envelope',
+      tag: 'Assignments',
+      params: idParams,
+      body: assignBody,
+      response: z.object({ code: z.literal(0), message: z.literal('ok'), data: singleAssignmentSchema }).meta({ id: 'MiniprogramAssignment' }),
+      handler: async ({ actor, params, body }) => ({
+        code: 0 as const,
+        message: 'ok' as const,
+        data: await assignCustomerForMiniprogram(ctx, actor, { customerId: params.id, ...body }),
+      }),
+    },
+  );
 
   return router;
 }

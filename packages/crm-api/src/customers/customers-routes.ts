@@ -1,10 +1,17 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { actorOf } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
+import type { RouteRegistry } from '../http/route-registry.js';
 import { booleanQuery, customerStatusSchema, idParams, idSchema } from '../http/schemas.js';
-import { parseRequest } from '../http/validate.js';
-import { createCustomer, getCustomer, listAssignmentHistory, listCustomers, updateCustomer } from './customers.js';
+import {
+  assignmentViewSchema,
+  createCustomer,
+  customerViewSchema,
+  getCustomer,
+  listAssignmentHistory,
+  listCustomers,
+  updateCustomer,
+} from './customers.js';
 
 const text = (max: number) => z.string().trim().min(1).max(max);
 const phone = z.string().trim().regex(/^[0-9+\-() ]{3,32}$/, 'digits, spaces and + - ( ) only, 3 to 32 characters');
@@ -36,34 +43,70 @@ const listCustomersQuery = z.strictObject({
   cursor: z.string().max(500).optional(),
 });
 
-export function customersRoutes(ctx: AppContext): Router {
+export function customersRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
 
-  router.post('/customers', async (req, res) => {
-    actorOf(req);
-    const body = parseRequest(createCustomerBody, req.body, 'body');
-    res.status(201).json(await createCustomer(ctx, body));
+  registry.route(router, {
+    method: 'post',
+    path: '/api/customers',
+    operationId: 'createCustomer',
+    summary: 'Create a customer; it starts in the pool',
+    tag: 'Customers',
+    body: createCustomerBody,
+    status: 201,
+    response: customerViewSchema,
+    handler: ({ body }) => createCustomer(ctx, body),
   });
 
-  router.get('/customers', async (req, res) => {
-    const query = parseRequest(listCustomersQuery, req.query, 'query');
-    res.json(await listCustomers(ctx, actorOf(req), query));
+  registry.route(router, {
+    method: 'get',
+    path: '/api/customers',
+    operationId: 'listCustomers',
+    summary: 'List customers (sales users see their own and the pool), oldest first, cursor paginated',
+    tag: 'Customers',
+    query: listCustomersQuery,
+    response: z.object({ items: z.array(customerViewSchema), nextCursor: z.string().nullable() }),
+    handler: ({ actor, query }) => listCustomers(ctx, actor, query),
   });
 
-  router.get('/customers/:id', async (req, res) => {
-    const { id } = parseRequest(idParams, req.params, 'params');
-    res.json(await getCustomer(ctx, actorOf(req), id));
+  registry.route(router, {
+    method: 'get',
+    path: '/api/customers/:id',
+    operationId: 'getCustomer',
+    summary: 'One customer',
+    tag: 'Customers',
+    params: idParams,
+    response: customerViewSchema,
+    errors: [{ status: 404, description: 'CUSTOMER_NOT_FOUND' }],
+    handler: ({ actor, params }) => getCustomer(ctx, actor, params.id),
   });
 
-  router.patch('/customers/:id', async (req, res) => {
-    const { id } = parseRequest(idParams, req.params, 'params');
-    const body = parseRequest(updateCustomerBody, req.body, 'body');
-    res.json(await updateCustomer(ctx, actorOf(req), id, body));
+  registry.route(router, {
+    method: 'patch',
+    path: '/api/customers/:id',
+    operationId: 'updateCustomer',
+    summary: 'Update a customer’s fields; a stale version answers 409',
+    tag: 'Customers',
+    params: idParams,
+    body: updateCustomerBody,
+    response: customerViewSchema,
+    errors: [
+      { status: 404, description: 'CUSTOMER_NOT_FOUND' },
+      { status: 409, description: 'VERSION_CONFLICT' },
+    ],
+    handler: ({ actor, params, body }) => updateCustomer(ctx, actor, params.id, body),
   });
 
-  router.get('/customers/:id/assignments', async (req, res) => {
-    const { id } = parseRequest(idParams, req.params, 'params');
-    res.json({ items: await listAssignmentHistory(ctx, actorOf(req), id) });
+  registry.route(router, {
+    method: 'get',
+    path: '/api/customers/:id/assignments',
+    operationId: 'listCustomerAssignments',
+    summary: 'Ownership history of a customer, oldest first',
+    tag: 'Customers',
+    params: idParams,
+    response: z.object({ items: z.array(assignmentViewSchema) }),
+    errors: [{ status: 404, description: 'CUSTOMER_NOT_FOUND' }],
+    handler: async ({ actor, params }) => ({ items: await listAssignmentHistory(ctx, actor, params.id) }),
   });
 
   return router;

@@ -2,24 +2,29 @@ import { randomUUID } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
 import { canManageAssignments } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import type { AssignmentChannel, CustomerRow, CustomerStatus } from '../db/schema.js';
+import { z } from 'zod';
+import type { CustomerRow, CustomerStatus } from '../db/schema.js';
+import { customerStatusSchema } from '../http/schemas.js';
 import type { Trx } from '../db/transaction.js';
 import { ApiError } from '../http/api-error.js';
 
-export interface CustomerView {
-  id: string;
-  name: string;
-  phone: string | null;
-  company: string | null;
-  source: string | null;
-  status: CustomerStatus;
-  ownerId: string | null;
-  inPool: boolean;
-  assignedAt: string | null;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-}
+export const customerViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    phone: z.string().nullable(),
+    company: z.string().nullable(),
+    source: z.string().nullable(),
+    status: customerStatusSchema,
+    ownerId: z.string().nullable().describe('null while the customer is in the pool'),
+    inPool: z.boolean(),
+    assignedAt: z.string().nullable(),
+    version: z.number().int().describe('bumped by every change; send it back in PATCH to refuse lost updates'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Customer' });
+export type CustomerView = z.infer<typeof customerViewSchema>;
 
 export function toCustomerView(row: CustomerRow): CustomerView {
   return {
@@ -173,16 +178,19 @@ export async function updateCustomer(ctx: AppContext, actor: Actor, id: string, 
   return toCustomerView(await findCustomer(ctx.db.kysely, id));
 }
 
-export interface AssignmentView {
-  id: string;
-  customerId: string;
-  fromOwnerId: string | null;
-  toOwnerId: string | null;
-  actorId: string;
-  channel: AssignmentChannel | 'release';
-  note: string | null;
-  createdAt: string;
-}
+export const assignmentViewSchema = z
+  .object({
+    id: z.string(),
+    customerId: z.string(),
+    fromOwnerId: z.string().nullable(),
+    toOwnerId: z.string().nullable().describe('null when the customer was released to the pool'),
+    actorId: z.string(),
+    channel: z.enum(['web', 'miniprogram', 'batch', 'pool', 'release']),
+    note: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'AssignmentHistoryEntry' });
+export type AssignmentView = z.infer<typeof assignmentViewSchema>;
 
 /** Ownership history, oldest first. */
 export async function listAssignmentHistory(ctx: AppContext, actor: Actor, id: string): Promise<AssignmentView[]> {

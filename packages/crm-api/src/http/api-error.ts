@@ -29,6 +29,8 @@ const STATUS_BY_CODE = {
 
 export type ApiErrorCode = keyof typeof STATUS_BY_CODE;
 
+export const API_ERROR_CODES = Object.keys(STATUS_BY_CODE) as [ApiErrorCode, ...ApiErrorCode[]];
+
 export interface ApiErrorOptions {
   code: ApiErrorCode;
   message: string;

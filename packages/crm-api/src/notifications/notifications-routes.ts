@@ -1,34 +1,64 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { actorOf } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
+import type { RouteRegistry } from '../http/route-registry.js';
 import { idParams, idSchema } from '../http/schemas.js';
-import { parseRequest } from '../http/validate.js';
-import { getNotification, listNotifications, retryNotification } from './notifications.js';
+import {
+  getNotification,
+  listNotifications,
+  notificationDetailSchema,
+  notificationStatusSchema,
+  notificationViewSchema,
+  retryNotification,
+} from './notifications.js';
 
 const listNotificationsQuery = z.strictObject({
   customerId: idSchema.optional(),
   assigneeId: idSchema.optional(),
-  status: z.enum(['pending', 'sending', 'sent', 'skipped', 'failed', 'dead']).optional(),
+  status: notificationStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export function notificationsRoutes(ctx: AppContext): Router {
+export function notificationsRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
 
-  router.get('/notifications', async (req, res) => {
-    const query = parseRequest(listNotificationsQuery, req.query, 'query');
-    res.json({ items: await listNotifications(ctx, actorOf(req), query) });
+  registry.route(router, {
+    method: 'get',
+    path: '/api/notifications',
+    operationId: 'listNotifications',
+    summary: 'Notifications, newest first (sales users: their own)',
+    tag: 'Notifications',
+    query: listNotificationsQuery,
+    response: z.object({ items: z.array(notificationViewSchema) }),
+    handler: async ({ actor, query }) => ({ items: await listNotifications(ctx, actor, query) }),
   });
 
-  router.get('/notifications/:id', async (req, res) => {
-    const { id } = parseRequest(idParams, req.params, 'params');
-    res.json(await getNotification(ctx, actorOf(req), id));
+  registry.route(router, {
+    method: 'get',
+    path: '/api/notifications/:id',
+    operationId: 'getNotification',
+    summary: 'One notification with every delivery attempt',
+    tag: 'Notifications',
+    params: idParams,
+    response: notificationDetailSchema,
+    errors: [{ status: 404, description: 'NOTIFICATION_NOT_FOUND' }],
+    handler: ({ actor, params }) => getNotification(ctx, actor, params.id),
   });
 
-  router.post('/notifications/:id/retry', async (req, res) => {
-    const { id } = parseRequest(idParams, req.params, 'params');
-    res.json(await retryNotification(ctx, actorOf(req), id));
+  registry.route(router, {
+    method: 'post',
+    path: '/api/notifications/:id/retry',
+    operationId: 'retryNotification',
+    summary: 'Requeue a failed or dead notification (manager, admin)',
+    tag: 'Notifications',
+    params: idParams,
+    body: z.strictObject({}),
+    response: notificationDetailSchema,
+    errors: [
+      { status: 404, description: 'NOTIFICATION_NOT_FOUND' },
+      { status: 409, description: 'NOTIFICATION_NOT_RETRYABLE: it is not failed or dead' },
+    ],
+    handler: ({ actor, params }) => retryNotification(ctx, actor, params.id),
   });
 
   return router;

@@ -1,38 +1,50 @@
 import type { Actor } from '../auth/actor.js';
 import { canManageAssignments, requireRole } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
-import type { AssignmentChannel, NotificationRow, NotificationStatus } from '../db/schema.js';
+import { z } from 'zod';
+import type { NotificationRow, NotificationStatus } from '../db/schema.js';
 import { ApiError } from '../http/api-error.js';
 
-export interface NotificationView {
-  id: string;
-  assigneeId: string;
-  actorId: string;
-  channel: AssignmentChannel;
-  note: string | null;
-  status: NotificationStatus;
-  attempts: number;
-  nextAttemptAt: string;
-  createdAt: string;
-  updatedAt: string;
-  reason: string | null;
-  lastError: string | null;
-  sentAt: string | null;
-  /** The notification id this row was delivered under (itself, or the first row of a digest). */
-  deliveryId: string | null;
-  customers: Array<{ id: string; name: string }>;
-}
+export const notificationStatusSchema = z.enum(['pending', 'sending', 'sent', 'skipped', 'failed', 'dead']);
 
-export interface AttemptView {
-  attempt: number;
-  deliveryId: string;
-  startedAt: string;
-  finishedAt: string;
-  outcome: string;
-  reason: string | null;
-  errorCode: string | null;
-  errorMessage: string | null;
-}
+export const notificationViewSchema = z
+  .object({
+    id: z.string(),
+    assigneeId: z.string(),
+    actorId: z.string(),
+    channel: z.enum(['web', 'miniprogram', 'batch', 'pool']),
+    note: z.string().nullable(),
+    status: notificationStatusSchema,
+    attempts: z.number().int(),
+    nextAttemptAt: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    reason: z.string().nullable().describe('the cloud function reason (SENT, NOT_BOUND, …) or the WeChat error code'),
+    lastError: z.string().nullable(),
+    sentAt: z.string().nullable(),
+    deliveryId: z.string().nullable().describe('the notification id it was delivered under: itself, or the first row of a digest'),
+    customers: z.array(z.object({ id: z.string(), name: z.string() })),
+  })
+  .meta({ id: 'Notification' });
+export type NotificationView = z.infer<typeof notificationViewSchema>;
+
+export const attemptViewSchema = z
+  .object({
+    attempt: z.number().int(),
+    deliveryId: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    outcome: z.string(),
+    reason: z.string().nullable(),
+    errorCode: z.string().nullable(),
+    errorMessage: z.string().nullable(),
+  })
+  .meta({ id: 'NotificationAttempt' });
+export type AttemptView = z.infer<typeof attemptViewSchema>;
+
+export const notificationDetailSchema = notificationViewSchema
+  .extend({ attemptHistory: z.array(attemptViewSchema) })
+  .meta({ id: 'NotificationDetail' });
 
 async function withCustomers(ctx: AppContext, rows: NotificationRow[]): Promise<NotificationView[]> {
   if (rows.length === 0) return [];

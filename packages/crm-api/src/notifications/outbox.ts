@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Actor } from '../auth/actor.js';
 import type { AssignmentChannel, CustomerRow } from '../db/schema.js';
 import { chunk, type Trx } from '../db/transaction.js';
 
-export interface QueuedNotification {
-  id: string;
-  assigneeId: string;
-  status: 'pending';
-}
+export const queuedNotificationSchema = z
+  .object({ id: z.string(), assigneeId: z.string(), status: z.literal('pending') })
+  .meta({ id: 'QueuedNotification', description: 'The outbox row written with the assignment; delivery follows asynchronously.' });
+export type QueuedNotification = z.infer<typeof queuedNotificationSchema>;
 
 /**
  * Writes the outbox row for one assignee inside the assignment's transaction: the assignment and the

@@ -1,55 +1,104 @@
 import { Router } from 'express';
 import { z } from 'zod';
-import { actorOf, requireRole } from '../auth/actor.js';
+import { requireRole } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../http/api-error.js';
+import type { RouteRegistry } from '../http/route-registry.js';
 import { booleanQuery, idParams, roleSchema } from '../http/schemas.js';
-import { parseRequest } from '../http/validate.js';
-import { issueBindingTicket } from '../wechat-binding/binding-ticket.js';
-import { createUser, deactivateUser, getUser, listUsers } from './users.js';
+import { bindingTicketSchema, issueBindingTicket } from '../wechat-binding/binding-ticket.js';
+import { createUser, deactivateUser, getUser, listUsers, userViewSchema } from './users.js';
 
 const createUserBody = z.strictObject({ name: z.string().trim().min(1).max(100), role: roleSchema });
 const listUsersQuery = z.strictObject({ role: roleSchema.optional(), active: booleanQuery.optional() });
+const noBody = z.strictObject({});
 
-export function usersRoutes(ctx: AppContext): Router {
+export function usersRoutes(ctx: AppContext, registry: RouteRegistry): Router {
   const router = Router();
 
-  router.get('/me', async (req, res) => {
-    res.json(await getUser(ctx, actorOf(req).id));
+  registry.route(router, {
+    method: 'get',
+    path: '/api/me',
+    operationId: 'getMe',
+    summary: 'The signed-in user',
+    tag: 'Users',
+    response: userViewSchema,
+    handler: ({ actor }) => getUser(ctx, actor.id),
   });
 
-  /** The mini program passes this ticket to the cloud function's bindCrmUser. */
-  router.post('/me/wechat-binding-ticket', (req, res) => {
-    res.status(201).json(issueBindingTicket(ctx, actorOf(req)));
+  registry.route(router, {
+    method: 'post',
+    path: '/api/me/wechat-binding-ticket',
+    operationId: 'createWechatBindingTicket',
+    summary: "A short-lived ticket the mini program passes to the cloud function's bindCrmUser",
+    tag: 'Users',
+    body: noBody,
+    status: 201,
+    response: bindingTicketSchema,
+    errors: [{ status: 503, description: 'BINDING_NOT_CONFIGURED: LEADNOTIFY_SHARED_SECRET is not set' }],
+    handler: ({ actor }) => issueBindingTicket(ctx, actor),
   });
 
-  router.post('/users', async (req, res) => {
-    requireRole(actorOf(req), ['admin'], 'create users');
-    const body = parseRequest(createUserBody, req.body, 'body');
-    res.status(201).json(await createUser(ctx, body));
+  registry.route(router, {
+    method: 'post',
+    path: '/api/users',
+    operationId: 'createUser',
+    summary: 'Create a user (admin)',
+    tag: 'Users',
+    body: createUserBody,
+    status: 201,
+    response: userViewSchema,
+    handler: ({ actor, body }) => {
+      requireRole(actor, ['admin'], 'create users');
+      return createUser(ctx, body);
+    },
   });
 
-  router.get('/users', async (req, res) => {
-    requireRole(actorOf(req), ['admin', 'manager'], 'list users');
-    const query = parseRequest(listUsersQuery, req.query, 'query');
-    res.json({ items: await listUsers(ctx, query) });
+  registry.route(router, {
+    method: 'get',
+    path: '/api/users',
+    operationId: 'listUsers',
+    summary: 'List users (admin, manager)',
+    tag: 'Users',
+    query: listUsersQuery,
+    response: z.object({ items: z.array(userViewSchema) }),
+    handler: async ({ actor, query }) => {
+      requireRole(actor, ['admin', 'manager'], 'list users');
+      return { items: await listUsers(ctx, query) };
+    },
   });
 
-  router.get('/users/:id', async (req, res) => {
-    const actor = actorOf(req);
-    const { id } = parseRequest(idParams, req.params, 'params');
-    if (actor.id !== id) requireRole(actor, ['admin', 'manager'], 'read other users');
-    res.json(await getUser(ctx, id));
+  registry.route(router, {
+    method: 'get',
+    path: '/api/users/:id',
+    operationId: 'getUser',
+    summary: 'One user (admin, manager, or the user themselves)',
+    tag: 'Users',
+    params: idParams,
+    response: userViewSchema,
+    errors: [{ status: 404, description: 'USER_NOT_FOUND' }],
+    handler: ({ actor, params }) => {
+      if (actor.id !== params.id) requireRole(actor, ['admin', 'manager'], 'read other users');
+      return getUser(ctx, params.id);
+    },
   });
 
-  router.post('/users/:id/deactivate', async (req, res) => {
-    const actor = actorOf(req);
-    requireRole(actor, ['admin'], 'deactivate users');
-    const { id } = parseRequest(idParams, req.params, 'params');
-    if (id === actor.id) {
-      throw new ApiError({ code: 'FORBIDDEN', message: 'You cannot deactivate yourself; ask another admin' });
-    }
-    res.json(await deactivateUser(ctx, id));
+  registry.route(router, {
+    method: 'post',
+    path: '/api/users/:id/deactivate',
+    operationId: 'deactivateUser',
+    summary: 'Deactivate a user (admin): they can no longer sign in or receive customers',
+    tag: 'Users',
+    params: idParams,
+    body: noBody,
+    response: userViewSchema,
+    errors: [{ status: 404, description: 'USER_NOT_FOUND' }],
+    handler: ({ actor, params }) => {
+      requireRole(actor, ['admin'], 'deactivate users');
+      if (params.id === actor.id) {
+        throw new ApiError({ code: 'FORBIDDEN', message: 'You cannot deactivate yourself; ask another admin' });
+      }
+      return deactivateUser(ctx, params.id);
+    },
   });
 
   return router;

@@ -2,15 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { Role, UserRow } from '../db/schema.js';
 import { ApiError } from '../http/api-error.js';
+import { roleSchema } from '../http/schemas.js';
+import { z } from 'zod';
 
-export interface UserView {
-  id: string;
-  name: string;
-  role: Role;
-  active: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+export const userViewSchema = z
+  .object({ id: z.string(), name: z.string(), role: roleSchema, active: z.boolean(), createdAt: z.string(), updatedAt: z.string() })
+  .meta({ id: 'User' });
+export type UserView = z.infer<typeof userViewSchema>;
 
 export function toUserView(row: UserRow): UserView {
   return {

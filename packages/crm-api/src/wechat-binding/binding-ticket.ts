@@ -1,13 +1,13 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { z } from 'zod';
 import type { Actor } from '../auth/actor.js';
 import type { AppContext } from '../context.js';
 import { ApiError } from '../http/api-error.js';
 
-export interface BindingTicket {
-  ticket: string;
-  crmUserId: string;
-  expiresAt: string;
-}
+export const bindingTicketSchema = z
+  .object({ ticket: z.string(), crmUserId: z.string(), expiresAt: z.string() })
+  .meta({ id: 'BindingTicket', description: "pass `ticket` to the cloud function's bindCrmUser from the mini program" });
+export type BindingTicket = z.infer<typeof bindingTicketSchema>;
 
 /**
  * A short-lived, single-use statement "this mini-program user is CRM user X", which the cloud function's

@@ -1,0 +1,70 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import type { Express } from 'express';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, type TestApp } from './helpers/test-app.js';
+
+/** Every method + path express serves, read from the app's router. */
+function servedRoutes(app: Express): string[] {
+  const routes: string[] = [];
+  const walk = (stack: Array<{ route?: { path: string; methods: Record<string, boolean> }; handle?: { stack?: unknown[] } }>) => {
+    for (const layer of stack) {
+      if (layer.route) for (const method of Object.keys(layer.route.methods)) routes.push(`${method} ${layer.route.path}`);
+      else if (layer.handle?.stack) walk(layer.handle.stack as typeof stack);
+    }
+  };
+  walk((app as unknown as { router: { stack: [] } }).router.stack);
+  return routes;
+}
+
+describe('OpenAPI document', () => {
+  let t: TestApp;
+  let document: Record<string, any>;
+
+  beforeAll(async () => {
+    t = await createTestApp('sqlite');
+    document = (await t.http().get('/openapi.json')).body;
+  });
+  afterAll(() => t.close());
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const validator = new Validator();
+    const result = await validator.validate(document);
+
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(document.openapi).toBe('3.1.0');
+  });
+
+  it('lists every API route the app serves, and nothing it does not', () => {
+    const served = servedRoutes(t.app).filter((route) => !/ \/(openapi\.json|docs)/.test(route));
+    const documented = Object.entries(document.paths as Record<string, Record<string, unknown>>).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+
+    expect(served.length).toBeGreaterThanOrEqual(20);
+    expect(documented.sort()).toEqual(served.sort());
+  });
+
+  it('describes request bodies from the validating zod schemas, including the limits', () => {
+    const assign = document.paths['/api/customers/{id}/assign'].post;
+    const body = assign.requestBody.content['application/json'].schema;
+
+    expect(body.required).toEqual(['assigneeId']);
+    expect(body.additionalProperties).toBe(false);
+    expect(body.properties.note.maxLength).toBe(500);
+    expect(assign.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/Assignment');
+    expect(document.components.schemas.Customer.properties.ownerId).toBeDefined();
+    expect(document.paths['/healthz'].get.security).toEqual([]);
+  });
+
+  it('serves a browsable reference at /docs from installed packages', async () => {
+    const page = await t.http().get('/docs');
+    const bundle = await t.http().get('/docs/assets/swagger-ui-bundle.js');
+
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('/docs/assets/swagger-ui-bundle.js');
+    expect(page.text).not.toMatch(/https?:\/\//);
+    expect(bundle.status).toBe(200);
+    expect(bundle.text.length).toBeGreaterThan(100_000);
+  });
+});
