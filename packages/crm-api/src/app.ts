@@ -9,6 +9,7 @@ import { customersRoutes } from './customers/customers-routes.js';
 import { docsRoutes } from './http/docs-routes.js';
 import { errorHandler, notFoundHandler } from './http/error-middleware.js';
 import { healthRoutes } from './http/health-routes.js';
+import { httpMetrics, metricsRoutes } from './metrics/metrics-routes.js';
 import { createRouteRegistry } from './http/route-registry.js';
 import { notificationsRoutes } from './notifications/notifications-routes.js';
 import { usersRoutes } from './users/users-routes.js';
@@ -32,6 +33,7 @@ export function createApp(ctx: AppContext): Express {
       },
     }),
   );
+  if (ctx.metrics) app.use(httpMetrics(ctx.metrics), metricsRoutes(ctx.metrics));
   app.use(express.json({ limit: ctx.config.BODY_LIMIT, strict: true }));
 
   const registry = createRouteRegistry();

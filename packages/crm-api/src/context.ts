@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
+import type { Metrics } from './metrics/metrics.js';
 
 export interface Clock {
   now(): number;
@@ -18,4 +19,6 @@ export interface AppContext {
   clock: Clock;
   logger: Logger;
   signal: NotificationSignal;
+  /** Absent in the CLI and scripts, which export no metrics. */
+  metrics?: Metrics;
 }

@@ -8,6 +8,7 @@ import type { AppContext, Clock } from './context.js';
 import { migrateToLatest, openDatabase, type Db } from './db/database.js';
 import { prepareLocalUsers, startLocalWechat } from './local/local-wechat.js';
 import { demoInstructions, seedDemoIfEmpty } from './local/seed-demo.js';
+import { createMetrics } from './metrics/metrics.js';
 import { createNotifier, type Notifier } from './notifications/delivery/notifier.js';
 import { wechatFromConfig } from './notifications/delivery/wechat-from-config.js';
 
@@ -38,11 +39,13 @@ export async function startServer(baseConfig: Config, logger: Logger, clock: Clo
     emulator = local.emulator;
   }
 
+  const metrics = createMetrics();
+  metrics.watchOutbox(db, clock);
   let notifier: Notifier | undefined;
   if (config.NOTIFIER === 'inline') {
-    const wechat = wechatFromConfig(config, logger);
+    const wechat = wechatFromConfig(config, logger, metrics.observeWechat);
     if (wechat.client) {
-      notifier = createNotifier({ db, wechat: wechat.client, config, clock, logger: logger.child({ component: 'notifier' }) });
+      notifier = createNotifier({ db, wechat: wechat.client, config, clock, metrics, logger: logger.child({ component: 'notifier' }) });
     } else {
       logger.warn(`WeChat is not configured (${wechat.reason}): assignments work, notifications wait as pending until it is`);
     }
@@ -50,7 +53,7 @@ export async function startServer(baseConfig: Config, logger: Logger, clock: Clo
     logger.info('NOTIFIER=off: this process does not deliver notifications; run `pnpm --filter crm-api worker`');
   }
 
-  const ctx: AppContext = { db, config, clock, logger, signal: { notificationsQueued: () => notifier?.wake() } };
+  const ctx: AppContext = { db, config, clock, logger, metrics, signal: { notificationsQueued: () => notifier?.wake() } };
   const seed = emulator ? await seedDemoIfEmpty(ctx) : undefined;
   if (emulator) await prepareLocalUsers(db, emulator);
 

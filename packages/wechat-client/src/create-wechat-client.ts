@@ -53,6 +53,7 @@ function createState(options: WechatClientOptions): ClientState {
     clock: options.clock ?? { now: () => Date.now() },
     tokenStore: options.tokenStore ?? createMemoryTokenStore(),
     logger: options.logger ?? silentLogger,
+    onRequest: options.onRequest ?? (() => {}),
     tokenCacheKey: `wechat:access_token:${options.appId}:${tokenMode}`,
     inFlightTokens: new Map(),
     lastForceRefreshAt: undefined,

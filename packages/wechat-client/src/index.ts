@@ -6,4 +6,4 @@ export { ERRCODE_TABLE, TOKEN_ERRCODES, classifyErrcode } from './errors/errcode
 export type { ErrcodeRule } from './errors/errcode-table.js';
 export { redact } from './errors/redact.js';
 export { createMemoryTokenStore } from './token/memory-token-store.js';
-export type { CachedToken, Clock, InvokeOptions, Logger, TokenMode, TokenStore, WechatClientOptions } from './types.js';
+export type { CachedToken, Clock, InvokeOptions, Logger, RequestEvent, TokenMode, TokenStore, WechatClientOptions } from './types.js';

@@ -1,4 +1,5 @@
 import { badResponseError, errorFromErrcode, errorFromHttpStatus, errorFromTransport } from './errors/to-wechat-error.js';
+import { WechatError } from './errors/wechat-error.js';
 import type { ClientState } from './types.js';
 
 export interface WechatRequest {
@@ -17,6 +18,24 @@ export type WechatBody = Record<string, unknown> & { errcode?: number; errmsg?: 
  * WechatError. Secrets known to the state are stripped from every message.
  */
 export async function requestWechat(state: ClientState, request: WechatRequest, secrets: string[]): Promise<WechatBody> {
+  const startedAt = state.clock.now();
+  try {
+    const body = await sendRequest(state, request, secrets);
+    state.onRequest({ api: request.path, durationMs: state.clock.now() - startedAt, outcome: 'ok' });
+    return body;
+  } catch (error) {
+    const failure = error instanceof WechatError ? error : undefined;
+    state.onRequest({
+      api: request.path,
+      durationMs: state.clock.now() - startedAt,
+      outcome: failure?.code ?? 'UNEXPECTED',
+      ...(failure?.errcode === undefined ? {} : { errcode: failure.errcode }),
+    });
+    throw error;
+  }
+}
+
+async function sendRequest(state: ClientState, request: WechatRequest, secrets: string[]): Promise<WechatBody> {
   const api = request.path;
   let response;
   try {

@@ -56,6 +56,17 @@ export interface WechatClientOptions {
   clock?: Clock;
   tokenStore?: TokenStore;
   logger?: Logger;
+  /** Called after every request to WeChat, for metrics. */
+  onRequest?: (event: RequestEvent) => void;
+}
+
+export interface RequestEvent {
+  /** WeChat path, e.g. /tcb/invokecloudfunction. */
+  api: string;
+  durationMs: number;
+  /** 'ok', or the WechatError code. */
+  outcome: string;
+  errcode?: number;
 }
 
 export interface InvokeOptions {
@@ -80,6 +91,7 @@ export interface ClientState {
   clock: Clock;
   tokenStore: TokenStore;
   logger: Logger;
+  onRequest: (event: RequestEvent) => void;
   tokenCacheKey: string;
   /** One in-flight token request per kind, shared by every concurrent caller. */
   inFlightTokens: Map<'normal' | 'force', Promise<string>>;

@@ -156,3 +156,19 @@ describe('invokeCloudFunction', () => {
     expect(client.stats().tokenRequests).toBe(0);
   });
 });
+
+describe('request observer', () => {
+  it('reports every request with its API, outcome and errcode', async () => {
+    const events: Array<{ api: string; outcome: string; errcode?: number }> = [];
+    replyStableTokens(['T']);
+    wechat().post(invokePath('T')).reply(200, { errcode: -1, errmsg: 'busy' });
+    const client = createTestClient({ onRequest: (event) => events.push(event) });
+
+    await client.invokeCloudFunction('quickstartFunctions', {}).catch(() => undefined);
+
+    expect(events.map(({ api, outcome, errcode }) => ({ api, outcome, errcode }))).toEqual([
+      { api: '/cgi-bin/stable_token', outcome: 'ok', errcode: undefined },
+      { api: '/tcb/invokecloudfunction', outcome: 'SYSTEM_BUSY', errcode: -1 },
+    ]);
+  });
+});

@@ -39,6 +39,7 @@ export type AssignOutcome = z.infer<typeof assignOutcomeSchema>;
 export async function assignCustomers(ctx: AppContext, command: AssignCommand): Promise<AssignOutcome> {
   const customerIds = [...new Set(command.customerIds)];
   const outcome = await ctx.db.kysely.transaction().execute((trx) => assignInTransaction(ctx, trx, { ...command, customerIds }));
+  ctx.metrics?.countAssignments(command.channel, outcome.changedIds.length);
   if (outcome.notifications.length > 0) ctx.signal.notificationsQueued(outcome.notifications.map((n) => n.id));
   return outcome;
 }

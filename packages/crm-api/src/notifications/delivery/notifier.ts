@@ -6,6 +6,7 @@ import type { Config } from '../../config.js';
 import type { Clock } from '../../context.js';
 import type { Delivery, DeliveryOutcome } from './types.js';
 import type { Db } from '../../db/database.js';
+import type { Metrics } from '../../metrics/metrics.js';
 import { buildNotificationEvents } from './build-events.js';
 import { claimDeliveries } from './claim-deliveries.js';
 import { invokeSend } from './invoke-function.js';
@@ -19,6 +20,7 @@ export interface NotifierDeps {
   logger: Logger;
   random?: () => number;
   workerId?: string;
+  metrics?: Metrics;
 }
 
 export interface Notifier {
@@ -87,7 +89,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
 
   async function record(batch: InvokedBatch): Promise<void> {
-    await recordOutcomes(db.kysely, batch.results, { workerId, startedAtMs: batch.startedAtMs, nowMs: clock.now(), policy });
+    const recorded = await recordOutcomes(db.kysely, batch.results, { workerId, startedAtMs: batch.startedAtMs, nowMs: clock.now(), policy });
+    for (const row of recorded) deps.metrics?.countNotification(row.status, row.reason);
     for (const { delivery, outcome } of batch.results) {
       logger.info(
         { deliveryId: delivery.deliveryId, notifications: delivery.rows.length, outcome: outcome.kind, reason: outcome.reason },

@@ -33,7 +33,7 @@ export async function recordOutcomes(
   db: Kysely<Database>,
   results: Array<{ delivery: Delivery; outcome: DeliveryOutcome }>,
   context: { workerId: string; startedAtMs: number; nowMs: number; policy: RetryPolicy },
-): Promise<void> {
+): Promise<Array<{ status: NotificationStatus; reason: string }>> {
   const now = new Date(context.nowMs).toISOString();
   const updates: RowUpdate[] = results.flatMap(({ delivery, outcome }) =>
     delivery.rows.map((row) => {
@@ -47,7 +47,7 @@ export async function recordOutcomes(
     groups.set(key, [...(groups.get(key) ?? []), update]);
   }
 
-  await db.transaction().execute(async (trx) => {
+  return db.transaction().execute(async (trx) => {
     const recorded: RowUpdate[] = [];
     for (const group of groups.values()) {
       const [first] = group;
@@ -89,6 +89,7 @@ export async function recordOutcomes(
       error_message: update.outcome.kind === 'sent' ? null : (update.outcome.message ?? null),
     }));
     for (const part of chunk(attempts, 100)) await trx.insertInto('notification_attempts').values(part).execute();
+    return recorded.map((update) => ({ status: update.status, reason: update.outcome.reason }));
   });
 }
 

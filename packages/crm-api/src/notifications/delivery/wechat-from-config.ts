@@ -1,11 +1,11 @@
-import { createWechatClient, type WechatClient } from '@leadnotify/wechat-client';
+import { createWechatClient, type RequestEvent, type WechatClient } from '@leadnotify/wechat-client';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 
 export type WechatSetup = { client: WechatClient } | { client: undefined; reason: string };
 
 /** The WeChat client the notifier uses, or why there is none (never naming secret values). */
-export function wechatFromConfig(config: Config, logger: Logger): WechatSetup {
+export function wechatFromConfig(config: Config, logger: Logger, onRequest?: (event: RequestEvent) => void): WechatSetup {
   const missing = (['MINIPROGRAM_APPID', 'MINIPROGRAM_APPSECRET', 'MINIPROGRAM_CLOUD_ENV'] as const).filter((key) => !config[key]);
   if (missing.length > 0) return { client: undefined, reason: `${missing.join(', ')} not set` };
   return {
@@ -18,6 +18,7 @@ export function wechatFromConfig(config: Config, logger: Logger): WechatSetup {
       tokenTimeoutMs: config.WECHAT_TOKEN_TIMEOUT_MS,
       invokeTimeoutMs: config.WECHAT_INVOKE_TIMEOUT_MS,
       logger: logger.child({ component: 'wechat-client' }),
+      ...(onRequest ? { onRequest } : {}),
     }),
   };
 }

@@ -1,0 +1,113 @@
+import type { RequestEvent } from '@leadnotify/wechat-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { Clock } from '../context.js';
+import type { Db } from '../db/database.js';
+
+const TOKEN_APIS = new Set(['/cgi-bin/stable_token', '/cgi-bin/token']);
+
+/** Prometheus metrics of one process, in their own registry (no global state). */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'leadnotify_' });
+  const registers = [registry];
+
+  const httpDuration = new Histogram({
+    name: 'leadnotify_http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers,
+  });
+  const assignments = new Counter({
+    name: 'leadnotify_assignments_total',
+    help: 'Customers whose owner changed, by assignment channel',
+    labelNames: ['channel'],
+    registers,
+  });
+  const notificationsFinished = new Counter({
+    name: 'leadnotify_notifications_finished_total',
+    help: 'Notifications that reached a final status (sent, skipped, failed, dead), by reason',
+    labelNames: ['status', 'reason'],
+    registers,
+  });
+  const notificationRetries = new Counter({
+    name: 'leadnotify_notification_retries_total',
+    help: 'Delivery attempts that will be retried, by reason',
+    labelNames: ['reason'],
+    registers,
+  });
+  const wechatDuration = new Histogram({
+    name: 'leadnotify_wechat_request_duration_seconds',
+    help: 'Latency of requests to the WeChat API, by API and outcome',
+    labelNames: ['api', 'outcome'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10],
+    registers,
+  });
+  const wechatErrors = new Counter({
+    name: 'leadnotify_wechat_errors_total',
+    help: 'Failed WeChat requests by API, error code and WeChat errcode',
+    labelNames: ['api', 'code', 'errcode'],
+    registers,
+  });
+  const tokenRefreshes = new Counter({
+    name: 'leadnotify_wechat_token_requests_total',
+    help: 'Access token requests sent to WeChat',
+    registers,
+  });
+
+  return {
+    registry,
+    observeHttp(method: string, route: string, status: number, seconds: number) {
+      httpDuration.observe({ method, route, status: String(status) }, seconds);
+    },
+    countAssignments(channel: string, customers: number) {
+      if (customers > 0) assignments.inc({ channel }, customers);
+    },
+    countNotification(status: string, reason: string) {
+      if (status === 'pending') notificationRetries.inc({ reason });
+      else notificationsFinished.inc({ status, reason });
+    },
+    /** Pass as wechat-client's onRequest. */
+    observeWechat(event: RequestEvent) {
+      wechatDuration.observe({ api: event.api, outcome: event.outcome }, event.durationMs / 1000);
+      if (event.outcome !== 'ok') wechatErrors.inc({ api: event.api, code: event.outcome, errcode: String(event.errcode ?? '') });
+      if (TOKEN_APIS.has(event.api)) tokenRefreshes.inc();
+    },
+    /** Backlog gauges, read from the database at each scrape. */
+    watchOutbox(db: Db, clock: Clock) {
+      new Gauge({
+        name: 'leadnotify_outbox_notifications',
+        help: 'Notifications waiting or in flight, by status',
+        labelNames: ['status'],
+        registers,
+        async collect() {
+          const rows = await db.kysely
+            .selectFrom('notifications')
+            .select(['status', (eb) => eb.fn.countAll<string | number>().as('count')])
+            .where('status', 'in', ['pending', 'sending'])
+            .groupBy('status')
+            .execute();
+          this.reset();
+          this.set({ status: 'pending' }, 0);
+          this.set({ status: 'sending' }, 0);
+          for (const row of rows) this.set({ status: row.status }, Number(row.count));
+        },
+      });
+      new Gauge({
+        name: 'leadnotify_outbox_oldest_pending_age_seconds',
+        help: 'Age of the oldest notification not yet delivered',
+        registers,
+        async collect() {
+          const oldest = await db.kysely
+            .selectFrom('notifications')
+            .select((eb) => eb.fn.min('created_at').as('created_at'))
+            .where('status', 'in', ['pending', 'sending'])
+            .executeTakeFirst();
+          this.set(oldest?.created_at ? Math.max(0, (clock.now() - Date.parse(oldest.created_at)) / 1000) : 0);
+        },
+      });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,72 @@
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { waitUntil } from './helpers/child-api.js';
+import { seeder } from './helpers/seed.js';
+import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+
+describe('GET /metrics', () => {
+  let database: TestDatabase;
+  let running: RunningServer;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite');
+    await database.db.close();
+    running = await startServer(
+      loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', NOTIFY_POLL_MS: '50' }),
+      createLogger('warn', new Writable({ write: (_chunk, _encoding, done) => done() })),
+    );
+  });
+  afterAll(async () => {
+    await running.stop();
+    await database.drop();
+  });
+
+  const scrape = async () => (await fetch(`${running.url}/metrics`)).text();
+  const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"\\[\]()]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
+
+  it('counts assignments by channel, notifications by final status and reason, WeChat calls, token requests and HTTP latency by route', async () => {
+    const seed = seeder(running.db);
+    const manager = await seed.user('manager');
+    const sales = await seed.user('sales');
+    const unbound = await seed.user('sales');
+    await running.emulator!.setupUser(sales.id, 5);
+    const [a, b, c] = await seed.customers(3);
+    const post = (path: string, body: unknown) => fetch(`${running.url}${path}`, { method: 'POST', headers: manager.headers, body: JSON.stringify(body) });
+    await post(`/api/customers/${a}/assign`, { assigneeId: sales.id });
+    await post('/api/customers/batch-assign', { customerIds: [b, c], assigneeId: unbound.id });
+    await waitUntil(async () => value(await scrape(), 'leadnotify_notifications_finished_total{status="skipped",reason="NOT_BOUND"}') === 1, 5000, 50);
+
+    const text = await scrape();
+
+    expect(value(text, 'leadnotify_assignments_total{channel="web"}')).toBe(1);
+    expect(value(text, 'leadnotify_assignments_total{channel="batch"}')).toBe(2);
+    expect(value(text, 'leadnotify_notifications_finished_total{status="sent",reason="SENT"}')).toBe(1);
+    expect(value(text, 'leadnotify_wechat_token_requests_total')).toBe(1);
+    expect(value(text, 'leadnotify_wechat_request_duration_seconds_count{api="/tcb/invokecloudfunction",outcome="ok"}')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'leadnotify_http_request_duration_seconds_count{method="POST",route="/api/customers/:id/assign",status="200"}')).toBe(1);
+    expect(value(text, 'leadnotify_outbox_notifications{status="pending"}')).toBe(0);
+    expect(value(text, 'leadnotify_outbox_oldest_pending_age_seconds')).toBe(0);
+    expect(text).toContain('leadnotify_process_resident_memory_bytes');
+  });
+
+  it('shows the backlog and the age of the oldest waiting notification, and WeChat errors by errcode', async () => {
+    running.emulator!.setFaults({ failureRate: 1, errcode: 45011 });
+    const seed = seeder(running.db);
+    const manager = await seed.user('manager');
+    const sales = await seed.user('sales');
+    const [a] = await seed.customers(1);
+    await fetch(`${running.url}/api/customers/${a}/assign`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ assigneeId: sales.id }) });
+    await waitUntil(async () => value(await scrape(), 'leadnotify_wechat_errors_total{api="/tcb/invokecloudfunction",code="RATE_LIMITED",errcode="45011"}') >= 1, 5000, 50);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+
+    const text = await scrape();
+    running.emulator!.setFaults({ failureRate: 0 });
+
+    expect(value(text, 'leadnotify_outbox_notifications{status="pending"}')).toBe(1);
+    expect(value(text, 'leadnotify_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'leadnotify_notification_retries_total{reason="RATE_LIMITED"}')).toBeGreaterThanOrEqual(1);
+  });
+});
