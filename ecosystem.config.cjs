@@ -1,0 +1,23 @@
+// pm2 process file: `pm2 start ecosystem.config.cjs` from the repository root (see docs/operations.md).
+// Configuration comes from the environment or ./.env, as for `pnpm start`.
+module.exports = {
+  apps: [
+    {
+      name: 'backend-dev',
+      cwd: __dirname,
+      script: 'packages/crm-api/src/main.ts',
+      interpreter: 'node',
+      node_args: '--import tsx',
+      // SQLite has one writer: one process. With PostgreSQL, several instances (or cluster mode) are safe.
+      exec_mode: 'fork',
+      instances: 1,
+      out_file: 'logs/backend-dev-out.log',
+      error_file: 'logs/backend-dev-error.log',
+      merge_logs: true,
+      // pm2 stops with SIGINT; the service then finishes in-flight deliveries and releases the rest.
+      kill_timeout: 15000,
+      max_memory_restart: '1G',
+      env: { NODE_ENV: 'production' },
+    },
+  ],
+};

@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
+
+interface Pm2App {
+  name: string;
+  cwd: string;
+  script: string;
+  interpreter: string;
+  node_args: string;
+  out_file: string;
+  error_file: string;
+  kill_timeout: number;
+}
+
+describe('pm2 ecosystem file', () => {
+  const { apps } = createRequire(import.meta.url)(join(repoRoot, 'ecosystem.config.cjs')) as { apps: Pm2App[] };
+
+  it('defines the backend-dev app logging to logs/backend-dev-out.log', () => {
+    expect(apps.map((app) => app.name)).toEqual(['backend-dev']);
+    expect(apps[0]).toMatchObject({ cwd: repoRoot.replace(/\/$/, ''), out_file: 'logs/backend-dev-out.log', interpreter: 'node' });
+    expect(apps[0]!.kill_timeout).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('its command starts the service, and SIGINT (how pm2 stops) shuts it down cleanly', async () => {
+    const app = apps[0]!;
+    const dir = mkdtempSync(join(tmpdir(), 'pm2-ecosystem-'));
+    const child = spawn(app.interpreter === 'node' ? process.execPath : app.interpreter, [...app.node_args.split(' '), app.script], {
+      cwd: app.cwd,
+      env: { ...process.env, DATABASE_URL: join(dir, 'db.sqlite'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', WECHAT_EMULATOR: 'off' },
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+    for (let tries = 0; tries < 300 && !output.includes('crm-api listening on'); tries++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const url = /crm-api listening on (http:\/\/localhost:\d+)/.exec(output)?.[1];
+
+    const health = url ? await (await fetch(`${url.replace('localhost', '127.0.0.1')}/healthz`)).json() : undefined;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    child.kill('SIGINT');
+
+    expect(health).toEqual({ status: 'ok' });
+    expect(await exited).toEqual({ code: 0, signal: null });
+    rmSync(dir, { recursive: true, force: true });
+  }, 40_000);
+});
