@@ -4,7 +4,7 @@ import type { WechatClient } from '@leadnotify/wechat-client';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../context.js';
-import type { Delivery, DeliveryOutcome } from './types.js';
+import type { Delivery, DeliveryOutcome, NotificationEvent } from './types.js';
 import type { Db } from '../../db/database.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { buildNotificationEvents } from './build-events.js';
@@ -63,13 +63,19 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     });
   }
 
+  interface ClaimedBatch {
+    startedAtMs: number;
+    deliveries: Delivery[];
+    events: NotificationEvent[];
+  }
+
   interface InvokedBatch {
     startedAtMs: number;
     results: Array<{ delivery: Delivery; outcome: DeliveryOutcome }>;
   }
 
-  /** Claims due rows and sends them in one invocation; undefined when nothing was due. */
-  async function claimAndSend(): Promise<InvokedBatch | undefined> {
+  /** Claims due rows and builds their events; undefined when nothing was due. */
+  async function claim(): Promise<ClaimedBatch | undefined> {
     const startedAtMs = clock.now();
     const deliveries = await claimDeliveries(db.kysely, db.engine, {
       workerId,
@@ -79,13 +85,17 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       digestMs: config.NOTIFY_DIGEST_SECONDS * 1000,
     });
     if (deliveries.length === 0) return undefined;
-    const events = await buildNotificationEvents(db.kysely, deliveries);
-    const outcomes = await invokeSend(wechat, config.WECHAT_CLOUD_FUNCTION, events, startedAtMs);
-    const results = deliveries.flatMap((delivery) => {
+    return { startedAtMs, deliveries, events: await buildNotificationEvents(db.kysely, deliveries) };
+  }
+
+  /** One invocation for the whole batch. */
+  async function send(batch: ClaimedBatch): Promise<InvokedBatch> {
+    const outcomes = await invokeSend(wechat, config.WECHAT_CLOUD_FUNCTION, batch.events, batch.startedAtMs);
+    const results = batch.deliveries.flatMap((delivery) => {
       const outcome = outcomes.get(delivery.deliveryId);
       return outcome ? [{ delivery, outcome }] : [];
     });
-    return { startedAtMs, results };
+    return { startedAtMs: batch.startedAtMs, results };
   }
 
   async function record(batch: InvokedBatch): Promise<void> {
@@ -100,36 +110,51 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   }
 
   async function runOnce(): Promise<number> {
-    const batch = await claimAndSend();
-    if (!batch) return 0;
-    await record(batch);
-    return batch.results.length;
+    const claimed = await claim();
+    if (!claimed) return 0;
+    const sent = await send(claimed);
+    await record(sent);
+    return sent.results.length;
   }
 
+  const claimSafely = () =>
+    claim().catch((error: unknown) => {
+      logger.error({ err: error }, 'claiming notifications failed; retrying after the poll interval');
+      return 'failed' as const;
+    });
+
   /**
-   * One of NOTIFY_CONCURRENCY loops. It records a batch's outcome while its next invocation is already in
-   * flight, so database work does not sit between WeChat round trips; recording stays in order per loop.
+   * One of NOTIFY_CONCURRENCY loops, keeping one invocation in flight. While WeChat works on a batch, the
+   * loop already claims the next one and records the previous outcome, so database work does not sit
+   * between round trips. Rows claimed ahead and not sent when stopping are released by stop().
    */
   async function loop(): Promise<void> {
     let recording: Promise<void> = Promise.resolve();
+    let next = claimSafely();
     while (running) {
-      let batch: InvokedBatch | undefined;
-      try {
-        batch = await claimAndSend();
-      } catch (error) {
-        logger.error({ err: error }, 'notifier iteration failed; retrying after the poll interval');
-      }
-      if (batch) {
-        const sent = batch;
-        recording = recording.then(() => record(sent)).catch((error: unknown) => {
-          // The rows stay leased; once the lease expires they are delivered again under the same id.
-          logger.error({ err: error }, 'recording delivery outcomes failed');
-        });
+      const claimed = await next;
+      if (claimed === undefined || claimed === 'failed') {
+        await recording;
+        if (running) await idle(config.NOTIFY_POLL_MS);
+        if (running) next = claimSafely();
         continue;
       }
-      await recording;
-      if (running) await idle(config.NOTIFY_POLL_MS);
+      const invoking = send(claimed);
+      next = running ? claimSafely() : Promise.resolve(undefined);
+      let sent: InvokedBatch;
+      try {
+        sent = await invoking;
+      } catch (error) {
+        // Unexpected: the rows stay leased and are retried under the same ids when the lease expires.
+        logger.error({ err: error }, 'sending a batch failed unexpectedly');
+        continue;
+      }
+      recording = recording.then(() => record(sent)).catch((error: unknown) => {
+        // The rows stay leased; once the lease expires they are delivered again under the same id.
+        logger.error({ err: error }, 'recording delivery outcomes failed');
+      });
     }
+    await next;
     await recording;
   }
 
