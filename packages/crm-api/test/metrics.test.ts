@@ -1,28 +1,18 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { startServer, type RunningServer } from '../src/server.js';
+import type { RunningServer } from '../src/server.js';
 import { waitUntil } from './helpers/child-api.js';
 import { seeder } from './helpers/seed.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { startTestServer } from './helpers/test-server.js';
 
 describe('GET /metrics', () => {
-  let database: TestDatabase;
+  let server: Awaited<ReturnType<typeof startTestServer>>;
   let running: RunningServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase('sqlite');
-    await database.db.close();
-    running = await startServer(
-      loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', NOTIFY_POLL_MS: '50' }),
-      createLogger('warn', new Writable({ write: (_chunk, _encoding, done) => done() })),
-    );
+    server = await startTestServer({ NOTIFY_POLL_MS: '50' });
+    running = server.running;
   });
-  afterAll(async () => {
-    await running.stop();
-    await database.drop();
-  });
+  afterAll(() => server.stop());
 
   const scrape = async () => (await fetch(`${running.url}/metrics`)).text();
   const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"\\[\]()]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);

@@ -12,6 +12,11 @@ export interface Diagnosis {
   fix?: string;
 }
 
+const PERMISSION_FIX = {
+  summary: 'The cloud function may not call subscribeMessage.send (-604101)',
+  fix: 'Redeploy the built function: its config.json lists the permission (WeChat caches it ~10 minutes).',
+};
+
 /** Reason → what a human should do. Reasons are the cloud function's or wechat-client's error codes. */
 const FIXES: Record<string, { summary: string; fix: string }> = {
   NOT_BOUND: {
@@ -29,14 +34,9 @@ const FIXES: Record<string, { summary: string; fix: string }> = {
   TEMPLATE_INVALID: { summary: 'WeChat does not know the template id (40037)', fix: "Check the function's SUBSCRIBE_TEMPLATE_ID." },
   PAGE_INVALID: { summary: 'The deep-link page does not exist (41030)', fix: 'Check CUSTOMER_PAGE / CUSTOMER_LIST_PAGE and SUBSCRIBE_MINIPROGRAM_STATE.' },
   OPENID_INVALID: { summary: 'The bound openid is not a user of this mini program (40003)', fix: 'Have the assignee bind again.' },
-  PERMISSION_DENIED: {
-    summary: 'The cloud function may not call subscribeMessage.send (-604101)',
-    fix: 'Redeploy the built function: its config.json lists the permission (WeChat caches it ~10 minutes).',
-  },
-  OPENAPI_PERMISSION_DENIED: {
-    summary: 'The cloud function may not call subscribeMessage.send (-604101)',
-    fix: 'Redeploy the built function: its config.json lists the permission (WeChat caches it ~10 minutes).',
-  },
+  // The function reports it as PERMISSION_DENIED; wechat-client as OPENAPI_PERMISSION_DENIED.
+  PERMISSION_DENIED: PERMISSION_FIX,
+  OPENAPI_PERMISSION_DENIED: PERMISSION_FIX,
   APPSECRET_INVALID: { summary: 'WeChat rejected the AppSecret (40125)', fix: 'Check MINIPROGRAM_APPSECRET on the API.' },
   APPID_INVALID: { summary: 'WeChat rejected the AppID (40013)', fix: 'Check MINIPROGRAM_APPID on the API.' },
   IP_NOT_WHITELISTED: {

@@ -1,40 +1,27 @@
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
-import { startServer, type RunningServer } from '../../src/server.js';
+import type { RunningServer } from '../../src/server.js';
 import { waitUntil } from '../helpers/child-api.js';
 import { inParallel, seeder } from '../helpers/seed.js';
-import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { startTestServer } from '../helpers/test-server.js';
 
 const ASSIGNMENTS = 120;
 
 describe('chaos: 30% of WeChat calls fail with -1, HTTP 500, timeouts or dropped connections', () => {
-  let database: TestDatabase;
+  let server: Awaited<ReturnType<typeof startTestServer>>;
   let running: RunningServer;
 
   beforeAll(async () => {
-    database = await createTestDatabase('sqlite');
-    await database.db.close();
-    running = await startServer(
-      loadConfig({
-        DATABASE_URL: database.url,
-        PORT: '0',
-        HOST: '127.0.0.1',
+    server = await startTestServer({
         NOTIFY_BATCH_SIZE: '4',
         NOTIFY_POLL_MS: '50',
         NOTIFY_BACKOFF_BASE_MS: '50',
         NOTIFY_BACKOFF_MAX_MS: '300',
         NOTIFY_MAX_ATTEMPTS: '50',
         WECHAT_INVOKE_TIMEOUT_MS: '400',
-      }),
-      createLogger('warn', new Writable({ write: (_chunk, _encoding, done) => done() })),
-    );
+    });
+    running = server.running;
   });
-  afterAll(async () => {
-    await running.stop();
-    await database.drop();
-  });
+  afterAll(() => server.stop());
 
   it('all assignments answer 2xx, every notification is delivered, none twice', async () => {
     running.emulator!.setFaults({ failureRate: 0.1, errcode: -1, http500Rate: 0.07, dropRate: 0.06, slowRate: 0.07, slowMs: 700 });

@@ -2,6 +2,7 @@ import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildApi, waitUntil, type ChildApi } from '../helpers/child-api.js';
 import { inParallel, seeder } from '../helpers/seed.js';
+import { emulatorEnv } from '../helpers/test-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 const ASSIGNMENTS = 500;
@@ -29,10 +30,7 @@ describe('crash: kill -9 mid-drain, restart', () => {
     const customerIds = await seed.customers(ASSIGNMENTS);
     const env = {
       DATABASE_URL: database.url,
-      MINIPROGRAM_APPID: emulator.credentials.appId,
-      MINIPROGRAM_APPSECRET: emulator.credentials.appSecret,
-      MINIPROGRAM_CLOUD_ENV: emulator.credentials.cloudEnv,
-      WECHAT_API_BASE_URL: emulator.url,
+      ...emulatorEnv(emulator),
       NOTIFY_BATCH_SIZE: '5',
       NOTIFY_CONCURRENCY: '1',
       NOTIFY_LEASE_SECONDS: '2',

@@ -2,6 +2,7 @@ import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildApi, waitUntil, type ChildApi } from '../helpers/child-api.js';
 import { inParallel, seeder } from '../helpers/seed.js';
+import { emulatorEnv } from '../helpers/test-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
 
 const postgres = Boolean(process.env.TEST_DATABASE_URL);
@@ -32,10 +33,7 @@ describe.skipIf(!postgres)('two crm-api processes on one PostgreSQL database', (
     emulator.setFaults({ latencyMs: 10 });
     const env = {
       DATABASE_URL: database.url,
-      MINIPROGRAM_APPID: emulator.credentials.appId,
-      MINIPROGRAM_APPSECRET: emulator.credentials.appSecret,
-      MINIPROGRAM_CLOUD_ENV: emulator.credentials.cloudEnv,
-      WECHAT_API_BASE_URL: emulator.url,
+      ...emulatorEnv(emulator),
       NOTIFY_BATCH_SIZE: '3',
       NOTIFY_POLL_MS: '50',
       POOL_MAX_DAILY_CLAIMS: '1000',

@@ -1,0 +1,36 @@
+import { Writable } from 'node:stream';
+import type { RunningEmulator } from '@leadnotify/wechat-emulator';
+import { loadConfig } from '../../src/config.js';
+import { createLogger } from '../../src/logger.js';
+import { startServer, type RunningServer } from '../../src/server.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** The environment that points crm-api at a running emulator as if it were WeChat. */
+export function emulatorEnv(emulator: RunningEmulator): Record<string, string> {
+  return {
+    MINIPROGRAM_APPID: emulator.credentials.appId,
+    MINIPROGRAM_APPSECRET: emulator.credentials.appSecret,
+    MINIPROGRAM_CLOUD_ENV: emulator.credentials.cloudEnv,
+    WECHAT_API_BASE_URL: emulator.url,
+  };
+}
+
+/** Everything `pnpm start` runs, in-process on a fresh SQLite database, with its logs captured. */
+export async function startTestServer(env: Record<string, string> = {}, logLevel = 'warn'): Promise<{ running: RunningServer; database: TestDatabase; logs: string[]; stop(): Promise<void> }> {
+  const database = await createTestDatabase('sqlite');
+  await database.db.close();
+  const logs: string[] = [];
+  const running = await startServer(
+    loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: logLevel, ...env }),
+    createLogger(logLevel, new Writable({ write: (chunk, _encoding, done) => (logs.push(String(chunk)), done()) })),
+  );
+  return {
+    running,
+    database,
+    logs,
+    async stop() {
+      await running.stop();
+      await database.drop();
+    },
+  };
+}
