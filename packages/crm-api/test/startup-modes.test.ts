@@ -115,12 +115,13 @@ describe('start-up modes', () => {
       await new Promise((resolve) => setTimeout(resolve, 100));
       delivered = await status();
     }
-    // A SIGTERM in the first instants after a delivery has been seen to end the worker by the signal
-    // itself (listener not run); under investigation, see the closing note. Rows stay safe: leases expire.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // With nothing left to send the worker must keep running (it once exited as soon as it was idle).
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const aliveWhenIdle = worker.exitCode === null && worker.signalCode === null;
     worker.kill('SIGTERM');
 
     expect(delivered, workerOutput).toBe('sent');
+    expect(aliveWhenIdle, workerOutput).toBe(true);
     expect(await exited, workerOutput).toEqual({ code: 0, signal: null });
   }, 30_000);
 });

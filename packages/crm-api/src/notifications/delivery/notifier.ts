@@ -57,8 +57,8 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         sleepers.delete(done);
         resolve();
       };
+      // Not unref'd: in the worker process this timer is what keeps it alive while the outbox is empty.
       const timer = setTimeout(done, ms);
-      timer.unref();
       sleepers.add(done);
     });
   }
