@@ -6,7 +6,6 @@ import { createApp } from './app.js';
 import type { Config } from './config.js';
 import type { AppContext, Clock } from './context.js';
 import { migrateToLatest, openDatabase, type Db } from './db/database.js';
-import { prepareLocalUsers, startLocalWechat } from './local/local-wechat.js';
 import { demoInstructions, seedDemoIfEmpty } from './local/seed-demo.js';
 import { createMetrics } from './metrics/metrics.js';
 import { createNotifier, type Notifier } from './notifications/delivery/notifier.js';
@@ -33,10 +32,12 @@ export async function startServer(baseConfig: Config, logger: Logger, clock: Clo
 
   let config = baseConfig;
   let emulator: RunningEmulator | undefined;
-  if (!config.MINIPROGRAM_APPSECRET && config.WECHAT_EMULATOR === 'auto') {
-    const local = await startLocalWechat(config, logger);
-    config = local.config;
-    emulator = local.emulator;
+  const local = !config.MINIPROGRAM_APPSECRET && config.WECHAT_EMULATOR === 'auto' ? await import('./local/local-wechat.js') : undefined;
+  if (local) {
+    // Loaded only here: a deployment with real credentials never loads the emulator or the function code.
+    const started = await local.startLocalWechat(config, logger);
+    config = started.config;
+    emulator = started.emulator;
   }
 
   const metrics = createMetrics();
@@ -55,7 +56,7 @@ export async function startServer(baseConfig: Config, logger: Logger, clock: Clo
 
   const ctx: AppContext = { db, config, clock, logger, metrics, signal: { notificationsQueued: () => notifier?.wake() } };
   const seed = emulator ? await seedDemoIfEmpty(ctx) : undefined;
-  if (emulator) await prepareLocalUsers(db, emulator);
+  if (local && emulator) await local.prepareLocalUsers(db, emulator);
 
   const server: Server = await new Promise((resolve, reject) => {
     const listening = createApp(ctx).listen(config.PORT, config.HOST, () => resolve(listening));
