@@ -35,6 +35,8 @@ const configSchema = z.object({
   WECHAT_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** inline: the API process delivers notifications; off: run `pnpm --filter crm-api worker` instead. */
   NOTIFIER: z.enum(['inline', 'off']).default('inline'),
+  /** The separate worker serves /metrics and /healthz on this port when set (0 = any free port). */
+  WORKER_METRICS_PORT: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(65535).optional()),
   /** > 0 merges a user's notifications created within this many seconds into one message. */
   NOTIFY_DIGEST_SECONDS: nonNegativeInt(0),
   /** Notifications per cloud-function invocation (the function's SEND_BATCH_MAX). */

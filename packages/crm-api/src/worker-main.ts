@@ -1,7 +1,12 @@
 import 'dotenv/config';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { ConfigError, loadConfig } from './config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
+import { createMetrics } from './metrics/metrics.js';
+import { metricsRoutes } from './metrics/metrics-routes.js';
 import { createNotifier } from './notifications/delivery/notifier.js';
 import { wechatFromConfig } from './notifications/delivery/wechat-from-config.js';
 import { onShutdownSignal } from './shutdown.js';
@@ -10,13 +15,30 @@ import { onShutdownSignal } from './shutdown.js';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
-  const wechat = wechatFromConfig(config, logger);
+  const clock = { now: () => Date.now() };
+  const metrics = createMetrics();
+  const wechat = wechatFromConfig(config, logger, metrics.observeWechat);
   if (!wechat.client) throw new Error(`the worker needs WeChat configured: ${wechat.reason}`);
   const db = openDatabase({ url: config.DATABASE_URL });
   await migrateToLatest(db);
-  const notifier = createNotifier({ db, wechat: wechat.client, config, clock: { now: () => Date.now() }, logger: logger.child({ component: 'notifier' }) });
+  metrics.watchOutbox(db, clock);
+  const notifier = createNotifier({ db, wechat: wechat.client, config, clock, metrics, logger: logger.child({ component: 'notifier' }) });
   notifier.start();
+
+  let server: Server | undefined;
+  const metricsPort = config.WORKER_METRICS_PORT;
+  if (metricsPort !== undefined) {
+    const app = express();
+    app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+    app.use(metricsRoutes(metrics));
+    server = await new Promise<Server>((resolve) => {
+      const listening = app.listen(metricsPort, config.HOST, () => resolve(listening));
+    });
+    console.log(`worker metrics on http://localhost:${(server.address() as AddressInfo).port}/metrics`);
+  }
+
   onShutdownSignal(logger, async () => {
+    server?.close();
     await notifier.stop();
     await db.close();
   });

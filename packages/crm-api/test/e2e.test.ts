@@ -128,7 +128,7 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
 
     expect(await waitFor(() => notification(first, manager.headers), (n) => !['pending', 'sending'].includes(n.status))).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND' });
     expect(await waitFor(() => notification(second, manager.headers), (n) => !['pending', 'sending'].includes(n.status))).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
-    expect(await messages()).toEqual([]);
+    expect(running.emulator!.messages).toEqual([]);
   });
 
   it('with 30% of calls failing with -1, every notification is delivered exactly once', async () => {
@@ -176,7 +176,8 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
       ids.push(res.data.notification.id);
     }
     await new Promise((resolve) => setTimeout(resolve, 400));
-    expect((await notification(ids[0]!, manager.headers)).status).toBe('pending');
+    expect(['pending', 'sending']).toContain((await notification(ids[0]!, manager.headers)).status);
+    expect(running.emulator!.messages).toEqual([]);
 
     await running.emulator!.restart();
 

@@ -55,7 +55,7 @@ describe('GET /metrics', () => {
     const text = await scrape();
     running.emulator!.setFaults({ failureRate: 0 });
 
-    expect(value(text, 'leadnotify_outbox_notifications{status="pending"}')).toBe(1);
+    expect(value(text, 'leadnotify_outbox_notifications{status="pending"}') + value(text, 'leadnotify_outbox_notifications{status="sending"}')).toBe(1);
     expect(value(text, 'leadnotify_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(1);
     expect(value(text, 'leadnotify_notification_retries_total{reason="RATE_LIMITED"}')).toBeGreaterThanOrEqual(1);
   });

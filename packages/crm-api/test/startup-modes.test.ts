@@ -104,7 +104,7 @@ describe('start-up modes', () => {
 
     const worker = spawn(process.execPath, ['--import', 'tsx', 'packages/crm-api/src/worker-main.ts'], {
       cwd: repoRoot,
-      env: { ...process.env, ...wechatEnv, DATABASE_URL: database.url, LOG_LEVEL: 'warn', NOTIFY_POLL_MS: '100' },
+      env: { ...process.env, ...wechatEnv, DATABASE_URL: database.url, LOG_LEVEL: 'warn', NOTIFY_POLL_MS: '100', WORKER_METRICS_PORT: '0', HOST: '127.0.0.1' },
     });
     let workerOutput = '';
     worker.stdout.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
@@ -118,10 +118,13 @@ describe('start-up modes', () => {
     // With nothing left to send the worker must keep running (it once exited as soon as it was idle).
     await new Promise((resolve) => setTimeout(resolve, 500));
     const aliveWhenIdle = worker.exitCode === null && worker.signalCode === null;
+    const metricsUrl = /worker metrics on (http:\/\/localhost:\d+\/metrics)/.exec(workerOutput)?.[1]?.replace('localhost', '127.0.0.1');
+    const scraped = metricsUrl ? await (await fetch(metricsUrl)).text() : '';
     worker.kill('SIGTERM');
 
     expect(delivered, workerOutput).toBe('sent');
     expect(aliveWhenIdle, workerOutput).toBe(true);
+    expect(scraped).toContain('leadnotify_notifications_finished_total{status="sent",reason="SENT"} 1');
     expect(await exited, workerOutput).toEqual({ code: 0, signal: null });
   }, 30_000);
 });
