@@ -1,8 +1,7 @@
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
-import { createNotifier } from '../src/notifications/delivery/notifier.js';
-import { wechatFromConfig } from '../src/notifications/delivery/wechat-from-config.js';
+import { notifierFromConfig } from '../src/notifications/delivery/notifier-from-config.js';
 import { pendingCount } from './seed-bench.js';
 
 /**
@@ -11,10 +10,10 @@ import { pendingCount } from './seed-bench.js';
  */
 const config = loadConfig();
 const logger = createLogger('warn');
-const wechat = wechatFromConfig(config, logger);
-if (!wechat.client) throw new Error(wechat.reason);
 const db = openDatabase({ url: config.DATABASE_URL });
-const notifier = createNotifier({ db, wechat: wechat.client, config, clock: { now: () => Date.now() }, logger });
+const setup = notifierFromConfig({ db, config, clock: { now: () => Date.now() }, logger });
+if (!setup.notifier) throw new Error(setup.reason);
+const { notifier } = setup;
 notifier.start();
 console.log('drain process on http://ready:0');
 

@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import { createWechatClient } from '@leadnotify/wechat-client';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
-import { createNotifier } from '../src/notifications/delivery/notifier.js';
+import { notifierFromConfig } from '../src/notifications/delivery/notifier-from-config.js';
 import { emulatorControl, repoRoot, spawnTs, startApi, startEmulatorProcess, type Child } from './processes.js';
 import { insertPendingNotifications, pendingCount, seedBenchDb } from './seed-bench.js';
 
@@ -47,6 +47,17 @@ async function emulator(latencyMs: number) {
       }
     },
   };
+}
+
+/** A WeChat client for the emulator named by an env such as emulator() returns. */
+function clientFor(env: Record<string, string>, invokeTimeoutMs?: number) {
+  return createWechatClient({
+    appId: env.MINIPROGRAM_APPID as string,
+    appSecret: env.MINIPROGRAM_APPSECRET as string,
+    cloudEnv: env.MINIPROGRAM_CLOUD_ENV as string,
+    baseUrl: env.WECHAT_API_BASE_URL as string,
+    ...(invokeTimeoutMs ? { invokeTimeoutMs } : {}),
+  });
 }
 
 /** POST /api/customers/:id/assign under load; every request moves a customer to the other sales user. */
@@ -131,13 +142,7 @@ async function apiOverhead(ours: { rps: number }) {
 async function tokenSingleFlight() {
   console.log('3. token single flight');
   const wechat = await emulator(0);
-  const client = createWechatClient({
-    appId: wechat.env.MINIPROGRAM_APPID,
-    appSecret: wechat.env.MINIPROGRAM_APPSECRET,
-    cloudEnv: wechat.env.MINIPROGRAM_CLOUD_ENV,
-    baseUrl: wechat.env.WECHAT_API_BASE_URL,
-    invokeTimeoutMs: 30_000,
-  });
+  const client = clientFor(wechat.env, 30_000);
   const started = Date.now();
   const calls = await Promise.allSettled(Array.from({ length: 1000 }, () => client.invokeCloudFunction('quickstartFunctions', { type: 'getOpenId' })));
   const elapsedMs = Date.now() - started;
@@ -159,13 +164,8 @@ async function drainRate() {
   const actor = db.salesIds[0] as string;
   await insertPendingNotifications(db.db, db.salesIds, actor, count);
   const config = loadConfig({ DATABASE_URL: db.url, NOTIFY_CONCURRENCY: String(concurrency), NOTIFY_BATCH_SIZE: String(batch), ...wechat.env });
-  const notifier = createNotifier({
-    db: db.db,
-    wechat: createWechatClient({ appId: wechat.env.MINIPROGRAM_APPID, appSecret: wechat.env.MINIPROGRAM_APPSECRET, cloudEnv: wechat.env.MINIPROGRAM_CLOUD_ENV, baseUrl: wechat.env.WECHAT_API_BASE_URL }),
-    config,
-    clock: { now: () => Date.now() },
-    logger: pino({ level: 'warn' }),
-  });
+  const { notifier } = notifierFromConfig({ db: db.db, config, clock: { now: () => Date.now() }, logger: pino({ level: 'warn' }) });
+  if (!notifier) throw new Error('drain benchmark: WeChat config missing');
   const started = Date.now();
   notifier.start();
   await until(async () => (await pendingCount(db.db)) === 0, 600_000);
@@ -188,7 +188,7 @@ async function drainRate() {
 
 /** Mean round trip of one batch invocation as the client sees it (injected latency plus the function's own work). */
 async function measureCallLatency(env: Record<string, string>, batch: number, assigneeIds: string[]): Promise<number> {
-  const client = createWechatClient({ appId: env.MINIPROGRAM_APPID!, appSecret: env.MINIPROGRAM_APPSECRET!, cloudEnv: env.MINIPROGRAM_CLOUD_ENV!, baseUrl: env.WECHAT_API_BASE_URL! });
+  const client = clientFor(env);
   const event = (round: number) => ({
     type: 'sendBatchCustomerAssignNotification',
     notifications: Array.from({ length: batch }, (_, index) => ({

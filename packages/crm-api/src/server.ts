@@ -8,8 +8,8 @@ import type { AppContext, Clock } from './context.js';
 import { migrateToLatest, openDatabase, type Db } from './db/database.js';
 import { demoInstructions, seedDemoIfEmpty } from './local/seed-demo.js';
 import { createMetrics } from './metrics/metrics.js';
-import { createNotifier, type Notifier } from './notifications/delivery/notifier.js';
-import { wechatFromConfig } from './notifications/delivery/wechat-from-config.js';
+import type { Notifier } from './notifications/delivery/notifier.js';
+import { notifierFromConfig } from './notifications/delivery/notifier-from-config.js';
 
 export interface RunningServer {
   url: string;
@@ -44,12 +44,9 @@ export async function startServer(baseConfig: Config, logger: Logger, clock: Clo
   metrics.watchOutbox(db, clock);
   let notifier: Notifier | undefined;
   if (config.NOTIFIER === 'inline') {
-    const wechat = wechatFromConfig(config, logger, metrics.observeWechat);
-    if (wechat.client) {
-      notifier = createNotifier({ db, wechat: wechat.client, config, clock, metrics, logger: logger.child({ component: 'notifier' }) });
-    } else {
-      logger.warn(`WeChat is not configured (${wechat.reason}): assignments work, notifications wait as pending until it is`);
-    }
+    const setup = notifierFromConfig({ db, config, clock, logger, metrics });
+    notifier = setup.notifier;
+    if (!setup.notifier) logger.warn(`WeChat is not configured (${setup.reason}): assignments work, notifications wait as pending until it is`);
   } else {
     logger.info('NOTIFIER=off: this process does not deliver notifications; run `pnpm --filter crm-api worker`');
   }

@@ -7,8 +7,8 @@ import { migrateToLatest, openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './metrics/metrics-routes.js';
-import { createNotifier } from './notifications/delivery/notifier.js';
-import { wechatFromConfig } from './notifications/delivery/wechat-from-config.js';
+import { notifierFromConfig } from './notifications/delivery/notifier-from-config.js';
+import { missingWechatConfig } from './notifications/delivery/wechat-from-config.js';
 import { onShutdownSignal } from './shutdown.js';
 
 /** The notifier as its own process, for APIs started with NOTIFIER=off. */
@@ -17,12 +17,13 @@ async function main(): Promise<void> {
   const logger = createLogger(config.LOG_LEVEL);
   const clock = { now: () => Date.now() };
   const metrics = createMetrics();
-  const wechat = wechatFromConfig(config, logger, metrics.observeWechat);
-  if (!wechat.client) throw new Error(`the worker needs WeChat configured: ${wechat.reason}`);
+  const missing = missingWechatConfig(config);
+  if (missing) throw new Error(`the worker needs WeChat configured: ${missing}`);
   const db = openDatabase({ url: config.DATABASE_URL });
+  const { notifier } = notifierFromConfig({ db, config, clock, logger, metrics });
+  if (!notifier) throw new Error('the worker could not create its WeChat client');
   await migrateToLatest(db);
   metrics.watchOutbox(db, clock);
-  const notifier = createNotifier({ db, wechat: wechat.client, config, clock, metrics, logger: logger.child({ component: 'notifier' }) });
   notifier.start();
 
   let server: Server | undefined;

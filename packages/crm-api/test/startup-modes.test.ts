@@ -9,6 +9,7 @@ import { createLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { createUser } from '../src/users/users.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { emulatorEnv } from './helpers/test-server.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -69,10 +70,7 @@ describe('start-up modes', () => {
         DATABASE_URL: database.url,
         PORT: '0',
         HOST: '127.0.0.1',
-        MINIPROGRAM_APPID: emulator.credentials.appId,
-        MINIPROGRAM_APPSECRET: emulator.credentials.appSecret,
-        MINIPROGRAM_CLOUD_ENV: emulator.credentials.cloudEnv,
-        WECHAT_API_BASE_URL: emulator.url,
+        ...emulatorEnv(emulator),
       }),
       logger,
     );
@@ -89,12 +87,7 @@ describe('start-up modes', () => {
   it('with NOTIFIER=off, the separate worker process delivers', async () => {
     database = await createTestDatabase('sqlite');
     emulator = await startEmulator();
-    const wechatEnv = {
-      MINIPROGRAM_APPID: emulator.credentials.appId,
-      MINIPROGRAM_APPSECRET: emulator.credentials.appSecret,
-      MINIPROGRAM_CLOUD_ENV: emulator.credentials.cloudEnv,
-      WECHAT_API_BASE_URL: emulator.url,
-    };
+    const wechatEnv = emulatorEnv(emulator);
     const { lines, logger } = capture();
     running = await startServer(loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', NOTIFIER: 'off', ...wechatEnv }), logger);
     const { status } = await assignOne(running, emulator);

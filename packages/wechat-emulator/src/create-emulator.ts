@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import express, { type Express, type Request, type Response } from 'express';
-import { COLLECTIONS, createHandler, createMemoryCloud, loadFunctionConfig, type WxContext } from 'quickstartFunctions';
+import { COLLECTIONS, createHandler, createMemoryCloud, loadFunctionConfig, saveBinding, type WxContext } from 'quickstartFunctions';
 import { drawFault, NO_FAULTS, RATE_KEYS, type FaultSettings } from './faults.js';
 import { createSubscribeGate, type TemplateDefinition } from './subscribe-gate.js';
 import { createTokenAuthority } from './token-authority.js';
@@ -220,12 +220,9 @@ export function createEmulator(options: EmulatorOptions = {}) {
   app.use('/_emulator', control);
   app.use((_req, res) => void res.status(404).json({ errcode: 40066, errmsg: 'invalid url' }));
 
-  async function bindDirectly(crmUserId: string, openid: string): Promise<void> {
-    const bindings = cloud.cloud.database().collection(COLLECTIONS.bindings);
-    const { data } = await bindings.where({ _id: crmUserId }).get();
-    const fields = { crmUserId, openid, boundAt: new Date(now()).toISOString() };
-    if (data.length > 0) await bindings.doc(crmUserId).update({ data: fields });
-    else await bindings.add({ data: { _id: crmUserId, ...fields } });
+  /** Stores the binding as bindCrmUser would, without a ticket. */
+  function bindDirectly(crmUserId: string, openid: string): Promise<void> {
+    return saveBinding(cloud.cloud.database(), { crmUserId, openid, boundAt: new Date(now()).toISOString() });
   }
 
   /** The user accepts `count` times in wx.requestSubscribeMessage and the mini program reports each one. */

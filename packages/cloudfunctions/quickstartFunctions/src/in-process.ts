@@ -8,6 +8,7 @@ export type { FunctionConfig, KeywordMapping, TemplateField } from './config.js'
 export { createMemoryCloud, wxError } from './memory-cloud.js';
 export type { MemoryCloud } from './memory-cloud.js';
 export { COLLECTIONS } from './store/collections.js';
+export { saveBinding } from './store/bindings.js';
 export { keywordTypeOf, KEYWORD_TYPES } from './template/keyword-types.js';
 export type { KeywordType } from './template/keyword-types.js';
 export type { CloudSdk, SubscribeMessage, WxContext } from './cloud-sdk.js';

@@ -32,18 +32,20 @@ export interface AssignInput {
   note?: string | undefined;
 }
 
-/** 1. A manager assigns one customer from the CRM web client. */
-export async function assignCustomer(ctx: AppContext, actor: Actor, input: AssignInput): Promise<SingleAssignment> {
+/** A manager assigns one customer; the channel records where from. */
+async function assignOne(ctx: AppContext, actor: Actor, input: AssignInput, channel: 'web' | 'miniprogram'): Promise<SingleAssignment> {
   requireRole(actor, ['admin', 'manager'], 'assign customers');
-  return single(await assignCustomers(ctx, { actor, ...input, customerIds: [input.customerId], channel: 'web', fromPoolOnly: false, enforcePoolRules: false }));
+  return single(await assignCustomers(ctx, { actor, ...input, customerIds: [input.customerId], channel, fromPoolOnly: false, enforcePoolRules: false }));
+}
+
+/** 1. A manager assigns one customer from the CRM web client. */
+export function assignCustomer(ctx: AppContext, actor: Actor, input: AssignInput): Promise<SingleAssignment> {
+  return assignOne(ctx, actor, input, 'web');
 }
 
 /** 2. The same from the mini program; only the channel (and the response envelope) differ. */
-export async function assignCustomerForMiniprogram(ctx: AppContext, actor: Actor, input: AssignInput): Promise<SingleAssignment> {
-  requireRole(actor, ['admin', 'manager'], 'assign customers');
-  return single(
-    await assignCustomers(ctx, { actor, ...input, customerIds: [input.customerId], channel: 'miniprogram', fromPoolOnly: false, enforcePoolRules: false }),
-  );
+export function assignCustomerForMiniprogram(ctx: AppContext, actor: Actor, input: AssignInput): Promise<SingleAssignment> {
+  return assignOne(ctx, actor, input, 'miniprogram');
 }
 
 /** 3. Many customers to one assignee, all or nothing. */

@@ -1,8 +1,7 @@
-import type { Engine } from '../../db/database.js';
-import type { NotificationRow } from '../../db/schema.js';
-import type { Trx } from '../../db/transaction.js';
 import type { Kysely } from 'kysely';
-import type { Database } from '../../db/schema.js';
+import type { Engine } from '../../db/database.js';
+import type { Database, NotificationRow } from '../../db/schema.js';
+import type { Trx } from '../../db/transaction.js';
 import type { ClaimedRow, Delivery } from './types.js';
 
 export interface ClaimOptions {

@@ -4,10 +4,16 @@ import type { Config } from '../../config.js';
 
 export type WechatSetup = { client: WechatClient } | { client: undefined; reason: string };
 
+/** Why the config cannot reach WeChat, or undefined when it can. */
+export function missingWechatConfig(config: Config): string | undefined {
+  const missing = (['MINIPROGRAM_APPID', 'MINIPROGRAM_APPSECRET', 'MINIPROGRAM_CLOUD_ENV'] as const).filter((key) => !config[key]);
+  return missing.length > 0 ? `${missing.join(', ')} not set` : undefined;
+}
+
 /** The WeChat client the notifier uses, or why there is none (never naming secret values). */
 export function wechatFromConfig(config: Config, logger: Logger, onRequest?: (event: RequestEvent) => void): WechatSetup {
-  const missing = (['MINIPROGRAM_APPID', 'MINIPROGRAM_APPSECRET', 'MINIPROGRAM_CLOUD_ENV'] as const).filter((key) => !config[key]);
-  if (missing.length > 0) return { client: undefined, reason: `${missing.join(', ')} not set` };
+  const reason = missingWechatConfig(config);
+  if (reason) return { client: undefined, reason };
   return {
     client: createWechatClient({
       appId: config.MINIPROGRAM_APPID as string,
