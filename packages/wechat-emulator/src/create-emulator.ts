@@ -35,6 +35,11 @@ function shippedPermissions(): string[] {
   return config.permissions?.openapi ?? [];
 }
 
+/** Waits `ms`; with 0 it returns at once, since even a 0 ms timer would add a millisecond to every call. */
+async function pause(ms: number): Promise<void> {
+  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /**
  * The WeChat server API as wechat-client uses it — tokens and /tcb/invokecloudfunction — running the real
  * quickstartFunctions handlers on an in-memory cloud, plus /_emulator/ endpoints to inspect and steer it.
@@ -112,7 +117,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
   app.post('/tcb/invokecloudfunction', async (req: Request, res: Response) => {
     invocations++;
     const raw = await readBody(req);
-    if (faults.latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, faults.latencyMs));
+    await pause(faults.latencyMs);
     const fault = drawFault(faults, random);
     if (fault.kind === 'drop') return void req.socket.destroy();
     if (fault.kind === 'http500') return void res.status(500).send('Internal Server Error');
@@ -142,13 +147,13 @@ export function createEmulator(options: EmulatorOptions = {}) {
       timer = setTimeout(() => resolve('timeout'), limitMs);
     });
     const outcome = await Promise.race([
-      new Promise((resolve) => setTimeout(resolve, faults.functionLatencyMs))
+      pause(faults.functionLatencyMs)
         .then(() => invokeAs({ SOURCE: 'wx_http', ENV: credentials.cloudEnv }, event))
         .then((value) => ({ value }), (error: unknown) => ({ error })),
       timedOut,
     ]);
     clearTimeout(timer);
-    if (fault.kind === 'slow') await new Promise((resolve) => setTimeout(resolve, fault.ms));
+    if (fault.kind === 'slow') await pause(fault.ms);
     if (res.destroyed) return;
     if (outcome === 'timeout') {
       return void res.json({ errcode: -504002, errmsg: `Invoking task timed out after ${limitMs / 1000} seconds` });

@@ -35,6 +35,12 @@ export interface Notifier {
   stop(): Promise<void>;
 }
 
+/**
+ * Resolves after the promise jobs queued so far — an HTTP request's preparation up to its socket write —
+ * have run.
+ */
+const requestDispatched = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export function createNotifier(deps: NotifierDeps): Notifier {
   const { db, wechat, config, clock, logger } = deps;
   const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -125,35 +131,44 @@ export function createNotifier(deps: NotifierDeps): Notifier {
 
   /**
    * One of NOTIFY_CONCURRENCY loops, keeping one invocation in flight. While WeChat works on a batch, the
-   * loop already claims the next one and records the previous outcome, so database work does not sit
-   * between round trips. Rows claimed ahead and not sent when stopping are released by stop().
+   * loop records the previous outcome and claims the next batch, so database work does not sit between
+   * round trips. better-sqlite3 blocks the event loop, so that work starts only once the request is on
+   * the wire. Rows claimed ahead and not sent when stopping are released by stop().
    */
   async function loop(): Promise<void> {
     let recording: Promise<void> = Promise.resolve();
+    let unrecorded: InvokedBatch | undefined;
+    const recordUnrecorded = () => {
+      const sent = unrecorded;
+      unrecorded = undefined;
+      if (!sent) return;
+      recording = recording.then(() => record(sent)).catch((error: unknown) => {
+        // The rows stay leased; once the lease expires they are delivered again under the same id.
+        logger.error({ err: error }, 'recording delivery outcomes failed');
+      });
+    };
     let next = claimSafely();
     while (running) {
       const claimed = await next;
       if (claimed === undefined || claimed === 'failed') {
+        recordUnrecorded();
         await recording;
         if (running) await idle(config.NOTIFY_POLL_MS);
         if (running) next = claimSafely();
         continue;
       }
       const invoking = send(claimed);
+      await requestDispatched();
+      recordUnrecorded();
       next = running ? claimSafely() : Promise.resolve(undefined);
-      let sent: InvokedBatch;
       try {
-        sent = await invoking;
+        unrecorded = await invoking;
       } catch (error) {
         // Unexpected: the rows stay leased and are retried under the same ids when the lease expires.
         logger.error({ err: error }, 'sending a batch failed unexpectedly');
-        continue;
       }
-      recording = recording.then(() => record(sent)).catch((error: unknown) => {
-        // The rows stay leased; once the lease expires they are delivered again under the same id.
-        logger.error({ err: error }, 'recording delivery outcomes failed');
-      });
     }
+    recordUnrecorded();
     await next;
     await recording;
   }
