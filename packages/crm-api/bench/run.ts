@@ -7,14 +7,15 @@ import { createWechatClient } from '@leadnotify/wechat-client';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { notifierFromConfig } from '../src/notifications/delivery/notifier-from-config.js';
-import { emulatorControl, repoRoot, spawnTs, startApi, startEmulatorProcess, type Child } from './processes.js';
+import { repoRoot, spawnTs, startChildApi, type ChildService } from '../test/helpers/child-process.js';
+import { emulatorControl, startEmulatorProcess } from './processes.js';
 import { insertPendingNotifications, pendingCount, seedBenchDb } from './seed-bench.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const size = (full: number, quick: number) => (QUICK ? quick : full);
 const results: Record<string, unknown> = {};
 const rows: Array<[string, string, string, string]> = [];
-const children: Child[] = [];
+const children: ChildService[] = [];
 
 function record(name: string, measured: string, target: string, pass: boolean | undefined, data: Record<string, unknown>) {
   results[name] = { ...data, pass };
@@ -123,7 +124,7 @@ async function assignmentLatency() {
   const loadWith = async (notifier: 'off' | 'inline') => {
     const db = await seedBenchDb({ sales: 2, customers });
     await wechat.prepareUsers(db.salesIds, 10);
-    const api = await startApi({ DATABASE_URL: db.url, NOTIFIER: notifier, LOG_LEVEL: 'warn', ...wechat.env });
+    const api = await startChildApi({ DATABASE_URL: db.url, NOTIFIER: notifier, LOG_LEVEL: 'warn', ...wechat.env });
     children.push(api);
     const measured = await measureAssignments(api.url, db.managerToken, db.customerIds, db.salesIds);
     await api.stop();
@@ -155,7 +156,7 @@ async function apiOverhead(ours: { rps: number }) {
   const bare = async (mode: string) => {
     const db = await seedBenchDb({ sales: 2, customers: size(3000, 1000) });
     await db.db.close();
-    const server = await spawnTs('packages/crm-api/bench/bare-server.ts', [], { DATABASE_URL: db.url, BARE_MODE: mode }, /bare server on (http:\/\/[\d.]+:\d+)/);
+    const server = await spawnTs('packages/crm-api/bench/bare-server.ts', { env: { DATABASE_URL: db.url, BARE_MODE: mode }, ready: /bare server on (http:\/\/[\d.]+:\d+)/ });
     children.push(server);
     const measured = await measureAssignments(server.url, db.managerToken, db.customerIds, db.salesIds);
     await server.stop();
@@ -249,7 +250,7 @@ async function bigBatch() {
   const wechat = await emulator(0);
   const db = await seedBenchDb({ sales: 10, customers: 11_000 });
   await wechat.prepareUsers(db.salesIds, 5);
-  const api = await startApi({ DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...wechat.env });
+  const api = await startChildApi({ DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...wechat.env });
   children.push(api);
   const headers = { authorization: `Bearer ${db.managerToken}`, 'content-type': 'application/json' };
   const post = (body: unknown) => fetch(`${api.url}/api/customers/batch-assign`, { method: 'POST', headers, body: JSON.stringify(body) });
@@ -286,14 +287,11 @@ async function memory() {
   const wechat = await emulator(0);
   const db = await seedBenchDb({ sales: 100, customers: 0 });
   await wechat.prepareUsers(db.salesIds, Math.ceil((perRound * 3) / 100) + 5);
-  const drainer = await spawnTs(
-    'packages/crm-api/bench/drain-process.ts',
-    [],
-    { DATABASE_URL: db.url, NOTIFY_CONCURRENCY: '4', NOTIFY_POLL_MS: '200', ...wechat.env },
-    /drain process on (http:\/\/\S+)/,
-    60_000,
-    ['--expose-gc'],
-  );
+  const drainer = await spawnTs('packages/crm-api/bench/drain-process.ts', {
+    env: { DATABASE_URL: db.url, NOTIFY_CONCURRENCY: '4', NOTIFY_POLL_MS: '200', ...wechat.env },
+    ready: /drain process on (http:\/\/\S+)/,
+    nodeFlags: ['--expose-gc'],
+  });
   children.push(drainer);
   const samples: Array<{ rss: number; heapUsed: number }> = [];
   for (let round = 0; round < 3; round++) {

@@ -1,43 +1,36 @@
-import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, spawnTs, type ChildService } from './helpers/child-process.js';
 
 const run = promisify(execFile);
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 /** The environment of a newcomer: no WeChat credentials at all. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, ...extra };
-  for (const key of Object.keys(env)) if (key.startsWith('MINIPROGRAM_') || key.startsWith('WECHAT_')) delete env[key];
-  return env;
+function newcomerEnv(extra: Record<string, string>): Record<string, string | undefined> {
+  const wechatKeys = Object.keys(process.env).filter((key) => key.startsWith('MINIPROGRAM_') || key.startsWith('WECHAT_'));
+  return { ...Object.fromEntries(wechatKeys.map((key) => [key, undefined])), ...extra };
 }
 
 describe('starting the service the way the README says', () => {
   const dir = mkdtempSync(join(tmpdir(), 'crm-api-start-'));
-  let child: ChildProcessWithoutNullStreams;
+  let child: ChildService;
   let output = '';
 
   beforeAll(async () => {
-    // `pnpm start` runs exactly this from the repository root.
-    child = spawn(process.execPath, ['--import', 'tsx', 'packages/crm-api/src/main.ts'], {
-      cwd: repoRoot,
-      env: cleanEnv({ DATABASE_URL: join(dir, 'leadnotify.db'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
+    // `pnpm start` runs exactly this from the repository root; ready once the third curl line is out.
+    child = await spawnTs('packages/crm-api/src/main.ts', {
+      env: newcomerEnv({ DATABASE_URL: join(dir, 'leadnotify.db'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
+      ready: /crm-api listening on (http:\/\/localhost:\d+)[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n/m,
+      timeoutMs: 30_000,
     });
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const started = Date.now();
-    while ((output.match(/^curl /gm) ?? []).length < 3 && Date.now() - started < 30_000) await new Promise((r) => setTimeout(r, 100));
+    output = child.output();
   }, 40_000);
 
   afterAll(async () => {
-    if (child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    }
+    await child?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -87,8 +80,6 @@ describe('starting the service the way the README says', () => {
   }, 60_000);
 
   it('stops cleanly on SIGTERM', async () => {
-    child.kill('SIGTERM');
-    const code = await new Promise((resolve) => child.once('exit', resolve));
-    expect(code).toBe(0);
+    expect(await child.kill('SIGTERM')).toEqual({ code: 0, signal: null });
   }, 20_000);
 });

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApiToken } from '../src/auth/api-tokens.js';
@@ -8,10 +6,9 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { createUser } from '../src/users/users.js';
+import { spawnTs } from './helpers/child-process.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 import { emulatorEnv } from './helpers/test-server.js';
-
-const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
 function capture() {
   const lines: string[] = [];
@@ -95,14 +92,10 @@ describe('start-up modes', () => {
     expect(await status()).toBe('pending');
     expect(lines.join('\n')).toContain('NOTIFIER=off');
 
-    const worker = spawn(process.execPath, ['--import', 'tsx', 'packages/crm-api/src/worker-main.ts'], {
-      cwd: repoRoot,
-      env: { ...process.env, ...wechatEnv, DATABASE_URL: database.url, LOG_LEVEL: 'warn', NOTIFY_POLL_MS: '100', WORKER_METRICS_PORT: '0', HOST: '127.0.0.1' },
+    const worker = await spawnTs('packages/crm-api/src/worker-main.ts', {
+      env: { ...wechatEnv, DATABASE_URL: database.url, LOG_LEVEL: 'warn', NOTIFY_POLL_MS: '100', WORKER_METRICS_PORT: '0', HOST: '127.0.0.1' },
+      ready: /worker metrics on (http:\/\/localhost:\d+\/metrics)/,
     });
-    let workerOutput = '';
-    worker.stdout.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
-    worker.stderr.on('data', (chunk: Buffer) => (workerOutput += chunk.toString()));
-    const exited = new Promise((resolve) => worker.once('exit', (code, signal) => resolve({ code, signal })));
     let delivered = 'pending';
     for (let tries = 0; tries < 150 && delivered !== 'sent'; tries++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -110,14 +103,13 @@ describe('start-up modes', () => {
     }
     // With nothing left to send the worker must keep running (it once exited as soon as it was idle).
     await new Promise((resolve) => setTimeout(resolve, 500));
-    const aliveWhenIdle = worker.exitCode === null && worker.signalCode === null;
-    const metricsUrl = /worker metrics on (http:\/\/localhost:\d+\/metrics)/.exec(workerOutput)?.[1]?.replace('localhost', '127.0.0.1');
-    const scraped = metricsUrl ? await (await fetch(metricsUrl)).text() : '';
-    worker.kill('SIGTERM');
+    const aliveWhenIdle = worker.running();
+    const scraped = await (await fetch(worker.url)).text();
+    const ended = await worker.kill('SIGTERM');
 
-    expect(delivered, workerOutput).toBe('sent');
-    expect(aliveWhenIdle, workerOutput).toBe(true);
+    expect(delivered, worker.output()).toBe('sent');
+    expect(aliveWhenIdle, worker.output()).toBe(true);
     expect(scraped).toContain('leadnotify_notifications_finished_total{status="sent",reason="SENT"} 1');
-    expect(await exited, workerOutput).toEqual({ code: 0, signal: null });
+    expect(ended, worker.output()).toEqual({ code: 0, signal: null });
   }, 30_000);
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
-import { waitUntil } from '../helpers/child-api.js';
+import { waitUntil } from '../helpers/child-process.js';
 import { inParallel, seeder } from '../helpers/seed.js';
 import { startTestServer } from '../helpers/test-server.js';
 

@@ -1,6 +1,6 @@
 import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChildApi, waitUntil, type ChildApi } from '../helpers/child-api.js';
+import { startChildApi, waitUntil, type ChildService } from '../helpers/child-process.js';
 import { inParallel, seeder } from '../helpers/seed.js';
 import { emulatorEnv } from '../helpers/test-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -10,7 +10,7 @@ const ASSIGNMENTS = 500;
 describe('crash: kill -9 mid-drain, restart', () => {
   let emulator: RunningEmulator;
   let database: TestDatabase;
-  let api: ChildApi | undefined;
+  let api: ChildService | undefined;
 
   beforeAll(async () => {
     emulator = await startEmulator();

@@ -1,6 +1,6 @@
 import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChildApi, waitUntil, type ChildApi } from '../helpers/child-api.js';
+import { startChildApi, waitUntil, type ChildService } from '../helpers/child-process.js';
 import { inParallel, seeder } from '../helpers/seed.js';
 import { emulatorEnv } from '../helpers/test-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -11,7 +11,7 @@ if (!postgres) console.warn('[crm-api reliability] TEST_DATABASE_URL is not set:
 describe.skipIf(!postgres)('two crm-api processes on one PostgreSQL database', () => {
   let emulator: RunningEmulator;
   let database: TestDatabase;
-  const apis: ChildApi[] = [];
+  const apis: ChildService[] = [];
 
   beforeAll(async () => {
     emulator = await startEmulator();
@@ -40,7 +40,7 @@ describe.skipIf(!postgres)('two crm-api processes on one PostgreSQL database', (
       POOL_MAX_OWNED_CUSTOMERS: '1000',
     };
     apis.push(await startChildApi(env), await startChildApi(env));
-    const [first, second] = apis as [ChildApi, ChildApi];
+    const [first, second] = apis as [ChildService, ChildService];
 
     await inParallel(assigned.map((id, index) => ({ id, index })), 10, async ({ id, index }) => {
       const api = index % 2 === 0 ? first : second;
