@@ -36,6 +36,7 @@ const EXPECTED: Array<[number, WechatErrorCode, boolean]> = [
   [-501009, 'FUNCTION_NOT_FOUND', false],
   [-504001, 'FUNCTION_NOT_FOUND', false],
   [-504002, 'FUNCTION_FAILED', false],
+  [-504003, 'FUNCTION_TIMEOUT', true],
   [-601001, 'SYSTEM_BUSY', true],
   [-601003, 'SYSTEM_BUSY', true],
   [-604101, 'OPENAPI_PERMISSION_DENIED', false],

@@ -156,7 +156,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
     if (fault.kind === 'slow') await pause(fault.ms);
     if (res.destroyed) return;
     if (outcome === 'timeout') {
-      return void res.json({ errcode: -504002, errmsg: `Invoking task timed out after ${limitMs / 1000} seconds` });
+      return void res.json({ errcode: -504003, errmsg: `Invoking task timed out after ${limitMs / 1000} seconds` });
     }
     if ('error' in outcome) return void res.json({ errcode: -504002, errmsg: `function execution failed: ${String(outcome.error)}` });
     res.json({ errcode: 0, errmsg: 'ok', resp_data: JSON.stringify(outcome.value ?? null) });

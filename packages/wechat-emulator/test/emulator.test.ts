@@ -142,12 +142,12 @@ describe('the WeChat emulator', () => {
     expect((await invoke(second)).data.errcode).toBe(0);
   });
 
-  it('stops a function that runs past its time limit with -504002', async () => {
+  it('stops a function that runs past its time limit with -504003', async () => {
     emulator = await startEmulator({ functionTimeoutMs: 200 });
     await http.put(`${emulator.url}/_emulator/faults`, { functionLatencyMs: 400 });
 
     await expect(client().invokeCloudFunction('quickstartFunctions', { type: 'getOpenId' })).rejects.toMatchObject({
-      errcode: -504002,
+      errcode: -504003,
       code: 'FUNCTION_TIMEOUT',
       retryable: true,
     });
