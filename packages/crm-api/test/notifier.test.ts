@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { WechatClient } from '@leadnotify/wechat-client';
 import { claimDeliveries } from '../src/notifications/delivery/claim-deliveries.js';
+import { createNotifier } from '../src/notifications/delivery/notifier.js';
 import { startFakeWechat, functionAnswering, type FakeWechat } from './helpers/fake-wechat.js';
 import { createTestApp, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
@@ -193,6 +195,40 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     await drain();
 
     expect(await row(id)).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND' });
+  });
+
+  it('a malformed function answer (a result that is not an object) is recorded as a retry, not left leased', async () => {
+    await setup();
+    wechat.setFunction(() => ({ ok: true, results: [null, 'junk'] }));
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+
+    await drain();
+
+    expect(await row(id)).toMatchObject({ status: 'pending', attempts: 1, reason: 'NO_RESULT', lease_owner: null });
+  });
+
+  it('a send that fails unexpectedly is logged, leaves its rows leased for a later retry, and the loop carries on', async () => {
+    await setup({ NOTIFY_POLL_MS: '50' });
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    // A client whose answer breaks while it is read: nothing the notifier expects to handle.
+    const brokenAnswer = Object.defineProperty({}, 'ok', { get: () => { throw new Error('answer unreadable'); } });
+    const wechatClient = { invokeCloudFunction: async () => brokenAnswer, stats: () => ({ tokenRequests: 0 }) } as unknown as WechatClient;
+    const notifier = createNotifier({ db: t.ctx.db, wechat: wechatClient, config: t.ctx.config, clock: t.clock, logger: t.ctx.logger, random: () => 1 });
+
+    notifier.start();
+    try {
+      const started = Date.now();
+      while (!t.logLines.some((line) => line.includes('sending a batch failed unexpectedly')) && Date.now() - started < 3000) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(t.logLines.filter((line) => line.includes('sending a batch failed unexpectedly'))).toHaveLength(1);
+      expect(await row(id)).toMatchObject({ status: 'sending', attempts: 0, lease_owner: notifier.workerId });
+    } finally {
+      await notifier.stop();
+    }
+    expect(await row(id)).toMatchObject({ status: 'pending', lease_owner: null });
   });
 
   it('a permanent WeChat error (no open-API permission) fails the notification with the fix in the error', async () => {

@@ -56,6 +56,7 @@ export async function invokeSend(
   }
   const results: unknown[] = Array.isArray(body.results) ? body.results : body.result ? [body.result] : [];
   for (const raw of results) {
+    if (raw === null || typeof raw !== 'object') continue;
     const result = raw as FunctionSendResult;
     if (typeof result.notificationId === 'string') outcomes.set(result.notificationId, toOutcome(result, nowMs));
   }

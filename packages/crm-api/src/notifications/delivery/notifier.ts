@@ -129,6 +129,14 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       return 'failed' as const;
     });
 
+  /** Handled from the start: the loop awaits it only after other work. */
+  const sendSafely = (batch: ClaimedBatch) =>
+    send(batch).catch((error: unknown) => {
+      // Unexpected: the rows stay leased and are retried under the same ids when the lease expires.
+      logger.error({ err: error }, 'sending a batch failed unexpectedly');
+      return undefined;
+    });
+
   /**
    * One of NOTIFY_CONCURRENCY loops, keeping one invocation in flight. While WeChat works on a batch, the
    * loop records the previous outcome and claims the next batch, so database work does not sit between
@@ -157,16 +165,11 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         if (running) next = claimSafely();
         continue;
       }
-      const invoking = send(claimed);
+      const invoking = sendSafely(claimed);
       await requestDispatched();
       recordUnrecorded();
       next = running ? claimSafely() : Promise.resolve(undefined);
-      try {
-        unrecorded = await invoking;
-      } catch (error) {
-        // Unexpected: the rows stay leased and are retried under the same ids when the lease expires.
-        logger.error({ err: error }, 'sending a batch failed unexpectedly');
-      }
+      unrecorded = await invoking;
     }
     recordUnrecorded();
     await next;
