@@ -7,7 +7,7 @@ import { createWechatClient } from '@leadnotify/wechat-client';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { notifierFromConfig } from '../src/notifications/delivery/notifier-from-config.js';
-import { repoRoot, spawnTs, startChildApi, type ChildService } from '../test/helpers/child-process.js';
+import { repoRoot, spawnTs, startChildApi, waitUntil, type ChildService } from '../test/helpers/child-process.js';
 import { emulatorControl, startEmulatorProcess } from './processes.js';
 import { insertPendingNotifications, pendingCount, seedBenchDb } from './seed-bench.js';
 
@@ -21,15 +21,6 @@ function record(name: string, measured: string, target: string, pass: boolean | 
   results[name] = { ...data, pass };
   rows.push([name, measured, target, pass === undefined ? 'info' : pass ? 'ok' : 'MISSED']);
   console.log(`  ${name}: ${measured} (target ${target})`);
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
 }
 
 async function emulator(latencyMs: number) {
@@ -207,7 +198,7 @@ async function drainRate() {
   if (!notifier) throw new Error('drain benchmark: WeChat config missing');
   const started = Date.now();
   notifier.start();
-  await until(async () => (await pendingCount(db.db)) === 0, 600_000);
+  await waitUntil(async () => (await pendingCount(db.db)) === 0, 600_000);
   const elapsedS = (Date.now() - started) / 1000;
   await notifier.stop();
   const callMs = await measureCallLatency(wechat.env, batch, db.salesIds);
@@ -266,7 +257,7 @@ async function bigBatch() {
     ok = (await post({ customerIds: part, assigneeId: db.salesIds[index] })).status === 200 && ok;
   }
   const tenMs = Date.now() - started;
-  await until(async () => (await pendingCount(db.db)) === 0, 60_000);
+  await waitUntil(async () => (await pendingCount(db.db)) === 0, 60_000);
   const notifications = Number((await db.db.kysely.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const invocations = ((await emulatorControl(wechat.child.url, 'GET', '/info')).invocations as number) - before;
   await api.stop();
@@ -297,8 +288,8 @@ async function memory() {
   for (let round = 0; round < 3; round++) {
     const reportsBefore = (drainer.output().match(/memory rss=/g) ?? []).length;
     await insertPendingNotifications(db.db, db.salesIds, db.salesIds[0] as string, perRound);
-    await until(async () => (await pendingCount(db.db)) === 0, 1_800_000);
-    await until(async () => (drainer.output().match(/memory rss=/g) ?? []).length > reportsBefore, 30_000);
+    await waitUntil(async () => (await pendingCount(db.db)) === 0, 1_800_000);
+    await waitUntil(async () => (drainer.output().match(/memory rss=/g) ?? []).length > reportsBefore, 30_000);
     const last = [...drainer.output().matchAll(/memory rss=(\d+) heapUsed=(\d+)/g)].at(-1);
     samples.push({ rss: Number(last?.[1]), heapUsed: Number(last?.[2]) });
     console.log(`  round ${round + 1}: RSS ${(Number(last?.[1]) / 1048576).toFixed(0)} MiB, heap after GC ${(Number(last?.[2]) / 1048576).toFixed(1)} MiB`);

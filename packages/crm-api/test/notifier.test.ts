@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WechatClient } from '@leadnotify/wechat-client';
 import { claimDeliveries } from '../src/notifications/delivery/claim-deliveries.js';
 import { createNotifier } from '../src/notifications/delivery/notifier.js';
+import { waitUntil } from './helpers/child-process.js';
 import { startFakeWechat, functionAnswering, type FakeWechat } from './helpers/fake-wechat.js';
 import { createTestApp, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
@@ -219,10 +220,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
 
     notifier.start();
     try {
-      const started = Date.now();
-      while (!t.logLines.some((line) => line.includes('sending a batch failed unexpectedly')) && Date.now() - started < 3000) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitUntil(async () => t.logLines.some((line) => line.includes('sending a batch failed unexpectedly')), 3000, 20);
       expect(t.logLines.filter((line) => line.includes('sending a batch failed unexpectedly'))).toHaveLength(1);
       expect(await row(id)).toMatchObject({ status: 'sending', attempts: 0, lease_owner: notifier.workerId });
     } finally {
@@ -333,7 +331,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
       const started = Date.now();
       const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
 
-      while ((await row(id)).status !== 'sent' && Date.now() - started < 3000) await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitUntil(async () => (await row(id)).status === 'sent', 3000, 20);
 
       expect((await row(id)).status).toBe('sent');
       expect(Date.now() - started).toBeLessThan(1000);
@@ -369,10 +367,9 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     const workers = [t.notifier({ workerId: 'worker-a' }), t.notifier({ workerId: 'worker-b' })];
 
     for (const worker of workers) worker.start();
-    const started = Date.now();
     const pendingCount = async () =>
       (await t.db.selectFrom('notifications').select('id').where('status', '!=', 'sent').execute()).length;
-    while ((await pendingCount()) > 0 && Date.now() - started < 15_000) await new Promise((resolve) => setTimeout(resolve, 50));
+    await waitUntil(async () => (await pendingCount()) === 0, 15_000, 50);
     for (const worker of workers) await worker.stop();
 
     const sentIds = wechat.sentEvents().map((e) => e.notificationId);
