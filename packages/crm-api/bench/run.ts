@@ -221,8 +221,8 @@ async function measureCallLatency(env: Record<string, string>, batch: number, as
   const client = clientFor(env);
   const event = (round: number) => ({
     type: 'sendBatchCustomerAssignNotification',
-    notifications: Array.from({ length: batch }, (_, index) => ({
-      notificationId: `latency-probe-${round}-${index}`,
+    deliveries: Array.from({ length: batch }, (_, index) => ({
+      deliveryId: `latency-probe-${round}-${index}`,
       assigneeId: assigneeIds[(round * batch + index + assigneeIds.length) % assigneeIds.length],
       customers: [{ id: 'c', name: '探针' }],
       actor: { name: '探针' },

@@ -89,12 +89,12 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
     ];
 
     const delivered = await waitFor(messages, (items) => items.length >= 4);
-    const byNotification = new Map(delivered.map((message) => [message.notificationId, message]));
+    const byNotification = new Map(delivered.map((message) => [message.deliveryId, message]));
     expect([...byNotification.keys()].sort()).toEqual([...ids].sort());
     expect(byNotification.get(ids[0])).toMatchObject({
       touser: `emu-openid-${sales.id}`,
       templateId: 'emulator-lead-assigned',
-      page: `pages/customer/detail?id=${a.id}&notificationId=${ids[0]}`,
+      page: `pages/customer/detail?id=${a.id}&deliveryId=${ids[0]}`,
       data: { thing1: { value: '甲公司' }, thing3: { value: '王经理' }, thing4: { value: '今天联系' }, time2: { value: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/) } },
     });
     expect(byNotification.get(ids[3])?.data.thing3.value).toBe('张三');
@@ -146,7 +146,7 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
     const delivered = await waitFor(messages, (items) => items.length >= 20, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    expect(delivered.map((m) => m.notificationId).sort()).toEqual([...ids].sort());
+    expect(delivered.map((m) => m.deliveryId).sort()).toEqual([...ids].sort());
     expect((await messages()).length).toBe(20);
   });
 
@@ -182,7 +182,7 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
     await running.emulator!.restart();
 
     const delivered = await waitFor(messages, (items) => items.length >= 5, 15_000);
-    expect(delivered.map((m) => m.notificationId).sort()).toEqual([...ids].sort());
+    expect(delivered.map((m) => m.deliveryId).sort()).toEqual([...ids].sort());
   });
 
   it('a binding ticket from the API binds the mini-program user through the real function', async () => {

@@ -55,7 +55,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
 
     expect(await drain()).toBe(4);
 
-    const byId = new Map(wechat.sentEvents().map((e) => [e.notificationId, e]));
+    const byId = new Map(wechat.sentEvents().map((e) => [e.deliveryId, e]));
     expect(ids.map((id) => byId.get(id)?.channel)).toEqual(['web', 'miniprogram', 'batch', 'pool']);
     expect(byId.get(ids[0])).toMatchObject({
       assigneeId: sales.id,
@@ -106,7 +106,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
 
     const events = wechat.sentEvents();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ notificationId: ids[0], customerCount: 5 });
+    expect(events[0]).toMatchObject({ deliveryId: ids[0], customerCount: 5 });
     expect((events[0]?.customers as Array<{ id: string }>).map((c) => c.id)).toEqual(customers.map((c) => c.id));
     for (const id of ids) expect(await row(id)).toMatchObject({ status: 'sent', delivery_id: ids[0] });
   });
@@ -127,7 +127,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
 
     const events = wechat.sentEvents();
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ notificationId: claimed[0]!.deliveryId, customerCount: 3 });
+    expect(events[0]).toMatchObject({ deliveryId: claimed[0]!.deliveryId, customerCount: 3 });
     for (const id of ids) expect((await row(id)).status).toBe('sent');
   });
 
@@ -171,10 +171,10 @@ describe.each(testEngines())('notifier on %s', (engine) => {
   it('a function result that is retryable goes back to pending; a permanent one fails and is not retried', async () => {
     await setup();
     const [a, b] = await t.customers(2);
-    wechat.setFunction(functionAnswering({ status: 'failed', reason: 'TEMPLATE_DATA_INVALID', errCode: 47003, message: 'thing1 invalid', retryable: false }));
+    wechat.setFunction(functionAnswering({ status: 'failed', reason: 'TEMPLATE_DATA_INVALID', errCode: 47003, message: 'thing1 invalid' }));
     const failedId = (await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
     await drain();
-    wechat.setFunction(functionAnswering({ status: 'failed', reason: 'DEADLINE_EXCEEDED', retryable: true }));
+    wechat.setFunction(functionAnswering({ status: 'failed', reason: 'DEADLINE_EXCEEDED' }));
     const retryId = (await t.as(manager).post(`/api/customers/${b!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
     await drain();
 
@@ -184,12 +184,12 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     const callsBefore = wechat.invocations.length;
     await drain();
     expect(wechat.invocations.length).toBe(callsBefore + 1);
-    expect(wechat.sentEvents().at(-1)?.notificationId).toBe(retryId);
+    expect(wechat.sentEvents().at(-1)?.deliveryId).toBe(retryId);
   });
 
   it('records skipped notifications with the function reason', async () => {
     await setup();
-    wechat.setFunction(functionAnswering({ status: 'skipped', reason: 'NOT_BOUND', message: 'not bound', retryable: false }));
+    wechat.setFunction(functionAnswering({ status: 'skipped', reason: 'NOT_BOUND', message: 'not bound' }));
     const customer = await t.customer();
     const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
 
@@ -206,7 +206,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
 
     await drain();
 
-    expect(await row(id)).toMatchObject({ status: 'pending', attempts: 1, reason: 'NO_RESULT', lease_owner: null });
+    expect(await row(id)).toMatchObject({ status: 'pending', attempts: 1, reason: 'BAD_RESULT', lease_owner: null });
   });
 
   it('a send that fails unexpectedly is logged, leaves its rows leased for a later retry, and the loop carries on', async () => {
@@ -299,7 +299,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     await drain();
 
     for (const id of ids) expect((await row(id)).status).toBe('sent');
-    expect(new Set(wechat.sentEvents().map((e) => e.notificationId)).size).toBe(5);
+    expect(new Set(wechat.sentEvents().map((e) => e.deliveryId)).size).toBe(5);
   });
 
   it('a manager requeues a failed notification; other states answer 409', async () => {
@@ -372,7 +372,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     await waitUntil(async () => (await pendingCount()) === 0, 15_000, 50);
     for (const worker of workers) await worker.stop();
 
-    const sentIds = wechat.sentEvents().map((e) => e.notificationId);
+    const sentIds = wechat.sentEvents().map((e) => e.deliveryId);
     expect(sentIds).toHaveLength(60);
     expect(new Set(sentIds)).toEqual(new Set(ids));
     const attempts = await t.db.selectFrom('notification_attempts').select('notification_id').execute();

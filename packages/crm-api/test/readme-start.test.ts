@@ -51,7 +51,7 @@ describe('starting the service the way the README says', () => {
 
     const messages = JSON.parse((await run('bash', ['-c', curls[2]!])).stdout);
     expect(messages.items).toHaveLength(1);
-    expect(messages.items[0]).toMatchObject({ templateId: 'emulator-lead-assigned', notificationId: assigned.notification.id });
+    expect(messages.items[0]).toMatchObject({ templateId: 'emulator-lead-assigned', deliveryId: assigned.notification.id });
   }, 30_000);
 
   it('notify:smoke reports a delivered message, and diagnoses an unbound assignee with a non-zero exit', async () => {
@@ -75,7 +75,7 @@ describe('starting the service the way the README says', () => {
     expect(delivered.code).toBe(0);
     expect(delivered.stdout).toContain('✓ Delivered');
     expect(unbound.code).toBe(2);
-    expect(unbound.stdout).toContain('has not bound their WeChat account');
+    expect(unbound.stdout).toContain('has not bound their WeChat');
     expect(unbound.stdout).toContain('Fix:');
   }, 60_000);
 

@@ -8,7 +8,8 @@ describe('notify:smoke diagnosis', () => {
     ['failed', 'TEMPLATE_DATA_INVALID', /SUBSCRIBE_TEMPLATE_KEYWORDS/],
     ['failed', 'APPSECRET_INVALID', /MINIPROGRAM_APPSECRET/],
     ['failed', 'IP_NOT_WHITELISTED', /IP whitelist/],
-    ['failed', 'FUNCTION_NOT_FOUND', /Deploy quickstartFunctions/],
+    ['failed', 'FUNCTION_NOT_FOUND', /deploy quickstartFunctions/],
+    ['pending', 'FUNCTION_TIMEOUT', /NOTIFY_BATCH_SIZE/],
     ['failed', 'OPENAPI_PERMISSION_DENIED', /config\.json/],
   ])('%s %s tells the human what to fix', (status, reason, fix) => {
     const result = diagnose({ status, reason, lastError: `${reason}: detail`, attempts: 1 });

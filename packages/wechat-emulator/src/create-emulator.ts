@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import express, { type Express, type Request, type Response } from 'express';
-import { COLLECTIONS, createHandler, createMemoryCloud, loadFunctionConfig, saveBinding, type WxContext } from 'quickstartFunctions';
+import { COLLECTIONS, createHandler, loadFunctionConfig, saveBinding, type WxContext } from 'quickstartFunctions';
+import { createMemoryCloud } from 'quickstartFunctions/memory-cloud';
 import { drawFault, NO_FAULTS, RATE_KEYS, type FaultSettings } from './faults.js';
 import { createSubscribeGate, type TemplateDefinition } from './subscribe-gate.js';
 import { createTokenAuthority } from './token-authority.js';
@@ -172,7 +173,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
     const touser = typeof req.query.touser === 'string' ? req.query.touser : undefined;
     const items = gate.messages
       .filter((message) => !touser || message.touser === touser)
-      .map((message) => ({ ...message, notificationId: new URLSearchParams(message.page?.split('?')[1] ?? '').get('notificationId') }));
+      .map((message) => ({ ...message, deliveryId: new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId') }));
     res.json({ items });
   });
   control.get('/bindings', (_req, res) => void res.json({ items: cloud.docs(COLLECTIONS.bindings) }));

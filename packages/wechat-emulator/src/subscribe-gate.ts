@@ -1,4 +1,5 @@
-import { keywordTypeOf, wxError, type SubscribeMessage } from 'quickstartFunctions';
+import { keywordTypeOf, type SubscribeMessage } from 'quickstartFunctions';
+import { wxError } from 'quickstartFunctions/memory-cloud';
 import { KEYWORD_RULES } from './keyword-rules.js';
 
 export interface TemplateDefinition {

@@ -8,7 +8,7 @@ const http = axios.create({ validateStatus: () => true });
 function notificationEvent(overrides: Record<string, unknown> = {}) {
   return {
     type: 'sendCustomerAssignNotification',
-    notificationId: `n-${Math.random().toString(36).slice(2)}`,
+    deliveryId: `n-${Math.random().toString(36).slice(2)}`,
     assigneeId: 'crm-user-1',
     customers: [{ id: 'c-1', name: '阿里巴巴' }],
     actor: { name: '王经理' },
@@ -33,14 +33,14 @@ describe('the WeChat emulator', () => {
 
     const response = await client().invokeCloudFunction('quickstartFunctions', event);
 
-    expect(response).toMatchObject({ ok: true, result: { notificationId: event.notificationId, status: 'sent' } });
+    expect(response).toMatchObject({ ok: true, result: { deliveryId: event.deliveryId, status: 'sent' } });
     const messages = (await http.get(`${emulator.url}/_emulator/messages`)).data.items;
     expect(messages).toEqual([
       expect.objectContaining({
         touser: 'emu-openid-crm-user-1',
         templateId: 'emulator-lead-assigned',
-        page: `pages/customer/detail?id=c-1&notificationId=${event.notificationId}`,
-        notificationId: event.notificationId,
+        page: `pages/customer/detail?id=c-1&deliveryId=${event.deliveryId}`,
+        deliveryId: event.deliveryId,
         data: { thing1: { value: '阿里巴巴' }, time2: { value: '2026-11-25 10:30' }, thing3: { value: '王经理' }, thing4: { value: '无' } },
       }),
     ]);
@@ -63,7 +63,7 @@ describe('the WeChat emulator', () => {
 
     const response = await client().invokeCloudFunction('quickstartFunctions', notificationEvent());
 
-    expect(response).toMatchObject({ result: { status: 'failed', reason: 'PERMISSION_DENIED', errCode: -604101 } });
+    expect(response).toMatchObject({ result: { status: 'failed', reason: 'OPENAPI_PERMISSION_DENIED', errCode: -604101 } });
   });
 
   it('rejects template data that breaks a keyword rule with 47003 naming the field', async () => {

@@ -1,22 +1,14 @@
+import { FUNCTION_EVENT_TYPES, functionError } from '@leadnotify/contracts';
 import type { FunctionDeps } from './deps.js';
 import { handleSendBatch, handleSendOne } from './handlers/send-handlers.js';
 import { handleBindCrmUser, handleGetOpenId, handleRecordSubscription } from './handlers/user-handlers.js';
-import { errorResult } from './results.js';
-
-export const EVENT_TYPES = [
-  'getOpenId',
-  'sendCustomerAssignNotification',
-  'sendBatchCustomerAssignNotification',
-  'bindCrmUser',
-  'recordSubscription',
-] as const;
 
 /** `main(event, context)` minus the SDK wiring: parses the type and dispatches; never throws. */
 export function createHandler(deps: FunctionDeps) {
   return async function handle(event: unknown): Promise<unknown> {
     const startedAtMs = deps.now();
     if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-      return errorResult('INVALID_EVENT', 'the event must be an object with a type');
+      return functionError('INVALID_EVENT', 'the event must be an object with a type');
     }
     const body = event as Record<string, unknown>;
     try {
@@ -33,11 +25,11 @@ export function createHandler(deps: FunctionDeps) {
         case 'recordSubscription':
           return await handleRecordSubscription(deps, context, body);
         default:
-          return errorResult('UNKNOWN_TYPE', `unknown event type ${JSON.stringify(body.type)}`, { supported: EVENT_TYPES });
+          return functionError('UNKNOWN_TYPE', `unknown event type ${JSON.stringify(body.type)}`, { supported: FUNCTION_EVENT_TYPES });
       }
     } catch (error) {
       deps.log.error('handler failed', { type: String(body.type), error: String(error) });
-      return errorResult('INTERNAL_ERROR', 'the cloud function failed; see its logs');
+      return functionError('INTERNAL_ERROR', 'the cloud function failed; see its logs');
     }
   };
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createTestFunction, notification, sendEvent, signEvent } from './helpers.js';
+import { REASONS } from '@leadnotify/contracts';
 
 function batchEvent(items: unknown[]) {
-  return { type: 'sendBatchCustomerAssignNotification', notifications: items };
+  return { type: 'sendBatchCustomerAssignNotification', deliveries: items };
 }
 
 describe('sendBatchCustomerAssignNotification', () => {
@@ -17,11 +18,11 @@ describe('sendBatchCustomerAssignNotification', () => {
     const response = await fn.handle(batchEvent(items));
 
     expect(response.ok).toBe(true);
-    expect(response.results.map((r: { notificationId: string; status: string }) => [r.notificationId, r.status])).toEqual([
-      [items[0]!.notificationId, 'sent'],
-      [items[1]!.notificationId, 'sent'],
-      [items[2]!.notificationId, 'sent'],
-      [items[3]!.notificationId, 'skipped'],
+    expect(response.results.map((r: { deliveryId: string; status: string }) => [r.deliveryId, r.status])).toEqual([
+      [items[0]!.deliveryId, 'sent'],
+      [items[1]!.deliveryId, 'sent'],
+      [items[2]!.deliveryId, 'sent'],
+      [items[3]!.deliveryId, 'skipped'],
     ]);
     expect(fn.fake.sent.map((m) => m.touser).sort()).toEqual(['openid-u1', 'openid-u2', 'openid-u3']);
   });
@@ -56,10 +57,10 @@ describe('sendBatchCustomerAssignNotification', () => {
     await fn.subscribe('openid-zhang', 1);
     const good = notification();
 
-    const response = await fn.handle(batchEvent([{ notificationId: 'broken' }, good]));
+    const response = await fn.handle(batchEvent([{ deliveryId: 'broken' }, good]));
 
-    expect(response.results[0]).toMatchObject({ notificationId: 'broken', status: 'failed', reason: 'INVALID_NOTIFICATION', retryable: false });
-    expect(response.results[1]).toMatchObject({ notificationId: good.notificationId, status: 'sent' });
+    expect(response.results[0]).toMatchObject({ deliveryId: 'broken', status: 'failed', reason: 'INVALID_NOTIFICATION' });
+    expect(response.results[1]).toMatchObject({ deliveryId: good.deliveryId, status: 'sent' });
   });
 
   it('sends not started within the time budget come back retryable instead of being cut off', async () => {
@@ -74,7 +75,7 @@ describe('sendBatchCustomerAssignNotification', () => {
     const response = await fn.handle(batchEvent(items));
 
     expect(response.results.map((r: { reason: string }) => r.reason)).toEqual(['SENT', 'SENT', 'SENT', 'DEADLINE_EXCEEDED']);
-    expect(response.results[3].retryable).toBe(true);
+    expect(REASONS.DEADLINE_EXCEEDED.disposition).toBe('retry');
     expect(fn.fake.sent).toHaveLength(3);
   });
 

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { builtinModules, createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,15 @@ describe('the built cloud function (what DevTools uploads)', () => {
     expect(Object.keys(manifest.dependencies)).toEqual(['wx-server-sdk']);
     expect(manifest.devDependencies).toBeUndefined();
     expect(config.permissions.openapi).toContain('subscribeMessage.send');
+  });
+
+  it('bundles the workspace code it imports: index.js requires only wx-server-sdk and Node built-ins', () => {
+    const bundle = readFileSync(join(dist, 'index.js'), 'utf8');
+    const required = new Set([...bundle.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]));
+
+    expect(required.has('wx-server-sdk')).toBe(true);
+    expect([...required].filter((name) => name !== 'wx-server-sdk' && !builtinModules.includes(String(name).replace(/^node:/, '')))).toEqual([]);
+    expect(bundle).not.toContain('@leadnotify/contracts');
   });
 
   it('runs with the real wx-server-sdk: dispatches, answers unknown types, refuses untrusted sends', async () => {

@@ -1,8 +1,8 @@
 import { loadFunctionConfig } from '../src/config.js';
 import { createHandler } from '../src/create-handler.js';
-import type { AssignNotification } from '../src/events.js';
+import type { DeliveryEventInput } from '@leadnotify/contracts';
 import { canonicalJson, hmacSha256, toBase64Url } from '../src/security/hmac.js';
-import { createMemoryCloud } from '../src/memory-cloud.js';
+import { createMemoryCloud } from '../src/testing/memory-cloud.js';
 
 export const TEMPLATE_ID = 'tmpl-lead-assigned';
 export const SHARED_SECRET = 'shared-secret-for-tests-0123456789abcdef';
@@ -55,10 +55,10 @@ export function createTestFunction(env: Record<string, string> = {}) {
 
 let counter = 0;
 
-export function notification(overrides: Partial<AssignNotification> = {}): AssignNotification {
+export function notification(overrides: Partial<DeliveryEventInput> = {}): DeliveryEventInput {
   counter++;
   return {
-    notificationId: `n-${counter}`,
+    deliveryId: `n-${counter}`,
     assigneeId: 'crm-user-1',
     customers: [{ id: `c-${counter}`, name: '杭州某某科技有限公司' }],
     actor: { id: 'manager-1', name: '王经理' },
@@ -68,7 +68,7 @@ export function notification(overrides: Partial<AssignNotification> = {}): Assig
   };
 }
 
-export function sendEvent(item: AssignNotification) {
+export function sendEvent(item: DeliveryEventInput) {
   return { type: 'sendCustomerAssignNotification', ...item };
 }
 

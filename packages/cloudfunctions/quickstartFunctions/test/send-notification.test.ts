@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTestFunction, notification, sendEvent, TEMPLATE_ID } from './helpers.js';
+import { REASONS, type ReasonCode } from '@leadnotify/contracts';
 
 describe('sendCustomerAssignNotification', () => {
   it('sends one subscribe message to the bound assignee with the mapped template data and a deep link', async () => {
@@ -12,13 +13,13 @@ describe('sendCustomerAssignNotification', () => {
 
     expect(response).toEqual({
       ok: true,
-      result: { notificationId: item.notificationId, status: 'sent', reason: 'SENT', retryable: false, sentAt: '2026-11-25T02:00:00.000Z' },
+      result: { deliveryId: item.deliveryId, status: 'sent', reason: 'SENT', sentAt: '2026-11-25T02:00:00.000Z' },
     });
     expect(fn.fake.sent).toEqual([
       {
         touser: 'openid-zhang',
         templateId: TEMPLATE_ID,
-        page: `pages/customer/detail?id=cust-9&notificationId=${item.notificationId}`,
+        page: `pages/customer/detail?id=cust-9&deliveryId=${item.deliveryId}`,
         data: {
           thing1: { value: '阿里巴巴' },
           time2: { value: '2026-11-25 10:30' },
@@ -43,7 +44,7 @@ describe('sendCustomerAssignNotification', () => {
 
     expect(fn.fake.sent).toHaveLength(1);
     expect(fn.fake.sent[0]?.data.thing1?.value).toBe('张三等12位客户');
-    expect(fn.fake.sent[0]?.page).toBe(`pages/customer/list?notificationId=${item.notificationId}`);
+    expect(fn.fake.sent[0]?.page).toBe(`pages/customer/list?deliveryId=${item.deliveryId}`);
   });
 
   it('uses the openid in the payload instead of the binding', async () => {
@@ -61,7 +62,7 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND', retryable: false });
+    expect(response.result).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND' });
     expect(fn.fake.sent).toEqual([]);
   });
 
@@ -101,7 +102,7 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION', errCode: 43101, retryable: false });
+    expect(response.result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION', errCode: 43101 });
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
 
@@ -110,7 +111,7 @@ describe('sendCustomerAssignNotification', () => {
     [40003, 'OPENID_INVALID'],
     [40037, 'TEMPLATE_INVALID'],
     [41030, 'PAGE_INVALID'],
-    [-604101, 'PERMISSION_DENIED'],
+    [-604101, 'OPENAPI_PERMISSION_DENIED'],
   ])('errCode %i fails with %s, not retryable, and gives the subscription back', async (errCode, reason) => {
     const fn = createTestFunction();
     await fn.bind('crm-user-1', 'openid-zhang');
@@ -119,11 +120,16 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'failed', reason, errCode, retryable: false });
+    expect(response.result).toMatchObject({ status: 'failed', reason, errCode });
+    expect(REASONS[response.result.reason as ReasonCode].disposition).toBe('permanent');
     expect(fn.remaining('openid-zhang')).toBe(1);
   });
 
-  it.each([-1, 45011, -501001])('errCode %i is a retryable WECHAT_ERROR, and the retry sends', async (errCode) => {
+  it.each([
+    [-1, 'SYSTEM_BUSY'],
+    [45011, 'RATE_LIMITED'],
+    [-501001, 'SYSTEM_BUSY'],
+  ])('errCode %i is a retryable %s, and the retry sends', async (errCode, reason) => {
     const fn = createTestFunction();
     await fn.bind('crm-user-1', 'openid-zhang');
     await fn.subscribe('openid-zhang', 1);
@@ -133,13 +139,14 @@ describe('sendCustomerAssignNotification', () => {
     const first = await fn.handle(sendEvent(item));
     const retry = await fn.handle(sendEvent(item));
 
-    expect(first.result).toMatchObject({ status: 'failed', reason: 'WECHAT_ERROR', errCode, retryable: true });
+    expect(first.result).toMatchObject({ status: 'failed', reason, errCode });
+    expect(REASONS[first.result.reason as ReasonCode].disposition).toBe('retry');
     expect(retry.result).toMatchObject({ status: 'sent' });
     expect(fn.fake.sent).toHaveLength(1);
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
 
-  it('an unknown errCode is a non-retryable WECHAT_ERROR', async () => {
+  it('an unknown errCode is a permanent UNKNOWN_ERRCODE', async () => {
     const fn = createTestFunction();
     await fn.bind('crm-user-1', 'openid-zhang');
     await fn.subscribe('openid-zhang', 1);
@@ -147,10 +154,10 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'failed', reason: 'WECHAT_ERROR', errCode: 12345, retryable: false });
+    expect(response.result).toMatchObject({ status: 'failed', reason: 'UNKNOWN_ERRCODE', errCode: 12345 });
   });
 
-  it('a notificationId that was already sent returns the recorded result without sending again', async () => {
+  it('a deliveryId that was already sent returns the recorded result without sending again', async () => {
     const fn = createTestFunction();
     await fn.bind('crm-user-1', 'openid-zhang');
     await fn.subscribe('openid-zhang', 5);
@@ -176,7 +183,7 @@ describe('sendCustomerAssignNotification', () => {
     const results = await Promise.all([fn.handle(sendEvent(item)), fn.handle(sendEvent(item))]);
 
     expect(results.map((r) => r.result.reason).sort()).toEqual(['IN_PROGRESS', 'SENT']);
-    expect(results.find((r) => r.result.reason === 'IN_PROGRESS')?.result.retryable).toBe(true);
+    expect(results.find((r) => r.result.reason === 'IN_PROGRESS')?.result.status).toBe('failed');
     expect(fn.fake.sent).toHaveLength(1);
   });
 
@@ -185,7 +192,7 @@ describe('sendCustomerAssignNotification', () => {
     await fn.bind('crm-user-1', 'openid-zhang');
     await fn.subscribe('openid-zhang', 1);
     const item = notification();
-    await fn.fake.cloud.database().collection('notification_deliveries').add({ data: { _id: item.notificationId, state: 'sending', claimedAt: fn.clock.now() } });
+    await fn.fake.cloud.database().collection('notification_deliveries').add({ data: { _id: item.deliveryId, state: 'sending', claimedAt: fn.clock.now() } });
 
     const early = await fn.handle(sendEvent(item));
     fn.clock.advance(61_000);
@@ -210,7 +217,7 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'failed', reason: 'CONFIG_INVALID', retryable: false });
+    expect(response.result).toMatchObject({ status: 'failed', reason: 'CONFIG_INVALID' });
     expect(response.result.message).toContain('SUBSCRIBE_TEMPLATE_ID');
   });
 
@@ -225,13 +232,13 @@ describe('sendCustomerAssignNotification', () => {
 
     await fn.handle(sendEvent(notification({ customers: [{ id: 'x y', name: 'A' }] })));
 
-    expect(fn.fake.sent[0]).toMatchObject({ miniprogramState: 'trial', lang: 'en_US', page: expect.stringMatching(/^pages\/lead\/index\?id=x%20y&notificationId=/) });
+    expect(fn.fake.sent[0]).toMatchObject({ miniprogramState: 'trial', lang: 'en_US', page: expect.stringMatching(/^pages\/lead\/index\?id=x%20y&deliveryId=/) });
   });
 
   it('refuses an invalid notification with the problems listed', async () => {
     const fn = createTestFunction();
 
-    const response = await fn.handle({ type: 'sendCustomerAssignNotification', notificationId: 'n', customers: [] });
+    const response = await fn.handle({ type: 'sendCustomerAssignNotification', deliveryId: 'n', customers: [] });
 
     expect(response.ok).toBe(false);
     expect(response.error.code).toBe('INVALID_EVENT');

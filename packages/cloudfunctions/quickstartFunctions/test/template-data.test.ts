@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadFunctionConfig } from '../src/config.js';
-import { fitKeyword, formatShanghaiTime } from '../src/template/fit-keyword.js';
+import { formatBeijingTime } from '@leadnotify/contracts';
+import { fitKeyword } from '../src/template/fit-keyword.js';
 import { KEYWORD_TYPES, type KeywordType } from '../src/template/keyword-types.js';
 
 /**
@@ -75,9 +76,9 @@ describe('keyword value fitting', () => {
     expect(fitKeyword('phone_number', '+86 138 0000 0000')).toBe('+8613800000000');
   });
 
-  it('shows times in Asia/Shanghai, 24-hour', () => {
-    expect(formatShanghaiTime('2026-11-25T16:05:00Z')).toBe('2026-11-26 00:05');
-    expect(RULES.time(formatShanghaiTime('2026-01-01T00:00:00Z'))).toBe(true);
+  it('shows times in Beijing time, 24-hour', () => {
+    expect(formatBeijingTime(Date.parse('2026-11-25T16:05:00Z'))).toBe('2026-11-26 00:05');
+    expect(RULES.time(formatBeijingTime(Date.parse('2026-01-01T00:00:00Z')))).toBe(true);
   });
 });
 

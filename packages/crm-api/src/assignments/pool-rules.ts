@@ -1,3 +1,4 @@
+import { startOfBeijingDay } from '@leadnotify/contracts';
 import type { Config } from '../config.js';
 import type { Trx } from '../db/transaction.js';
 import { ApiError } from '../http/api-error.js';
@@ -14,14 +15,6 @@ export function poolRulesFrom(config: Config): PoolRules {
     maxDailyClaims: config.POOL_MAX_DAILY_CLAIMS,
     reclaimCooldownMs: config.POOL_RECLAIM_COOLDOWN_HOURS * 3_600_000,
   };
-}
-
-/** China has one time zone and no daylight saving: a sales day starts at 00:00 UTC+8. */
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
-const DAY_MS = 86_400_000;
-
-export function startOfShanghaiDay(nowMs: number): number {
-  return Math.floor((nowMs + SHANGHAI_OFFSET_MS) / DAY_MS) * DAY_MS - SHANGHAI_OFFSET_MS;
 }
 
 /**
@@ -47,7 +40,7 @@ export async function checkPoolRules(
     });
   }
 
-  const dayStart = new Date(startOfShanghaiDay(claim.nowMs)).toISOString();
+  const dayStart = new Date(startOfBeijingDay(claim.nowMs)).toISOString();
   const claimedToday = await trx
     .selectFrom('assignments')
     .select((eb) => eb.fn.countAll<string | number>().as('count'))

@@ -1,10 +1,11 @@
+import type { AssignmentChannel } from '@leadnotify/contracts';
 import type { Insertable, Selectable } from 'kysely';
 
 /** Timestamps are ISO-8601 UTC strings in both engines, so they sort and compare the same way. */
 type Timestamp = string;
 
 export type Role = 'admin' | 'manager' | 'sales';
-export type AssignmentChannel = 'web' | 'miniprogram' | 'batch' | 'pool';
+export type { AssignmentChannel } from '@leadnotify/contracts';
 export type CustomerStatus = 'new' | 'contacted' | 'qualified' | 'won' | 'lost';
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'dead';
 

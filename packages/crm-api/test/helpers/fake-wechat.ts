@@ -3,8 +3,8 @@ import type { AddressInfo, Socket } from 'node:net';
 
 export interface InvokedEvent {
   type: string;
-  notificationId?: string;
-  notifications?: Array<Record<string, unknown>>;
+  deliveryId?: string;
+  deliveries?: Array<Record<string, unknown>>;
   [key: string]: unknown;
 }
 
@@ -58,7 +58,7 @@ export async function startFakeWechat() {
   let port = (server.address() as AddressInfo).port;
 
   const sentEvents = () =>
-    invocations.flatMap((event) => (event.type === 'sendBatchCustomerAssignNotification' ? (event.notifications ?? []) : [event]));
+    invocations.flatMap((event) => (event.type === 'sendBatchCustomerAssignNotification' ? (event.deliveries ?? []) : [event]));
 
   return {
     get baseUrl() {
@@ -100,16 +100,16 @@ export type FakeWechat = Awaited<ReturnType<typeof startFakeWechat>>;
 
 /** Answers like the cloud function when every notification is sent. */
 export function defaultFunction(event: InvokedEvent): unknown {
-  const sent = (item: Record<string, unknown>) => ({ notificationId: item.notificationId, status: 'sent', reason: 'SENT', retryable: false, sentAt: new Date().toISOString() });
-  if (event.type === 'sendBatchCustomerAssignNotification') return { ok: true, results: (event.notifications ?? []).map(sent) };
+  const sent = (item: Record<string, unknown>) => ({ deliveryId: item.deliveryId, status: 'sent', reason: 'SENT', sentAt: new Date().toISOString() });
+  if (event.type === 'sendBatchCustomerAssignNotification') return { ok: true, results: (event.deliveries ?? []).map(sent) };
   return { ok: true, result: sent(event) };
 }
 
 /** Answers every notification with the same result fields. */
 export function functionAnswering(fields: Record<string, unknown>): FunctionBehaviour {
   return (event) => {
-    const result = (item: Record<string, unknown>) => ({ notificationId: item.notificationId, ...fields });
-    if (event.type === 'sendBatchCustomerAssignNotification') return { ok: true, results: (event.notifications ?? []).map(result) };
+    const result = (item: Record<string, unknown>) => ({ deliveryId: item.deliveryId, ...fields });
+    if (event.type === 'sendBatchCustomerAssignNotification') return { ok: true, results: (event.deliveries ?? []).map(result) };
     return { ok: true, result: result(event) };
   };
 }

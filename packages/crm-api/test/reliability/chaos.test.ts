@@ -47,7 +47,7 @@ describe('chaos: 30% of WeChat calls fail with -1, HTTP 500, timeouts or dropped
     expect(done).toBe(true);
     const perNotification = new Map<string, number>();
     for (const message of running.emulator!.messages) {
-      const id = new URLSearchParams(message.page?.split('?')[1] ?? '').get('notificationId') ?? '';
+      const id = new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId') ?? '';
       perNotification.set(id, (perNotification.get(id) ?? 0) + 1);
     }
     expect(perNotification.size).toBe(ASSIGNMENTS);

@@ -56,7 +56,7 @@ describe('crash: kill -9 mid-drain, restart', () => {
     expect(allSent).toBe(true);
     const byNotification = new Map<string, number>();
     for (const message of emulator.messages) {
-      const id = new URLSearchParams(message.page?.split('?')[1] ?? '').get('notificationId') ?? '';
+      const id = new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId') ?? '';
       byNotification.set(id, (byNotification.get(id) ?? 0) + 1);
     }
     const ids = await database.db.kysely.selectFrom('notifications').select('id').execute();

@@ -66,7 +66,7 @@ describe.skipIf(!postgres)('two crm-api processes on one PostgreSQL database', (
       return open.length === 0;
     }, 60_000, 100);
     expect(allSent).toBe(true);
-    const ids = emulator.messages.map((message) => new URLSearchParams(message.page?.split('?')[1] ?? '').get('notificationId'));
+    const ids = emulator.messages.map((message) => new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId'));
     expect(ids).toHaveLength(expected);
     expect(new Set(ids).size).toBe(expected);
     const workers = await database.db.kysely.selectFrom('notification_attempts').select('notification_id').execute();

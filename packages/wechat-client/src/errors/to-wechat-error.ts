@@ -1,5 +1,5 @@
 import { isAxiosError } from 'axios';
-import { classifyErrcode } from './errcode-table.js';
+import { REASONS, reasonForErrcode } from '@leadnotify/contracts';
 import { redact } from './redact.js';
 import { WechatError } from './wechat-error.js';
 
@@ -18,14 +18,15 @@ const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
 
 export function errorFromErrcode(api: string, errcode: number, errmsg: string, secrets: string[]): WechatError {
   const safeErrmsg = redact(errmsg, secrets);
-  const rule = classifyErrcode(errcode, safeErrmsg);
+  const code = reasonForErrcode(errcode, safeErrmsg);
+  const reason = REASONS[code];
   return new WechatError({
-    code: rule.code,
-    retryable: rule.retryable,
+    code,
+    retryable: reason.disposition === 'retry',
     api,
     errcode,
     errmsg: safeErrmsg,
-    message: `WeChat ${api} answered ${errcode} (${safeErrmsg}): ${rule.hint}`,
+    message: `WeChat ${api} answered ${errcode} (${safeErrmsg}): ${reason.fix}`,
   });
 }
 

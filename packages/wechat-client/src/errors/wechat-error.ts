@@ -1,25 +1,7 @@
-export type WechatErrorCode =
-  | 'SYSTEM_BUSY'
-  | 'TOKEN_REJECTED'
-  | 'REQUEST_INVALID'
-  | 'APPID_INVALID'
-  | 'APPSECRET_INVALID'
-  | 'IP_NOT_WHITELISTED'
-  | 'ADMIN_CONFIRMATION_REQUIRED'
-  | 'DAILY_QUOTA_EXCEEDED'
-  | 'RATE_LIMITED'
-  | 'CLOUD_NOT_ENABLED'
-  | 'CLOUD_ENV_INVALID'
-  | 'CLOUD_QUOTA_EXCEEDED'
-  | 'FUNCTION_NOT_FOUND'
-  | 'FUNCTION_FAILED'
-  | 'FUNCTION_TIMEOUT'
-  | 'OPENAPI_PERMISSION_DENIED'
-  | 'UNKNOWN_ERRCODE'
-  | 'TIMEOUT'
-  | 'NETWORK'
-  | 'HTTP_STATUS'
-  | 'BAD_RESPONSE';
+import type { ReasonCode } from '@leadnotify/contracts';
+
+/** A code of the reason table in @leadnotify/contracts: an errcode's reason, or a transport failure. */
+export type WechatErrorCode = ReasonCode;
 
 export interface WechatErrorOptions {
   code: WechatErrorCode;

@@ -1,4 +1,4 @@
-import { TOKEN_ERRCODES } from '../errors/errcode-table.js';
+import { TOKEN_ERRCODES } from '@leadnotify/contracts';
 import { isWechatError } from '../errors/wechat-error.js';
 import type { ClientState } from '../types.js';
 import { getAccessToken, replaceRejectedToken } from './get-access-token.js';

@@ -1,24 +1,10 @@
+import { REASONS, reasonForErrcode, type DeliveryEvent, type SendResult } from '@leadnotify/contracts';
 import type { CloudDatabase } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
-import type { AssignNotification } from '../events.js';
-import type { SendReason, SendResult } from '../results.js';
 import { findBinding } from '../store/bindings.js';
 import { claimDelivery, finishDelivery } from '../store/deliveries.js';
 import { clearSubscription, consumeSubscription, refundSubscription } from '../store/subscriptions.js';
 import { buildSubscribeMessage } from '../template/build-message.js';
-
-/**
- * subscribeMessage.send errcodes (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html)
- * and the cloud errcodes that mean "try again later".
- */
-const PERMANENT: Record<number, SendReason> = {
-  40003: 'OPENID_INVALID',
-  40037: 'TEMPLATE_INVALID',
-  41030: 'PAGE_INVALID',
-  47003: 'TEMPLATE_DATA_INVALID',
-  [-604101]: 'PERMISSION_DENIED',
-};
-const TRANSIENT = new Set([-1, -1000, 45011, -501001, -501002, -501004, -601001, -601003, -604102]);
 
 interface WxApiError {
   errCode?: unknown;
@@ -26,56 +12,59 @@ interface WxApiError {
   message?: unknown;
 }
 
-/** Sends one notification as one subscribe message, at most once per notificationId. */
-export async function sendAssignNotification(deps: FunctionDeps, notification: AssignNotification): Promise<SendResult> {
+/** Sends one delivery as one subscribe message, at most once per deliveryId. */
+export async function sendAssignNotification(deps: FunctionDeps, delivery: DeliveryEvent): Promise<SendResult> {
   const { config } = deps;
-  const base = { notificationId: notification.notificationId };
+  const base = { deliveryId: delivery.deliveryId };
   if (config.sendProblems.length > 0) {
-    return { ...base, status: 'failed', reason: 'CONFIG_INVALID', message: config.sendProblems.join('; '), retryable: false };
+    return { ...base, status: 'failed', reason: 'CONFIG_INVALID', message: config.sendProblems.join('; ') };
   }
   const db = deps.cloud.database();
-  const claim = await claimDelivery(db, notification.notificationId, deps.now(), config.staleClaimMs);
+  const claim = await claimDelivery(db, delivery.deliveryId, deps.now(), config.staleClaimMs);
   if (claim.kind === 'already-sent') return { ...claim.result, reason: 'ALREADY_SENT' };
   if (claim.kind === 'in-progress') {
-    return { ...base, status: 'failed', reason: 'IN_PROGRESS', message: 'another run is sending this notification', retryable: true };
+    return { ...base, status: 'failed', reason: 'IN_PROGRESS', message: 'another run is sending this delivery' };
   }
   let result: SendResult;
   try {
-    result = await deliver(deps, db, notification);
+    result = await deliver(deps, db, delivery);
   } catch (error) {
-    deps.log.error('send failed unexpectedly', { notificationId: notification.notificationId, error: String(error) });
-    result = { ...base, status: 'failed', reason: 'WECHAT_ERROR', message: 'unexpected error in the cloud function', retryable: true };
+    deps.log.error('send failed unexpectedly', { deliveryId: delivery.deliveryId, error: String(error) });
+    result = { ...base, status: 'failed', reason: 'WECHAT_ERROR', message: 'unexpected error in the cloud function' };
   }
   await finishDelivery(db, result, deps.now());
   return result;
 }
 
-async function deliver(deps: FunctionDeps, db: CloudDatabase, notification: AssignNotification): Promise<SendResult> {
-  const base = { notificationId: notification.notificationId };
+async function deliver(deps: FunctionDeps, db: CloudDatabase, delivery: DeliveryEvent): Promise<SendResult> {
+  const base = { deliveryId: delivery.deliveryId };
   const templateId = deps.config.templateId as string;
-  const openid = notification.openid ?? (await findBinding(db, notification.assigneeId))?.openid;
+  const openid = delivery.openid ?? (await findBinding(db, delivery.assigneeId))?.openid;
   if (!openid) {
-    return { ...base, status: 'skipped', reason: 'NOT_BOUND', message: 'the assignee has not bound WeChat in the mini program', retryable: false };
+    return { ...base, status: 'skipped', reason: 'NOT_BOUND', message: REASONS.NOT_BOUND.summary };
   }
   const nowIso = () => new Date(deps.now()).toISOString();
   if (!(await consumeSubscription(db, openid, templateId, nowIso()))) {
-    return { ...base, status: 'skipped', reason: 'NO_SUBSCRIPTION', message: 'the assignee has no subscription left for the template', retryable: false };
+    return { ...base, status: 'skipped', reason: 'NO_SUBSCRIPTION', message: REASONS.NO_SUBSCRIPTION.summary };
   }
   try {
-    await deps.cloud.openapi.subscribeMessage.send(buildSubscribeMessage(deps.config, notification, openid));
+    await deps.cloud.openapi.subscribeMessage.send(buildSubscribeMessage(deps.config, delivery, openid));
   } catch (thrown) {
     const error = (thrown ?? {}) as WxApiError;
     const errCode = typeof error.errCode === 'number' ? error.errCode : undefined;
     const errMsg = String(error.errMsg ?? error.message ?? thrown);
-    if (errCode === 43101) {
+    if (errCode === undefined) {
+      await refundSubscription(db, openid, templateId, nowIso());
+      return { ...base, status: 'failed', reason: 'WECHAT_ERROR', message: errMsg };
+    }
+    const reason = reasonForErrcode(errCode, errMsg);
+    if (REASONS[reason].disposition === 'skipped') {
+      // 43101: WeChat holds no acceptance, whatever we counted.
       await clearSubscription(db, openid, templateId, nowIso());
-      return { ...base, status: 'skipped', reason: 'NO_SUBSCRIPTION', errCode, message: errMsg, retryable: false };
+      return { ...base, status: 'skipped', reason, errCode, message: errMsg };
     }
     await refundSubscription(db, openid, templateId, nowIso());
-    const permanentReason = errCode === undefined ? undefined : PERMANENT[errCode];
-    if (permanentReason) return { ...base, status: 'failed', reason: permanentReason, errCode, message: errMsg, retryable: false };
-    const retryable = errCode === undefined || TRANSIENT.has(errCode);
-    return { ...base, status: 'failed', reason: 'WECHAT_ERROR', ...(errCode === undefined ? {} : { errCode }), message: errMsg, retryable };
+    return { ...base, status: 'failed', reason, errCode, message: errMsg };
   }
-  return { ...base, status: 'sent', reason: 'SENT', retryable: false, sentAt: nowIso() };
+  return { ...base, status: 'sent', reason: 'SENT', sentAt: nowIso() };
 }

@@ -1,6 +1,6 @@
+import { functionError, type FunctionError } from '@leadnotify/contracts';
 import type { WxContext } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
-import { errorResult, type ErrorResult } from '../results.js';
 import { verifyBindingTicket } from '../security/binding-ticket.js';
 import { markTicketUsed, saveBinding } from '../store/bindings.js';
 import { addSubscription, remainingSends } from '../store/subscriptions.js';
@@ -10,8 +10,8 @@ export function handleGetOpenId(context: WxContext) {
   return { openid: context.OPENID, appid: context.APPID, unionid: context.UNIONID };
 }
 
-function needsUser(): ErrorResult {
-  return errorResult('FORBIDDEN', 'call this from the mini program (wx.cloud.callFunction): it needs the user\'s OPENID');
+function needsUser(): FunctionError {
+  return functionError('FORBIDDEN', 'call this from the mini program (wx.cloud.callFunction): it needs the user\'s OPENID');
 }
 
 /**
@@ -20,13 +20,13 @@ function needsUser(): ErrorResult {
  */
 export async function handleBindCrmUser(deps: FunctionDeps, context: WxContext, event: Record<string, unknown>) {
   if (!context.OPENID) return needsUser();
-  if (!deps.config.sharedSecret) return errorResult('CONFIG_INVALID', deps.config.bindProblems.join('; '));
+  if (!deps.config.sharedSecret) return functionError('CONFIG_INVALID', deps.config.bindProblems.join('; '));
   const check = verifyBindingTicket(event.ticket, deps.config.sharedSecret, deps.now(), deps.config.bindingTicketMaxAgeMs);
-  if (!check.ok) return errorResult(check.code, check.message);
+  if (!check.ok) return functionError(check.code, check.message);
   const db = deps.cloud.database();
   const boundAt = new Date(deps.now()).toISOString();
   if (!(await markTicketUsed(db, check.claims.nonce, boundAt))) {
-    return errorResult('TICKET_USED', 'this ticket was already used; ask the CRM for a new one');
+    return functionError('TICKET_USED', 'this ticket was already used; ask the CRM for a new one');
   }
   await saveBinding(db, { crmUserId: check.claims.crmUserId, openid: context.OPENID, boundAt });
   return { ok: true as const, crmUserId: check.claims.crmUserId, boundAt };
@@ -46,7 +46,7 @@ export async function handleRecordSubscription(deps: FunctionDeps, context: WxCo
   if (!ACCEPTED.has(accepted) && !DECLINED.has(accepted)) {
     problems.push({ path: 'event.accepted', message: 'must be true/false or the wx.requestSubscribeMessage result (accept, reject, ban, filter)' });
   }
-  if (problems.length > 0) return errorResult('INVALID_EVENT', 'the subscription event is invalid', problems);
+  if (problems.length > 0) return functionError('INVALID_EVENT', 'the subscription event is invalid', problems);
   const db = deps.cloud.database();
   const id = templateId as string;
   const remaining = ACCEPTED.has(accepted)

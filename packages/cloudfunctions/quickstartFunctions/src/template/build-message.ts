@@ -1,20 +1,13 @@
+import { CHANNEL_LABELS, formatBeijingTime, type DeliveryEvent } from '@leadnotify/contracts';
 import type { SubscribeMessage } from '../cloud-sdk.js';
 import type { FunctionConfig, TemplateField } from '../config.js';
-import type { AssignNotification } from '../events.js';
-import { cleanText, fitKeyword, formatShanghaiTime, truncate } from './fit-keyword.js';
-
-const CHANNEL_LABELS: Record<AssignNotification['channel'], string> = {
-  web: '网页分配',
-  miniprogram: '小程序分配',
-  batch: '批量分配',
-  pool: '公海领取',
-};
+import { cleanText, fitKeyword, truncate } from './fit-keyword.js';
 
 /**
- * One message per notification, however many customers it lists: a long list becomes
+ * One message per delivery, however many customers it lists: a long list becomes
  * "张三等12位客户" and the deep link opens the list instead of one customer.
  */
-export function buildSubscribeMessage(config: FunctionConfig, notification: AssignNotification, openid: string): SubscribeMessage {
+export function buildSubscribeMessage(config: FunctionConfig, notification: DeliveryEvent, openid: string): SubscribeMessage {
   const data: Record<string, { value: string }> = {};
   for (const mapping of config.keywords) {
     const value =
@@ -24,11 +17,11 @@ export function buildSubscribeMessage(config: FunctionConfig, notification: Assi
     data[mapping.keyword] = { value };
   }
   const [first] = notification.customers;
-  const notificationQuery = `notificationId=${encodeURIComponent(notification.notificationId)}`;
+  const deliveryQuery = `deliveryId=${encodeURIComponent(notification.deliveryId)}`;
   const page =
     countOf(notification) === 1 && first
-      ? `${config.customerPage}?id=${encodeURIComponent(first.id)}&${notificationQuery}`
-      : `${config.customerListPage}?${notificationQuery}`;
+      ? `${config.customerPage}?id=${encodeURIComponent(first.id)}&${deliveryQuery}`
+      : `${config.customerListPage}?${deliveryQuery}`;
   return {
     touser: openid,
     templateId: config.templateId ?? '',
@@ -39,7 +32,7 @@ export function buildSubscribeMessage(config: FunctionConfig, notification: Assi
   };
 }
 
-export function summarizeCustomers(notification: AssignNotification, limit: number): string {
+export function summarizeCustomers(notification: DeliveryEvent, limit: number): string {
   const names = notification.customers.map((customer) => cleanText(customer.name)).filter(Boolean);
   const count = countOf(notification);
   if (count <= 1) return truncate(names[0] ?? '', limit, true) || '新客户';
@@ -47,11 +40,11 @@ export function summarizeCustomers(notification: AssignNotification, limit: numb
   return `${truncate(names[0] ?? '客户', limit - suffix.length, true)}${suffix}`;
 }
 
-function countOf(notification: AssignNotification): number {
+function countOf(notification: DeliveryEvent): number {
   return notification.customerCount ?? notification.customers.length;
 }
 
-function rawField(notification: AssignNotification, field: TemplateField): string {
+function rawField(notification: DeliveryEvent, field: TemplateField): string {
   const [first] = notification.customers;
   switch (field) {
     case 'customerName':
@@ -65,7 +58,7 @@ function rawField(notification: AssignNotification, field: TemplateField): strin
     case 'actorName':
       return notification.actor.name;
     case 'assignedAt':
-      return formatShanghaiTime(notification.assignedAt);
+      return formatBeijingTime(Date.parse(notification.assignedAt));
     case 'note':
       return notification.note ?? '';
     case 'channel':

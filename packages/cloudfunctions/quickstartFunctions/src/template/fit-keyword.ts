@@ -35,14 +35,6 @@ export function fitKeyword(type: KeywordType, raw: string): string {
   }
 }
 
-/** "2026-11-25 10:00": 24-hour, Asia/Shanghai (UTC+8, no daylight saving). */
-export function formatShanghaiTime(isoTime: string): string {
-  const ms = Date.parse(isoTime);
-  const shifted = new Date((Number.isNaN(ms) ? Date.now() : ms) + 8 * 3_600_000);
-  const pad = (value: number) => String(value).padStart(2, '0');
-  return `${shifted.getUTCFullYear()}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())} ${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}`;
-}
-
 /** Collapses whitespace and removes control characters, which no keyword type accepts. */
 export function cleanText(raw: string): string {
   return raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();

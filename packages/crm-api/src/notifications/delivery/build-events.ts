@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.js';
-import type { Delivery, NotificationEvent } from './types.js';
+import type { DeliveryEventInput } from '@leadnotify/contracts';
+import type { Delivery } from './types.js';
 
 /** The message shows the first customer and the count; the rest need not travel. */
 const LISTED_CUSTOMERS = 20;
 
-export async function buildNotificationEvents(db: Kysely<Database>, deliveries: Delivery[]): Promise<NotificationEvent[]> {
+export async function buildNotificationEvents(db: Kysely<Database>, deliveries: Delivery[]): Promise<DeliveryEventInput[]> {
   const rowIds = deliveries.flatMap((delivery) => delivery.rows.map((row) => row.id));
   const actorIds = [...new Set(deliveries.flatMap((delivery) => delivery.rows.map((row) => row.actorId)))];
   const [links, actors] = await Promise.all([
@@ -33,7 +34,7 @@ export async function buildNotificationEvents(db: Kysely<Database>, deliveries: 
     if (!leader || !latest) throw new Error(`delivery ${delivery.deliveryId} has no rows`);
     const notes = [...new Set(delivery.rows.map((row) => row.note).filter((note): note is string => Boolean(note)))];
     return {
-      notificationId: delivery.deliveryId,
+      deliveryId: delivery.deliveryId,
       assigneeId: delivery.assigneeId,
       customers: customers.slice(0, LISTED_CUSTOMERS),
       customerCount: customers.length,

@@ -1,37 +1,35 @@
+import {
+  REASONS,
+  reasonOf,
+  sendBatchAnswerSchema,
+  sendOneAnswerSchema,
+  startOfNextBeijingDay,
+  type DeliveryEventInput,
+  type ReasonCode,
+  type SendResult,
+} from '@leadnotify/contracts';
 import { isWechatError, type WechatClient } from '@leadnotify/wechat-client';
-import { startOfShanghaiDay } from '../../assignments/pool-rules.js';
-import type { DeliveryOutcome, NotificationEvent } from './types.js';
-
-interface FunctionSendResult {
-  notificationId?: unknown;
-  status?: unknown;
-  reason?: unknown;
-  errCode?: unknown;
-  message?: unknown;
-  retryable?: unknown;
-  sentAt?: unknown;
-}
+import type { DeliveryOutcome } from './types.js';
 
 /**
  * Sends a chunk of deliveries in one invocation (the batch type when there are several) and turns the
- * answer — or the failure to get one — into one outcome per delivery.
+ * answer — or the failure to get one — into one outcome per delivery. What follows from each reason is the
+ * contracts' reason table's decision, not this file's.
  */
 export async function invokeSend(
   wechat: WechatClient,
   functionName: string,
-  events: NotificationEvent[],
+  events: DeliveryEventInput[],
   nowMs: number,
 ): Promise<Map<string, DeliveryOutcome>> {
   const outcomes = new Map<string, DeliveryOutcome>();
   const all = (outcome: DeliveryOutcome) => {
-    for (const event of events) outcomes.set(event.notificationId, outcome);
+    for (const event of events) outcomes.set(event.deliveryId, outcome);
     return outcomes;
   };
   const [only] = events;
-  const payload =
-    events.length === 1 && only
-      ? { type: 'sendCustomerAssignNotification', ...only }
-      : { type: 'sendBatchCustomerAssignNotification', notifications: events };
+  const single = events.length === 1 && only !== undefined;
+  const payload = single ? { type: 'sendCustomerAssignNotification', ...only } : { type: 'sendBatchCustomerAssignNotification', deliveries: events };
 
   let response: unknown;
   try {
@@ -40,48 +38,46 @@ export async function invokeSend(
     if (!isWechatError(error)) {
       return all({ kind: 'retry', reason: 'UNEXPECTED_ERROR', message: error instanceof Error ? error.message : String(error) });
     }
-    const base = { reason: error.code, errorCode: error.errcode === undefined ? error.code : String(error.errcode), message: error.message };
-    if (error.code === 'DAILY_QUOTA_EXCEEDED') {
-      // Retrying today cannot work: wait for the next day (WeChat's quotas reset at midnight, China time).
-      return all({ kind: 'retry', ...base, notBeforeMs: startOfShanghaiDay(nowMs) + 86_400_000 });
-    }
-    return all(error.retryable ? { kind: 'retry', ...base } : { kind: 'failed', ...base });
+    const errorCode = error.errcode === undefined ? error.code : String(error.errcode);
+    const outcome = outcomeFor(error.code, error.message, nowMs, errorCode);
+    // A transport failure's retryability depends on the instance (HTTP 404 is not 503, ENOTFOUND is not
+    // ECONNRESET); wechat-client decides that, the table everything else.
+    const transportRefused = outcome.kind === 'retry' && outcome.notBeforeMs === undefined && !error.retryable;
+    return all(transportRefused ? { ...outcome, kind: 'failed' } : outcome);
   }
 
-  const body = (response ?? {}) as { ok?: unknown; result?: unknown; results?: unknown; error?: { code?: unknown; message?: unknown } };
-  if (body.ok === false) {
-    const code = String(body.error?.code ?? 'FUNCTION_ERROR');
-    const message = `cloud function refused the call: ${String(body.error?.message ?? code)}`;
-    return all(code === 'INTERNAL_ERROR' ? { kind: 'retry', reason: code, message } : { kind: 'failed', reason: code, message });
+  const parsed = (single ? sendOneAnswerSchema : sendBatchAnswerSchema).safeParse(response);
+  if (!parsed.success) {
+    return all({ kind: 'retry', reason: 'BAD_RESULT', message: 'the cloud function answered a result the notifier cannot read' });
   }
-  const results: unknown[] = Array.isArray(body.results) ? body.results : body.result ? [body.result] : [];
-  for (const raw of results) {
-    if (raw === null || typeof raw !== 'object') continue;
-    const result = raw as FunctionSendResult;
-    if (typeof result.notificationId === 'string') outcomes.set(result.notificationId, toOutcome(result, nowMs));
-  }
+  const answer = parsed.data;
+  if (!answer.ok) return all(outcomeFor(answer.error.code, `cloud function refused the call: ${answer.error.message}`, nowMs));
+  const results: SendResult[] = 'results' in answer ? answer.results : [answer.result];
+  for (const result of results) outcomes.set(result.deliveryId, outcomeOfResult(result, nowMs));
   for (const event of events) {
-    if (!outcomes.has(event.notificationId)) {
-      outcomes.set(event.notificationId, { kind: 'retry', reason: 'NO_RESULT', message: 'the cloud function returned no result for this notification' });
+    if (!outcomes.has(event.deliveryId)) {
+      outcomes.set(event.deliveryId, { kind: 'retry', reason: 'NO_RESULT', message: REASONS.NO_RESULT.summary });
     }
   }
   return outcomes;
 }
 
-function toOutcome(result: FunctionSendResult, nowMs: number): DeliveryOutcome {
-  const reason = typeof result.reason === 'string' ? result.reason : 'UNKNOWN';
-  const message = typeof result.message === 'string' ? result.message : reason;
-  const errorCode = typeof result.errCode === 'number' ? String(result.errCode) : undefined;
-  switch (result.status) {
-    case 'sent':
-      return { kind: 'sent', reason, sentAt: typeof result.sentAt === 'string' ? result.sentAt : new Date(nowMs).toISOString() };
-    case 'skipped':
-      return { kind: 'skipped', reason, message };
-    case 'failed':
-      return result.retryable === true
-        ? { kind: 'retry', reason, message, ...(errorCode ? { errorCode } : {}) }
-        : { kind: 'failed', reason, message, ...(errorCode ? { errorCode } : {}) };
+function outcomeOfResult(result: SendResult, nowMs: number): DeliveryOutcome {
+  const message = result.message ?? result.reason;
+  if (result.status === 'sent') return { kind: 'sent', reason: result.reason, sentAt: result.sentAt ?? new Date(nowMs).toISOString() };
+  if (result.status === 'skipped') return { kind: 'skipped', reason: result.reason, message };
+  return outcomeFor(result.reason, message, nowMs, result.errCode === undefined ? undefined : String(result.errCode));
+}
+
+/** A failure's outcome by the reason table. */
+function outcomeFor(reason: ReasonCode, message: string, nowMs: number, errorCode?: string): DeliveryOutcome {
+  const withCode = errorCode === undefined ? {} : { errorCode };
+  switch (reasonOf(reason)?.disposition) {
+    case 'retry':
+      return { kind: 'retry', reason, message, ...withCode };
+    case 'retry-next-day':
+      return { kind: 'retry', reason, message, ...withCode, notBeforeMs: startOfNextBeijingDay(nowMs) };
     default:
-      return { kind: 'retry', reason: 'BAD_RESULT', message: 'the cloud function returned a result without a known status' };
+      return { kind: 'failed', reason, message, ...withCode };
   }
 }

@@ -4,7 +4,8 @@ import type { WechatClient } from '@leadnotify/wechat-client';
 import type { Logger } from 'pino';
 import type { Config } from '../../config.js';
 import type { Clock } from '../../context.js';
-import type { Delivery, DeliveryOutcome, NotificationEvent } from './types.js';
+import type { DeliveryEventInput } from '@leadnotify/contracts';
+import type { Delivery, DeliveryOutcome } from './types.js';
 import type { Db } from '../../db/database.js';
 import type { Metrics } from '../../metrics/metrics.js';
 import { buildNotificationEvents } from './build-events.js';
@@ -72,7 +73,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   interface ClaimedBatch {
     startedAtMs: number;
     deliveries: Delivery[];
-    events: NotificationEvent[];
+    events: DeliveryEventInput[];
   }
 
   interface InvokedBatch {

@@ -1,4 +1,4 @@
-import type { AssignmentChannel } from '../../db/schema.js';
+import type { AssignmentChannel, ReasonCode } from '@leadnotify/contracts';
 
 /** One outbox row a worker holds a lease on. */
 export interface ClaimedRow {
@@ -19,20 +19,8 @@ export interface Delivery {
   rows: ClaimedRow[];
 }
 
-/** The event the cloud function receives for one delivery (docs/cloud-function.md, "Events"). */
-export interface NotificationEvent {
-  notificationId: string;
-  assigneeId: string;
-  customers: Array<{ id: string; name: string }>;
-  customerCount: number;
-  actor: { id: string; name: string };
-  channel: AssignmentChannel;
-  note?: string;
-  assignedAt: string;
-}
-
 export type DeliveryOutcome =
-  | { kind: 'sent'; reason: string; sentAt: string }
-  | { kind: 'skipped'; reason: string; message?: string }
-  | { kind: 'failed'; reason: string; errorCode?: string; message: string }
-  | { kind: 'retry'; reason: string; errorCode?: string; message: string; notBeforeMs?: number };
+  | { kind: 'sent'; reason: ReasonCode; sentAt: string }
+  | { kind: 'skipped'; reason: ReasonCode; message?: string }
+  | { kind: 'failed'; reason: ReasonCode; errorCode?: string; message: string }
+  | { kind: 'retry'; reason: ReasonCode; errorCode?: string; message: string; notBeforeMs?: number };

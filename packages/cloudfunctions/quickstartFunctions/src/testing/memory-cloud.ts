@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { CloudDatabase, CloudSdk, Collection, Query, SubscribeMessage, WxContext } from './cloud-sdk.js';
-import { COLLECTIONS } from './store/collections.js';
+import type { CloudDatabase, CloudSdk, Collection, Query, SubscribeMessage, WxContext } from '../cloud-sdk.js';
+import { COLLECTIONS } from '../store/collections.js';
 
 type Doc = Record<string, unknown>;
 type Command = { __command: 'inc' | 'gt' | 'lt'; value: number };

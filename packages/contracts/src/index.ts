@@ -1,0 +1,24 @@
+export { ASSIGNMENT_CHANNELS, CHANNEL_LABELS, assignmentChannelSchema } from './channels.js';
+export type { AssignmentChannel } from './channels.js';
+export {
+  FUNCTION_EVENT_TYPES,
+  MAX_LISTED_CUSTOMERS,
+  deliveryCustomerSchema,
+  deliveryEventSchema,
+  problemsOf,
+} from './delivery-event.js';
+export type { DeliveryCustomer, DeliveryEvent, DeliveryEventInput, FunctionEventType, Problem } from './delivery-event.js';
+export { REASONS, REASON_CODES, isReasonCode, reasonOf } from './reasons.js';
+export type { Disposition, Reason, ReasonCode } from './reasons.js';
+export {
+  FUNCTION_ERROR_CODES,
+  functionError,
+  functionErrorSchema,
+  sendBatchAnswerSchema,
+  sendOneAnswerSchema,
+  sendResultSchema,
+  sendStatusSchema,
+} from './send-result.js';
+export type { FunctionError, FunctionErrorCode, SendBatchAnswer, SendOneAnswer, SendResult, SendStatus } from './send-result.js';
+export { DAY_MS, formatBeijingTime, startOfBeijingDay, startOfNextBeijingDay } from './time.js';
+export { TOKEN_ERRCODES, WECHAT_ERRCODES, reasonForErrcode } from './wechat-errcodes.js';

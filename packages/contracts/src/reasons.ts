@@ -1,0 +1,218 @@
+/**
+ * The one table of every reason an attempt to notify can end with — a WeChat error, a cloud-function
+ * result or refusal, a transport failure — and what follows from it. The cloud function, wechat-client,
+ * the notifier, the smoke CLI and docs/troubleshooting.md all read it; nothing else decides.
+ *
+ * Dispositions:
+ * - `sent`: the message reached WeChat for delivery.
+ * - `skipped`: the salesperson cannot receive it now (not bound, no subscription left); nobody's fault.
+ * - `retry`: certainly not sent; the same call may succeed later.
+ * - `retry-next-day`: a daily quota; retrying before midnight Beijing time cannot work.
+ * - `permanent`: will fail again until an operator fixes what `fix` says.
+ */
+export type Disposition = 'sent' | 'skipped' | 'retry' | 'retry-next-day' | 'permanent';
+
+export interface Reason {
+  disposition: Disposition;
+  /** What happened, for an operator. */
+  summary: string;
+  /** What to do about it. */
+  fix: string;
+}
+
+const RETRIED = 'nothing: delivery retries by itself with backoff';
+
+export const REASONS = {
+  SENT: { disposition: 'sent', summary: 'the subscribe message was sent', fix: 'nothing' },
+  ALREADY_SENT: {
+    disposition: 'sent',
+    summary: 'an earlier attempt of this delivery was sent; the function did not send it again',
+    fix: 'nothing',
+  },
+  NOT_BOUND: {
+    disposition: 'skipped',
+    summary: 'the assignee has not bound their WeChat in the mini program',
+    fix: 'they open the mini program and bind (POST /api/me/wechat-binding-ticket, then bindCrmUser)',
+  },
+  NO_SUBSCRIPTION: {
+    disposition: 'skipped',
+    summary: 'the assignee has no one-time subscription left for the template, or refused it (43101)',
+    fix: 'they accept the subscription again in the mini program (wx.requestSubscribeMessage); each acceptance allows one message',
+  },
+  TEMPLATE_DATA_INVALID: {
+    disposition: 'permanent',
+    summary: 'WeChat refused a keyword value of the template data (47003)',
+    fix: "compare the function's SUBSCRIBE_TEMPLATE_KEYWORDS with the template's keywords in the mini-program admin",
+  },
+  TEMPLATE_INVALID: {
+    disposition: 'permanent',
+    summary: 'WeChat does not know the template id (40037)',
+    fix: "set the function's SUBSCRIBE_TEMPLATE_ID to the template's id",
+  },
+  PAGE_INVALID: {
+    disposition: 'permanent',
+    summary: 'the page does not exist in that version of the mini program (41030)',
+    fix: 'check CUSTOMER_PAGE, CUSTOMER_LIST_PAGE and SUBSCRIBE_MINIPROGRAM_STATE; publish the page',
+  },
+  OPENID_INVALID: {
+    disposition: 'permanent',
+    summary: 'the bound openid is not a user of this mini program (40003)',
+    fix: 'have the assignee bind again',
+  },
+  OPENAPI_PERMISSION_DENIED: {
+    disposition: 'permanent',
+    summary: 'the cloud function may not call the open API (-604101)',
+    fix: "redeploy the built function: its config.json lists subscribeMessage.send (WeChat caches permissions about 10 minutes)",
+  },
+  CONFIG_INVALID: {
+    disposition: 'permanent',
+    summary: "the cloud function's configuration is incomplete; the message lists what",
+    fix: "set the function's environment variables (docs/cloud-function.md)",
+  },
+  INVALID_EVENT: {
+    disposition: 'permanent',
+    summary: 'the cloud function refused the event as malformed',
+    fix: 'deploy the function built from the same release as the API',
+  },
+  UNKNOWN_TYPE: {
+    disposition: 'permanent',
+    summary: 'the deployed cloud function does not know the event type',
+    fix: 'deploy the function built from the same release as the API',
+  },
+  INVALID_NOTIFICATION: {
+    disposition: 'permanent',
+    summary: 'the cloud function refused one delivery of a batch as malformed',
+    fix: 'deploy the function built from the same release as the API',
+  },
+  FORBIDDEN: {
+    disposition: 'permanent',
+    summary: 'the cloud function refused the call as not coming from the CRM server',
+    fix: 'invoke it through the HTTP API (the notifier does) and keep LEADNOTIFY_SHARED_SECRET equal on both sides',
+  },
+  TICKET_INVALID: { disposition: 'permanent', summary: 'the binding ticket is not one the CRM signed', fix: 'ask the CRM for a new binding code' },
+  TICKET_EXPIRED: { disposition: 'permanent', summary: 'the binding ticket has expired', fix: 'ask the CRM for a new binding code' },
+  TICKET_USED: { disposition: 'permanent', summary: 'the binding ticket was already used', fix: 'ask the CRM for a new binding code' },
+  INTERNAL_ERROR: { disposition: 'retry', summary: 'the cloud function failed unexpectedly', fix: `${RETRIED}; if it repeats read the function's logs` },
+  IN_PROGRESS: { disposition: 'retry', summary: 'another run of the function is sending this delivery', fix: RETRIED },
+  DEADLINE_EXCEEDED: {
+    disposition: 'retry',
+    summary: "the batch invocation ran out of time before this delivery's turn",
+    fix: `${RETRIED}; if it repeats lower NOTIFY_BATCH_SIZE`,
+  },
+  WECHAT_ERROR: {
+    disposition: 'retry',
+    summary: 'the cloud SDK failed without a WeChat errcode (cloud database or network inside WeChat)',
+    fix: RETRIED,
+  },
+  UNKNOWN_ERRCODE: {
+    disposition: 'permanent',
+    summary: 'WeChat answered an errcode this project does not know',
+    fix: 'look the errcode up in the WeChat documentation, then retry the notification',
+  },
+  SYSTEM_BUSY: { disposition: 'retry', summary: 'WeChat was busy (-1, -1000, -501001, -601001, -601003)', fix: RETRIED },
+  TOKEN_REJECTED: {
+    disposition: 'retry',
+    summary: 'WeChat rejected the access token even after a refresh',
+    fix: 'something else may fetch tokens with GET /cgi-bin/token for this AppID; use the stable token everywhere',
+  },
+  REQUEST_INVALID: { disposition: 'permanent', summary: 'WeChat refused the request as malformed', fix: 'this is a client bug: report it' },
+  APPID_INVALID: { disposition: 'permanent', summary: 'WeChat rejected the AppID (40013, 41002)', fix: 'check MINIPROGRAM_APPID' },
+  APPSECRET_INVALID: { disposition: 'permanent', summary: 'WeChat rejected the AppSecret (40125, 41004)', fix: 'check MINIPROGRAM_APPSECRET' },
+  IP_NOT_WHITELISTED: {
+    disposition: 'permanent',
+    summary: "the server's outbound IP is not on the mini program's API IP whitelist (40164, 61004)",
+    fix: 'add it in mp.weixin.qq.com: Development > Development settings > IP whitelist',
+  },
+  ADMIN_CONFIRMATION_REQUIRED: {
+    disposition: 'permanent',
+    summary: "WeChat waits for a mini-program admin to confirm this server's IP (89503)",
+    fix: 'confirm it in the WeChat notification sent to the admin, then retry the notification',
+  },
+  DAILY_QUOTA_EXCEEDED: {
+    disposition: 'retry-next-day',
+    summary: "a WeChat API's daily quota is used up (45009)",
+    fix: 'nothing: delivery resumes after midnight Beijing time (or after a quota reset in the admin console)',
+  },
+  RATE_LIMITED: {
+    disposition: 'retry',
+    summary: 'too many calls per minute, or too many concurrent ones (45011, -501004)',
+    fix: `${RETRIED}; lower NOTIFY_CONCURRENCY if it is constant`,
+  },
+  CLOUD_NOT_ENABLED: {
+    disposition: 'permanent',
+    summary: 'cloud development is not enabled for the mini program (85088)',
+    fix: 'enable it and check MINIPROGRAM_CLOUD_ENV',
+  },
+  CLOUD_ENV_INVALID: {
+    disposition: 'permanent',
+    summary: 'the cloud environment is wrong, or the function name unknown in it (-501000, -501005)',
+    fix: 'check MINIPROGRAM_CLOUD_ENV and WECHAT_CLOUD_FUNCTION',
+  },
+  CLOUD_QUOTA_EXCEEDED: {
+    disposition: 'permanent',
+    summary: "the cloud environment's request quota is used up (-501003)",
+    fix: 'upgrade the plan or wait for the quota period',
+  },
+  FUNCTION_NOT_FOUND: {
+    disposition: 'permanent',
+    summary: 'the cloud function is not deployed in that environment (-501009, -504001)',
+    fix: 'deploy quickstartFunctions to MINIPROGRAM_CLOUD_ENV with WeChat DevTools (docs/cloud-function.md)',
+  },
+  FUNCTION_FAILED: {
+    disposition: 'permanent',
+    summary: 'the cloud function threw (-504002)',
+    fix: 'read its logs in the cloud console',
+  },
+  FUNCTION_TIMEOUT: {
+    disposition: 'retry',
+    summary: 'the cloud function or an open API call ran past its time limit (-504003, -501002, -604102)',
+    fix: `${RETRIED}; if it repeats lower NOTIFY_BATCH_SIZE or raise the function's time limit`,
+  },
+  TIMEOUT: {
+    disposition: 'retry',
+    summary: 'WeChat did not answer in time',
+    fix: `${RETRIED}; if it repeats check the network and the function's time limit`,
+  },
+  NETWORK: {
+    disposition: 'retry',
+    summary: 'WeChat could not be reached',
+    fix: `${RETRIED}; check WECHAT_API_BASE_URL, DNS and the outbound firewall`,
+  },
+  HTTP_STATUS: {
+    disposition: 'retry',
+    summary: 'WeChat answered an HTTP error status',
+    fix: `${RETRIED} on 5xx and 429; otherwise check WECHAT_API_BASE_URL`,
+  },
+  BAD_RESPONSE: {
+    disposition: 'retry',
+    summary: 'WeChat answered something that is not its documented format',
+    fix: `${RETRIED}; check WECHAT_API_BASE_URL points at WeChat`,
+  },
+  NO_RESULT: {
+    disposition: 'retry',
+    summary: 'the cloud function answered without a result for this delivery',
+    fix: `${RETRIED}; deploy the function built from the same release as the API`,
+  },
+  BAD_RESULT: {
+    disposition: 'retry',
+    summary: 'the cloud function answered a result the notifier cannot read',
+    fix: `${RETRIED}; deploy the function built from the same release as the API`,
+  },
+  UNEXPECTED_ERROR: {
+    disposition: 'retry',
+    summary: 'the notifier failed unexpectedly while invoking the function',
+    fix: `${RETRIED}; read the API's error log`,
+  },
+} as const satisfies Record<string, Reason>;
+
+export type ReasonCode = keyof typeof REASONS;
+export const REASON_CODES = Object.keys(REASONS) as [ReasonCode, ...ReasonCode[]];
+
+export function isReasonCode(value: unknown): value is ReasonCode {
+  return typeof value === 'string' && Object.hasOwn(REASONS, value);
+}
+
+/** The table's entry for a code read off the wire or a database row, if it is one. */
+export function reasonOf(code: string | null | undefined): Reason | undefined {
+  return isReasonCode(code) ? REASONS[code] : undefined;
+}

@@ -1,0 +1,68 @@
+import type { ReasonCode } from './reasons.js';
+
+/**
+ * WeChat errcodes this project meets, as reason codes (the reason table says what follows from each).
+ * Sources:
+ * - global codes: https://developers.weixin.qq.com/doc/offiaccount/en/Getting_Started/Global_Return_Code.html
+ * - stable token: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html
+ * - cloud HTTP API: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference-http-api/functions/invokeCloudFunction.html
+ * - cloud errcodes: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference/errcode.html
+ * - subscribeMessage.send: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html
+ */
+export const WECHAT_ERRCODES: Readonly<Record<number, ReasonCode>> = Object.freeze({
+  [-1]: 'SYSTEM_BUSY',
+  [-1000]: 'SYSTEM_BUSY',
+  40001: 'TOKEN_REJECTED',
+  40014: 'TOKEN_REJECTED',
+  42001: 'TOKEN_REJECTED',
+  41001: 'TOKEN_REJECTED',
+  40002: 'REQUEST_INVALID',
+  40013: 'APPID_INVALID',
+  40125: 'APPSECRET_INVALID',
+  41002: 'APPID_INVALID',
+  41004: 'APPSECRET_INVALID',
+  40164: 'IP_NOT_WHITELISTED',
+  61004: 'IP_NOT_WHITELISTED',
+  89503: 'ADMIN_CONFIRMATION_REQUIRED',
+  40101: 'REQUEST_INVALID',
+  43002: 'REQUEST_INVALID',
+  44002: 'REQUEST_INVALID',
+  45009: 'DAILY_QUOTA_EXCEEDED',
+  45011: 'RATE_LIMITED',
+  85088: 'CLOUD_NOT_ENABLED',
+  40003: 'OPENID_INVALID',
+  40037: 'TEMPLATE_INVALID',
+  41030: 'PAGE_INVALID',
+  43101: 'NO_SUBSCRIPTION',
+  47003: 'TEMPLATE_DATA_INVALID',
+  [-501000]: 'CLOUD_ENV_INVALID',
+  [-501005]: 'CLOUD_ENV_INVALID',
+  [-501001]: 'SYSTEM_BUSY',
+  [-501002]: 'FUNCTION_TIMEOUT',
+  [-501003]: 'CLOUD_QUOTA_EXCEEDED',
+  [-501004]: 'RATE_LIMITED',
+  [-501009]: 'FUNCTION_NOT_FOUND',
+  [-504001]: 'FUNCTION_NOT_FOUND',
+  [-504002]: 'FUNCTION_FAILED',
+  // Not in the official table; what WeChat answers when a function runs past its time limit, as developers
+  // report it ("-504003 … Invoking task timed out after 3 seconds").
+  [-504003]: 'FUNCTION_TIMEOUT',
+  [-601001]: 'SYSTEM_BUSY',
+  [-601003]: 'SYSTEM_BUSY',
+  [-604101]: 'OPENAPI_PERMISSION_DENIED',
+  [-604102]: 'FUNCTION_TIMEOUT',
+});
+
+/** Token errors after which a cached token is dropped and the call retried once. */
+export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001]);
+
+/**
+ * A -504002 ("function execution failed") whose message says the run timed out is a timeout: the
+ * documentation does not rule out WeChat reporting one that way.
+ */
+const TIMEOUT_TEXT = /time ?out|timed out|超时/i;
+
+export function reasonForErrcode(errcode: number, errmsg: string): ReasonCode {
+  if (errcode === -504002 && TIMEOUT_TEXT.test(errmsg)) return 'FUNCTION_TIMEOUT';
+  return WECHAT_ERRCODES[errcode] ?? 'UNKNOWN_ERRCODE';
+}

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { REASONS, REASON_CODES, WECHAT_ERRCODES, reasonForErrcode, reasonOf } from '../src/index.js';
+import { TROUBLESHOOTING_DOC, renderReasonTable, withReasonTable } from '../scripts/reason-table.js';
+
+describe('the reason table', () => {
+  it('says what follows from every reason, with a summary and a fix', () => {
+    for (const code of REASON_CODES) {
+      expect(REASONS[code].summary.length, code).toBeGreaterThan(10);
+      expect(REASONS[code].fix.length, code).toBeGreaterThan(3);
+    }
+  });
+
+  it.each([
+    [-1, '', 'SYSTEM_BUSY', 'retry'],
+    [43101, '', 'NO_SUBSCRIPTION', 'skipped'],
+    [45009, '', 'DAILY_QUOTA_EXCEEDED', 'retry-next-day'],
+    [-604101, '', 'OPENAPI_PERMISSION_DENIED', 'permanent'],
+    [-504002, 'Invoking task timed out after 3 seconds', 'FUNCTION_TIMEOUT', 'retry'],
+    [-504002, 'ReferenceError: x is not defined', 'FUNCTION_FAILED', 'permanent'],
+    [99999, '', 'UNKNOWN_ERRCODE', 'permanent'],
+  ])('errcode %i (%s) is %s, disposition %s', (errcode, errmsg, code, disposition) => {
+    const reason = reasonForErrcode(errcode, errmsg);
+    expect(reason).toBe(code);
+    expect(REASONS[reason].disposition).toBe(disposition);
+  });
+
+  it('reads only its own codes off the wire', () => {
+    expect(reasonOf('NOT_BOUND')?.disposition).toBe('skipped');
+    expect(reasonOf('toString')).toBeUndefined();
+    expect(reasonOf(null)).toBeUndefined();
+  });
+
+  it('maps every errcode to a reason of the table', () => {
+    for (const code of Object.values(WECHAT_ERRCODES)) expect(REASON_CODES).toContain(code);
+  });
+
+  it('is what docs/troubleshooting.md shows (run `pnpm docs:reasons` after changing it)', () => {
+    const doc = readFileSync(TROUBLESHOOTING_DOC, 'utf8');
+    expect(withReasonTable(doc)).toBe(doc);
+    for (const code of REASON_CODES) expect(renderReasonTable()).toContain(`| \`${code}\` |`);
+  });
+});
