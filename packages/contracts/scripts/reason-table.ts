@@ -15,6 +15,7 @@ const WHAT_FOLLOWS: Record<Disposition, string> = {
   sent: 'sent',
   skipped: '`skipped`',
   retry: 'retried with backoff',
+  requeue: 'sent again, no attempt used',
   'retry-next-day': 'retried after midnight Beijing time',
   permanent: '`failed` until fixed',
 };

@@ -14,7 +14,9 @@ export const deliveryCustomerSchema = z.object({
   id: text(128),
   name: text(200),
   company: text(200).optional(),
+  /** Masked by the CRM before it travels (docs/cloud-function.md). */
   phone: text(64).optional(),
+  source: text(100).optional(),
 });
 export type DeliveryCustomer = z.infer<typeof deliveryCustomerSchema>;
 
@@ -35,6 +37,11 @@ export const deliveryEventSchema = z
       .max(500)
       .optional()
       .transform((note) => (note === undefined || note.trim() === '' ? undefined : note)),
+    /**
+     * Send even if an earlier attempt of this delivery is `unconfirmed` (an operator's explicit retry, or no
+     * delivery receipt came in time). Never set on a first attempt.
+     */
+    resend: z.boolean().optional(),
     /** ISO-8601 time of the assignment. */
     assignedAt: text(64).refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO-8601 time'),
   })

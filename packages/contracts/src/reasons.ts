@@ -6,14 +6,23 @@
  * Dispositions:
  * - `sent`: the message reached WeChat for delivery.
  * - `skipped`: the salesperson cannot receive it now (not bound, no subscription left); nobody's fault.
- * - `retry`: certainly not sent; the same call may succeed later.
+ * - `retry`: certainly not sent; the same call may succeed later. Counts an attempt.
+ * - `requeue`: not tried at all (the function had no time left, or another run holds it): send again after
+ *   `waitMs` without counting an attempt.
  * - `retry-next-day`: a daily quota; retrying before midnight Beijing time cannot work.
  * - `permanent`: will fail again until an operator fixes what `fix` says.
  */
-export type Disposition = 'sent' | 'skipped' | 'retry' | 'retry-next-day' | 'permanent';
+export type Disposition = 'sent' | 'skipped' | 'retry' | 'requeue' | 'retry-next-day' | 'permanent';
 
 export interface Reason {
   disposition: Disposition;
+  /** For `requeue`: how long to wait before sending again. */
+  waitMs?: number;
+  /**
+   * When `subscribeMessage.send` itself answers this, the message may have reached the user anyway (WeChat
+   * answered an error or timed out after accepting it): the result is `unconfirmed`, never resent blindly.
+   */
+  sendMayHaveGoneOut?: true;
   /** What happened, for an operator. */
   summary: string;
   /** What to do about it. */
@@ -93,7 +102,29 @@ export const REASONS = {
   TICKET_EXPIRED: { disposition: 'permanent', summary: 'the binding ticket has expired', fix: 'ask the CRM for a new binding code' },
   TICKET_USED: { disposition: 'permanent', summary: 'the binding ticket was already used', fix: 'ask the CRM for a new binding code' },
   INTERNAL_ERROR: { disposition: 'retry', summary: 'the cloud function failed unexpectedly', fix: `${RETRIED}; if it repeats read the function's logs` },
-  IN_PROGRESS: { disposition: 'retry', summary: 'another run of the function is sending this delivery', fix: RETRIED },
+  IN_PROGRESS: {
+    disposition: 'requeue',
+    waitMs: 5_000,
+    summary: 'another run of the function is sending this delivery right now',
+    fix: 'nothing: asked again shortly, without using up an attempt',
+  },
+  NOT_ATTEMPTED: {
+    disposition: 'requeue',
+    waitMs: 0,
+    summary: "the batch invocation would have run past the function's time limit before this delivery's turn",
+    fix: `nothing: sent again at once, without using up an attempt; if it repeats lower NOTIFY_BATCH_SIZE or raise FUNCTION_TIMEOUT_MS`,
+  },
+  SEND_INTERRUPTED: {
+    disposition: 'retry',
+    sendMayHaveGoneOut: true,
+    summary: 'an earlier run of the function was stopped (time limit) while WeChat was sending this message',
+    fix: 'ask the salesperson whether it arrived; POST /api/notifications/:id/retry sends it again',
+  },
+  OPENID_BOUND_ELSEWHERE: {
+    disposition: 'permanent',
+    summary: 'this WeChat user is already bound to another CRM user',
+    fix: 'that CRM user unbinds first (in the mini program), or uses their own WeChat',
+  },
   DEADLINE_EXCEEDED: {
     disposition: 'retry',
     summary: "the batch invocation ran out of time before this delivery's turn",
@@ -101,6 +132,7 @@ export const REASONS = {
   },
   WECHAT_ERROR: {
     disposition: 'retry',
+    sendMayHaveGoneOut: true,
     summary: 'the cloud SDK failed without a WeChat errcode (cloud database or network inside WeChat)',
     fix: RETRIED,
   },
@@ -109,7 +141,12 @@ export const REASONS = {
     summary: 'WeChat answered an errcode this project does not know',
     fix: 'look the errcode up in the WeChat documentation, then retry the notification',
   },
-  SYSTEM_BUSY: { disposition: 'retry', summary: 'WeChat was busy (-1, -1000, -501001, -601001, -601003)', fix: RETRIED },
+  SYSTEM_BUSY: {
+    disposition: 'retry',
+    sendMayHaveGoneOut: true,
+    summary: 'WeChat was busy (-1, -1000, -501001, -601001, -601003)',
+    fix: RETRIED,
+  },
   TOKEN_REJECTED: {
     disposition: 'retry',
     summary: 'WeChat rejected the access token even after a refresh',
@@ -165,6 +202,7 @@ export const REASONS = {
   },
   FUNCTION_TIMEOUT: {
     disposition: 'retry',
+    sendMayHaveGoneOut: true,
     summary: 'the cloud function or an open API call ran past its time limit (-504003, -501002, -604102)',
     fix: `${RETRIED}; if it repeats lower NOTIFY_BATCH_SIZE or raise the function's time limit`,
   },

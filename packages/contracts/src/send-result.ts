@@ -5,7 +5,11 @@ import { REASON_CODES } from './reasons.js';
  * The cloud function → notifier wire format: one result per delivery. Whether a result is final, worth
  * a retry or possibly sent is not on the wire: it follows from `reason` through the one reason table.
  */
-export const sendStatusSchema = z.enum(['sent', 'skipped', 'failed']);
+/**
+ * `unconfirmed`: the send may have reached the user (WeChat answered an error the table marks
+ * `sendMayHaveGoneOut`, or an earlier run was stopped mid-send). Not resent unless the event says `resend`.
+ */
+export const sendStatusSchema = z.enum(['sent', 'skipped', 'failed', 'unconfirmed']);
 export type SendStatus = z.infer<typeof sendStatusSchema>;
 
 export const sendResultSchema = z.object({
@@ -27,6 +31,7 @@ export const FUNCTION_ERROR_CODES = [
   'TICKET_INVALID',
   'TICKET_EXPIRED',
   'TICKET_USED',
+  'OPENID_BOUND_ELSEWHERE',
   'INTERNAL_ERROR',
 ] as const satisfies readonly (typeof REASON_CODES)[number][];
 export type FunctionErrorCode = (typeof FUNCTION_ERROR_CODES)[number];

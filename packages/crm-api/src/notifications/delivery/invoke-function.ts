@@ -66,15 +66,19 @@ function outcomeOfResult(result: SendResult, nowMs: number): DeliveryOutcome {
   const message = result.message ?? result.reason;
   if (result.status === 'sent') return { kind: 'sent', reason: result.reason, sentAt: result.sentAt ?? new Date(nowMs).toISOString() };
   if (result.status === 'skipped') return { kind: 'skipped', reason: result.reason, message };
+  if (result.status === 'unconfirmed') return { kind: 'failed', reason: result.reason, message: `maybe sent: ${message}` };
   return outcomeFor(result.reason, message, nowMs, result.errCode === undefined ? undefined : String(result.errCode));
 }
 
 /** A failure's outcome by the reason table. */
 function outcomeFor(reason: ReasonCode, message: string, nowMs: number, errorCode?: string): DeliveryOutcome {
   const withCode = errorCode === undefined ? {} : { errorCode };
-  switch (reasonOf(reason)?.disposition) {
+  const known = reasonOf(reason);
+  switch (known?.disposition) {
     case 'retry':
       return { kind: 'retry', reason, message, ...withCode };
+    case 'requeue':
+      return { kind: 'retry', reason, message, ...withCode, notBeforeMs: nowMs + (known.waitMs ?? 0) };
     case 'retry-next-day':
       return { kind: 'retry', reason, message, ...withCode, notBeforeMs: startOfNextBeijingDay(nowMs) };
     default:
