@@ -1,7 +1,7 @@
 import { loadConfig } from '../src/config.js';
 import { openDatabase } from '../src/db/database.js';
 import { createLogger } from '../src/logger.js';
-import { notifierFromConfig } from '../src/notifications/delivery/notifier-from-config.js';
+import { notifierFromConfig } from '../src/delivery/notifier-from-config.js';
 import { pendingCount } from './seed-bench.js';
 
 /**

@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import { createWechatClient } from '@leadnotify/wechat-client';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
-import { notifierFromConfig } from '../src/notifications/delivery/notifier-from-config.js';
+import { notifierFromConfig } from '../src/delivery/notifier-from-config.js';
 import { repoRoot, spawnTs, startChildApi, waitUntil, type ChildService } from '../test/helpers/child-process.js';
 import { emulatorControl, startEmulatorProcess } from './processes.js';
 import { insertPendingNotifications, pendingCount, seedBenchDb } from './seed-bench.js';

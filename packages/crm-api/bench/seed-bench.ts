@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApiToken } from '../src/auth/api-tokens.js';
+import { createApiToken } from '../src/domain/api-tokens.js';
 import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
 import { chunk } from '../src/db/transaction.js';
 

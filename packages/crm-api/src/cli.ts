@@ -1,12 +1,11 @@
 import 'dotenv/config';
 import { parseArgs } from 'node:util';
-import { createApiToken } from './auth/api-tokens.js';
+import { createApiToken } from './domain/api-tokens.js';
 import { ConfigError, loadConfig } from './config.js';
 import type { AppContext } from './context.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
-import { roleSchema } from './http/schemas.js';
 import { createLogger } from './logger.js';
-import { createUser, getUser } from './users/users.js';
+import { createUser, getUser, ROLES } from './domain/users.js';
 
 const USAGE = `Usage:
   pnpm --filter crm-api cli user:create --name NAME --role admin|manager|sales [--with-token]
@@ -32,15 +31,15 @@ async function run(argv: string[]): Promise<number> {
       config,
       clock: { now: () => Date.now() },
       logger: createLogger('warn'),
-      signal: { notificationsQueued: () => {} },
+      onNotificationsQueued: () => {},
     };
     if (command === 'user:create') {
-      const role = roleSchema.safeParse(values.role);
-      if (!values.name?.trim() || !role.success) {
+      const role = ROLES.find((known) => known === values.role);
+      if (!values.name?.trim() || !role) {
         console.error(`user:create needs --name and --role (admin, manager or sales)\n${USAGE}`);
         return 2;
       }
-      const user = await createUser(ctx, { name: values.name.trim(), role: role.data });
+      const user = await createUser(ctx, { name: values.name.trim(), role });
       console.log(`user created: id=${user.id} name=${user.name} role=${user.role}`);
       if (values['with-token']) printToken(await createApiToken(db.kysely, user.id, new Date()));
       return 0;

@@ -29,10 +29,6 @@ const configSchema = z.object({
   WECHAT_TOKEN_MODE: z.enum(['stable', 'classic']).default('stable'),
   WECHAT_TOKEN_TIMEOUT_MS: positiveInt(5000),
   WECHAT_INVOKE_TIMEOUT_MS: positiveInt(8000),
-  /** auto: without MINIPROGRAM_APPSECRET, start the local WeChat emulator and deliver to it; off: never. */
-  WECHAT_EMULATOR: z.enum(['auto', 'off']).default('auto'),
-  /** Port of the local emulator; 0 picks a free one. */
-  WECHAT_EMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** inline: the API process delivers notifications; off: run `pnpm --filter crm-api worker` instead. */
   NOTIFIER: z.enum(['inline', 'off']).default('inline'),
   /** The separate worker serves /metrics and /healthz on this port when set (0 = any free port). */

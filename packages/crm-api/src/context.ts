@@ -1,16 +1,8 @@
 import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
 import type { Metrics } from './metrics/metrics.js';
-
-export interface Clock {
-  now(): number;
-}
-
-/** Notified after an assignment commits, so delivery starts without waiting for the next poll. */
-export interface NotificationSignal {
-  notificationsQueued(ids: string[]): void;
-}
 
 /** What route handlers and domain functions get instead of globals. */
 export interface AppContext {
@@ -18,7 +10,11 @@ export interface AppContext {
   config: Config;
   clock: Clock;
   logger: Logger;
-  signal: NotificationSignal;
+  /**
+   * Called after an assignment (or a retry) commits new outbox rows, so delivery starts without waiting for
+   * the next poll. The in-process notifier's wake(); a no-op where nothing delivers (CLI, NOTIFIER=off).
+   */
+  onNotificationsQueued(ids: string[]): void;
   /** Absent in the CLI and scripts, which export no metrics. */
   metrics?: Metrics;
 }

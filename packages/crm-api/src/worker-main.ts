@@ -6,9 +6,9 @@ import { ConfigError, loadConfig } from './config.js';
 import { migrateToLatest, openDatabase } from './db/database.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
-import { metricsRoutes } from './metrics/metrics-routes.js';
-import { notifierFromConfig } from './notifications/delivery/notifier-from-config.js';
-import { missingWechatConfig } from './notifications/delivery/wechat-from-config.js';
+import { metricsRoutes } from './http/routes/metrics-routes.js';
+import { notifierFromConfig } from './delivery/notifier-from-config.js';
+import { missingWechatConfig } from './delivery/wechat-from-config.js';
 import { onShutdownSignal } from './shutdown.js';
 
 /** The notifier as its own process, for APIs started with NOTIFIER=off. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hashToken } from '../src/auth/api-tokens.js';
+import { hashToken } from '../src/domain/api-tokens.js';
 import { migrateToLatest, openDatabase } from '../src/db/database.js';
 
 const run = promisify(execFile);

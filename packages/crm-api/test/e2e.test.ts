@@ -1,12 +1,14 @@
 import { Writable } from 'node:stream';
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApiToken } from '../src/auth/api-tokens.js';
+import { createApiToken } from '../src/domain/api-tokens.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { createUser } from '../src/users/users.js';
+import { createUser } from '../src/domain/users.js';
+import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
+import { withLocalWechat } from './helpers/test-server.js';
 
 const http = axios.create({ validateStatus: () => true });
 
@@ -22,7 +24,7 @@ async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, 
 
 describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator over HTTP', (engine) => {
   let database: TestDatabase;
-  let running: RunningServer;
+  let running: RunningServer<LocalWechat>;
   let logLines: string[];
 
   beforeEach(async () => {
@@ -49,6 +51,7 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
         WECHAT_INVOKE_TIMEOUT_MS: '2000',
       }),
       logger,
+      withLocalWechat,
     );
   });
   afterEach(async () => {
@@ -57,10 +60,10 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
   });
 
   async function user(role: 'manager' | 'sales', name: string, subscriptions: number | 'unbound' = 10) {
-    const ctx = { db: running.db, config: running.config, clock: { now: () => Date.now() }, logger: createLogger('silent'), signal: { notificationsQueued() {} } };
+    const ctx = running.context;
     const created = await createUser(ctx, { name, role });
     const token = await createApiToken(running.db.kysely, created.id, new Date());
-    if (subscriptions !== 'unbound') await running.emulator!.setupUser(created.id, subscriptions);
+    if (subscriptions !== 'unbound') await running.localWechat!.setupUser(created.id, subscriptions);
     return { ...created, token, headers: { authorization: `Bearer ${token}` } };
   }
 
@@ -73,7 +76,7 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
   }
 
   async function messages() {
-    return (await http.get(`${running.emulator!.url}/_emulator/messages`)).data.items as Array<Record<string, any>>;
+    return (await http.get(`${running.localWechat!.url}/_emulator/messages`)).data.items as Array<Record<string, any>>;
   }
 
   it('each of the four assignment routes puts the right message in front of the assignee', async () => {
@@ -128,13 +131,13 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
 
     expect(await waitFor(() => notification(first, manager.headers), (n) => !['pending', 'sending'].includes(n.status))).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND' });
     expect(await waitFor(() => notification(second, manager.headers), (n) => !['pending', 'sending'].includes(n.status))).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
-    expect(running.emulator!.messages).toEqual([]);
+    expect(running.localWechat!.messages).toEqual([]);
   });
 
   it('with 30% of calls failing with -1, every notification is delivered exactly once', async () => {
     const manager = await user('manager', '王经理');
     const sales = await user('sales', '张三', 100);
-    running.emulator!.setFaults({ failureRate: 0.3, errcode: -1 });
+    running.localWechat!.setFaults({ failureRate: 0.3, errcode: -1 });
     const ids: string[] = [];
     for (let index = 0; index < 20; index++) {
       const created = await customer(manager.headers, `客户${index}`);
@@ -157,7 +160,7 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
     await http.post(`${running.url}/api/customers/${first.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers });
     await waitFor(messages, (items) => items.length >= 1);
 
-    running.emulator!.expireTokens();
+    running.localWechat!.expireTokens();
     const second = await customer(manager.headers, '第二');
     const id = (await http.post(`${running.url}/api/customers/${second.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers })).data.notification.id;
 
@@ -167,7 +170,7 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
   it('while the emulator is down, assignments all succeed; notifications are delivered after it returns', async () => {
     const manager = await user('manager', '王经理');
     const sales = await user('sales', '张三');
-    await running.emulator!.stop();
+    await running.localWechat!.stop();
     const ids = [];
     for (let index = 0; index < 5; index++) {
       const created = await customer(manager.headers, `停机期间${index}`);
@@ -177,9 +180,9 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
     }
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(['pending', 'sending']).toContain((await notification(ids[0]!, manager.headers)).status);
-    expect(running.emulator!.messages).toEqual([]);
+    expect(running.localWechat!.messages).toEqual([]);
 
-    await running.emulator!.restart();
+    await running.localWechat!.restart();
 
     const delivered = await waitFor(messages, (items) => items.length >= 5, 15_000);
     expect(delivered.map((m) => m.deliveryId).sort()).toEqual([...ids].sort());
@@ -190,8 +193,8 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
     const sales = await user('sales', '新同事', 'unbound');
     const ticket = (await http.post(`${running.url}/api/me/wechat-binding-ticket`, {}, { headers: sales.headers })).data.ticket;
 
-    const bound = await http.post(`${running.emulator!.url}/_emulator/miniprogram/call`, { openid: 'openid-new-phone', event: { type: 'bindCrmUser', ticket } });
-    await http.post(`${running.emulator!.url}/_emulator/subscriptions`, { openid: 'openid-new-phone', count: 1 });
+    const bound = await http.post(`${running.localWechat!.url}/_emulator/miniprogram/call`, { openid: 'openid-new-phone', event: { type: 'bindCrmUser', ticket } });
+    await http.post(`${running.localWechat!.url}/_emulator/subscriptions`, { openid: 'openid-new-phone', count: 1 });
     const created = await customer(manager.headers, '绑定后');
     await http.post(`${running.url}/api/customers/${created.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers });
 

@@ -1,3 +1,4 @@
+import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.js';
 import { waitUntil } from './helpers/child-process.js';
@@ -6,7 +7,7 @@ import { startTestServer } from './helpers/test-server.js';
 
 describe('GET /metrics', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
-  let running: RunningServer;
+  let running: RunningServer<LocalWechat>;
 
   beforeAll(async () => {
     server = await startTestServer({ NOTIFY_POLL_MS: '50' });
@@ -22,7 +23,7 @@ describe('GET /metrics', () => {
     const manager = await seed.user('manager');
     const sales = await seed.user('sales');
     const unbound = await seed.user('sales');
-    await running.emulator!.setupUser(sales.id, 5);
+    await running.localWechat!.setupUser(sales.id, 5);
     const [a, b, c] = await seed.customers(3);
     const post = (path: string, body: unknown) => fetch(`${running.url}${path}`, { method: 'POST', headers: manager.headers, body: JSON.stringify(body) });
     await post(`/api/customers/${a}/assign`, { assigneeId: sales.id });
@@ -43,7 +44,7 @@ describe('GET /metrics', () => {
   });
 
   it('shows the backlog and the age of the oldest waiting notification, and WeChat errors by errcode', async () => {
-    running.emulator!.setFaults({ failureRate: 1, errcode: 45011 });
+    running.localWechat!.setFaults({ failureRate: 1, errcode: 45011 });
     const seed = seeder(running.db);
     const manager = await seed.user('manager');
     const sales = await seed.user('sales');
@@ -53,7 +54,7 @@ describe('GET /metrics', () => {
     await new Promise((resolve) => setTimeout(resolve, 1100));
 
     const text = await scrape();
-    running.emulator!.setFaults({ failureRate: 0 });
+    running.localWechat!.setFaults({ failureRate: 0 });
 
     expect(value(text, 'leadnotify_outbox_notifications{status="pending"}') + value(text, 'leadnotify_outbox_notifications{status="sending"}')).toBe(1);
     expect(value(text, 'leadnotify_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(1);

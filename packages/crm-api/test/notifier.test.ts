@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WechatClient } from '@leadnotify/wechat-client';
-import { claimDeliveries } from '../src/notifications/delivery/claim-deliveries.js';
-import { createNotifier } from '../src/notifications/delivery/notifier.js';
+import { claimDeliveries } from '../src/db/outbox/index.js';
+import { createNotifier } from '../src/delivery/notifier.js';
 import { waitUntil } from './helpers/child-process.js';
 import { startFakeWechat, functionAnswering, type FakeWechat } from './helpers/fake-wechat.js';
 import { createTestApp, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';

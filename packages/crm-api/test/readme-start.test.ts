@@ -21,7 +21,7 @@ describe('starting the service the way the README says', () => {
 
   beforeAll(async () => {
     // `pnpm start` runs exactly this from the repository root; ready once the third curl line is out.
-    child = await spawnTs('packages/crm-api/src/main.ts', {
+    child = await spawnTs('scripts/start-local.ts', {
       env: newcomerEnv({ DATABASE_URL: join(dir, 'leadnotify.db'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
       ready: /crm-api listening on (http:\/\/localhost:\d+)[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n/m,
       timeoutMs: 30_000,

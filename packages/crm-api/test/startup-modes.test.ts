@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApiToken } from '../src/auth/api-tokens.js';
+import { createApiToken } from '../src/domain/api-tokens.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { createUser } from '../src/users/users.js';
+import { createUser } from '../src/domain/users.js';
 import { spawnTs } from './helpers/child-process.js';
 import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
 import { emulatorEnv } from './helpers/test-server.js';
@@ -17,7 +17,7 @@ function capture() {
 }
 
 async function assignOne(running: RunningServer, emulator: RunningEmulator | undefined) {
-  const ctx = { db: running.db, config: running.config, clock: { now: () => Date.now() }, logger: createLogger('silent'), signal: { notificationsQueued() {} } };
+  const ctx = running.context;
   const manager = await createUser(ctx, { name: '经理', role: 'manager' });
   const sales = await createUser(ctx, { name: '销售', role: 'sales' });
   if (emulator) await emulator.setupUser(sales.id, 5);
@@ -52,7 +52,7 @@ describe('start-up modes', () => {
     const { status } = await assignOne(running, undefined);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
-    expect(running.emulator).toBeUndefined();
+    expect(running.localWechat).toBeUndefined();
     expect(running.notifier).toBeUndefined();
     expect(lines.join('\n')).toContain('WeChat is not configured (MINIPROGRAM_APPID, MINIPROGRAM_APPSECRET, MINIPROGRAM_CLOUD_ENV not set)');
     expect(await status()).toBe('pending');
@@ -74,7 +74,7 @@ describe('start-up modes', () => {
 
     const { status } = await assignOne(running, emulator);
 
-    expect(running.emulator).toBeUndefined();
+    expect(running.localWechat).toBeUndefined();
     expect(running.instructions).toBeUndefined();
     for (let tries = 0; tries < 50 && (await status()) !== 'sent'; tries++) await new Promise((resolve) => setTimeout(resolve, 50));
     expect(await status()).toBe('sent');

@@ -5,3 +5,5 @@ export type { RunningEmulator } from './start-emulator.js';
 export type { FaultSettings } from './faults.js';
 export type { TemplateDefinition, SentMessage } from './subscribe-gate.js';
 export { KEYWORD_RULES } from './keyword-rules.js';
+export { startLocalWechat } from './local-wechat.js';
+export type { LocalWechat, LocalWechatOptions } from './local-wechat.js';

@@ -1,6 +1,11 @@
-/**
- * Every error code the API answers with, and its HTTP status. A new code does not compile without a status.
- */
+import { DomainError, type DomainErrorCode } from '../domain/errors.js';
+
+/** Codes only the HTTP layer answers with: the request itself was wrong, or we were. */
+type HttpErrorCode = 'INVALID_JSON' | 'ROUTE_NOT_FOUND' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL_ERROR' | 'DATABASE_UNAVAILABLE';
+
+export type ApiErrorCode = DomainErrorCode | HttpErrorCode;
+
+/** Every error code the API answers with, and its HTTP status. A new code does not compile without a status. */
 const STATUS_BY_CODE = {
   VALIDATION_FAILED: 400,
   INVALID_JSON: 400,
@@ -25,9 +30,7 @@ const STATUS_BY_CODE = {
   INTERNAL_ERROR: 500,
   DATABASE_UNAVAILABLE: 503,
   BINDING_NOT_CONFIGURED: 503,
-} as const satisfies Record<string, number>;
-
-export type ApiErrorCode = keyof typeof STATUS_BY_CODE;
+} as const satisfies Record<ApiErrorCode, number>;
 
 export const API_ERROR_CODES = Object.keys(STATUS_BY_CODE) as [ApiErrorCode, ...ApiErrorCode[]];
 
@@ -59,6 +62,9 @@ export interface ErrorBody {
 /** The one place an unknown throw becomes an ApiError. */
 export function toApiError(thrown: unknown): ApiError {
   if (thrown instanceof ApiError) return thrown;
+  if (thrown instanceof DomainError) {
+    return new ApiError({ code: thrown.code, message: thrown.message, details: thrown.details, cause: thrown.cause });
+  }
   const bodyParserType = (thrown as { type?: unknown } | null)?.type;
   if (bodyParserType === 'entity.parse.failed') {
     return new ApiError({ code: 'INVALID_JSON', message: 'The request body is not valid JSON' });

@@ -11,3 +11,13 @@ export const errorHandler: ErrorRequestHandler = (thrown, req, res, _next) => {
   if (error.status >= 500) req.log?.error({ err: error.cause ?? error }, 'request failed');
   res.status(error.status).json(errorBody(error));
 };
+
+/**
+ * The same for mini-program routes, in their envelope: `{code: <HTTP status>, message, data: null}` plus the
+ * API's usual `error` object (success is `{code: 0, message: "ok", data}`).
+ */
+export const miniprogramErrorHandler: ErrorRequestHandler = (thrown, req, res, _next) => {
+  const error = toApiError(thrown);
+  if (error.status >= 500) req.log?.error({ err: error.cause ?? error }, 'request failed');
+  res.status(error.status).json({ code: error.status, message: error.message, data: null, ...errorBody(error) });
+};

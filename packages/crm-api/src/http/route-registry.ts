@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import type { z } from 'zod';
-import { actorOf, type Actor } from '../auth/actor.js';
+import type { Actor } from '../domain/actor.js';
+import { actorOf } from './authenticate.js';
 import { parseRequest } from './validate.js';
 
 export interface ResponseSpec {

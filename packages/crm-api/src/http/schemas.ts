@@ -1,9 +1,120 @@
+import { ASSIGNMENT_CHANNELS } from '@leadnotify/contracts';
 import { z } from 'zod';
+import type { AssignOutcome } from '../domain/assignments/assign-customers.js';
+import type { SingleAssignment } from '../domain/assignments/assignment-operations.js';
+import type { BindingTicket } from '../domain/binding-ticket.js';
+import type { AssignmentView, CustomerView } from '../domain/customers.js';
+import { NOTIFICATION_STATUSES, type AttemptView, type NotificationDetail, type NotificationView } from '../domain/notifications.js';
+import { ROLES, type UserView } from '../domain/users.js';
+
+/**
+ * The API's request and response schemas: they validate requests, describe responses in /openapi.json,
+ * and — through `satisfies` — must agree with the domain's types.
+ */
 
 export const idSchema = z.string().trim().min(1).max(64);
 export const idParams = z.strictObject({ id: idSchema });
-export const roleSchema = z.enum(['admin', 'manager', 'sales']);
+export const roleSchema = z.enum(ROLES);
 export const customerStatusSchema = z.enum(['new', 'contacted', 'qualified', 'won', 'lost']);
 export const noteSchema = z.string().trim().max(500);
 /** Query strings carry text; "true"/"false" only. */
 export const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
+export const notificationStatusSchema = z.enum(NOTIFICATION_STATUSES);
+
+export const userViewSchema = z
+  .object({ id: z.string(), name: z.string(), role: roleSchema, active: z.boolean(), createdAt: z.string(), updatedAt: z.string() })
+  .meta({ id: 'User' }) satisfies z.ZodType<UserView>;
+
+export const customerViewSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    phone: z.string().nullable(),
+    company: z.string().nullable(),
+    source: z.string().nullable(),
+    status: customerStatusSchema,
+    ownerId: z.string().nullable().describe('null while the customer is in the pool'),
+    inPool: z.boolean(),
+    assignedAt: z.string().nullable(),
+    version: z.number().int().describe('bumped by every change; send it back in PATCH to refuse lost updates'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Customer' }) satisfies z.ZodType<CustomerView>;
+
+export const assignmentViewSchema = z
+  .object({
+    id: z.string(),
+    customerId: z.string(),
+    fromOwnerId: z.string().nullable(),
+    toOwnerId: z.string().nullable().describe('null when the customer was released to the pool'),
+    actorId: z.string(),
+    channel: z.enum([...ASSIGNMENT_CHANNELS, 'release']),
+    note: z.string().nullable(),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'AssignmentHistoryEntry' }) satisfies z.ZodType<AssignmentView>;
+
+export const queuedNotificationSchema = z
+  .object({ id: z.string(), assigneeId: z.string(), status: z.literal('pending') })
+  .meta({ id: 'QueuedNotification', description: 'The outbox row written with the assignment; delivery follows asynchronously.' });
+
+export const assignOutcomeSchema = z
+  .object({
+    customers: z.array(customerViewSchema).describe('every requested customer after the commit, in request order'),
+    changedIds: z.array(z.string()),
+    unchangedIds: z.array(z.string()).describe('already owned by the assignee: nothing was written for them'),
+    notifications: z.array(queuedNotificationSchema),
+    message: z.string(),
+  })
+  .meta({ id: 'BatchAssignment' }) satisfies z.ZodType<AssignOutcome>;
+
+export const singleAssignmentSchema = z
+  .object({
+    customer: customerViewSchema,
+    changed: z.boolean().describe('false when the assignee already owned the customer: nothing was written'),
+    notification: queuedNotificationSchema.nullable(),
+    message: z.string(),
+  })
+  .meta({ id: 'Assignment' }) satisfies z.ZodType<SingleAssignment>;
+
+export const notificationViewSchema = z
+  .object({
+    id: z.string(),
+    assigneeId: z.string(),
+    actorId: z.string(),
+    channel: z.enum(ASSIGNMENT_CHANNELS),
+    note: z.string().nullable(),
+    status: notificationStatusSchema,
+    attempts: z.number().int(),
+    nextAttemptAt: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    reason: z.string().nullable().describe('the cloud function reason (SENT, NOT_BOUND, …) or the WeChat error code'),
+    lastError: z.string().nullable(),
+    sentAt: z.string().nullable(),
+    deliveryId: z.string().nullable().describe('the delivery it went out under: itself, or the first row of a digest'),
+    customers: z.array(z.object({ id: z.string(), name: z.string() })),
+  })
+  .meta({ id: 'Notification' }) satisfies z.ZodType<NotificationView>;
+
+export const attemptViewSchema = z
+  .object({
+    attempt: z.number().int(),
+    deliveryId: z.string(),
+    startedAt: z.string(),
+    finishedAt: z.string(),
+    outcome: z.string(),
+    reason: z.string().nullable(),
+    errorCode: z.string().nullable(),
+    errorMessage: z.string().nullable(),
+  })
+  .meta({ id: 'NotificationAttempt' }) satisfies z.ZodType<AttemptView>;
+
+export const notificationDetailSchema = notificationViewSchema
+  .extend({ attemptHistory: z.array(attemptViewSchema) })
+  .meta({ id: 'NotificationDetail' }) satisfies z.ZodType<NotificationDetail>;
+
+export const bindingTicketSchema = z
+  .object({ ticket: z.string(), crmUserId: z.string(), expiresAt: z.string() })
+  .meta({ id: 'BindingTicket', description: "pass `ticket` to the cloud function's bindCrmUser from the mini program" }) satisfies z.ZodType<BindingTicket>;

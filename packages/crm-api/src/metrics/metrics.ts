@@ -1,7 +1,8 @@
 import type { RequestEvent } from '@leadnotify/wechat-client';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { Clock } from '../context.js';
+import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
+import { readBacklog } from '../db/outbox/index.js';
 
 const TOKEN_APIS = new Set(['/cgi-bin/stable_token', '/cgi-bin/token']);
 
@@ -81,16 +82,9 @@ export function createMetrics() {
         labelNames: ['status'],
         registers,
         async collect() {
-          const rows = await db.kysely
-            .selectFrom('notifications')
-            .select(['status', (eb) => eb.fn.countAll<string | number>().as('count')])
-            .where('status', 'in', ['pending', 'sending'])
-            .groupBy('status')
-            .execute();
+          const { counts } = await readBacklog(db.kysely);
           this.reset();
-          this.set({ status: 'pending' }, 0);
-          this.set({ status: 'sending' }, 0);
-          for (const row of rows) this.set({ status: row.status }, Number(row.count));
+          for (const [status, count] of counts) this.set({ status }, count);
         },
       });
       new Gauge({
@@ -98,12 +92,8 @@ export function createMetrics() {
         help: 'Age of the oldest notification not yet delivered',
         registers,
         async collect() {
-          const oldest = await db.kysely
-            .selectFrom('notifications')
-            .select((eb) => eb.fn.min('created_at').as('created_at'))
-            .where('status', 'in', ['pending', 'sending'])
-            .executeTakeFirst();
-          this.set(oldest?.created_at ? Math.max(0, (clock.now() - Date.parse(oldest.created_at)) / 1000) : 0);
+          const { oldestCreatedAt } = await readBacklog(db.kysely);
+          this.set(oldestCreatedAt ? Math.max(0, (clock.now() - Date.parse(oldestCreatedAt)) / 1000) : 0);
         },
       });
     },

@@ -1,11 +1,11 @@
-import { createApiToken } from '../../src/auth/api-tokens.js';
+import { createApiToken } from '../../src/domain/api-tokens.js';
 import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
-import { createCustomer } from '../../src/customers/customers.js';
+import { createCustomer } from '../../src/domain/customers.js';
 import type { Db } from '../../src/db/database.js';
 import type { Role } from '../../src/db/schema.js';
 import { createLogger } from '../../src/logger.js';
-import { createUser } from '../../src/users/users.js';
+import { createUser } from '../../src/domain/users.js';
 
 export interface SeededUser {
   id: string;
@@ -22,7 +22,7 @@ export function seeder(db: Db) {
     config: loadConfig({ DATABASE_URL: 'unused' }),
     clock: { now: () => Date.now() },
     logger: createLogger('silent'),
-    signal: { notificationsQueued() {} },
+    onNotificationsQueued() {},
   };
   return {
     async user(role: Role, name = `${role}-${Math.random().toString(36).slice(2, 7)}`): Promise<SeededUser> {

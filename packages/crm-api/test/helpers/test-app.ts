@@ -1,18 +1,18 @@
 import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import supertest from 'supertest';
-import { createApp } from '../../src/app.js';
-import { createApiToken } from '../../src/auth/api-tokens.js';
+import { createApp } from '../../src/http/app.js';
+import { createApiToken } from '../../src/domain/api-tokens.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import type { Engine } from '../../src/db/database.js';
 import type { Role } from '../../src/db/schema.js';
-import { createCustomer, type NewCustomer } from '../../src/customers/customers.js';
+import { createCustomer, type NewCustomer } from '../../src/domain/customers.js';
 import { createLogger } from '../../src/logger.js';
-import { createNotifier, type Notifier } from '../../src/notifications/delivery/notifier.js';
-import { wechatFromConfig } from '../../src/notifications/delivery/wechat-from-config.js';
+import { createNotifier, type Notifier } from '../../src/delivery/notifier.js';
+import { wechatFromConfig } from '../../src/delivery/wechat-from-config.js';
 import type { Logger } from 'pino';
-import { createUser, type UserView } from '../../src/users/users.js';
+import { createUser, type UserView } from '../../src/domain/users.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 export interface TestUser extends UserView {
@@ -62,11 +62,9 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
     config,
     clock,
     logger: createLogger('info', logStream),
-    signal: {
-      notificationsQueued: (ids) => {
-        queued.push(...ids);
-        for (const listener of wakeListeners) listener();
-      },
+    onNotificationsQueued: (ids) => {
+      queued.push(...ids);
+      for (const listener of wakeListeners) listener();
     },
   };
   const app: Express = createApp(ctx);

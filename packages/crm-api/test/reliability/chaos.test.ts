@@ -1,3 +1,4 @@
+import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
 import { waitUntil } from '../helpers/child-process.js';
@@ -8,7 +9,7 @@ const ASSIGNMENTS = 120;
 
 describe('chaos: 30% of WeChat calls fail with -1, HTTP 500, timeouts or dropped connections', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
-  let running: RunningServer;
+  let running: RunningServer<LocalWechat>;
 
   beforeAll(async () => {
     server = await startTestServer({
@@ -24,11 +25,11 @@ describe('chaos: 30% of WeChat calls fail with -1, HTTP 500, timeouts or dropped
   afterAll(() => server.stop());
 
   it('all assignments answer 2xx, every notification is delivered, none twice', async () => {
-    running.emulator!.setFaults({ failureRate: 0.1, errcode: -1, http500Rate: 0.07, dropRate: 0.06, slowRate: 0.07, slowMs: 700 });
+    running.localWechat!.setFaults({ failureRate: 0.1, errcode: -1, http500Rate: 0.07, dropRate: 0.06, slowRate: 0.07, slowMs: 700 });
     const seed = seeder(running.db);
     const manager = await seed.user('manager');
     const team = [await seed.user('sales'), await seed.user('sales'), await seed.user('sales')];
-    for (const member of team) await running.emulator!.setupUser(member.id, ASSIGNMENTS);
+    for (const member of team) await running.localWechat!.setupUser(member.id, ASSIGNMENTS);
     const customerIds = await seed.customers(ASSIGNMENTS);
 
     const statuses: number[] = [];
@@ -46,7 +47,7 @@ describe('chaos: 30% of WeChat calls fail with -1, HTTP 500, timeouts or dropped
 
     expect(done).toBe(true);
     const perNotification = new Map<string, number>();
-    for (const message of running.emulator!.messages) {
+    for (const message of running.localWechat!.messages) {
       const id = new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId') ?? '';
       perNotification.set(id, (perNotification.get(id) ?? 0) + 1);
     }

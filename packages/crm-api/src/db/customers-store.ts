@@ -1,0 +1,118 @@
+import type { AssignmentRow, CustomerRow, CustomerStatus } from './schema.js';
+import { chunk, type Trx } from './transaction.js';
+
+/** Every statement on customers and their ownership history. */
+
+export async function insertCustomer(db: Trx, row: CustomerRow): Promise<void> {
+  await db.insertInto('customers').values(row).execute();
+}
+
+export async function findCustomerRow(db: Trx, id: string): Promise<CustomerRow | undefined> {
+  return db.selectFrom('customers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+export interface CustomerRowFilter {
+  ownerId?: string | undefined;
+  inPool?: boolean | undefined;
+  status?: CustomerStatus | undefined;
+  /** Only the pool and this user's customers (a sales user's view). */
+  visibleTo?: string | undefined;
+  after?: { createdAt: string; id: string } | undefined;
+  limit: number;
+}
+
+/** In creation order, the keyset `after` excluded. */
+export async function listCustomerRows(db: Trx, filter: CustomerRowFilter): Promise<CustomerRow[]> {
+  let query = db.selectFrom('customers').selectAll();
+  if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId);
+  if (filter.inPool === true) query = query.where('owner_id', 'is', null);
+  if (filter.inPool === false) query = query.where('owner_id', 'is not', null);
+  if (filter.status) query = query.where('status', '=', filter.status);
+  const visibleTo = filter.visibleTo;
+  if (visibleTo !== undefined) query = query.where((eb) => eb.or([eb('owner_id', 'is', null), eb('owner_id', '=', visibleTo)]));
+  const after = filter.after;
+  if (after) {
+    query = query.where((eb) =>
+      eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
+    );
+  }
+  return query.orderBy('created_at').orderBy('id').limit(filter.limit).execute();
+}
+
+export type CustomerFields = Partial<Pick<CustomerRow, 'name' | 'phone' | 'company' | 'source' | 'status'>>;
+
+/** Applies the change only if the customer is still at `expectedVersion`; false when it was not. */
+export async function updateCustomerIfVersion(
+  db: Trx,
+  id: string,
+  expectedVersion: number,
+  changes: CustomerFields & Partial<Pick<CustomerRow, 'owner_id' | 'assigned_at'>>,
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('customers')
+    .set({ ...changes, version: expectedVersion + 1, updated_at: now })
+    .where('id', '=', id)
+    .where('version', '=', expectedVersion)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+/**
+ * The customers an assignment changes, by id. On PostgreSQL they are locked; sorted so concurrent batches
+ * lock rows in the same order and cannot deadlock.
+ */
+export async function loadCustomersForChange(trx: Trx, ids: string[], lockRows: boolean): Promise<Map<string, CustomerRow>> {
+  const found = new Map<string, CustomerRow>();
+  for (const part of chunk([...ids].sort(), 500)) {
+    let query = trx.selectFrom('customers').selectAll().where('id', 'in', part).orderBy('id');
+    if (lockRows) query = query.forUpdate();
+    for (const row of await query.execute()) found.set(row.id, row);
+  }
+  return found;
+}
+
+export async function insertHistory(trx: Trx, rows: AssignmentRow[]): Promise<void> {
+  for (const part of chunk(rows, 100)) await trx.insertInto('assignments').values(part).execute();
+}
+
+export async function listHistoryRows(db: Trx, customerId: string): Promise<AssignmentRow[]> {
+  return db.selectFrom('assignments').selectAll().where('customer_id', '=', customerId).orderBy('customer_version').execute();
+}
+
+/** What the pool rules need to know about a sales user claiming `customerIds` today. */
+export interface PoolFacts {
+  ownedCount: number;
+  claimedTodayCount: number;
+  /** When this user last released each of the claimed customers, if they did. */
+  releasedAt: Array<{ customerId: string; releasedAt: string }>;
+}
+
+export async function readPoolFacts(trx: Trx, claim: { userId: string; customerIds: string[]; dayStart: string }): Promise<PoolFacts> {
+  const owned = await trx
+    .selectFrom('customers')
+    .select((eb) => eb.fn.countAll<string | number>().as('count'))
+    .where('owner_id', '=', claim.userId)
+    .executeTakeFirstOrThrow();
+  const claimedToday = await trx
+    .selectFrom('assignments')
+    .select((eb) => eb.fn.countAll<string | number>().as('count'))
+    .where('to_owner_id', '=', claim.userId)
+    .where('actor_id', '=', claim.userId)
+    .where('channel', '=', 'pool')
+    .where('created_at', '>=', claim.dayStart)
+    .executeTakeFirstOrThrow();
+  const releases = await trx
+    .selectFrom('assignments')
+    .select(['customer_id', (eb) => eb.fn.max('created_at').as('released_at')])
+    .where('from_owner_id', '=', claim.userId)
+    .where('to_owner_id', 'is', null)
+    .where('customer_id', 'in', claim.customerIds)
+    .groupBy('customer_id')
+    .execute();
+  return {
+    ownedCount: Number(owned.count),
+    claimedTodayCount: Number(claimedToday.count),
+    releasedAt: releases.map((release) => ({ customerId: release.customer_id, releasedAt: release.released_at })),
+  };
+}

@@ -1,0 +1,14 @@
+/** The outbox's data access, all of it: queue with the assignment, claim, record, read. */
+export { queueAssignmentNotification, type QueuedNotification } from './queue-notification.js';
+export { claimDeliveries, type ClaimOptions, type ClaimedRow, type Delivery } from './claim-deliveries.js';
+export { releaseLeases, writeOutcomes, type RowStateChange } from './record-outcomes.js';
+export {
+  customersByNotification,
+  findNotificationRow,
+  listAttemptRows,
+  listNotificationRows,
+  readBacklog,
+  requeueFinishedRow,
+  userNames,
+  type NotificationRowFilter,
+} from './read-notifications.js';

@@ -1,0 +1,53 @@
+import { randomUUID } from 'node:crypto';
+import type { AssignmentChannel, CustomerRow } from '../schema.js';
+import { chunk, type Trx } from '../transaction.js';
+
+/** The outbox row written with an assignment; delivery follows asynchronously. */
+export interface QueuedNotification {
+  id: string;
+  assigneeId: string;
+  status: 'pending';
+}
+
+/**
+ * Writes the outbox row for one assignee inside the assignment's transaction: the assignment and the
+ * promise to notify commit together or not at all. Delivery happens later, outside the request.
+ */
+export async function queueAssignmentNotification(
+  trx: Trx,
+  input: {
+    assigneeId: string;
+    actorId: string;
+    channel: AssignmentChannel;
+    note: string | null;
+    customers: CustomerRow[];
+    now: string;
+    /** When delivery may start: now, or the end of the digest window. */
+    dueAt: string;
+  },
+): Promise<QueuedNotification> {
+  const id = randomUUID();
+  await trx
+    .insertInto('notifications')
+    .values({
+      id,
+      assignee_id: input.assigneeId,
+      actor_id: input.actorId,
+      channel: input.channel,
+      note: input.note,
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: input.dueAt,
+      created_at: input.now,
+      updated_at: input.now,
+    })
+    .execute();
+  const links = input.customers.map((customer, position) => ({
+    notification_id: id,
+    customer_id: customer.id,
+    customer_name: customer.name,
+    position,
+  }));
+  for (const part of chunk(links, 200)) await trx.insertInto('notification_customers').values(part).execute();
+  return { id, assigneeId: input.assigneeId, status: 'pending' };
+}

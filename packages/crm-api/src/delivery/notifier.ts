@@ -1,0 +1,203 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { WechatClient } from '@leadnotify/wechat-client';
+import type { Logger } from 'pino';
+import type { DeliveryEventInput } from '@leadnotify/contracts';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/database.js';
+import { claimDeliveries, releaseLeases } from '../db/outbox/index.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { buildNotificationEvents } from './build-events.js';
+import { invokeSend } from './invoke-function.js';
+import { recordOutcomes, type RetryPolicy } from './record-outcomes.js';
+import type { Delivery, DeliveryOutcome } from './types.js';
+
+export interface NotifierDeps {
+  db: Db;
+  wechat: WechatClient;
+  config: Config;
+  clock: Clock;
+  logger: Logger;
+  random?: () => number;
+  workerId?: string;
+  metrics?: Metrics;
+}
+
+export interface Notifier {
+  readonly workerId: string;
+  /** Starts NOTIFY_CONCURRENCY loops that claim and send until stopped. */
+  start(): void;
+  /** Makes idle loops look for work now instead of at the next poll. */
+  wake(): void;
+  /** Claims one batch and delivers it; returns how many deliveries it handled. For tests and scripts. */
+  runOnce(): Promise<number>;
+  /** Stops claiming, lets in-flight invocations finish, releases whatever is still held. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Resolves after the promise jobs queued so far — an HTTP request's preparation up to its socket write —
+ * have run.
+ */
+const requestDispatched = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function createNotifier(deps: NotifierDeps): Notifier {
+  const { db, wechat, config, clock, logger } = deps;
+  const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const policy: RetryPolicy = {
+    maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+    maxAgeMs: config.NOTIFY_MAX_AGE_HOURS * 3_600_000,
+    backoffBaseMs: config.NOTIFY_BACKOFF_BASE_MS,
+    backoffMaxMs: config.NOTIFY_BACKOFF_MAX_MS,
+    random: deps.random ?? Math.random,
+  };
+  let running = false;
+  let loops: Promise<void>[] = [];
+  /** Idle loops waiting for work; wake() releases them all. */
+  const sleepers = new Set<() => void>();
+
+  function idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        sleepers.delete(done);
+        resolve();
+      };
+      // Not unref'd: in the worker process this timer is what keeps it alive while the outbox is empty.
+      const timer = setTimeout(done, ms);
+      sleepers.add(done);
+    });
+  }
+
+  interface ClaimedBatch {
+    startedAtMs: number;
+    deliveries: Delivery[];
+    events: DeliveryEventInput[];
+  }
+
+  interface InvokedBatch {
+    startedAtMs: number;
+    results: Array<{ delivery: Delivery; outcome: DeliveryOutcome }>;
+  }
+
+  /** Claims due rows and builds their events; undefined when nothing was due. */
+  async function claim(): Promise<ClaimedBatch | undefined> {
+    const startedAtMs = clock.now();
+    const deliveries = await claimDeliveries(db.kysely, db.engine, {
+      workerId,
+      nowMs: startedAtMs,
+      leaseMs: config.NOTIFY_LEASE_SECONDS * 1000,
+      limit: config.NOTIFY_BATCH_SIZE,
+      digestMs: config.NOTIFY_DIGEST_SECONDS * 1000,
+    });
+    if (deliveries.length === 0) return undefined;
+    return { startedAtMs, deliveries, events: await buildNotificationEvents(db.kysely, deliveries) };
+  }
+
+  /** One invocation for the whole batch. */
+  async function send(batch: ClaimedBatch): Promise<InvokedBatch> {
+    const outcomes = await invokeSend(wechat, config.WECHAT_CLOUD_FUNCTION, batch.events, batch.startedAtMs);
+    const results = batch.deliveries.flatMap((delivery) => {
+      const outcome = outcomes.get(delivery.deliveryId);
+      return outcome ? [{ delivery, outcome }] : [];
+    });
+    return { startedAtMs: batch.startedAtMs, results };
+  }
+
+  async function record(batch: InvokedBatch): Promise<void> {
+    const recorded = await recordOutcomes(db.kysely, batch.results, { workerId, startedAtMs: batch.startedAtMs, nowMs: clock.now(), policy });
+    for (const row of recorded) deps.metrics?.countNotification(row.status, row.reason);
+    for (const { delivery, outcome } of batch.results) {
+      logger.info(
+        { deliveryId: delivery.deliveryId, notifications: delivery.rows.length, outcome: outcome.kind, reason: outcome.reason },
+        'notification delivery finished',
+      );
+    }
+  }
+
+  async function runOnce(): Promise<number> {
+    const claimed = await claim();
+    if (!claimed) return 0;
+    const sent = await send(claimed);
+    await record(sent);
+    return sent.results.length;
+  }
+
+  const claimSafely = () =>
+    claim().catch((error: unknown) => {
+      logger.error({ err: error }, 'claiming notifications failed; retrying after the poll interval');
+      return 'failed' as const;
+    });
+
+  /** Handled from the start: the loop awaits it only after other work. */
+  const sendSafely = (batch: ClaimedBatch) =>
+    send(batch).catch((error: unknown) => {
+      // Unexpected: the rows stay leased and are retried under the same ids when the lease expires.
+      logger.error({ err: error }, 'sending a batch failed unexpectedly');
+      return undefined;
+    });
+
+  /**
+   * One of NOTIFY_CONCURRENCY loops, keeping one invocation in flight. While WeChat works on a batch, the
+   * loop records the previous outcome and claims the next batch, so database work does not sit between
+   * round trips. better-sqlite3 blocks the event loop, so that work starts only once the request is on
+   * the wire. Rows claimed ahead and not sent when stopping are released by stop().
+   */
+  async function loop(): Promise<void> {
+    let recording: Promise<void> = Promise.resolve();
+    let unrecorded: InvokedBatch | undefined;
+    const recordUnrecorded = () => {
+      const sent = unrecorded;
+      unrecorded = undefined;
+      if (!sent) return;
+      recording = recording.then(() => record(sent)).catch((error: unknown) => {
+        // The rows stay leased; once the lease expires they are delivered again under the same id.
+        logger.error({ err: error }, 'recording delivery outcomes failed');
+      });
+    };
+    let next = claimSafely();
+    while (running) {
+      const claimed = await next;
+      if (claimed === undefined || claimed === 'failed') {
+        recordUnrecorded();
+        await recording;
+        if (running) await idle(config.NOTIFY_POLL_MS);
+        if (running) next = claimSafely();
+        continue;
+      }
+      const invoking = sendSafely(claimed);
+      await requestDispatched();
+      recordUnrecorded();
+      next = running ? claimSafely() : Promise.resolve(undefined);
+      unrecorded = await invoking;
+    }
+    recordUnrecorded();
+    await next;
+    await recording;
+  }
+
+  function wake(): void {
+    for (const done of [...sleepers]) done();
+  }
+
+  return {
+    workerId,
+    start() {
+      if (running) return;
+      running = true;
+      loops = Array.from({ length: config.NOTIFY_CONCURRENCY }, () => loop());
+      logger.info({ workerId, concurrency: config.NOTIFY_CONCURRENCY, batchSize: config.NOTIFY_BATCH_SIZE }, 'notifier started');
+    },
+    wake,
+    runOnce,
+    async stop() {
+      if (!running) return;
+      running = false;
+      wake();
+      await Promise.all(loops);
+      const released = await releaseLeases(db.kysely, workerId, clock.now());
+      logger.info({ workerId, released }, 'notifier stopped');
+    },
+  };
+}

@@ -1,0 +1,58 @@
+import type { Kysely } from 'kysely';
+import type { Delivery } from '../db/outbox/claim-deliveries.js';
+import { writeOutcomes, type RowStateChange } from '../db/outbox/record-outcomes.js';
+import type { AttemptOutcome, Database, NotificationStatus } from '../db/schema.js';
+import { retryDelayMs } from './backoff.js';
+import type { DeliveryOutcome } from './types.js';
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  maxAgeMs: number;
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+  random: () => number;
+}
+
+/** Decides each row's new state from its delivery's outcome and the retry policy, and writes it. */
+export async function recordOutcomes(
+  db: Kysely<Database>,
+  results: Array<{ delivery: Delivery; outcome: DeliveryOutcome }>,
+  context: { workerId: string; startedAtMs: number; nowMs: number; policy: RetryPolicy },
+): Promise<Array<{ status: NotificationStatus; reason: string }>> {
+  const changes: RowStateChange[] = results.flatMap(({ delivery, outcome }) =>
+    delivery.rows.map((row) => {
+      const attempts = row.attempts + 1;
+      const decided = decideRowState(outcome, attempts, row.createdAt, context);
+      return {
+        rowId: row.id,
+        deliveryId: delivery.deliveryId,
+        attempts,
+        ...decided,
+        reason: outcome.reason,
+        lastError: outcome.kind === 'sent' ? null : `${outcome.reason}: ${outcome.message ?? ''}`.trim(),
+        sentAt: outcome.kind === 'sent' ? outcome.sentAt : null,
+        errorCode: outcome.kind === 'retry' || outcome.kind === 'failed' ? (outcome.errorCode ?? null) : null,
+        errorMessage: outcome.kind === 'sent' ? null : (outcome.message ?? null),
+      };
+    }),
+  );
+  const now = new Date(context.nowMs).toISOString();
+  const written = await writeOutcomes(db, changes, { workerId: context.workerId, startedAt: new Date(context.startedAtMs).toISOString(), now });
+  return written.map((change) => ({ status: change.status, reason: change.reason }));
+}
+
+/** The retry policy: final outcomes stay; a retry backs off, or ends `dead` past the attempt or age budget. */
+export function decideRowState(
+  outcome: DeliveryOutcome,
+  attempt: number,
+  createdAt: string,
+  context: { nowMs: number; policy: RetryPolicy },
+): { status: NotificationStatus; attemptOutcome: AttemptOutcome; nextAttemptAt: string } {
+  const now = new Date(context.nowMs).toISOString();
+  if (outcome.kind !== 'retry') return { status: outcome.kind, attemptOutcome: outcome.kind, nextAttemptAt: now };
+  const { policy } = context;
+  const tooOld = context.nowMs - Date.parse(createdAt) >= policy.maxAgeMs;
+  if (attempt >= policy.maxAttempts || tooOld) return { status: 'dead', attemptOutcome: 'dead', nextAttemptAt: now };
+  const backoffAt = context.nowMs + retryDelayMs(attempt, policy.backoffBaseMs, policy.backoffMaxMs, policy.random);
+  return { status: 'pending', attemptOutcome: 'retry', nextAttemptAt: new Date(Math.max(backoffAt, outcome.notBeforeMs ?? 0)).toISOString() };
+}

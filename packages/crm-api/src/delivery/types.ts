@@ -1,0 +1,10 @@
+import type { ReasonCode } from '@leadnotify/contracts';
+
+export type { ClaimedRow, Delivery } from '../db/outbox/claim-deliveries.js';
+
+/** What one attempt of a delivery came to, as the reason table decided it. */
+export type DeliveryOutcome =
+  | { kind: 'sent'; reason: ReasonCode; sentAt: string }
+  | { kind: 'skipped'; reason: ReasonCode; message?: string }
+  | { kind: 'failed'; reason: ReasonCode; errorCode?: string; message: string }
+  | { kind: 'retry'; reason: ReasonCode; errorCode?: string; message: string; notBeforeMs?: number };

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import { startOfBeijingDay } from '@leadnotify/contracts';
+import type { AppContext } from '../../context.js';
+import { insertHistory, loadCustomersForChange, readPoolFacts, updateCustomerIfVersion } from '../../db/customers-store.js';
+import { queueAssignmentNotification, type QueuedNotification } from '../../db/outbox/index.js';
+import type { AssignmentChannel, CustomerRow } from '../../db/schema.js';
+import type { Trx } from '../../db/transaction.js';
+import { findUserRow } from '../../db/users-store.js';
+import type { Actor } from '../actor.js';
+import { toCustomerView, type CustomerView } from '../customers.js';
+import { DomainError } from '../errors.js';
+import { checkPoolRules, poolRulesFrom } from '../pool-rules.js';
+
+export interface AssignCommand {
+  actor: Actor;
+  customerIds: string[];
+  assigneeId: string;
+  channel: AssignmentChannel;
+  note?: string | undefined;
+  /** Only customers in the pool may be taken (the pool operation). */
+  fromPoolOnly: boolean;
+  /** A sales user claiming for themselves: the pool rules apply. */
+  enforcePoolRules: boolean;
+}
+
+export interface AssignOutcome {
+  /** Every requested customer after the commit, in request order. */
+  customers: CustomerView[];
+  changedIds: string[];
+  /** Already owned by the assignee: nothing was written for them. */
+  unchangedIds: string[];
+  notifications: QueuedNotification[];
+  message: string;
+}
+
+/**
+ * The one transaction behind all four assignment operations: ownership, history and the outbox row
+ * commit together. Delivery is signalled only after the commit and never awaited.
+ */
+export async function assignCustomers(ctx: AppContext, command: AssignCommand): Promise<AssignOutcome> {
+  const customerIds = [...new Set(command.customerIds)];
+  const outcome = await ctx.db.kysely.transaction().execute((trx) => assignInTransaction(ctx, trx, { ...command, customerIds }));
+  ctx.metrics?.countAssignments(command.channel, outcome.changedIds.length);
+  if (outcome.notifications.length > 0) ctx.onNotificationsQueued(outcome.notifications.map((n) => n.id));
+  return outcome;
+}
+
+async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCommand): Promise<AssignOutcome> {
+  const nowMs = ctx.clock.now();
+  const now = new Date(nowMs).toISOString();
+  const lockRows = ctx.db.engine === 'postgres';
+
+  // Locking the claimer's row serialises their concurrent claims, so the pool limits hold.
+  const assignee = await findUserRow(trx, command.assigneeId, { forUpdate: lockRows && command.enforcePoolRules });
+  if (!assignee) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${command.assigneeId}` });
+  if (assignee.active !== 1) {
+    throw new DomainError({ code: 'ASSIGNEE_INACTIVE', message: `${assignee.name} is deactivated and cannot receive customers` });
+  }
+
+  const found = await loadCustomersForChange(trx, command.customerIds, lockRows);
+  const missingIds = command.customerIds.filter((id) => !found.has(id));
+  if (missingIds.length > 0) {
+    throw new DomainError({
+      code: 'CUSTOMER_NOT_FOUND',
+      message: missingIds.length === 1 ? `No customer with id ${missingIds[0]}` : `${missingIds.length} customers do not exist`,
+      details: { missingIds },
+    });
+  }
+  const requested = command.customerIds.map((id) => found.get(id) as CustomerRow);
+  if (command.fromPoolOnly) {
+    const takenIds = requested.filter((c) => c.owner_id !== null && c.owner_id !== assignee.id).map((c) => c.id);
+    if (takenIds.length > 0) {
+      throw new DomainError({
+        code: 'CUSTOMER_NOT_IN_POOL',
+        message: 'The customer is no longer in the pool; someone else has it',
+        details: { customerIds: takenIds },
+      });
+    }
+  }
+
+  const toChange = requested.filter((c) => c.owner_id !== assignee.id);
+  const unchangedIds = requested.filter((c) => c.owner_id === assignee.id).map((c) => c.id);
+  if (toChange.length === 0) {
+    return {
+      customers: requested.map(toCustomerView),
+      changedIds: [],
+      unchangedIds,
+      notifications: [],
+      message: `Already owned by ${assignee.name}; nothing changed`,
+    };
+  }
+  if (command.enforcePoolRules) {
+    const customerIds = toChange.map((c) => c.id);
+    const facts = await readPoolFacts(trx, { userId: assignee.id, customerIds, dayStart: new Date(startOfBeijingDay(nowMs)).toISOString() });
+    checkPoolRules(poolRulesFrom(ctx.config), facts, { claimCount: customerIds.length, nowMs });
+  }
+
+  const changed: CustomerRow[] = [];
+  for (const customer of toChange) {
+    if (!(await updateCustomerIfVersion(trx, customer.id, customer.version, { owner_id: assignee.id, assigned_at: now }, now))) {
+      throw new DomainError({
+        code: command.fromPoolOnly ? 'CUSTOMER_NOT_IN_POOL' : 'VERSION_CONFLICT',
+        message: command.fromPoolOnly
+          ? 'Someone else claimed the customer a moment ago'
+          : 'The customer changed while it was being assigned; try again',
+        details: { customerId: customer.id },
+      });
+    }
+    changed.push({ ...customer, owner_id: assignee.id, assigned_at: now, version: customer.version + 1, updated_at: now });
+  }
+
+  await insertHistory(
+    trx,
+    toChange.map((customer) => ({
+      id: randomUUID(),
+      customer_id: customer.id,
+      from_owner_id: customer.owner_id,
+      to_owner_id: assignee.id,
+      actor_id: command.actor.id,
+      channel: command.channel,
+      note: command.note ?? null,
+      created_at: now,
+      customer_version: customer.version + 1,
+    })),
+  );
+
+  const notification = await queueAssignmentNotification(trx, {
+    assigneeId: assignee.id,
+    actorId: command.actor.id,
+    channel: command.channel,
+    note: command.note ?? null,
+    customers: changed,
+    now,
+    dueAt: new Date(nowMs + ctx.config.NOTIFY_DIGEST_SECONDS * 1000).toISOString(),
+  });
+
+  const changedById = new Map(changed.map((c) => [c.id, c]));
+  return {
+    customers: requested.map((c) => toCustomerView(changedById.get(c.id) ?? c)),
+    changedIds: changed.map((c) => c.id),
+    unchangedIds,
+    notifications: [notification],
+    message:
+      unchangedIds.length === 0
+        ? `Assigned ${changed.length} customer(s) to ${assignee.name}`
+        : `Assigned ${changed.length} customer(s) to ${assignee.name}; ${unchangedIds.length} already theirs`,
+  };
+}

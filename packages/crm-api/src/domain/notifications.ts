@@ -1,0 +1,130 @@
+import type { AssignmentChannel } from '@leadnotify/contracts';
+import type { AppContext } from '../context.js';
+import {
+  customersByNotification,
+  findNotificationRow,
+  listAttemptRows,
+  listNotificationRows,
+  requeueFinishedRow,
+} from '../db/outbox/index.js';
+import type { NotificationRow, NotificationStatus } from '../db/schema.js';
+import { canManageAssignments, requireRole, type Actor } from './actor.js';
+import { DomainError } from './errors.js';
+
+export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'failed', 'dead'] as const satisfies readonly NotificationStatus[];
+
+export interface NotificationView {
+  id: string;
+  assigneeId: string;
+  actorId: string;
+  channel: AssignmentChannel;
+  note: string | null;
+  status: NotificationStatus;
+  attempts: number;
+  nextAttemptAt: string;
+  createdAt: string;
+  updatedAt: string;
+  /** The reason of the last attempt (SENT, NOT_BOUND, a WeChat error code, …): the contracts' reason table. */
+  reason: string | null;
+  lastError: string | null;
+  sentAt: string | null;
+  /** The delivery it went out under: itself, or the first row of a digest. */
+  deliveryId: string | null;
+  customers: Array<{ id: string; name: string }>;
+}
+
+export interface AttemptView {
+  attempt: number;
+  deliveryId: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: string;
+  reason: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+export type NotificationDetail = NotificationView & { attemptHistory: AttemptView[] };
+
+async function withCustomers(ctx: AppContext, rows: NotificationRow[]): Promise<NotificationView[]> {
+  const customers = await customersByNotification(
+    ctx.db.kysely,
+    rows.map((row) => row.id),
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    assigneeId: row.assignee_id,
+    actorId: row.actor_id,
+    channel: row.channel,
+    note: row.note,
+    status: row.status,
+    attempts: row.attempts,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    reason: row.reason,
+    lastError: row.last_error,
+    sentAt: row.sent_at,
+    deliveryId: row.delivery_id,
+    customers: customers.get(row.id) ?? [],
+  }));
+}
+
+/** One notification with every delivery attempt, oldest first. */
+export async function getNotification(ctx: AppContext, actor: Actor, id: string): Promise<NotificationDetail> {
+  const row = await findNotificationRow(ctx.db.kysely, id);
+  if (!row || (!canManageAssignments(actor) && row.assignee_id !== actor.id)) {
+    throw new DomainError({ code: 'NOTIFICATION_NOT_FOUND', message: `No notification with id ${id}` });
+  }
+  const [view] = await withCustomers(ctx, [row]);
+  const attempts = await listAttemptRows(ctx.db.kysely, id);
+  return {
+    ...(view as NotificationView),
+    attemptHistory: attempts.map((attempt) => ({
+      attempt: attempt.attempt,
+      deliveryId: attempt.delivery_id,
+      startedAt: attempt.started_at,
+      finishedAt: attempt.finished_at,
+      outcome: attempt.outcome,
+      reason: attempt.reason,
+      errorCode: attempt.error_code,
+      errorMessage: attempt.error_message,
+    })),
+  };
+}
+
+/**
+ * Requeues a failed or dead notification with a fresh attempt budget (after the cause was fixed).
+ * It keeps its delivery id, so a message that did go out is not sent twice.
+ */
+export async function retryNotification(ctx: AppContext, actor: Actor, id: string): Promise<NotificationDetail> {
+  requireRole(actor, ['admin', 'manager'], 'retry notifications');
+  if (!(await requeueFinishedRow(ctx.db.kysely, id, new Date(ctx.clock.now()).toISOString()))) {
+    const exists = await findNotificationRow(ctx.db.kysely, id);
+    if (!exists) throw new DomainError({ code: 'NOTIFICATION_NOT_FOUND', message: `No notification with id ${id}` });
+    throw new DomainError({
+      code: 'NOTIFICATION_NOT_RETRYABLE',
+      message: `Only failed or dead notifications can be retried; this one is ${exists.status}`,
+      details: { status: exists.status },
+    });
+  }
+  ctx.onNotificationsQueued([id]);
+  return getNotification(ctx, actor, id);
+}
+
+export interface NotificationFilter {
+  customerId?: string | undefined;
+  assigneeId?: string | undefined;
+  status?: NotificationStatus | undefined;
+  limit: number;
+}
+
+/** Newest first. Sales users see only notifications addressed to them. */
+export async function listNotifications(ctx: AppContext, actor: Actor, filter: NotificationFilter): Promise<NotificationView[]> {
+  const manager = canManageAssignments(actor);
+  if (!manager && filter.assigneeId !== undefined && filter.assigneeId !== actor.id) {
+    throw new DomainError({ code: 'FORBIDDEN', message: 'Sales users may list only their own notifications' });
+  }
+  const rows = await listNotificationRows(ctx.db.kysely, { ...filter, assigneeId: manager ? filter.assigneeId : actor.id });
+  return withCustomers(ctx, rows);
+}

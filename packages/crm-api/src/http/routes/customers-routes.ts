@@ -1,0 +1,105 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { createCustomer, getCustomer, listAssignmentHistory, listCustomers, updateCustomer } from '../../domain/customers.js';
+import type { RouteRegistry } from '../route-registry.js';
+import { assignmentViewSchema, booleanQuery, customerStatusSchema, customerViewSchema, idParams, idSchema } from '../schemas.js';
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const phone = z.string().trim().regex(/^[0-9+\-() ]{3,32}$/, 'digits, spaces and + - ( ) only, 3 to 32 characters');
+
+const createCustomerBody = z.strictObject({
+  name: text(100),
+  phone: phone.optional(),
+  company: text(200).optional(),
+  source: text(100).optional(),
+  status: customerStatusSchema.optional(),
+});
+
+const updateCustomerBody = z
+  .strictObject({
+    name: text(100).optional(),
+    phone: phone.nullable().optional(),
+    company: text(200).nullable().optional(),
+    source: text(100).nullable().optional(),
+    status: customerStatusSchema.optional(),
+    version: z.number().int().positive().optional(),
+  })
+  .refine((body) => Object.keys(body).some((key) => key !== 'version'), { message: 'Nothing to update' });
+
+const listCustomersQuery = z.strictObject({
+  ownerId: idSchema.optional(),
+  inPool: booleanQuery.optional(),
+  status: customerStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export function customersRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/customers',
+    operationId: 'createCustomer',
+    summary: 'Create a customer; it starts in the pool',
+    tag: 'Customers',
+    body: createCustomerBody,
+    status: 201,
+    response: customerViewSchema,
+    handler: ({ body }) => createCustomer(ctx, body),
+  });
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/customers',
+    operationId: 'listCustomers',
+    summary: 'List customers (sales users see their own and the pool), oldest first, cursor paginated',
+    tag: 'Customers',
+    query: listCustomersQuery,
+    response: z.object({ items: z.array(customerViewSchema), nextCursor: z.string().nullable() }),
+    handler: ({ actor, query }) => listCustomers(ctx, actor, query),
+  });
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/customers/:id',
+    operationId: 'getCustomer',
+    summary: 'One customer',
+    tag: 'Customers',
+    params: idParams,
+    response: customerViewSchema,
+    errors: [{ status: 404, description: 'CUSTOMER_NOT_FOUND' }],
+    handler: ({ actor, params }) => getCustomer(ctx, actor, params.id),
+  });
+
+  registry.route(router, {
+    method: 'patch',
+    path: '/api/customers/:id',
+    operationId: 'updateCustomer',
+    summary: 'Update a customer’s fields; a stale version answers 409',
+    tag: 'Customers',
+    params: idParams,
+    body: updateCustomerBody,
+    response: customerViewSchema,
+    errors: [
+      { status: 404, description: 'CUSTOMER_NOT_FOUND' },
+      { status: 409, description: 'VERSION_CONFLICT' },
+    ],
+    handler: ({ actor, params, body }) => updateCustomer(ctx, actor, params.id, body),
+  });
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/customers/:id/assignments',
+    operationId: 'listCustomerAssignments',
+    summary: 'Ownership history of a customer, oldest first',
+    tag: 'Customers',
+    params: idParams,
+    response: z.object({ items: z.array(assignmentViewSchema) }),
+    errors: [{ status: 404, description: 'CUSTOMER_NOT_FOUND' }],
+    handler: async ({ actor, params }) => ({ items: await listAssignmentHistory(ctx, actor, params.id) }),
+  });
+
+  return router;
+}

@@ -1,0 +1,23 @@
+import { type RequestHandler, Router } from 'express';
+import type { Metrics } from '../../metrics/metrics.js';
+
+/** Times every request by its route pattern (not the raw URL, which would explode the label set). */
+export function httpMetrics(metrics: Metrics): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      metrics.observeHttp(req.method, route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  };
+}
+
+/** GET /metrics in Prometheus text format. */
+export function metricsRoutes(metrics: Metrics): Router {
+  const router = Router();
+  router.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  return router;
+}

@@ -1,0 +1,58 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { getNotification, listNotifications, retryNotification } from '../../domain/notifications.js';
+import type { RouteRegistry } from '../route-registry.js';
+import { idParams, idSchema, notificationDetailSchema, notificationStatusSchema, notificationViewSchema } from '../schemas.js';
+
+const listNotificationsQuery = z.strictObject({
+  customerId: idSchema.optional(),
+  assigneeId: idSchema.optional(),
+  status: notificationStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export function notificationsRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/notifications',
+    operationId: 'listNotifications',
+    summary: 'Notifications, newest first (sales users: their own)',
+    tag: 'Notifications',
+    query: listNotificationsQuery,
+    response: z.object({ items: z.array(notificationViewSchema) }),
+    handler: async ({ actor, query }) => ({ items: await listNotifications(ctx, actor, query) }),
+  });
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/notifications/:id',
+    operationId: 'getNotification',
+    summary: 'One notification with every delivery attempt',
+    tag: 'Notifications',
+    params: idParams,
+    response: notificationDetailSchema,
+    errors: [{ status: 404, description: 'NOTIFICATION_NOT_FOUND' }],
+    handler: ({ actor, params }) => getNotification(ctx, actor, params.id),
+  });
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/notifications/:id/retry',
+    operationId: 'retryNotification',
+    summary: 'Requeue a failed or dead notification (manager, admin)',
+    tag: 'Notifications',
+    params: idParams,
+    body: z.strictObject({}),
+    response: notificationDetailSchema,
+    errors: [
+      { status: 404, description: 'NOTIFICATION_NOT_FOUND' },
+      { status: 409, description: 'NOTIFICATION_NOT_RETRYABLE: it is not failed or dead' },
+    ],
+    handler: ({ actor, params }) => retryNotification(ctx, actor, params.id),
+  });
+
+  return router;
+}

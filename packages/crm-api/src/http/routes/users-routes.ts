@@ -1,0 +1,105 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { requireRole } from '../../domain/actor.js';
+import { issueBindingTicket } from '../../domain/binding-ticket.js';
+import { DomainError } from '../../domain/errors.js';
+import { createUser, deactivateUser, getUser, listUsers } from '../../domain/users.js';
+import type { RouteRegistry } from '../route-registry.js';
+import { bindingTicketSchema, booleanQuery, idParams, roleSchema, userViewSchema } from '../schemas.js';
+
+const createUserBody = z.strictObject({ name: z.string().trim().min(1).max(100), role: roleSchema });
+const listUsersQuery = z.strictObject({ role: roleSchema.optional(), active: booleanQuery.optional() });
+const noBody = z.strictObject({});
+
+export function usersRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/me',
+    operationId: 'getMe',
+    summary: 'The signed-in user',
+    tag: 'Users',
+    response: userViewSchema,
+    handler: ({ actor }) => getUser(ctx, actor.id),
+  });
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/me/wechat-binding-ticket',
+    operationId: 'createWechatBindingTicket',
+    summary: "A short-lived ticket the mini program passes to the cloud function's bindCrmUser",
+    tag: 'Users',
+    body: noBody,
+    status: 201,
+    response: bindingTicketSchema,
+    errors: [{ status: 503, description: 'BINDING_NOT_CONFIGURED: LEADNOTIFY_SHARED_SECRET is not set' }],
+    handler: ({ actor }) => issueBindingTicket(ctx, actor),
+  });
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/users',
+    operationId: 'createUser',
+    summary: 'Create a user (admin)',
+    tag: 'Users',
+    body: createUserBody,
+    status: 201,
+    response: userViewSchema,
+    handler: ({ actor, body }) => {
+      requireRole(actor, ['admin'], 'create users');
+      return createUser(ctx, body);
+    },
+  });
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/users',
+    operationId: 'listUsers',
+    summary: 'List users (admin, manager)',
+    tag: 'Users',
+    query: listUsersQuery,
+    response: z.object({ items: z.array(userViewSchema) }),
+    handler: async ({ actor, query }) => {
+      requireRole(actor, ['admin', 'manager'], 'list users');
+      return { items: await listUsers(ctx, query) };
+    },
+  });
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/users/:id',
+    operationId: 'getUser',
+    summary: 'One user (admin, manager, or the user themselves)',
+    tag: 'Users',
+    params: idParams,
+    response: userViewSchema,
+    errors: [{ status: 404, description: 'USER_NOT_FOUND' }],
+    handler: ({ actor, params }) => {
+      if (actor.id !== params.id) requireRole(actor, ['admin', 'manager'], 'read other users');
+      return getUser(ctx, params.id);
+    },
+  });
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/users/:id/deactivate',
+    operationId: 'deactivateUser',
+    summary: 'Deactivate a user (admin): they can no longer sign in or receive customers',
+    tag: 'Users',
+    params: idParams,
+    body: noBody,
+    response: userViewSchema,
+    errors: [{ status: 404, description: 'USER_NOT_FOUND' }],
+    handler: ({ actor, params }) => {
+      requireRole(actor, ['admin'], 'deactivate users');
+      if (params.id === actor.id) {
+        throw new DomainError({ code: 'FORBIDDEN', message: 'You cannot deactivate yourself; ask another admin' });
+      }
+      return deactivateUser(ctx, params.id);
+    },
+  });
+
+  return router;
+}

@@ -1,0 +1,128 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from './helpers/child-process.js';
+
+/**
+ * The layering rules of docs/architecture.md, checked on the import graph: a forbidden import fails here
+ * with the file that made it.
+ */
+const packagesDir = join(repoRoot, 'packages');
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'node_modules' || entry.name === 'dist' ? [] : sourceFiles(path);
+    return /\.(ts|mts)$/.test(entry.name) && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/** Every module specifier a file imports (static, re-export and dynamic). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((match) => match[1] as string);
+}
+
+/** A relative import as a path from the package's src/, without extension. */
+function resolved(file: string, specifier: string): string {
+  return resolve(dirname(file), specifier).replace(/\.js$/, '');
+}
+
+const crmSrc = join(packagesDir, 'crm-api', 'src');
+const crmFiles = sourceFiles(crmSrc);
+const layerOf = (path: string) => relative(crmSrc, path).split('/')[0] ?? '';
+
+function violations(files: string[], rule: (file: string, specifier: string) => string | undefined): string[] {
+  return files.flatMap((file) =>
+    importsOf(file).flatMap((specifier) => {
+      const problem = rule(file, specifier);
+      return problem ? [`${relative(repoRoot, file)} imports ${specifier}: ${problem}`] : [];
+    }),
+  );
+}
+
+describe('architecture', () => {
+  it('crm-api domain/ knows no HTTP: it imports neither http/ nor express', () => {
+    const domainFiles = crmFiles.filter((file) => layerOf(file) === 'domain');
+    expect(domainFiles.length).toBeGreaterThan(5);
+    const found = violations(domainFiles, (file, specifier) => {
+      if (specifier === 'express' || specifier.startsWith('express/')) return 'the domain does not speak HTTP';
+      if (specifier.startsWith('.') && ['http', 'delivery'].includes(layerOf(resolved(file, specifier)))) return 'the domain may not depend on that layer';
+      return undefined;
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('crm-api db/ is data access only: it imports no domain, delivery or http code', () => {
+    const found = violations(
+      crmFiles.filter((file) => layerOf(file) === 'db'),
+      (file, specifier) =>
+        specifier.startsWith('.') && ['domain', 'delivery', 'http', 'metrics'].includes(layerOf(resolved(file, specifier))) ? 'db/ is the bottom layer' : undefined,
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('crm-api delivery/ (the notifier) does not reach into http/', () => {
+    const found = violations(
+      crmFiles.filter((file) => layerOf(file) === 'delivery'),
+      (file, specifier) => (specifier.startsWith('.') && layerOf(resolved(file, specifier)) === 'http' ? 'the notifier does not use the HTTP layer' : undefined),
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('crm-api does not depend on the emulator or the cloud function at run time', () => {
+    const manifest = JSON.parse(readFileSync(join(packagesDir, 'crm-api', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    expect(Object.keys(manifest.dependencies)).not.toContain('@leadnotify/wechat-emulator');
+    expect(Object.keys(manifest.dependencies)).not.toContain('quickstartFunctions');
+    const found = violations(crmFiles, (_file, specifier) =>
+      specifier.startsWith('@leadnotify/wechat-emulator') || specifier.startsWith('quickstartFunctions') ? 'a development tool in production code' : undefined,
+    );
+    expect(found).toEqual([]);
+  });
+
+  it("no package reaches into another package's files: workspace code is imported through its public entry", () => {
+    const everyPackageFile = sourceFiles(packagesDir);
+    const found = violations(everyPackageFile, (file, specifier) => {
+      if (!specifier.startsWith('.')) return /^@leadnotify\/[^/]+\/src\//.test(specifier) || /^(crm-api|quickstartFunctions)\/src\//.test(specifier) ? 'use the public entry' : undefined;
+      const packageRoot = relative(packagesDir, file).split('/').slice(0, relative(packagesDir, file).startsWith('cloudfunctions/') ? 2 : 1).join('/');
+      return relative(join(packagesDir, packageRoot), resolved(file, specifier)).startsWith('..') ? 'leaves its package' : undefined;
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('the deployed function imports only wx-server-sdk, the contracts and Node built-ins', () => {
+    const functionSrc = join(packagesDir, 'cloudfunctions', 'quickstartFunctions', 'src');
+    const found = violations(
+      sourceFiles(functionSrc).filter((file) => !file.includes('/testing/')),
+      (_file, specifier) =>
+        specifier.startsWith('.') || specifier.startsWith('node:') || builtinModules.includes(specifier) || ['wx-server-sdk', '@leadnotify/contracts'].includes(specifier) ? undefined : 'not available in the cloud',
+    );
+    expect(found).toEqual([]);
+  });
+
+  it('crm-api has no import cycles', () => {
+    const graph = new Map(
+      crmFiles.map((file) => [
+        file.replace(/\.ts$/, ''),
+        importsOf(file)
+          .filter((specifier) => specifier.startsWith('.'))
+          .map((specifier) => resolved(file, specifier)),
+      ]),
+    );
+    const cycles: string[] = [];
+    const state = new Map<string, 'visiting' | 'done'>();
+    const visit = (node: string, path: string[]) => {
+      if (state.get(node) === 'done') return;
+      if (state.get(node) === 'visiting') {
+        cycles.push([...path.slice(path.indexOf(node)), node].map((step) => relative(crmSrc, step)).join(' → '));
+        return;
+      }
+      state.set(node, 'visiting');
+      for (const next of graph.get(node) ?? []) visit(next, [...path, node]);
+      state.set(node, 'done');
+    };
+    for (const node of graph.keys()) visit(node, []);
+    expect(cycles).toEqual([]);
+  });
+});

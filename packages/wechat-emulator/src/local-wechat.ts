@@ -1,0 +1,47 @@
+import { randomBytes } from 'node:crypto';
+import { startEmulator, type RunningEmulator } from './start-emulator.js';
+
+export interface LocalWechatOptions {
+  port?: number;
+  appId?: string;
+  cloudEnv?: string;
+  functionName: string;
+  /** The binding/signing secret shared by the API and the function; made up when not given. */
+  sharedSecret?: string;
+}
+
+export interface LocalWechat extends RunningEmulator {
+  /** The variables that point crm-api at this emulator as if it were WeChat. */
+  env: {
+    MINIPROGRAM_APPID: string;
+    MINIPROGRAM_APPSECRET: string;
+    MINIPROGRAM_CLOUD_ENV: string;
+    WECHAT_API_BASE_URL: string;
+    LEADNOTIFY_SHARED_SECRET: string;
+  };
+}
+
+/**
+ * The emulator as the local WeChat of `pnpm start` and the end-to-end tests: running, with the credentials
+ * and URL crm-api needs to use it. Nothing leaves the machine.
+ */
+export async function startLocalWechat(options: LocalWechatOptions): Promise<LocalWechat> {
+  const sharedSecret = options.sharedSecret ?? randomBytes(32).toString('hex');
+  const emulator = await startEmulator({
+    port: options.port ?? 0,
+    appId: options.appId ?? 'wx-emulator-app',
+    cloudEnv: options.cloudEnv ?? 'emulator-env',
+    functionName: options.functionName,
+    functionEnv: { LEADNOTIFY_SHARED_SECRET: sharedSecret },
+  });
+  return {
+    ...emulator,
+    env: {
+      MINIPROGRAM_APPID: emulator.credentials.appId,
+      MINIPROGRAM_APPSECRET: emulator.credentials.appSecret,
+      MINIPROGRAM_CLOUD_ENV: emulator.credentials.cloudEnv,
+      WECHAT_API_BASE_URL: emulator.url,
+      LEADNOTIFY_SHARED_SECRET: sharedSecret,
+    },
+  };
+}
