@@ -1,4 +1,4 @@
-import { REASONS, reasonForErrcode, type DeliveryEvent, type ReasonCode, type SendResult } from '@leadnotify/contracts';
+import { REASONS, reasonForErrcode, reasonOf, type DeliveryEvent, type ReasonCode, type SendResult } from '@leadnotify/contracts';
 import type { CloudDatabase } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { findBinding } from '../store/bindings.js';
@@ -125,7 +125,7 @@ async function deliver(deps: FunctionDeps, db: CloudDatabase, delivery: Delivery
   }
   const { reason, errCode, errMsg } = outcome;
   const codePart = errCode === undefined ? {} : { errCode };
-  if (REASONS[reason].sendMayHaveGoneOut) {
+  if (reasonOf(reason)?.sendMayHaveGoneOut) {
     const result: SendResult = { ...base, status: 'unconfirmed', reason, ...codePart, message: errMsg };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());

@@ -26,7 +26,7 @@ export function fitKeyword(type: KeywordType, raw: string, options: TextOptions 
     case 'amount':
       return `¥${fitNumber(text, 10) || '0'}`;
     case 'phone_number':
-      return truncate(onlyMatching(text, /[0-9+\-()]/), 17, false) || '-';
+      return truncate(onlyMatching(text, /[0-9+\-()*]/), 17, false) || '-';
     case 'car_number':
       return fitCarNumber(text);
     case 'time':
