@@ -366,7 +366,7 @@ describe('company, phone and source keywords', () => {
     expect(fn.fake.sent[0]?.data).toEqual({
       thing1: { value: '张三' },
       thing2: { value: '杭州某某科技' },
-      phone_number3: { value: '-' },
+      phone_number3: { value: '138****0000' },
       thing4: { value: '官网表单' },
     });
   });

@@ -29,6 +29,8 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   const openid = delivery.openid ?? (await findBinding(db, delivery.assigneeId))?.openid;
   const claim = await claimDelivery(db, { deliveryId, openid, templateId, resend: delivery.resend === true }, deps.now(), config.staleRecordMs);
   if (claim.kind === 'recorded') {
+    // A run stopped after recording the outcome may have left its hold: the unit stays used, the hold goes.
+    if (claim.heldFor) await settleSend(db, claim.heldFor, templateId, deliveryId, new Date(deps.now()).toISOString());
     return claim.result.status === 'sent' ? { ...claim.result, reason: 'ALREADY_SENT' } : claim.result;
   }
   if (claim.kind === 'in-progress') return inProgress(deliveryId);

@@ -27,7 +27,7 @@ export interface DeliveryRecord {
 
 export type Claim =
   | { kind: 'claimed' }
-  | { kind: 'recorded'; result: SendResult }
+  | { kind: 'recorded'; result: SendResult; heldFor: string | undefined }
   | { kind: 'in-progress' }
   /** A dead run left it: `reserved` (its hold, if any, is reused) or `sending` (the send may be out). */
   | { kind: 'stale'; record: DeliveryRecord };
@@ -58,8 +58,9 @@ export async function claimDelivery(
   } catch (error) {
     const existing = await readRecord(db, claim.deliveryId);
     if (!existing) throw error;
-    if (existing.state === 'sent' && existing.result) return { kind: 'recorded', result: existing.result };
-    if (existing.state === 'unconfirmed' && existing.result && !claim.resend) return { kind: 'recorded', result: existing.result };
+    const heldFor = typeof existing.openid === 'string' ? existing.openid : undefined;
+    if (existing.state === 'sent' && existing.result) return { kind: 'recorded', result: existing.result, heldFor };
+    if (existing.state === 'unconfirmed' && existing.result && !claim.resend) return { kind: 'recorded', result: existing.result, heldFor };
     if (existing.state === 'reserved' || existing.state === 'sending') {
       return nowMs - existing.stateAt > staleMs ? { kind: 'stale', record: existing } : { kind: 'in-progress' };
     }
