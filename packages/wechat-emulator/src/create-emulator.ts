@@ -200,6 +200,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
     res.json({ items });
   });
   control.get('/bindings', (_req, res) => void res.json({ items: cloud.docs(COLLECTIONS.bindings) }));
+  control.get('/deliveries', (_req, res) => void res.json({ items: cloud.docs(COLLECTIONS.deliveries) }));
   control.get('/subscriptions', (_req, res) => {
     res.json({ wechat: gate.allAcceptances(), function: cloud.docs(COLLECTIONS.subscriptions) });
   });
