@@ -30,7 +30,7 @@ describe('WeChat stops the function at its limit: count and outcome stay consist
     await settle();
     fn.fake.onWrite(() => {});
     const messagesAtKill = fn.fake.sent.length;
-    const atKill = { remaining: quota(fn, 'openid-zhang').remaining, holds: Object.keys((quota(fn, 'openid-zhang').holds as object) ?? {}).length };
+    const atKill = { remaining: Number(quota(fn, 'openid-zhang').remaining), holds: Object.keys((quota(fn, 'openid-zhang').holds as object) ?? {}).length };
 
     expect(answered).toBe(false);
     // At the instant of the kill: units used = messages out + units held for a send not yet made.
