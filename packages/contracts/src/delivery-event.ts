@@ -59,6 +59,7 @@ export const FUNCTION_EVENT_TYPES = [
   'sendCustomerAssignNotification',
   'sendBatchCustomerAssignNotification',
   'bindCrmUser',
+  'unbindCrmUser',
   'recordSubscription',
 ] as const;
 export type FunctionEventType = (typeof FUNCTION_EVENT_TYPES)[number];

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import express, { type Express, type Request, type Response } from 'express';
 import { COLLECTIONS, createHandler, loadFunctionConfig, saveBinding, type WxContext } from 'quickstartFunctions';
-import { createMemoryCloud } from 'quickstartFunctions/memory-cloud';
+import { createMemoryCloud, wxError } from 'quickstartFunctions/memory-cloud';
 import { drawFault, NO_FAULTS, RATE_KEYS, type FaultSettings } from './faults.js';
 import { createSubscribeGate, type TemplateDefinition } from './subscribe-gate.js';
 import { createTokenAuthority } from './token-authority.js';
@@ -65,8 +65,12 @@ export function createEmulator(options: EmulatorOptions = {}) {
   const cloud = createMemoryCloud();
   cloud.createCollections(Object.values(COLLECTIONS));
   const gate = createSubscribeGate({ templates, pages: options.pages, hasPermission: () => permissions.includes('subscribeMessage.send'), now });
-  cloud.onSend((message) => gate.send(message));
-  const functionConfig = loadFunctionConfig({ SUBSCRIBE_TEMPLATE_ID: firstTemplate.id, ...options.functionEnv });
+  // Ops set FUNCTION_TIMEOUT_MS equal to the console's limit; so does the emulator unless told otherwise.
+  const functionConfig = loadFunctionConfig({
+    SUBSCRIBE_TEMPLATE_ID: firstTemplate.id,
+    FUNCTION_TIMEOUT_MS: String(functionTimeoutMs),
+    ...options.functionEnv,
+  });
   const handle = createHandler({
     cloud: cloud.cloud,
     config: functionConfig,
@@ -75,6 +79,17 @@ export function createEmulator(options: EmulatorOptions = {}) {
   });
   let faults: FaultSettings = { ...NO_FAULTS };
   let invocations = 0;
+  // WeChat decides (and delivers) when the request arrives; a slow or failed answer comes after that.
+  cloud.onSend(async (message) => {
+    try {
+      await gate.send(message);
+    } finally {
+      await pause(faults.sendLatencyMs);
+    }
+    if (faults.errorAfterSendRate > 0 && random() < faults.errorAfterSendRate) {
+      throw wxError(-1, 'openapi.subscribeMessage.send:fail -1 system error');
+    }
+  });
 
   function invokeAs(caller: WxContext, event: unknown): Promise<unknown> {
     return cloud.withContext(caller, () => handle(event));
@@ -143,13 +158,21 @@ export function createEmulator(options: EmulatorOptions = {}) {
     }
 
     const limitMs = Math.min(functionTimeoutMs, httpWaitMs);
+    // At the limit WeChat stops the run: its later database writes and sends never happen.
+    const invocation = cloud.startInvocation({ SOURCE: 'wx_http', ENV: credentials.cloudEnv });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), limitMs);
+      timer = setTimeout(() => {
+        invocation.kill();
+        resolve('timeout');
+      }, limitMs);
     });
     const outcome = await Promise.race([
-      pause(faults.functionLatencyMs)
-        .then(() => invokeAs({ SOURCE: 'wx_http', ENV: credentials.cloudEnv }, event))
+      invocation
+        .run(async () => {
+          await pause(faults.functionLatencyMs);
+          return handle(event);
+        })
         .then((value) => ({ value }), (error: unknown) => ({ error })),
       timedOut,
     ]);
@@ -177,6 +200,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
     res.json({ items });
   });
   control.get('/bindings', (_req, res) => void res.json({ items: cloud.docs(COLLECTIONS.bindings) }));
+  control.get('/deliveries', (_req, res) => void res.json({ items: cloud.docs(COLLECTIONS.deliveries) }));
   control.get('/subscriptions', (_req, res) => {
     res.json({ wechat: gate.allAcceptances(), function: cloud.docs(COLLECTIONS.subscriptions) });
   });
@@ -209,8 +233,11 @@ export function createEmulator(options: EmulatorOptions = {}) {
     if (rates.some((rate) => typeof rate !== 'number' || rate < 0 || rate > 1) || rates.reduce((a, b) => a + b, 0) > 1) {
       return void res.status(400).json({ error: 'rates must be numbers in [0, 1] adding up to at most 1' });
     }
-    if (![next.latencyMs, next.functionLatencyMs, next.slowMs].every((ms) => typeof ms === 'number' && ms >= 0) || typeof next.errcode !== 'number') {
-      return void res.status(400).json({ error: 'latencyMs, functionLatencyMs and slowMs must be >= 0, errcode a number' });
+    if (![next.latencyMs, next.functionLatencyMs, next.slowMs, next.sendLatencyMs].every((ms) => typeof ms === 'number' && ms >= 0) || typeof next.errcode !== 'number') {
+      return void res.status(400).json({ error: 'latencyMs, functionLatencyMs, slowMs and sendLatencyMs must be >= 0, errcode a number' });
+    }
+    if (typeof next.errorAfterSendRate !== 'number' || next.errorAfterSendRate < 0 || next.errorAfterSendRate > 1) {
+      return void res.status(400).json({ error: 'errorAfterSendRate must be a number in [0, 1]' });
     }
     faults = next;
     res.json(faults);
@@ -228,7 +255,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
 
   /** Stores the binding as bindCrmUser would, without a ticket. */
   function bindDirectly(crmUserId: string, openid: string): Promise<void> {
-    return saveBinding(cloud.cloud.database(), { crmUserId, openid, boundAt: new Date(now()).toISOString() });
+    return saveBinding(cloud.cloud.database(), { crmUserId, openid, boundAt: new Date(now()).toISOString() }, { force: true });
   }
 
   /** The user accepts `count` times in wx.requestSubscribeMessage and the mini program reports each one. */

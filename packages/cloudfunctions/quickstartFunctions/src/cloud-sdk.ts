@@ -19,12 +19,17 @@ export interface Query {
   where(condition: Record<string, unknown>): Query;
   limit(count: number): Query;
   get(): Promise<{ data: Array<Record<string, unknown>> }>;
+  /** Field names may be dotted paths into nested objects (`holds.abc`), as in the cloud database. */
   update(options: { data: Record<string, unknown> }): Promise<{ stats: { updated: number } }>;
+  remove(): Promise<{ stats: { removed: number } }>;
 }
 
 export interface Collection extends Query {
   add(options: { data: Record<string, unknown> }): Promise<{ _id: string | number }>;
-  doc(id: string): { update(options: { data: Record<string, unknown> }): Promise<{ stats: { updated: number } }> };
+  doc(id: string): {
+    update(options: { data: Record<string, unknown> }): Promise<{ stats: { updated: number } }>;
+    remove(): Promise<{ stats: { removed: number } }>;
+  };
 }
 
 export interface CloudDatabase {
@@ -33,6 +38,8 @@ export interface CloudDatabase {
     inc(amount: number): DbCommand;
     gt(value: number): DbCommand;
     lt(value: number): DbCommand;
+    /** As an update value: deletes the field. */
+    remove(): DbCommand;
   };
 }
 

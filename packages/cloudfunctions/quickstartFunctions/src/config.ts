@@ -6,6 +6,7 @@ export const TEMPLATE_FIELDS = [
   'customerCount',
   'customerCompany',
   'customerPhone',
+  'customerSource',
   'actorName',
   'assignedAt',
   'note',
@@ -15,9 +16,9 @@ export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 
 /** Which keyword types can show which field; the rest would always be rejected with 47003. */
 const FIELDS_FOR_TYPE: Record<KeywordType, readonly TemplateField[]> = {
-  thing: ['customerName', 'customerCompany', 'actorName', 'note', 'channel', 'customerCount'],
+  thing: ['customerName', 'customerCompany', 'customerSource', 'actorName', 'note', 'channel', 'customerCount'],
   name: ['customerName', 'actorName'],
-  phrase: ['channel', 'note'],
+  phrase: ['channel', 'note', 'customerSource'],
   character_string: ['customerPhone', 'customerCount', 'customerName', 'actorName'],
   letter: ['customerName', 'actorName'],
   symbol: ['note'],
@@ -45,16 +46,22 @@ export interface FunctionConfig {
   sharedSecret: string | undefined;
   batchMax: number;
   sendConcurrency: number;
-  /** Sends not started within this many ms of the invocation are returned as retryable instead. */
-  timeBudgetMs: number;
-  /** A claimed delivery left 'sending' longer than this is taken over by a retry. */
-  staleClaimMs: number;
+  /** The function's time limit as set in the cloud console; WeChat kills the run then. */
+  functionTimeoutMs: number;
+  /** A batch send starts only if it is expected to finish this long before the limit. */
+  safetyMarginMs: number;
+  /** Expected time of one delivery (send plus its record writes) until one has been observed. */
+  sendEstimateMs: number;
+  /** A delivery record older than this belongs to a run that is certainly dead. */
+  staleRecordMs: number;
   bindingTicketMaxAgeMs: number;
   /** Problems that make sending impossible; reported in every send result. */
   sendProblems: string[];
   /** Problems that make binding impossible. */
   bindProblems: string[];
 }
+
+const STALE_CLOCK_MARGIN_MS = 2000;
 
 export const DEFAULT_KEYWORDS = '{"thing1":"customerName","time2":"assignedAt","thing3":"actorName","thing4":"note"}';
 
@@ -73,6 +80,7 @@ export function loadFunctionConfig(env: Record<string, string | undefined>): Fun
   const miniprogramState = oneOf(env.SUBSCRIBE_MINIPROGRAM_STATE, ['formal', 'developer', 'trial'] as const, 'SUBSCRIBE_MINIPROGRAM_STATE', sendProblems);
   const lang = oneOf(env.SUBSCRIBE_LANG, ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const, 'SUBSCRIBE_LANG', sendProblems);
 
+  const functionTimeoutMs = positiveInt(env.FUNCTION_TIMEOUT_MS, 3000, 'FUNCTION_TIMEOUT_MS', sendProblems);
   const sharedSecret = env.LEADNOTIFY_SHARED_SECRET || undefined;
   if (!sharedSecret) bindProblems.push('LEADNOTIFY_SHARED_SECRET is not set');
   else if (sharedSecret.length < 32) bindProblems.push('LEADNOTIFY_SHARED_SECRET must be at least 32 characters');
@@ -87,8 +95,12 @@ export function loadFunctionConfig(env: Record<string, string | undefined>): Fun
     sharedSecret: bindProblems.length === 0 ? sharedSecret : undefined,
     batchMax: positiveInt(env.SEND_BATCH_MAX, 20, 'SEND_BATCH_MAX', sendProblems),
     sendConcurrency: positiveInt(env.SEND_CONCURRENCY, 5, 'SEND_CONCURRENCY', sendProblems),
-    timeBudgetMs: positiveInt(env.SEND_TIME_BUDGET_MS, 2200, 'SEND_TIME_BUDGET_MS', sendProblems),
-    staleClaimMs: positiveInt(env.SEND_STALE_CLAIM_MS, 60_000, 'SEND_STALE_CLAIM_MS', sendProblems),
+    functionTimeoutMs,
+    safetyMarginMs: positiveInt(env.SEND_SAFETY_MARGIN_MS, 500, 'SEND_SAFETY_MARGIN_MS', sendProblems),
+    sendEstimateMs: positiveInt(env.SEND_ESTIMATE_MS, 1000, 'SEND_ESTIMATE_MS', sendProblems),
+    // A run that wrote a record at t is gone by t + its limit; the margin covers clock differences between
+    // function instances.
+    staleRecordMs: functionTimeoutMs + STALE_CLOCK_MARGIN_MS,
     bindingTicketMaxAgeMs: 10 * 60_000,
     sendProblems,
     bindProblems,

@@ -1,7 +1,7 @@
 import { FUNCTION_EVENT_TYPES, functionError } from '@leadnotify/contracts';
 import type { FunctionDeps } from './deps.js';
 import { handleSendBatch, handleSendOne } from './handlers/send-handlers.js';
-import { handleBindCrmUser, handleGetOpenId, handleRecordSubscription } from './handlers/user-handlers.js';
+import { handleBindCrmUser, handleGetOpenId, handleRecordSubscription, handleUnbindCrmUser } from './handlers/user-handlers.js';
 
 /** `main(event, context)` minus the SDK wiring: parses the type and dispatches; never throws. */
 export function createHandler(deps: FunctionDeps) {
@@ -22,6 +22,8 @@ export function createHandler(deps: FunctionDeps) {
           return await handleSendBatch(deps, context, body, startedAtMs);
         case 'bindCrmUser':
           return await handleBindCrmUser(deps, context, body);
+        case 'unbindCrmUser':
+          return await handleUnbindCrmUser(deps, context);
         case 'recordSubscription':
           return await handleRecordSubscription(deps, context, body);
         default:

@@ -63,20 +63,32 @@ describe('sendBatchCustomerAssignNotification', () => {
     expect(response.results[1]).toMatchObject({ deliveryId: good.deliveryId, status: 'sent' });
   });
 
-  it('sends not started within the time budget come back retryable instead of being cut off', async () => {
-    const fn = createTestFunction({ SEND_CONCURRENCY: '1', SEND_TIME_BUDGET_MS: '2000' });
-    const items = Array.from({ length: 4 }, (_, index) => notification({ assigneeId: `u${index}` }));
+  it('starts a send only if it can finish before the limit: with 1.6 s sends, 20 items → one round, the rest NOT_ATTEMPTED at once', async () => {
+    // Real time scaled down 10×: a 300 ms limit, 160 ms sends, a 50 ms margin (3 s, 1.6 s, 0.5 s).
+    const fn = createTestFunction({ FUNCTION_TIMEOUT_MS: '300', SEND_SAFETY_MARGIN_MS: '50', SEND_ESTIMATE_MS: '100' }, { realClock: true });
+    const items = Array.from({ length: 20 }, (_, index) => notification({ assigneeId: `u${index}` }));
     for (const item of items) {
       await fn.bind(item.assigneeId, `openid-${item.assigneeId}`);
       await fn.subscribe(`openid-${item.assigneeId}`, 1);
     }
-    fn.fake.onSend(async () => fn.clock.advance(900));
+    fn.fake.onSend(() => new Promise((resolve) => setTimeout(resolve, 160)));
 
-    const response = await fn.handle(batchEvent(items));
+    const rounds: Array<{ reasons: string[]; ms: number }> = [];
+    for (let round = 0; round < 6 && fn.fake.sent.length < 20; round++) {
+      const started = Date.now();
+      const response = await fn.handle(batchEvent(items));
+      rounds.push({ reasons: response.results.map((r: { reason: string }) => r.reason), ms: Date.now() - started });
+    }
 
-    expect(response.results.map((r: { reason: string }) => r.reason)).toEqual(['SENT', 'SENT', 'SENT', 'DEADLINE_EXCEEDED']);
-    expect(REASONS.DEADLINE_EXCEEDED.disposition).toBe('retry');
-    expect(fn.fake.sent).toHaveLength(3);
+    const [first] = rounds;
+    expect(first?.reasons.filter((reason) => reason === 'SENT')).toHaveLength(5);
+    expect(first?.reasons.filter((reason) => reason === 'NOT_ATTEMPTED')).toHaveLength(15);
+    expect(REASONS.NOT_ATTEMPTED).toMatchObject({ disposition: 'requeue', waitMs: 0 });
+    expect(Math.max(...rounds.map((r) => r.ms))).toBeLessThan(300);
+    expect(rounds).toHaveLength(4);
+    expect(new Set(fn.fake.sent.map((m) => m.touser)).size).toBe(20);
+    expect(fn.fake.sent).toHaveLength(20);
+    expect(Object.values(fn.deliveryStates()).every((state) => state === 'sent')).toBe(true);
   });
 
   it('a retried batch sends only what was not sent before', async () => {
@@ -86,7 +98,7 @@ describe('sendBatchCustomerAssignNotification', () => {
       await fn.bind(item.assigneeId, `openid-${item.assigneeId}`);
       await fn.subscribe(`openid-${item.assigneeId}`, 2);
     }
-    fn.fake.failSendsWith(-1, 'busy', 1);
+    fn.fake.failSendsWith(45011, 'rate limited', 1);
 
     const first = await fn.handle(batchEvent(items));
     const second = await fn.handle(batchEvent(items));

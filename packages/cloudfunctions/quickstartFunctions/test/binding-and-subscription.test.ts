@@ -154,3 +154,92 @@ describe('recordSubscription', () => {
     expect(invalid.error.details).toHaveLength(2);
   });
 });
+
+describe('one WeChat user, one CRM user', () => {
+  function ticketFor(fn: ReturnType<typeof createTestFunction>, uid: string) {
+    return bindingTicket({ uid, iat: seconds(fn.clock.now()), exp: seconds(fn.clock.now()) + 300 });
+  }
+
+  it("refuses to bind a WeChat user bound to another CRM user; nothing changes and the ticket stays usable", async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-victor');
+    await fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, 'crm-victor') });
+    const sarahsTicket = ticketFor(fn, 'crm-sarah');
+
+    const refused = await fn.handle({ type: 'bindCrmUser', ticket: sarahsTicket });
+
+    expect(refused).toMatchObject({ ok: false, error: { code: 'OPENID_BOUND_ELSEWHERE' } });
+    expect(refused.error.message).not.toContain('openid-victor');
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => [doc._id, doc.openid])).toEqual([['crm-victor', 'openid-victor']]);
+    fn.asMiniProgramUser('openid-sarah');
+    expect(await fn.handle({ type: 'bindCrmUser', ticket: sarahsTicket })).toMatchObject({ ok: true, crmUserId: 'crm-sarah' });
+  });
+
+  it("after the refusal, Sarah's leads do not reach Victor's WeChat", async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-victor');
+    await fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, 'crm-victor') });
+    await fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, 'crm-sarah') });
+    await fn.subscribe('openid-victor', 5);
+    fn.asHttpApi();
+
+    const response = await fn.handle(sendEvent(notification({ assigneeId: 'crm-sarah' })));
+
+    expect(response.result.reason).toBe('NOT_BOUND');
+    expect(fn.fake.sent).toEqual([]);
+  });
+
+  it('two binds of one WeChat user to two CRM users at once: exactly one succeeds', async () => {
+    const fn = createTestFunction();
+    const caller = { OPENID: 'openid-shared', APPID: 'wx-app', SOURCE: 'wx_client' };
+    const bind = (uid: string) => fn.fake.withContext(caller, () => fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, uid) }));
+
+    const answers = await Promise.all([bind('crm-a'), bind('crm-b')]);
+
+    expect(answers.filter((answer) => answer.ok === true)).toHaveLength(1);
+    expect(answers.filter((answer) => answer.error?.code === 'OPENID_BOUND_ELSEWHERE')).toHaveLength(1);
+    expect(fn.fake.docs('crm_user_bindings').filter((doc) => doc.openid === 'openid-shared')).toHaveLength(1);
+  });
+
+  it('unbindCrmUser frees the WeChat user: then another CRM user can bind it', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-phone');
+    await fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, 'crm-victor') });
+
+    const unbound = await fn.handle({ type: 'unbindCrmUser' });
+    const again = await fn.handle({ type: 'unbindCrmUser' });
+    const bound = await fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, 'crm-sarah') });
+
+    expect(unbound).toEqual({ ok: true, unbound: true });
+    expect(again).toEqual({ ok: true, unbound: false });
+    expect(bound).toMatchObject({ ok: true, crmUserId: 'crm-sarah' });
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => [doc._id, doc.openid])).toEqual([['crm-sarah', 'openid-phone']]);
+    fn.asHttpApi();
+    expect((await fn.handle({ type: 'unbindCrmUser' })).error.code).toBe('FORBIDDEN');
+  });
+
+  it("a CRM user binding from a new phone replaces the old binding, and the old WeChat user is free for someone else", async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-old-phone');
+    await fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, 'crm-sarah') });
+    fn.asMiniProgramUser('openid-new-phone');
+    await fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, 'crm-sarah') });
+    fn.asMiniProgramUser('openid-old-phone');
+
+    const colleague = await fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, 'crm-victor') });
+
+    expect(colleague).toMatchObject({ ok: true, crmUserId: 'crm-victor' });
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => [doc._id, doc.openid]).sort()).toEqual([
+      ['crm-sarah', 'openid-new-phone'],
+      ['crm-victor', 'openid-old-phone'],
+    ]);
+  });
+
+  it('a binding stored before openid claims existed still blocks binding its WeChat user elsewhere', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-victor', 'openid-victor');
+    fn.asMiniProgramUser('openid-victor');
+
+    expect((await fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, 'crm-sarah') })).error.code).toBe('OPENID_BOUND_ELSEWHERE');
+  });
+});

@@ -7,7 +7,7 @@ import { createMemoryCloud } from '../src/testing/memory-cloud.js';
 export const TEMPLATE_ID = 'tmpl-lead-assigned';
 export const SHARED_SECRET = 'shared-secret-for-tests-0123456789abcdef';
 
-export function createTestFunction(env: Record<string, string> = {}) {
+export function createTestFunction(env: Record<string, string> = {}, options: { realClock?: boolean } = {}) {
   const fake = createMemoryCloud();
   fake.createCollections();
   let now = Date.parse('2026-11-25T02:00:00Z');
@@ -16,7 +16,7 @@ export function createTestFunction(env: Record<string, string> = {}) {
   const handle = createHandler({
     cloud: fake.cloud,
     config,
-    now: () => now,
+    now: () => (options.realClock ? Date.now() : now),
     log: {
       info: (message) => logs.push(message),
       warn: (message) => logs.push(message),
@@ -44,8 +44,17 @@ export function createTestFunction(env: Record<string, string> = {}) {
     async bind(crmUserId: string, openid: string) {
       await fake.cloud.database().collection('crm_user_bindings').add({ data: { _id: crmUserId, crmUserId, openid, boundAt: new Date(now).toISOString() } });
     },
-    async subscribe(openid: string, remaining: number, templateId = TEMPLATE_ID) {
-      await fake.cloud.database().collection('subscription_quotas').add({ data: { _id: `${openid}:${templateId}`, openid, templateId, remaining } });
+    /** `refused`: WeChat answered 43101 since the last acceptance, so the function does not ask again. */
+    async subscribe(openid: string, remaining: number, options: { templateId?: string; refused?: boolean } = {}) {
+      const templateId = options.templateId ?? TEMPLATE_ID;
+      await fake.cloud
+        .database()
+        .collection('subscription_quotas')
+        .add({ data: { _id: `${openid}:${templateId}`, openid, templateId, remaining, refused: options.refused ?? false } });
+    },
+    /** The delivery records' states, by deliveryId. */
+    deliveryStates() {
+      return Object.fromEntries(fake.docs('notification_deliveries').map((doc) => [doc._id, doc.state]));
     },
     remaining(openid: string, templateId = TEMPLATE_ID) {
       return fake.docs('subscription_quotas').find((doc) => doc._id === `${openid}:${templateId}`)?.remaining;

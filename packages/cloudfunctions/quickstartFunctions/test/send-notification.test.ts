@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTestFunction, notification, sendEvent, TEMPLATE_ID } from './helpers.js';
+import { wxError } from '../src/testing/memory-cloud.js';
 import { REASONS, type ReasonCode } from '@leadnotify/contracts';
 
 describe('sendCustomerAssignNotification', () => {
@@ -66,10 +67,10 @@ describe('sendCustomerAssignNotification', () => {
     expect(fn.fake.sent).toEqual([]);
   });
 
-  it('skips with NO_SUBSCRIPTION without calling WeChat when no send is left', async () => {
+  it('skips with NO_SUBSCRIPTION without calling WeChat when WeChat refused since the last acceptance', async () => {
     const fn = createTestFunction();
     await fn.bind('crm-user-1', 'openid-zhang');
-    await fn.subscribe('openid-zhang', 0);
+    await fn.subscribe('openid-zhang', 0, { refused: true });
     let calls = 0;
     fn.fake.onSend(async () => {
       calls++;
@@ -81,16 +82,47 @@ describe('sendCustomerAssignNotification', () => {
     expect(calls).toBe(0);
   });
 
-  it('counts subscriptions down and skips once they are used up', async () => {
+  it('counts subscriptions down; at 0 it asks WeChat once, and after its 43101 skips without asking', async () => {
     const fn = createTestFunction();
     await fn.bind('crm-user-1', 'openid-zhang');
     await fn.subscribe('openid-zhang', 2);
+    let calls = 0;
+    fn.fake.onSend(async () => {
+      if (++calls > 2) throw wxError(43101, 'openapi.subscribeMessage.send:fail 43101 user refuse to accept the msg');
+    });
 
     const statuses = [];
-    for (let index = 0; index < 3; index++) statuses.push((await fn.handle(sendEvent(notification()))).result.status);
+    for (let index = 0; index < 4; index++) statuses.push((await fn.handle(sendEvent(notification()))).result.status);
 
-    expect(statuses).toEqual(['sent', 'sent', 'skipped']);
+    expect(statuses).toEqual(['sent', 'sent', 'skipped', 'skipped']);
+    expect(calls).toBe(3);
     expect(fn.fake.sent).toHaveLength(2);
+    expect(fn.remaining('openid-zhang')).toBe(0);
+  });
+
+  it('an acceptance the mini program never reported is not lost: WeChat is asked when the count says 0', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+
+    const response = await fn.handle(sendEvent(notification()));
+
+    expect(response.result).toMatchObject({ status: 'sent', reason: 'SENT' });
+    expect(fn.fake.sent).toHaveLength(1);
+    expect(fn.remaining('openid-zhang')).toBe(0);
+  });
+
+  it('after a 43101 a new acceptance lets the next delivery send', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    fn.fake.failSendsWith(43101, 'user refuse to accept the msg', 1);
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', errCode: 43101 });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect(fn.fake.sent).toHaveLength(0);
+    fn.asMiniProgramUser('openid-zhang');
+    await fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: 'accept' });
+    fn.asHttpApi();
+
+    expect((await fn.handle(sendEvent(notification()))).result.status).toBe('sent');
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
 
@@ -126,23 +158,64 @@ describe('sendCustomerAssignNotification', () => {
   });
 
   it.each([
-    [-1, 'SYSTEM_BUSY'],
     [45011, 'RATE_LIMITED'],
-    [-501001, 'SYSTEM_BUSY'],
-  ])('errCode %i is a retryable %s, and the retry sends', async (errCode, reason) => {
+    [45009, 'DAILY_QUOTA_EXCEEDED'],
+  ])('errCode %i is certainly not sent (%s): the unit is given back and a retry sends', async (errCode, reason) => {
     const fn = createTestFunction();
     await fn.bind('crm-user-1', 'openid-zhang');
     await fn.subscribe('openid-zhang', 1);
+    fn.fake.failSendsWith(errCode, 'limit', 1);
+    const item = notification();
+
+    const first = await fn.handle(sendEvent(item));
+    const countAfterFailure = fn.remaining('openid-zhang');
+    const retry = await fn.handle(sendEvent(item));
+
+    expect(first.result).toMatchObject({ status: 'failed', reason, errCode });
+    expect(countAfterFailure).toBe(1);
+    expect(retry.result).toMatchObject({ status: 'sent' });
+    expect(fn.fake.sent).toHaveLength(1);
+    expect(fn.remaining('openid-zhang')).toBe(0);
+  });
+
+  it.each([
+    [-1, 'SYSTEM_BUSY'],
+    [-501001, 'SYSTEM_BUSY'],
+    [-604102, 'FUNCTION_TIMEOUT'],
+  ])('errCode %i from the send may have gone out (%s): unconfirmed, the unit stays used, not resent without resend', async (errCode, reason) => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 2);
     fn.fake.failSendsWith(errCode, 'system busy', 1);
     const item = notification();
 
     const first = await fn.handle(sendEvent(item));
-    const retry = await fn.handle(sendEvent(item));
+    const again = await fn.handle(sendEvent(item));
 
-    expect(first.result).toMatchObject({ status: 'failed', reason, errCode });
-    expect(REASONS[first.result.reason as ReasonCode].disposition).toBe('retry');
-    expect(retry.result).toMatchObject({ status: 'sent' });
+    expect(first.result).toMatchObject({ status: 'unconfirmed', reason, errCode });
+    expect(REASONS[reason as ReasonCode]).toMatchObject({ sendMayHaveGoneOut: true });
+    expect(again.result).toEqual(first.result);
+    expect(fn.remaining('openid-zhang')).toBe(1);
+
+    const resent = await fn.handle(sendEvent({ ...item, resend: true }));
+
+    expect(resent.result).toMatchObject({ status: 'sent', reason: 'SENT' });
     expect(fn.fake.sent).toHaveLength(1);
+    expect(fn.remaining('openid-zhang')).toBe(0);
+  });
+
+  it('a send that throws without an errcode is unconfirmed WECHAT_ERROR', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    fn.fake.onSend(async () => {
+      throw new Error('socket hang up');
+    });
+
+    const response = await fn.handle(sendEvent(notification()));
+
+    expect(response.result).toMatchObject({ status: 'unconfirmed', reason: 'WECHAT_ERROR' });
+    expect(response.result.errCode).toBeUndefined();
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
 
@@ -187,19 +260,40 @@ describe('sendCustomerAssignNotification', () => {
     expect(fn.fake.sent).toHaveLength(1);
   });
 
-  it('a delivery left "sending" by a run that died is taken over once it is stale', async () => {
-    const fn = createTestFunction({ SEND_STALE_CLAIM_MS: '60000' });
+  it('a delivery left "sending" by a run that died becomes unconfirmed SEND_INTERRUPTED once it is stale; never resent blindly', async () => {
+    const fn = createTestFunction();
     await fn.bind('crm-user-1', 'openid-zhang');
     await fn.subscribe('openid-zhang', 1);
     const item = notification();
-    await fn.fake.cloud.database().collection('notification_deliveries').add({ data: { _id: item.deliveryId, state: 'sending', claimedAt: fn.clock.now() } });
+    await fn.fake.cloud
+      .database()
+      .collection('notification_deliveries')
+      .add({ data: { _id: item.deliveryId, state: 'sending', stateAt: fn.clock.now(), sendStartedAt: fn.clock.now(), openid: 'openid-zhang', templateId: TEMPLATE_ID } });
 
     const early = await fn.handle(sendEvent(item));
-    fn.clock.advance(61_000);
+    fn.clock.advance(fn.config.functionTimeoutMs + 2_001);
     const late = await fn.handle(sendEvent(item));
+    const later = await fn.handle(sendEvent(item));
 
-    expect(early.result.reason).toBe('IN_PROGRESS');
-    expect(late.result.status).toBe('sent');
+    expect(early.result).toMatchObject({ status: 'failed', reason: 'IN_PROGRESS' });
+    expect(REASONS.IN_PROGRESS.disposition).toBe('requeue');
+    expect(late.result).toMatchObject({ status: 'unconfirmed', reason: 'SEND_INTERRUPTED' });
+    expect(later.result).toEqual(late.result);
+    expect(fn.fake.sent).toHaveLength(0);
+  });
+
+  it('the stale threshold follows FUNCTION_TIMEOUT_MS', async () => {
+    const fn = createTestFunction({ FUNCTION_TIMEOUT_MS: '20000' });
+    const item = notification();
+    await fn.fake.cloud.database().collection('notification_deliveries').add({ data: { _id: item.deliveryId, state: 'reserved', stateAt: fn.clock.now() } });
+
+    fn.clock.advance(15_000);
+    const young = await fn.handle(sendEvent(item));
+    fn.clock.advance(8_000);
+    const stale = await fn.handle(sendEvent(item));
+
+    expect(young.result.reason).toBe('IN_PROGRESS');
+    expect(stale.result.reason).toBe('NOT_BOUND');
   });
 
   it('a skipped notification can be tried again later, e.g. after the user binds', async () => {
@@ -256,6 +350,25 @@ describe('sendCustomerAssignNotification', () => {
     const response = await broken.handle(sendEvent(notification()));
 
     expect(response).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR', message: 'the cloud function failed; see its logs' } });
+  });
+});
+
+describe('company, phone and source keywords', () => {
+  it('shows the first customer\'s company, masked phone and source', async () => {
+    const fn = createTestFunction({
+      SUBSCRIBE_TEMPLATE_KEYWORDS: '{"thing1":"customerName","thing2":"customerCompany","phone_number3":"customerPhone","thing4":"customerSource"}',
+    });
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+
+    await fn.handle(sendEvent(notification({ customers: [{ id: 'c', name: '张三', company: '杭州某某科技', phone: '138****0000', source: '官网表单' }] })));
+
+    expect(fn.fake.sent[0]?.data).toEqual({
+      thing1: { value: '张三' },
+      thing2: { value: '杭州某某科技' },
+      phone_number3: { value: '138****0000' },
+      thing4: { value: '官网表单' },
+    });
   });
 });
 

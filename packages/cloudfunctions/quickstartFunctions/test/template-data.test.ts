@@ -17,7 +17,7 @@ const RULES: Record<KeywordType, (value: string) => boolean> = {
   time: (v) => /^\d{4}-\d{2}-\d{2} ([01]\d|2[0-3]):[0-5]\d$/.test(v),
   date: (v) => /^\d{4}-\d{2}-\d{2}( ([01]\d|2[0-3]):[0-5]\d)?$/.test(v),
   amount: (v) => /^¥\d{1,10}(\.\d+)?$/.test(v) && v.replace(/[¥.]/g, '').length <= 10,
-  phone_number: (v) => /^[0-9+\-()]{1,17}$/.test(v),
+  phone_number: (v) => /^[0-9+\-()*]{1,17}$/.test(v),
   car_number: (v) => v.length >= 1 && Array.from(v).length <= 8 && Array.from(v).every((c, i, all) => i === 0 || i === all.length - 1 || /[A-Za-z0-9]/.test(c)),
   name: (v) => v.length > 0 && (/[^\x20-\x7e]/.test(v) ? v.length <= 10 : v.length <= 20),
   phrase: (v) => /^\p{Script=Han}{1,5}$/u.test(v),
@@ -103,11 +103,20 @@ describe('function configuration', () => {
       'SUBSCRIBE_TEMPLATE_ID is not set',
       'SUBSCRIBE_TEMPLATE_KEYWORDS: a time keyword (time2) cannot show note',
       'SUBSCRIBE_TEMPLATE_KEYWORDS: "banana3" is not a keyword (type + number, e.g. thing1)',
-      'SUBSCRIBE_TEMPLATE_KEYWORDS: "thing4" maps to unknown field "salary"; use one of customerName, customerCount, customerCompany, customerPhone, actorName, assignedAt, note, channel',
+      'SUBSCRIBE_TEMPLATE_KEYWORDS: "thing4" maps to unknown field "salary"; use one of customerName, customerCount, customerCompany, customerPhone, customerSource, actorName, assignedAt, note, channel',
       'SUBSCRIBE_MINIPROGRAM_STATE must be one of formal, developer, trial',
       'SEND_BATCH_MAX must be a positive integer',
     ]);
     expect(config.bindProblems).toEqual(['LEADNOTIFY_SHARED_SECRET must be at least 32 characters']);
+  });
+
+  it('a thing or phrase keyword can show the customer source', () => {
+    const config = loadFunctionConfig({ SUBSCRIBE_TEMPLATE_ID: 't', SUBSCRIBE_TEMPLATE_KEYWORDS: '{"thing5":"customerSource","phrase6":"customerSource"}' });
+
+    expect(config.sendProblems).toEqual([]);
+    expect(loadFunctionConfig({ SUBSCRIBE_TEMPLATE_ID: 't', SUBSCRIBE_TEMPLATE_KEYWORDS: '{"number5":"customerSource"}' }).sendProblems).toEqual([
+      'SUBSCRIBE_TEMPLATE_KEYWORDS: a number keyword (number5) cannot show customerSource',
+    ]);
   });
 
   it('refuses keywords JSON that does not parse', () => {

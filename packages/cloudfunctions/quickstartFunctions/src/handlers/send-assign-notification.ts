@@ -1,9 +1,9 @@
-import { REASONS, reasonForErrcode, type DeliveryEvent, type SendResult } from '@leadnotify/contracts';
+import { REASONS, reasonForErrcode, reasonOf, type DeliveryEvent, type ReasonCode, type SendResult } from '@leadnotify/contracts';
 import type { CloudDatabase } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { findBinding } from '../store/bindings.js';
-import { claimDelivery, finishDelivery } from '../store/deliveries.js';
-import { clearSubscription, consumeSubscription, refundSubscription } from '../store/subscriptions.js';
+import { claimDelivery, finishDelivery, markSending, takeOverStale, type DeliveryRecord } from '../store/deliveries.js';
+import { recordRefusal, refundSend, reserveSend, settleSend } from '../store/subscriptions.js';
 import { buildSubscribeMessage } from '../template/build-message.js';
 
 interface WxApiError {
@@ -12,59 +12,150 @@ interface WxApiError {
   message?: unknown;
 }
 
-/** Sends one delivery as one subscribe message, at most once per deliveryId. */
+type SendOutcome = { ok: true } | { ok: false; reason: ReasonCode; errCode?: number; errMsg: string };
+
+/**
+ * Sends one delivery as one subscribe message, at most once per deliveryId, so that WeChat stopping the run
+ * at any instant leaves the subscription count and the delivery record consistent (store/deliveries.ts).
+ */
 export async function sendAssignNotification(deps: FunctionDeps, delivery: DeliveryEvent): Promise<SendResult> {
   const { config } = deps;
-  const base = { deliveryId: delivery.deliveryId };
+  const { deliveryId } = delivery;
   if (config.sendProblems.length > 0) {
-    return { ...base, status: 'failed', reason: 'CONFIG_INVALID', message: config.sendProblems.join('; ') };
+    return { deliveryId, status: 'failed', reason: 'CONFIG_INVALID', message: config.sendProblems.join('; ') };
   }
   const db = deps.cloud.database();
-  const claim = await claimDelivery(db, delivery.deliveryId, deps.now(), config.staleClaimMs);
-  if (claim.kind === 'already-sent') return { ...claim.result, reason: 'ALREADY_SENT' };
-  if (claim.kind === 'in-progress') {
-    return { ...base, status: 'failed', reason: 'IN_PROGRESS', message: 'another run is sending this delivery' };
+  const templateId = config.templateId as string;
+  const openid = delivery.openid ?? (await findBinding(db, delivery.assigneeId))?.openid;
+  const claim = await claimDelivery(db, { deliveryId, openid, templateId, resend: delivery.resend === true }, deps.now(), config.staleRecordMs);
+  if (claim.kind === 'recorded') {
+    // A run stopped after recording the outcome may have left its hold: the unit stays used, the hold goes.
+    if (claim.heldFor) await settleSend(db, claim.heldFor, templateId, deliveryId, new Date(deps.now()).toISOString());
+    return claim.result.status === 'sent' ? { ...claim.result, reason: 'ALREADY_SENT' } : claim.result;
   }
+  if (claim.kind === 'in-progress') return inProgress(deliveryId);
+  if (claim.kind === 'stale') {
+    const resolved = await resolveStale(deps, db, delivery, claim.record, openid);
+    if (resolved) return resolved;
+  }
+
   let result: SendResult;
   try {
-    result = await deliver(deps, db, delivery);
+    result = await deliver(deps, db, delivery, openid);
   } catch (error) {
-    deps.log.error('send failed unexpectedly', { deliveryId: delivery.deliveryId, error: String(error) });
-    result = { ...base, status: 'failed', reason: 'WECHAT_ERROR', message: 'unexpected error in the cloud function' };
+    // A cloud database call failed. The record stays as it was (reserved or sending) and the next attempt
+    // after the stale time resolves it like a killed run's: nothing here can tell whether the send went out.
+    deps.log.error('send failed unexpectedly', { deliveryId, error: String(error) });
+    result = { deliveryId, status: 'failed', reason: 'WECHAT_ERROR', message: 'unexpected error in the cloud function' };
   }
-  await finishDelivery(db, result, deps.now());
   return result;
 }
 
-async function deliver(deps: FunctionDeps, db: CloudDatabase, delivery: DeliveryEvent): Promise<SendResult> {
+function inProgress(deliveryId: string): SendResult {
+  return { deliveryId, status: 'failed', reason: 'IN_PROGRESS', message: REASONS.IN_PROGRESS.summary };
+}
+
+/**
+ * A dead run's record. `sending`: the message may be out, so the delivery becomes unconfirmed and its unit
+ * stays used (sent again only on `resend`). `reserved`: nothing was sent; this run carries on with the
+ * same record, reusing the hold if the dead run took one. Returns a result, or undefined to carry on.
+ */
+async function resolveStale(
+  deps: FunctionDeps,
+  db: CloudDatabase,
+  delivery: DeliveryEvent,
+  record: DeliveryRecord,
+  openid: string | undefined,
+): Promise<SendResult | undefined> {
+  const { deliveryId } = delivery;
+  const nowIso = new Date(deps.now()).toISOString();
+  const heldFor = typeof record.openid === 'string' ? record.openid : undefined;
+  const templateId = record.templateId ?? (deps.config.templateId as string);
+  if (record.state === 'sending') {
+    const result: SendResult = {
+      deliveryId,
+      status: 'unconfirmed',
+      reason: 'SEND_INTERRUPTED',
+      message: REASONS.SEND_INTERRUPTED.summary,
+    };
+    if (!(await takeOverStale(db, deliveryId, record, { state: 'unconfirmed', stateAt: deps.now(), result }))) return inProgress(deliveryId);
+    if (heldFor) await settleSend(db, heldFor, templateId, deliveryId, nowIso);
+    if (!delivery.resend) return result;
+    return sendAssignNotification(deps, delivery);
+  }
+  // The assignee's binding moved since: give the old unit back before holding one for the new openid.
+  if (heldFor && heldFor !== openid) await refundSend(db, heldFor, templateId, deliveryId, nowIso);
+  const next = { state: 'reserved' as const, stateAt: deps.now(), openid: openid ?? null, templateId: deps.config.templateId as string };
+  return (await takeOverStale(db, deliveryId, record, next as Partial<DeliveryRecord> & typeof next)) ? undefined : inProgress(deliveryId);
+}
+
+/** Holds a unit, sends, records the outcome, then settles the unit; each step survives a kill before the next. */
+async function deliver(deps: FunctionDeps, db: CloudDatabase, delivery: DeliveryEvent, openid: string | undefined): Promise<SendResult> {
   const base = { deliveryId: delivery.deliveryId };
   const templateId = deps.config.templateId as string;
-  const openid = delivery.openid ?? (await findBinding(db, delivery.assigneeId))?.openid;
-  if (!openid) {
-    return { ...base, status: 'skipped', reason: 'NOT_BOUND', message: REASONS.NOT_BOUND.summary };
-  }
   const nowIso = () => new Date(deps.now()).toISOString();
-  if (!(await consumeSubscription(db, openid, templateId, nowIso()))) {
-    return { ...base, status: 'skipped', reason: 'NO_SUBSCRIPTION', message: REASONS.NO_SUBSCRIPTION.summary };
+  if (!openid) {
+    const result: SendResult = { ...base, status: 'skipped', reason: 'NOT_BOUND', message: REASONS.NOT_BOUND.summary };
+    await finishDelivery(db, result, deps.now());
+    return result;
   }
+  const reservation = await reserveSend(db, openid, templateId, delivery.deliveryId, nowIso());
+  if (reservation.kind === 'none') {
+    const result: SendResult = { ...base, status: 'skipped', reason: 'NO_SUBSCRIPTION', message: REASONS.NO_SUBSCRIPTION.summary };
+    await finishDelivery(db, result, deps.now());
+    return result;
+  }
+  await markSending(db, delivery.deliveryId, deps.now());
+
+  let outcome = await send(deps, delivery, openid, false);
+  if (!outcome.ok && outcome.reason === 'TEMPLATE_DATA_INVALID' && /data\./.test(outcome.errMsg)) {
+    // WeChat refused a value's characters (47003 names the keyword): never lose the lead's message to its
+    // text; render once more with a conservative character set, within the same reservation.
+    const plain = buildSubscribeMessage(deps.config, delivery, openid, { conservative: true });
+    const original = buildSubscribeMessage(deps.config, delivery, openid);
+    if (JSON.stringify(plain.data) !== JSON.stringify(original.data)) {
+      deps.log.warn('47003: sending again with conservative text', { deliveryId: delivery.deliveryId });
+      outcome = await send(deps, delivery, openid, true);
+    }
+  }
+
+  if (outcome.ok) {
+    const result: SendResult = { ...base, status: 'sent', reason: 'SENT', sentAt: nowIso() };
+    await finishDelivery(db, result, deps.now());
+    await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
+    return result;
+  }
+  const { reason, errCode, errMsg } = outcome;
+  const codePart = errCode === undefined ? {} : { errCode };
+  if (reasonOf(reason)?.sendMayHaveGoneOut) {
+    const result: SendResult = { ...base, status: 'unconfirmed', reason, ...codePart, message: errMsg };
+    await finishDelivery(db, result, deps.now());
+    await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
+    return result;
+  }
+  if (REASONS[reason].disposition === 'skipped') {
+    // 43101: WeChat holds no acceptance, whatever we counted.
+    const result: SendResult = { ...base, status: 'skipped', reason, ...codePart, message: errMsg };
+    await finishDelivery(db, result, deps.now());
+    await recordRefusal(db, openid, templateId, delivery.deliveryId, nowIso());
+    return result;
+  }
+  const result: SendResult = { ...base, status: 'failed', reason, ...codePart, message: errMsg };
+  await finishDelivery(db, result, deps.now());
+  await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
+  return result;
+}
+
+async function send(deps: FunctionDeps, delivery: DeliveryEvent, openid: string, conservative: boolean): Promise<SendOutcome> {
   try {
-    await deps.cloud.openapi.subscribeMessage.send(buildSubscribeMessage(deps.config, delivery, openid));
+    await deps.cloud.openapi.subscribeMessage.send(buildSubscribeMessage(deps.config, delivery, openid, { conservative }));
+    return { ok: true };
   } catch (thrown) {
     const error = (thrown ?? {}) as WxApiError;
     const errCode = typeof error.errCode === 'number' ? error.errCode : undefined;
     const errMsg = String(error.errMsg ?? error.message ?? thrown);
-    if (errCode === undefined) {
-      await refundSubscription(db, openid, templateId, nowIso());
-      return { ...base, status: 'failed', reason: 'WECHAT_ERROR', message: errMsg };
-    }
-    const reason = reasonForErrcode(errCode, errMsg);
-    if (REASONS[reason].disposition === 'skipped') {
-      // 43101: WeChat holds no acceptance, whatever we counted.
-      await clearSubscription(db, openid, templateId, nowIso());
-      return { ...base, status: 'skipped', reason, errCode, message: errMsg };
-    }
-    await refundSubscription(db, openid, templateId, nowIso());
-    return { ...base, status: 'failed', reason, errCode, message: errMsg };
+    // Without an errcode the SDK call failed somewhere between us and WeChat: it may have been delivered.
+    if (errCode === undefined) return { ok: false, reason: 'WECHAT_ERROR', errMsg };
+    return { ok: false, reason: reasonForErrcode(errCode, errMsg), errCode, errMsg };
   }
-  return { ...base, status: 'sent', reason: 'SENT', sentAt: nowIso() };
 }

@@ -1,4 +1,4 @@
-import { deliveryEventSchema, functionError, problemsOf, type FunctionError, type SendResult } from '@leadnotify/contracts';
+import { REASONS, deliveryEventSchema, functionError, problemsOf, type FunctionError, type SendResult } from '@leadnotify/contracts';
 import type { WxContext } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { isTrustedServerCall } from './access.js';
@@ -21,9 +21,10 @@ export async function handleSendOne(
 }
 
 /**
- * Several deliveries in one invocation, sent concurrently (bounded). WeChat's HTTP API waits 5 s and
- * the function itself is stopped after its time limit (3 s by default), so sends not started within the
- * time budget are returned as retryable instead of being cut off midway.
+ * Several deliveries in one invocation, sent concurrently (bounded). WeChat stops the function at its time
+ * limit (FUNCTION_TIMEOUT_MS, 3 s by default) and the HTTP API waits 5 s, so a send starts only if it is
+ * expected to finish — with the longest delivery seen so far in this invocation, or SEND_ESTIMATE_MS before
+ * the first — SEND_SAFETY_MARGIN_MS before the limit. The rest answer NOT_ATTEMPTED at once.
  */
 export async function handleSendBatch(
   deps: FunctionDeps,
@@ -42,6 +43,7 @@ export async function handleSendBatch(
       received: items.length,
     });
   }
+  const budget = createTimeBudget(deps, startedAtMs);
   const results = await mapWithLimit(items, deps.config.sendConcurrency, async (item, index): Promise<SendResult> => {
     const parsed = deliveryEventSchema.safeParse(item);
     const deliveryId = deliveryIdOf(item) ?? `#${index}`;
@@ -49,19 +51,33 @@ export async function handleSendBatch(
       const problems = problemsOf(parsed.error, `event.deliveries.${index}`);
       return { deliveryId, status: 'failed', reason: 'INVALID_NOTIFICATION', message: problems.map((p) => `${p.path} ${p.message}`).join('; ') };
     }
-    if (deps.now() - startedAtMs > deps.config.timeBudgetMs) {
-      return { deliveryId, status: 'failed', reason: 'DEADLINE_EXCEEDED', message: 'not started within the time budget; retry' };
+    if (!budget.canFinish()) {
+      return { deliveryId, status: 'failed', reason: 'NOT_ATTEMPTED', message: REASONS.NOT_ATTEMPTED.summary };
     }
+    const started = deps.now();
     try {
       return await sendAssignNotification(deps, parsed.data);
     } catch (error) {
       deps.log.error('send failed', { deliveryId, error: String(error) });
       return { deliveryId, status: 'failed', reason: 'WECHAT_ERROR', message: 'cloud database or SDK error; retry' };
+    } finally {
+      budget.observe(deps.now() - started);
     }
   });
   return { ok: true, results };
 }
 
+/** Whether one more delivery started now would end before the kill, by the slowest one seen so far. */
+function createTimeBudget(deps: FunctionDeps, startedAtMs: number) {
+  const { functionTimeoutMs, safetyMarginMs, sendEstimateMs } = deps.config;
+  let slowest: number | undefined;
+  return {
+    canFinish: () => deps.now() + (slowest ?? sendEstimateMs) <= startedAtMs + functionTimeoutMs - safetyMarginMs,
+    observe(ms: number) {
+      slowest = Math.max(slowest ?? 0, ms);
+    },
+  };
+}
 function deliveryIdOf(item: unknown): string | undefined {
   const id = (item as { deliveryId?: unknown } | null)?.deliveryId;
   return typeof id === 'string' && id !== '' ? id : undefined;

@@ -2,7 +2,7 @@ import { functionError, type FunctionError } from '@leadnotify/contracts';
 import type { WxContext } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { verifyBindingTicket } from '../security/binding-ticket.js';
-import { markTicketUsed, saveBinding } from '../store/bindings.js';
+import { claimOpenid, markTicketUsed, releaseClaim, removeBindingOf, saveBinding } from '../store/bindings.js';
 import { addSubscription, remainingSends } from '../store/subscriptions.js';
 
 /** Kept from the stock quickstart template. */
@@ -16,7 +16,9 @@ function needsUser(): FunctionError {
 
 /**
  * Binds the calling WeChat user to the CRM user named in a ticket the CRM issued to that user. Without
- * a valid, unused ticket nobody can bind to someone else's account and receive their leads.
+ * a valid, unused ticket nobody can bind to someone else's account and receive their leads; and a WeChat user
+ * bound to another CRM user is refused (OPENID_BOUND_ELSEWHERE) with nothing changed, the ticket still unused,
+ * until that binding is removed (unbindCrmUser). A CRM user binding from a new openid replaces their old one.
  */
 export async function handleBindCrmUser(deps: FunctionDeps, context: WxContext, event: Record<string, unknown>) {
   if (!context.OPENID) return needsUser();
@@ -24,12 +26,29 @@ export async function handleBindCrmUser(deps: FunctionDeps, context: WxContext, 
   const check = verifyBindingTicket(event.ticket, deps.config.sharedSecret, deps.now(), deps.config.bindingTicketMaxAgeMs);
   if (!check.ok) return functionError(check.code, check.message);
   const db = deps.cloud.database();
-  const boundAt = new Date(deps.now()).toISOString();
+  const nowMs = deps.now();
+  const boundAt = new Date(nowMs).toISOString();
+  const { crmUserId } = check.claims;
+  const claim = await claimOpenid(db, context.OPENID, crmUserId, nowMs, deps.config.staleRecordMs);
+  if (!claim.ok) {
+    return functionError(
+      'OPENID_BOUND_ELSEWHERE',
+      'this WeChat user is already bound to another CRM user: unbind there first (unbindCrmUser), or bind from your own WeChat; the ticket was not used',
+    );
+  }
   if (!(await markTicketUsed(db, check.claims.nonce, boundAt))) {
+    await releaseClaim(db, context.OPENID, crmUserId);
     return functionError('TICKET_USED', 'this ticket was already used; ask the CRM for a new one');
   }
-  await saveBinding(db, { crmUserId: check.claims.crmUserId, openid: context.OPENID, boundAt });
-  return { ok: true as const, crmUserId: check.claims.crmUserId, boundAt };
+  await saveBinding(db, { crmUserId, openid: context.OPENID, boundAt });
+  return { ok: true as const, crmUserId, boundAt };
+}
+
+/** Removes the calling WeChat user's binding, so the person can bind another WeChat or another CRM user can. */
+export async function handleUnbindCrmUser(deps: FunctionDeps, context: WxContext) {
+  if (!context.OPENID) return needsUser();
+  const crmUserId = await removeBindingOf(deps.cloud.database(), context.OPENID, deps.now(), deps.config.staleRecordMs);
+  return { ok: true as const, unbound: crmUserId !== undefined };
 }
 
 const ACCEPTED = new Set<unknown>([true, 'accept']);

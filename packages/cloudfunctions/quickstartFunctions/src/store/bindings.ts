@@ -7,27 +7,116 @@ export interface Binding {
   boundAt: string;
 }
 
-/** One binding per CRM user, keyed by the CRM user id; a new bind replaces the openid. */
+/**
+ * One WeChat user, one CRM user. `crm_user_bindings` is keyed by CRM user id (a new bind replaces the
+ * openid: a new phone); `openid_bindings` is keyed by openid, and its insert is the unique claim that stops
+ * two CRM users from binding the same WeChat user, even at the same instant. A claim is written before the
+ * binding and removed after it moves, so a run stopped between the two leaves a claim its binding does not
+ * confirm; such a leftover is ignored once older than `staleMs`.
+ */
 export async function findBinding(db: CloudDatabase, crmUserId: string): Promise<Binding | undefined> {
   const { data } = await db.collection(COLLECTIONS.bindings).where({ _id: crmUserId }).limit(1).get();
   const row = data[0];
   return row && typeof row.openid === 'string' ? { crmUserId, openid: row.openid, boundAt: String(row.boundAt) } : undefined;
 }
 
-export async function saveBinding(db: CloudDatabase, binding: Binding): Promise<void> {
+interface Claim {
+  crmUserId: string;
+  claimedAt: number;
+}
+
+async function readClaim(db: CloudDatabase, openid: string): Promise<Claim | undefined> {
+  const { data } = await db.collection(COLLECTIONS.openidClaims).where({ _id: openid }).limit(1).get();
+  const row = data[0];
+  return row && typeof row.crmUserId === 'string' ? { crmUserId: row.crmUserId, claimedAt: Number(row.claimedAt) } : undefined;
+}
+
+/** The CRM user this openid is bound to, by its claim, or by a binding written before claims existed. */
+export async function findCrmUserOf(db: CloudDatabase, openid: string, nowMs: number, staleMs: number): Promise<string | undefined> {
+  const claim = await readClaim(db, openid);
+  if (claim && (await isLive(db, openid, claim, nowMs, staleMs))) return claim.crmUserId;
+  const { data } = await db.collection(COLLECTIONS.bindings).where({ openid }).limit(1).get();
+  const legacy = data[0]?.crmUserId;
+  return typeof legacy === 'string' ? legacy : undefined;
+}
+
+async function isLive(db: CloudDatabase, openid: string, claim: Claim, nowMs: number, staleMs: number): Promise<boolean> {
+  if (nowMs - claim.claimedAt <= staleMs) return true;
+  return (await findBinding(db, claim.crmUserId))?.openid === openid;
+}
+
+export type ClaimOutcome = { ok: true } | { ok: false; boundTo: string };
+
+/** Claims the openid for a CRM user; refuses while it is bound to another one. */
+export async function claimOpenid(db: CloudDatabase, openid: string, crmUserId: string, nowMs: number, staleMs: number): Promise<ClaimOutcome> {
+  const collection = db.collection(COLLECTIONS.openidClaims);
+  const other = await findCrmUserOf(db, openid, nowMs, staleMs);
+  if (other !== undefined && other !== crmUserId) return { ok: false, boundTo: other };
+  try {
+    await collection.add({ data: { _id: openid, crmUserId, claimedAt: nowMs } });
+    return { ok: true };
+  } catch (error) {
+    const claim = await readClaim(db, openid);
+    if (!claim) throw error;
+    if (claim.crmUserId === crmUserId) {
+      await collection.doc(openid).update({ data: { claimedAt: nowMs } });
+      return { ok: true };
+    }
+    if (await isLive(db, openid, claim, nowMs, staleMs)) return { ok: false, boundTo: claim.crmUserId };
+    // A leftover of a stopped run: take it over, unless someone else did first.
+    const { stats } = await collection
+      .where({ _id: openid, crmUserId: claim.crmUserId, claimedAt: claim.claimedAt })
+      .update({ data: { crmUserId, claimedAt: nowMs } });
+    const winner = stats.updated === 1 ? crmUserId : (await readClaim(db, openid))?.crmUserId;
+    return winner === crmUserId ? { ok: true } : { ok: false, boundTo: winner ?? 'another CRM user' };
+  }
+}
+
+/** Gives a claim up (a bind that did not complete), if it is still this CRM user's. */
+export async function releaseClaim(db: CloudDatabase, openid: string, crmUserId: string): Promise<void> {
+  await db.collection(COLLECTIONS.openidClaims).where({ _id: openid, crmUserId }).remove();
+}
+
+/**
+ * Points the CRM user at the openid, then frees their previous openid (its claim, if still theirs). The caller
+ * holds the openid's claim; the emulator's direct bind (no ticket) passes `force` to take the claim outright.
+ */
+export async function saveBinding(db: CloudDatabase, binding: Binding, options: { force?: boolean } = {}): Promise<void> {
   const collection = db.collection(COLLECTIONS.bindings);
   const fields = { crmUserId: binding.crmUserId, openid: binding.openid, boundAt: binding.boundAt };
-  if (await findBinding(db, binding.crmUserId)) {
+  if (options.force) await forceClaim(db, binding.openid, binding.crmUserId, Date.parse(binding.boundAt));
+  const previous = await findBinding(db, binding.crmUserId);
+  if (previous) {
     await collection.doc(binding.crmUserId).update({ data: fields });
-    return;
+  } else {
+    try {
+      await collection.add({ data: { _id: binding.crmUserId, ...fields } });
+    } catch (error) {
+      // Another bind for the same user won the insert race: overwrite it with ours.
+      if (!(await findBinding(db, binding.crmUserId))) throw error;
+      await collection.doc(binding.crmUserId).update({ data: fields });
+    }
   }
-  try {
-    await collection.add({ data: { _id: binding.crmUserId, ...fields } });
-  } catch (error) {
-    // Another bind for the same user won the insert race: overwrite it with ours.
-    if (!(await findBinding(db, binding.crmUserId))) throw error;
-    await collection.doc(binding.crmUserId).update({ data: fields });
+  if (previous && previous.openid !== binding.openid) await releaseClaim(db, previous.openid, binding.crmUserId);
+}
+
+async function forceClaim(db: CloudDatabase, openid: string, crmUserId: string, nowMs: number): Promise<void> {
+  const collection = db.collection(COLLECTIONS.openidClaims);
+  const claim = await readClaim(db, openid);
+  if (claim && claim.crmUserId !== crmUserId) {
+    await db.collection(COLLECTIONS.bindings).where({ _id: claim.crmUserId, openid }).remove();
   }
+  if (claim) await collection.doc(openid).update({ data: { crmUserId, claimedAt: nowMs } });
+  else await collection.add({ data: { _id: openid, crmUserId, claimedAt: nowMs } });
+}
+
+/** Removes the openid's binding (the person moves their WeChat); answers whom it was bound to. */
+export async function removeBindingOf(db: CloudDatabase, openid: string, nowMs: number, staleMs: number): Promise<string | undefined> {
+  const crmUserId = await findCrmUserOf(db, openid, nowMs, staleMs);
+  if (crmUserId === undefined) return undefined;
+  await db.collection(COLLECTIONS.bindings).where({ _id: crmUserId, openid }).remove();
+  await db.collection(COLLECTIONS.openidClaims).doc(openid).remove();
+  return crmUserId;
 }
 
 /** Records a ticket nonce; false when it was used before (tickets are single-use). */

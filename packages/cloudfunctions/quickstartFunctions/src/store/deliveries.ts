@@ -2,37 +2,96 @@ import type { SendResult } from '@leadnotify/contracts';
 import type { CloudDatabase } from '../cloud-sdk.js';
 import { COLLECTIONS } from './collections.js';
 
-export type Claim = { kind: 'claimed' } | { kind: 'already-sent'; result: SendResult } | { kind: 'in-progress' };
+/**
+ * One record per deliveryId in `notification_deliveries`, written before each step so that a run WeChat
+ * stops at any instant (its limit is a hard kill: nothing after it is written) leaves a state the next
+ * attempt can read:
+ * - `reserved`: this attempt owns the delivery; the subscription unit may be held (the quota document's hold
+ *   for this delivery says), the send has not started.
+ * - `sending`: `subscribeMessage.send` was called at `sendStartedAt`; the message may be out.
+ * - `sent` / `unconfirmed`: final; the recorded result is returned again (`unconfirmed` is sent again only for
+ *   an event with `resend`).
+ * - `open`: certainly not sent (skipped or failed); the next attempt starts over.
+ * A `reserved` or `sending` record older than the function's limit (+ margin) belongs to a dead run.
+ */
+export type DeliveryState = 'reserved' | 'sending' | 'sent' | 'unconfirmed' | 'open';
+
+export interface DeliveryRecord {
+  state: DeliveryState;
+  stateAt: number;
+  openid?: string;
+  templateId?: string;
+  sendStartedAt?: number;
+  result?: SendResult;
+}
+
+export type Claim =
+  | { kind: 'claimed' }
+  | { kind: 'recorded'; result: SendResult; heldFor: string | undefined }
+  | { kind: 'in-progress' }
+  /** A dead run left it: `reserved` (its hold, if any, is reused) or `sending` (the send may be out). */
+  | { kind: 'stale'; record: DeliveryRecord };
+
+function collectionOf(db: CloudDatabase) {
+  return db.collection(COLLECTIONS.deliveries);
+}
+
+async function readRecord(db: CloudDatabase, deliveryId: string): Promise<DeliveryRecord | undefined> {
+  const { data } = await collectionOf(db).where({ _id: deliveryId }).limit(1).get();
+  return data[0] as DeliveryRecord | undefined;
+}
 
 /**
- * Idempotency per deliveryId. A delivery document is created (or taken over) before sending, so a
- * retry after a timeout finds it: 'sent' returns the recorded result, 'sending' means another run is at
- * it (taken over only once it is older than staleMs, i.e. that run died), 'open' may be tried again.
+ * Takes the delivery for this run, writing `reserved` with the openid the unit will be held for. A live
+ * run's record answers `in-progress`; a dead run's is handed back as `stale` for the caller to resolve.
  */
-export async function claimDelivery(db: CloudDatabase, deliveryId: string, nowMs: number, staleMs: number): Promise<Claim> {
-  const collection = db.collection(COLLECTIONS.deliveries);
-  const claimedAt = nowMs;
+export async function claimDelivery(
+  db: CloudDatabase,
+  claim: { deliveryId: string; openid: string | undefined; templateId: string; resend: boolean },
+  nowMs: number,
+  staleMs: number,
+): Promise<Claim> {
+  const fields = { state: 'reserved', stateAt: nowMs, openid: claim.openid ?? null, templateId: claim.templateId };
   try {
-    await collection.add({ data: { _id: deliveryId, state: 'sending', claimedAt, attempts: 1 } });
+    await collectionOf(db).add({ data: { _id: claim.deliveryId, ...fields, attempts: 1 } });
     return { kind: 'claimed' };
   } catch (error) {
-    const { data } = await collection.where({ _id: deliveryId }).limit(1).get();
-    const existing = data[0];
+    const existing = await readRecord(db, claim.deliveryId);
     if (!existing) throw error;
-    if (existing.state === 'sent') return { kind: 'already-sent', result: existing.result as SendResult };
-    const takeOver =
-      existing.state === 'open'
-        ? { _id: deliveryId, state: 'open' }
-        : { _id: deliveryId, state: 'sending', claimedAt: db.command.lt(nowMs - staleMs) };
-    const { stats } = await collection.where(takeOver).update({ data: { state: 'sending', claimedAt, attempts: db.command.inc(1) } });
+    const heldFor = typeof existing.openid === 'string' ? existing.openid : undefined;
+    if (existing.state === 'sent' && existing.result) return { kind: 'recorded', result: existing.result, heldFor };
+    if (existing.state === 'unconfirmed' && existing.result && !claim.resend) return { kind: 'recorded', result: existing.result, heldFor };
+    if (existing.state === 'reserved' || existing.state === 'sending') {
+      return nowMs - existing.stateAt > staleMs ? { kind: 'stale', record: existing } : { kind: 'in-progress' };
+    }
+    // open, or unconfirmed with resend: start over. The condition makes one of two racing runs win.
+    const { stats } = await collectionOf(db)
+      .where({ _id: claim.deliveryId, state: existing.state, stateAt: existing.stateAt })
+      .update({ data: { ...fields, attempts: db.command.inc(1) } });
     return stats.updated === 1 ? { kind: 'claimed' } : { kind: 'in-progress' };
   }
 }
 
-/** Records the outcome: only a sent message closes the delivery; anything else may be tried again. */
+/** Takes over a dead run's record, if no other run took it first. */
+export async function takeOverStale(
+  db: CloudDatabase,
+  deliveryId: string,
+  record: DeliveryRecord,
+  next: Partial<DeliveryRecord> & { state: DeliveryState; stateAt: number },
+): Promise<boolean> {
+  const { stats } = await collectionOf(db)
+    .where({ _id: deliveryId, state: record.state, stateAt: record.stateAt })
+    .update({ data: { ...next, attempts: db.command.inc(1) } });
+  return stats.updated === 1;
+}
+
+/** Written just before `subscribeMessage.send`: from here on the message may be out. */
+export async function markSending(db: CloudDatabase, deliveryId: string, nowMs: number): Promise<void> {
+  await collectionOf(db).doc(deliveryId).update({ data: { state: 'sending', stateAt: nowMs, sendStartedAt: nowMs } });
+}
+
+/** Records the outcome: sent and unconfirmed are final; anything else may be tried again. */
 export async function finishDelivery(db: CloudDatabase, result: SendResult, nowMs: number): Promise<void> {
-  await db
-    .collection(COLLECTIONS.deliveries)
-    .doc(result.deliveryId)
-    .update({ data: { state: result.status === 'sent' ? 'sent' : 'open', result, finishedAt: nowMs } });
+  const state: DeliveryState = result.status === 'sent' ? 'sent' : result.status === 'unconfirmed' ? 'unconfirmed' : 'open';
+  await collectionOf(db).doc(result.deliveryId).update({ data: { state, stateAt: nowMs, result } });
 }

@@ -2,53 +2,115 @@ import type { CloudDatabase } from '../cloud-sdk.js';
 import { COLLECTIONS } from './collections.js';
 
 /**
- * Remaining one-time sends per (openid, template). Each acceptance in wx.requestSubscribeMessage allows
- * one later send; the count is kept here so the function skips instead of spending a send on 43101.
+ * Remaining one-time sends per (openid, template), one document each. Each acceptance in
+ * wx.requestSubscribeMessage allows one later send; the count is kept here so the function skips instead of
+ * spending a call on 43101.
+ *
+ * A send reserves in the same atomic update that counts down: `holds.<delivery>` records that this delivery
+ * holds a unit (1) or is trying WeChat without one (0). A run stopped at any instant therefore leaves either
+ * no hold and the count untouched, or a hold and the count taken — never a count taken for nobody. The next
+ * attempt of that delivery finds its hold and reuses it; giving a unit back removes the hold in the same update.
+ * Field paths: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference-sdk-api/database/collection/Collection.update.html
  */
 function quotaId(openid: string, templateId: string): string {
   return `${openid}:${templateId}`;
 }
 
-export async function remainingSends(db: CloudDatabase, openid: string, templateId: string): Promise<number> {
+/** A delivery id as a field name: cloud database field names may not contain "." or start with "$". */
+function holdField(deliveryId: string): string {
+  return `holds.d${Buffer.from(deliveryId, 'utf8').toString('base64url')}`;
+}
+
+/** `unit`: a counted acceptance was taken; `probe`: none was counted, but none was refused either. */
+export type Reservation = { kind: 'unit' } | { kind: 'probe' } | { kind: 'none' };
+
+async function quotaDoc(db: CloudDatabase, openid: string, templateId: string) {
   const { data } = await db.collection(COLLECTIONS.subscriptions).where({ _id: quotaId(openid, templateId) }).limit(1).get();
-  const remaining = data[0]?.remaining;
+  return data[0];
+}
+
+function holdOf(doc: Record<string, unknown> | undefined, deliveryId: string): number | undefined {
+  const holds = doc?.holds as Record<string, unknown> | undefined;
+  const value = holds?.[holdField(deliveryId).slice('holds.'.length)];
+  return typeof value === 'number' ? value : undefined;
+}
+
+export async function remainingSends(db: CloudDatabase, openid: string, templateId: string): Promise<number> {
+  const remaining = (await quotaDoc(db, openid, templateId))?.remaining;
   return typeof remaining === 'number' ? remaining : 0;
 }
 
 export async function addSubscription(db: CloudDatabase, openid: string, templateId: string, now: string): Promise<number> {
   const id = quotaId(openid, templateId);
   const collection = db.collection(COLLECTIONS.subscriptions);
-  const increment = () => collection.doc(id).update({ data: { remaining: db.command.inc(1), updatedAt: now } });
-  const { data } = await collection.where({ _id: id }).limit(1).get();
-  if (data.length > 0) {
+  // An acceptance after a refusal: WeChat may be asked again.
+  const increment = () => collection.doc(id).update({ data: { remaining: db.command.inc(1), refused: false, updatedAt: now } });
+  if (await quotaDoc(db, openid, templateId)) {
     await increment();
   } else {
     try {
-      await collection.add({ data: { _id: id, openid, templateId, remaining: 1, updatedAt: now } });
+      await collection.add({ data: { _id: id, openid, templateId, remaining: 1, refused: false, updatedAt: now } });
     } catch (error) {
-      const { data: raced } = await collection.where({ _id: id }).limit(1).get();
-      if (raced.length === 0) throw error;
+      if (!(await quotaDoc(db, openid, templateId))) throw error;
       await increment();
     }
   }
   return remainingSends(db, openid, templateId);
 }
 
-/** Takes one send atomically; false when none is left. */
-export async function consumeSubscription(db: CloudDatabase, openid: string, templateId: string, now: string): Promise<boolean> {
-  const { stats } = await db
+/**
+ * Reserves a send for one delivery; reuses the hold an earlier, stopped attempt of the same delivery left.
+ * With the count at 0 but no refusal recorded since the last acceptance, WeChat is asked anyway (a `probe`):
+ * an acceptance the mini program never reported is not lost; WeChat's 43101 then settles it.
+ * Only one run holds a delivery at a time (the delivery record), so read-then-update is safe per delivery;
+ * the count itself is only ever changed atomically.
+ */
+export async function reserveSend(db: CloudDatabase, openid: string, templateId: string, deliveryId: string, now: string): Promise<Reservation> {
+  const id = quotaId(openid, templateId);
+  const collection = db.collection(COLLECTIONS.subscriptions);
+  const doc = await quotaDoc(db, openid, templateId);
+  const held = holdOf(doc, deliveryId);
+  if (held !== undefined) return held === 1 ? { kind: 'unit' } : { kind: 'probe' };
+  const field = holdField(deliveryId);
+  if (doc) {
+    const { stats } = await collection
+      .where({ _id: id, remaining: db.command.gt(0) })
+      .update({ data: { remaining: db.command.inc(-1), [field]: 1, updatedAt: now } });
+    if (stats.updated === 1) return { kind: 'unit' };
+    if (doc.refused === true) return { kind: 'none' };
+    await collection.doc(id).update({ data: { [field]: 0, updatedAt: now } });
+    return { kind: 'probe' };
+  }
+  try {
+    await collection.add({ data: { _id: id, openid, templateId, remaining: 0, refused: false, holds: { [field.slice('holds.'.length)]: 0 }, updatedAt: now } });
+    return { kind: 'probe' };
+  } catch {
+    // An acceptance was recorded meanwhile: reserve from it.
+    return reserveSend(db, openid, templateId, deliveryId, now);
+  }
+}
+
+/** The send may have happened (sent or unconfirmed): the unit stays used; only the hold goes. */
+export async function settleSend(db: CloudDatabase, openid: string, templateId: string, deliveryId: string, now: string): Promise<void> {
+  await db
     .collection(COLLECTIONS.subscriptions)
-    .where({ _id: quotaId(openid, templateId), remaining: db.command.gt(0) })
-    .update({ data: { remaining: db.command.inc(-1), updatedAt: now } });
-  return stats.updated === 1;
+    .doc(quotaId(openid, templateId))
+    .update({ data: { [holdField(deliveryId)]: db.command.remove(), updatedAt: now } });
 }
 
-/** Gives back a send WeChat did not deliver. */
-export async function refundSubscription(db: CloudDatabase, openid: string, templateId: string, now: string): Promise<void> {
-  await db.collection(COLLECTIONS.subscriptions).doc(quotaId(openid, templateId)).update({ data: { remaining: db.command.inc(1), updatedAt: now } });
+/** Certainly not sent: the unit goes back with the hold, in one update, so it is given back at most once. */
+export async function refundSend(db: CloudDatabase, openid: string, templateId: string, deliveryId: string, now: string): Promise<void> {
+  const collection = db.collection(COLLECTIONS.subscriptions);
+  const id = quotaId(openid, templateId);
+  const field = holdField(deliveryId);
+  await collection.where({ _id: id, [field]: 1 }).update({ data: { remaining: db.command.inc(1), [field]: db.command.remove(), updatedAt: now } });
+  await collection.where({ _id: id, [field]: 0 }).update({ data: { [field]: db.command.remove(), updatedAt: now } });
 }
 
-/** 43101: WeChat says nothing is left, whatever we counted. */
-export async function clearSubscription(db: CloudDatabase, openid: string, templateId: string, now: string): Promise<void> {
-  await db.collection(COLLECTIONS.subscriptions).doc(quotaId(openid, templateId)).update({ data: { remaining: 0, updatedAt: now } });
+/** 43101: WeChat holds no acceptance, whatever we counted; skip without asking until a new acceptance. */
+export async function recordRefusal(db: CloudDatabase, openid: string, templateId: string, deliveryId: string, now: string): Promise<void> {
+  await db
+    .collection(COLLECTIONS.subscriptions)
+    .doc(quotaId(openid, templateId))
+    .update({ data: { remaining: 0, refused: true, [holdField(deliveryId)]: db.command.remove(), updatedAt: now } });
 }

@@ -1,19 +1,24 @@
 import { CHANNEL_LABELS, formatBeijingTime, type DeliveryEvent } from '@leadnotify/contracts';
 import type { SubscribeMessage } from '../cloud-sdk.js';
 import type { FunctionConfig, TemplateField } from '../config.js';
-import { cleanText, fitKeyword, truncate } from './fit-keyword.js';
+import { cleanText, fitKeyword, truncate, type TextOptions } from './fit-keyword.js';
 
 /**
  * One message per delivery, however many customers it lists: a long list becomes
  * "张三等12位客户" and the deep link opens the list instead of one customer.
  */
-export function buildSubscribeMessage(config: FunctionConfig, notification: DeliveryEvent, openid: string): SubscribeMessage {
+export function buildSubscribeMessage(
+  config: FunctionConfig,
+  notification: DeliveryEvent,
+  openid: string,
+  options: TextOptions = {},
+): SubscribeMessage {
   const data: Record<string, { value: string }> = {};
   for (const mapping of config.keywords) {
     const value =
       mapping.field === 'customerName' && mapping.type === 'thing'
-        ? summarizeCustomers(notification, 20)
-        : fitKeyword(mapping.type, rawField(notification, mapping.field));
+        ? summarizeCustomers(notification, 20, options)
+        : fitKeyword(mapping.type, rawField(notification, mapping.field), options);
     data[mapping.keyword] = { value };
   }
   const [first] = notification.customers;
@@ -32,8 +37,8 @@ export function buildSubscribeMessage(config: FunctionConfig, notification: Deli
   };
 }
 
-export function summarizeCustomers(notification: DeliveryEvent, limit: number): string {
-  const names = notification.customers.map((customer) => cleanText(customer.name)).filter(Boolean);
+export function summarizeCustomers(notification: DeliveryEvent, limit: number, options: TextOptions = {}): string {
+  const names = notification.customers.map((customer) => cleanText(customer.name, options)).filter(Boolean);
   const count = countOf(notification);
   if (count <= 1) return truncate(names[0] ?? '', limit, true) || '新客户';
   const suffix = `等${count}位客户`;
@@ -55,6 +60,8 @@ function rawField(notification: DeliveryEvent, field: TemplateField): string {
       return first?.company ?? '';
     case 'customerPhone':
       return first?.phone ?? '';
+    case 'customerSource':
+      return first?.source ?? '';
     case 'actorName':
       return notification.actor.name;
     case 'assignedAt':

@@ -5,8 +5,8 @@ import type { KeywordType } from './keyword-types.js';
  * (subscribeMessage.send, "keyword value rules"). Lengths are checked in UTF-16 units, which is never
  * more lenient than counting characters: an emoji counts as two.
  */
-export function fitKeyword(type: KeywordType, raw: string): string {
-  const text = cleanText(raw);
+export function fitKeyword(type: KeywordType, raw: string, options: TextOptions = {}): string {
+  const text = cleanText(raw, options);
   switch (type) {
     case 'thing':
       return truncate(text, 20, true) || '无';
@@ -26,7 +26,7 @@ export function fitKeyword(type: KeywordType, raw: string): string {
     case 'amount':
       return `¥${fitNumber(text, 10) || '0'}`;
     case 'phone_number':
-      return truncate(onlyMatching(text, /[0-9+\-()]/), 17, false) || '-';
+      return truncate(onlyMatching(text, /[0-9+\-()*]/), 17, false) || '-';
     case 'car_number':
       return fitCarNumber(text);
     case 'time':
@@ -35,9 +35,26 @@ export function fitKeyword(type: KeywordType, raw: string): string {
   }
 }
 
-/** Collapses whitespace and removes control characters, which no keyword type accepts. */
-export function cleanText(raw: string): string {
-  return raw.replace(/[\u0000-\u001f\u007f]+/g, ' ').replace(/\s+/g, ' ').trim();
+export interface TextOptions {
+  /** After a 47003 for a value: keep only characters every text keyword is known to take. */
+  conservative?: boolean;
+}
+
+/** Control characters (shown as a space) and invisible ones: zero-width, joiners, BOM, bidi controls. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
+const INVISIBLE = /[\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]/g;
+/** Emoji (with their variation selectors, keycaps, skin tones) and other symbols outside the BMP; rare Han stays. */
+const NOT_CONSERVATIVE = /\p{Extended_Pictographic}|[\ufe00-\ufe0f\u20e3]|(?![\p{L}\p{N}])[\u{10000}-\u{10ffff}]/gu;
+
+/**
+ * Removes control and invisible characters, which no keyword type accepts and a reader cannot see (a bidi
+ * override can even reorder the text shown); collapses whitespace. `conservative` also drops emoji and other
+ * non-BMP symbols, which WeChat's rule for text ("Chinese, digits, letters, symbols") may not cover.
+ */
+export function cleanText(raw: string, options: TextOptions = {}): string {
+  let text = raw.replace(CONTROL, ' ').replace(INVISIBLE, '');
+  if (options.conservative) text = text.replace(NOT_CONSERVATIVE, '');
+  return text.replace(/\s+/g, ' ').trim();
 }
 
 /** Cuts at code-point boundaries to at most `limit` UTF-16 units, never leaving half an emoji. */

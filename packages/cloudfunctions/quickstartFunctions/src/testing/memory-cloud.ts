@@ -3,7 +3,7 @@ import type { CloudDatabase, CloudSdk, Collection, Query, SubscribeMessage, WxCo
 import { COLLECTIONS } from '../store/collections.js';
 
 type Doc = Record<string, unknown>;
-type Command = { __command: 'inc' | 'gt' | 'lt'; value: number };
+type Command = { __command: 'inc' | 'gt' | 'lt' | 'remove'; value: number };
 
 function isCommand(value: unknown): value is Command {
   return typeof value === 'object' && value !== null && '__command' in value;
@@ -14,19 +14,55 @@ export function wxError(errCode: number, errMsg: string): Error {
   return Object.assign(new Error(`errCode: ${errCode} | errMsg: ${errMsg}`), { errCode, errMsg });
 }
 
+/** One run of the function: who called it, and whether WeChat has stopped it. */
+interface Invocation {
+  context: WxContext;
+  killed: boolean;
+}
+
+export interface InvocationHandle {
+  run<T>(work: () => Promise<T>): Promise<T>;
+  /** WeChat stops the run: from now on its database calls and sends never happen and never answer. */
+  kill(): void;
+  readonly killed: boolean;
+}
+
+/** A write the function is about to make, for tests that stop a run at a chosen point. */
+export interface WriteEvent {
+  collection: string;
+  kind: 'add' | 'update' | 'remove';
+  data?: Doc;
+  invocation: InvocationHandle | undefined;
+}
+
+/** What a stopped run's pending cloud call looks like from inside it: it never settles. */
+const FROZEN = new Promise<never>(() => {});
+
+function readPath(doc: Doc, path: string): unknown {
+  let value: unknown = doc;
+  for (const part of path.split('.')) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Doc)[part];
+  }
+  return value;
+}
+
 /**
  * An in-memory implementation of exactly the wx-server-sdk slice the function uses, for tests and the local
  * WeChat emulator. Like the cloud database it refuses collections that were not created and duplicate
- * _ids; it records every message WeChat accepted.
+ * _ids; it records every message WeChat accepted. Like WeChat it can stop a run at its time limit: a run
+ * started with `startInvocation` and killed makes no database call or send afterwards (each one hangs, as
+ * if the process were frozen), while a send WeChat accepted before the kill stays delivered.
  */
 export function createMemoryCloud() {
   const collections = new Map<string, Map<string, Doc>>();
   const sent: SubscribeMessage[] = [];
   let context: WxContext = { SOURCE: 'wx_http', ENV: 'test-env' };
-  // Concurrent invocations each see their own caller, as in the cloud.
-  const scopedContext = new AsyncLocalStorage<WxContext>();
+  // Concurrent invocations each see their own caller and their own kill switch, as in the cloud.
+  const scoped = new AsyncLocalStorage<{ invocation: Invocation; handle: InvocationHandle }>();
   let nextId = 1;
   let sendBehaviour: (message: SubscribeMessage) => Promise<void> = async () => {};
+  let beforeWrite: (event: WriteEvent) => void = () => {};
   let sendsInFlight = 0;
   let maxSendsInFlight = 0;
 
@@ -36,9 +72,18 @@ export function createMemoryCloud() {
     return docs;
   }
 
+  const killed = () => scoped.getStore()?.invocation.killed === true;
+
+  /** Every database call goes through here: a stopped run's calls never happen. */
+  async function guarded<T>(write: Omit<WriteEvent, 'invocation'> | undefined, operation: () => T): Promise<T> {
+    if (write) beforeWrite({ ...write, invocation: scoped.getStore()?.handle });
+    if (killed()) return FROZEN;
+    return operation();
+  }
+
   function matches(doc: Doc, condition: Doc): boolean {
     return Object.entries(condition).every(([field, expected]) => {
-      const actual = doc[field];
+      const actual = readPath(doc, field);
       if (isCommand(expected)) {
         if (typeof actual !== 'number') return false;
         return expected.__command === 'gt' ? actual > expected.value : actual < expected.value;
@@ -50,7 +95,15 @@ export function createMemoryCloud() {
   function apply(doc: Doc, data: Doc): void {
     for (const [field, value] of Object.entries(data)) {
       if (field === '_id') continue;
-      doc[field] = isCommand(value) ? Number(doc[field] ?? 0) + value.value : structuredClone(value);
+      const parts = field.split('.');
+      const last = parts.pop() as string;
+      let target = doc;
+      for (const part of parts) {
+        if (target[part] === null || typeof target[part] !== 'object') target[part] = {};
+        target = target[part] as Doc;
+      }
+      if (isCommand(value) && value.__command === 'remove') delete target[last];
+      else target[last] = isCommand(value) ? Number(target[last] ?? 0) + value.value : structuredClone(value);
     }
   }
 
@@ -68,20 +121,31 @@ export function createMemoryCloud() {
     return {
       where: (next) => query(name, { ...condition, ...next }, max),
       limit: (count) => query(name, condition, count),
-      async get() {
-        const data = candidates(name, condition).filter((doc) => matches(doc, condition)).slice(0, max);
-        return { data: data.map((doc) => structuredClone(doc)) };
-      },
-      async update({ data }) {
-        let updated = 0;
-        for (const doc of candidates(name, condition)) {
-          if (matches(doc, condition)) {
-            apply(doc, data);
-            updated++;
+      get: () =>
+        guarded(undefined, () => {
+          const data = candidates(name, condition).filter((doc) => matches(doc, condition)).slice(0, max);
+          return { data: data.map((doc) => structuredClone(doc)) };
+        }),
+      update: ({ data }) =>
+        guarded({ collection: name, kind: 'update', data }, () => {
+          let updated = 0;
+          for (const doc of candidates(name, condition)) {
+            if (matches(doc, condition)) {
+              apply(doc, data);
+              updated++;
+            }
           }
-        }
-        return { stats: { updated } };
-      },
+          return { stats: { updated } };
+        }),
+      remove: () =>
+        guarded({ collection: name, kind: 'remove' }, () => {
+          const docs = table(name);
+          let removed = 0;
+          for (const doc of candidates(name, condition)) {
+            if (matches(doc, condition) && docs.delete(String(doc._id))) removed++;
+          }
+          return { stats: { removed } };
+        }),
     };
   }
 
@@ -89,21 +153,24 @@ export function createMemoryCloud() {
     collection(name): Collection {
       return {
         ...query(name),
-        async add({ data }) {
-          const docs = table(name);
-          const id = typeof data._id === 'string' ? data._id : `auto-${nextId++}`;
-          if (docs.has(id)) throw wxError(-502001, `duplicate key: _id ${id}`);
-          docs.set(id, { ...structuredClone(data), _id: id });
-          return { _id: id };
-        },
+        add: ({ data }) =>
+          guarded({ collection: name, kind: 'add', data }, () => {
+            const docs = table(name);
+            const id = typeof data._id === 'string' ? data._id : `auto-${nextId++}`;
+            if (docs.has(id)) throw wxError(-502001, `duplicate key: _id ${id}`);
+            docs.set(id, { ...structuredClone(data), _id: id });
+            return { _id: id };
+          }),
         doc(id) {
           return {
-            async update({ data }) {
-              const doc = table(name).get(id);
-              if (!doc) return { stats: { updated: 0 } };
-              apply(doc, data);
-              return { stats: { updated: 1 } };
-            },
+            update: ({ data }) =>
+              guarded({ collection: name, kind: 'update', data }, () => {
+                const doc = table(name).get(id);
+                if (!doc) return { stats: { updated: 0 } };
+                apply(doc, data);
+                return { stats: { updated: 1 } };
+              }),
+            remove: () => guarded({ collection: name, kind: 'remove' }, () => ({ stats: { removed: table(name).delete(id) ? 1 : 0 } })),
           };
         },
       };
@@ -112,30 +179,48 @@ export function createMemoryCloud() {
       inc: (value) => ({ __command: 'inc', value }),
       gt: (value) => ({ __command: 'gt', value }),
       lt: (value) => ({ __command: 'lt', value }),
+      remove: () => ({ __command: 'remove', value: 0 }),
     },
   };
 
   const cloud: CloudSdk = {
     DYNAMIC_CURRENT_ENV: Symbol('DYNAMIC_CURRENT_ENV'),
     init() {},
-    getWXContext: () => ({ ...(scopedContext.getStore() ?? context) }),
+    getWXContext: () => ({ ...(scoped.getStore()?.invocation.context ?? context) }),
     database: () => database,
     openapi: {
       subscribeMessage: {
         async send(message) {
+          if (killed()) return FROZEN;
           sendsInFlight++;
           maxSendsInFlight = Math.max(maxSendsInFlight, sendsInFlight);
           try {
             await sendBehaviour(message);
             sent.push(structuredClone(message));
-            return { errCode: 0, errMsg: 'openapi.subscribeMessage.send:ok' };
           } finally {
             sendsInFlight--;
           }
+          // WeChat accepted it; a run stopped meanwhile never hears so.
+          if (killed()) return FROZEN;
+          return { errCode: 0, errMsg: 'openapi.subscribeMessage.send:ok' };
         },
       },
     },
   };
+
+  function startInvocation(caller: WxContext = context): InvocationHandle {
+    const invocation: Invocation = { context: caller, killed: false };
+    const handle: InvocationHandle = {
+      run: (work) => scoped.run({ invocation, handle }, work),
+      kill() {
+        invocation.killed = true;
+      },
+      get killed() {
+        return invocation.killed;
+      },
+    };
+    return handle;
+  }
 
   return {
     cloud,
@@ -151,7 +236,13 @@ export function createMemoryCloud() {
     },
     /** Runs `work` as one invocation by the given caller. */
     withContext<T>(caller: WxContext, work: () => Promise<T>): Promise<T> {
-      return scopedContext.run(caller, work);
+      return startInvocation(caller).run(work);
+    },
+    /** One invocation that can be killed like WeChat kills a function at its time limit. */
+    startInvocation,
+    /** Called before every database write (also a stopped run's, which then does not happen). */
+    onWrite(hook: (event: WriteEvent) => void) {
+      beforeWrite = hook;
     },
     /** Replaces what a send does before it is recorded; throw wxError(...) to make WeChat refuse it. */
     onSend(behaviour: (message: SubscribeMessage) => Promise<void>) {
