@@ -3,7 +3,7 @@
 //   dist/demo  the demo app (open this folder in DevTools)
 //   dist/kit   only the kit's pages and component, to copy into an existing mini program
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -41,4 +41,7 @@ for (const file of files.filter((file) => !file.endsWith('.ts'))) {
   cpSync(file, target);
 }
 for (const path of KIT_PATHS) cpSync(join(demo, path), join(kit, path), { recursive: true });
+// This package is "type": "module"; without this, Node (the tests) would load the CommonJS output as ESM.
+// It sits above the mini-program roots, so DevTools never sees it.
+writeFileSync(join(root, 'dist', 'package.json'), '{ "type": "commonjs" }\n');
 console.log(`built ${relative(process.cwd(), demo)} and ${relative(process.cwd(), kit)}`);
