@@ -54,3 +54,11 @@ export async function tap(fake: { insideTap: boolean }, node: Node): Promise<voi
   node.dispatchEvent('tap');
   await settle();
 }
+
+/** Listens to a component's triggerEvent; j-component has addEventListener but its typings omit it. */
+export function listen(rendered: Rendered, eventName: string, handler: (event: { detail: Record<string, unknown> }) => void): void {
+  (rendered as unknown as { addEventListener(name: string, handler: (event: { detail: Record<string, unknown> }) => void): void }).addEventListener(
+    eventName,
+    handler,
+  );
+}

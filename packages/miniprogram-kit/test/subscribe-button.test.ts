@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createFakeWx, installMiniProgramGlobals, type SubscribeAnswer } from './fake-wx.js';
-import { find, render, settle, tap, textOf } from './render.js';
+import { find, listen, render, settle, tap, textOf } from './render.js';
 
 const TEMPLATE = 'tmpl-lead-assigned';
 const request = async () => ({ statusCode: 200, data: null });
@@ -19,7 +19,7 @@ function setup(subscribe: SubscribeAnswer, remainingFromFunction: number | Error
   const button = render('components/subscribe-button/index', { remaining: 2 });
   const events: Array<{ name: string; detail: Record<string, unknown> }> = [];
   for (const name of ['subscribed', 'rejected', 'error']) {
-    button.addEventListener(name, (event: { detail: Record<string, unknown> }) => events.push({ name, detail: event.detail }));
+    listen(button, name, (event) => events.push({ name, detail: event.detail }));
   }
   return { fake, button, events };
 }
@@ -140,7 +140,7 @@ describe('subscribe-button', () => {
     installMiniProgramGlobals(fake.wx, undefined);
     const button = render('components/subscribe-button/index');
     const events: unknown[] = [];
-    button.addEventListener('error', (event: { detail: unknown }) => events.push(event.detail));
+    listen(button, 'error', (event) => events.push(event.detail));
 
     await tap(fake.state, find(button, '.lk-subscribe__button'));
 
