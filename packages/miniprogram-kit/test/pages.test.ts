@@ -121,9 +121,9 @@ describe('customer detail page', () => {
 
     expect(host.calls).toEqual([{ method: 'GET', path: '/api/customers/c-1' }]);
     expect(textOf(page, '.lk-customer__name')).toBe('阿里巴巴');
-    expect(page.dom.textContent).toContain('公司：阿里巴巴集团');
-    expect(page.dom.textContent).toContain('状态：新客户');
-    expect(page.dom.textContent).toContain('分配时间：2026-11-25 10:30');
+    expect(page.dom?.textContent).toContain('公司：阿里巴巴集团');
+    expect(page.dom?.textContent).toContain('状态：新客户');
+    expect(page.dom?.textContent).toContain('分配时间：2026-11-25 10:30');
     expect(page.data).toMatchObject({ id: 'c-1', notificationId: 'n-42' });
   });
 
@@ -152,7 +152,7 @@ describe('customer list page', () => {
     await settle();
 
     expect(host.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['GET /api/me', 'GET /api/customers?ownerId=u-sales-1&limit=50']);
-    const names = page.querySelectorAll('.lk-customers__name').map((node) => node.dom.textContent?.trim());
+    const names = page.querySelectorAll('.lk-customers__name').map((node) => node.dom?.textContent?.trim());
     expect(names).toEqual(['阿里巴巴', '腾讯']);
 
     await tap(fake.state, find(page, '.lk-customers__item'));

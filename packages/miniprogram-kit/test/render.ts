@@ -32,7 +32,7 @@ export function find(root: Rendered | Node, selector: string): Node {
 }
 
 export function textOf(root: Rendered | Node, selector: string): string | undefined {
-  return root.querySelector(selector)?.dom.textContent?.trim();
+  return root.querySelector(selector)?.dom?.textContent?.trim();
 }
 
 /**
@@ -41,7 +41,9 @@ export function textOf(root: Rendered | Node, selector: string): string | undefi
  * A handler that awaits anything before calling wx.requestSubscribeMessage is outside the tap, as on a phone.
  */
 export async function tap(fake: { insideTap: boolean }, node: Node): Promise<void> {
-  node.dom.addEventListener(
+  const dom = node.dom;
+  if (!dom) throw new Error('the node is not rendered');
+  dom.addEventListener(
     'tap',
     () => {
       fake.insideTap = true;
