@@ -41,6 +41,10 @@ const EXPECTED: Array<[number, WechatErrorCode, boolean]> = [
   [-601003, 'SYSTEM_BUSY', true],
   [-604101, 'OPENAPI_PERMISSION_DENIED', false],
   [-604102, 'FUNCTION_TIMEOUT', true],
+  [40097, 'REQUEST_INVALID', false],
+  [40129, 'SCENE_INVALID', false],
+  [40169, 'SCENE_INVALID', false],
+  [41030, 'PAGE_INVALID', false],
 ];
 
 /** Token errors are retried inside the client, so the invoke endpoint must keep answering them. */

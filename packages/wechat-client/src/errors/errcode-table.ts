@@ -18,6 +18,11 @@ const IP_NOT_WHITELISTED: ErrcodeRule = {
   hint: "add this server's outbound IP to the mini program's API IP whitelist (mp.weixin.qq.com: Development > Development settings)",
 };
 const SYSTEM_BUSY: ErrcodeRule = { code: 'SYSTEM_BUSY', retryable: true, hint: 'WeChat is busy; retry later' };
+const SCENE_INVALID: ErrcodeRule = {
+  code: 'SCENE_INVALID',
+  retryable: false,
+  hint: "scene must be 1 to 32 characters from digits, letters and !#$&'()*+,/:;=?@-._~",
+};
 const ENV_INVALID: ErrcodeRule = {
   code: 'CLOUD_ENV_INVALID',
   retryable: false,
@@ -31,6 +36,7 @@ const ENV_INVALID: ErrcodeRule = {
  * - stable token: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html
  * - cloud HTTP API: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference-http-api/functions/invokeCloudFunction.html
  * - cloud errcodes: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference/errcode.html
+ * - mini-program codes: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
  */
 export const ERRCODE_TABLE: Readonly<Record<number, ErrcodeRule>> = Object.freeze({
   [-1]: SYSTEM_BUSY,
@@ -102,6 +108,17 @@ export const ERRCODE_TABLE: Readonly<Record<number, ErrcodeRule>> = Object.freez
     hint: 'list the open API in the function\'s config.json permissions.openapi and redeploy (the permission is cached about 10 minutes)',
   },
   [-604102]: { code: 'FUNCTION_TIMEOUT', retryable: true, hint: 'the open API call timed out; retry later' },
+  40097: { code: 'REQUEST_INVALID', retryable: false, hint: 'WeChat refused a parameter (e.g. env_version or width); this is a client bug' },
+  // getwxacodeunlimit's own scene errors (errmsg "invalid scene" / "invalid length for scene").
+  40129: SCENE_INVALID,
+  40169: SCENE_INVALID,
+  // "invalid page": for getwxacodeunlimit the page is not in the released version (check_path), and for
+  // subscribeMessage.send the deep-link page does not exist in the miniprogram_state version.
+  41030: {
+    code: 'PAGE_INVALID',
+    retryable: false,
+    hint: 'the page does not exist in that version: publish it, or (mini-program codes) set check_path false or pick env_version trial/develop for an unreleased build; the page has no leading / and no query',
+  },
 });
 
 /** Token errors after which the cached token is dropped and the call retried once. */
