@@ -1,13 +1,11 @@
 import type { KitRequest, KitRequestOptions, KitResponse } from '../src/lib/kit-config.js';
 
-export interface RecordedRequest extends KitRequestOptions {}
-
 /**
  * A host request function answering from a table of "METHOD path" → response (or a thrown error for
  * "no answer"), recording every call so tests can assert the kit went through it.
  */
 export function fakeRequest(routes: Record<string, KitResponse | Error>) {
-  const calls: RecordedRequest[] = [];
+  const calls: KitRequestOptions[] = [];
   const request: KitRequest = async (options) => {
     calls.push(options);
     const answer = routes[`${options.method} ${options.path}`];

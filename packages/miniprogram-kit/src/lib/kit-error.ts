@@ -36,6 +36,7 @@ export class KitError extends Error {
   constructor(options: KitErrorOptions) {
     super(options.message);
     this.code = options.code;
+    // Set by hand: the mini-program build targets ES2019, whose Error constructor takes no {cause}.
     if (options.cause !== undefined) (this as { cause?: unknown }).cause = options.cause;
   }
 }
