@@ -61,7 +61,12 @@ export const REASONS = {
   PAGE_INVALID: {
     disposition: 'permanent',
     summary: 'the page does not exist in that version of the mini program (41030)',
-    fix: 'check CUSTOMER_PAGE, CUSTOMER_LIST_PAGE and SUBSCRIBE_MINIPROGRAM_STATE; publish the page',
+    fix: 'messages: check CUSTOMER_PAGE, CUSTOMER_LIST_PAGE and SUBSCRIBE_MINIPROGRAM_STATE; binding codes: publish the bind page, or set WECHAT_QR_CHECK_PATH=false / WECHAT_QR_ENV_VERSION for a trial or develop build (no leading / and no query in the page)',
+  },
+  SCENE_INVALID: {
+    disposition: 'permanent',
+    summary: 'WeChat refused the scene of a mini-program code (40129, 40169)',
+    fix: "this is a client bug: a scene is 1 to 32 characters from digits, letters and !#$&'()*+,/:;=?@-._~",
   },
   OPENID_INVALID: {
     disposition: 'permanent',

@@ -8,6 +8,7 @@ import type { ReasonCode } from './reasons.js';
  * - cloud HTTP API: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference-http-api/functions/invokeCloudFunction.html
  * - cloud errcodes: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference/errcode.html
  * - subscribeMessage.send: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html
+ * - mini-program codes: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
  */
 export const WECHAT_ERRCODES: Readonly<Record<number, ReasonCode>> = Object.freeze({
   [-1]: 'SYSTEM_BUSY',
@@ -32,7 +33,13 @@ export const WECHAT_ERRCODES: Readonly<Record<number, ReasonCode>> = Object.free
   85088: 'CLOUD_NOT_ENABLED',
   40003: 'OPENID_INVALID',
   40037: 'TEMPLATE_INVALID',
+  // "invalid page": for getwxacodeunlimit the page is not in the released version (check_path); for
+  // subscribeMessage.send the deep-link page does not exist in the miniprogram_state version.
   41030: 'PAGE_INVALID',
+  // getwxacodeunlimit: a parameter such as env_version or width refused; "invalid scene" / "invalid length for scene".
+  40097: 'REQUEST_INVALID',
+  40129: 'SCENE_INVALID',
+  40169: 'SCENE_INVALID',
   43101: 'NO_SUBSCRIPTION',
   47003: 'TEMPLATE_DATA_INVALID',
   [-501000]: 'CLOUD_ENV_INVALID',

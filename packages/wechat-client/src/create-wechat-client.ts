@@ -1,5 +1,6 @@
 import axios from 'axios';
 import { invokeCloudFunction } from './functions/invoke-cloud-function.js';
+import { getUnlimitedQrCode, type UnlimitedQrCodeOptions } from './qrcode/get-unlimited-qr-code.js';
 import { getAccessToken } from './token/get-access-token.js';
 import { createMemoryTokenStore } from './token/memory-token-store.js';
 import type { ClientState, InvokeOptions, Logger, WechatClientOptions } from './types.js';
@@ -9,6 +10,8 @@ export const DEFAULT_BASE_URL = 'https://api.weixin.qq.com';
 export interface WechatClient {
   getAccessToken(): Promise<string>;
   invokeCloudFunction<T = unknown>(name: string, event: Record<string, unknown>, options?: InvokeOptions): Promise<T>;
+  /** A mini-program code (PNG) that opens `page` with `scene`; see get-unlimited-qr-code.ts. */
+  getUnlimitedQrCode(options: UnlimitedQrCodeOptions): Promise<Buffer>;
   /** Counters for metrics and benchmarks. */
   stats(): { tokenRequests: number };
 }
@@ -20,6 +23,7 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
   return {
     getAccessToken: () => getAccessToken(state),
     invokeCloudFunction: (name, event, invokeOptions) => invokeCloudFunction(state, name, event, invokeOptions),
+    getUnlimitedQrCode: (qrOptions) => getUnlimitedQrCode(state, qrOptions),
     stats: () => ({ tokenRequests: state.tokenRequests }),
   };
 }

@@ -5,3 +5,6 @@ export type { WechatErrorCode, WechatErrorOptions } from './errors/wechat-error.
 export { redact } from './errors/redact.js';
 export { createMemoryTokenStore } from './token/memory-token-store.js';
 export type { CachedToken, Clock, InvokeOptions, Logger, RequestEvent, TokenMode, TokenStore, WechatClientOptions } from './types.js';
+// getUnlimitedQrCode needs the client's token state, so it is reached as client.getUnlimitedQrCode().
+export { QR_SCENE_PATTERN } from './qrcode/get-unlimited-qr-code.js';
+export type { EnvVersion, UnlimitedQrCodeOptions } from './qrcode/get-unlimited-qr-code.js';

@@ -47,6 +47,9 @@ const EXPECTED: Array<[number, WechatErrorCode, boolean]> = [
   [41030, 'PAGE_INVALID', false],
   [43101, 'NO_SUBSCRIPTION', false],
   [47003, 'TEMPLATE_DATA_INVALID', false],
+  [40097, 'REQUEST_INVALID', false],
+  [40129, 'SCENE_INVALID', false],
+  [40169, 'SCENE_INVALID', false],
 ];
 
 /** Token errors are retried inside the client, so the invoke endpoint must keep answering them. */

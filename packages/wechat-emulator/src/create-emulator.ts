@@ -5,6 +5,7 @@ import express, { type Express, type Request, type Response } from 'express';
 import { COLLECTIONS, createHandler, loadFunctionConfig, saveBinding, type WxContext } from 'quickstartFunctions';
 import { createMemoryCloud, wxError } from 'quickstartFunctions/memory-cloud';
 import { drawFault, NO_FAULTS, RATE_KEYS, type FaultSettings } from './faults.js';
+import { qrCodeRoute } from './qr-code-route.js';
 import { createSubscribeGate, type TemplateDefinition } from './subscribe-gate.js';
 import { createTokenAuthority } from './token-authority.js';
 
@@ -14,7 +15,7 @@ export interface EmulatorOptions {
   cloudEnv?: string;
   functionName?: string;
   templates?: TemplateDefinition[];
-  /** Pages the mini program has; a message to another page answers 41030. Undefined accepts any page. */
+  /** Pages the mini program has; a message or (check_path) a mini-program code for another page answers 41030. Undefined accepts any page. */
   pages?: string[];
   /** Environment variables of the cloud function (SUBSCRIBE_TEMPLATE_ID defaults to the first template). */
   functionEnv?: Record<string, string>;
@@ -251,6 +252,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
     res.json({ expired: true });
   });
   app.use('/_emulator', control);
+  app.use(qrCodeRoute({ tokens, pages: options.pages }));
   app.use((_req, res) => void res.status(404).json({ errcode: 40066, errmsg: 'invalid url' }));
 
   /** Stores the binding as bindCrmUser would, without a ticket. */

@@ -7,3 +7,4 @@ export type { TemplateDefinition, SentMessage } from './subscribe-gate.js';
 export { KEYWORD_RULES } from './keyword-rules.js';
 export { startLocalWechat } from './local-wechat.js';
 export type { LocalWechat, LocalWechatOptions } from './local-wechat.js';
+export { EMULATOR_QR_PREFIX, emulatorQrText } from './qr-code-route.js';

@@ -1,0 +1,28 @@
+import { callFunctionEvent, type CallFunction } from './call-function.js';
+import type { KitErrorCode } from './kit-error.js';
+
+/**
+ * OPENID_BOUND_ELSEWHERE is listed for a function that refuses to move a WeChat user already bound to
+ * another CRM account; the current bindCrmUser does not answer it yet (docs/miniprogram-kit.md).
+ */
+const BIND_ERRORS: readonly KitErrorCode[] = ['TICKET_INVALID', 'TICKET_EXPIRED', 'TICKET_USED', 'OPENID_BOUND_ELSEWHERE'];
+
+export interface Binding {
+  crmUserId: string;
+  boundAt: string;
+}
+
+/** bindCrmUser {ticket} → {ok: true, crmUserId, boundAt}. */
+export async function bindCrmUser(callFunction: CallFunction, functionName: string, ticket: string): Promise<Binding> {
+  const result = await callFunctionEvent(callFunction, functionName, { type: 'bindCrmUser', ticket }, BIND_ERRORS);
+  return { crmUserId: String(result.crmUserId), boundAt: String(result.boundAt) };
+}
+
+/**
+ * recordSubscription {templateId, accepted} → {ok: true, remaining}: a hint so the function can skip a user
+ * with nothing left instead of spending a send on WeChat's 43101. Returns the function's count of sends left.
+ */
+export async function recordSubscription(callFunction: CallFunction, functionName: string, templateId: string): Promise<number | undefined> {
+  const result = await callFunctionEvent(callFunction, functionName, { type: 'recordSubscription', templateId, accepted: true }, []);
+  return typeof result.remaining === 'number' ? result.remaining : undefined;
+}

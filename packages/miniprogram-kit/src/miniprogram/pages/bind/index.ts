@@ -1,0 +1,54 @@
+import { BIND_MESSAGES } from '../../../lib/bind-messages.js';
+import { readKitConfig } from '../../../lib/kit-config.js';
+import { toKitError } from '../../../lib/kit-error.js';
+import { runBinding, type BindingState } from '../../../lib/run-binding.js';
+import { cloudCallFunction, hostApp } from '../../../wx/cloud-call-function.js';
+
+/**
+ * Opened by scanning the CRM's mini-program code: getwxacodeunlimit puts the binding code in
+ * options.scene. Built with Component so it can be tested and reused like the button.
+ */
+Component({
+  data: {
+    working: true,
+    title: '正在绑定…',
+    detail: '',
+    retry: false,
+    bound: false,
+    rawScene: '',
+    ticket: '',
+  },
+  methods: {
+    onLoad(query: Record<string, string | undefined>) {
+      this.setData({ rawScene: query.scene ?? '' });
+      void this.bind();
+    },
+
+    onRetry() {
+      void this.bind();
+    },
+
+    async bind() {
+      this.setData({ working: true, retry: false, title: '正在绑定…', detail: '' });
+      let state: BindingState;
+      try {
+        const config = readKitConfig(hostApp());
+        const previous: BindingState | undefined = this.data.ticket ? { outcome: 'NETWORK', ticket: this.data.ticket } : undefined;
+        state = await runBinding({ request: config.request, callFunction: cloudCallFunction, functionName: config.functionName }, this.data.rawScene, previous);
+      } catch (thrown) {
+        const error = toKitError(thrown);
+        state = { outcome: error.code, error: error.message };
+      }
+      if (state.error) console.warn('leadnotify kit: binding ended with', state.outcome, state.error);
+      const message = BIND_MESSAGES[state.outcome];
+      this.setData({
+        working: false,
+        title: message.title,
+        detail: message.detail,
+        retry: message.retry,
+        bound: state.outcome === 'BOUND',
+        ticket: state.ticket ?? '',
+      });
+    },
+  },
+});

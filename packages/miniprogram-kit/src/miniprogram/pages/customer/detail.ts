@@ -1,0 +1,54 @@
+import { getCustomer } from '../../../lib/customer-api.js';
+import { CUSTOMER_MESSAGES, formatBeijingTime, statusLabel } from '../../../lib/customer-messages.js';
+import { readKitConfig } from '../../../lib/kit-config.js';
+import { KitError, toKitError } from '../../../lib/kit-error.js';
+import { hostApp } from '../../../wx/cloud-call-function.js';
+
+/**
+ * A subscribe message for one customer opens pages/customer/detail?id=…&notificationId=…
+ * (quickstartFunctions template/build-message.ts). notificationId is kept for the host; the page shows the
+ * customer read through the host's request function.
+ */
+Component({
+  data: {
+    id: '',
+    notificationId: '',
+    loading: true,
+    error: '',
+    name: '',
+    company: '',
+    phone: '',
+    status: '',
+    assignedAt: '',
+  },
+  methods: {
+    onLoad(query: Record<string, string | undefined>) {
+      this.setData({ id: query.id ?? '', notificationId: query.notificationId ?? '' });
+      void this.load();
+    },
+
+    onPullDownRefresh() {
+      void this.load().then(() => wx.stopPullDownRefresh());
+    },
+
+    async load() {
+      this.setData({ loading: true, error: '' });
+      try {
+        if (!this.data.id) throw new KitError({ code: 'NOT_FOUND', message: 'the page was opened without a customer id' });
+        const customer = await getCustomer(readKitConfig(hostApp()).request, this.data.id);
+        this.setData({
+          loading: false,
+          name: customer.name,
+          company: customer.company ?? '',
+          phone: customer.phone ?? '',
+          status: statusLabel(customer.status),
+          assignedAt: formatBeijingTime(customer.assignedAt),
+        });
+      } catch (thrown) {
+        const error = toKitError(thrown);
+        console.warn('leadnotify kit: customer detail', error.message);
+        this.setData({ loading: false, error: CUSTOMER_MESSAGES[error.code] });
+      }
+    },
+  },
+});

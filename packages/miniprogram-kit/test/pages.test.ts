@@ -1,0 +1,174 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { KitResponse } from '../src/lib/kit-config.js';
+import { createFakeWx, installMiniProgramGlobals, type FunctionHandler } from './fake-wx.js';
+import { apiError, CUSTOMER, fakeRequest, noAnswer } from './fakes.js';
+import { find, render, settle, tap, textOf } from './render.js';
+
+const TEMPLATE = 'tmpl-lead-assigned';
+const EXCHANGE = 'POST /api/wechat-binding/scene/exchange';
+const BOUND: FunctionHandler = () => ({ ok: true, crmUserId: 'u-sales-1', boundAt: '2026-11-25T02:30:00.000Z' });
+const bindFails = (code: string): FunctionHandler => () => ({ ok: false, error: { code, message: `test ${code}` } });
+
+function openPage(path: string, query: Record<string, string>, routes: Record<string, KitResponse | Error>, functions: Record<string, FunctionHandler> = {}) {
+  const fake = createFakeWx({ functions });
+  const host = fakeRequest(routes);
+  installMiniProgramGlobals(fake.wx, { request: host.request, templateId: TEMPLATE });
+  const page = render(path);
+  (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad(query);
+  return { fake, host, page };
+}
+
+beforeEach(() => {
+  document.body.innerHTML = '';
+});
+
+describe('bind page', () => {
+  it('exchanges the scene, binds with the ticket, says so and offers the subscribe button', async () => {
+    const { fake, host, page } = openPage(
+      'pages/bind/index',
+      { scene: encodeURIComponent('b=Q7x_9') },
+      { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.ticket' } } },
+      { bindCrmUser: BOUND },
+    );
+    await settle();
+
+    expect(host.calls).toEqual([{ method: 'POST', path: '/api/wechat-binding/scene/exchange', data: { scene: 'b=Q7x_9' } }]);
+    expect(fake.state.functionCalls).toEqual([{ name: 'quickstartFunctions', data: { type: 'bindCrmUser', ticket: 'v1.ticket' } }]);
+    expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
+    expect(textOf(page, '.lk-bind__detail')).toBe('有新客户分配给你时，会通过微信服务通知提醒你。');
+    expect(page.querySelector('.lk-bind__retry')).toBeFalsy();
+
+    const button = find(find(page, '.lk-bind__subscribe'), '.lk-subscribe__button');
+    await tap(fake.state, button);
+    expect(fake.state.subscribeCalls).toEqual([{ tmplIds: [TEMPLATE] }]);
+  });
+
+  it.each([
+    ['the exchange says SCENE_EXPIRED', { [EXCHANGE]: apiError(410, 'SCENE_EXPIRED') }, BOUND, '二维码已过期', '请在 CRM 中重新生成绑定二维码，再用微信扫一扫。'],
+    ['the exchange says SCENE_USED', { [EXCHANGE]: apiError(409, 'SCENE_USED') }, BOUND, '二维码已被使用', '每个绑定二维码只能用一次。请在 CRM 中重新生成绑定二维码。'],
+    ['the exchange says SCENE_INVALID', { [EXCHANGE]: apiError(404, 'SCENE_INVALID') }, BOUND, '二维码无效', '请扫描 CRM 中“绑定微信”显示的二维码。'],
+    ['the function says TICKET_EXPIRED', { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } }, bindFails('TICKET_EXPIRED'), '二维码已过期', '请在 CRM 中重新生成绑定二维码，再用微信扫一扫。'],
+    ['the function says TICKET_USED', { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } }, bindFails('TICKET_USED'), '二维码已被使用', '每个绑定二维码只能用一次。请在 CRM 中重新生成绑定二维码。'],
+    ['the function says TICKET_INVALID', { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } }, bindFails('TICKET_INVALID'), '二维码无效', '请扫描 CRM 中“绑定微信”显示的二维码。'],
+    [
+      'the function says OPENID_BOUND_ELSEWHERE',
+      { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } },
+      bindFails('OPENID_BOUND_ELSEWHERE'),
+      '此微信已绑定其他 CRM 账号',
+      '一个微信只能绑定一个 CRM 账号。请先在 CRM 中解除原账号的微信绑定，或联系管理员。',
+    ],
+  ])('when %s it says so, without retry or subscribe button', async (_name, routes, bind, title, detail) => {
+    const { page } = openPage('pages/bind/index', { scene: 'S1' }, routes, { bindCrmUser: bind });
+    await settle();
+
+    expect(textOf(page, '.lk-bind__title')).toBe(title);
+    expect(textOf(page, '.lk-bind__detail')).toBe(detail);
+    expect(page.querySelector('.lk-bind__retry')).toBeFalsy();
+    expect(page.querySelector('.lk-bind__subscribe')).toBeFalsy();
+  });
+
+  it('a page opened without a scene says the code is invalid and asks nobody', async () => {
+    const { fake, host, page } = openPage('pages/bind/index', {}, {}, { bindCrmUser: BOUND });
+    await settle();
+
+    expect(textOf(page, '.lk-bind__title')).toBe('二维码无效');
+    expect(host.calls).toEqual([]);
+    expect(fake.state.functionCalls).toEqual([]);
+  });
+
+  it('a function error the user cannot fix is "try later" with a retry', async () => {
+    const { page } = openPage('pages/bind/index', { scene: 'S1' }, { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } }, { bindCrmUser: bindFails('CONFIG_INVALID') });
+    await settle();
+
+    expect(textOf(page, '.lk-bind__title')).toBe('暂时无法绑定');
+    expect(textOf(page, '.lk-bind__retry')).toBe('再试一次');
+  });
+
+  it('on a network failure it says so; 再试一次 binds with the ticket it already has', async () => {
+    let attempts = 0;
+    const flaky: FunctionHandler = (data) => {
+      attempts++;
+      if (attempts === 1) throw { errCode: -1, errMsg: 'cloud.callFunction:fail request:fail timeout' };
+      return BOUND(data);
+    };
+    const { fake, host, page } = openPage('pages/bind/index', { scene: 'S1' }, { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } }, { bindCrmUser: flaky });
+    await settle();
+
+    expect(textOf(page, '.lk-bind__title')).toBe('网络异常');
+    expect(textOf(page, '.lk-bind__detail')).toBe('没有连上服务器，请检查网络后再试一次。');
+
+    await tap(fake.state, find(page, '.lk-bind__retry'));
+
+    expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
+    expect(host.calls).toHaveLength(1);
+    expect(fake.state.functionCalls.map((call) => call.data)).toEqual([
+      { type: 'bindCrmUser', ticket: 'v1.t' },
+      { type: 'bindCrmUser', ticket: 'v1.t' },
+    ]);
+  });
+
+  it('when the CRM does not answer it says network error', async () => {
+    const { page } = openPage('pages/bind/index', { scene: 'S1' }, { [EXCHANGE]: noAnswer() }, { bindCrmUser: BOUND });
+    await settle();
+    expect(textOf(page, '.lk-bind__title')).toBe('网络异常');
+  });
+});
+
+describe('customer detail page', () => {
+  it('reads the customer named in the message through the host request function', async () => {
+    const { host, page } = openPage('pages/customer/detail', { id: 'c-1', notificationId: 'n-42' }, { 'GET /api/customers/c-1': { statusCode: 200, data: CUSTOMER } });
+    await settle();
+
+    expect(host.calls).toEqual([{ method: 'GET', path: '/api/customers/c-1' }]);
+    expect(textOf(page, '.lk-customer__name')).toBe('阿里巴巴');
+    expect(page.dom?.textContent).toContain('公司：阿里巴巴集团');
+    expect(page.dom?.textContent).toContain('状态：新客户');
+    expect(page.dom?.textContent).toContain('分配时间：2026-11-25 10:30');
+    expect(page.data).toMatchObject({ id: 'c-1', notificationId: 'n-42' });
+  });
+
+  it.each([
+    [apiError(404, 'CUSTOMER_NOT_FOUND'), '找不到这个客户，可能已被删除。'],
+    [apiError(403, 'FORBIDDEN'), '这个客户已经分配给其他人了。'],
+    [apiError(401, 'UNAUTHENTICATED'), '请先登录 CRM 账号。'],
+    [noAnswer(), '网络异常，请检查网络后下拉刷新。'],
+  ])('says why it cannot show the customer (%#)', async (answer, text) => {
+    const { page } = openPage('pages/customer/detail', { id: 'c-1' }, { 'GET /api/customers/c-1': answer });
+    await settle();
+    expect(textOf(page, '.lk-customer__error')).toBe(text);
+  });
+});
+
+describe('customer list page', () => {
+  it('lists my customers through the host request function and opens one on tap', async () => {
+    const { fake, host, page } = openPage(
+      'pages/customer/list',
+      { notificationId: 'n-7' },
+      {
+        'GET /api/me': { statusCode: 200, data: { id: 'u-sales-1', name: '小王', role: 'sales' } },
+        'GET /api/customers?ownerId=u-sales-1&limit=50': { statusCode: 200, data: { items: [CUSTOMER, { ...CUSTOMER, id: 'c-2', name: '腾讯' }], nextCursor: null } },
+      },
+    );
+    await settle();
+
+    expect(host.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['GET /api/me', 'GET /api/customers?ownerId=u-sales-1&limit=50']);
+    const names = page.querySelectorAll('.lk-customers__name').map((node) => node.dom?.textContent?.trim());
+    expect(names).toEqual(['阿里巴巴', '腾讯']);
+
+    await tap(fake.state, find(page, '.lk-customers__item'));
+    expect(fake.state.navigations).toEqual(['/pages/customer/detail?id=c-1']);
+  });
+
+  it('says so when the list is empty, and when the user is not signed in', async () => {
+    const empty = openPage('pages/customer/list', {}, {
+      'GET /api/me': { statusCode: 200, data: { id: 'u-1' } },
+      'GET /api/customers?ownerId=u-1&limit=50': { statusCode: 200, data: { items: [], nextCursor: null } },
+    });
+    await settle();
+    expect(textOf(empty.page, '.lk-customers__hint')).toBe('你名下还没有客户。');
+
+    const signedOut = openPage('pages/customer/list', {}, { 'GET /api/me': apiError(401, 'UNAUTHENTICATED') });
+    await settle();
+    expect(textOf(signedOut.page, '.lk-customers__error')).toBe('请先登录 CRM 账号。');
+  });
+});

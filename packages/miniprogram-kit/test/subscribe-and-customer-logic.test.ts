@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { getCustomer, listMyCustomers } from '../src/lib/customer-api.js';
+import { formatBeijingTime } from '../src/lib/customer-messages.js';
+import { outcomeOfFailure, outcomeOfResult, stockText } from '../src/lib/subscribe-outcome.js';
+import { apiError, CUSTOMER, fakeRequest, noAnswer } from './fakes.js';
+
+describe('subscribe outcomes', () => {
+  it.each([
+    ['accept', 'ACCEPTED'],
+    ['acceptWithAudio', 'ACCEPTED'],
+    ['acceptWithAlert', 'ACCEPTED'],
+    ['reject', 'REJECTED'],
+    ['ban', 'BANNED'],
+    ['filter', 'FILTERED'],
+    ['somethingNew', 'FAILED'],
+  ])('result %s → %s', (value, outcome) => {
+    expect(outcomeOfResult({ errMsg: 'requestSubscribeMessage:ok', T1: value }, 'T1')).toBe(outcome);
+  });
+
+  it('a result without our template is a failure', () => {
+    expect(outcomeOfResult({ errMsg: 'requestSubscribeMessage:ok', OTHER: 'accept' }, 'T1')).toBe('FAILED');
+  });
+
+  it('errCode 20004 is the main switch; other fail codes are plain failures', () => {
+    expect(outcomeOfFailure({ errCode: 20004 })).toBe('SWITCH_OFF');
+    expect(outcomeOfFailure({ errCode: 20001 })).toBe('FAILED');
+    expect(outcomeOfFailure({})).toBe('FAILED');
+  });
+
+  it('shows the stock when it is known and always invites more taps', () => {
+    expect(stockText(3)).toBe('还能收到 3 条提醒。每条提醒会用掉一次订阅，多点几次可以多攒几条。');
+    expect(stockText(undefined)).toBe('每条提醒会用掉一次订阅，多点几次可以多攒几条。');
+    expect(stockText(-1)).toBe(stockText(undefined));
+  });
+});
+
+describe('customer API', () => {
+  it('reads one customer by id through the host request function', async () => {
+    const { request, calls } = fakeRequest({ 'GET /api/customers/c%2F1': { statusCode: 200, data: { ...CUSTOMER, id: 'c/1' } } });
+    expect(await getCustomer(request, 'c/1')).toMatchObject({ id: 'c/1', name: '阿里巴巴' });
+    expect(calls).toEqual([{ method: 'GET', path: '/api/customers/c%2F1' }]);
+  });
+
+  it.each([
+    [404, 'CUSTOMER_NOT_FOUND', 'NOT_FOUND'],
+    [403, 'FORBIDDEN', 'FORBIDDEN'],
+    [401, 'UNAUTHENTICATED', 'UNAUTHENTICATED'],
+    [500, 'INTERNAL_ERROR', 'SERVICE_ERROR'],
+  ])('HTTP %i %s → %s', async (status, apiCode, code) => {
+    const { request } = fakeRequest({ 'GET /api/customers/c-1': apiError(status, apiCode) });
+    await expect(getCustomer(request, 'c-1')).rejects.toMatchObject({ code });
+  });
+
+  it('no answer is NETWORK', async () => {
+    const { request } = fakeRequest({ 'GET /api/customers/c-1': noAnswer() });
+    await expect(getCustomer(request, 'c-1')).rejects.toMatchObject({ code: 'NETWORK' });
+  });
+
+  it('lists my customers: GET /api/me, then GET /api/customers?ownerId=<my id>', async () => {
+    const { request, calls } = fakeRequest({
+      'GET /api/me': { statusCode: 200, data: { id: 'u-sales-1', name: '小王', role: 'sales' } },
+      'GET /api/customers?ownerId=u-sales-1&limit=50': { statusCode: 200, data: { items: [CUSTOMER], nextCursor: null } },
+    });
+    expect(await listMyCustomers(request)).toEqual([CUSTOMER]);
+    expect(calls.map((call) => call.path)).toEqual(['/api/me', '/api/customers?ownerId=u-sales-1&limit=50']);
+  });
+
+  it('formats times as Beijing wall-clock time', () => {
+    expect(formatBeijingTime('2026-11-25T02:30:00.000Z')).toBe('2026-11-25 10:30');
+    expect(formatBeijingTime(null)).toBe('');
+  });
+});
