@@ -130,11 +130,6 @@ export const REASONS = {
     summary: 'this WeChat user is already bound to another CRM user',
     fix: 'that CRM user unbinds first (in the mini program), or uses their own WeChat',
   },
-  DEADLINE_EXCEEDED: {
-    disposition: 'retry',
-    summary: "the batch invocation ran out of time before this delivery's turn",
-    fix: `${RETRIED}; if it repeats lower NOTIFY_BATCH_SIZE`,
-  },
   WECHAT_ERROR: {
     disposition: 'retry',
     sendMayHaveGoneOut: true,

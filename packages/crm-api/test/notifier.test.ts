@@ -174,7 +174,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     wechat.setFunction(functionAnswering({ status: 'failed', reason: 'TEMPLATE_DATA_INVALID', errCode: 47003, message: 'thing1 invalid' }));
     const failedId = (await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
     await drain();
-    wechat.setFunction(functionAnswering({ status: 'failed', reason: 'DEADLINE_EXCEEDED' }));
+    wechat.setFunction(functionAnswering({ status: 'failed', reason: 'SYSTEM_BUSY', errCode: -1 }));
     const retryId = (await t.as(manager).post(`/api/customers/${b!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
     await drain();
 
@@ -377,5 +377,111 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     expect(new Set(sentIds)).toEqual(new Set(ids));
     const attempts = await t.db.selectFrom('notification_attempts').select('notification_id').execute();
     expect(attempts).toHaveLength(60);
+  });
+  it('deliveries the function did not attempt (no time left, or another run holds them) are sent again without using an attempt', async () => {
+    await setup({ NOTIFY_MAX_ATTEMPTS: '2' });
+    const answers = [{ status: 'failed', reason: 'NOT_ATTEMPTED' }, { status: 'failed', reason: 'NOT_ATTEMPTED' }, { status: 'failed', reason: 'IN_PROGRESS' }];
+    wechat.setFunction((event) => {
+      const next = answers.shift() ?? { status: 'sent', reason: 'SENT', sentAt: new Date().toISOString() };
+      return { ok: true, result: { deliveryId: event.deliveryId, ...next } };
+    });
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+
+    await drain();
+    expect(await row(id)).toMatchObject({ status: 'pending', attempts: 0, reason: 'IN_PROGRESS' });
+    t.clock.advance(5_000);
+    await drain();
+
+    expect(await row(id)).toMatchObject({ status: 'sent', attempts: 1 });
+    const shown = await t.as(manager).get(`/api/notifications/${id}`);
+    expect(shown.body.attemptHistory.map((a: { outcome: string; reason: string }) => [a.outcome, a.reason])).toEqual([
+      ['requeued', 'NOT_ATTEMPTED'],
+      ['requeued', 'NOT_ATTEMPTED'],
+      ['requeued', 'IN_PROGRESS'],
+      ['sent', 'SENT'],
+    ]);
+  });
+
+  it('an unconfirmed send is not sent again by itself; a manager retry sends it with resend', async () => {
+    await setup();
+    wechat.setFunction(functionAnswering({ status: 'unconfirmed', reason: 'SYSTEM_BUSY', errCode: -1, message: 'system error' }));
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+
+    await drain();
+    t.clock.advance(86_400_000);
+    await drain();
+    expect(await row(id)).toMatchObject({ status: 'unconfirmed', reason: 'SYSTEM_BUSY', attempts: 1 });
+    expect(wechat.sentEvents()).toHaveLength(1);
+    expect(wechat.sentEvents()[0]?.resend).toBeUndefined();
+    expect(t.logLines.some((line) => line.includes('"level":40') && line.includes('may or may not have reached'))).toBe(true);
+
+    wechat.setFunction(functionAnswering({ status: 'sent', reason: 'SENT', sentAt: new Date().toISOString() }));
+    expect((await t.as(manager).post(`/api/notifications/${id}/retry`, {})).status).toBe(200);
+    await drain();
+
+    expect(wechat.sentEvents().at(-1)).toMatchObject({ deliveryId: id, resend: true });
+    expect(await row(id)).toMatchObject({ status: 'sent', resend_requested: 0 });
+  });
+
+  it('skipped is not forever: a manager sends one again, or every skipped notification of a salesperson', async () => {
+    await setup();
+    wechat.setFunction(functionAnswering({ status: 'skipped', reason: 'NOT_BOUND', message: 'not bound' }));
+    const [a, b, c] = await t.customers(3);
+    const ids: string[] = [];
+    for (const customer of [a!, b!, c!]) ids.push((await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id);
+    await drain();
+    for (const id of ids) expect((await row(id)).status).toBe('skipped');
+
+    wechat.setFunction(functionAnswering({ status: 'sent', reason: 'SENT', sentAt: new Date().toISOString() }));
+    expect((await t.as(sales).post(`/api/users/${sales.id}/notifications/requeue-skipped`, {})).status).toBe(403);
+    expect((await t.as(manager).post(`/api/notifications/${ids[0]}/retry`, {})).body).toMatchObject({ status: 'pending', attempts: 0 });
+    const bulk = await t.as(manager).post(`/api/users/${sales.id}/notifications/requeue-skipped`, {});
+    expect(bulk.status).toBe(200);
+    expect([...bulk.body.requeuedIds].sort()).toEqual([ids[1], ids[2]].sort());
+    await drain();
+
+    for (const id of ids) expect((await row(id)).status).toBe('sent');
+    expect((await t.as(manager).post(`/api/notifications/${ids[0]}/retry`, {})).status).toBe(409);
+  });
+
+  it('a permanent failure is logged as an error with its fix', async () => {
+    await setup();
+    wechat.setFunction(functionAnswering({ status: 'failed', reason: 'OPENAPI_PERMISSION_DENIED', errCode: -604101, message: 'no permission' }));
+    const customer = await t.customer();
+    await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+
+    await drain();
+
+    const line = t.logLines.find((entry) => entry.includes('notification failed for good'));
+    expect(line).toContain('"level":50');
+    expect(line).toContain('config.json lists subscribeMessage.send');
+  });
+
+  it('the message carries company, masked phone and source as they were at assignment time', async () => {
+    await setup();
+    const customer = await t.customer({ name: '云栖科技', company: '杭州云栖', phone: '+86 138-0013-8000', source: '官网表单' });
+    await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+    await t.as(manager).patch(`/api/customers/${customer.id}`, { company: '改名以后' });
+
+    await drain();
+
+    expect(wechat.sentEvents()[0]?.customers).toEqual([{ id: customer.id, name: '云栖科技', company: '杭州云栖', phone: '861****8000', source: '官网表单' }]);
+  });
+
+  it('a digest of rows from several assigners names them truthfully', async () => {
+    await setup({ NOTIFY_DIGEST_SECONDS: '60' });
+    const admin = await t.user('admin', '管理员');
+    const [a, b] = await t.customers(2);
+    await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id, note: '先打电话' });
+    t.clock.advance(1_000);
+    await t.as(admin).post(`/api/customers/${b!.id}/assign`, { assigneeId: sales.id, note: '重点客户' });
+    t.clock.advance(61_000);
+
+    await drain();
+
+    expect(wechat.sentEvents()).toHaveLength(1);
+    expect(wechat.sentEvents()[0]).toMatchObject({ customerCount: 2, actor: { name: '管理员等2人' }, note: '先打电话；重点客户' });
   });
 });

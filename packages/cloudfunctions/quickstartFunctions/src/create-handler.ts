@@ -17,7 +17,7 @@ export function createHandler(deps: FunctionDeps) {
         case 'getOpenId':
           return handleGetOpenId(context);
         case 'sendCustomerAssignNotification':
-          return await handleSendOne(deps, context, body);
+          return await handleSendOne(deps, context, body, startedAtMs);
         case 'sendBatchCustomerAssignNotification':
           return await handleSendBatch(deps, context, body, startedAtMs);
         case 'bindCrmUser':

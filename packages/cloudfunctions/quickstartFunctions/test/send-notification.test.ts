@@ -138,6 +138,28 @@ describe('sendCustomerAssignNotification', () => {
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
 
+  it('a text WeChat refuses when no time is left for a second send: NOT_ATTEMPTED, unit given back, the next invocation sends conservative text first', async () => {
+    const fn = createTestFunction({ FUNCTION_TIMEOUT_MS: '3000', SEND_SAFETY_MARGIN_MS: '500' });
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    const sent: string[] = [];
+    fn.fake.onSend(async (message) => {
+      fn.clock.advance(1600);
+      if (/\p{Extended_Pictographic}/u.test(JSON.stringify(message.data))) throw wxError(47003, 'argument invalid! data.thing1.value invalid');
+      sent.push(message.data.thing1?.value ?? '');
+    });
+    const item = notification({ customers: [{ id: 'c-1', name: '张三😀' }] });
+
+    const first = await fn.handle(sendEvent(item));
+    expect(first.result).toMatchObject({ status: 'failed', reason: 'NOT_ATTEMPTED' });
+    expect(fn.remaining('openid-zhang')).toBe(1);
+
+    const second = await fn.handle(sendEvent(item));
+    expect(second.result).toMatchObject({ status: 'sent' });
+    expect(sent).toEqual(['张三']);
+    expect(fn.remaining('openid-zhang')).toBe(0);
+  });
+
   it.each([
     [47003, 'TEMPLATE_DATA_INVALID'],
     [40003, 'OPENID_INVALID'],

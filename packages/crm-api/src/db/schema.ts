@@ -1,5 +1,5 @@
 import type { AssignmentChannel } from '@leadnotify/contracts';
-import type { Insertable, Selectable } from 'kysely';
+import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Timestamps are ISO-8601 UTC strings in both engines, so they sort and compare the same way. */
 type Timestamp = string;
@@ -7,7 +7,11 @@ type Timestamp = string;
 export type Role = 'admin' | 'manager' | 'sales';
 export type { AssignmentChannel } from '@leadnotify/contracts';
 export type CustomerStatus = 'new' | 'contacted' | 'qualified' | 'won' | 'lost';
-export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'dead';
+/**
+ * `unconfirmed`: the message may have reached the salesperson (WeChat answered ambiguously, or the function was
+ * stopped mid-send); not sent again unless an operator retries it.
+ */
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'dead' | 'unconfirmed';
 
 export interface UsersTable {
   id: string;
@@ -76,9 +80,12 @@ export interface NotificationsTable {
   reason: string | null;
   last_error: string | null;
   sent_at: Timestamp | null;
+  /** 1 when an operator asked to send an `unconfirmed` delivery again: its next event carries `resend`. */
+  resend_requested: Generated<number>;
 }
 
-export type AttemptOutcome = 'sent' | 'skipped' | 'failed' | 'retry' | 'dead' | 'released';
+/** `requeued`: the function did not try it (no time left, or another run held it); no attempt was used. */
+export type AttemptOutcome = 'sent' | 'skipped' | 'failed' | 'retry' | 'dead' | 'released' | 'requeued' | 'unconfirmed';
 
 export interface NotificationAttemptsTable {
   id: string;
@@ -98,6 +105,10 @@ export interface NotificationCustomersTable {
   customer_id: string;
   /** The name at assignment time: the message shows what the assigner saw. */
   customer_name: string;
+  customer_company: string | null;
+  /** Masked (138****0000) before it is stored: the outbox never holds a full phone number. */
+  customer_phone: string | null;
+  customer_source: string | null;
   position: number;
 }
 

@@ -1,6 +1,6 @@
 import type { DeliveryEventInput } from '@leadnotify/contracts';
 import type { Kysely } from 'kysely';
-import { customersByNotification, userNames, type Delivery } from '../db/outbox/index.js';
+import { customersByNotification, userNames, type Delivery, type OutboxCustomer } from '../db/outbox/index.js';
 import type { Database } from '../db/schema.js';
 
 /** The message shows the first customer and the count; the rest need not travel. */
@@ -13,19 +13,32 @@ export async function buildNotificationEvents(db: Kysely<Database>, deliveries: 
 
   return deliveries.map((delivery) => {
     const customers = delivery.rows.flatMap((row) => customersByRow.get(row.id) ?? []);
-    const latest = delivery.rows[delivery.rows.length - 1] ?? delivery.rows[0];
-    const leader = delivery.rows[0];
-    if (!leader || !latest) throw new Error(`delivery ${delivery.deliveryId} has no rows`);
+    const latest = delivery.rows[delivery.rows.length - 1];
+    if (!latest) throw new Error(`delivery ${delivery.deliveryId} has no rows`);
     const notes = [...new Set(delivery.rows.map((row) => row.note).filter((note): note is string => Boolean(note)))];
+    const actorIdsOfDelivery = [...new Set(delivery.rows.map((row) => row.actorId))];
+    const latestName = actorNames.get(latest.actorId) ?? '系统';
     return {
       deliveryId: delivery.deliveryId,
       assigneeId: delivery.assigneeId,
-      customers: customers.slice(0, LISTED_CUSTOMERS),
+      customers: customers.slice(0, LISTED_CUSTOMERS).map(toEventCustomer),
       customerCount: customers.length,
-      actor: { id: latest.actorId, name: actorNames.get(latest.actorId) ?? '系统' },
+      // A digest merging several assigners names the latest and counts the rest: "王经理等2人".
+      actor: actorIdsOfDelivery.length > 1 ? { name: `${latestName}等${actorIdsOfDelivery.length}人` } : { id: latest.actorId, name: latestName },
       channel: latest.channel,
       ...(notes.length > 0 ? { note: notes.join('；') } : {}),
+      ...(delivery.rows.some((row) => row.resendRequested) ? { resend: true } : {}),
       assignedAt: latest.createdAt,
     };
   });
+}
+
+function toEventCustomer(customer: OutboxCustomer): DeliveryEventInput['customers'][number] {
+  return {
+    id: customer.id,
+    name: customer.name,
+    ...(customer.company ? { company: customer.company } : {}),
+    ...(customer.phone ? { phone: customer.phone } : {}),
+    ...(customer.source ? { source: customer.source } : {}),
+  };
 }

@@ -66,7 +66,9 @@ function outcomeOfResult(result: SendResult, nowMs: number): DeliveryOutcome {
   const message = result.message ?? result.reason;
   if (result.status === 'sent') return { kind: 'sent', reason: result.reason, sentAt: result.sentAt ?? new Date(nowMs).toISOString() };
   if (result.status === 'skipped') return { kind: 'skipped', reason: result.reason, message };
-  if (result.status === 'unconfirmed') return { kind: 'failed', reason: result.reason, message: `maybe sent: ${message}` };
+  if (result.status === 'unconfirmed') {
+    return { kind: 'unconfirmed', reason: result.reason, message, ...(result.errCode === undefined ? {} : { errorCode: String(result.errCode) }) };
+  }
   return outcomeFor(result.reason, message, nowMs, result.errCode === undefined ? undefined : String(result.errCode));
 }
 
@@ -78,7 +80,7 @@ function outcomeFor(reason: ReasonCode, message: string, nowMs: number, errorCod
     case 'retry':
       return { kind: 'retry', reason, message, ...withCode };
     case 'requeue':
-      return { kind: 'retry', reason, message, ...withCode, notBeforeMs: nowMs + (known.waitMs ?? 0) };
+      return { kind: 'requeue', reason, message, waitMs: known.waitMs ?? 0 };
     case 'retry-next-day':
       return { kind: 'retry', reason, message, ...withCode, notBeforeMs: startOfNextBeijingDay(nowMs) };
     default:

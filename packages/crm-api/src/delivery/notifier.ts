@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { WechatClient } from '@leadnotify/wechat-client';
 import type { Logger } from 'pino';
-import type { DeliveryEventInput } from '@leadnotify/contracts';
+import { REASONS, type DeliveryEventInput } from '@leadnotify/contracts';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
@@ -109,11 +109,17 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     const recorded = await recordOutcomes(db.kysely, batch.results, { workerId, startedAtMs: batch.startedAtMs, nowMs: clock.now(), policy });
     for (const row of recorded) deps.metrics?.countNotification(row.status, row.reason);
     for (const { delivery, outcome } of batch.results) {
-      logger.info(
-        { deliveryId: delivery.deliveryId, notifications: delivery.rows.length, outcome: outcome.kind, reason: outcome.reason },
-        'notification delivery finished',
-      );
+      const fields = { deliveryId: delivery.deliveryId, notifications: delivery.rows.length, outcome: outcome.kind, reason: outcome.reason };
+      if (outcome.kind === 'failed') {
+        // Stays failed until someone acts: say what to do where operators look.
+        logger.error({ ...fields, message: outcome.message, fix: REASONS[outcome.reason].fix }, 'notification failed for good');
+      } else if (outcome.kind === 'unconfirmed') {
+        logger.warn({ ...fields, message: outcome.message, fix: REASONS[outcome.reason].fix }, 'notification may or may not have reached the salesperson');
+      } else {
+        logger.info(fields, 'notification delivery finished');
+      }
     }
+    for (const row of recorded) if (row.status === 'dead') logger.error({ reason: row.reason }, 'notification gave up after its attempt budget');
   }
 
   async function runOnce(): Promise<number> {

@@ -21,7 +21,8 @@ export async function recordOutcomes(
 ): Promise<Array<{ status: NotificationStatus; reason: string }>> {
   const changes: RowStateChange[] = results.flatMap(({ delivery, outcome }) =>
     delivery.rows.map((row) => {
-      const attempts = row.attempts + 1;
+      // A requeue was no attempt: the row keeps its count.
+      const attempts = outcome.kind === 'requeue' ? row.attempts : row.attempts + 1;
       const decided = decideRowState(outcome, attempts, row.createdAt, context);
       return {
         rowId: row.id,
@@ -31,7 +32,7 @@ export async function recordOutcomes(
         reason: outcome.reason,
         lastError: outcome.kind === 'sent' ? null : `${outcome.reason}: ${outcome.message ?? ''}`.trim(),
         sentAt: outcome.kind === 'sent' ? outcome.sentAt : null,
-        errorCode: outcome.kind === 'retry' || outcome.kind === 'failed' ? (outcome.errorCode ?? null) : null,
+        errorCode: 'errorCode' in outcome ? (outcome.errorCode ?? null) : null,
         errorMessage: outcome.kind === 'sent' ? null : (outcome.message ?? null),
       };
     }),
@@ -41,7 +42,10 @@ export async function recordOutcomes(
   return written.map((change) => ({ status: change.status, reason: change.reason }));
 }
 
-/** The retry policy: final outcomes stay; a retry backs off, or ends `dead` past the attempt or age budget. */
+/**
+ * The retry policy: final outcomes stay; a requeue goes back after its wait without using an attempt; a
+ * retry backs off, or ends `dead` past the attempt or age budget.
+ */
 export function decideRowState(
   outcome: DeliveryOutcome,
   attempt: number,
@@ -49,10 +53,20 @@ export function decideRowState(
   context: { nowMs: number; policy: RetryPolicy },
 ): { status: NotificationStatus; attemptOutcome: AttemptOutcome; nextAttemptAt: string } {
   const now = new Date(context.nowMs).toISOString();
-  if (outcome.kind !== 'retry') return { status: outcome.kind, attemptOutcome: outcome.kind, nextAttemptAt: now };
-  const { policy } = context;
-  const tooOld = context.nowMs - Date.parse(createdAt) >= policy.maxAgeMs;
-  if (attempt >= policy.maxAttempts || tooOld) return { status: 'dead', attemptOutcome: 'dead', nextAttemptAt: now };
-  const backoffAt = context.nowMs + retryDelayMs(attempt, policy.backoffBaseMs, policy.backoffMaxMs, policy.random);
-  return { status: 'pending', attemptOutcome: 'retry', nextAttemptAt: new Date(Math.max(backoffAt, outcome.notBeforeMs ?? 0)).toISOString() };
+  switch (outcome.kind) {
+    case 'sent':
+    case 'skipped':
+    case 'failed':
+    case 'unconfirmed':
+      return { status: outcome.kind, attemptOutcome: outcome.kind, nextAttemptAt: now };
+    case 'requeue':
+      return { status: 'pending', attemptOutcome: 'requeued', nextAttemptAt: new Date(context.nowMs + outcome.waitMs).toISOString() };
+    case 'retry': {
+      const { policy } = context;
+      const tooOld = context.nowMs - Date.parse(createdAt) >= policy.maxAgeMs;
+      if (attempt >= policy.maxAttempts || tooOld) return { status: 'dead', attemptOutcome: 'dead', nextAttemptAt: now };
+      const backoffAt = context.nowMs + retryDelayMs(attempt, policy.backoffBaseMs, policy.backoffMaxMs, policy.random);
+      return { status: 'pending', attemptOutcome: 'retry', nextAttemptAt: new Date(Math.max(backoffAt, outcome.notBeforeMs ?? 0)).toISOString() };
+    }
+  }
 }

@@ -7,4 +7,8 @@ export type DeliveryOutcome =
   | { kind: 'sent'; reason: ReasonCode; sentAt: string }
   | { kind: 'skipped'; reason: ReasonCode; message?: string }
   | { kind: 'failed'; reason: ReasonCode; errorCode?: string; message: string }
-  | { kind: 'retry'; reason: ReasonCode; errorCode?: string; message: string; notBeforeMs?: number };
+  /** The message may have reached the salesperson: never sent again without an operator. */
+  | { kind: 'unconfirmed'; reason: ReasonCode; errorCode?: string; message: string }
+  | { kind: 'retry'; reason: ReasonCode; errorCode?: string; message: string; notBeforeMs?: number }
+  /** Not tried at all: sent again after `waitMs` without using up an attempt. */
+  | { kind: 'requeue'; reason: ReasonCode; message: string; waitMs: number };

@@ -5,13 +5,15 @@ import {
   findNotificationRow,
   listAttemptRows,
   listNotificationRows,
-  requeueFinishedRow,
+  REQUEUEABLE_STATUSES,
+  requeueRows,
 } from '../db/outbox/index.js';
+import { findUserRow } from '../db/users-store.js';
 import type { NotificationRow, NotificationStatus } from '../db/schema.js';
 import { canManageAssignments, requireRole, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
 
-export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'failed', 'dead'] as const satisfies readonly NotificationStatus[];
+export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'failed', 'dead', 'unconfirmed'] as const satisfies readonly NotificationStatus[];
 
 export interface NotificationView {
   id: string;
@@ -94,17 +96,20 @@ export async function getNotification(ctx: AppContext, actor: Actor, id: string)
 }
 
 /**
- * Requeues a failed or dead notification with a fresh attempt budget (after the cause was fixed).
- * It keeps its delivery id, so a message that did go out is not sent twice.
+ * Requeues a finished notification with a fresh attempt budget: failed or dead (after the cause was fixed),
+ * skipped (after the salesperson bound or subscribed), or unconfirmed (the salesperson says it never
+ * arrived: it is then sent even though WeChat may have delivered it). It keeps its delivery id, so the
+ * function still recognises a delivery that did go out.
  */
 export async function retryNotification(ctx: AppContext, actor: Actor, id: string): Promise<NotificationDetail> {
   requireRole(actor, ['admin', 'manager'], 'retry notifications');
-  if (!(await requeueFinishedRow(ctx.db.kysely, id, new Date(ctx.clock.now()).toISOString()))) {
+  const requeued = await requeueRows(ctx.db.kysely, { ids: [id] }, new Date(ctx.clock.now()).toISOString());
+  if (requeued.length === 0) {
     const exists = await findNotificationRow(ctx.db.kysely, id);
     if (!exists) throw new DomainError({ code: 'NOTIFICATION_NOT_FOUND', message: `No notification with id ${id}` });
     throw new DomainError({
       code: 'NOTIFICATION_NOT_RETRYABLE',
-      message: `Only failed or dead notifications can be retried; this one is ${exists.status}`,
+      message: `Only ${REQUEUEABLE_STATUSES.join(', ')} notifications can be retried; this one is ${exists.status}`,
       details: { status: exists.status },
     });
   }
@@ -127,4 +132,13 @@ export async function listNotifications(ctx: AppContext, actor: Actor, filter: N
   }
   const rows = await listNotificationRows(ctx.db.kysely, { ...filter, assigneeId: manager ? filter.assigneeId : actor.id });
   return withCustomers(ctx, rows);
+}
+
+/** Sends every skipped notification of one salesperson again (after they bound WeChat or subscribed). */
+export async function requeueSkippedOf(ctx: AppContext, actor: Actor, userId: string): Promise<{ requeuedIds: string[] }> {
+  requireRole(actor, ['admin', 'manager'], 'requeue notifications');
+  if (!(await findUserRow(ctx.db.kysely, userId))) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
+  const requeuedIds = await requeueRows(ctx.db.kysely, { skippedOf: userId }, new Date(ctx.clock.now()).toISOString());
+  if (requeuedIds.length > 0) ctx.onNotificationsQueued(requeuedIds);
+  return { requeuedIds };
 }

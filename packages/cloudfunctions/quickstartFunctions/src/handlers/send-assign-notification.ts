@@ -14,11 +14,17 @@ interface WxApiError {
 
 type SendOutcome = { ok: true } | { ok: false; reason: ReasonCode; errCode?: number; errMsg: string };
 
+/** What is left of the invocation before WeChat stops it. */
+export interface TimeBudget {
+  /** Whether work of `ms` started now ends before the function's limit (less the safety margin). */
+  fits(ms: number): boolean;
+}
+
 /**
  * Sends one delivery as one subscribe message, at most once per deliveryId, so that WeChat stopping the run
  * at any instant leaves the subscription count and the delivery record consistent (store/deliveries.ts).
  */
-export async function sendAssignNotification(deps: FunctionDeps, delivery: DeliveryEvent): Promise<SendResult> {
+export async function sendAssignNotification(deps: FunctionDeps, delivery: DeliveryEvent, budget: TimeBudget): Promise<SendResult> {
   const { config } = deps;
   const { deliveryId } = delivery;
   if (config.sendProblems.length > 0) {
@@ -35,13 +41,14 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   }
   if (claim.kind === 'in-progress') return inProgress(deliveryId);
   if (claim.kind === 'stale') {
-    const resolved = await resolveStale(deps, db, delivery, claim.record, openid);
+    const resolved = await resolveStale(deps, db, delivery, claim.record, openid, budget);
     if (resolved) return resolved;
   }
 
   let result: SendResult;
   try {
-    result = await deliver(deps, db, delivery, openid);
+    const conservativeText = claim.kind === 'claimed' ? claim.conservativeText : claim.record.conservativeText === true;
+    result = await deliver(deps, db, delivery, openid, budget, conservativeText);
   } catch (error) {
     // A cloud database call failed. The record stays as it was (reserved or sending) and the next attempt
     // after the stale time resolves it like a killed run's: nothing here can tell whether the send went out.
@@ -66,6 +73,7 @@ async function resolveStale(
   delivery: DeliveryEvent,
   record: DeliveryRecord,
   openid: string | undefined,
+  budget: TimeBudget,
 ): Promise<SendResult | undefined> {
   const { deliveryId } = delivery;
   const nowIso = new Date(deps.now()).toISOString();
@@ -81,7 +89,7 @@ async function resolveStale(
     if (!(await takeOverStale(db, deliveryId, record, { state: 'unconfirmed', stateAt: deps.now(), result }))) return inProgress(deliveryId);
     if (heldFor) await settleSend(db, heldFor, templateId, deliveryId, nowIso);
     if (!delivery.resend) return result;
-    return sendAssignNotification(deps, delivery);
+    return sendAssignNotification(deps, delivery, budget);
   }
   // The assignee's binding moved since: give the old unit back before holding one for the new openid.
   if (heldFor && heldFor !== openid) await refundSend(db, heldFor, templateId, deliveryId, nowIso);
@@ -90,7 +98,14 @@ async function resolveStale(
 }
 
 /** Holds a unit, sends, records the outcome, then settles the unit; each step survives a kill before the next. */
-async function deliver(deps: FunctionDeps, db: CloudDatabase, delivery: DeliveryEvent, openid: string | undefined): Promise<SendResult> {
+async function deliver(
+  deps: FunctionDeps,
+  db: CloudDatabase,
+  delivery: DeliveryEvent,
+  openid: string | undefined,
+  budget: TimeBudget,
+  conservativeText: boolean,
+): Promise<SendResult> {
   const base = { deliveryId: delivery.deliveryId };
   const templateId = deps.config.templateId as string;
   const nowIso = () => new Date(deps.now()).toISOString();
@@ -107,13 +122,22 @@ async function deliver(deps: FunctionDeps, db: CloudDatabase, delivery: Delivery
   }
   await markSending(db, delivery.deliveryId, deps.now());
 
-  let outcome = await send(deps, delivery, openid, false);
-  if (!outcome.ok && outcome.reason === 'TEMPLATE_DATA_INVALID' && /data\./.test(outcome.errMsg)) {
+  const sendStartedAt = deps.now();
+  let outcome = await send(deps, delivery, openid, conservativeText);
+  if (!conservativeText && !outcome.ok && outcome.reason === 'TEMPLATE_DATA_INVALID' && /data\./.test(outcome.errMsg)) {
     // WeChat refused a value's characters (47003 names the keyword): never lose the lead's message to its
     // text; render once more with a conservative character set, within the same reservation.
     const plain = buildSubscribeMessage(deps.config, delivery, openid, { conservative: true });
     const original = buildSubscribeMessage(deps.config, delivery, openid);
     if (JSON.stringify(plain.data) !== JSON.stringify(original.data)) {
+      if (!budget.fits(deps.now() - sendStartedAt)) {
+        // A second send would outlive the function: nothing went out (47003), so give the unit back and let
+        // the next invocation send the conservative text straight away, without using an attempt.
+        const result: SendResult = { ...base, status: 'failed', reason: 'NOT_ATTEMPTED', message: 'WeChat refused the text; it goes out in conservative form next' };
+        await finishDelivery(db, result, deps.now(), { conservativeText: true });
+        await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
+        return result;
+      }
       deps.log.warn('47003: sending again with conservative text', { deliveryId: delivery.deliveryId });
       outcome = await send(deps, delivery, openid, true);
     }

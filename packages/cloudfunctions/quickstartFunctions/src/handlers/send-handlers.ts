@@ -3,7 +3,7 @@ import type { WxContext } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { isTrustedServerCall } from './access.js';
 import { mapWithLimit } from './map-with-limit.js';
-import { sendAssignNotification } from './send-assign-notification.js';
+import { sendAssignNotification, type TimeBudget } from './send-assign-notification.js';
 
 function refused(): FunctionError {
   return functionError('FORBIDDEN', 'only the CRM server may send notifications (HTTP API call or signed event)');
@@ -13,11 +13,12 @@ export async function handleSendOne(
   deps: FunctionDeps,
   context: WxContext,
   event: Record<string, unknown>,
+  startedAtMs: number,
 ): Promise<{ ok: true; result: SendResult } | FunctionError> {
   if (!isTrustedServerCall(deps, context, event)) return refused();
   const parsed = deliveryEventSchema.safeParse(event);
   if (!parsed.success) return functionError('INVALID_EVENT', 'the delivery event is invalid', problemsOf(parsed.error, 'event'));
-  return { ok: true, result: await sendAssignNotification(deps, parsed.data) };
+  return { ok: true, result: await sendAssignNotification(deps, parsed.data, createTimeBudget(deps, startedAtMs)) };
 }
 
 /**
@@ -56,7 +57,7 @@ export async function handleSendBatch(
     }
     const started = deps.now();
     try {
-      return await sendAssignNotification(deps, parsed.data);
+      return await sendAssignNotification(deps, parsed.data, budget);
     } catch (error) {
       deps.log.error('send failed', { deliveryId, error: String(error) });
       return { deliveryId, status: 'failed', reason: 'WECHAT_ERROR', message: 'cloud database or SDK error; retry' };
@@ -68,11 +69,13 @@ export async function handleSendBatch(
 }
 
 /** Whether one more delivery started now would end before the kill, by the slowest one seen so far. */
-function createTimeBudget(deps: FunctionDeps, startedAtMs: number) {
+function createTimeBudget(deps: FunctionDeps, startedAtMs: number): TimeBudget & { canFinish(): boolean; observe(ms: number): void } {
   const { functionTimeoutMs, safetyMarginMs, sendEstimateMs } = deps.config;
+  const deadline = startedAtMs + functionTimeoutMs - safetyMarginMs;
   let slowest: number | undefined;
   return {
-    canFinish: () => deps.now() + (slowest ?? sendEstimateMs) <= startedAtMs + functionTimeoutMs - safetyMarginMs,
+    canFinish: () => deps.now() + (slowest ?? sendEstimateMs) <= deadline,
+    fits: (ms: number) => deps.now() + ms <= deadline,
     observe(ms: number) {
       slowest = Math.max(slowest ?? 0, ms);
     },

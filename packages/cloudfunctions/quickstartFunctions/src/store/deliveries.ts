@@ -23,10 +23,12 @@ export interface DeliveryRecord {
   templateId?: string;
   sendStartedAt?: number;
   result?: SendResult;
+  /** WeChat refused this delivery's text once (47003): send it in conservative form from the start. */
+  conservativeText?: boolean;
 }
 
 export type Claim =
-  | { kind: 'claimed' }
+  | { kind: 'claimed'; conservativeText: boolean }
   | { kind: 'recorded'; result: SendResult; heldFor: string | undefined }
   | { kind: 'in-progress' }
   /** A dead run left it: `reserved` (its hold, if any, is reused) or `sending` (the send may be out). */
@@ -54,7 +56,7 @@ export async function claimDelivery(
   const fields = { state: 'reserved', stateAt: nowMs, openid: claim.openid ?? null, templateId: claim.templateId };
   try {
     await collectionOf(db).add({ data: { _id: claim.deliveryId, ...fields, attempts: 1 } });
-    return { kind: 'claimed' };
+    return { kind: 'claimed', conservativeText: false };
   } catch (error) {
     const existing = await readRecord(db, claim.deliveryId);
     if (!existing) throw error;
@@ -68,7 +70,7 @@ export async function claimDelivery(
     const { stats } = await collectionOf(db)
       .where({ _id: claim.deliveryId, state: existing.state, stateAt: existing.stateAt })
       .update({ data: { ...fields, attempts: db.command.inc(1) } });
-    return stats.updated === 1 ? { kind: 'claimed' } : { kind: 'in-progress' };
+    return stats.updated === 1 ? { kind: 'claimed', conservativeText: existing.conservativeText === true } : { kind: 'in-progress' };
   }
 }
 
@@ -91,7 +93,7 @@ export async function markSending(db: CloudDatabase, deliveryId: string, nowMs: 
 }
 
 /** Records the outcome: sent and unconfirmed are final; anything else may be tried again. */
-export async function finishDelivery(db: CloudDatabase, result: SendResult, nowMs: number): Promise<void> {
+export async function finishDelivery(db: CloudDatabase, result: SendResult, nowMs: number, extra: { conservativeText?: boolean } = {}): Promise<void> {
   const state: DeliveryState = result.status === 'sent' ? 'sent' : result.status === 'unconfirmed' ? 'unconfirmed' : 'open';
-  await collectionOf(db).doc(result.deliveryId).update({ data: { state, stateAt: nowMs, result } });
+  await collectionOf(db).doc(result.deliveryId).update({ data: { state, stateAt: nowMs, result, ...extra } });
 }

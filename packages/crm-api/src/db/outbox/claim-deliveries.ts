@@ -12,6 +12,8 @@ export interface ClaimedRow {
   note: string | null;
   attempts: number;
   createdAt: string;
+  /** An operator asked to send it again although it may have gone out (`unconfirmed`). */
+  resendRequested: boolean;
 }
 
 /** What goes out as one subscribe message: one row, or several merged by the digest window. */
@@ -156,5 +158,6 @@ function toClaimedRow(row: NotificationRow): ClaimedRow {
     note: row.note,
     attempts: row.attempts,
     createdAt: row.created_at,
+    resendRequested: row.resend_requested === 1,
   };
 }

@@ -1,5 +1,5 @@
 /** The outbox's data access, all of it: queue with the assignment, claim, record, read. */
-export { queueAssignmentNotification, type QueuedNotification } from './queue-notification.js';
+export { maskPhone, queueAssignmentNotification, type QueuedNotification } from './queue-notification.js';
 export { claimDeliveries, type ClaimOptions, type ClaimedRow, type Delivery } from './claim-deliveries.js';
 export { releaseLeases, writeOutcomes, type RowStateChange } from './record-outcomes.js';
 export {
@@ -8,7 +8,9 @@ export {
   listAttemptRows,
   listNotificationRows,
   readBacklog,
-  requeueFinishedRow,
+  REQUEUEABLE_STATUSES,
+  requeueRows,
   userNames,
   type NotificationRowFilter,
+  type OutboxCustomer,
 } from './read-notifications.js';

@@ -46,8 +46,21 @@ export async function queueAssignmentNotification(
     notification_id: id,
     customer_id: customer.id,
     customer_name: customer.name,
+    customer_company: customer.company,
+    customer_phone: customer.phone === null ? null : maskPhone(customer.phone),
+    customer_source: customer.source,
     position,
   }));
   for (const part of chunk(links, 200)) await trx.insertInto('notification_customers').values(part).execute();
   return { id, assigneeId: input.assigneeId, status: 'pending' };
+}
+
+/**
+ * 138****0000: the first three and last four digits, enough to recognise a number without handing it to
+ * WeChat or the outbox. Shorter numbers keep only their last two digits.
+ */
+export function maskPhone(phone: string): string {
+  const digits = phone.replace(/\D/g, '');
+  if (digits.length >= 7) return `${digits.slice(0, 3)}****${digits.slice(-4)}`;
+  return digits.length > 2 ? `${'*'.repeat(digits.length - 2)}${digits.slice(-2)}` : '**';
 }

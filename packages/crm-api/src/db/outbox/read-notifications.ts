@@ -27,20 +27,30 @@ export async function listNotificationRows(db: Trx, filter: NotificationRowFilte
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
+/** A customer as snapshot into the outbox at assignment time. */
+export interface OutboxCustomer {
+  id: string;
+  name: string;
+  company: string | null;
+  /** Masked. */
+  phone: string | null;
+  source: string | null;
+}
+
 /** Each notification's customers as snapshot at assignment time, in assignment order. */
-export async function customersByNotification(db: Trx, notificationIds: string[]): Promise<Map<string, Array<{ id: string; name: string }>>> {
-  const byNotification = new Map<string, Array<{ id: string; name: string }>>();
+export async function customersByNotification(db: Trx, notificationIds: string[]): Promise<Map<string, OutboxCustomer[]>> {
+  const byNotification = new Map<string, OutboxCustomer[]>();
   if (notificationIds.length === 0) return byNotification;
   const links = await db
     .selectFrom('notification_customers')
-    .select(['notification_id', 'customer_id', 'customer_name'])
+    .select(['notification_id', 'customer_id', 'customer_name', 'customer_company', 'customer_phone', 'customer_source'])
     .where('notification_id', 'in', notificationIds)
     .orderBy('notification_id')
     .orderBy('position')
     .execute();
   for (const link of links) {
     const list = byNotification.get(link.notification_id) ?? [];
-    list.push({ id: link.customer_id, name: link.customer_name });
+    list.push({ id: link.customer_id, name: link.customer_name, company: link.customer_company, phone: link.customer_phone, source: link.customer_source });
     byNotification.set(link.notification_id, list);
   }
   return byNotification;
@@ -50,15 +60,29 @@ export async function listAttemptRows(db: Trx, notificationId: string) {
   return db.selectFrom('notification_attempts').selectAll().where('notification_id', '=', notificationId).orderBy('attempt').orderBy('finished_at').execute();
 }
 
-/** Puts a failed or dead row back in the queue with a fresh attempt budget; false when it is in another state. */
-export async function requeueFinishedRow(db: Trx, id: string, now: string): Promise<boolean> {
-  const result = await db
+/** States an operator may send again: finished without a message, or maybe with one (`unconfirmed`). */
+export const REQUEUEABLE_STATUSES = ['failed', 'dead', 'skipped', 'unconfirmed'] as const satisfies readonly NotificationStatus[];
+
+/**
+ * Puts finished rows back in the queue with a fresh attempt budget: the given ids, or every skipped row of
+ * one assignee. An `unconfirmed` row is marked to be sent even though it may have gone out. Returns the
+ * ids requeued.
+ */
+export async function requeueRows(db: Trx, target: { ids: string[] } | { skippedOf: string }, now: string): Promise<string[]> {
+  let query = db
     .updateTable('notifications')
-    .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now })
-    .where('id', '=', id)
-    .where('status', 'in', ['failed', 'dead'])
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+    .set((eb) => ({
+      status: 'pending',
+      attempts: 0,
+      next_attempt_at: now,
+      updated_at: now,
+      resend_requested: eb.case().when('status', '=', 'unconfirmed').then(1).else(eb.ref('resend_requested')).end(),
+    }));
+  query = 'ids' in target
+    ? query.where('id', 'in', target.ids).where('status', 'in', REQUEUEABLE_STATUSES)
+    : query.where('assignee_id', '=', target.skippedOf).where('status', '=', 'skipped');
+  const rows = await query.returning('id').execute();
+  return rows.map((row) => row.id);
 }
 
 export async function userNames(db: Trx, ids: string[]): Promise<Map<string, string>> {

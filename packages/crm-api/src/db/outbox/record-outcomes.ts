@@ -52,6 +52,7 @@ export async function writeOutcomes(
           last_error: first.lastError,
           sent_at: first.sentAt,
           updated_at: context.now,
+          ...(first.status === 'sent' ? { resend_requested: 0 } : {}),
         })
         .where('id', 'in', group.map((change) => change.rowId))
         .where('status', '=', 'sending')

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { getNotification, listNotifications, retryNotification } from '../../domain/notifications.js';
+import { getNotification, listNotifications, requeueSkippedOf, retryNotification } from '../../domain/notifications.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { idParams, idSchema, notificationDetailSchema, notificationStatusSchema, notificationViewSchema } from '../schemas.js';
 
@@ -42,16 +42,31 @@ export function notificationsRoutes(ctx: AppContext, registry: RouteRegistry): R
     method: 'post',
     path: '/api/notifications/:id/retry',
     operationId: 'retryNotification',
-    summary: 'Requeue a failed or dead notification (manager, admin)',
+    summary: 'Send a failed, dead, skipped or unconfirmed notification again (manager, admin)',
+    description:
+      'An unconfirmed notification may already have reached the salesperson (WeChat answered ambiguously); retrying it sends it again even so.',
     tag: 'Notifications',
     params: idParams,
     body: z.strictObject({}),
     response: notificationDetailSchema,
     errors: [
       { status: 404, description: 'NOTIFICATION_NOT_FOUND' },
-      { status: 409, description: 'NOTIFICATION_NOT_RETRYABLE: it is not failed or dead' },
+      { status: 409, description: 'NOTIFICATION_NOT_RETRYABLE: it is pending, sending or sent' },
     ],
     handler: ({ actor, params }) => retryNotification(ctx, actor, params.id),
+  });
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/users/:id/notifications/requeue-skipped',
+    operationId: 'requeueSkippedNotifications',
+    summary: "Send a salesperson's skipped notifications again, e.g. after they bound WeChat or subscribed (manager, admin)",
+    tag: 'Notifications',
+    params: idParams,
+    body: z.strictObject({}),
+    response: z.object({ requeuedIds: z.array(z.string()) }),
+    errors: [{ status: 404, description: 'USER_NOT_FOUND' }],
+    handler: ({ actor, params }) => requeueSkippedOf(ctx, actor, params.id),
   });
 
   return router;
