@@ -9,18 +9,9 @@ import { createUser } from '../src/domain/users.js';
 import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 import { withLocalWechat } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const http = axios.create({ validateStatus: () => true });
-
-async function waitFor<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const started = Date.now();
-  let value = await probe();
-  while (!done(value) && Date.now() - started < timeoutMs) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    value = await probe();
-  }
-  return value;
-}
 
 describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator over HTTP', (engine) => {
   let database: TestDatabase;
@@ -72,7 +63,18 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
   }
 
   async function notification(id: string, headers: Record<string, string>) {
-    return (await http.get(`${running.url}/api/notifications/${id}`, { headers })).data as { status: string; reason: string };
+    return (await http.get(`${running.url}/api/notifications/${id}`, { headers })).data as { status: string; reason: string; attemptHistory: Array<{ outcome: string; reason: string }> };
+  }
+
+  const finished = (n: { status: string }) => !['pending', 'sending'].includes(n.status);
+
+  /** Waits until no notification is pending or being sent: the notifier has finished every delivery. */
+  async function outboxDrained(timeoutMs = 10_000) {
+    await waitFor(
+      () => running.db.kysely.selectFrom('notifications').select(['id', 'status']).where('status', 'in', ['pending', 'sending']).execute(),
+      (open) => open.length === 0,
+      { what: 'every notification to reach a final status', timeoutMs },
+    );
   }
 
   async function messages() {
@@ -91,7 +93,9 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
       (await http.post(`${running.url}/api/pool/customers/${d.id}/assign`, {}, { headers: sales.headers })).data.notification.id,
     ];
 
-    const delivered = await waitFor(messages, (items) => items.length >= 4);
+    await outboxDrained();
+
+    const delivered = await messages();
     const byNotification = new Map(delivered.map((message) => [message.deliveryId, message]));
     expect([...byNotification.keys()].sort()).toEqual([...ids].sort());
     expect(byNotification.get(ids[0])).toMatchObject({
@@ -113,10 +117,10 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
       expect((await http.post(`${running.url}/api/customers/batch-assign`, { customerIds: ids, assigneeId: member.id }, { headers: manager.headers })).status).toBe(200);
     }
 
-    const delivered = await waitFor(messages, (items) => items.length >= 3);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await outboxDrained();
 
-    expect((await messages()).map((m) => m.touser).sort()).toEqual(team.map((m) => `emu-openid-${m.id}`).sort());
+    const delivered = await messages();
+    expect(delivered.map((m) => m.touser).sort()).toEqual(team.map((m) => `emu-openid-${m.id}`).sort());
     expect(delivered.every((m) => /等4位客户$/.test(m.data.thing1.value))).toBe(true);
   });
 
@@ -129,8 +133,8 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
     const first = (await http.post(`${running.url}/api/customers/${a.id}/assign`, { assigneeId: unbound.id }, { headers: manager.headers })).data.notification.id;
     const second = (await http.post(`${running.url}/api/customers/${b.id}/assign`, { assigneeId: unsubscribed.id }, { headers: manager.headers })).data.notification.id;
 
-    expect(await waitFor(() => notification(first, manager.headers), (n) => !['pending', 'sending'].includes(n.status))).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND' });
-    expect(await waitFor(() => notification(second, manager.headers), (n) => !['pending', 'sending'].includes(n.status))).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect(await waitFor(() => notification(first, manager.headers), finished)).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND' });
+    expect(await waitFor(() => notification(second, manager.headers), finished)).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
     expect(running.localWechat!.messages).toEqual([]);
   });
 
@@ -146,11 +150,11 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
       ids.push(res.data.notification.id);
     }
 
-    const delivered = await waitFor(messages, (items) => items.length >= 20, 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await outboxDrained(15_000);
 
+    const delivered = await messages();
     expect(delivered.map((m) => m.deliveryId).sort()).toEqual([...ids].sort());
-    expect((await messages()).length).toBe(20);
+    for (const id of ids) expect((await notification(id, manager.headers)).status).toBe('sent');
   });
 
   it('after a forced token expiry, notifications are still delivered', async () => {
@@ -164,27 +168,31 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
     const second = await customer(manager.headers, '第二');
     const id = (await http.post(`${running.url}/api/customers/${second.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers })).data.notification.id;
 
-    expect(await waitFor(() => notification(id, manager.headers), (n) => n.status === 'sent')).toMatchObject({ status: 'sent' });
+    expect(await waitFor(() => notification(id, manager.headers), (n) => n.status === 'sent', { what: 'the notification after the token expiry to be sent' })).toMatchObject({ status: 'sent' });
   });
 
   it('while the emulator is down, assignments all succeed; notifications are delivered after it returns', async () => {
     const manager = await user('manager', '王经理');
     const sales = await user('sales', '张三');
     await running.localWechat!.stop();
-    const ids = [];
+    const ids: string[] = [];
     for (let index = 0; index < 5; index++) {
       const created = await customer(manager.headers, `停机期间${index}`);
       const res = await http.post(`${running.url}/api/customers/${created.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers });
       expect(res.status).toBe(200);
       ids.push(res.data.notification.id);
     }
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    expect(['pending', 'sending']).toContain((await notification(ids[0]!, manager.headers)).status);
+    const triedWhileDown = await waitFor(
+      () => Promise.all(ids.map((id) => notification(id, manager.headers))),
+      (all) => all.every((n) => n.attemptHistory.length > 0),
+      { what: 'an attempt on every notification while WeChat is down' },
+    );
+    for (const n of triedWhileDown) expect(n.attemptHistory[0]).toMatchObject({ outcome: 'retry', reason: 'NETWORK' });
     expect(running.localWechat!.messages).toEqual([]);
 
     await running.localWechat!.restart();
 
-    const delivered = await waitFor(messages, (items) => items.length >= 5, 15_000);
+    const delivered = await waitFor(messages, (items) => items.length >= 5, { timeoutMs: 15_000 });
     expect(delivered.map((m) => m.deliveryId).sort()).toEqual([...ids].sort());
   });
 

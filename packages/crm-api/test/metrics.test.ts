@@ -1,16 +1,19 @@
 import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.js';
-import { waitUntil } from './helpers/child-process.js';
 import { seeder } from './helpers/seed.js';
+import { createTestClock } from './helpers/test-app.js';
 import { startTestServer } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 describe('GET /metrics', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
   let running: RunningServer<LocalWechat>;
+  // Starts at the real time: API tokens are issued against the real time.
+  const clock = createTestClock(Date.now());
 
   beforeAll(async () => {
-    server = await startTestServer({ NOTIFY_POLL_MS: '50' });
+    server = await startTestServer({ NOTIFY_POLL_MS: '50' }, 'warn', clock);
     running = server.running;
   });
   afterAll(() => server.stop());
@@ -28,13 +31,14 @@ describe('GET /metrics', () => {
     const post = (path: string, body: unknown) => fetch(`${running.url}${path}`, { method: 'POST', headers: manager.headers, body: JSON.stringify(body) });
     await post(`/api/customers/${a}/assign`, { assigneeId: sales.id });
     await post('/api/customers/batch-assign', { customerIds: [b, c], assigneeId: unbound.id });
-    await waitUntil(async () => value(await scrape(), 'leadnotify_notifications_finished_total{status="skipped",reason="NOT_BOUND"}') === 1, 5000, 50);
-
-    const text = await scrape();
+    const text = await waitFor(scrape, (scraped) => value(scraped, 'leadnotify_notifications_finished_total{status="sent",reason="SENT"}') + value(scraped, 'leadnotify_notifications_finished_total{status="skipped",reason="NOT_BOUND"}') >= 2, {
+      what: 'both notifications to reach a final status',
+    });
 
     expect(value(text, 'leadnotify_assignments_total{channel="web"}')).toBe(1);
     expect(value(text, 'leadnotify_assignments_total{channel="batch"}')).toBe(2);
     expect(value(text, 'leadnotify_notifications_finished_total{status="sent",reason="SENT"}')).toBe(1);
+    expect(value(text, 'leadnotify_notifications_finished_total{status="skipped",reason="NOT_BOUND"}')).toBe(1);
     expect(value(text, 'leadnotify_wechat_token_requests_total')).toBe(1);
     expect(value(text, 'leadnotify_wechat_request_duration_seconds_count{api="/tcb/invokecloudfunction",outcome="ok"}')).toBeGreaterThanOrEqual(1);
     expect(value(text, 'leadnotify_http_request_duration_seconds_count{method="POST",route="/api/customers/:id/assign",status="200"}')).toBe(1);
@@ -50,14 +54,14 @@ describe('GET /metrics', () => {
     const sales = await seed.user('sales');
     const [a] = await seed.customers(1);
     await fetch(`${running.url}/api/customers/${a}/assign`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ assigneeId: sales.id }) });
-    await waitUntil(async () => value(await scrape(), 'leadnotify_wechat_errors_total{api="/tcb/invokecloudfunction",code="RATE_LIMITED",errcode="45011"}') >= 1, 5000, 50);
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await waitFor(scrape, (scraped) => value(scraped, 'leadnotify_notification_retries_total{reason="RATE_LIMITED"}') >= 1, { what: 'the rate-limited attempt to be recorded' });
+    clock.advance(2_000);
 
     const text = await scrape();
     running.localWechat!.setFaults({ failureRate: 0 });
 
     expect(value(text, 'leadnotify_outbox_notifications{status="pending"}') + value(text, 'leadnotify_outbox_notifications{status="sending"}')).toBe(1);
-    expect(value(text, 'leadnotify_outbox_oldest_pending_age_seconds')).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'leadnotify_notification_retries_total{reason="RATE_LIMITED"}')).toBeGreaterThanOrEqual(1);
+    expect(value(text, 'leadnotify_outbox_oldest_pending_age_seconds')).toBe(2);
+    expect(value(text, 'leadnotify_wechat_errors_total{api="/tcb/invokecloudfunction",code="RATE_LIMITED",errcode="45011"}')).toBeGreaterThanOrEqual(1);
   });
 });

@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WechatClient } from '@leadnotify/wechat-client';
 import { claimDeliveries } from '../src/db/outbox/index.js';
 import { createNotifier } from '../src/delivery/notifier.js';
-import { waitUntil } from './helpers/child-process.js';
 import { startFakeWechat, functionAnswering, type FakeWechat } from './helpers/fake-wechat.js';
 import { createTestApp, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
+import { waitFor } from './helpers/wait-for.js';
 
 describe.each(testEngines())('notifier on %s', (engine) => {
   let wechat: FakeWechat;
@@ -220,8 +220,8 @@ describe.each(testEngines())('notifier on %s', (engine) => {
 
     notifier.start();
     try {
-      await waitUntil(async () => t.logLines.some((line) => line.includes('sending a batch failed unexpectedly')), 3000, 20);
-      expect(t.logLines.filter((line) => line.includes('sending a batch failed unexpectedly'))).toHaveLength(1);
+      const failures = await waitFor(() => t.logLines.filter((line) => line.includes('sending a batch failed unexpectedly')), (lines) => lines.length > 0, { timeoutMs: 3000 });
+      expect(failures).toHaveLength(1);
       expect(await row(id)).toMatchObject({ status: 'sending', attempts: 0, lease_owner: notifier.workerId });
     } finally {
       await notifier.stop();
@@ -322,19 +322,20 @@ describe.each(testEngines())('notifier on %s', (engine) => {
   });
 
   it('a running notifier picks up a new assignment at once: the assignment wakes it', async () => {
+    // Polling once a minute: within the wait below only a wake-up can deliver.
     await setup({ NOTIFY_POLL_MS: '60000' });
+    const [first, second] = await t.customers(2);
+    const firstId = (await t.as(manager).post(`/api/customers/${first!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
     const notifier = t.notifier();
     notifier.start();
     try {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      const customer = await t.customer();
-      const started = Date.now();
-      const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+      // The start-up poll delivers the first; once it is recorded every loop has found nothing more and sleeps.
+      await waitFor(() => row(firstId), (r) => r.status === 'sent', { what: 'the start-up poll to deliver the first notification', timeoutMs: 3000 });
 
-      await waitUntil(async () => (await row(id)).status === 'sent', 3000, 20);
+      const id = (await t.as(manager).post(`/api/customers/${second!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
 
-      expect((await row(id)).status).toBe('sent');
-      expect(Date.now() - started).toBeLessThan(1000);
+      expect(await waitFor(() => row(id), (r) => r.status === 'sent', { what: 'the woken notifier to deliver', timeoutMs: 5000 })).toMatchObject({ status: 'sent', attempts: 1 });
+      expect(wechat.sentEvents().map((e) => e.deliveryId)).toEqual([firstId, id]);
     } finally {
       await notifier.stop();
     }
@@ -347,12 +348,14 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     const notifier = t.notifier();
 
     notifier.start();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // A first batch is claimed, so its invocation is under way (WeChat takes 200 ms to answer).
+    await waitFor(() => t.db.selectFrom('notifications').select('status').where('status', '=', 'sending').execute(), (claimed) => claimed.length > 0, { what: 'a claimed batch' });
     await notifier.stop();
 
     const rows = await t.db.selectFrom('notifications').select(['status', 'lease_owner']).execute();
     expect(rows.filter((r) => r.status === 'sending')).toEqual([]);
     expect(rows.filter((r) => r.status === 'sent').length).toBeGreaterThanOrEqual(2);
+    expect(rows.filter((r) => r.status === 'pending').length).toBeGreaterThan(0);
     expect(rows.every((r) => r.lease_owner === null)).toBe(true);
   });
 
@@ -369,7 +372,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     for (const worker of workers) worker.start();
     const pendingCount = async () =>
       (await t.db.selectFrom('notifications').select('id').where('status', '!=', 'sent').execute()).length;
-    await waitUntil(async () => (await pendingCount()) === 0, 15_000, 50);
+    await waitFor(pendingCount, (count) => count === 0, { what: 'every notification to be sent', timeoutMs: 15_000, intervalMs: 50 });
     for (const worker of workers) await worker.stop();
 
     const sentIds = wechat.sentEvents().map((e) => e.deliveryId);

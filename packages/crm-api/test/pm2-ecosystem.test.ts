@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { waitFor } from './helpers/wait-for.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -38,11 +39,17 @@ describe('pm2 ecosystem file', () => {
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-    for (let tries = 0; tries < 300 && !output.includes('crm-api listening on'); tries++) await new Promise((resolve) => setTimeout(resolve, 100));
-    const url = /crm-api listening on (http:\/\/localhost:\d+)/.exec(output)?.[1];
+    const url = await waitFor(() => /crm-api listening on (http:\/\/localhost:\d+)/.exec(output)?.[1], (found) => found !== undefined, {
+      what: 'the "crm-api listening on" line',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    }).catch((error: unknown) => {
+      child.kill('SIGKILL');
+      throw new Error(`${String(error)}\noutput:\n${output}`, { cause: error });
+    });
 
-    const health = url ? await (await fetch(`${url.replace('localhost', '127.0.0.1')}/healthz`)).json() : undefined;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // main.ts installs its signal handlers in the same tick as it prints the line, so an answer proves they are in place.
+    const health = await (await fetch(`${url!.replace('localhost', '127.0.0.1')}/healthz`)).json();
     child.kill('SIGINT');
 
     expect(health).toEqual({ status: 'ok' });

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, spawnTs, type ChildService } from './helpers/child-process.js';
+import { waitFor } from './helpers/wait-for.js';
 
 const run = promisify(execFile);
 
@@ -42,11 +43,11 @@ describe('starting the service the way the README says', () => {
     const assigned = JSON.parse((await run('bash', ['-c', curls[0]!])).stdout);
     expect(assigned).toMatchObject({ changed: true, notification: { status: 'pending' } });
 
-    let listed: { items: Array<{ status: string }> } = { items: [] };
-    for (let tries = 0; tries < 50 && listed.items[0]?.status !== 'sent'; tries++) {
-      await new Promise((r) => setTimeout(r, 100));
-      listed = JSON.parse((await run('bash', ['-c', curls[1]!])).stdout);
-    }
+    const listed = await waitFor(
+      async () => JSON.parse((await run('bash', ['-c', curls[1]!])).stdout) as { items: Array<{ status: string }> },
+      (list) => list.items[0]?.status === 'sent',
+      { what: 'the second curl line to list the notification as sent', intervalMs: 100 },
+    );
     expect(listed.items[0]?.status).toBe('sent');
 
     const messages = JSON.parse((await run('bash', ['-c', curls[2]!])).stdout);

@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { createWechatClient } from '@leadnotify/wechat-client';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../src/index.js';
 
 const http = axios.create({ validateStatus: () => true });
@@ -209,7 +209,8 @@ describe('slow answers', () => {
       const event = notificationEvent();
 
       await expect(wechat.invokeCloudFunction('quickstartFunctions', event)).rejects.toMatchObject({ code: 'TIMEOUT' });
-      await new Promise((resolve) => setTimeout(resolve, 400));
+      // The slow call ran the function before it held back the answer: its message is what the retry must find.
+      await vi.waitFor(() => expect(emulator.messages).toHaveLength(1));
       emulator.setFaults({ slowRate: 0 });
       const retried = await wechat.invokeCloudFunction('quickstartFunctions', event);
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { waitFor, WaitTimeoutError } from './wait-for.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 
@@ -43,17 +44,19 @@ export async function spawnTs(entry: string, options: SpawnOptions): Promise<Chi
   child.stderr.on('data', collect);
   const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
-  const timeoutMs = options.timeoutMs ?? 60_000;
-  const started = Date.now();
+  const ready = () => waitFor(
+    () => ({ url: options.ready.exec(output)?.[1], exitCode: child.exitCode, signal: child.signalCode }),
+    (state) => state.url !== undefined || state.exitCode !== null || state.signal !== null,
+    { what: `${entry} to print ${options.ready}`, timeoutMs: options.timeoutMs ?? 60_000, intervalMs: 50 },
+  );
   let url: string | undefined;
-  while (!url && Date.now() - started < timeoutMs && child.exitCode === null) {
-    url = options.ready.exec(output)?.[1];
-    if (!url) await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  if (!url) {
+  try {
+    ({ url } = await ready());
+  } catch (timeout) {
     child.kill('SIGKILL');
-    throw new Error(`${entry} did not start:\n${output}`);
+    throw new Error(`${entry} did not start in time:\n${output}`, { cause: timeout });
   }
+  if (!url) throw new Error(`${entry} ended before it was ready:\n${output}`);
   const running = () => child.exitCode === null && child.signalCode === null;
   const kill = async (signal: NodeJS.Signals) => {
     if (running()) child.kill(signal);
@@ -77,11 +80,13 @@ export function startChildApi(env: Record<string, string>, timeoutMs = 30_000): 
   });
 }
 
-export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, stepMs = 100): Promise<boolean> {
-  const started = Date.now();
-  while (Date.now() - started < timeoutMs) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-  return check();
+/**
+ * Kept only for bench/run.ts, which this test helper cannot change: true once `check` holds, false after
+ * `timeoutMs`. Tests use waitFor, which fails naming the last value seen instead of returning false.
+ */
+export function waitUntil(check: () => Promise<boolean>, timeoutMs: number, stepMs = 100): Promise<boolean> {
+  return waitFor(check, (done) => done, { timeoutMs, intervalMs: stepMs }).catch((error: unknown) => {
+    if (error instanceof WaitTimeoutError) return false;
+    throw error;
+  });
 }

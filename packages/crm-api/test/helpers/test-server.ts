@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { startLocalWechat, type LocalWechat, type RunningEmulator } from '@leadnotify/wechat-emulator';
+import type { Clock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -22,15 +23,15 @@ export const withLocalWechat = {
     startLocalWechat({ functionName: base.WECHAT_CLOUD_FUNCTION, ...(base.LEADNOTIFY_SHARED_SECRET ? { sharedSecret: base.LEADNOTIFY_SHARED_SECRET } : {}) }),
 };
 
-/** Everything `pnpm start` runs, in-process on a fresh SQLite database, with its logs captured. */
-export async function startTestServer(env: Record<string, string> = {}, logLevel = 'warn'): Promise<{ running: RunningServer<LocalWechat>; database: TestDatabase; logs: string[]; stop(): Promise<void> }> {
+/** Everything `pnpm start` runs, in-process on a fresh SQLite database, with its logs captured (and, if given, a test clock). */
+export async function startTestServer(env: Record<string, string> = {}, logLevel = 'warn', clock?: Clock): Promise<{ running: RunningServer<LocalWechat>; database: TestDatabase; logs: string[]; stop(): Promise<void> }> {
   const database = await createTestDatabase('sqlite');
   await database.db.close();
   const logs: string[] = [];
   const running = await startServer(
     loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: logLevel, ...env }),
     createLogger(logLevel, new Writable({ write: (chunk, _encoding, done) => (logs.push(String(chunk)), done()) })),
-    withLocalWechat,
+    { ...withLocalWechat, ...(clock ? { clock } : {}) },
   );
   return {
     running,

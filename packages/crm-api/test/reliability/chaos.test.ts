@@ -1,11 +1,17 @@
 import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
-import { waitUntil } from '../helpers/child-process.js';
 import { inParallel, seeder } from '../helpers/seed.js';
 import { startTestServer } from '../helpers/test-server.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const ASSIGNMENTS = 120;
+
+/** Invocations wechat-client finished, whatever their outcome, from crm-api's metrics. */
+function invocationsMade(metrics: string): number {
+  const counts = metrics.matchAll(/^leadnotify_wechat_request_duration_seconds_count\{api="\/tcb\/invokecloudfunction",[^}]*\} (\d+)$/gm);
+  return [...counts].reduce((sum, match) => sum + Number(match[1]), 0);
+}
 
 describe('chaos: 30% of WeChat calls fail with -1, HTTP 500, timeouts or dropped connections', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;
@@ -39,13 +45,19 @@ describe('chaos: 30% of WeChat calls fail with -1, HTTP 500, timeouts or dropped
     });
     expect(statuses.every((status) => status === 200)).toBe(true);
 
-    const done = await waitUntil(async () => {
-      const open = await running.db.kysely.selectFrom('notifications').select('id').where('status', '!=', 'sent').execute();
-      return open.length === 0;
-    }, 60_000, 100);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await waitFor(
+      () => running.db.kysely.selectFrom('notifications').select(['id', 'status']).where('status', '!=', 'sent').execute(),
+      (unsent) => unsent.length === 0,
+      { what: 'every notification to be sent', timeoutMs: 60_000, intervalMs: 100 },
+    );
+    // Every invocation the notifier made has reached the emulator, so none is still on its way to send a
+    // late duplicate (the emulator runs the function before it answers slowly or not at all).
+    await waitFor(
+      async () => ({ received: running.localWechat!.invocationCount(), made: invocationsMade(await (await fetch(`${running.url}/metrics`)).text()) }),
+      (counts) => counts.received === counts.made,
+      { what: 'the emulator to have received every invocation the notifier made' },
+    );
 
-    expect(done).toBe(true);
     const perNotification = new Map<string, number>();
     for (const message of running.localWechat!.messages) {
       const id = new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId') ?? '';

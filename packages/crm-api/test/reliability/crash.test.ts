@@ -1,6 +1,7 @@
 import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChildApi, waitUntil, type ChildService } from '../helpers/child-process.js';
+import { startChildApi, type ChildService } from '../helpers/child-process.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { inParallel, seeder } from '../helpers/seed.js';
 import { emulatorEnv } from '../helpers/test-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -43,17 +44,17 @@ describe('crash: kill -9 mid-drain, restart', () => {
       const res = await fetch(`${api!.url}/api/customers/${id}/assign`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ assigneeId: assignee.id }) });
       expect(res.status).toBe(200);
     });
-    await waitUntil(async () => emulator.messages.length >= 60, 20_000, 20);
+    await waitFor(() => emulator.messages.length, (count) => count >= 60, { timeoutMs: 20_000 });
     expect(emulator.messages.length).toBeLessThan(ASSIGNMENTS);
     await api.kill('SIGKILL');
 
     api = await startChildApi(env);
-    const allSent = await waitUntil(async () => {
-      const rows = await database.db.kysely.selectFrom('notifications').select('id').where('status', '!=', 'sent').execute();
-      return rows.length === 0;
-    }, 60_000, 200);
+    await waitFor(
+      () => database.db.kysely.selectFrom('notifications').select(['id', 'status']).where('status', '!=', 'sent').execute(),
+      (unsent) => unsent.length === 0,
+      { what: 'every notification to be sent', timeoutMs: 60_000, intervalMs: 200 },
+    );
 
-    expect(allSent).toBe(true);
     const byNotification = new Map<string, number>();
     for (const message of emulator.messages) {
       const id = new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId') ?? '';

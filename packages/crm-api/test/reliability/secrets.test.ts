@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
-import { waitUntil } from '../helpers/child-process.js';
 import { seeder } from '../helpers/seed.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
+import { waitFor } from '../helpers/wait-for.js';
 
 const APP_SECRET = 'Distinctive-AppSecret-7f3a9c1e5b';
 const SHARED_SECRET = 'Distinctive-Binding-Secret-0d8e2a4c6f1b3d5e';
@@ -58,18 +58,24 @@ describe('secrets stay out of the logs', () => {
     await post('/api/customers/batch-assign', { customerIds: [c], assigneeId: sales.id });
     const ticket = (await (await post('/api/me/wechat-binding-ticket', {}, sales.headers)).json()) as { ticket: string };
     await fetch(`${emulator.url}/_emulator/miniprogram/call`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ openid: 'o-secret-test', event: { type: 'bindCrmUser', ticket: ticket.ticket } }) });
-    await waitUntil(async () => emulator.messages.length >= 3, 10_000);
+    await waitFor(() => emulator.messages.length, (count) => count >= 3);
 
     emulator.expireTokens();
     emulator.setFaults({ failureRate: 0.5, errcode: 40125, dropRate: 0.2, slowRate: 0.3, slowMs: 600 });
-    await post(`/api/pool/customers/${d}/assign`, {}, sales.headers);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const claimed = (await (await post(`/api/pool/customers/${d}/assign`, {}, sales.headers)).json()) as { notification: { id: string } };
+    // Every call now fails (40125, dropped or too slow): the failure paths have run once attempts are recorded.
+    const underFaults = await waitFor(
+      () => running.db.kysely.selectFrom('notifications').select(['status', 'attempts', 'reason']).where('id', '=', claimed.notification.id).executeTakeFirstOrThrow(),
+      (row) => row.attempts >= 3 || !['pending', 'sending'].includes(row.status),
+      { what: 'three failed attempts or a final status' },
+    );
     emulator.setFaults({ failureRate: 0, dropRate: 0, slowRate: 0 });
     await fetch(`${running.url}/api/me`, { headers: { authorization: 'Bearer not-a-real-token-but-looks-like-one' } });
 
     const everything = logs.join('\n');
     expect(everything).toContain('WeChat access token refreshed');
     expect(everything.length).toBeGreaterThan(1000);
+    expect(underFaults.reason).not.toBe('SENT');
     const secrets = [APP_SECRET, SHARED_SECRET, manager.token, sales.token, ticket.ticket, ...emulator.issuedTokens()];
     expect(emulator.issuedTokens().length).toBeGreaterThan(0);
     for (const secret of secrets) expect(everything.includes(secret), `a log line contains ${secret.slice(0, 6)}…`).toBe(false);

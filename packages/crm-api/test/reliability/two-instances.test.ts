@@ -1,6 +1,7 @@
 import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChildApi, waitUntil, type ChildService } from '../helpers/child-process.js';
+import { startChildApi, type ChildService } from '../helpers/child-process.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { inParallel, seeder } from '../helpers/seed.js';
 import { emulatorEnv } from '../helpers/test-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -61,11 +62,11 @@ describe.skipIf(!postgres)('two crm-api processes on one PostgreSQL database', (
     expect(history).toHaveLength(pool.length);
 
     const expected = assigned.length + pool.length;
-    const allSent = await waitUntil(async () => {
-      const open = await database.db.kysely.selectFrom('notifications').select('id').where('status', '!=', 'sent').execute();
-      return open.length === 0;
-    }, 60_000, 100);
-    expect(allSent).toBe(true);
+    await waitFor(
+      () => database.db.kysely.selectFrom('notifications').select(['id', 'status']).where('status', '!=', 'sent').execute(),
+      (unsent) => unsent.length === 0,
+      { what: 'every notification to be sent', timeoutMs: 60_000, intervalMs: 100 },
+    );
     const ids = emulator.messages.map((message) => new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId'));
     expect(ids).toHaveLength(expected);
     expect(new Set(ids).size).toBe(expected);
