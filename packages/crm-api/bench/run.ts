@@ -7,7 +7,8 @@ import { createWechatClient } from '@leadnotify/wechat-client';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { notifierFromConfig } from '../src/delivery/notifier-from-config.js';
-import { repoRoot, spawnTs, startChildApi, waitUntil, type ChildService } from '../test/helpers/child-process.js';
+import { repoRoot, spawnTs, startChildApi, type ChildService } from '../test/helpers/child-process.js';
+import { waitFor } from '../test/helpers/wait-for.js';
 import { emulatorControl, startEmulatorProcess } from './processes.js';
 import { insertPendingNotifications, pendingCount, seedBenchDb } from './seed-bench.js';
 
@@ -198,7 +199,7 @@ async function drainRate() {
   if (!notifier) throw new Error('drain benchmark: WeChat config missing');
   const started = Date.now();
   notifier.start();
-  await waitUntil(async () => (await pendingCount(db.db)) === 0, 600_000);
+  await waitFor(async () => (await pendingCount(db.db)) === 0, Boolean, { timeoutMs: 600_000, intervalMs: 100 });
   const elapsedS = (Date.now() - started) / 1000;
   await notifier.stop();
   const callMs = await measureCallLatency(wechat.env, batch, db.salesIds);
@@ -257,7 +258,7 @@ async function bigBatch() {
     ok = (await post({ customerIds: part, assigneeId: db.salesIds[index] })).status === 200 && ok;
   }
   const tenMs = Date.now() - started;
-  await waitUntil(async () => (await pendingCount(db.db)) === 0, 60_000);
+  await waitFor(async () => (await pendingCount(db.db)) === 0, Boolean, { timeoutMs: 60_000, intervalMs: 100 });
   const notifications = Number((await db.db.kysely.selectFrom('notifications').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
   const invocations = ((await emulatorControl(wechat.child.url, 'GET', '/info')).invocations as number) - before;
   await api.stop();
@@ -288,8 +289,8 @@ async function memory() {
   for (let round = 0; round < 3; round++) {
     const reportsBefore = (drainer.output().match(/memory rss=/g) ?? []).length;
     await insertPendingNotifications(db.db, db.salesIds, db.salesIds[0] as string, perRound);
-    await waitUntil(async () => (await pendingCount(db.db)) === 0, 1_800_000);
-    await waitUntil(async () => (drainer.output().match(/memory rss=/g) ?? []).length > reportsBefore, 30_000);
+    await waitFor(async () => (await pendingCount(db.db)) === 0, Boolean, { timeoutMs: 1_800_000, intervalMs: 100 });
+    await waitFor(async () => (drainer.output().match(/memory rss=/g) ?? []).length > reportsBefore, Boolean, { timeoutMs: 30_000, intervalMs: 100 });
     const last = [...drainer.output().matchAll(/memory rss=(\d+) heapUsed=(\d+)/g)].at(-1);
     samples.push({ rss: Number(last?.[1]), heapUsed: Number(last?.[2]) });
     console.log(`  round ${round + 1}: RSS ${(Number(last?.[1]) / 1048576).toFixed(0)} MiB, heap after GC ${(Number(last?.[2]) / 1048576).toFixed(1)} MiB`);

@@ -41,7 +41,7 @@ describe.each(testEngines())('assignments on %s', (engine) => {
       const [row] = await notificationsOf(sales.id);
       expect(row).toMatchObject({ id: res.body.notification.id, status: 'pending', attempts: 0, channel: 'web', actor_id: manager.id });
       const links = await t.db.selectFrom('notification_customers').selectAll().where('notification_id', '=', row!.id).execute();
-      expect(links).toEqual([{ notification_id: row!.id, customer_id: customer.id, customer_name: '阿里巴巴', position: 0 }]);
+      expect(links).toEqual([{ notification_id: row!.id, customer_id: customer.id, customer_name: '阿里巴巴', customer_company: null, customer_phone: null, customer_source: null, position: 0 }]);
       expect(t.queued).toEqual([row!.id]);
     });
 

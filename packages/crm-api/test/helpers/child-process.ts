@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { waitFor, WaitTimeoutError } from './wait-for.js';
+import { waitFor } from './wait-for.js';
 
 export const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 
@@ -77,16 +77,5 @@ export function startChildApi(env: Record<string, string>, timeoutMs = 30_000): 
     env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env },
     ready: /crm-api listening on (http:\/\/localhost:\d+)/,
     timeoutMs,
-  });
-}
-
-/**
- * Kept only for bench/run.ts, which this test helper cannot change: true once `check` holds, false after
- * `timeoutMs`. Tests use waitFor, which fails naming the last value seen instead of returning false.
- */
-export function waitUntil(check: () => Promise<boolean>, timeoutMs: number, stepMs = 100): Promise<boolean> {
-  return waitFor(check, (done) => done, { timeoutMs, intervalMs: stepMs }).catch((error: unknown) => {
-    if (error instanceof WaitTimeoutError) return false;
-    throw error;
   });
 }

@@ -1,7 +1,7 @@
 import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
-import { waitUntil } from '../helpers/child-process.js';
+import { waitFor } from '../helpers/wait-for.js';
 import { seeder, type SeededUser } from '../helpers/seed.js';
 import { startTestServer } from '../helpers/test-server.js';
 
@@ -47,9 +47,12 @@ describe('delivery under WeChat limits, through the emulator', () => {
   const statusOf = async (id: string) =>
     ((await (await fetch(`${running.url}/api/notifications/${id}`, { headers: manager.headers })).json()) as { status: string; attempts: number; reason: string; attemptHistory: unknown[] });
 
-  async function settled(ids: string[]): Promise<Array<Awaited<ReturnType<typeof statusOf>>>> {
-    await waitUntil(async () => (await Promise.all(ids.map(statusOf))).every((n) => !['pending', 'sending'].includes(n.status)), 60_000, 100);
-    return Promise.all(ids.map(statusOf));
+  function settled(ids: string[]): Promise<Array<Awaited<ReturnType<typeof statusOf>>>> {
+    return waitFor(
+      () => Promise.all(ids.map(statusOf)),
+      (notifications) => notifications.every((n) => !['pending', 'sending'].includes(n.status)),
+      { what: 'every notification to reach a final status', timeoutMs: 60_000, intervalMs: 100 },
+    );
   }
 
   /** Messages WeChat delivered, by delivery id. */
