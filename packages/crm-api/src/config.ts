@@ -48,6 +48,14 @@ const configSchema = z.object({
   /** Shared with the cloud function: signs binding tickets. Secret. */
   LEADNOTIFY_SHARED_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   BINDING_TICKET_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(300),
+  /** How long a binding code (the scene of a binding mini-program code) may be scanned. */
+  BINDING_SCENE_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
+  /** The mini-program kit's bind page a binding code opens: no leading /, no query. */
+  WECHAT_BIND_PAGE: z.string().trim().regex(/^[^/?#\s][^?#\s]*$/, 'a page path such as pages/bind/index').default('pages/bind/index'),
+  /** false while the bind page is not in the released version (trial or develop builds). */
+  WECHAT_QR_CHECK_PATH: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  /** Which version of the mini program a binding code opens. */
+  WECHAT_QR_ENV_VERSION: z.enum(['release', 'trial', 'develop']).default('release'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -1,3 +1,4 @@
+import type { WechatClient } from '@leadnotify/wechat-client';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -15,6 +16,8 @@ export interface AppContext {
    * the next poll. The in-process notifier's wake(); a no-op where nothing delivers (CLI, NOTIFIER=off).
    */
   onNotificationsQueued(ids: string[]): void;
+  /** WeChat's server API, for what the API asks of WeChat itself (binding codes); absent when not configured. */
+  wechat?: WechatClient;
   /** Absent in the CLI and scripts, which export no metrics. */
   metrics?: Metrics;
 }

@@ -8,6 +8,7 @@ import { migrateToLatest, openDatabase, type Db } from './db/database.js';
 import { demoInstructions, seedDemoIfEmpty } from './demo-seed.js';
 import type { Notifier } from './delivery/notifier.js';
 import { notifierFromConfig } from './delivery/notifier-from-config.js';
+import { wechatFromConfig } from './delivery/wechat-from-config.js';
 import { listUsers } from './domain/users.js';
 import { createApp } from './http/app.js';
 import { createMetrics } from './metrics/metrics.js';
@@ -72,9 +73,11 @@ export async function startServer<L extends LocalWechat = LocalWechat>(
 
   const metrics = createMetrics();
   metrics.watchOutbox(db, clock);
+  // One client, so the notifier and the API's own calls (binding codes) share one access token.
+  const wechat = wechatFromConfig(config, logger, metrics.observeWechat);
   let notifier: Notifier | undefined;
   if (config.NOTIFIER === 'inline') {
-    const setup = notifierFromConfig({ db, config, clock, logger, metrics });
+    const setup = notifierFromConfig({ db, config, clock, logger, metrics, wechat });
     notifier = setup.notifier;
     if (!setup.notifier) logger.warn(`WeChat is not configured (${setup.reason}): assignments work, notifications wait as pending until it is`);
   } else {
@@ -82,7 +85,7 @@ export async function startServer<L extends LocalWechat = LocalWechat>(
   }
   const wake = notifier ? () => notifier.wake() : () => {};
 
-  const context: AppContext = { db, config, clock, logger, metrics, onNotificationsQueued: wake };
+  const context: AppContext = { db, config, clock, logger, metrics, onNotificationsQueued: wake, ...(wechat.client ? { wechat: wechat.client } : {}) };
   const seed = localWechat ? await seedDemoIfEmpty(context) : undefined;
   if (localWechat) {
     // The emulator forgets everything on restart: bind and subscribe every active user again.

@@ -112,12 +112,22 @@ export interface NotificationCustomersTable {
   position: number;
 }
 
+export interface BindingScenesTable {
+  /** The mini-program code's scene: 16 random letters and digits. */
+  code: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   customers: CustomersTable;
   assignments: AssignmentsTable;
   notifications: NotificationsTable;
+  binding_scenes: BindingScenesTable;
   notification_customers: NotificationCustomersTable;
   notification_attempts: NotificationAttemptsTable;
 }

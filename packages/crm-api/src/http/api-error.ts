@@ -30,6 +30,11 @@ const STATUS_BY_CODE = {
   INTERNAL_ERROR: 500,
   DATABASE_UNAVAILABLE: 503,
   BINDING_NOT_CONFIGURED: 503,
+  SCENE_INVALID: 404,
+  SCENE_USED: 409,
+  SCENE_EXPIRED: 410,
+  WECHAT_REFUSED: 502,
+  WECHAT_NOT_CONFIGURED: 503,
 } as const satisfies Record<ApiErrorCode, number>;
 
 export const API_ERROR_CODES = Object.keys(STATUS_BY_CODE) as [ApiErrorCode, ...ApiErrorCode[]];

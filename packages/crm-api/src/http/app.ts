@@ -13,6 +13,7 @@ import { httpMetrics, metricsRoutes } from './routes/metrics-routes.js';
 import { miniprogramRoutes } from './routes/miniprogram-routes.js';
 import { notificationsRoutes } from './routes/notifications-routes.js';
 import { usersRoutes } from './routes/users-routes.js';
+import { bindingSceneRoutes, wechatBindingRoutes } from './routes/wechat-binding-routes.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -37,12 +38,12 @@ export function createApp(ctx: AppContext): Express {
   app.use(express.json({ limit: ctx.config.BODY_LIMIT, strict: true }));
 
   const registry = createRouteRegistry();
-  app.use(healthRoutes(ctx, registry));
+  app.use(healthRoutes(ctx, registry), bindingSceneRoutes(ctx, registry));
   app.use('/api', authenticate(ctx.db.kysely));
   app.use(miniprogramRoutes(ctx, registry));
   // Errors on mini-program routes (including auth and body parsing) answer in the mini-program envelope.
   app.use('/api/miniprogram', notFoundHandler, miniprogramErrorHandler);
-  app.use(usersRoutes(ctx, registry), customersRoutes(ctx, registry), assignmentRoutes(ctx, registry), notificationsRoutes(ctx, registry));
+  app.use(usersRoutes(ctx, registry), wechatBindingRoutes(ctx, registry), customersRoutes(ctx, registry), assignmentRoutes(ctx, registry), notificationsRoutes(ctx, registry));
   app.use(docsRoutes(registry.specs));
 
   app.use(notFoundHandler);

@@ -62,7 +62,7 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { title: strin
         ...(parameters.length > 0 ? { parameters } : {}),
         ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: convert(spec.body, 'input') } } } } : {}),
         responses: {
-          [String(spec.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: convert(spec.response, 'output') } } },
+          [String(spec.status ?? 200)]: { description: 'Success', content: { [spec.contentType ?? 'application/json']: { schema: convert(spec.response, 'output') } } },
           ...errorResponses,
         },
       },

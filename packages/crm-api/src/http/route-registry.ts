@@ -27,6 +27,8 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   query?: Q;
   body?: B;
   status?: number;
+  /** What the success answer is; JSON unless said. */
+  contentType?: string;
   response: z.ZodType<R>;
   /** Error codes this route may answer with, beyond the ones every route has. */
   errors?: Array<{ status: number; description: string }>;

@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as notificationDelivery from './0002-notification-delivery.js';
 import * as dueIndex from './0003-due-index.js';
 import * as deliveryTruth from './0004-delivery-truth.js';
+import * as bindingScenes from './0006-binding-scenes.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002-notification-delivery': notificationDelivery,
   '0003-due-index': dueIndex,
   '0004-delivery-truth': deliveryTruth,
+  '0006-binding-scenes': bindingScenes,
 };

@@ -35,7 +35,7 @@ export function usersRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     status: 201,
     response: bindingTicketSchema,
     errors: [{ status: 503, description: 'BINDING_NOT_CONFIGURED: LEADNOTIFY_SHARED_SECRET is not set' }],
-    handler: ({ actor }) => issueBindingTicket(ctx, actor),
+    handler: ({ actor }) => issueBindingTicket(ctx, actor.id),
   });
 
   registry.route(router, {

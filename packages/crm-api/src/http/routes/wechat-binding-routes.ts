@@ -1,0 +1,80 @@
+import { Router, type Response } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { createBindingCode, exchangeBindingScene, type BindingCode } from '../../domain/binding-codes.js';
+import type { RouteRegistry } from '../route-registry.js';
+import { bindingTicketSchema, idParams } from '../schemas.js';
+
+const pngSchema = z.custom<BindingCode>().meta({ type: 'string', format: 'binary', description: 'the mini-program code, a PNG image' });
+const sceneSchema = z.strictObject({ scene: z.string().trim().min(1).max(32) });
+
+const CODE_ERRORS = [
+  { status: 404, description: 'USER_NOT_FOUND' },
+  { status: 502, description: 'WECHAT_REFUSED: WeChat refused to make the code; the message says why and what to change (e.g. 41030: publish the bind page or set WECHAT_QR_CHECK_PATH=false)' },
+  { status: 503, description: 'BINDING_NOT_CONFIGURED or WECHAT_NOT_CONFIGURED' },
+];
+
+/** The PNG itself, with the scene's expiry in a header (the body is the image). */
+function sendPng(res: Response, status: number, code: BindingCode): void {
+  res.status(status).type('png').set('cache-control', 'no-store').set('x-binding-code-expires-at', code.expiresAt).send(code.png);
+}
+
+/** Binding codes for the signed-in user, or (managers) for a salesperson. */
+export function wechatBindingRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+  registry.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/me/wechat-binding-qr',
+      operationId: 'getMyWechatBindingCode',
+      summary: 'A mini-program code (PNG) that binds my WeChat when scanned: it opens the kit\'s bind page with a single-use, expiring scene',
+      tag: 'Users',
+      contentType: 'image/png',
+      response: pngSchema,
+      errors: CODE_ERRORS,
+      handler: ({ actor }) => createBindingCode(ctx, actor, actor.id),
+    },
+    sendPng,
+  );
+  registry.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/users/:id/wechat-binding-qr',
+      operationId: 'getWechatBindingCode',
+      summary: "A salesperson's binding code, to print or send (manager, admin; or the user themselves)",
+      tag: 'Users',
+      params: idParams,
+      contentType: 'image/png',
+      response: pngSchema,
+      errors: CODE_ERRORS,
+      handler: ({ actor, params }) => createBindingCode(ctx, actor, params.id),
+    },
+    sendPng,
+  );
+  return router;
+}
+
+/** The kit's bind page, before anyone is signed in: the scanned scene is the credential. */
+export function bindingSceneRoutes(ctx: AppContext, registry: RouteRegistry): Router {
+  const router = Router();
+  registry.route(router, {
+    method: 'post',
+    path: '/api/wechat-binding/scene/exchange',
+    operationId: 'exchangeWechatBindingScene',
+    summary: "Exchange a scanned binding code's scene, once, for the binding ticket bindCrmUser takes",
+    tag: 'Users',
+    authenticated: false,
+    body: sceneSchema,
+    response: bindingTicketSchema,
+    errors: [
+      { status: 404, description: 'SCENE_INVALID: not a code the CRM issued' },
+      { status: 409, description: 'SCENE_USED: already exchanged' },
+      { status: 410, description: 'SCENE_EXPIRED' },
+      { status: 503, description: 'BINDING_NOT_CONFIGURED' },
+    ],
+    handler: ({ body }) => exchangeBindingScene(ctx, body.scene),
+  });
+  return router;
+}

@@ -1,0 +1,100 @@
+import type { LocalWechat } from '@leadnotify/wechat-emulator';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from '../src/server.js';
+import { seeder, type SeededUser } from './helpers/seed.js';
+import { startTestServer } from './helpers/test-server.js';
+
+/** What a phone's camera reads off the code. */
+function decodeQr(png: Buffer): string | undefined {
+  const image = PNG.sync.read(png);
+  return jsQR(new Uint8ClampedArray(image.data), image.width, image.height)?.data;
+}
+
+describe('scan to bind: binding codes through the emulator', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let running: RunningServer<LocalWechat>;
+  let manager: SeededUser;
+  let sales: SeededUser;
+  let other: SeededUser;
+
+  let nowMs = Date.now();
+  beforeAll(async () => {
+    server = await startTestServer({ BINDING_SCENE_TTL_SECONDS: '600' }, 'warn', { now: () => nowMs });
+    running = server.running;
+    manager = await seeder(running.db).user('manager');
+    sales = await seeder(running.db).user('sales');
+    other = await seeder(running.db).user('sales');
+  });
+  afterAll(() => server.stop());
+
+  const get = (path: string, who: SeededUser) => fetch(`${running.url}${path}`, { headers: who.headers });
+  const exchange = (scene: string) =>
+    fetch(`${running.url}/api/wechat-binding/scene/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene }) });
+  const callAs = async (openid: string, event: unknown) =>
+    (await fetch(`${running.localWechat!.url}/_emulator/miniprogram/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ openid, event }),
+    })).json() as Promise<Record<string, unknown>>;
+
+  async function scanMyCode(who: SeededUser): Promise<string> {
+    const response = await get('/api/me/wechat-binding-qr', who);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    const text = decodeQr(Buffer.from(await response.arrayBuffer()));
+    const match = /^leadnotify-emulator:\/\/pages\/bind\/index\?scene=([0-9A-Za-z]{16})$/.exec(text ?? '');
+    expect(match, `the code opens the bind page with a scene: ${text}`).not.toBeNull();
+    return decodeURIComponent(match![1]!);
+  }
+
+  it('a salesperson scans their code: the scene becomes a ticket once, and the ticket binds their WeChat', async () => {
+    const scene = await scanMyCode(sales);
+
+    const exchanged = await exchange(scene);
+    expect(exchanged.status).toBe(200);
+    const { ticket, crmUserId } = (await exchanged.json()) as { ticket: string; crmUserId: string };
+    expect(crmUserId).toBe(sales.id);
+    expect(await callAs('openid-scanner', { type: 'bindCrmUser', ticket })).toMatchObject({ ok: true, crmUserId: sales.id });
+
+    const again = await exchange(scene);
+    expect(again.status).toBe(409);
+    expect(((await again.json()) as { error: { code: string } }).error.code).toBe('SCENE_USED');
+  });
+
+  it('a code scanned after it expired is 410 SCENE_EXPIRED', async () => {
+    const scene = await scanMyCode(sales);
+    nowMs += 601_000;
+
+    const late = await exchange(scene);
+
+    expect(late.status).toBe(410);
+    expect(((await late.json()) as { error: { code: string } }).error.code).toBe('SCENE_EXPIRED');
+    // Back to the function's (real) time, which checks the tickets.
+    nowMs = Date.now();
+  });
+
+  it('an unknown code is 404 SCENE_INVALID; a malformed one 400', async () => {
+    expect((await exchange('NotACodeWeIssued')).status).toBe(404);
+    expect((await exchange('x'.repeat(40))).status).toBe(400);
+  });
+
+  it('a manager fetches a salesperson\'s code to print; a salesperson may not fetch someone else\'s', async () => {
+    const forSales = await get(`/api/users/${sales.id}/wechat-binding-qr`, manager);
+    expect(forSales.status).toBe(200);
+    expect(decodeQr(Buffer.from(await forSales.arrayBuffer()))).toMatch(/^leadnotify-emulator:\/\/pages\/bind\/index\?scene=/);
+    expect((await get(`/api/users/${sales.id}/wechat-binding-qr`, other)).status).toBe(403);
+    expect((await get('/api/users/no-such-user/wechat-binding-qr', manager)).status).toBe(404);
+  });
+
+  it('a WeChat user bound to one salesperson cannot take a second one\'s code: the second code stays usable', async () => {
+    const first = (await (await exchange(await scanMyCode(other))).json()) as { ticket: string };
+    expect(await callAs('openid-shared-phone', { type: 'bindCrmUser', ticket: first.ticket })).toMatchObject({ ok: true });
+
+    const secondScene = await scanMyCode(manager);
+    const second = (await (await exchange(secondScene)).json()) as { ticket: string };
+    expect(await callAs('openid-shared-phone', { type: 'bindCrmUser', ticket: second.ticket })).toMatchObject({ ok: false, error: { code: 'OPENID_BOUND_ELSEWHERE' } });
+    expect(await callAs('openid-managers-phone', { type: 'bindCrmUser', ticket: second.ticket })).toMatchObject({ ok: true, crmUserId: manager.id });
+  });
+});
