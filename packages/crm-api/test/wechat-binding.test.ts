@@ -1,10 +1,13 @@
 import type { LocalWechat } from '@leadnotify/wechat-emulator';
-import jsQR from 'jsqr';
+import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.js';
 import { seeder, type SeededUser } from './helpers/seed.js';
 import { startTestServer } from './helpers/test-server.js';
+
+// jsqr is CommonJS with `exports.default`: under NodeNext the default import is the module object.
+const jsQR = jsqr.default;
 
 /** What a phone's camera reads off the code. */
 function decodeQr(png: Buffer): string | undefined {
