@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase as KyselySqlite } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase as KyselySqlite } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -11,8 +11,6 @@ export type Engine = 'sqlite' | 'postgres';
 export interface Db {
   kysely: Kysely<Database>;
   engine: Engine;
-  /** The PostgreSQL schema it works in, when one was set. */
-  schema?: string;
   close(): Promise<void>;
 }
 
@@ -36,7 +34,7 @@ export function openDatabase(options: DatabaseOptions): Db {
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, engine: 'postgres', ...(options.schema ? { schema: options.schema } : {}), close: () => kysely.destroy() };
+    return { kysely, engine: 'postgres', close: () => kysely.destroy() };
   }
   const file = options.url.replace(/^sqlite:(\/\/)?/i, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -76,12 +74,14 @@ function withStatementCache(sqlite: SqliteDatabase.Database): KyselySqlite {
 }
 
 export async function migrateToLatest(db: Db): Promise<void> {
+  // Kysely looks for its migration tables in every schema unless told which: another schema's tables (a second
+  // app, or parallel test schemas) would make it skip creating ours. Name the schema the connection uses.
+  const schema =
+    db.engine === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)).rows[0]?.schema : undefined;
   const migrator = new Migrator({
     db: db.kysely,
     provider: { getMigrations: async () => migrations },
-    // Kysely looks for its bookkeeping tables in every schema unless told which: another schema's tables on
-    // the same server would make it skip creating this one's.
-    ...(db.schema ? { migrationTableSchema: db.schema } : {}),
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
