@@ -61,6 +61,7 @@ export const FUNCTION_EVENT_TYPES = [
   'bindCrmUser',
   'unbindCrmUser',
   'recordSubscription',
+  'applySubscriptionEvents',
 ] as const;
 export type FunctionEventType = (typeof FUNCTION_EVENT_TYPES)[number];
 

@@ -22,3 +22,10 @@ export {
 export type { FunctionError, FunctionErrorCode, SendBatchAnswer, SendOneAnswer, SendResult, SendStatus } from './send-result.js';
 export { DAY_MS, formatBeijingTime, startOfBeijingDay, startOfNextBeijingDay } from './time.js';
 export { TOKEN_ERRCODES, WECHAT_ERRCODES, reasonForErrcode } from './wechat-errcodes.js';
+export {
+  applySubscriptionEventsAnswerSchema,
+  applySubscriptionEventsSchema,
+  subscriptionChangeSchema,
+  subscriptionStateSchema,
+} from './subscription-events.js';
+export type { ApplySubscriptionEventsAnswer, SubscriptionChange, SubscriptionState } from './subscription-events.js';

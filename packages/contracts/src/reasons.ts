@@ -125,6 +125,16 @@ export const REASONS = {
     summary: 'an earlier run of the function was stopped (time limit) while WeChat was sending this message',
     fix: 'ask the salesperson whether it arrived; POST /api/notifications/:id/retry sends it again',
   },
+  NO_RECEIPT: {
+    disposition: 'retry',
+    summary: 'an unconfirmed delivery got no delivery receipt from WeChat in NOTIFY_RECEIPT_WAIT_MINUTES',
+    fix: 'nothing: it is sent again once; check the message push settings if receipts never arrive',
+  },
+  DELIVERY_FAILED: {
+    disposition: 'permanent',
+    summary: "WeChat's delivery receipt (subscribe_msg_sent_event) says the message did not reach the salesperson",
+    fix: 'an unconfirmed delivery is sent again by itself; for a sent one, ask the salesperson to check their WeChat service notifications, then retry',
+  },
   OPENID_BOUND_ELSEWHERE: {
     disposition: 'permanent',
     summary: 'this WeChat user is already bound to another CRM user',

@@ -20,6 +20,8 @@ export const sendResultSchema = z.object({
   errCode: z.number().int().optional(),
   message: z.string().optional(),
   sentAt: z.string().optional(),
+  /** Whom it was (or may have been) sent to: matches WeChat's subscribe_msg_sent_event, which names only the openid. */
+  openid: z.string().optional(),
 });
 export type SendResult = z.infer<typeof sendResultSchema>;
 

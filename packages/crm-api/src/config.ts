@@ -48,6 +48,24 @@ const configSchema = z.object({
   /** Shared with the cloud function: signs binding tickets. Secret. */
   LEADNOTIFY_SHARED_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   BINDING_TICKET_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(300),
+  /** The Token of the mini program's message push (开发管理 → 消息推送); enables POST /wechat/push. Secret. */
+  WECHAT_PUSH_TOKEN: optionalText,
+  /** The EncodingAESKey of the message push (43 characters), for compatible and safe mode. Secret. */
+  WECHAT_PUSH_AES_KEY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === '' ? undefined : value))
+    .refine((value) => value === undefined || /^[A-Za-z0-9]{43}$/.test(value), 'must be the 43-character EncodingAESKey'),
+  /** A push whose timestamp is further than this from now is refused as a replay. */
+  WECHAT_PUSH_MAX_AGE_SECONDS: positiveInt(300),
+  /**
+   * With message push configured, an unconfirmed delivery that gets no delivery receipt within this many
+   * minutes is sent again (WeChat's receipts arrive within seconds when a message was delivered).
+   */
+  NOTIFY_RECEIPT_WAIT_MINUTES: positiveInt(10),
+  /** When a salesperson accepts a subscription, their skipped notifications of this many past days go out as one digest. */
+  NOTIFY_CATCH_UP_DAYS: nonNegativeInt(3),
   /** How long a binding code (the scene of a binding mini-program code) may be scanned. */
   BINDING_SCENE_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   /** The mini-program kit's bind page a binding code opens: no leading /, no query. */

@@ -487,4 +487,23 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     expect(wechat.sentEvents()).toHaveLength(1);
     expect(wechat.sentEvents()[0]).toMatchObject({ customerCount: 2, actor: { name: '管理员等2人' }, note: '先打电话；重点客户' });
   });
+  it('with message push configured, an unconfirmed delivery that no receipt confirmed in time is sent again, once', async () => {
+    await setup({ WECHAT_PUSH_TOKEN: 'push-token', NOTIFY_RECEIPT_WAIT_MINUTES: '10' });
+    wechat.setFunction(functionAnswering({ status: 'unconfirmed', reason: 'SYSTEM_BUSY', errCode: -1, message: 'system error', openid: 'openid-zhang' }));
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    await drain();
+    expect(await row(id)).toMatchObject({ status: 'unconfirmed', wechat_openid: 'openid-zhang' });
+
+    t.clock.advance(9 * 60_000);
+    await drain();
+    expect((await row(id)).status).toBe('unconfirmed');
+
+    wechat.setFunction(functionAnswering({ status: 'sent', reason: 'SENT', sentAt: new Date().toISOString(), openid: 'openid-zhang' }));
+    t.clock.advance(2 * 60_000);
+    await drain();
+
+    expect(wechat.sentEvents().at(-1)).toMatchObject({ deliveryId: id, resend: true });
+    expect(await row(id)).toMatchObject({ status: 'sent', resend_requested: 0 });
+  });
 });

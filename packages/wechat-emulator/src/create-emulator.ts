@@ -261,16 +261,20 @@ export function createEmulator(options: EmulatorOptions = {}) {
   }
 
   /** The user accepts `count` times in wx.requestSubscribeMessage and the mini program reports each one. */
+  /**
+   * The user accepts `count` times in the subscribe dialog, and the function learns it the way it does in
+   * production: WeChat pushes subscribe_msg_popup_event to the CRM, which forwards it (applySubscriptionEvents).
+   */
   async function subscribe(openid: string, templateId: string, count: number): Promise<number> {
     gate.accept(openid, templateId, count);
+    const batch = randomBytes(6).toString('hex');
+    const changes = Array.from({ length: count }, (_, index) => ({ key: `emulator-${batch}-${index}`, openid, templateId, change: 'accept' }));
     let remaining = 0;
-    for (let index = 0; index < count; index++) {
-      const result = (await invokeAs({ OPENID: openid, APPID: credentials.appId, SOURCE: 'wx_client', ENV: credentials.cloudEnv }, {
-        type: 'recordSubscription',
-        templateId,
-        accepted: 'accept',
-      })) as { remaining?: number };
-      remaining = result.remaining ?? remaining;
+    for (let start = 0; start < changes.length; start += 100) {
+      const result = (await invokeAs({ SOURCE: 'wx_http', ENV: credentials.cloudEnv }, { type: 'applySubscriptionEvents', changes: changes.slice(start, start + 100) })) as {
+        states?: Array<{ remaining: number }>;
+      };
+      remaining = result.states?.[0]?.remaining ?? remaining;
     }
     return remaining;
   }

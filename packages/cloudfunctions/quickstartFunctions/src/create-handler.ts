@@ -1,5 +1,6 @@
 import { FUNCTION_EVENT_TYPES, functionError } from '@leadnotify/contracts';
 import type { FunctionDeps } from './deps.js';
+import { handleApplySubscriptionEvents } from './handlers/subscription-events-handler.js';
 import { handleSendBatch, handleSendOne } from './handlers/send-handlers.js';
 import { handleBindCrmUser, handleGetOpenId, handleRecordSubscription, handleUnbindCrmUser } from './handlers/user-handlers.js';
 
@@ -26,6 +27,8 @@ export function createHandler(deps: FunctionDeps) {
           return await handleUnbindCrmUser(deps, context);
         case 'recordSubscription':
           return await handleRecordSubscription(deps, context, body);
+        case 'applySubscriptionEvents':
+          return await handleApplySubscriptionEvents(deps, context, body);
         default:
           return functionError('UNKNOWN_TYPE', `unknown event type ${JSON.stringify(body.type)}`, { supported: FUNCTION_EVENT_TYPES });
       }

@@ -122,25 +122,22 @@ describe('bindCrmUser', () => {
 });
 
 describe('recordSubscription', () => {
-  it('each acceptance adds one send; a rejection adds none', async () => {
+  it("is a hint only: the client's word adds nothing to the count, an accept lifts a recorded refusal so WeChat is asked again", async () => {
     const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    fn.fake.failSendsWith(43101, 'user refuse to accept the msg', 1);
+    fn.asHttpApi();
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    const sendsBefore = fn.fake.sent.length;
+
     fn.asMiniProgramUser('openid-zhang');
+    const inflated = await Promise.all([1, 2, 3].map(() => fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: true })));
+    expect(inflated.map((answer) => answer.remaining)).toEqual([0, 0, 0]);
+    expect(fn.remaining('openid-zhang')).toBe(0);
 
-    const first = await fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: true });
-    const second = await fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: 'accept' });
-    const rejected = await fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: 'reject' });
-
-    expect([first.remaining, second.remaining, rejected.remaining]).toEqual([1, 2, 2]);
-    expect(fn.remaining('openid-zhang')).toBe(2);
-  });
-
-  it('counts per template', async () => {
-    const fn = createTestFunction();
-    fn.asMiniProgramUser('openid-zhang');
-    await fn.handle({ type: 'recordSubscription', templateId: 'other-template', accepted: true });
-
-    expect(fn.remaining('openid-zhang')).toBeUndefined();
-    expect(fn.remaining('openid-zhang', 'other-template')).toBe(1);
+    fn.asHttpApi();
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'sent' });
+    expect(fn.fake.sent.length).toBe(sendsBefore + 1);
   });
 
   it('refuses a call without OPENID and an invalid event', async () => {
@@ -241,5 +238,35 @@ describe('one WeChat user, one CRM user', () => {
     fn.asMiniProgramUser('openid-victor');
 
     expect((await fn.handle({ type: 'bindCrmUser', ticket: ticketFor(fn, 'crm-sarah') })).error.code).toBe('OPENID_BOUND_ELSEWHERE');
+  });
+});
+
+describe('applySubscriptionEvents: what WeChat pushed, forwarded by the CRM', () => {
+  const change = (key: string, change: 'accept' | 'turn-off', openid = 'openid-zhang') => ({ key, openid, templateId: TEMPLATE_ID, change });
+
+  it('each accepted popup adds one message; turning off sets none; the same change applied twice counts once', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    fn.asHttpApi();
+
+    const accepted = await fn.handle({ type: 'applySubscriptionEvents', changes: [change('push-1:0', 'accept'), change('push-1:1', 'accept'), change('push-1:0', 'accept')] });
+    expect(accepted).toEqual({ ok: true, states: [{ openid: 'openid-zhang', templateId: TEMPLATE_ID, remaining: 2, refused: false, crmUserId: 'crm-user-1' }] });
+    const replayed = await fn.handle({ type: 'applySubscriptionEvents', changes: [change('push-1:1', 'accept')] });
+    expect(replayed.states[0].remaining).toBe(2);
+
+    const off = await fn.handle({ type: 'applySubscriptionEvents', changes: [change('push-2:0', 'turn-off')] });
+    expect(off.states[0]).toMatchObject({ remaining: 0, refused: true });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect(fn.fake.sent).toHaveLength(0);
+  });
+
+  it('only the CRM server may apply them', async () => {
+    const fn = createTestFunction();
+    fn.asMiniProgramUser('openid-zhang');
+
+    const answer = await fn.handle({ type: 'applySubscriptionEvents', changes: [change('forged', 'accept')] });
+
+    expect(answer.error.code).toBe('FORBIDDEN');
+    expect(fn.remaining('openid-zhang')).toBeUndefined();
   });
 });

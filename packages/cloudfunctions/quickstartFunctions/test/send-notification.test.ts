@@ -14,7 +14,7 @@ describe('sendCustomerAssignNotification', () => {
 
     expect(response).toEqual({
       ok: true,
-      result: { deliveryId: item.deliveryId, status: 'sent', reason: 'SENT', sentAt: '2026-11-25T02:00:00.000Z' },
+      result: { deliveryId: item.deliveryId, status: 'sent', reason: 'SENT', sentAt: '2026-11-25T02:00:00.000Z', openid: 'openid-zhang' },
     });
     expect(fn.fake.sent).toEqual([
       {

@@ -82,6 +82,10 @@ export interface NotificationsTable {
   sent_at: Timestamp | null;
   /** 1 when an operator asked to send an `unconfirmed` delivery again: its next event carries `resend`. */
   resend_requested: Generated<number>;
+  /** Whom the function sent it to (or may have): WeChat's delivery receipt names only the openid. */
+  wechat_openid: string | null;
+  /** When WeChat's subscribe_msg_sent_event confirmed the delivery. */
+  confirmed_at: Timestamp | null;
 }
 
 /** `requeued`: the function did not try it (no time left, or another run held it); no attempt was used. */
@@ -121,6 +125,24 @@ export interface BindingScenesTable {
   used_at: Timestamp | null;
 }
 
+/** A message push accepted from WeChat: remembered so a replay is refused and nothing applies twice. */
+export interface WechatPushesTable {
+  id: string;
+  event: string;
+  openid: string | null;
+  received_at: Timestamp;
+}
+
+/** The function's subscription count for a WeChat user and template, as it last answered. */
+export interface WechatSubscriptionsTable {
+  openid: string;
+  template_id: string;
+  crm_user_id: string | null;
+  remaining: number;
+  refused: number;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -128,6 +150,8 @@ export interface Database {
   assignments: AssignmentsTable;
   notifications: NotificationsTable;
   binding_scenes: BindingScenesTable;
+  wechat_pushes: WechatPushesTable;
+  wechat_subscriptions: WechatSubscriptionsTable;
   notification_customers: NotificationCustomersTable;
   notification_attempts: NotificationAttemptsTable;
 }

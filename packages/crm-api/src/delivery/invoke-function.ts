@@ -64,10 +64,11 @@ export async function invokeSend(
 
 function outcomeOfResult(result: SendResult, nowMs: number): DeliveryOutcome {
   const message = result.message ?? result.reason;
-  if (result.status === 'sent') return { kind: 'sent', reason: result.reason, sentAt: result.sentAt ?? new Date(nowMs).toISOString() };
+  const to = result.openid === undefined ? {} : { openid: result.openid };
+  if (result.status === 'sent') return { kind: 'sent', reason: result.reason, sentAt: result.sentAt ?? new Date(nowMs).toISOString(), ...to };
   if (result.status === 'skipped') return { kind: 'skipped', reason: result.reason, message };
   if (result.status === 'unconfirmed') {
-    return { kind: 'unconfirmed', reason: result.reason, message, ...(result.errCode === undefined ? {} : { errorCode: String(result.errCode) }) };
+    return { kind: 'unconfirmed', reason: result.reason, message, ...to, ...(result.errCode === undefined ? {} : { errorCode: String(result.errCode) }) };
   }
   return outcomeFor(result.reason, message, nowMs, result.errCode === undefined ? undefined : String(result.errCode));
 }

@@ -6,7 +6,7 @@ import { REASONS, type DeliveryEventInput } from '@leadnotify/contracts';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { claimDeliveries, releaseLeases } from '../db/outbox/index.js';
+import { claimDeliveries, releaseLeases, requeueUnreceipted } from '../db/outbox/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { buildNotificationEvents } from './build-events.js';
 import { invokeSend } from './invoke-function.js';
@@ -81,9 +81,23 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     results: Array<{ delivery: Delivery; outcome: DeliveryOutcome }>;
   }
 
+  let receiptsCheckedAtMs = 0;
+  /**
+   * With message push configured, an unconfirmed delivery whose receipt never came was not delivered: send
+   * it again (the documented choice; without push there is no receipt to wait for, and it stays unconfirmed).
+   */
+  async function resendUnreceipted(nowMs: number): Promise<void> {
+    if (!config.WECHAT_PUSH_TOKEN || nowMs - receiptsCheckedAtMs < config.NOTIFY_POLL_MS) return;
+    receiptsCheckedAtMs = nowMs;
+    const cutoff = new Date(nowMs - config.NOTIFY_RECEIPT_WAIT_MINUTES * 60_000).toISOString();
+    const requeued = await requeueUnreceipted(db.kysely, cutoff, new Date(nowMs).toISOString());
+    if (requeued.length > 0) logger.warn({ notifications: requeued.length }, 'no delivery receipt came for unconfirmed notifications: sending them again');
+  }
+
   /** Claims due rows and builds their events; undefined when nothing was due. */
   async function claim(): Promise<ClaimedBatch | undefined> {
     const startedAtMs = clock.now();
+    await resendUnreceipted(startedAtMs);
     const deliveries = await claimDeliveries(db.kysely, db.engine, {
       workerId,
       nowMs: startedAtMs,

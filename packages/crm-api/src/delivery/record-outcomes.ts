@@ -34,6 +34,7 @@ export async function recordOutcomes(
         sentAt: outcome.kind === 'sent' ? outcome.sentAt : null,
         errorCode: 'errorCode' in outcome ? (outcome.errorCode ?? null) : null,
         errorMessage: outcome.kind === 'sent' ? null : (outcome.message ?? null),
+        wechatOpenid: 'openid' in outcome ? outcome.openid : undefined,
       };
     }),
   );

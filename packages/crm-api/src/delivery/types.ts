@@ -4,11 +4,11 @@ export type { ClaimedRow, Delivery } from '../db/outbox/claim-deliveries.js';
 
 /** What one attempt of a delivery came to, as the reason table decided it. */
 export type DeliveryOutcome =
-  | { kind: 'sent'; reason: ReasonCode; sentAt: string }
+  | { kind: 'sent'; reason: ReasonCode; sentAt: string; openid?: string }
   | { kind: 'skipped'; reason: ReasonCode; message?: string }
   | { kind: 'failed'; reason: ReasonCode; errorCode?: string; message: string }
   /** The message may have reached the salesperson: never sent again without an operator. */
-  | { kind: 'unconfirmed'; reason: ReasonCode; errorCode?: string; message: string }
+  | { kind: 'unconfirmed'; reason: ReasonCode; errorCode?: string; message: string; openid?: string }
   | { kind: 'retry'; reason: ReasonCode; errorCode?: string; message: string; notBeforeMs?: number }
   /** Not tried at all: sent again after `waitMs` without using up an attempt. */
   | { kind: 'requeue'; reason: ReasonCode; message: string; waitMs: number };

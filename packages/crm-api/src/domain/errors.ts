@@ -25,6 +25,8 @@ export const DOMAIN_ERROR_CODES = [
   'SCENE_USED',
   'WECHAT_NOT_CONFIGURED',
   'WECHAT_REFUSED',
+  'PUSH_REFUSED',
+  'PUSH_NOT_CONFIGURED',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

@@ -34,6 +34,8 @@ const STATUS_BY_CODE = {
   SCENE_USED: 409,
   SCENE_EXPIRED: 410,
   WECHAT_REFUSED: 502,
+  PUSH_REFUSED: 403,
+  PUSH_NOT_CONFIGURED: 404,
   WECHAT_NOT_CONFIGURED: 503,
 } as const satisfies Record<ApiErrorCode, number>;
 

@@ -12,6 +12,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { httpMetrics, metricsRoutes } from './routes/metrics-routes.js';
 import { miniprogramRoutes } from './routes/miniprogram-routes.js';
 import { notificationsRoutes } from './routes/notifications-routes.js';
+import { messagePushRoutes } from './routes/message-push-routes.js';
 import { usersRoutes } from './routes/users-routes.js';
 import { bindingSceneRoutes, wechatBindingRoutes } from './routes/wechat-binding-routes.js';
 
@@ -38,7 +39,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(express.json({ limit: ctx.config.BODY_LIMIT, strict: true }));
 
   const registry = createRouteRegistry();
-  app.use(healthRoutes(ctx, registry), bindingSceneRoutes(ctx, registry));
+  app.use(healthRoutes(ctx, registry), bindingSceneRoutes(ctx, registry), messagePushRoutes(ctx));
   app.use('/api', authenticate(ctx.db.kysely));
   app.use(miniprogramRoutes(ctx, registry));
   // Errors on mini-program routes (including auth and body parsing) answer in the mini-program envelope.

@@ -85,6 +85,7 @@ async function resolveStale(
       status: 'unconfirmed',
       reason: 'SEND_INTERRUPTED',
       message: REASONS.SEND_INTERRUPTED.summary,
+      ...(heldFor ? { openid: heldFor } : {}),
     };
     if (!(await takeOverStale(db, deliveryId, record, { state: 'unconfirmed', stateAt: deps.now(), result }))) return inProgress(deliveryId);
     if (heldFor) await settleSend(db, heldFor, templateId, deliveryId, nowIso);
@@ -144,7 +145,7 @@ async function deliver(
   }
 
   if (outcome.ok) {
-    const result: SendResult = { ...base, status: 'sent', reason: 'SENT', sentAt: nowIso() };
+    const result: SendResult = { ...base, status: 'sent', reason: 'SENT', sentAt: nowIso(), openid };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return result;
@@ -152,7 +153,7 @@ async function deliver(
   const { reason, errCode, errMsg } = outcome;
   const codePart = errCode === undefined ? {} : { errCode };
   if (reasonOf(reason)?.sendMayHaveGoneOut) {
-    const result: SendResult = { ...base, status: 'unconfirmed', reason, ...codePart, message: errMsg };
+    const result: SendResult = { ...base, status: 'unconfirmed', reason, ...codePart, message: errMsg, openid };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return result;

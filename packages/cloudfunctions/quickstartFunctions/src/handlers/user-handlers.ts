@@ -3,7 +3,7 @@ import type { WxContext } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { verifyBindingTicket } from '../security/binding-ticket.js';
 import { claimOpenid, markTicketUsed, releaseClaim, removeBindingOf, saveBinding } from '../store/bindings.js';
-import { addSubscription, remainingSends } from '../store/subscriptions.js';
+import { clearRefusal, remainingSends } from '../store/subscriptions.js';
 
 /** Kept from the stock quickstart template. */
 export function handleGetOpenId(context: WxContext) {
@@ -54,7 +54,11 @@ export async function handleUnbindCrmUser(deps: FunctionDeps, context: WxContext
 const ACCEPTED = new Set<unknown>([true, 'accept']);
 const DECLINED = new Set<unknown>([false, 'reject', 'ban', 'filter']);
 
-/** Called after wx.requestSubscribeMessage: each acceptance allows one later send of that template. */
+/**
+ * Called after wx.requestSubscribeMessage. Only a hint: WeChat's own push (subscribe_msg_popup_event, applied
+ * through applySubscriptionEvents) counts acceptances; an accept reported here lifts a recorded refusal so
+ * the next delivery asks WeChat, which decides.
+ */
 export async function handleRecordSubscription(deps: FunctionDeps, context: WxContext, event: Record<string, unknown>) {
   if (!context.OPENID) return needsUser();
   const { templateId, accepted } = event;
@@ -68,8 +72,6 @@ export async function handleRecordSubscription(deps: FunctionDeps, context: WxCo
   if (problems.length > 0) return functionError('INVALID_EVENT', 'the subscription event is invalid', problems);
   const db = deps.cloud.database();
   const id = templateId as string;
-  const remaining = ACCEPTED.has(accepted)
-    ? await addSubscription(db, context.OPENID, id, new Date(deps.now()).toISOString())
-    : await remainingSends(db, context.OPENID, id);
-  return { ok: true as const, templateId: id, remaining };
+  if (ACCEPTED.has(accepted)) await clearRefusal(db, context.OPENID, id, new Date(deps.now()).toISOString());
+  return { ok: true as const, templateId: id, remaining: await remainingSends(db, context.OPENID, id) };
 }

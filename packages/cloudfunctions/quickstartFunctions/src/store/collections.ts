@@ -6,4 +6,6 @@ export const COLLECTIONS = {
   subscriptions: 'subscription_quotas',
   deliveries: 'notification_deliveries',
   usedTickets: 'binding_tickets_used',
+  /** Subscription events from WeChat's message push already applied, by the CRM's key: each counts once. */
+  appliedEvents: 'subscription_events_applied',
 } as const;

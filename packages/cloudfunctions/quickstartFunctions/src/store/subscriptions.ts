@@ -114,3 +114,23 @@ export async function recordRefusal(db: CloudDatabase, openid: string, templateI
     .doc(quotaId(openid, templateId))
     .update({ data: { remaining: 0, refused: true, [holdField(deliveryId)]: db.command.remove(), updatedAt: now } });
 }
+
+/**
+ * The mini program says the user accepted: a hint, not a count (the client can be wrong or forged). It only
+ * lifts a recorded refusal, so the next delivery asks WeChat, which decides.
+ */
+export async function clearRefusal(db: CloudDatabase, openid: string, templateId: string, now: string): Promise<void> {
+  await db.collection(COLLECTIONS.subscriptions).where({ _id: quotaId(openid, templateId), refused: true }).update({ data: { refused: false, updatedAt: now } });
+}
+
+/** WeChat says the user turned the template off in the settings: nothing is left, ask no more. */
+export async function turnOff(db: CloudDatabase, openid: string, templateId: string, now: string): Promise<void> {
+  const collection = db.collection(COLLECTIONS.subscriptions);
+  const { stats } = await collection.where({ _id: quotaId(openid, templateId) }).update({ data: { remaining: 0, refused: true, updatedAt: now } });
+  if (stats.updated === 0) await collection.add({ data: { _id: quotaId(openid, templateId), openid, templateId, remaining: 0, refused: true, updatedAt: now } });
+}
+
+export async function subscriptionState(db: CloudDatabase, openid: string, templateId: string): Promise<{ remaining: number; refused: boolean }> {
+  const doc = await quotaDoc(db, openid, templateId);
+  return { remaining: typeof doc?.remaining === 'number' ? doc.remaining : 0, refused: doc?.refused === true };
+}

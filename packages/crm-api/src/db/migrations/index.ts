@@ -4,6 +4,7 @@ import * as notificationDelivery from './0002-notification-delivery.js';
 import * as dueIndex from './0003-due-index.js';
 import * as deliveryTruth from './0004-delivery-truth.js';
 import * as bindingScenes from './0006-binding-scenes.js';
+import * as messagePush from './0007-message-push.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003-due-index': dueIndex,
   '0004-delivery-truth': deliveryTruth,
   '0006-binding-scenes': bindingScenes,
+  '0007-message-push': messagePush,
 };

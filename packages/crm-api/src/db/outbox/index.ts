@@ -14,3 +14,4 @@ export {
   type NotificationRowFilter,
   type OutboxCustomer,
 } from './read-notifications.js';
+export { requeueSkippedAsDigest, requeueUnreceipted, settleByReceipt } from './receipts.js';

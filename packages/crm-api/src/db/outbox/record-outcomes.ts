@@ -17,6 +17,8 @@ export interface RowStateChange {
   sentAt: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+  /** Whom it went (or may have gone) to, when the function said. */
+  wechatOpenid?: string | undefined;
 }
 
 /**
@@ -32,7 +34,7 @@ export async function writeOutcomes(
 ): Promise<RowStateChange[]> {
   const groups = new Map<string, RowStateChange[]>();
   for (const change of changes) {
-    const key = JSON.stringify([change.status, change.attempts, change.nextAttemptAt, change.reason, change.lastError, change.sentAt]);
+    const key = JSON.stringify([change.status, change.attempts, change.nextAttemptAt, change.reason, change.lastError, change.sentAt, change.wechatOpenid]);
     groups.set(key, [...(groups.get(key) ?? []), change]);
   }
   return db.transaction().execute(async (trx) => {
@@ -53,6 +55,7 @@ export async function writeOutcomes(
           sent_at: first.sentAt,
           updated_at: context.now,
           ...(first.status === 'sent' ? { resend_requested: 0 } : {}),
+          ...(first.wechatOpenid ? { wechat_openid: first.wechatOpenid, confirmed_at: null } : {}),
         })
         .where('id', 'in', group.map((change) => change.rowId))
         .where('status', '=', 'sending')

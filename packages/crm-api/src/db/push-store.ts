@@ -1,0 +1,39 @@
+import type { WechatSubscriptionsTable } from './schema.js';
+import type { Trx } from './transaction.js';
+
+/** Every statement on WeChat's message pushes and the subscription states they produced. */
+
+/** Remembers an applied push; false when it was applied before (a replay). */
+export async function rememberPush(db: Trx, push: { id: string; event: string; openid: string | null; receivedAt: string }): Promise<boolean> {
+  const result = await db
+    .insertInto('wechat_pushes')
+    .values({ id: push.id, event: push.event, openid: push.openid, received_at: push.receivedAt })
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+}
+
+export async function pushSeen(db: Trx, id: string): Promise<boolean> {
+  return (await db.selectFrom('wechat_pushes').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+}
+
+export async function saveSubscriptionStates(db: Trx, states: WechatSubscriptionsTable[]): Promise<void> {
+  for (const state of states) {
+    await db
+      .insertInto('wechat_subscriptions')
+      .values(state)
+      .onConflict((conflict) =>
+        conflict.columns(['openid', 'template_id']).doUpdateSet({
+          crm_user_id: state.crm_user_id,
+          remaining: state.remaining,
+          refused: state.refused,
+          updated_at: state.updated_at,
+        }),
+      )
+      .execute();
+  }
+}
+
+export async function subscriptionsOf(db: Trx, crmUserId: string): Promise<WechatSubscriptionsTable[]> {
+  return db.selectFrom('wechat_subscriptions').selectAll().where('crm_user_id', '=', crmUserId).orderBy('updated_at', 'desc').execute();
+}

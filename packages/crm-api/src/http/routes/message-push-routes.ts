@@ -1,0 +1,38 @@
+import { Router } from 'express';
+import type { AppContext } from '../../context.js';
+import { applyPush } from '../../domain/message-push/apply-push.js';
+import { checkSignature, type PushQuery } from '../../domain/message-push/open-push.js';
+import { DomainError } from '../../domain/errors.js';
+
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+const pushQuery = (query: Record<string, unknown>): PushQuery => ({
+  signature: text(query.signature),
+  timestamp: text(query.timestamp),
+  nonce: text(query.nonce),
+  msg_signature: text(query.msg_signature),
+});
+
+/**
+ * The URL for the mini program's 消息推送 setting. GET answers WeChat's URL check; POST takes a push and
+ * answers `success` once applied — anything else makes WeChat try again (three times in all).
+ */
+export function messagePushRoutes(ctx: AppContext): Router {
+  const router = Router();
+  router.get('/wechat/push', (req, res) => {
+    const token = ctx.config.WECHAT_PUSH_TOKEN;
+    if (!token) throw new DomainError({ code: 'PUSH_NOT_CONFIGURED', message: 'message push is not configured: set WECHAT_PUSH_TOKEN' });
+    checkSignature(pushQuery(req.query), { token }, ctx.clock.now(), ctx.config.WECHAT_PUSH_MAX_AGE_SECONDS * 1000);
+    res.type('text/plain').send(text(req.query.echostr) ?? '');
+  });
+  router.post('/wechat/push', async (req, res) => {
+    try {
+      const outcome = await applyPush(ctx, pushQuery(req.query), req.body);
+      if (!outcome.applied) throw new DomainError({ code: 'PUSH_REFUSED', message: 'a replay of a push already applied' });
+      res.type('text/plain').send('success');
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'PUSH_REFUSED') req.log?.warn({ reason: error.message }, 'message push refused');
+      throw error;
+    }
+  });
+  return router;
+}

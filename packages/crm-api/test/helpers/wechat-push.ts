@@ -1,0 +1,31 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { encrypt, getSignature } from '@wecom/crypto';
+
+export interface PushSecrets {
+  token: string;
+  /** Safe mode when given. */
+  aesKey?: string;
+  appId: string;
+}
+
+/** A message push as WeChat sends it: query signature, and in safe mode an encrypted, msg_signature'd body. */
+export function signedPush(
+  event: Record<string, unknown>,
+  secrets: PushSecrets,
+  at: { timestamp?: string; nonce?: string } = {},
+): { query: Record<string, string>; body: Record<string, unknown> } {
+  const timestamp = at.timestamp ?? String(Math.floor(Date.now() / 1000));
+  const nonce = at.nonce ?? String(randomBytes(4).readUInt32BE());
+  const signature = createHash('sha1').update([secrets.token, timestamp, nonce].sort().join('')).digest('hex');
+  if (!secrets.aesKey) return { query: { signature, timestamp, nonce }, body: event };
+  const Encrypt = encrypt(secrets.aesKey, JSON.stringify(event), secrets.appId);
+  return {
+    query: { signature, timestamp, nonce, encrypt_type: 'aes', msg_signature: getSignature(secrets.token, timestamp, nonce, Encrypt) },
+    body: { ToUserName: 'gh_emulator', Encrypt },
+  };
+}
+
+/** The envelope WeChat wraps every subscribe-message event in. */
+export function subscribeEvent(openid: string, event: string, list: Record<string, unknown> | Array<Record<string, unknown>>) {
+  return { ToUserName: 'gh_emulator', FromUserName: openid, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: event, List: list };
+}

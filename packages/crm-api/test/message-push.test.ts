@@ -1,0 +1,148 @@
+import type { LocalWechat } from '@leadnotify/wechat-emulator';
+import { createHash } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openPush } from '../src/domain/message-push/open-push.js';
+import type { RunningServer } from '../src/server.js';
+import { seeder, type SeededUser } from './helpers/seed.js';
+import { startTestServer } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
+import { signedPush, subscribeEvent, type PushSecrets } from './helpers/wechat-push.js';
+
+/** Tencent's published WXBizMsgCrypt sample (the same in its Python, Java and C++ samples). */
+const SAMPLE = {
+  aesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
+  token: 'spamtest',
+  timestamp: '1409735669',
+  nonce: '1320562132',
+  appId: 'wx2c2769f8efd9abc2',
+  msgSignature: '5d197aaffba7e9b25a30732f161a50dee96bd5fa',
+  encrypt:
+    'hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE=',
+};
+
+describe("opening a push with WeChat's published sample values", () => {
+  const query = () => {
+    const signature = createHash('sha1').update([SAMPLE.token, SAMPLE.timestamp, SAMPLE.nonce].sort().join('')).digest('hex');
+    return { signature, timestamp: SAMPLE.timestamp, nonce: SAMPLE.nonce, msg_signature: SAMPLE.msgSignature };
+  };
+  const open = (body: unknown, overrides: Partial<ReturnType<typeof query>> = {}, appId = SAMPLE.appId) =>
+    openPush({ ...query(), ...overrides }, body, { token: SAMPLE.token, aesKey: SAMPLE.aesKey, appId }, Number(SAMPLE.timestamp) * 1000, 300_000);
+  const refusal = (run: () => unknown) => {
+    try {
+      run();
+      return 'opened';
+    } catch (error) {
+      return (error as Error).message;
+    }
+  };
+
+  it('checks msg_signature and decrypts the sample for its AppID (the sample is an XML text message, which this JSON endpoint then refuses)', () => {
+    expect(refusal(() => open({ ToUserName: 'gh_10f6c3c3ac5a', Encrypt: SAMPLE.encrypt }))).toMatch(/set the message format to JSON/);
+  });
+
+  it('refuses an altered Encrypt, a wrong msg_signature, another AppID, a forged signature and an old timestamp', () => {
+    const altered = SAMPLE.encrypt.replace('hyzAe4', 'hyzAe5');
+    expect(refusal(() => open({ Encrypt: altered }))).toMatch(/msg_signature does not match/);
+    expect(refusal(() => open({ Encrypt: SAMPLE.encrypt }, { msg_signature: '0'.repeat(40) }))).toMatch(/msg_signature does not match/);
+    expect(refusal(() => open({ Encrypt: SAMPLE.encrypt }, {}, 'wx-some-other-app'))).toMatch(/another AppID/);
+    expect(refusal(() => open({ Encrypt: SAMPLE.encrypt }, { signature: 'f'.repeat(40) }))).toMatch(/signature does not match/);
+    expect(
+      refusal(() => openPush(query(), { Encrypt: SAMPLE.encrypt }, { token: SAMPLE.token, aesKey: SAMPLE.aesKey, appId: SAMPLE.appId }, Number(SAMPLE.timestamp) * 1000 + 600_000, 300_000)),
+    ).toMatch(/timestamp is too far/);
+  });
+});
+
+describe.each(['plain', 'safe'] as const)('message push from WeChat, %s mode', (mode) => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let running: RunningServer<LocalWechat>;
+  let secrets: PushSecrets;
+  let manager: SeededUser;
+  let sales: SeededUser;
+  let openid: string;
+  const TOKEN = 'push-token-for-tests';
+
+  beforeEach(async () => {
+    server = await startTestServer({ WECHAT_PUSH_TOKEN: TOKEN, ...(mode === 'safe' ? { WECHAT_PUSH_AES_KEY: SAMPLE.aesKey } : {}), NOTIFY_POLL_MS: '50' });
+    running = server.running;
+    secrets = { token: TOKEN, appId: running.config.MINIPROGRAM_APPID as string, ...(mode === 'safe' ? { aesKey: SAMPLE.aesKey } : {}) };
+    manager = await seeder(running.db).user('manager');
+    sales = await seeder(running.db).user('sales');
+    openid = await running.localWechat!.setupUser(sales.id, 0);
+  });
+  afterEach(() => server.stop());
+
+  async function push(event: Record<string, unknown>, tamper: (push: ReturnType<typeof signedPush>) => void = () => {}) {
+    const pushed = signedPush(event, secrets);
+    tamper(pushed);
+    const response = await fetch(`${running.url}/wechat/push?${new URLSearchParams(pushed.query)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(pushed.body),
+    });
+    return { status: response.status, text: await response.text(), pushed };
+  }
+  const functionCount = async () => {
+    const view = (await (await fetch(`${running.localWechat!.url}/_emulator/subscriptions`)).json()) as { function: Array<{ openid: string; remaining: number; refused: boolean }> };
+    return view.function.find((entry) => entry.openid === openid);
+  };
+  const popup = (...results: string[]) =>
+    subscribeEvent(openid, 'subscribe_msg_popup_event', results.length === 1 ? { TemplateId: 'emulator-lead-assigned', SubscribeStatusString: results[0], PopupScene: '0' } : results.map((result) => ({ TemplateId: 'emulator-lead-assigned', SubscribeStatusString: result, PopupScene: '0' })));
+
+  it("answers WeChat's URL check with echostr, and refuses a wrong signature", async () => {
+    const check = signedPush({}, { token: TOKEN, appId: secrets.appId }).query;
+    expect(await (await fetch(`${running.url}/wechat/push?${new URLSearchParams({ ...check, echostr: 'echo-123' })}`)).text()).toBe('echo-123');
+    expect((await fetch(`${running.url}/wechat/push?${new URLSearchParams({ ...check, signature: 'a'.repeat(40), echostr: 'x' })}`)).status).toBe(403);
+  });
+
+  it('accepts count one message each (List as array or object), once: a replayed push and forged ones change nothing', async () => {
+    const first = await push(popup('accept', 'reject', 'acceptWithAlert'));
+    expect(first).toMatchObject({ status: 200, text: 'success' });
+    expect(await functionCount()).toMatchObject({ remaining: 2, refused: false });
+    expect((await push(popup('accept'))).status).toBe(200);
+    expect((await functionCount())?.remaining).toBe(3);
+
+    const replay = await fetch(`${running.url}/wechat/push?${new URLSearchParams(first.pushed.query)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(first.pushed.body),
+    });
+    expect(replay.status).toBe(403);
+    expect((await push(popup('accept'), (p) => (p.query.signature = 'b'.repeat(40)))).status).toBe(403);
+    if (mode === 'safe') {
+      expect((await push(popup('accept'), (p) => ((p.query as Record<string, string>).msg_signature = 'c'.repeat(40)))).status).toBe(403);
+      expect((await push(popup('accept'), (p) => ((p.body as { Encrypt: string }).Encrypt = `A${(p.body as { Encrypt: string }).Encrypt.slice(1)}`))).status).toBe(403);
+    } else {
+      expect((await push(popup('accept'), (p) => ((p.body as Record<string, unknown>).FromUserName = 'someone-else'))).status).toBe(200);
+    }
+    expect((await functionCount())?.remaining).toBe(3);
+  });
+
+  it('a template turned off in the settings: none left, the next lead is skipped without asking WeChat', async () => {
+    await push(popup('accept'));
+    expect((await push(subscribeEvent(openid, 'subscribe_msg_change_event', { TemplateId: 'emulator-lead-assigned', SubscribeStatusString: 'reject' }))).status).toBe(200);
+    expect(await functionCount()).toMatchObject({ remaining: 0, refused: true });
+
+    const [customerId] = await seeder(running.db).customers(1);
+    const assigned = (await (await fetch(`${running.url}/api/customers/${customerId}/assign`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ assigneeId: sales.id }) })).json()) as { notification: { id: string } };
+    const final = await waitFor(
+      async () => (await (await fetch(`${running.url}/api/notifications/${assigned.notification.id}`, { headers: manager.headers })).json()) as { status: string; reason: string },
+      (n) => n.status !== 'pending' && n.status !== 'sending',
+    );
+    expect(final).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect(running.localWechat!.messages).toHaveLength(0);
+  });
+
+  it("WeChat's delivery receipt settles an unconfirmed delivery: confirmed → sent", async () => {
+    await running.localWechat!.setupUser(sales.id, 1);
+    running.localWechat!.setFaults({ errorAfterSendRate: 1 });
+    const [customerId] = await seeder(running.db).customers(1);
+    const assigned = (await (await fetch(`${running.url}/api/customers/${customerId}/assign`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ assigneeId: sales.id }) })).json()) as { notification: { id: string } };
+    const show = async () => (await (await fetch(`${running.url}/api/notifications/${assigned.notification.id}`, { headers: manager.headers })).json()) as { status: string };
+    await waitFor(show, (n) => n.status === 'unconfirmed');
+
+    expect((await push(subscribeEvent(openid, 'subscribe_msg_sent_event', { TemplateId: 'emulator-lead-assigned', MsgID: '1700000000000', ErrorCode: '0', ErrorStatus: 'success' }))).status).toBe(200);
+
+    expect(await show()).toMatchObject({ status: 'sent' });
+    expect(running.localWechat!.messages).toHaveLength(1);
+  });
+});
