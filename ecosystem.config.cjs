@@ -17,7 +17,8 @@ module.exports = {
       // pm2 stops with SIGINT; the service then finishes in-flight deliveries and releases the rest.
       kill_timeout: 15000,
       max_memory_restart: '1G',
-      env: { NODE_ENV: 'production' },
+      // HOST: the API binds to loopback unless told otherwise; behind a proxy on this host, 127.0.0.1 is enough.
+      env: { NODE_ENV: 'production', HOST: '0.0.0.0' },
     },
   ],
 };

@@ -1,15 +1,17 @@
-import 'dotenv/config';
 import { parseArgs } from 'node:util';
 import { createApiToken } from './domain/api-tokens.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, loadEnvFile } from './config.js';
 import type { AppContext } from './context.js';
-import { migrateToLatest, openDatabase } from './db/database.js';
+import { openConfiguredDatabase } from './database-from-config.js';
 import { createLogger } from './logger.js';
-import { createUser, getUser, ROLES } from './domain/users.js';
+import { createUser, getUser, listUsers, ROLES } from './domain/users.js';
 
-const USAGE = `Usage:
-  pnpm --filter crm-api cli user:create --name NAME --role admin|manager|sales [--with-token]
-  pnpm --filter crm-api cli token:create --user USER_ID`;
+const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL resolve from its root):
+  pnpm cli user:create --name NAME --role admin|manager|sales [--with-token]
+  pnpm cli user:list
+  pnpm cli token:create --user USER_ID`;
+
+const COMMANDS = ['user:create', 'user:list', 'token:create'];
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -18,14 +20,16 @@ async function run(argv: string[]): Promise<number> {
     options: { name: { type: 'string' }, role: { type: 'string' }, user: { type: 'string' }, 'with-token': { type: 'boolean' } },
     strict: true,
   });
-  if (command !== 'user:create' && command !== 'token:create') {
+  if (!command || !COMMANDS.includes(command)) {
     console.error(USAGE);
     return 2;
   }
+  loadEnvFile();
   const config = loadConfig();
-  const db = openDatabase({ url: config.DATABASE_URL });
+  const { db, description } = await openConfiguredDatabase(config);
+  // stderr: stdout stays what scripts parse (ids, tokens).
+  console.error(`database: ${description}`);
   try {
-    await migrateToLatest(db);
     const ctx: AppContext = {
       db,
       config,
@@ -42,6 +46,12 @@ async function run(argv: string[]): Promise<number> {
       const user = await createUser(ctx, { name: values.name.trim(), role });
       console.log(`user created: id=${user.id} name=${user.name} role=${user.role}`);
       if (values['with-token']) printToken(await createApiToken(db.kysely, user.id, new Date()));
+      return 0;
+    }
+    if (command === 'user:list') {
+      for (const user of await listUsers(ctx, {})) {
+        console.log(`id=${user.id} role=${user.role} active=${user.active} name=${user.name}`);
+      }
       return 0;
     }
     if (!values.user) {

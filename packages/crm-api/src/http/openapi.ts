@@ -77,7 +77,7 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { title: strin
     security: [{ bearerAuth: [] }],
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token from `pnpm --filter crm-api cli token:create`' } },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token from `pnpm cli token:create`' } },
       schemas: components,
     },
   };
