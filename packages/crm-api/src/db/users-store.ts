@@ -7,9 +7,10 @@ export async function insertUser(db: Trx, row: UserRow): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }
 
-export async function findUserRow(db: Trx, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
+/** `lock` (PostgreSQL only): `noKeyUpdate` serialises writers of the row without blocking foreign-key checks. */
+export async function findUserRow(db: Trx, id: string, options: { lock?: 'noKeyUpdate' | undefined } = {}): Promise<UserRow | undefined> {
   let query = db.selectFrom('users').selectAll().where('id', '=', id);
-  if (options.forUpdate) query = query.forUpdate();
+  if (options.lock === 'noKeyUpdate') query = query.forNoKeyUpdate();
   return query.executeTakeFirst();
 }
 

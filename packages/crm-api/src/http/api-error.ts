@@ -75,6 +75,15 @@ export function toApiError(thrown: unknown): ApiError {
   if (bodyParserType === 'encoding.unsupported' || bodyParserType === 'charset.unsupported') {
     return new ApiError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body encoding is not supported' });
   }
+  // The router could not decode a %-escape in the path (express marks it 400).
+  if (thrown instanceof URIError) {
+    return new ApiError({ code: 'VALIDATION_FAILED', message: 'The request path has a malformed %-escape', details: [{ path: 'params', message: 'malformed percent-encoding' }] });
+  }
+  // Any other client error body-parser or the router flagged (an aborted or malformed body): a 400, never a 500.
+  const status = (thrown as { status?: unknown; expose?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (thrown as { expose?: unknown }).expose === true) {
+    return new ApiError({ code: 'INVALID_JSON', message: 'The request body could not be read', cause: thrown });
+  }
   return new ApiError({ code: 'INTERNAL_ERROR', message: 'Something went wrong on our side', cause: thrown });
 }
 

@@ -4,6 +4,7 @@ import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context.js';
 import { authenticate } from './authenticate.js';
 import { errorHandler, miniprogramErrorHandler, notFoundHandler } from './error-middleware.js';
+import { requireJsonBody } from './request-guards.js';
 import { createRouteRegistry } from './route-registry.js';
 import { assignmentRoutes } from './routes/assignment-routes.js';
 import { customersRoutes } from './routes/customers-routes.js';
@@ -34,7 +35,7 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
   if (ctx.metrics) app.use(httpMetrics(ctx.metrics), metricsRoutes(ctx.metrics));
-  app.use(express.json({ limit: ctx.config.BODY_LIMIT, strict: true }));
+  app.use(requireJsonBody, express.json({ limit: ctx.config.BODY_LIMIT, strict: true }));
 
   const registry = createRouteRegistry();
   app.use(healthRoutes(ctx, registry));
