@@ -39,6 +39,15 @@ const configSchema = z.object({
     })
     .transform(resolveDatabaseUrl),
   BODY_LIMIT: z.string().default('1mb'),
+  /** A whole request (headers and body) must arrive within this; a stalled body is cut off (408). */
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  /** The headers must arrive within this (capped at HTTP_REQUEST_TIMEOUT_MS). */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+  /** An idle keep-alive connection is closed after this. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
+  /** Failed authentications per client address within the window before 429 (in memory, per process). */
+  AUTH_FAILURE_LIMIT: positiveInt(10),
+  AUTH_FAILURE_WINDOW_SECONDS: positiveInt(300),
   BATCH_ASSIGN_MAX: positiveInt(1000),
   POOL_MAX_OWNED_CUSTOMERS: positiveInt(200),
   POOL_MAX_DAILY_CLAIMS: positiveInt(20),

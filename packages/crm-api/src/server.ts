@@ -142,7 +142,18 @@ async function startOnDatabase<L extends LocalWechat>(
 /** Listens on HOST:PORT; a port already taken is a message saying what to do, not a stack trace. */
 function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = createServer(app);
+    // Timeouts set on purpose: Node's defaults hold a stalled request body open for five minutes. The checking
+    // interval is how often Node looks for expired requests (its default, 30 s, would outlive a short timeout).
+    const requestTimeout = config.HTTP_REQUEST_TIMEOUT_MS;
+    const server = createServer(
+      {
+        requestTimeout,
+        headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, requestTimeout),
+        keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4))),
+      },
+      app,
+    );
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') reject(new Error(`port ${config.PORT} is in use; set PORT (0 picks a free port)`));
       else if (error.code === 'EADDRNOTAVAIL') reject(new Error(`HOST ${config.HOST} is not an address of this machine; set HOST`));

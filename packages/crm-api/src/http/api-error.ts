@@ -1,7 +1,14 @@
 import { DomainError, type DomainErrorCode } from '../domain/errors.js';
 
 /** Codes only the HTTP layer answers with: the request itself was wrong, or we were. */
-type HttpErrorCode = 'INVALID_JSON' | 'ROUTE_NOT_FOUND' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL_ERROR' | 'DATABASE_UNAVAILABLE';
+type HttpErrorCode =
+  | 'INVALID_JSON'
+  | 'ROUTE_NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_FAILED_AUTHENTICATIONS'
+  | 'INTERNAL_ERROR'
+  | 'DATABASE_UNAVAILABLE';
 
 export type ApiErrorCode = DomainErrorCode | HttpErrorCode;
 
@@ -27,6 +34,7 @@ const STATUS_BY_CODE = {
   POOL_MAX_OWNED_REACHED: 422,
   POOL_DAILY_CLAIMS_REACHED: 422,
   POOL_RECLAIM_COOLDOWN: 422,
+  TOO_MANY_FAILED_AUTHENTICATIONS: 429,
   INTERNAL_ERROR: 500,
   DATABASE_UNAVAILABLE: 503,
   BINDING_NOT_CONFIGURED: 503,

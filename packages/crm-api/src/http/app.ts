@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context.js';
 import { authenticate } from './authenticate.js';
@@ -17,9 +18,23 @@ import { usersRoutes } from './routes/users-routes.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
+const noStore: RequestHandler = (_req, res, next) => {
+  res.setHeader('Cache-Control', 'no-store');
+  next();
+};
+
 export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
+  // helmet's defaults (nosniff, frame and referrer policies, HSTS, a same-origin CSP). The CSP allows what the
+  // swagger-ui page at /docs needs and nothing more: its own scripts and styles, inline styles, data: images.
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"], 'img-src': ["'self'", 'data:'] },
+      },
+    }),
+  );
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
@@ -39,7 +54,8 @@ export function createApp(ctx: AppContext): Express {
 
   const registry = createRouteRegistry();
   app.use(healthRoutes(ctx, registry));
-  app.use('/api', authenticate(ctx.db.kysely));
+  // Authenticated JSON is per user: no cache (browser or proxy) may keep it.
+  app.use('/api', noStore, authenticate(ctx));
   app.use(miniprogramRoutes(ctx, registry));
   // Errors on mini-program routes (including auth and body parsing) answer in the mini-program envelope.
   app.use('/api/miniprogram', notFoundHandler, miniprogramErrorHandler);

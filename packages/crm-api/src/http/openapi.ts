@@ -45,6 +45,7 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { title: strin
       { status: 400, description: 'VALIDATION_FAILED or INVALID_JSON' },
       ...(spec.authenticated === false ? [] : [
         { status: 401, description: 'UNAUTHENTICATED' },
+        { status: 429, description: 'TOO_MANY_FAILED_AUTHENTICATIONS: this address failed too often; see Retry-After' },
         { status: 403, description: 'FORBIDDEN: the role may not do this' },
       ]),
       ...(spec.errors ?? []),
