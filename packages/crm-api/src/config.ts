@@ -45,6 +45,8 @@ const configSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
   /** An idle keep-alive connection is closed after this. */
   HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
+  /** Lifetime of a new API token, days. */
+  API_TOKEN_TTL_DAYS: positiveInt(90),
   /** Failed authentications per client address within the window before 429 (in memory, per process). */
   AUTH_FAILURE_LIMIT: positiveInt(10),
   AUTH_FAILURE_WINDOW_SECONDS: positiveInt(300),

@@ -85,6 +85,8 @@ export async function migrateToLatest(db: Db): Promise<void> {
     db: db.kysely,
     provider: { getMigrations: async () => migrations },
     ...(schema ? { migrationTableSchema: schema } : {}),
+    // Migrations from parallel branches (0004 after 0005) apply once merged instead of failing as "out of order".
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');

@@ -14,6 +14,7 @@ import { healthRoutes } from './routes/health-routes.js';
 import { httpMetrics, metricsRoutes } from './routes/metrics-routes.js';
 import { miniprogramRoutes } from './routes/miniprogram-routes.js';
 import { notificationsRoutes } from './routes/notifications-routes.js';
+import { tokensRoutes } from './routes/tokens-routes.js';
 import { usersRoutes } from './routes/users-routes.js';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -59,7 +60,7 @@ export function createApp(ctx: AppContext): Express {
   app.use(miniprogramRoutes(ctx, registry));
   // Errors on mini-program routes (including auth and body parsing) answer in the mini-program envelope.
   app.use('/api/miniprogram', notFoundHandler, miniprogramErrorHandler);
-  app.use(usersRoutes(ctx, registry), customersRoutes(ctx, registry), assignmentRoutes(ctx, registry), notificationsRoutes(ctx, registry));
+  app.use(usersRoutes(ctx, registry), customersRoutes(ctx, registry), assignmentRoutes(ctx, registry), notificationsRoutes(ctx, registry), tokensRoutes(ctx, registry));
   app.use(docsRoutes(registry.specs));
 
   app.use(notFoundHandler);

@@ -33,7 +33,7 @@ export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): 
       if (!match?.[1]) {
         throw new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>"' });
       }
-      req.actor = await actorForToken(ctx.db.kysely, match[1]);
+      req.actor = await actorForToken(ctx.db.kysely, match[1], new Date(ctx.clock.now()));
     } catch (error) {
       if ((error as { code?: unknown }).code === 'UNAUTHENTICATED') throttle.recordFailure(address);
       throw error;
