@@ -5,9 +5,11 @@ module.exports = {
     {
       name: 'backend-dev',
       cwd: __dirname,
-      script: 'packages/crm-api/src/main.ts',
-      interpreter: 'node',
-      node_args: '--import tsx',
+      // pm2 runs `node` as a plain binary (interpreter none) with tsx as an import: given a .ts script itself, pm2's
+      // process container tries ts-node on every start and logs "Failed to load Typescript interpreter" (pm2 lib/ProcessContainer*.js).
+      script: 'node',
+      args: '--import tsx packages/crm-api/src/main.ts',
+      interpreter: 'none',
       // SQLite has one writer: one process. With PostgreSQL, several instances (or cluster mode) are safe.
       exec_mode: 'fork',
       instances: 1,
