@@ -5,9 +5,11 @@ module.exports = {
     {
       name: 'backend-dev',
       cwd: __dirname,
-      script: 'packages/crm-api/src/main.ts',
-      interpreter: 'node',
-      node_args: '--import tsx',
+      // pm2 runs `node` as a plain binary (interpreter none) with tsx as an import: given a .ts script itself, pm2's
+      // process container tries ts-node on every start and logs "Failed to load Typescript interpreter" (pm2 lib/ProcessContainer*.js).
+      script: 'node',
+      args: '--import tsx packages/crm-api/src/main.ts',
+      interpreter: 'none',
       // SQLite has one writer: one process. With PostgreSQL, several instances (or cluster mode) are safe.
       exec_mode: 'fork',
       instances: 1,
@@ -17,7 +19,8 @@ module.exports = {
       // pm2 stops with SIGINT; the service then finishes in-flight deliveries and releases the rest.
       kill_timeout: 15000,
       max_memory_restart: '1G',
-      env: { NODE_ENV: 'production' },
+      // HOST: the API binds to loopback unless told otherwise; behind a proxy on this host, 127.0.0.1 is enough.
+      env: { NODE_ENV: 'production', HOST: '0.0.0.0' },
     },
   ],
 };

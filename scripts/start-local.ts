@@ -2,8 +2,7 @@
  * `pnpm start`: crm-api on its embedded defaults, composed with the workspace's WeChat emulator when no
  * AppSecret is set (a development tool: production runs packages/crm-api/src/main.ts, which never loads it).
  */
-import 'dotenv/config';
-import { ConfigError, createLogger, loadConfig, onShutdownSignal, startServer } from 'crm-api';
+import { checkWechatConfig, ConfigError, createLogger, loadConfig, loadEnvFile, onShutdownSignal, startLines, startServer } from 'crm-api';
 import { startLocalWechat } from '@leadnotify/wechat-emulator';
 import { z } from 'zod';
 
@@ -15,7 +14,10 @@ const localSettings = z.object({
 });
 
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
+  // No credentials at all: the emulator (a developer's default). Some but not all: a mistake, refused.
+  checkWechatConfig(config, { requireWechat: false });
   const local = localSettings.safeParse(process.env);
   if (!local.success) throw new ConfigError(local.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   const logger = createLogger(config.LOG_LEVEL);
@@ -35,6 +37,7 @@ async function main(): Promise<void> {
   });
   // Plain line on stdout whatever LOG_LEVEL is: scripts and people wait for it.
   console.log(`crm-api listening on ${running.url}`);
+  console.log(startLines(running));
   if (running.instructions) console.log(running.instructions);
   onShutdownSignal(logger, () => running.stop());
 }

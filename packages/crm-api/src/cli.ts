@@ -1,31 +1,37 @@
-import 'dotenv/config';
 import { parseArgs } from 'node:util';
-import { createApiToken } from './domain/api-tokens.js';
-import { ConfigError, loadConfig } from './config.js';
+import { createApiToken, listApiTokens, revokeApiToken } from './domain/api-tokens.js';
+import { ConfigError, loadConfig, loadEnvFile } from './config.js';
 import type { AppContext } from './context.js';
-import { migrateToLatest, openDatabase } from './db/database.js';
+import { openConfiguredDatabase } from './database-from-config.js';
 import { createLogger } from './logger.js';
-import { createUser, getUser, ROLES } from './domain/users.js';
+import { createUser, getUser, listUsers, ROLES } from './domain/users.js';
 
-const USAGE = `Usage:
-  pnpm --filter crm-api cli user:create --name NAME --role admin|manager|sales [--with-token]
-  pnpm --filter crm-api cli token:create --user USER_ID`;
+const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL resolve from its root):
+  pnpm cli user:create --name NAME --role admin|manager|sales [--with-token]
+  pnpm cli user:list
+  pnpm cli token:create --user USER_ID
+  pnpm cli token:list [--user USER_ID]
+  pnpm cli token:revoke --id TOKEN_ID`;
+
+const COMMANDS = ['user:create', 'user:list', 'token:create', 'token:list', 'token:revoke'];
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { name: { type: 'string' }, role: { type: 'string' }, user: { type: 'string' }, 'with-token': { type: 'boolean' } },
+    options: { name: { type: 'string' }, role: { type: 'string' }, user: { type: 'string' }, id: { type: 'string' }, 'with-token': { type: 'boolean' } },
     strict: true,
   });
-  if (command !== 'user:create' && command !== 'token:create') {
+  if (!command || !COMMANDS.includes(command)) {
     console.error(USAGE);
     return 2;
   }
+  loadEnvFile();
   const config = loadConfig();
-  const db = openDatabase({ url: config.DATABASE_URL });
+  const { db, description } = await openConfiguredDatabase(config);
+  // stderr: stdout stays what scripts parse (ids, tokens).
+  console.error(`database: ${description}`);
   try {
-    await migrateToLatest(db);
     const ctx: AppContext = {
       db,
       config,
@@ -41,7 +47,29 @@ async function run(argv: string[]): Promise<number> {
       }
       const user = await createUser(ctx, { name: values.name.trim(), role });
       console.log(`user created: id=${user.id} name=${user.name} role=${user.role}`);
-      if (values['with-token']) printToken(await createApiToken(db.kysely, user.id, new Date()));
+      if (values['with-token']) printToken(await createApiToken(db.kysely, user.id, new Date(), { ttlDays: config.API_TOKEN_TTL_DAYS }));
+      return 0;
+    }
+    if (command === 'user:list') {
+      for (const user of await listUsers(ctx, {})) {
+        console.log(`id=${user.id} role=${user.role} active=${user.active} name=${user.name}`);
+      }
+      return 0;
+    }
+    if (command === 'token:list') {
+      for (const token of await listApiTokens(db.kysely, { userId: values.user })) {
+        const state = token.revokedAt ? `revoked ${token.revokedAt}` : token.expiresAt <= new Date().toISOString() ? 'expired' : 'active';
+        console.log(`id=${token.id} user=${token.userId} ${state} created=${token.createdAt} expires=${token.expiresAt} lastUsed=${token.lastUsedAt ?? 'never'}`);
+      }
+      return 0;
+    }
+    if (command === 'token:revoke') {
+      if (!values.id) {
+        console.error(`token:revoke needs --id TOKEN_ID (pnpm cli token:list shows them)\n${USAGE}`);
+        return 2;
+      }
+      const revoked = await revokeApiToken(db.kysely, values.id, new Date());
+      console.log(`token revoked: id=${revoked.id} at ${revoked.revokedAt}`);
       return 0;
     }
     if (!values.user) {
@@ -53,7 +81,7 @@ async function run(argv: string[]): Promise<number> {
       console.error(`user ${user.id} is deactivated`);
       return 1;
     }
-    printToken(await createApiToken(db.kysely, user.id, new Date()));
+    printToken(await createApiToken(db.kysely, user.id, new Date(), { ttlDays: config.API_TOKEN_TTL_DAYS }));
     return 0;
   } finally {
     await db.close();

@@ -1,4 +1,18 @@
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
+
+/**
+ * The repository root: `.env` and relative SQLite paths resolve from here for every command (`pnpm start`,
+ * `pnpm cli`, `pnpm worker`, `notify:smoke`, pm2), whatever directory pnpm runs it in.
+ */
+export const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** Loads `<repository root>/.env` into process.env (variables already set win). */
+export function loadEnvFile(): void {
+  loadDotenv({ path: resolve(WORKSPACE_ROOT, '.env'), quiet: true });
+}
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const nonNegativeInt = (fallback: number) => z.coerce.number().int().nonnegative().default(fallback);
@@ -11,11 +25,31 @@ const optionalText = z
 /** Every variable the API reads; documented once in .env.example and docs/configuration.md. */
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  HOST: z.string().default('0.0.0.0'),
+  /** Loopback by default: a local start is not reachable from the network; production sets HOST explicitly. */
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** A postgres:// URL, or a SQLite file path. */
-  DATABASE_URL: z.string().trim().min(1).default('./data/leadnotify.db'),
+  /** A postgres:// URL, or a SQLite file path (relative paths resolve from the repository root). */
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .min(1)
+    .default('./data/leadnotify.db')
+    .refine((url) => databaseKind(url) !== 'unknown', {
+      message: 'unsupported scheme: use a SQLite file path (e.g. ./data/leadnotify.db) or postgres://user@host:5432/db',
+    })
+    .transform(resolveDatabaseUrl),
   BODY_LIMIT: z.string().default('1mb'),
+  /** A whole request (headers and body) must arrive within this; a stalled body is cut off (408). */
+  HTTP_REQUEST_TIMEOUT_MS: positiveInt(30_000),
+  /** The headers must arrive within this (capped at HTTP_REQUEST_TIMEOUT_MS). */
+  HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
+  /** An idle keep-alive connection is closed after this. */
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
+  /** Lifetime of a new API token, days. */
+  API_TOKEN_TTL_DAYS: positiveInt(90),
+  /** Failed authentications per client address within the window before 429 (in memory, per process). */
+  AUTH_FAILURE_LIMIT: positiveInt(10),
+  AUTH_FAILURE_WINDOW_SECONDS: positiveInt(300),
   BATCH_ASSIGN_MAX: positiveInt(1000),
   POOL_MAX_OWNED_CUSTOMERS: positiveInt(200),
   POOL_MAX_DAILY_CLAIMS: positiveInt(20),
@@ -29,7 +63,7 @@ const configSchema = z.object({
   WECHAT_TOKEN_MODE: z.enum(['stable', 'classic']).default('stable'),
   WECHAT_TOKEN_TIMEOUT_MS: positiveInt(5000),
   WECHAT_INVOKE_TIMEOUT_MS: positiveInt(8000),
-  /** inline: the API process delivers notifications; off: run `pnpm --filter crm-api worker` instead. */
+  /** inline: the API process delivers notifications; off: run `pnpm worker` instead. */
   NOTIFIER: z.enum(['inline', 'off']).default('inline'),
   /** The separate worker serves /metrics and /healthz on this port when set (0 = any free port). */
   WORKER_METRICS_PORT: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(65535).optional()),
@@ -76,6 +110,32 @@ const configSchema = z.object({
   WECHAT_QR_ENV_VERSION: z.enum(['release', 'trial', 'develop']).default('release'),
 });
 
+/** A URL scheme (`mysql://`, `sqlite:`…) or a Windows-less path: which engine a DATABASE_URL names. */
+export function databaseKind(url: string): 'postgres' | 'sqlite' | 'unknown' {
+  if (/^postgres(ql)?:\/\//i.test(url)) return 'postgres';
+  if (/^sqlite:/i.test(url) || url === ':memory:') return 'sqlite';
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return 'unknown';
+  return 'sqlite';
+}
+
+/** Relative SQLite paths resolve from the repository root, so every command opens the same file. */
+export function resolveDatabaseUrl(url: string): string {
+  if (databaseKind(url) !== 'sqlite' || url === ':memory:') return url;
+  const file = url.replace(/^sqlite:(\/\/)?/i, '');
+  return file === ':memory:' || isAbsolute(file) ? file : resolve(WORKSPACE_ROOT, file);
+}
+
+/** The database a process opened, for its start line: never the password. */
+export function describeDatabase(url: string): string {
+  if (databaseKind(url) !== 'postgres') return `SQLite ${url}`;
+  try {
+    const parsed = new URL(url);
+    return `PostgreSQL ${parsed.hostname}${parsed.port ? `:${parsed.port}` : ''}${parsed.pathname}`;
+  } catch {
+    return 'PostgreSQL (DATABASE_URL is not a valid URL)';
+  }
+}
+
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
 export class ConfigError extends Error {
@@ -83,6 +143,23 @@ export class ConfigError extends Error {
   readonly code = 'CONFIG_INVALID';
   constructor(readonly problems: string[]) {
     super(`Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+  }
+}
+
+const WECHAT_VARIABLES = ['MINIPROGRAM_APPID', 'MINIPROGRAM_APPSECRET', 'MINIPROGRAM_CLOUD_ENV'] as const;
+
+/**
+ * WeChat is configured all or nothing: a half-filled configuration is a typo, never a reason to fall back to
+ * the emulator. `requireWechat` (production) refuses none at all too.
+ */
+export function checkWechatConfig(config: Config, options: { requireWechat: boolean }): void {
+  const missing = WECHAT_VARIABLES.filter((name) => !config[name]);
+  if (missing.length === 0) return;
+  if (missing.length < WECHAT_VARIABLES.length) {
+    throw new ConfigError([`${missing.join(', ')}: not set, while ${WECHAT_VARIABLES.filter((name) => !missing.includes(name)).join(', ')} is; set all three WeChat variables or none`]);
+  }
+  if (options.requireWechat) {
+    throw new ConfigError([`${missing.join(', ')}: not set; NODE_ENV=production needs WeChat configured (the local emulator is only for \`pnpm start\`)`]);
   }
 }
 

@@ -31,7 +31,7 @@ export async function seedDemoIfEmpty(ctx: AppContext): Promise<DemoSeed | undef
   const users = [];
   for (const spec of DEMO_USERS) {
     const user = await createUser(ctx, spec);
-    users.push({ id: user.id, name: user.name, role: user.role, token: await createApiToken(ctx.db.kysely, user.id, new Date(ctx.clock.now())) });
+    users.push({ id: user.id, name: user.name, role: user.role, token: await createApiToken(ctx.db.kysely, user.id, new Date(ctx.clock.now()), { ttlDays: ctx.config.API_TOKEN_TTL_DAYS }) });
   }
   const customers = [];
   for (const spec of DEMO_CUSTOMERS) {

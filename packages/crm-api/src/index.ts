@@ -1,7 +1,7 @@
 /** crm-api's public entry, for the workspace's local start and scripts; the service itself starts in main.ts. */
-export { ConfigError, loadConfig } from './config.js';
+export { checkWechatConfig, ConfigError, loadConfig, loadEnvFile } from './config.js';
 export type { Config } from './config.js';
 export { createLogger } from './logger.js';
-export { startServer } from './server.js';
+export { startLines, startServer } from './server.js';
 export type { LocalWechat, RunningServer, ServerOptions } from './server.js';
 export { onShutdownSignal } from './shutdown.js';

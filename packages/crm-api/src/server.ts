@@ -1,10 +1,11 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
-import { migrateToLatest, openDatabase, type Db } from './db/database.js';
+import type { Db } from './db/database.js';
+import { openConfiguredDatabase } from './database-from-config.js';
 import { demoInstructions, seedDemoIfEmpty } from './demo-seed.js';
 import type { Notifier } from './delivery/notifier.js';
 import { notifierFromConfig } from './delivery/notifier-from-config.js';
@@ -35,6 +36,8 @@ export interface ServerOptions<L extends LocalWechat> {
 export interface RunningServer<L extends LocalWechat = LocalWechat> {
   url: string;
   db: Db;
+  /** Which database it opened (engine and file, or host and database; no password). */
+  database: string;
   config: Config;
   /** What route handlers get; for scripts that call domain functions against the running service. */
   context: AppContext;
@@ -58,9 +61,23 @@ export async function startServer<L extends LocalWechat = LocalWechat>(
   options: ServerOptions<L> = {},
 ): Promise<RunningServer<L>> {
   const clock = options.clock ?? systemClock;
-  const db = openDatabase({ url: baseConfig.DATABASE_URL });
-  await migrateToLatest(db);
+  const { db, description: database } = await openConfiguredDatabase(baseConfig);
+  try {
+    return await startOnDatabase(baseConfig, logger, options, clock, db, database);
+  } catch (error) {
+    await db.close().catch(() => {});
+    throw error;
+  }
+}
 
+async function startOnDatabase<L extends LocalWechat>(
+  baseConfig: Config,
+  logger: Logger,
+  options: ServerOptions<L>,
+  clock: Clock,
+  db: Db,
+  database: string,
+): Promise<RunningServer<L>> {
   let config = baseConfig;
   const localWechat = !config.MINIPROGRAM_APPSECRET && options.localWechat ? await options.localWechat(config) : undefined;
   if (localWechat) {
@@ -81,7 +98,7 @@ export async function startServer<L extends LocalWechat = LocalWechat>(
     notifier = setup.notifier;
     if (!setup.notifier) logger.warn(`WeChat is not configured (${setup.reason}): assignments work, notifications wait as pending until it is`);
   } else {
-    logger.info('NOTIFIER=off: this process does not deliver notifications; run `pnpm --filter crm-api worker`');
+    logger.info('NOTIFIER=off: this process does not deliver notifications; run `pnpm worker`');
   }
   const wake = notifier ? () => notifier.wake() : () => {};
 
@@ -92,18 +109,22 @@ export async function startServer<L extends LocalWechat = LocalWechat>(
     for (const user of await listUsers(context, { active: true })) await localWechat.setupUser(user.id, LOCAL_SUBSCRIPTIONS);
   }
 
-  const server: Server = await new Promise((resolve, reject) => {
-    const listening = createApp(context).listen(config.PORT, config.HOST, () => resolve(listening));
-    listening.once('error', reject);
-  });
+  let server: Server;
+  try {
+    server = await listen(createApp(context), config);
+  } catch (error) {
+    await localWechat?.stop();
+    throw error;
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://localhost:${port}`;
-  logger.info({ port, database: db.engine, wechat: localWechat ? 'emulator' : config.WECHAT_API_BASE_URL }, `crm-api listening on ${url}`);
+  logger.info({ port, host: config.HOST, database, wechat: localWechat ? 'emulator' : config.WECHAT_API_BASE_URL }, `crm-api listening on ${url}`);
   notifier?.start();
 
   return {
     url,
     db,
+    database,
     config,
     context,
     localWechat,
@@ -119,4 +140,37 @@ export async function startServer<L extends LocalWechat = LocalWechat>(
       await db.close();
     },
   };
+}
+
+/** Listens on HOST:PORT; a port already taken is a message saying what to do, not a stack trace. */
+function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    // Timeouts set on purpose: Node's defaults hold a stalled request body open for five minutes. The checking
+    // interval is how often Node looks for expired requests (its default, 30 s, would outlive a short timeout).
+    const requestTimeout = config.HTTP_REQUEST_TIMEOUT_MS;
+    const server = createServer(
+      {
+        requestTimeout,
+        headersTimeout: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, requestTimeout),
+        keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+        connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(requestTimeout / 4))),
+      },
+      app,
+    );
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') reject(new Error(`port ${config.PORT} is in use; set PORT (0 picks a free port)`));
+      else if (error.code === 'EADDRNOTAVAIL') reject(new Error(`HOST ${config.HOST} is not an address of this machine; set HOST`));
+      else if (error.code === 'EACCES') reject(new Error(`not allowed to listen on port ${config.PORT}; set PORT above 1023`));
+      else reject(error);
+    });
+    server.listen(config.PORT, config.HOST, () => resolve(server));
+  });
+}
+
+/** What every start prints after its URL: the database it opened, and how to get a token for it. */
+export function startLines(running: Pick<RunningServer, 'database'>): string {
+  return [
+    `database: ${running.database}`,
+    'new API token (e.g. lost the demo tokens): pnpm cli token:create --user USER_ID  (same database; pnpm cli user:list shows the ids)',
+  ].join('\n');
 }

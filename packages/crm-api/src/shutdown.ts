@@ -7,6 +7,8 @@ export function onShutdownSignal(logger: Logger, close: () => Promise<void>): vo
     if (closing) process.exit(1);
     closing = true;
     logger.info({ signal }, 'shutting down');
+    // Plain line whatever LOG_LEVEL is: Ctrl-C in a terminal always shows the service heard it.
+    console.log(`${signal === 'SIGINT' ? 'Ctrl-C' : signal}: shutting down (finishing in-flight work; again to force)`);
     close().then(
       () => process.exit(0),
       (error: unknown) => {

@@ -1,9 +1,8 @@
-import 'dotenv/config';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { ConfigError, loadConfig } from './config.js';
-import { migrateToLatest, openDatabase } from './db/database.js';
+import { ConfigError, checkWechatConfig, loadConfig, loadEnvFile } from './config.js';
+import { openConfiguredDatabase } from './database-from-config.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './http/routes/metrics-routes.js';
@@ -13,16 +12,21 @@ import { onShutdownSignal } from './shutdown.js';
 
 /** The notifier as its own process, for APIs started with NOTIFIER=off. */
 async function main(): Promise<void> {
+  loadEnvFile();
   const config = loadConfig();
+  checkWechatConfig(config, { requireWechat: true });
   const logger = createLogger(config.LOG_LEVEL);
   const clock = { now: () => Date.now() };
   const metrics = createMetrics();
   const missing = missingWechatConfig(config);
   if (missing) throw new Error(`the worker needs WeChat configured: ${missing}`);
-  const db = openDatabase({ url: config.DATABASE_URL });
+  const { db, description } = await openConfiguredDatabase(config);
   const { notifier } = notifierFromConfig({ db, config, clock, logger, metrics });
-  if (!notifier) throw new Error('the worker could not create its WeChat client');
-  await migrateToLatest(db);
+  if (!notifier) {
+    await db.close();
+    throw new Error('the worker could not create its WeChat client');
+  }
+  console.log(`worker delivering from database: ${description}`);
   metrics.watchOutbox(db, clock);
   notifier.start();
 

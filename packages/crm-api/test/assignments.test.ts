@@ -322,7 +322,7 @@ describe.each(testEngines())('assignments on %s', (engine) => {
       const customer = await t.customer();
       await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
 
-      expect((await t.as(otherSales).post(`/api/customers/${customer.id}/release`)).status).toBe(403);
+      expect((await t.as(otherSales).post(`/api/customers/${customer.id}/release`)).status).toBe(404);
       expect((await t.as(manager).post(`/api/customers/${customer.id}/release`)).status).toBe(200);
       const again = await t.as(manager).post(`/api/customers/${customer.id}/release`);
       expect([again.status, again.body.error.code]).toEqual([409, 'CUSTOMER_ALREADY_IN_POOL']);
@@ -331,6 +331,49 @@ describe.each(testEngines())('assignments on %s', (engine) => {
         ['web', sales.id],
         ['release', null],
       ]);
+    });
+  });
+
+  describe('who may receive customers', () => {
+    it.each(['manager', 'admin'] as const)('assigning to an active %s answers 422 NOT_A_SALES_USER and writes nothing', async (role) => {
+      const customer = await t.customer();
+      const notSales = await t.user(role);
+      const before = await snapshot(t);
+
+      const single = await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: notSales.id });
+      const batch = await t.as(manager).post('/api/customers/batch-assign', { customerIds: [customer.id], assigneeId: notSales.id });
+      const pool = await t.as(manager).post(`/api/pool/customers/${customer.id}/assign`, { assigneeId: notSales.id });
+
+      expect([single.status, single.body.error.code]).toEqual([422, 'NOT_A_SALES_USER']);
+      expect([batch.status, batch.body.error.code]).toEqual([422, 'NOT_A_SALES_USER']);
+      expect([pool.status, pool.body.error.code]).toEqual([422, 'NOT_A_SALES_USER']);
+      expect(await snapshot(t)).toEqual(before);
+    });
+
+    it('a manager claiming a pool customer for themselves gets 422 NOT_A_SALES_USER', async () => {
+      const customer = await t.customer();
+
+      const res = await t.as(manager).post(`/api/pool/customers/${customer.id}/assign`, {});
+
+      expect([res.status, res.body.error.code]).toEqual([422, 'NOT_A_SALES_USER']);
+    });
+  });
+
+  describe('what a sales user may not see does not exist for them', () => {
+    it("another sales user's customer answers 404 CUSTOMER_NOT_FOUND on every route, like an unknown id", async () => {
+      const customer = await t.customer();
+      await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: otherSales.id });
+
+      const answers = [
+        await t.as(sales).get(`/api/customers/${customer.id}`),
+        await t.as(sales).patch(`/api/customers/${customer.id}`, { status: 'lost' }),
+        await t.as(sales).get(`/api/customers/${customer.id}/assignments`),
+        await t.as(sales).post(`/api/customers/${customer.id}/release`),
+      ];
+      const unknown = await t.as(sales).get('/api/customers/no-such-id');
+
+      for (const res of answers) expect([res.status, res.body.error.code]).toEqual([404, 'CUSTOMER_NOT_FOUND']);
+      expect(answers[0]!.body.error.message).toBe(unknown.body.error.message.replace('no-such-id', customer.id));
     });
   });
 });

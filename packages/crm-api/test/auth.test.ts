@@ -82,9 +82,9 @@ describe.each(testEngines())('authentication and roles on %s', (engine) => {
     await t.as(manager).post(`/api/customers/${theirs.id}/assign`, { assigneeId: other.id });
     await t.as(manager).post(`/api/customers/${mine.id}/assign`, { assigneeId: sales.id });
 
-    expect((await t.as(sales).get(`/api/customers/${theirs.id}`)).status).toBe(403);
-    expect((await t.as(sales).patch(`/api/customers/${theirs.id}`, { status: 'lost' })).status).toBe(403);
-    expect((await t.as(sales).get(`/api/customers/${theirs.id}/assignments`)).status).toBe(403);
+    expect((await t.as(sales).get(`/api/customers/${theirs.id}`)).status).toBe(404);
+    expect((await t.as(sales).patch(`/api/customers/${theirs.id}`, { status: 'lost' })).status).toBe(404);
+    expect((await t.as(sales).get(`/api/customers/${theirs.id}/assignments`)).status).toBe(404);
     expect((await t.as(sales).get(`/api/customers/${mine.id}`)).status).toBe(200);
     expect((await t.as(sales).get(`/api/customers/${pooled.id}`)).status).toBe(200);
     expect((await t.as(sales).get(`/api/customers?ownerId=${other.id}`)).status).toBe(403);

@@ -28,8 +28,46 @@ describe.each(testEngines())('bad input on %s', (engine) => {
     ['a customer with an unknown status', () => ({ path: '/api/customers', body: { name: 'A', status: 'hot' } }), 400, 'VALIDATION_FAILED'],
     ['a customer with a bad phone', () => ({ path: '/api/customers', body: { name: 'A', phone: 'call me' } }), 400, 'VALIDATION_FAILED'],
     ['an oversized body', () => ({ path: '/api/customers', body: { name: 'A', company: 'x'.repeat(30_000) } }), 413, 'PAYLOAD_TOO_LARGE'],
-    ['form data instead of JSON', () => ({ path: '/api/customers', body: 'name=A', contentType: 'application/x-www-form-urlencoded' }), 400, 'VALIDATION_FAILED'],
+    ['form data instead of JSON', () => ({ path: '/api/customers', body: 'name=A', contentType: 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['JSON sent as text/plain', () => ({ path: '/api/customers', body: '{"name":"A"}', contentType: 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['a NUL in a name', () => ({ path: '/api/customers', body: { name: 'A\u0000B' } }), 400, 'VALIDATION_FAILED'],
+    ['an escape character in a note', () => ({ path: `/api/customers/${customerId}/assign`, body: { assigneeId: sales.id, note: 'hi\u001b[31m' } }), 400, 'VALIDATION_FAILED'],
+    ['a NUL in an object key', () => ({ path: '/api/customers', body: { name: 'A', 'x\u0000': 1 } }), 400, 'VALIDATION_FAILED'],
+    ['a lone surrogate in a name', () => ({ path: '/api/customers', body: '{"name":"A\\ud800"}' }), 400, 'VALIDATION_FAILED'],
+    ['a right-to-left override in a name', () => ({ path: '/api/customers', body: { name: '\u202eevil' } }), 400, 'VALIDATION_FAILED'],
+    ['a zero-width space in a user name', () => ({ path: '/api/users', body: { name: '张\u200b三', role: 'sales' } }), 400, 'VALIDATION_FAILED'],
+    ['a line break in a customer name', () => ({ path: '/api/customers', body: { name: 'A\nB' } }), 400, 'VALIDATION_FAILED'],
   ];
+
+  it.each([
+    ['gzip', 'gzip'],
+    ['br', 'br'],
+  ])('a plain JSON body labelled Content-Encoding: %s → 415, nothing changed', async (_name, encoding) => {
+    const before = await snapshot(t);
+
+    const res = await t.http().post('/api/customers').set('authorization', `Bearer ${manager.token}`).set('content-type', 'application/json').set('content-encoding', encoding).send('{"name":"A"}');
+
+    expect([res.status, res.body.error.code]).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    expect(await snapshot(t)).toEqual(before);
+  });
+
+  it.each([['/api/customers/%E0%A4%A'], ['/api/customers/abc%'], ['/api/customers/%zz/assignments']])('a malformed %%-escape in the path %s → 400', async (path) => {
+    const res = await t.as(manager).get(path);
+
+    expect([res.status, res.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
+
+  it.each([
+    ['a NUL in a path id', () => `/api/customers/a%00b`],
+    ['a NUL in a query value', () => '/api/customers?status=%00'],
+    ['a NUL in a cursor', () => `/api/customers?cursor=${encodeURIComponent('\u0000')}`],
+    ['a NUL inside a well-formed cursor', () => `/api/customers?cursor=${Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z\u0000', 'x'])).toString('base64url')}`],
+    ['a NUL in a notification filter', () => '/api/notifications?customerId=%00'],
+  ])('%s → 400, not a database error', async (_name, path) => {
+    const res = await t.as(manager).get(path());
+
+    expect([res.status, res.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+  });
 
   it.each(cases)('%s → %i %s, nothing changed', async (_name, build, status, code) => {
     const { path, body, contentType } = build();

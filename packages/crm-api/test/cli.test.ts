@@ -47,7 +47,14 @@ describe('the crm-api CLI', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ user_id: userId, token_hash: hashToken(token!) });
     expect(JSON.stringify(rows)).not.toContain(token);
-  }, 30_000);
+
+    const listed = await cli('token:list', '--user', userId!);
+    const tokenId = /id=(\S+) user=/.exec(listed.stdout)?.[1];
+    expect(listed.stdout).toContain('active');
+    const revoked = await cli('token:revoke', '--id', tokenId!);
+    expect(revoked.code).toBe(0);
+    expect((await cli('token:list', '--user', userId!)).stdout).toContain('revoked');
+  }, 60_000);
 
   it('refuses a bad role or a missing user with a usage message and a non-zero exit', async () => {
     const badRole = await cli('user:create', '--name', 'X', '--role', 'boss');

@@ -13,8 +13,8 @@ interface Pm2App {
   name: string;
   cwd: string;
   script: string;
+  args: string;
   interpreter: string;
-  node_args: string;
   out_file: string;
   error_file: string;
   kill_timeout: number;
@@ -25,14 +25,20 @@ describe('pm2 ecosystem file', () => {
 
   it('defines the backend-dev app logging to logs/backend-dev-out.log', () => {
     expect(apps.map((app) => app.name)).toEqual(['backend-dev']);
-    expect(apps[0]).toMatchObject({ cwd: repoRoot.replace(/\/$/, ''), out_file: 'logs/backend-dev-out.log', interpreter: 'node' });
+    expect(apps[0]).toMatchObject({ cwd: repoRoot.replace(/\/$/, ''), out_file: 'logs/backend-dev-out.log', env: { NODE_ENV: 'production', HOST: '0.0.0.0' } });
     expect(apps[0]!.kill_timeout).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('runs node as a binary with tsx imported, so pm2 never looks for ts-node (no false TypeScript error on start)', () => {
+    expect(apps[0]).toMatchObject({ script: 'node', interpreter: 'none' });
+    expect(apps[0]!.args.split(' ').slice(0, 2)).toEqual(['--import', 'tsx']);
+    expect(apps[0]!.script).not.toMatch(/\.tsx?$/);
   });
 
   it('its command starts the service, and SIGINT (how pm2 stops) shuts it down cleanly', async () => {
     const app = apps[0]!;
     const dir = mkdtempSync(join(tmpdir(), 'pm2-ecosystem-'));
-    const child = spawn(app.interpreter === 'node' ? process.execPath : app.interpreter, [...app.node_args.split(' '), app.script], {
+    const child = spawn(app.script === 'node' ? process.execPath : app.script, app.args.split(' '), {
       cwd: app.cwd,
       env: { ...process.env, DATABASE_URL: join(dir, 'db.sqlite'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', WECHAT_EMULATOR: 'off' },
     });

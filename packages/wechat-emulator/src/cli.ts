@@ -1,7 +1,10 @@
 import { parseArgs } from 'node:util';
 import { startEmulator } from './start-emulator.js';
 
+// `pnpm --filter … start -- --port 3900` hands the script a leading `--`; the flags come after it.
+const args = process.argv.slice(2);
 const { values } = parseArgs({
+  args: args[0] === '--' ? args.slice(1) : args,
   options: {
     port: { type: 'string', default: process.env.EMULATOR_PORT ?? '3900' },
     appid: { type: 'string', default: process.env.MINIPROGRAM_APPID ?? 'wx-emulator-app' },

@@ -36,6 +36,9 @@ export function openDatabase(options: DatabaseOptions): Db {
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, engine: 'postgres', close: () => kysely.destroy() };
   }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(options.url) && !/^sqlite:/i.test(options.url)) {
+    throw new Error(`unsupported database URL scheme ${options.url.split(':')[0]}: (SQLite file path or postgres:// only)`);
+  }
   const file = options.url.replace(/^sqlite:(\/\/)?/i, '');
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SqliteDatabase(file);
@@ -82,6 +85,8 @@ export async function migrateToLatest(db: Db): Promise<void> {
     db: db.kysely,
     provider: { getMigrations: async () => migrations },
     ...(schema ? { migrationTableSchema: schema } : {}),
+    // Migrations from parallel branches applied in the order they landed, not only in key order.
+    allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');

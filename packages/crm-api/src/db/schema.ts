@@ -29,6 +29,11 @@ export interface ApiTokensTable {
   /** SHA-256 of the token; the token itself is shown once and never stored. */
   token_hash: string;
   created_at: Timestamp;
+  /** After this the token answers 401 "expired". */
+  expires_at: Timestamp;
+  revoked_at: Timestamp | null;
+  /** Updated at most once a minute per token, not on every request. */
+  last_used_at: Timestamp | null;
 }
 
 export interface CustomersTable {
@@ -157,6 +162,7 @@ export interface Database {
 }
 
 export type UserRow = Selectable<UsersTable>;
+export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type CustomerRow = Selectable<CustomersTable>;
 export type AssignmentRow = Selectable<AssignmentsTable>;
 export type NotificationRow = Selectable<NotificationsTable>;

@@ -1,4 +1,4 @@
-import type { Role, UserRow } from './schema.js';
+import type { ApiTokenRow, Role, UserRow } from './schema.js';
 import type { Trx } from './transaction.js';
 
 /** Every statement on users and their API tokens. */
@@ -7,9 +7,10 @@ export async function insertUser(db: Trx, row: UserRow): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }
 
-export async function findUserRow(db: Trx, id: string, options: { forUpdate?: boolean } = {}): Promise<UserRow | undefined> {
+/** `lock` (PostgreSQL only): `noKeyUpdate` serialises writers of the row without blocking foreign-key checks. */
+export async function findUserRow(db: Trx, id: string, options: { lock?: 'noKeyUpdate' | undefined } = {}): Promise<UserRow | undefined> {
   let query = db.selectFrom('users').selectAll().where('id', '=', id);
-  if (options.forUpdate) query = query.forUpdate();
+  if (options.lock === 'noKeyUpdate') query = query.forNoKeyUpdate();
   return query.executeTakeFirst();
 }
 
@@ -26,19 +27,46 @@ export async function deactivateUserRow(db: Trx, id: string, now: string): Promi
   return result.numUpdatedRows > 0n;
 }
 
-export async function insertApiToken(db: Trx, token: { id: string; userId: string; tokenHash: string; createdAt: string }): Promise<void> {
+export async function insertApiToken(db: Trx, token: { id: string; userId: string; tokenHash: string; createdAt: string; expiresAt: string }): Promise<void> {
   await db
     .insertInto('api_tokens')
-    .values({ id: token.id, user_id: token.userId, token_hash: token.tokenHash, created_at: token.createdAt })
+    .values({ id: token.id, user_id: token.userId, token_hash: token.tokenHash, created_at: token.createdAt, expires_at: token.expiresAt, revoked_at: null, last_used_at: null })
     .execute();
 }
 
-/** The user a token hash belongs to, active or not. */
-export async function findUserByTokenHash(db: Trx, tokenHash: string): Promise<Pick<UserRow, 'id' | 'name' | 'role' | 'active'> | undefined> {
+export type TokenWithUser = Pick<UserRow, 'id' | 'name' | 'role' | 'active'> & Pick<ApiTokenRow, 'expires_at' | 'revoked_at' | 'last_used_at'> & { token_id: string };
+
+/** The token a hash belongs to, with its user, active or not. */
+export async function findTokenByHash(db: Trx, tokenHash: string): Promise<TokenWithUser | undefined> {
   return db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['users.id', 'users.name', 'users.role', 'users.active'])
+    .select(['users.id', 'users.name', 'users.role', 'users.active', 'api_tokens.id as token_id', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'api_tokens.last_used_at'])
     .where('api_tokens.token_hash', '=', tokenHash)
     .executeTakeFirst();
+}
+
+/** Only if the stored time is older than `staleBefore`: concurrent requests do not all write. */
+export async function touchApiToken(db: Trx, id: string, now: string, staleBefore: string): Promise<void> {
+  await db
+    .updateTable('api_tokens')
+    .set({ last_used_at: now })
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', staleBefore)]))
+    .execute();
+}
+
+export async function listApiTokenRows(db: Trx, filter: { userId?: string | undefined }): Promise<ApiTokenRow[]> {
+  let query = db.selectFrom('api_tokens').selectAll().orderBy('created_at').orderBy('id');
+  if (filter.userId) query = query.where('user_id', '=', filter.userId);
+  return query.execute();
+}
+
+export async function findApiTokenRow(db: Trx, id: string): Promise<ApiTokenRow | undefined> {
+  return db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
+/** Sets revoked_at once; revoking again keeps the first time. */
+export async function revokeApiTokenRow(db: Trx, id: string, now: string): Promise<void> {
+  await db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }

@@ -1,27 +1,69 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { ApiTokenRow } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
-import { findUserByTokenHash, insertApiToken } from '../db/users-store.js';
+import { findApiTokenRow, findTokenByHash, insertApiToken, listApiTokenRows, revokeApiTokenRow, touchApiToken } from '../db/users-store.js';
 import type { Actor } from './actor.js';
 import { DomainError } from './errors.js';
 
 const TOKEN_PREFIX = 'lnk_';
+const DAY_MS = 86_400_000;
+/** last_used_at is written at most this often per token: not a write per request. */
+export const LAST_USED_RESOLUTION_MS = 60_000;
+export const DEFAULT_TOKEN_TTL_DAYS = 90;
 
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Creates a bearer token for a user; returns it once. Only its hash is stored. */
-export async function createApiToken(db: Trx, userId: string, now: Date): Promise<string> {
+export interface ApiTokenView {
+  id: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+function toTokenView(row: ApiTokenRow): ApiTokenView {
+  return { id: row.id, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at, lastUsedAt: row.last_used_at };
+}
+
+/** Creates a bearer token for a user, valid `ttlDays`; returns it once. Only its hash is stored. */
+export async function createApiToken(db: Trx, userId: string, now: Date, options: { ttlDays?: number } = {}): Promise<string> {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  await insertApiToken(db, { id: randomUUID(), userId, tokenHash: hashToken(token), createdAt: now.toISOString() });
+  const expiresAt = new Date(now.getTime() + (options.ttlDays ?? DEFAULT_TOKEN_TTL_DAYS) * DAY_MS).toISOString();
+  await insertApiToken(db, { id: randomUUID(), userId, tokenHash: hashToken(token), createdAt: now.toISOString(), expiresAt });
   return token;
 }
 
-/** The active user a bearer token belongs to. */
-export async function actorForToken(db: Trx, token: string): Promise<Actor> {
-  const user = await findUserByTokenHash(db, hashToken(token));
-  if (!user || user.active !== 1) {
-    throw new DomainError({ code: 'UNAUTHENTICATED', message: 'The API token is unknown, revoked, or its user is deactivated' });
+/**
+ * The active user a bearer token belongs to; a 401 says whether the token is unknown, revoked or expired, or its
+ * user deactivated. Records the use at most once a minute per token.
+ */
+export async function actorForToken(db: Trx, token: string, now: Date = new Date()): Promise<Actor> {
+  const found = await findTokenByHash(db, hashToken(token));
+  if (!found) throw new DomainError({ code: 'UNAUTHENTICATED', message: 'The API token is unknown' });
+  if (found.revoked_at) throw new DomainError({ code: 'UNAUTHENTICATED', message: `The API token was revoked at ${found.revoked_at}`, details: { reason: 'revoked' } });
+  if (found.expires_at <= now.toISOString()) {
+    throw new DomainError({
+      code: 'UNAUTHENTICATED',
+      message: `The API token expired at ${found.expires_at}; create a new one (pnpm cli token:create)`,
+      details: { reason: 'expired' },
+    });
   }
-  return { id: user.id, name: user.name, role: user.role };
+  if (found.active !== 1) throw new DomainError({ code: 'UNAUTHENTICATED', message: 'The user of this API token is deactivated', details: { reason: 'user_deactivated' } });
+  const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
+  if (!found.last_used_at || found.last_used_at < staleBefore) await touchApiToken(db, found.token_id, now.toISOString(), staleBefore);
+  return { id: found.id, name: found.name, role: found.role };
+}
+
+export async function listApiTokens(db: Trx, filter: { userId?: string | undefined }): Promise<ApiTokenView[]> {
+  return (await listApiTokenRows(db, filter)).map(toTokenView);
+}
+
+/** Revokes one token; revoking a revoked token keeps its first revocation time. */
+export async function revokeApiToken(db: Trx, id: string, now: Date): Promise<ApiTokenView> {
+  if (!(await findApiTokenRow(db, id))) throw new DomainError({ code: 'TOKEN_NOT_FOUND', message: `No API token with id ${id}` });
+  await revokeApiTokenRow(db, id, now.toISOString());
+  return toTokenView((await findApiTokenRow(db, id)) as ApiTokenRow);
 }

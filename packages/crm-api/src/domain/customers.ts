@@ -74,10 +74,13 @@ export async function findCustomer(db: Trx, id: string): Promise<CustomerRow> {
   return row;
 }
 
-/** Sales users see their own customers and the pool; managers and admins see everything. */
+/**
+ * Sales users see their own customers and the pool; managers and admins see everything. A customer a sales user
+ * may not see answers exactly like one that does not exist, so ids cannot be probed.
+ */
 export function assertCanSee(actor: Actor, customer: CustomerRow): void {
   if (canManageAssignments(actor) || customer.owner_id === null || customer.owner_id === actor.id) return;
-  throw new DomainError({ code: 'FORBIDDEN', message: 'This customer belongs to another sales user' });
+  throw new DomainError({ code: 'CUSTOMER_NOT_FOUND', message: `No customer with id ${customer.id}` });
 }
 
 export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Promise<CustomerView> {
@@ -126,7 +129,8 @@ function encodeCursor(createdAt: string, id: string): string {
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(decoded) && decoded.length === 2 && decoded.every((part) => typeof part === 'string')) {
+    // Both parts are ASCII we issued (an ISO timestamp and a UUID); anything else never reaches the database.
+    if (Array.isArray(decoded) && decoded.length === 2 && decoded.every((part) => typeof part === 'string' && /^[\x20-\x7e]{1,64}$/.test(part))) {
       return { createdAt: decoded[0] as string, id: decoded[1] as string };
     }
   } catch {

@@ -7,6 +7,7 @@ import {
   listNotificationRows,
   REQUEUEABLE_STATUSES,
   requeueRows,
+  type OutboxCustomer,
 } from '../db/outbox/index.js';
 import { findUserRow } from '../db/users-store.js';
 import type { NotificationRow, NotificationStatus } from '../db/schema.js';
@@ -32,7 +33,8 @@ export interface NotificationView {
   sentAt: string | null;
   /** The delivery it went out under: itself, or the first row of a digest. */
   deliveryId: string | null;
-  customers: Array<{ id: string; name: string }>;
+  /** As they were at assignment time; the phone masked. */
+  customers: OutboxCustomer[];
 }
 
 export interface AttemptView {

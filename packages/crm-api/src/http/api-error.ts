@@ -1,7 +1,14 @@
 import { DomainError, type DomainErrorCode } from '../domain/errors.js';
 
 /** Codes only the HTTP layer answers with: the request itself was wrong, or we were. */
-type HttpErrorCode = 'INVALID_JSON' | 'ROUTE_NOT_FOUND' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL_ERROR' | 'DATABASE_UNAVAILABLE';
+type HttpErrorCode =
+  | 'INVALID_JSON'
+  | 'ROUTE_NOT_FOUND'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'TOO_MANY_FAILED_AUTHENTICATIONS'
+  | 'INTERNAL_ERROR'
+  | 'DATABASE_UNAVAILABLE';
 
 export type ApiErrorCode = DomainErrorCode | HttpErrorCode;
 
@@ -16,6 +23,7 @@ const STATUS_BY_CODE = {
   CUSTOMER_NOT_FOUND: 404,
   USER_NOT_FOUND: 404,
   NOTIFICATION_NOT_FOUND: 404,
+  TOKEN_NOT_FOUND: 404,
   CUSTOMER_NOT_IN_POOL: 409,
   CUSTOMER_ALREADY_IN_POOL: 409,
   VERSION_CONFLICT: 409,
@@ -27,6 +35,7 @@ const STATUS_BY_CODE = {
   POOL_MAX_OWNED_REACHED: 422,
   POOL_DAILY_CLAIMS_REACHED: 422,
   POOL_RECLAIM_COOLDOWN: 422,
+  TOO_MANY_FAILED_AUTHENTICATIONS: 429,
   INTERNAL_ERROR: 500,
   DATABASE_UNAVAILABLE: 503,
   BINDING_NOT_CONFIGURED: 503,
@@ -81,6 +90,15 @@ export function toApiError(thrown: unknown): ApiError {
   }
   if (bodyParserType === 'encoding.unsupported' || bodyParserType === 'charset.unsupported') {
     return new ApiError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'The request body encoding is not supported' });
+  }
+  // The router could not decode a %-escape in the path (express marks it 400).
+  if (thrown instanceof URIError) {
+    return new ApiError({ code: 'VALIDATION_FAILED', message: 'The request path has a malformed %-escape', details: [{ path: 'params', message: 'malformed percent-encoding' }] });
+  }
+  // Any other client error body-parser or the router flagged (an aborted or malformed body): a 400, never a 500.
+  const status = (thrown as { status?: unknown; expose?: unknown } | null)?.status;
+  if (typeof status === 'number' && status >= 400 && status < 500 && (thrown as { expose?: unknown }).expose === true) {
+    return new ApiError({ code: 'INVALID_JSON', message: 'The request body could not be read', cause: thrown });
   }
   return new ApiError({ code: 'INTERNAL_ERROR', message: 'Something went wrong on our side', cause: thrown });
 }

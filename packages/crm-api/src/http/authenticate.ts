@@ -1,9 +1,9 @@
 import type { Request, RequestHandler } from 'express';
-import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { AppContext } from '../context.js';
 import type { Actor } from '../domain/actor.js';
 import { actorForToken } from '../domain/api-tokens.js';
 import { ApiError } from './api-error.js';
+import { createAuthThrottle } from './auth-throttle.js';
 
 declare global {
   namespace Express {
@@ -15,14 +15,29 @@ declare global {
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
-/** Resolves `Authorization: Bearer <token>` to an active user, or answers 401. */
-export function authenticate(db: Kysely<Database>): RequestHandler {
-  return async (req, _res, next) => {
-    const match = BEARER.exec(req.headers.authorization ?? '');
-    if (!match?.[1]) {
-      throw new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>"' });
+/**
+ * Resolves `Authorization: Bearer <token>` to an active user, or answers 401. A client address with
+ * AUTH_FAILURE_LIMIT failures within AUTH_FAILURE_WINDOW_SECONDS gets 429 with Retry-After until the window ends.
+ */
+export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): RequestHandler {
+  const throttle = createAuthThrottle({ limit: ctx.config.AUTH_FAILURE_LIMIT, windowMs: ctx.config.AUTH_FAILURE_WINDOW_SECONDS * 1000, clock: ctx.clock });
+  return async (req, res, next) => {
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const retryAfter = throttle.retryAfterSeconds(address);
+    if (retryAfter > 0) {
+      res.setHeader('Retry-After', String(retryAfter));
+      throw new ApiError({ code: 'TOO_MANY_FAILED_AUTHENTICATIONS', message: `Too many failed authentications from this address; retry in ${retryAfter} s` });
     }
-    req.actor = await actorForToken(db, match[1]);
+    try {
+      const match = BEARER.exec(req.headers.authorization ?? '');
+      if (!match?.[1]) {
+        throw new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>"' });
+      }
+      req.actor = await actorForToken(ctx.db.kysely, match[1], new Date(ctx.clock.now()));
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'UNAUTHENTICATED') throttle.recordFailure(address);
+      throw error;
+    }
     next();
   };
 }

@@ -4,15 +4,22 @@ import type { AnyRouteSpec } from './route-registry.js';
 
 type JsonSchema = Record<string, unknown>;
 
-const errorSchema = z
+const errorObject = z.object({
+  code: z.enum(API_ERROR_CODES),
+  message: z.string(),
+  details: z.unknown().optional().describe('zod issues for VALIDATION_FAILED, ids for CUSTOMER_NOT_FOUND, limits for 422s'),
+});
+
+const errorSchema = z.object({ error: errorObject }).meta({ id: 'Error', description: 'Every error of the API' });
+
+const miniprogramErrorSchema = z
   .object({
-    error: z.object({
-      code: z.enum(API_ERROR_CODES),
-      message: z.string(),
-      details: z.unknown().optional().describe('zod issues for VALIDATION_FAILED, ids for CUSTOMER_NOT_FOUND, limits for 422s'),
-    }),
+    code: z.number().int().min(400).max(599).describe('the HTTP status; 0 only on success'),
+    message: z.string(),
+    data: z.null(),
+    error: errorObject,
   })
-  .meta({ id: 'Error' });
+  .meta({ id: 'MiniprogramError', description: 'Errors of /api/miniprogram routes: the mini-program envelope plus the usual error object' });
 
 /**
  * Builds the OpenAPI 3.1 document from the registered routes: parameters, bodies and responses come
@@ -38,17 +45,25 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { title: strin
       { status: 400, description: 'VALIDATION_FAILED or INVALID_JSON' },
       ...(spec.authenticated === false ? [] : [
         { status: 401, description: 'UNAUTHENTICATED' },
+        { status: 429, description: 'TOO_MANY_FAILED_AUTHENTICATIONS: this address failed too often; see Retry-After' },
         { status: 403, description: 'FORBIDDEN: the role may not do this' },
       ]),
       ...(spec.errors ?? []),
     ];
+    const errorRef = spec.path.startsWith('/api/miniprogram/') ? '#/components/schemas/MiniprogramError' : '#/components/schemas/Error';
     const errorResponses: Record<string, unknown> = {};
-    for (const error of errors) {
+    const bodyErrors = spec.body
+      ? [
+          { status: 413, description: 'PAYLOAD_TOO_LARGE: over BODY_LIMIT' },
+          { status: 415, description: 'UNSUPPORTED_MEDIA_TYPE: the body is not JSON, or is compressed' },
+        ]
+      : [];
+    for (const error of [...errors, ...bodyErrors, { status: 500, description: 'INTERNAL_ERROR: our fault, logged with its cause' }]) {
       const key = String(error.status);
       const previous = (errorResponses[key] as { description?: string } | undefined)?.description;
       errorResponses[key] = {
         description: previous ? `${previous}; ${error.description}` : error.description,
-        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        content: { 'application/json': { schema: { $ref: errorRef } } },
       };
     }
     paths[path] = {
@@ -68,7 +83,9 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { title: strin
       },
     };
   }
-  components.Error = convert(errorSchema, 'output');
+  // Converting registers each under its id in components (a top-level $ref to itself is all convert returns).
+  convert(errorSchema, 'output');
+  convert(miniprogramErrorSchema, 'output');
 
   return {
     openapi: '3.1.0',
@@ -77,7 +94,7 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { title: strin
     security: [{ bearerAuth: [] }],
     paths,
     components: {
-      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token from `pnpm --filter crm-api cli token:create`' } },
+      securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', description: 'An API token from `pnpm cli token:create`' } },
       schemas: components,
     },
   };

@@ -12,11 +12,38 @@ import { ROLES, type UserView } from '../domain/users.js';
  * and — through `satisfies` — must agree with the domain's types.
  */
 
-export const idSchema = z.string().trim().min(1).max(64);
+/**
+ * Zero-width and direction-override characters (U+200B–U+200F, U+202A–U+202E, U+2060–U+2064, U+2066–U+2069,
+ * U+FEFF) make a name look like another one, and WeChat refuses them in message keywords: names are refused, not
+ * silently changed. (Control characters are refused in every field by parseRequest.)
+ */
+const INVISIBLE_FORMATTING = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+
+/** A one-line name-like text: trimmed, 1 to `max` characters, no line breaks, tabs or invisible formatting. */
+export const singleLineText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((value) => !/[\t\n\r]/.test(value), 'must be one line (no tab or line break)')
+    .refine((value) => !INVISIBLE_FORMATTING.test(value), 'must not contain zero-width or direction-override characters')
+    .describe(`trimmed; 1 to ${max} characters after trimming; one line; no control, zero-width or direction-override characters`);
+
+export const idSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .describe('trimmed; 1 to 64 characters; no control characters');
 export const idParams = z.strictObject({ id: idSchema });
 export const roleSchema = z.enum(ROLES);
 export const customerStatusSchema = z.enum(['new', 'contacted', 'qualified', 'won', 'lost']);
-export const noteSchema = z.string().trim().max(500);
+export const noteSchema = z
+  .string()
+  .trim()
+  .max(500)
+  .describe('trimmed; at most 500 characters; line breaks allowed, other control characters not');
 /** Query strings carry text; "true"/"false" only. */
 export const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
 export const notificationStatusSchema = z.enum(NOTIFICATION_STATUSES);
@@ -94,7 +121,9 @@ export const notificationViewSchema = z
     lastError: z.string().nullable(),
     sentAt: z.string().nullable(),
     deliveryId: z.string().nullable().describe('the delivery it went out under: itself, or the first row of a digest'),
-    customers: z.array(z.object({ id: z.string(), name: z.string() })),
+    customers: z
+      .array(z.object({ id: z.string(), name: z.string(), company: z.string().nullable(), phone: z.string().nullable(), source: z.string().nullable() }))
+      .describe('as they were at assignment time; the phone masked (138****0000)'),
   })
   .meta({ id: 'Notification' }) satisfies z.ZodType<NotificationView>;
 

@@ -24,7 +24,7 @@ export function diagnose(notification: ObservedNotification): Diagnosis {
       return {
         delivered: false,
         summary: 'Still waiting: no delivery attempt yet',
-        fix: 'Is a notifier running? NOTIFIER=inline needs the WeChat variables set; with NOTIFIER=off run `pnpm --filter crm-api worker`.',
+        fix: 'Is a notifier running? NOTIFIER=inline needs the WeChat variables set; with NOTIFIER=off run `pnpm worker`.',
       };
     }
     return {

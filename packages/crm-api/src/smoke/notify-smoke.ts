@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { loadEnvFile } from '../config.js';
 import { runSmoke } from './run-smoke.js';
 
 const USAGE = `Usage: pnpm notify:smoke --customer CUSTOMER_ID --assignee USER_ID [--api URL] [--token TOKEN] [--timeout SECONDS] [--force]
@@ -7,6 +8,7 @@ const USAGE = `Usage: pnpm notify:smoke --customer CUSTOMER_ID --assignee USER_I
   --force    if the customer already belongs to the assignee, release it to the pool first`;
 
 async function main(): Promise<number> {
+  loadEnvFile();
   const { values } = parseArgs({
     options: {
       customer: { type: 'string' },

@@ -41,7 +41,7 @@ export async function runSmoke(options: SmokeOptions, print: (line: string) => v
   if (assigned.status !== 200) {
     const error = assigned.json.error ?? {};
     print(`✗ The API refused the assignment: HTTP ${assigned.status} ${error.code ?? ''} ${error.message ?? ''}`.trim());
-    if (assigned.status === 401) print('  Fix: pass a valid token (--token or LEADNOTIFY_API_TOKEN); create one with `pnpm --filter crm-api cli token:create --user ID`.');
+    if (assigned.status === 401) print('  Fix: pass a valid token (--token or LEADNOTIFY_API_TOKEN); create one with `pnpm cli token:create --user ID`.');
     if (assigned.status === 403) print('  Fix: use a manager or admin token.');
     return 1;
   }

@@ -30,6 +30,8 @@ export function seeder(db: Db) {
       const token = await createApiToken(db.kysely, created.id, new Date());
       return { id: created.id, name, role, token, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
     },
+    /** One pool customer with exactly this name, written past the API's input rules. */
+    customer: (name: string) => createCustomer(ctx, { name }),
     async customers(count: number): Promise<string[]> {
       const ids: string[] = [];
       for (let index = 0; index < count; index++) ids.push((await createCustomer(ctx, { name: `可靠性客户${index}` })).id);

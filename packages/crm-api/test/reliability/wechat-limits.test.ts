@@ -113,12 +113,11 @@ describe('delivery under WeChat limits, through the emulator', () => {
 
   it('real names — emoji, zero-width and direction controls — never lose the message', async () => {
     const [member] = await team(1);
+    // The API refuses zero-width and direction controls in new names; these come from data that predates
+    // that rule (imports, older rows), which the message must survive all the same.
     const names = ['张三😀', '👨‍👩‍👧‍👦家庭客户', 'A\u200bB贸易公司', '\u202E反向名称'];
     const ids: string[] = [];
-    for (const name of names) {
-      const created = await fetch(`${running.url}/api/customers`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ name }) });
-      ids.push(await assign(((await created.json()) as { id: string }).id, member!.id));
-    }
+    for (const name of names) ids.push(await assign((await seeder(running.db).customer(name)).id, member!.id));
 
     const final = await settled(ids);
 

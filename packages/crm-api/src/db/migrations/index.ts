@@ -3,6 +3,7 @@ import * as initial from './0001-initial.js';
 import * as notificationDelivery from './0002-notification-delivery.js';
 import * as dueIndex from './0003-due-index.js';
 import * as deliveryTruth from './0004-delivery-truth.js';
+import * as apiTokenLifecycle from './0005-api-token-lifecycle.js';
 import * as bindingScenes from './0006-binding-scenes.js';
 import * as messagePush from './0007-message-push.js';
 
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0002-notification-delivery': notificationDelivery,
   '0003-due-index': dueIndex,
   '0004-delivery-truth': deliveryTruth,
+  '0005-api-token-lifecycle': apiTokenLifecycle,
   '0006-binding-scenes': bindingScenes,
   '0007-message-push': messagePush,
 };

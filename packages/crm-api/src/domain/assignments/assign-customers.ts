@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.js';
 import { insertHistory, loadCustomersForChange, readPoolFacts, updateCustomerIfVersion } from '../../db/customers-store.js';
 import { queueAssignmentNotification, type QueuedNotification } from '../../db/outbox/index.js';
 import type { AssignmentChannel, CustomerRow } from '../../db/schema.js';
-import type { Trx } from '../../db/transaction.js';
+import { transactionWithRetry, type Trx } from '../../db/transaction.js';
 import { findUserRow } from '../../db/users-store.js';
 import type { Actor } from '../actor.js';
 import { toCustomerView, type CustomerView } from '../customers.js';
@@ -39,7 +39,8 @@ export interface AssignOutcome {
  */
 export async function assignCustomers(ctx: AppContext, command: AssignCommand): Promise<AssignOutcome> {
   const customerIds = [...new Set(command.customerIds)];
-  const outcome = await ctx.db.kysely.transaction().execute((trx) => assignInTransaction(ctx, trx, { ...command, customerIds }));
+  // A deadlock or serialization failure PostgreSQL resolves by aborting us is retried (a few times, nothing else is).
+  const outcome = await transactionWithRetry(ctx.db.kysely, (trx) => assignInTransaction(ctx, trx, { ...command, customerIds }));
   ctx.metrics?.countAssignments(command.channel, outcome.changedIds.length);
   if (outcome.notifications.length > 0) ctx.onNotificationsQueued(outcome.notifications.map((n) => n.id));
   return outcome;
@@ -50,11 +51,21 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
   const now = new Date(nowMs).toISOString();
   const lockRows = ctx.db.engine === 'postgres';
 
-  // Locking the claimer's row serialises their concurrent claims, so the pool limits hold.
-  const assignee = await findUserRow(trx, command.assigneeId, { forUpdate: lockRows && command.enforcePoolRules });
+  // Locking the claimer's row serialises their concurrent claims, so the pool limits hold. FOR NO KEY UPDATE, not
+  // FOR UPDATE: it must not conflict with the FOR KEY SHARE that every foreign key to users (history, outbox)
+  // takes, or a manager's assignment (customer row, then the user's key) and a self-claim (user row, then the
+  // customer row) lock in opposite orders and deadlock.
+  const assignee = await findUserRow(trx, command.assigneeId, { lock: lockRows && command.enforcePoolRules ? 'noKeyUpdate' : undefined });
   if (!assignee) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${command.assigneeId}` });
   if (assignee.active !== 1) {
     throw new DomainError({ code: 'ASSIGNEE_INACTIVE', message: `${assignee.name} is deactivated and cannot receive customers` });
+  }
+  if (assignee.role !== 'sales') {
+    throw new DomainError({
+      code: 'NOT_A_SALES_USER',
+      message: `${assignee.name} is a ${assignee.role}; customers are assigned to sales users only`,
+      details: { assigneeId: assignee.id, role: assignee.role },
+    });
   }
 
   const found = await loadCustomersForChange(trx, command.customerIds, lockRows);

@@ -2,13 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../../context.js';
 import { insertHistory, updateCustomerIfVersion } from '../../db/customers-store.js';
 import { canManageAssignments, type Actor } from '../actor.js';
-import { findCustomer, toCustomerView, type CustomerView } from '../customers.js';
+import { assertCanSee, findCustomer, toCustomerView, type CustomerView } from '../customers.js';
 import { DomainError } from '../errors.js';
 
 /** Returns a customer to the pool (公海). The former owner then waits out the reclaim cooldown. */
 export async function releaseCustomer(ctx: AppContext, actor: Actor, id: string, note?: string): Promise<CustomerView> {
   return ctx.db.kysely.transaction().execute(async (trx) => {
     const customer = await findCustomer(trx, id);
+    assertCanSee(actor, customer);
     if (customer.owner_id === null) {
       throw new DomainError({ code: 'CUSTOMER_ALREADY_IN_POOL', message: 'The customer is already in the pool' });
     }

@@ -15,10 +15,10 @@ const batchAssignBody = z.strictObject({
 const poolAssignBody = z.strictObject({ assigneeId: idSchema.optional(), note: noteSchema.optional() });
 const releaseBody = z.strictObject({ note: noteSchema.optional() });
 
-const ASSIGN_ERRORS = [
+export const ASSIGN_ERRORS = [
   { status: 404, description: 'CUSTOMER_NOT_FOUND or USER_NOT_FOUND' },
   { status: 409, description: 'VERSION_CONFLICT: the customer changed meanwhile' },
-  { status: 422, description: 'ASSIGNEE_INACTIVE' },
+  { status: 422, description: 'ASSIGNEE_INACTIVE, or NOT_A_SALES_USER: customers go to sales users only' },
 ];
 
 export function assignmentRoutes(ctx: AppContext, registry: RouteRegistry): Router {

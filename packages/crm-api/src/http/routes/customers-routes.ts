@@ -3,10 +3,14 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { createCustomer, getCustomer, listAssignmentHistory, listCustomers, updateCustomer } from '../../domain/customers.js';
 import type { RouteRegistry } from '../route-registry.js';
-import { assignmentViewSchema, booleanQuery, customerStatusSchema, customerViewSchema, idParams, idSchema } from '../schemas.js';
+import { assignmentViewSchema, booleanQuery, customerStatusSchema, customerViewSchema, idParams, idSchema, singleLineText } from '../schemas.js';
 
-const text = (max: number) => z.string().trim().min(1).max(max);
-const phone = z.string().trim().regex(/^[0-9+\-() ]{3,32}$/, 'digits, spaces and + - ( ) only, 3 to 32 characters');
+const text = singleLineText;
+const phone = z
+  .string()
+  .trim()
+  .regex(/^[0-9+\-() ]{3,32}$/, 'digits, spaces and + - ( ) only, 3 to 32 characters')
+  .describe('trimmed; digits, spaces and + - ( ) only, 3 to 32 characters');
 
 const createCustomerBody = z.strictObject({
   name: text(100),
@@ -32,7 +36,7 @@ const listCustomersQuery = z.strictObject({
   inPool: booleanQuery.optional(),
   status: customerStatusSchema.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(500).optional(),
+  cursor: z.string().max(500).optional().describe('nextCursor from the previous page, as issued'),
 });
 
 export function customersRoutes(ctx: AppContext, registry: RouteRegistry): Router {

@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.js';
 import { assignCustomerForMiniprogram } from '../../domain/assignments/assignment-operations.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { idParams, singleAssignmentSchema } from '../schemas.js';
-import { assignBody } from './assignment-routes.js';
+import { ASSIGN_ERRORS, assignBody } from './assignment-routes.js';
 
 /**
  * Mini-program clients read `{code: 0, message: "ok", data}`; an error has a non-zero `code` (the HTTP
@@ -24,6 +24,7 @@ export function miniprogramRoutes(ctx: AppContext, registry: RouteRegistry): Rou
       params: idParams,
       body: assignBody,
       response: z.object({ code: z.literal(0), message: z.literal('ok'), data: singleAssignmentSchema }).meta({ id: 'MiniprogramAssignment' }),
+      errors: ASSIGN_ERRORS,
       handler: async ({ actor, params, body }) => ({
         code: 0 as const,
         message: 'ok' as const,

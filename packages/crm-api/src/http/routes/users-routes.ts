@@ -6,9 +6,9 @@ import { issueBindingTicket } from '../../domain/binding-ticket.js';
 import { DomainError } from '../../domain/errors.js';
 import { createUser, deactivateUser, getUser, listUsers } from '../../domain/users.js';
 import type { RouteRegistry } from '../route-registry.js';
-import { bindingTicketSchema, booleanQuery, idParams, roleSchema, userViewSchema } from '../schemas.js';
+import { bindingTicketSchema, booleanQuery, idParams, roleSchema, singleLineText, userViewSchema } from '../schemas.js';
 
-const createUserBody = z.strictObject({ name: z.string().trim().min(1).max(100), role: roleSchema });
+const createUserBody = z.strictObject({ name: singleLineText(100), role: roleSchema });
 const listUsersQuery = z.strictObject({ role: roleSchema.optional(), active: booleanQuery.optional() });
 const noBody = z.strictObject({});
 
