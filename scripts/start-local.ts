@@ -3,8 +3,8 @@
  * AppSecret is set (a development tool: production runs packages/crm-api/src/main.ts, which never loads it).
  */
 import 'dotenv/config';
-import { ConfigError, createLogger, loadConfig, onShutdownSignal, startServer } from 'crm-api';
-import { startLocalWechat } from '@leadnotify/wechat-emulator';
+import { ConfigError, createLogger, loadConfig, onShutdownSignal, startServer, type DemoSeed } from 'crm-api';
+import { readQrCode, startLocalWechat, terminalQrCode } from '@leadnotify/wechat-emulator';
 import { z } from 'zod';
 
 const localSettings = z.object({
@@ -36,7 +36,40 @@ async function main(): Promise<void> {
   // Plain line on stdout whatever LOG_LEVEL is: scripts and people wait for it.
   console.log(`crm-api listening on ${running.url}`);
   if (running.instructions) console.log(running.instructions);
+  if (running.demo && running.localWechat) {
+    console.log(await demoBindingCode(running.demo, running.url, running.localWechat.url, running.config.BINDING_SCENE_TTL_SECONDS));
+  }
   onShutdownSignal(logger, () => running.stop());
+}
+
+/** The openid of the phone that "scans" in the printed curl line. */
+const DEMO_PHONE_OPENID = 'emu-phone';
+
+/**
+ * The second salesperson's binding code, fetched the way the CRM's web page does (GET /api/me/wechat-binding-qr),
+ * drawn in the terminal, and the curl line that lets the emulator's simulated phone scan it. The second, so that
+ * scanning does not move the first one (whom the curl lines above assign to) to a phone without subscriptions.
+ */
+async function demoBindingCode(seed: DemoSeed, apiUrl: string, emulatorUrl: string, ttlSeconds: number): Promise<string> {
+  const sales = seed.users.filter((user) => user.role === 'sales');
+  const who = sales[1] ?? sales[0];
+  if (!who) return '';
+  try {
+    const response = await fetch(`${apiUrl}/api/me/wechat-binding-qr`, { headers: { authorization: `Bearer ${who.token}` } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    const text = readQrCode(Buffer.from(await response.arrayBuffer()));
+    if (!text) throw new Error('the PNG holds no readable QR code');
+    const body = JSON.stringify({ qr: text, openid: DEMO_PHONE_OPENID, crmApiUrl: apiUrl }).replaceAll("'", "'\\''");
+    return [
+      `${who.name}'s WeChat binding code (single use, valid ${Math.round(ttlSeconds / 60)} min; a new one: GET /api/me/wechat-binding-qr):`,
+      await terminalQrCode(text),
+      `Let the emulator's phone "${DEMO_PHONE_OPENID}" scan it (then POST ${emulatorUrl}/_emulator/subscriptions {"openid":"${DEMO_PHONE_OPENID}","count":3} to subscribe):`,
+      `curl -s -X POST ${emulatorUrl}/_emulator/scan -H 'content-type: application/json' -d '${body}'`,
+      '',
+    ].join('\n');
+  } catch (error) {
+    return `(could not fetch ${who.name}'s binding code: ${error instanceof Error ? error.message : String(error)})`;
+  }
 }
 
 main().catch((error: unknown) => {

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { migrateToLatest, openDatabase, type Db } from './db/database.js';
-import { demoInstructions, seedDemoIfEmpty } from './demo-seed.js';
+import { demoInstructions, seedDemoIfEmpty, type DemoSeed } from './demo-seed.js';
 import type { Notifier } from './delivery/notifier.js';
 import { notifierFromConfig } from './delivery/notifier-from-config.js';
 import { wechatFromConfig } from './delivery/wechat-from-config.js';
@@ -42,6 +42,8 @@ export interface RunningServer<L extends LocalWechat = LocalWechat> {
   notifier: Notifier | undefined;
   /** Printed for a newcomer when a demo was seeded. */
   instructions: string | undefined;
+  /** The demo just seeded (users with their tokens), so `pnpm start` can print a binding code; undefined otherwise. */
+  demo: DemoSeed | undefined;
   stop(): Promise<void>;
 }
 
@@ -109,6 +111,7 @@ export async function startServer<L extends LocalWechat = LocalWechat>(
     localWechat,
     notifier,
     instructions: seed && localWechat ? demoInstructions(seed, url, localWechat.url) : undefined,
+    demo: seed,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
