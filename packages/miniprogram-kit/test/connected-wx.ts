@@ -17,7 +17,7 @@ function settle<S, F>(callbacks: Callbacks<S, F>, work: Promise<{ ok: true; valu
  * dialog, which the emulator's user answers with `state.answer` (/_emulator/users/:openid/subscribe-popup).
  */
 export function createConnectedWx(options: { emulatorUrl: string; openid: string; functionName: string }) {
-  const state = { insideTap: false, answer: 'accept' as 'accept' | 'reject', requests: [] as string[] };
+  const state = { insideTap: false, answer: 'accept' as 'accept' | 'reject', requests: [] as string[], functionCalls: [] as Array<Record<string, unknown>> };
 
   const wx = {
     request(call: { url: string; method?: string; data?: unknown; header?: Record<string, string> } & Callbacks<unknown, { errMsg: string }>) {
@@ -50,6 +50,7 @@ export function createConnectedWx(options: { emulatorUrl: string; openid: string
     stopPullDownRefresh() {},
     cloud: {
       async callFunction(call: { name: string; data: Record<string, unknown> }) {
+        state.functionCalls.push(call.data);
         if (call.name !== options.functionName) throw { errCode: -501000, errMsg: 'cloud.callFunction:fail -501000 FunctionName parameter could not be found.' };
         const answer = await httpJson(`POST`, `${options.emulatorUrl}/_emulator/miniprogram/call`, { json: { openid: options.openid, event: call.data } }).catch((error: Error) => {
           throw { errCode: -1, errMsg: `cloud.callFunction:fail ${error.message}` };
