@@ -26,6 +26,8 @@ export const subscriptionStateSchema = z.object({
   refused: z.boolean(),
   /** The CRM user this WeChat user is bound to, if any. */
   crmUserId: z.string().optional(),
+  /** Goes up with every change of the count: of two answers, the higher version is the newer. */
+  version: z.number().int(),
 });
 export type SubscriptionState = z.infer<typeof subscriptionStateSchema>;
 

@@ -4,4 +4,5 @@ export type { Config } from './config.js';
 export { createLogger } from './logger.js';
 export { startLines, startServer } from './server.js';
 export type { LocalWechat, RunningServer, ServerOptions } from './server.js';
+export type { DemoSeed } from './demo-seed.js';
 export { onShutdownSignal } from './shutdown.js';

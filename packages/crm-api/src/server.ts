@@ -6,7 +6,7 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import type { Db } from './db/database.js';
 import { openConfiguredDatabase } from './database-from-config.js';
-import { demoInstructions, seedDemoIfEmpty } from './demo-seed.js';
+import { demoInstructions, seedDemoIfEmpty, type DemoSeed } from './demo-seed.js';
 import type { Notifier } from './delivery/notifier.js';
 import { notifierFromConfig } from './delivery/notifier-from-config.js';
 import { wechatFromConfig } from './delivery/wechat-from-config.js';
@@ -45,6 +45,8 @@ export interface RunningServer<L extends LocalWechat = LocalWechat> {
   notifier: Notifier | undefined;
   /** Printed for a newcomer when a demo was seeded. */
   instructions: string | undefined;
+  /** The demo just seeded (users with their tokens), so `pnpm start` can print a binding code; undefined otherwise. */
+  demo: DemoSeed | undefined;
   stop(): Promise<void>;
 }
 
@@ -130,6 +132,7 @@ async function startOnDatabase<L extends LocalWechat>(
     localWechat,
     notifier,
     instructions: seed && localWechat ? demoInstructions(seed, url, localWechat.url) : undefined,
+    demo: seed,
     async stop() {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -21,10 +21,10 @@ describe('starting the service the way the README says', () => {
   let output = '';
 
   beforeAll(async () => {
-    // `pnpm start` runs exactly this from the repository root; ready once the third curl line is out.
+    // `pnpm start` runs exactly this from the repository root; ready once the fourth curl line (the scan) is out.
     child = await spawnTs('scripts/start-local.ts', {
       env: newcomerEnv({ DATABASE_URL: join(dir, 'leadnotify.db'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
-      ready: /crm-api listening on (http:\/\/localhost:\d+)[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n/m,
+      ready: /crm-api listening on (http:\/\/localhost:\d+)[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n/m,
       timeoutMs: 30_000,
     });
     output = child.output();
@@ -38,7 +38,7 @@ describe('starting the service the way the README says', () => {
   it('says it uses the local emulator, seeds a demo, and the printed curl lines deliver a message', async () => {
     expect(output).toContain('using the local WeChat emulator');
     const curls = output.split('\n').filter((line) => line.startsWith('curl '));
-    expect(curls).toHaveLength(3);
+    expect(curls).toHaveLength(4);
 
     const assigned = JSON.parse((await run('bash', ['-c', curls[0]!])).stdout);
     expect(assigned).toMatchObject({ changed: true, notification: { status: 'pending' } });
@@ -79,6 +79,16 @@ describe('starting the service the way the README says', () => {
     expect(unbound.stdout).toContain('has not bound their WeChat');
     expect(unbound.stdout).toContain('Fix:');
   }, 60_000);
+
+  it('prints the second salesperson\'s binding code, and its curl line lets the emulator\'s phone scan it', async () => {
+    const sales = output.match(/^\s+sales\s+\S+\s+id=(\S+)/gm)?.map((line) => /id=(\S+)/.exec(line)![1]!) ?? [];
+    expect(output).toMatch(/binding code \(single use[^\n]*\n[▀▄█ ]+\n/);
+    const scan = output.split('\n').filter((line) => line.startsWith('curl '))[3]!;
+
+    const scanned = JSON.parse((await run('bash', ['-c', scan])).stdout);
+
+    expect(scanned).toMatchObject({ outcome: 'BOUND', crmUserId: sales[1], openid: 'emu-phone' });
+  }, 20_000);
 
   it('stops cleanly on SIGTERM', async () => {
     expect(await child.kill('SIGTERM')).toEqual({ code: 0, signal: null });

@@ -116,7 +116,7 @@ describe('bind page', () => {
 
 describe('customer detail page', () => {
   it('reads the customer named in the message through the host request function', async () => {
-    const { host, page } = openPage('pages/customer/detail', { id: 'c-1', notificationId: 'n-42' }, { 'GET /api/customers/c-1': { statusCode: 200, data: CUSTOMER } });
+    const { host, page } = openPage('pages/customer/detail', { id: 'c-1', deliveryId: 'd-42' }, { 'GET /api/customers/c-1': { statusCode: 200, data: CUSTOMER } });
     await settle();
 
     expect(host.calls).toEqual([{ method: 'GET', path: '/api/customers/c-1' }]);
@@ -124,7 +124,7 @@ describe('customer detail page', () => {
     expect(page.dom?.textContent).toContain('公司：阿里巴巴集团');
     expect(page.dom?.textContent).toContain('状态：新客户');
     expect(page.dom?.textContent).toContain('分配时间：2026-11-25 10:30');
-    expect(page.data).toMatchObject({ id: 'c-1', notificationId: 'n-42' });
+    expect(page.data).toMatchObject({ id: 'c-1', deliveryId: 'd-42' });
   });
 
   it.each([
@@ -143,7 +143,7 @@ describe('customer list page', () => {
   it('lists my customers through the host request function and opens one on tap', async () => {
     const { fake, host, page } = openPage(
       'pages/customer/list',
-      { notificationId: 'n-7' },
+      { deliveryId: 'd-7' },
       {
         'GET /api/me': { statusCode: 200, data: { id: 'u-sales-1', name: '小王', role: 'sales' } },
         'GET /api/customers?ownerId=u-sales-1&limit=50': { statusCode: 200, data: { items: [CUSTOMER, { ...CUSTOMER, id: 'c-2', name: '腾讯' }], nextCursor: null } },
@@ -152,6 +152,7 @@ describe('customer list page', () => {
     await settle();
 
     expect(host.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['GET /api/me', 'GET /api/customers?ownerId=u-sales-1&limit=50']);
+    expect(page.data).toMatchObject({ deliveryId: 'd-7' });
     const names = page.querySelectorAll('.lk-customers__name').map((node) => node.dom?.textContent?.trim());
     expect(names).toEqual(['阿里巴巴', '腾讯']);
 

@@ -22,7 +22,7 @@ const emulator = await startEmulator({
 });
 console.log(`WeChat emulator on ${emulator.url} (appid ${emulator.credentials.appId}, env ${emulator.credentials.cloudEnv})`);
 if (!values.secret) console.log('AppSecret generated for this run; pass --secret to choose one (it is not printed).');
-console.log(`Inspect: ${emulator.url}/_emulator/messages, /_emulator/bindings, /_emulator/subscriptions, /_emulator/faults`);
+console.log(`Inspect: ${emulator.url}/_emulator/messages, /_emulator/bindings, /_emulator/subscriptions, /_emulator/pushes, /_emulator/faults`);
 const stop = () => void emulator.stop().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -5,7 +5,9 @@ import express, { type Express, type Request, type Response } from 'express';
 import { COLLECTIONS, createHandler, loadFunctionConfig, saveBinding, type WxContext } from 'quickstartFunctions';
 import { createMemoryCloud, wxError } from 'quickstartFunctions/memory-cloud';
 import { drawFault, NO_FAULTS, RATE_KEYS, type FaultSettings } from './faults.js';
+import { createMessagePush, type PushEvent, type PushSettings } from './message-push.js';
 import { qrCodeRoute } from './qr-code-route.js';
+import { scanBindingCode } from './scan-binding-code.js';
 import { createSubscribeGate, type TemplateDefinition } from './subscribe-gate.js';
 import { createTokenAuthority } from './token-authority.js';
 
@@ -25,9 +27,16 @@ export interface EmulatorOptions {
   httpWaitMs?: number;
   /** The deployed function's config.json permissions; default: the one the build ships. */
   openapiPermissions?: string[];
+  /** The mini program's original id (gh_…), the ToUserName of every push. */
+  originalId?: string;
+  /** Message push (消息推送) as configured in the console; also settable later with configurePush. */
+  push?: PushSettings;
   now?: () => number;
   random?: () => number;
 }
+
+/** One answer in the subscribe dialog: the result for the one template, or per template for a dialog with several (≤ 3). */
+export type PopupAnswer = 'accept' | 'reject' | Record<string, 'accept' | 'reject'>;
 
 export const DEFAULT_TEMPLATE: TemplateDefinition = { id: 'emulator-lead-assigned', keywords: ['thing1', 'time2', 'thing3', 'thing4'] };
 
@@ -54,6 +63,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
     appSecret: options.appSecret ?? randomBytes(16).toString('hex'),
     cloudEnv: options.cloudEnv ?? 'emulator-env',
     functionName: options.functionName ?? 'quickstartFunctions',
+    originalId: options.originalId ?? 'gh_e1ead0e0a0e0',
   };
   const templates = options.templates ?? [DEFAULT_TEMPLATE];
   const firstTemplate = templates[0];
@@ -78,12 +88,27 @@ export function createEmulator(options: EmulatorOptions = {}) {
     now,
     log: { info() {}, warn() {}, error: (message, fields) => console.error('[emulated function]', message, fields ?? '') },
   });
+  const messagePush = createMessagePush({ appId: credentials.appId, now, ...(options.push ? { settings: options.push } : {}) });
   let faults: FaultSettings = { ...NO_FAULTS };
   let invocations = 0;
+
+  /** WeChat's push envelope (JSON format); List is an object for one item and an array for several, as WeChat sends it. */
+  function pushEvent(openid: string, event: PushEvent['Event'], items: Array<Record<string, string>>) {
+    return messagePush.push({
+      ToUserName: credentials.originalId,
+      FromUserName: openid,
+      CreateTime: Math.floor(now() / 1000),
+      MsgType: 'event',
+      Event: event,
+      List: items.length === 1 ? items[0]! : items,
+    });
+  }
+
   // WeChat decides (and delivers) when the request arrives; a slow or failed answer comes after that.
   cloud.onSend(async (message) => {
     try {
-      await gate.send(message);
+      const sent = await gate.send(message);
+      pushEvent(sent.touser, 'subscribe_msg_sent_event', [{ TemplateId: sent.templateId, MsgID: sent.msgId, ErrorCode: '0', ErrorStatus: 'success' }]);
     } finally {
       await pause(faults.sendLatencyMs);
     }
@@ -224,8 +249,55 @@ export function createEmulator(options: EmulatorOptions = {}) {
   control.post('/miniprogram/call', async (req, res) => {
     const { openid, event } = (req.body ?? {}) as { openid?: unknown; event?: unknown };
     if (typeof openid !== 'string' || openid === '') return void res.status(400).json({ error: 'openid is required' });
-    gate.registerUser(openid);
-    res.json(await invokeAs({ OPENID: openid, APPID: credentials.appId, SOURCE: 'wx_client', ENV: credentials.cloudEnv }, event));
+    res.json(await callAsUser(openid, event));
+  });
+  control.post('/scan', async (req, res) => {
+    const { qr, openid, crmApiUrl } = (req.body ?? {}) as { qr?: unknown; openid?: unknown; crmApiUrl?: unknown };
+    if (typeof qr !== 'string' || qr === '') return void res.status(400).json({ error: 'qr is required: the decoded text of the binding code, or its scene' });
+    if (typeof openid !== 'string' || openid === '') return void res.status(400).json({ error: 'openid is required: the WeChat user who scans' });
+    if (typeof crmApiUrl !== 'string' || !/^https?:\/\//.test(crmApiUrl)) return void res.status(400).json({ error: 'crmApiUrl is required: the CRM API the bind page calls' });
+    res.json(await scan({ qr, openid, crmApiUrl }));
+  });
+  control.post('/users/:openid/subscribe-popup', (req, res) => {
+    const body = (req.body ?? {}) as { templateId?: unknown; results?: unknown };
+    const templateId = typeof body.templateId === 'string' ? body.templateId : firstTemplate.id;
+    const answers = Array.isArray(body.results) ? (body.results as unknown[]) : undefined;
+    if (!answers || answers.length === 0) return void res.status(400).json({ error: "results is required: one answer per dialog, 'accept' or 'reject' (or {templateId: answer} for a dialog with several templates)" });
+    const dialogs: Array<Record<string, 'accept' | 'reject'>> = [];
+    for (const answer of answers) {
+      const dialog = typeof answer === 'string' ? { [templateId]: answer } : (answer as Record<string, unknown>);
+      const entries = dialog !== null && typeof dialog === 'object' ? Object.entries(dialog) : [];
+      if (entries.length === 0 || entries.length > 3 || entries.some(([, value]) => value !== 'accept' && value !== 'reject')) {
+        return void res.status(400).json({ error: "each answer is 'accept' or 'reject', or an object of 1-3 template ids to 'accept' | 'reject'" });
+      }
+      const unknown = entries.find(([id]) => !templates.some((template) => template.id === id));
+      // wx.requestSubscribeMessage fails with 20001 when a template id does not exist.
+      if (unknown) return void res.status(400).json({ error: `unknown template id ${unknown[0]} (wx.requestSubscribeMessage would fail with 20001)` });
+      dialogs.push(dialog as Record<string, 'accept' | 'reject'>);
+    }
+    const openid = req.params.openid;
+    for (const dialog of dialogs) answerPopup(openid, dialog);
+    res.json({ openid, dialogs, acceptances: templates.map((template) => ({ templateId: template.id, remaining: gate.acceptancesOf(openid, template.id) })) });
+  });
+  control.post('/users/:openid/turn-off', (req, res) => {
+    const { templateId } = (req.body ?? {}) as { templateId?: unknown };
+    const id = typeof templateId === 'string' ? templateId : firstTemplate.id;
+    if (!templates.some((template) => template.id === id)) return void res.status(400).json({ error: `unknown template id ${id}` });
+    turnOff(req.params.openid, id);
+    res.json({ openid: req.params.openid, templateId: id, remaining: gate.acceptancesOf(req.params.openid, id) });
+  });
+  control.get('/pushes', (_req, res) => void res.json({ settings: publicPushSettings(), items: messagePush.records }));
+  control.put('/push', async (req, res) => {
+    const settings = req.body as PushSettings;
+    try {
+      res.json({ settings: await configurePush(settings, { verify: (req.query.verify ?? 'true') !== 'false' }) });
+    } catch (error) {
+      res.status(400).json({ error: error instanceof Error ? error.message : String(error) });
+    }
+  });
+  control.delete('/push', (_req, res) => {
+    messagePush.configure(undefined);
+    res.json({ settings: null });
   });
   control.get('/faults', (_req, res) => void res.json(faults));
   control.put('/faults', (req, res) => {
@@ -254,6 +326,60 @@ export function createEmulator(options: EmulatorOptions = {}) {
   app.use('/_emulator', control);
   app.use(qrCodeRoute({ tokens, pages: options.pages }));
   app.use((_req, res) => void res.status(404).json({ errcode: 40066, errmsg: 'invalid url' }));
+
+  function callAsUser(openid: string, event: unknown): Promise<unknown> {
+    gate.registerUser(openid);
+    return invokeAs({ OPENID: openid, APPID: credentials.appId, SOURCE: 'wx_client', ENV: credentials.cloudEnv }, event);
+  }
+
+  function scan(input: { qr: string; openid: string; crmApiUrl: string }) {
+    return scanBindingCode(input, callAsUser);
+  }
+
+  /**
+   * The user answers one subscribe dialog: WeChat counts each acceptance (the gate) and pushes
+   * subscribe_msg_popup_event. Reporting it to the function (recordSubscription) is the mini program's job.
+   */
+  function answerPopup(openid: string, dialog: Record<string, 'accept' | 'reject'>): void {
+    gate.registerUser(openid);
+    for (const [templateId, result] of Object.entries(dialog)) if (result === 'accept') gate.accept(openid, templateId, 1);
+    pushEvent(
+      openid,
+      'subscribe_msg_popup_event',
+      Object.entries(dialog).map(([templateId, result]) => ({ TemplateId: templateId, SubscribeStatusString: result, PopupScene: '0' })),
+    );
+  }
+
+  /** The user turns the template off in the service-notification settings; WeChat pushes only this reject. */
+  function turnOff(openid: string, templateId: string): void {
+    gate.turnOff(openid, templateId);
+    pushEvent(openid, 'subscribe_msg_change_event', [{ TemplateId: templateId, SubscribeStatusString: 'reject' }]);
+  }
+
+  /** Saving 消息推送 in the console: WeChat first checks the URL with its echostr GET (skip with verify: false). */
+  async function configurePush(settings: PushSettings | undefined, { verify = true }: { verify?: boolean } = {}) {
+    if (settings === undefined) {
+      messagePush.configure(undefined);
+      return undefined;
+    }
+    messagePush.configure(settings);
+    if (verify) {
+      const check = await messagePush.verify(settings);
+      if (!check.ok) {
+        messagePush.configure(undefined);
+        throw new Error(
+          `message push: ${settings.url} did not pass WeChat's URL check (GET with signature, timestamp, nonce, echostr must answer echostr): ${check.error ?? `HTTP ${check.status} ${JSON.stringify(check.body?.slice(0, 100))}`}`,
+        );
+      }
+    }
+    return publicPushSettings();
+  }
+
+  /** The settings without the Token and the key. */
+  function publicPushSettings() {
+    const settings = messagePush.settings();
+    return settings ? { url: settings.url, mode: settings.mode } : null;
+  }
 
   /** Stores the binding as bindCrmUser would, without a ticket. */
   function bindDirectly(crmUserId: string, openid: string): Promise<void> {
@@ -291,6 +417,25 @@ export function createEmulator(options: EmulatorOptions = {}) {
       if (subscriptions > 0) await subscribe(openid, firstTemplate.id, subscriptions);
       return openid;
     },
+    /** Points message push at a URL (as saving 消息推送 in the console does, including its URL check unless verify: false); undefined turns it off. */
+    configurePush,
+    /** Every push with its attempts and answers, in order. */
+    pushes: messagePush.records,
+    /** The events pushed so far (what the server receives, decrypted). */
+    pushedEvents: () => messagePush.records.map((record) => record.event),
+    /** Resolves when every push started so far has been answered or has used its three tries. */
+    settlePushes: () => messagePush.settle(),
+    /** The phone scans a binding code and the bind page runs: exchange at crmApiUrl, then bindCrmUser as openid. */
+    scan,
+    /** The user answers subscribe dialogs (one answer per dialog); pushes subscribe_msg_popup_event for each. */
+    subscribePopup(openid: string, answers: PopupAnswer[], templateId = firstTemplate.id) {
+      for (const answer of answers) answerPopup(openid, typeof answer === 'string' ? { [templateId]: answer } : answer);
+      return gate.acceptancesOf(openid, templateId);
+    },
+    /** The user turns the template off in the settings; pushes subscribe_msg_change_event. */
+    turnOff: (openid: string, templateId = firstTemplate.id) => turnOff(openid, templateId),
+    /** WeChat's own count of acceptances left (one per message). */
+    acceptancesOf: (openid: string, templateId = firstTemplate.id) => gate.acceptancesOf(openid, templateId),
     setFaults(next: Partial<FaultSettings>) {
       faults = { ...faults, ...next };
     },

@@ -1,5 +1,10 @@
 export { createEmulator, DEFAULT_TEMPLATE } from './create-emulator.js';
-export type { Emulator, EmulatorOptions } from './create-emulator.js';
+export type { Emulator, EmulatorOptions, PopupAnswer } from './create-emulator.js';
+export { PUSH_TRIES, pushMessageSignature, pushSignature } from './message-push.js';
+export type { PushAttempt, PushEvent, PushRecord, PushSettings } from './message-push.js';
+export { readScannedCode } from './scan-binding-code.js';
+export type { ScanResult } from './scan-binding-code.js';
+export { readQrCode, terminalQrCode } from './qr-image.js';
 export { startEmulator } from './start-emulator.js';
 export type { RunningEmulator } from './start-emulator.js';
 export type { FaultSettings } from './faults.js';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { PushSettings } from './message-push.js';
 import { startEmulator, type RunningEmulator } from './start-emulator.js';
 
 export interface LocalWechatOptions {
@@ -8,6 +9,8 @@ export interface LocalWechatOptions {
   functionName: string;
   /** The binding/signing secret shared by the API and the function; made up when not given. */
   sharedSecret?: string;
+  /** Message push to the API; usually set later with configurePush, once the API listens. */
+  push?: PushSettings;
 }
 
 export interface LocalWechat extends RunningEmulator {
@@ -33,6 +36,7 @@ export async function startLocalWechat(options: LocalWechatOptions): Promise<Loc
     cloudEnv: options.cloudEnv ?? 'emulator-env',
     functionName: options.functionName,
     functionEnv: { LEADNOTIFY_SHARED_SECRET: sharedSecret },
+    ...(options.push ? { push: options.push } : {}),
   });
   return {
     ...emulator,

@@ -16,6 +16,8 @@ export interface SentMessage {
   miniprogramState: string | undefined;
   lang: string | undefined;
   sentAt: string;
+  /** WeChat's id of the message, a numeric string, as subscribe_msg_sent_event's MsgID carries it. */
+  msgId: string;
 }
 
 const STATES = ['developer', 'trial', 'formal'];
@@ -38,6 +40,8 @@ export function createSubscribeGate(options: {
   const openids = new Set<string>();
   const acceptances = new Map<string, number>();
   const messages: SentMessage[] = [];
+  // MsgIDs are 19-digit numbers in the wild; a counter keeps them unique and numeric.
+  let nextMsgId = 3_000_000_000_000_000_000n;
   const key = (openid: string, templateId: string) => `${openid}\u0000${templateId}`;
 
   return {
@@ -49,6 +53,11 @@ export function createSubscribeGate(options: {
       openids.add(openid);
       acceptances.set(key(openid, templateId), (acceptances.get(key(openid, templateId)) ?? 0) + count);
     },
+    /** The user turned the template off in the notification settings: no acceptance is left to send with. */
+    turnOff(openid: string, templateId: string) {
+      openids.add(openid);
+      acceptances.set(key(openid, templateId), 0);
+    },
     acceptancesOf(openid: string, templateId: string): number {
       return acceptances.get(key(openid, templateId)) ?? 0;
     },
@@ -58,7 +67,7 @@ export function createSubscribeGate(options: {
         return { openid, templateId, remaining };
       });
     },
-    async send(message: SubscribeMessage): Promise<void> {
+    async send(message: SubscribeMessage): Promise<SentMessage> {
       if (!options.hasPermission()) refuse(-604101, 'no permission to call this api: list subscribeMessage.send in config.json');
       if (!message.touser || !openids.has(message.touser)) refuse(40003, 'invalid openid');
       const template = options.templates.find((candidate) => candidate.id === message.templateId);
@@ -80,7 +89,7 @@ export function createSubscribeGate(options: {
       const remaining = acceptances.get(key(message.touser, template.id)) ?? 0;
       if (remaining <= 0) refuse(43101, 'user refuse to accept the msg');
       acceptances.set(key(message.touser, template.id), remaining - 1);
-      messages.push({
+      const sent: SentMessage = {
         touser: message.touser,
         templateId: template.id,
         page: message.page,
@@ -88,7 +97,10 @@ export function createSubscribeGate(options: {
         miniprogramState: message.miniprogramState,
         lang: message.lang,
         sentAt: new Date(options.now()).toISOString(),
-      });
+        msgId: String(nextMsgId++),
+      };
+      messages.push(sent);
+      return sent;
     },
   };
 }

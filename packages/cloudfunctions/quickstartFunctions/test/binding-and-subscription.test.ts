@@ -250,7 +250,7 @@ describe('applySubscriptionEvents: what WeChat pushed, forwarded by the CRM', ()
     fn.asHttpApi();
 
     const accepted = await fn.handle({ type: 'applySubscriptionEvents', changes: [change('push-1:0', 'accept'), change('push-1:1', 'accept'), change('push-1:0', 'accept')] });
-    expect(accepted).toEqual({ ok: true, states: [{ openid: 'openid-zhang', templateId: TEMPLATE_ID, remaining: 2, refused: false, crmUserId: 'crm-user-1' }] });
+    expect(accepted).toEqual({ ok: true, states: [{ openid: 'openid-zhang', templateId: TEMPLATE_ID, remaining: 2, refused: false, crmUserId: 'crm-user-1', version: 2 }] });
     const replayed = await fn.handle({ type: 'applySubscriptionEvents', changes: [change('push-1:1', 'accept')] });
     expect(replayed.states[0].remaining).toBe(2);
 

@@ -23,12 +23,17 @@ export async function saveSubscriptionStates(db: Trx, states: WechatSubscription
       .insertInto('wechat_subscriptions')
       .values(state)
       .onConflict((conflict) =>
-        conflict.columns(['openid', 'template_id']).doUpdateSet({
-          crm_user_id: state.crm_user_id,
-          remaining: state.remaining,
-          refused: state.refused,
-          updated_at: state.updated_at,
-        }),
+        conflict
+          .columns(['openid', 'template_id'])
+          .doUpdateSet({
+            crm_user_id: state.crm_user_id,
+            remaining: state.remaining,
+            refused: state.refused,
+            version: state.version,
+            updated_at: state.updated_at,
+          })
+          // Two pushes applied at once may answer out of order: keep the newer count.
+          .where('wechat_subscriptions.version', '<', state.version),
       )
       .execute();
   }

@@ -138,6 +138,19 @@ export interface WechatPushesTable {
   received_at: Timestamp;
 }
 
+/**
+ * WeChat's delivery receipts (subscribe_msg_sent_event). One can arrive before the notifier has recorded the
+ * delivery it is about; it waits here, unsettled, until that delivery is recorded.
+ */
+export interface WechatReceiptsTable {
+  id: string;
+  openid: string;
+  delivered: number;
+  detail: string;
+  received_at: Timestamp;
+  settled_delivery_id: string | null;
+}
+
 /** The function's subscription count for a WeChat user and template, as it last answered. */
 export interface WechatSubscriptionsTable {
   openid: string;
@@ -145,6 +158,8 @@ export interface WechatSubscriptionsTable {
   crm_user_id: string | null;
   remaining: number;
   refused: number;
+  /** The function's version of the count: answers arriving out of order never roll it back. */
+  version: number;
   updated_at: Timestamp;
 }
 
@@ -156,6 +171,7 @@ export interface Database {
   notifications: NotificationsTable;
   binding_scenes: BindingScenesTable;
   wechat_pushes: WechatPushesTable;
+  wechat_receipts: WechatReceiptsTable;
   wechat_subscriptions: WechatSubscriptionsTable;
   notification_customers: NotificationCustomersTable;
   notification_attempts: NotificationAttemptsTable;

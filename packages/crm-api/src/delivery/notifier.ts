@@ -6,7 +6,7 @@ import { REASONS, type DeliveryEventInput } from '@leadnotify/contracts';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { claimDeliveries, releaseLeases, requeueUnreceipted } from '../db/outbox/index.js';
+import { claimDeliveries, releaseLeases, requeueUnreceipted, settleReceipts } from '../db/outbox/index.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { buildNotificationEvents } from './build-events.js';
 import { invokeSend } from './invoke-function.js';
@@ -134,6 +134,12 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       }
     }
     for (const row of recorded) if (row.status === 'dead') logger.error({ reason: row.reason }, 'notification gave up after its attempt budget');
+    // WeChat's receipt for a delivery may have come before the delivery was recorded: settle it now.
+    const openids = new Set(batch.results.flatMap(({ outcome }) => ('openid' in outcome && outcome.openid ? [outcome.openid] : [])));
+    for (const openid of openids) {
+      const settled = await settleReceipts(db.kysely, openid, new Date(clock.now()).toISOString());
+      if (settled.some((settlement) => settlement.status === 'pending')) wake();
+    }
   }
 
   async function runOnce(): Promise<number> {

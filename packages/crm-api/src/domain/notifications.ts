@@ -33,6 +33,8 @@ export interface NotificationView {
   sentAt: string | null;
   /** The delivery it went out under: itself, or the first row of a digest. */
   deliveryId: string | null;
+  /** When WeChat's delivery receipt (message push) confirmed it reached the salesperson. */
+  confirmedAt: string | null;
   /** As they were at assignment time; the phone masked. */
   customers: OutboxCustomer[];
 }
@@ -70,6 +72,7 @@ async function withCustomers(ctx: AppContext, rows: NotificationRow[]): Promise<
     lastError: row.last_error,
     sentAt: row.sent_at,
     deliveryId: row.delivery_id,
+    confirmedAt: row.confirmed_at,
     customers: customers.get(row.id) ?? [],
   }));
 }

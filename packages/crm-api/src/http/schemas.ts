@@ -5,6 +5,7 @@ import type { SingleAssignment } from '../domain/assignments/assignment-operatio
 import type { BindingTicket } from '../domain/binding-ticket.js';
 import type { AssignmentView, CustomerView } from '../domain/customers.js';
 import { NOTIFICATION_STATUSES, type AttemptView, type NotificationDetail, type NotificationView } from '../domain/notifications.js';
+import type { Reachability } from '../domain/reachability.js';
 import { ROLES, type UserView } from '../domain/users.js';
 
 /**
@@ -83,7 +84,14 @@ export const assignmentViewSchema = z
   .meta({ id: 'AssignmentHistoryEntry' }) satisfies z.ZodType<AssignmentView>;
 
 export const queuedNotificationSchema = z
-  .object({ id: z.string(), assigneeId: z.string(), status: z.literal('pending') })
+  .object({
+    id: z.string(),
+    assigneeId: z.string(),
+    status: z.literal('pending'),
+    expected: z
+      .enum(['reachable', 'unreachable: NOT_BOUND', 'unreachable: NO_SUBSCRIPTION', 'unknown'])
+      .describe('whether it will reach the assignee, as far as WeChat has told us; the assignment stands either way'),
+  })
   .meta({ id: 'QueuedNotification', description: 'The outbox row written with the assignment; delivery follows asynchronously.' });
 
 export const assignOutcomeSchema = z
@@ -121,6 +129,7 @@ export const notificationViewSchema = z
     lastError: z.string().nullable(),
     sentAt: z.string().nullable(),
     deliveryId: z.string().nullable().describe('the delivery it went out under: itself, or the first row of a digest'),
+    confirmedAt: z.string().nullable().describe("when WeChat's delivery receipt (message push) confirmed it reached the salesperson"),
     customers: z
       .array(z.object({ id: z.string(), name: z.string(), company: z.string().nullable(), phone: z.string().nullable(), source: z.string().nullable() }))
       .describe('as they were at assignment time; the phone masked (138****0000)'),
@@ -143,6 +152,19 @@ export const attemptViewSchema = z
 export const notificationDetailSchema = notificationViewSchema
   .extend({ attemptHistory: z.array(attemptViewSchema) })
   .meta({ id: 'NotificationDetail' }) satisfies z.ZodType<NotificationDetail>;
+
+export const reachabilitySchema = z
+  .object({
+    userId: z.string(),
+    bound: z.boolean().nullable().describe('null: WeChat has not told us yet'),
+    boundKnownSince: z.string().nullable(),
+    acceptancesInStock: z.number().int().nullable().describe("messages WeChat allows, as its pushes told us; null without any push"),
+    turnedOff: z.boolean(),
+    lastDelivered: z.object({ notificationId: z.string(), at: z.string() }).nullable(),
+    lastSkipped: z.object({ notificationId: z.string(), at: z.string(), reason: z.string().nullable() }).nullable(),
+    expected: z.enum(['reachable', 'unreachable: NOT_BOUND', 'unreachable: NO_SUBSCRIPTION', 'unknown']),
+  })
+  .meta({ id: 'Reachability', description: 'whether the next lead would reach the salesperson, as far as WeChat has told the CRM' }) satisfies z.ZodType<Reachability>;
 
 export const bindingTicketSchema = z
   .object({ ticket: z.string(), crmUserId: z.string(), expiresAt: z.string() })

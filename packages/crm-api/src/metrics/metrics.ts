@@ -25,6 +25,12 @@ export function createMetrics() {
     labelNames: ['channel'],
     registers,
   });
+  const unreachableAssignees = new Counter({
+    name: 'leadnotify_unreachable_assignees_total',
+    help: 'Assignments whose assignee WeChat has said cannot receive the message (not bound, or no subscription left)',
+    labelNames: ['reason'],
+    registers,
+  });
   const notificationsFinished = new Counter({
     name: 'leadnotify_notifications_finished_total',
     help: 'Notifications that reached a final status (sent, skipped, failed, dead), by reason',
@@ -60,6 +66,9 @@ export function createMetrics() {
     registry,
     observeHttp(method: string, route: string, status: number, seconds: number) {
       httpDuration.observe({ method, route, status: String(status) }, seconds);
+    },
+    countUnreachableAssignee(reason: string) {
+      unreachableAssignees.inc({ reason });
     },
     countAssignments(channel: string, customers: number) {
       if (customers > 0) assignments.inc({ channel }, customers);

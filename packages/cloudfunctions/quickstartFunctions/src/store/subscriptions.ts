@@ -2,7 +2,7 @@ import type { CloudDatabase } from '../cloud-sdk.js';
 import { COLLECTIONS } from './collections.js';
 
 /**
- * Remaining one-time sends per (openid, template), one document each. Each acceptance in
+ * Remaining one-time sends per (openid, template), one document each; `version` goes up with every change. Each acceptance in
  * wx.requestSubscribeMessage allows one later send; the count is kept here so the function skips instead of
  * spending a call on 43101.
  *
@@ -44,12 +44,12 @@ export async function addSubscription(db: CloudDatabase, openid: string, templat
   const id = quotaId(openid, templateId);
   const collection = db.collection(COLLECTIONS.subscriptions);
   // An acceptance after a refusal: WeChat may be asked again.
-  const increment = () => collection.doc(id).update({ data: { remaining: db.command.inc(1), refused: false, updatedAt: now } });
+  const increment = () => collection.doc(id).update({ data: { remaining: db.command.inc(1), refused: false, updatedAt: now, version: db.command.inc(1) } });
   if (await quotaDoc(db, openid, templateId)) {
     await increment();
   } else {
     try {
-      await collection.add({ data: { _id: id, openid, templateId, remaining: 1, refused: false, updatedAt: now } });
+      await collection.add({ data: { _id: id, openid, templateId, remaining: 1, refused: false, updatedAt: now, version: 1 } });
     } catch (error) {
       if (!(await quotaDoc(db, openid, templateId))) throw error;
       await increment();
@@ -75,14 +75,14 @@ export async function reserveSend(db: CloudDatabase, openid: string, templateId:
   if (doc) {
     const { stats } = await collection
       .where({ _id: id, remaining: db.command.gt(0) })
-      .update({ data: { remaining: db.command.inc(-1), [field]: 1, updatedAt: now } });
+      .update({ data: { remaining: db.command.inc(-1), [field]: 1, updatedAt: now, version: db.command.inc(1) } });
     if (stats.updated === 1) return { kind: 'unit' };
     if (doc.refused === true) return { kind: 'none' };
-    await collection.doc(id).update({ data: { [field]: 0, updatedAt: now } });
+    await collection.doc(id).update({ data: { [field]: 0, updatedAt: now, version: db.command.inc(1) } });
     return { kind: 'probe' };
   }
   try {
-    await collection.add({ data: { _id: id, openid, templateId, remaining: 0, refused: false, holds: { [field.slice('holds.'.length)]: 0 }, updatedAt: now } });
+    await collection.add({ data: { _id: id, openid, templateId, remaining: 0, refused: false, holds: { [field.slice('holds.'.length)]: 0 }, updatedAt: now, version: 1 } });
     return { kind: 'probe' };
   } catch {
     // An acceptance was recorded meanwhile: reserve from it.
@@ -95,7 +95,7 @@ export async function settleSend(db: CloudDatabase, openid: string, templateId: 
   await db
     .collection(COLLECTIONS.subscriptions)
     .doc(quotaId(openid, templateId))
-    .update({ data: { [holdField(deliveryId)]: db.command.remove(), updatedAt: now } });
+    .update({ data: { [holdField(deliveryId)]: db.command.remove(), updatedAt: now, version: db.command.inc(1) } });
 }
 
 /** Certainly not sent: the unit goes back with the hold, in one update, so it is given back at most once. */
@@ -103,8 +103,8 @@ export async function refundSend(db: CloudDatabase, openid: string, templateId: 
   const collection = db.collection(COLLECTIONS.subscriptions);
   const id = quotaId(openid, templateId);
   const field = holdField(deliveryId);
-  await collection.where({ _id: id, [field]: 1 }).update({ data: { remaining: db.command.inc(1), [field]: db.command.remove(), updatedAt: now } });
-  await collection.where({ _id: id, [field]: 0 }).update({ data: { [field]: db.command.remove(), updatedAt: now } });
+  await collection.where({ _id: id, [field]: 1 }).update({ data: { remaining: db.command.inc(1), [field]: db.command.remove(), updatedAt: now, version: db.command.inc(1) } });
+  await collection.where({ _id: id, [field]: 0 }).update({ data: { [field]: db.command.remove(), updatedAt: now, version: db.command.inc(1) } });
 }
 
 /** 43101: WeChat holds no acceptance, whatever we counted; skip without asking until a new acceptance. */
@@ -112,7 +112,7 @@ export async function recordRefusal(db: CloudDatabase, openid: string, templateI
   await db
     .collection(COLLECTIONS.subscriptions)
     .doc(quotaId(openid, templateId))
-    .update({ data: { remaining: 0, refused: true, [holdField(deliveryId)]: db.command.remove(), updatedAt: now } });
+    .update({ data: { remaining: 0, refused: true, [holdField(deliveryId)]: db.command.remove(), updatedAt: now, version: db.command.inc(1) } });
 }
 
 /**
@@ -120,17 +120,18 @@ export async function recordRefusal(db: CloudDatabase, openid: string, templateI
  * lifts a recorded refusal, so the next delivery asks WeChat, which decides.
  */
 export async function clearRefusal(db: CloudDatabase, openid: string, templateId: string, now: string): Promise<void> {
-  await db.collection(COLLECTIONS.subscriptions).where({ _id: quotaId(openid, templateId), refused: true }).update({ data: { refused: false, updatedAt: now } });
+  await db.collection(COLLECTIONS.subscriptions).where({ _id: quotaId(openid, templateId), refused: true }).update({ data: { refused: false, updatedAt: now, version: db.command.inc(1) } });
 }
 
 /** WeChat says the user turned the template off in the settings: nothing is left, ask no more. */
 export async function turnOff(db: CloudDatabase, openid: string, templateId: string, now: string): Promise<void> {
   const collection = db.collection(COLLECTIONS.subscriptions);
-  const { stats } = await collection.where({ _id: quotaId(openid, templateId) }).update({ data: { remaining: 0, refused: true, updatedAt: now } });
-  if (stats.updated === 0) await collection.add({ data: { _id: quotaId(openid, templateId), openid, templateId, remaining: 0, refused: true, updatedAt: now } });
+  const { stats } = await collection.where({ _id: quotaId(openid, templateId) }).update({ data: { remaining: 0, refused: true, updatedAt: now, version: db.command.inc(1) } });
+  if (stats.updated === 0) await collection.add({ data: { _id: quotaId(openid, templateId), openid, templateId, remaining: 0, refused: true, updatedAt: now, version: 1 } });
 }
 
-export async function subscriptionState(db: CloudDatabase, openid: string, templateId: string): Promise<{ remaining: number; refused: boolean }> {
+/** The count now, with its version: every change bumps it, so a reader can tell a newer answer from an older one. */
+export async function subscriptionState(db: CloudDatabase, openid: string, templateId: string): Promise<{ remaining: number; refused: boolean; version: number }> {
   const doc = await quotaDoc(db, openid, templateId);
-  return { remaining: typeof doc?.remaining === 'number' ? doc.remaining : 0, refused: doc?.refused === true };
+  return { remaining: typeof doc?.remaining === 'number' ? doc.remaining : 0, refused: doc?.refused === true, version: typeof doc?.version === 'number' ? doc.version : 0 };
 }

@@ -14,4 +14,4 @@ export {
   type NotificationRowFilter,
   type OutboxCustomer,
 } from './read-notifications.js';
-export { requeueSkippedAsDigest, requeueUnreceipted, settleByReceipt } from './receipts.js';
+export { recordReceipt, requeueSkippedAsDigest, requeueUnreceipted, settleReceipts, type Settlement } from './receipts.js';

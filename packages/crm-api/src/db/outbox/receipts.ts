@@ -1,40 +1,67 @@
+import { randomUUID } from 'node:crypto';
 import type { Trx } from '../transaction.js';
 
 /**
  * The outbox's side of WeChat's delivery receipts (subscribe_msg_sent_event). A receipt names only the
- * openid and the template — the send API does not reliably return the MsgID it carries — so it settles the
- * oldest delivery to that openid still waiting for one, sent before the receipt was written.
+ * openid and the template — the send API does not reliably return the MsgID it carries — so receipts settle
+ * that openid's deliveries oldest first. A receipt can arrive before the notifier has recorded the delivery
+ * (WeChat pushes it within moments of the send): it waits, and recording the delivery settles it.
  */
-export async function settleByReceipt(
-  db: Trx,
-  receipt: { openid: string; createdAt: string; delivered: boolean; now: string; detail: string },
-): Promise<{ deliveryId: string; status: 'sent' | 'pending' | 'failed' } | undefined> {
-  const oldest = await db
-    .selectFrom('notifications')
-    .select(['delivery_id', 'status'])
-    .where('wechat_openid', '=', receipt.openid)
-    .where('confirmed_at', 'is', null)
-    .where('status', 'in', ['sent', 'unconfirmed'])
-    .where('updated_at', '<=', receipt.createdAt)
-    .orderBy('updated_at')
+export async function recordReceipt(db: Trx, receipt: { openid: string; delivered: boolean; detail: string; receivedAt: string }): Promise<void> {
+  await db
+    .insertInto('wechat_receipts')
+    .values({ id: randomUUID(), openid: receipt.openid, delivered: receipt.delivered ? 1 : 0, detail: receipt.detail, received_at: receipt.receivedAt, settled_delivery_id: null })
+    .execute();
+}
+
+export interface Settlement {
+  deliveryId: string;
+  status: 'sent' | 'pending' | 'failed';
+}
+
+/** Pairs this openid's waiting receipts with its deliveries still waiting for one, oldest with oldest. */
+export async function settleReceipts(db: Trx, openid: string, now: string): Promise<Settlement[]> {
+  const settlements: Settlement[] = [];
+  const receipts = await db
+    .selectFrom('wechat_receipts')
+    .selectAll()
+    .where('openid', '=', openid)
+    .where('settled_delivery_id', 'is', null)
+    .orderBy('received_at')
     .orderBy('id')
-    .limit(1)
-    .executeTakeFirst();
-  if (!oldest?.delivery_id) return undefined;
-  const rows = db.updateTable('notifications').where('delivery_id', '=', oldest.delivery_id).where('confirmed_at', 'is', null);
-  if (receipt.delivered) {
-    await rows.set({ status: 'sent', confirmed_at: receipt.now, sent_at: receipt.createdAt, reason: 'SENT', updated_at: receipt.now }).execute();
-    return { deliveryId: oldest.delivery_id, status: 'sent' };
+    .execute();
+  for (const receipt of receipts) {
+    const oldest = await db
+      .selectFrom('notifications')
+      .select(['delivery_id', 'status'])
+      .where('wechat_openid', '=', openid)
+      .where('confirmed_at', 'is', null)
+      .where('status', 'in', ['sent', 'unconfirmed'])
+      .orderBy((eb) => eb.fn.coalesce('sent_at', 'updated_at'))
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst();
+    if (!oldest?.delivery_id) break;
+    const deliveryId = oldest.delivery_id;
+    const rows = db.updateTable('notifications').where('delivery_id', '=', deliveryId).where('confirmed_at', 'is', null);
+    let status: Settlement['status'];
+    if (receipt.delivered === 1) {
+      await rows.set({ status: 'sent', confirmed_at: now, sent_at: receipt.received_at, reason: 'SENT', last_error: null }).execute();
+      status = 'sent';
+    } else if (oldest.status === 'unconfirmed') {
+      // WeChat says it did not arrive: certainly not sent, so sending it again cannot duplicate it.
+      await rows
+        .set({ status: 'pending', next_attempt_at: now, resend_requested: 1, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: now })
+        .execute();
+      status = 'pending';
+    } else {
+      await rows.set({ status: 'failed', confirmed_at: now, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: now }).execute();
+      status = 'failed';
+    }
+    await db.updateTable('wechat_receipts').set({ settled_delivery_id: deliveryId }).where('id', '=', receipt.id).execute();
+    settlements.push({ deliveryId, status });
   }
-  if (oldest.status === 'unconfirmed') {
-    // WeChat says it did not arrive: certainly not sent, so sending it again cannot duplicate it.
-    await rows
-      .set({ status: 'pending', next_attempt_at: receipt.now, resend_requested: 1, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: receipt.now })
-      .execute();
-    return { deliveryId: oldest.delivery_id, status: 'pending' };
-  }
-  await rows.set({ status: 'failed', confirmed_at: receipt.now, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: receipt.now }).execute();
-  return { deliveryId: oldest.delivery_id, status: 'failed' };
+  return settlements;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { Actor } from '../actor.js';
 import { toCustomerView, type CustomerView } from '../customers.js';
 import { DomainError } from '../errors.js';
 import { checkPoolRules, poolRulesFrom } from '../pool-rules.js';
+import { reachabilityOf, type Expectation } from '../reachability.js';
 
 export interface AssignCommand {
   actor: Actor;
@@ -29,7 +30,7 @@ export interface AssignOutcome {
   changedIds: string[];
   /** Already owned by the assignee: nothing was written for them. */
   unchangedIds: string[];
-  notifications: QueuedNotification[];
+  notifications: Array<QueuedNotification & { expected: Expectation }>;
   message: string;
 }
 
@@ -40,13 +41,21 @@ export interface AssignOutcome {
 export async function assignCustomers(ctx: AppContext, command: AssignCommand): Promise<AssignOutcome> {
   const customerIds = [...new Set(command.customerIds)];
   // A deadlock or serialization failure PostgreSQL resolves by aborting us is retried (a few times, nothing else is).
-  const outcome = await transactionWithRetry(ctx.db.kysely, (trx) => assignInTransaction(ctx, trx, { ...command, customerIds }));
-  ctx.metrics?.countAssignments(command.channel, outcome.changedIds.length);
-  if (outcome.notifications.length > 0) ctx.onNotificationsQueued(outcome.notifications.map((n) => n.id));
-  return outcome;
+  const committed = await transactionWithRetry(ctx.db.kysely, (trx) => assignInTransaction(ctx, trx, { ...command, customerIds }));
+  ctx.metrics?.countAssignments(command.channel, committed.changedIds.length);
+  if (committed.notifications.length > 0) ctx.onNotificationsQueued(committed.notifications.map((n) => n.id));
+  // Read after the commit: the assignment stands whatever WeChat has said about the assignee.
+  const notifications = await Promise.all(
+    committed.notifications.map(async (notification) => {
+      const { expected } = await reachabilityOf(ctx, notification.assigneeId);
+      if (expected.startsWith('unreachable')) ctx.metrics?.countUnreachableAssignee(expected.slice('unreachable: '.length));
+      return { ...notification, expected };
+    }),
+  );
+  return { ...committed, notifications };
 }
 
-async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCommand): Promise<AssignOutcome> {
+async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCommand): Promise<Omit<AssignOutcome, 'notifications'> & { notifications: QueuedNotification[] }> {
   const nowMs = ctx.clock.now();
   const now = new Date(nowMs).toISOString();
   const lockRows = ctx.db.engine === 'postgres';

@@ -1,5 +1,4 @@
 import type { AppContext } from '../../context.js';
-import type { QueuedNotification } from '../../db/outbox/index.js';
 import { canManageAssignments, requireRole, type Actor } from '../actor.js';
 import type { CustomerView } from '../customers.js';
 import { DomainError } from '../errors.js';
@@ -9,7 +8,7 @@ export interface SingleAssignment {
   customer: CustomerView;
   /** false when the assignee already owned the customer: nothing was written. */
   changed: boolean;
-  notification: QueuedNotification | null;
+  notification: AssignOutcome['notifications'][number] | null;
   message: string;
 }
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { applySubscriptionEventsAnswerSchema, type SubscriptionChange, type SubscriptionState } from '@leadnotify/contracts';
 import type { AppContext } from '../../context.js';
-import { requeueSkippedAsDigest, settleByReceipt } from '../../db/outbox/index.js';
+import { recordReceipt, requeueSkippedAsDigest, settleReceipts } from '../../db/outbox/index.js';
 import { pushSeen, rememberPush, saveSubscriptionStates } from '../../db/push-store.js';
 import { DomainError } from '../errors.js';
 import { listOf, openPush, type PushQuery } from './open-push.js';
@@ -51,14 +51,11 @@ export async function applyPush(ctx: AppContext, query: PushQuery, body: unknown
     if (changes.length > 0) await applySubscriptionChanges(ctx, changes, now);
   }
   if (openid && name === 'subscribe_msg_sent_event') {
-    // CreateTime is in whole seconds: the delivery it settles may have been recorded up to a second later.
-    const createdAt = Number(event.CreateTime) > 0 ? new Date(Number(event.CreateTime) * 1000 + 999).toISOString() : now;
     for (const item of items) {
       const delivered = String(item.ErrorCode ?? '') === '0';
-      const settled = await settleByReceipt(ctx.db.kysely, { openid, createdAt, delivered, now, detail: `${String(item.ErrorCode ?? '')} ${String(item.ErrorStatus ?? '')}`.trim() });
-      if (settled?.status === 'pending') ctx.onNotificationsQueued([settled.deliveryId]);
-      ctx.logger.info({ deliveryId: settled?.deliveryId, delivered }, settled ? 'delivery receipt from WeChat' : 'delivery receipt matched no delivery');
+      await recordReceipt(ctx.db.kysely, { openid, delivered, detail: `${String(item.ErrorCode ?? '')} ${String(item.ErrorStatus ?? '')}`.trim(), receivedAt: now });
     }
+    await settleAndWake(ctx, openid, now);
   }
   await rememberPush(ctx.db.kysely, { id, event: name, openid, receivedAt: now });
   return { event: name, applied: true };
@@ -90,6 +87,15 @@ function mirrorOf(state: SubscriptionState, now: string) {
     crm_user_id: state.crmUserId ?? null,
     remaining: state.remaining,
     refused: state.refused ? 1 : 0,
+    version: state.version,
     updated_at: now,
   };
+}
+
+/** Settles an openid's waiting receipts; a refuted unconfirmed delivery goes out again at once. */
+export async function settleAndWake(ctx: AppContext, openid: string, now: string): Promise<void> {
+  for (const settled of await settleReceipts(ctx.db.kysely, openid, now)) {
+    if (settled.status === 'pending') ctx.onNotificationsQueued([settled.deliveryId]);
+    ctx.logger.info({ deliveryId: settled.deliveryId, status: settled.status }, 'delivery receipt from WeChat');
+  }
 }

@@ -4,9 +4,10 @@ import type { AppContext } from '../../context.js';
 import { requireRole } from '../../domain/actor.js';
 import { issueBindingTicket } from '../../domain/binding-ticket.js';
 import { DomainError } from '../../domain/errors.js';
+import { getReachability, reachabilityOf } from '../../domain/reachability.js';
 import { createUser, deactivateUser, getUser, listUsers } from '../../domain/users.js';
 import type { RouteRegistry } from '../route-registry.js';
-import { bindingTicketSchema, booleanQuery, idParams, roleSchema, singleLineText, userViewSchema } from '../schemas.js';
+import { bindingTicketSchema, booleanQuery, idParams, reachabilitySchema, roleSchema, singleLineText, userViewSchema } from '../schemas.js';
 
 const createUserBody = z.strictObject({ name: singleLineText(100), role: roleSchema });
 const listUsersQuery = z.strictObject({ role: roleSchema.optional(), active: booleanQuery.optional() });
@@ -57,14 +58,27 @@ export function usersRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     method: 'get',
     path: '/api/users',
     operationId: 'listUsers',
-    summary: 'List users (admin, manager)',
+    summary: 'List users with their reachability (admin, manager)',
     tag: 'Users',
     query: listUsersQuery,
-    response: z.object({ items: z.array(userViewSchema) }),
+    response: z.object({ items: z.array(userViewSchema.extend({ reachability: reachabilitySchema })) }),
     handler: async ({ actor, query }) => {
       requireRole(actor, ['admin', 'manager'], 'list users');
-      return { items: await listUsers(ctx, query) };
+      const users = await listUsers(ctx, query);
+      return { items: await Promise.all(users.map(async (user) => ({ ...user, reachability: await reachabilityOf(ctx, user.id) }))) };
     },
+  });
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/users/:id/reachability',
+    operationId: 'getReachability',
+    summary: 'Whether a lead would reach this salesperson: bound, acceptances in stock, turned off, last delivered and skipped (manager, admin, or the user)',
+    tag: 'Users',
+    params: idParams,
+    response: reachabilitySchema,
+    errors: [{ status: 404, description: 'USER_NOT_FOUND' }],
+    handler: ({ actor, params }) => getReachability(ctx, actor, params.id),
   });
 
   registry.route(router, {

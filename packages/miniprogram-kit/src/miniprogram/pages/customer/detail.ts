@@ -5,14 +5,14 @@ import { KitError, toKitError } from '../../../lib/kit-error.js';
 import { hostApp } from '../../../wx/cloud-call-function.js';
 
 /**
- * A subscribe message for one customer opens pages/customer/detail?id=…&notificationId=…
- * (quickstartFunctions template/build-message.ts). notificationId is kept for the host; the page shows the
+ * A subscribe message for one customer opens pages/customer/detail?id=…&deliveryId=…
+ * (quickstartFunctions template/build-message.ts). deliveryId is kept for the host; the page shows the
  * customer read through the host's request function.
  */
 Component({
   data: {
     id: '',
-    notificationId: '',
+    deliveryId: '',
     loading: true,
     error: '',
     name: '',
@@ -23,7 +23,7 @@ Component({
   },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
-      this.setData({ id: query.id ?? '', notificationId: query.notificationId ?? '' });
+      this.setData({ id: query.id ?? '', deliveryId: query.deliveryId ?? '' });
       void this.load();
     },
 

@@ -12,12 +12,12 @@ interface Row {
   assignedAt: string;
 }
 
-/** A message listing several customers opens pages/customer/list?notificationId=… */
+/** A message listing several customers opens pages/customer/list?deliveryId=… (quickstartFunctions template/build-message.ts) */
 Component({
-  data: { notificationId: '', loading: true, error: '', items: [] as Row[] },
+  data: { deliveryId: '', loading: true, error: '', items: [] as Row[] },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
-      this.setData({ notificationId: query.notificationId ?? '' });
+      this.setData({ deliveryId: query.deliveryId ?? '' });
       void this.load();
     },
 

@@ -1,0 +1,60 @@
+import type { AppContext } from '../context.js';
+import { readReachabilityFacts, type ReachabilityFacts } from '../db/reachability-store.js';
+import { findUserRow } from '../db/users-store.js';
+import { canManageAssignments, type Actor } from './actor.js';
+import { DomainError } from './errors.js';
+
+/** Whether the next lead would reach the salesperson, as far as WeChat has told the CRM. */
+export type Expectation = 'reachable' | 'unreachable: NOT_BOUND' | 'unreachable: NO_SUBSCRIPTION' | 'unknown';
+
+export interface Reachability {
+  userId: string;
+  /** null: WeChat has not told us yet (no delivery attempted, no push). */
+  bound: boolean | null;
+  /** When WeChat first showed the binding (a message went to their openid, or a push came from it). */
+  boundKnownSince: string | null;
+  /** Messages WeChat allows, as its pushes told us; null without any push. */
+  acceptancesInStock: number | null;
+  /** The user turned lead notifications off in WeChat, or WeChat refused (43101), and nothing was accepted since. */
+  turnedOff: boolean;
+  lastDelivered: { notificationId: string; at: string } | null;
+  lastSkipped: { notificationId: string; at: string; reason: string | null } | null;
+  expected: Expectation;
+}
+
+/** The decision, from the facts alone (no I/O): the newest word wins. */
+export function judgeReachability(userId: string, facts: ReachabilityFacts): Reachability {
+  const { subscription, lastOutcome } = facts;
+  const notBound = lastOutcome?.status === 'skipped' && lastOutcome.reason === 'NOT_BOUND' && !(subscription && subscription.updatedAt > lastOutcome.at);
+  const bound = notBound ? false : facts.firstSeenBound !== undefined || subscription !== undefined ? true : null;
+  const lastRefusedAt = lastOutcome?.status === 'skipped' && lastOutcome.reason === 'NO_SUBSCRIPTION' ? lastOutcome.at : undefined;
+  const acceptedSince = subscription !== undefined && (lastRefusedAt === undefined || subscription.updatedAt > lastRefusedAt) && subscription.remaining > 0;
+  const turnedOff = subscription?.refused === true && subscription.remaining === 0;
+  let expected: Expectation = 'unknown';
+  if (bound === false) expected = 'unreachable: NOT_BOUND';
+  else if (turnedOff || (lastRefusedAt !== undefined && !acceptedSince)) expected = 'unreachable: NO_SUBSCRIPTION';
+  else if (bound === true) expected = 'reachable';
+  return {
+    userId,
+    bound,
+    boundKnownSince: bound ? (facts.firstSeenBound ?? null) : null,
+    acceptancesInStock: subscription ? subscription.remaining : null,
+    turnedOff,
+    lastDelivered: facts.lastDelivered ?? null,
+    lastSkipped: facts.lastSkipped ?? null,
+    expected,
+  };
+}
+
+export async function reachabilityOf(ctx: AppContext, userId: string): Promise<Reachability> {
+  return judgeReachability(userId, await readReachabilityFacts(ctx.db.kysely, userId));
+}
+
+/** A manager or admin sees anyone's; a sales user their own. */
+export async function getReachability(ctx: AppContext, actor: Actor, userId: string): Promise<Reachability> {
+  if (userId !== actor.id && !canManageAssignments(actor)) {
+    throw new DomainError({ code: 'FORBIDDEN', message: "Only managers and admins may see another user's reachability" });
+  }
+  if (!(await findUserRow(ctx.db.kysely, userId))) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
+  return reachabilityOf(ctx, userId);
+}

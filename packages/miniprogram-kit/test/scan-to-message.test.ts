@@ -1,0 +1,187 @@
+// @vitest-environment node
+// The kit's pages need a DOM, but crm-api and the emulator run in this process too: under the jsdom environment
+// axios would pick jsdom's XMLHttpRequest (and CORS) for crm-api's calls to WeChat. So the environment is Node,
+// and install-dom.ts puts just what miniprogram-simulate uses on globalThis.
+import './install-dom.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { readQrCode, startLocalWechat, type LocalWechat, type SentMessage } from '@leadnotify/wechat-emulator';
+import { createLogger, loadConfig, startServer, type RunningServer } from 'crm-api';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createWxRequest } from '../src/wx/create-wx-request.js';
+import { createConnectedWx } from './connected-wx.js';
+import { installMiniProgramGlobals } from './fake-wx.js';
+import { httpCall, httpJson } from './http-call.js';
+import { find, render, tap, textOf, type Rendered } from './render.js';
+
+/** Waits for a fact (real HTTP is behind every step), failing with what it last saw. */
+async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    last = await read();
+  }
+  return last;
+}
+
+describe('scan to bind, tap to subscribe, assign, message — through the built kit, crm-api and the emulator', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
+  let running: RunningServer<LocalWechat>;
+  let emulator: LocalWechat;
+  /** Added to real time on crm-api's clock (the function checks tickets on real time). */
+  let offsetMs = 0;
+  let admin: { authorization: string };
+  let manager: { authorization: string };
+
+  beforeAll(async () => {
+    running = await startServer(
+      loadConfig({ DATABASE_URL: join(dir, 'crm.db'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', BINDING_SCENE_TTL_SECONDS: '60' }),
+      createLogger('warn', new Writable({ write: (_chunk, _encoding, done) => done() })),
+      {
+        clock: { now: () => Date.now() + offsetMs },
+        localWechat: (base) => startLocalWechat({ functionName: base.WECHAT_CLOUD_FUNCTION }),
+      },
+    );
+    emulator = running.localWechat!;
+    // An empty database gets the demo: its admin and manager tokens drive the CRM side.
+    const token = (role: string) => ({ authorization: `Bearer ${running.demo!.users.find((user) => user.role === role)!.token}` });
+    admin = token('admin');
+    manager = token('manager');
+  }, 30_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    document.body.innerHTML = '';
+    offsetMs = 0;
+  });
+
+  const api = <T>(method: string, path: string, who: { authorization: string }, json?: unknown) =>
+    httpJson<T>(method, `${running.url}${path}`, { headers: who, ...(json === undefined ? {} : { json }) });
+
+  async function newSalesperson(name: string): Promise<string> {
+    const created = await api<{ id: string }>('POST', '/api/users', admin, { name, role: 'sales' });
+    expect(created.status).toBe(201);
+    return created.body.id;
+  }
+
+  /** The manager prints a salesperson's code; the phone's camera reads it: the scene the bind page gets. */
+  async function bindingCodeOf(userId: string): Promise<string> {
+    const png = await httpCall('GET', `${running.url}/api/users/${userId}/wechat-binding-qr`, { headers: manager });
+    expect(png.status).toBe(200);
+    const text = readQrCode(png.body);
+    const scene = new URLSearchParams(text?.split('?')[1] ?? '').get('scene');
+    expect(text, 'the code opens the bind page').toMatch(/^leadnotify-emulator:\/\/pages\/bind\/index\?scene=/);
+    return scene!;
+  }
+
+  /** Opens the built bind page as WeChat does after a scan, on the phone of `openid`, and waits until it has said what happened. */
+  async function openBindPage(scene: string, openid: string): Promise<{ page: Rendered; phone: ReturnType<typeof createConnectedWx> }> {
+    const phone = createConnectedWx({ emulatorUrl: emulator.url, openid, functionName: running.config.WECHAT_CLOUD_FUNCTION });
+    installMiniProgramGlobals(phone.wx, {
+      request: createWxRequest(running.url, () => undefined),
+      templateId: emulator.templates[0]!.id,
+      functionName: running.config.WECHAT_CLOUD_FUNCTION,
+    });
+    const page = render('pages/bind/index');
+    // getwxacodeunlimit hands the scene to the page URI-encoded.
+    (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad({ scene: encodeURIComponent(scene) });
+    await waitFor(() => page.data.working as boolean, (working) => !working, 'the bind page to finish');
+    return { page, phone };
+  }
+
+  const bindings = async () => (await httpJson<{ items: Array<{ crmUserId: string; openid: string }> }>('GET', `${emulator.url}/_emulator/bindings`)).body.items;
+  const messagesTo = async (openid: string) =>
+    (await httpJson<{ items: Array<SentMessage & { deliveryId: string }> }>('GET', `${emulator.url}/_emulator/messages?touser=${encodeURIComponent(openid)}`)).body.items;
+
+  it('a salesperson scans their code, taps subscribe three times, and receives one message per assignment', async () => {
+    const openid = 'openid-e2e-phone';
+    const salesId = await newSalesperson('赵六');
+
+    const { page, phone } = await openBindPage(await bindingCodeOf(salesId), openid);
+
+    expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
+    expect(await bindings()).toContainEqual(expect.objectContaining({ crmUserId: salesId, openid }));
+
+    const subscribe = find(page, '.lk-bind__subscribe');
+    const button = find(subscribe, '.lk-subscribe__button');
+    for (let taps = 1; taps <= 3; taps++) {
+      await tap(phone.state, button);
+      await waitFor(() => phone.state.functionCalls.length, (calls) => calls === taps + 1, `the report of acceptance ${taps}`);
+      await waitFor(() => (subscribe.instance as unknown as { data: { busy: boolean } }).data.busy, (busy) => busy === false, 'the button to settle');
+    }
+    expect(textOf(subscribe, '.lk-subscribe__text')).toBe('已订阅一次新客户提醒。');
+    // WeChat counted three acceptances, and the kit reported each one to the function.
+    expect(emulator.acceptancesOf(openid)).toBe(3);
+    expect(phone.state.functionCalls.slice(1)).toEqual(Array(3).fill({ type: 'recordSubscription', templateId: emulator.templates[0]!.id, accepted: true }));
+
+    const assigned: Array<{ customerId: string; notificationId: string }> = [];
+    for (const name of ['端到端一号', '端到端二号', '端到端三号']) {
+      const customer = await api<{ id: string }>('POST', '/api/customers', admin, { name });
+      const assignment = await api<{ notification: { id: string } }>('POST', `/api/customers/${customer.body.id}/assign`, manager, { assigneeId: salesId });
+      expect(assignment.status).toBe(200);
+      assigned.push({ customerId: customer.body.id, notificationId: assignment.body.notification.id });
+    }
+
+    const messages = await waitFor(() => messagesTo(openid), (items) => items.length >= 3, 'three messages to the phone');
+    expect(messages.map((message) => message.page).sort()).toEqual(
+      assigned.map(({ customerId, notificationId }) => `pages/customer/detail?id=${encodeURIComponent(customerId)}&deliveryId=${encodeURIComponent(notificationId)}`).sort(),
+    );
+    expect(emulator.acceptancesOf(openid)).toBe(0);
+  }, 40_000);
+
+  it('a code that was never issued says "invalid" and binds nobody', async () => {
+    const before = await bindings();
+
+    const { page } = await openBindPage('NotACodeWeIssued', 'openid-e2e-wrong');
+
+    expect(textOf(page, '.lk-bind__title')).toBe('二维码无效');
+    expect(page.querySelector('.lk-bind__subscribe')).toBeFalsy();
+    expect(await bindings()).toEqual(before);
+  });
+
+  it('a code scanned after its lifetime says "expired" and binds nobody', async () => {
+    const salesId = await newSalesperson('过期');
+    const scene = await bindingCodeOf(salesId);
+    const before = await bindings();
+    offsetMs = 61_000;
+
+    const { page } = await openBindPage(scene, 'openid-e2e-late');
+
+    expect(textOf(page, '.lk-bind__title')).toBe('二维码已过期');
+    expect(await bindings()).toEqual(before);
+  });
+
+  it('a code scanned a second time says "used" and leaves the first binding as it is', async () => {
+    const salesId = await newSalesperson('用过');
+    const scene = await bindingCodeOf(salesId);
+    expect(textOf((await openBindPage(scene, 'openid-e2e-first')).page, '.lk-bind__title')).toBe('绑定成功');
+    const before = await bindings();
+
+    const { page } = await openBindPage(scene, 'openid-e2e-second');
+
+    expect(textOf(page, '.lk-bind__title')).toBe('二维码已被使用');
+    expect(await bindings()).toEqual(before);
+    expect(before).toContainEqual(expect.objectContaining({ crmUserId: salesId, openid: 'openid-e2e-first' }));
+  });
+
+  it('a WeChat already bound to one salesperson cannot take another\'s code: it says so and nothing moves', async () => {
+    const first = await newSalesperson('先绑');
+    const second = await newSalesperson('后绑');
+    expect(textOf((await openBindPage(await bindingCodeOf(first), 'openid-e2e-shared')).page, '.lk-bind__title')).toBe('绑定成功');
+    const before = await bindings();
+
+    const { page } = await openBindPage(await bindingCodeOf(second), 'openid-e2e-shared');
+
+    expect(textOf(page, '.lk-bind__title')).toBe('此微信已绑定其他 CRM 账号');
+    expect(await bindings()).toEqual(before);
+    expect(before.filter((binding) => binding.crmUserId === second)).toEqual([]);
+  });
+});

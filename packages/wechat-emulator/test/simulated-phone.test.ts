@@ -1,0 +1,124 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import axios from 'axios';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emulatorQrText, startEmulator, type RunningEmulator } from '../src/index.js';
+import { send, startReceiver } from './helpers/http-receiver.js';
+
+const http = axios.create({ validateStatus: () => true });
+const SECRET = 'test-shared-secret-0123456789abcdef';
+
+/** A binding ticket as crm-api issues it (crm-api src/domain/binding-ticket.ts), for a stand-in CRM. */
+function ticketFor(crmUserId: string): string {
+  const iat = Math.floor(Date.now() / 1000);
+  const payload = Buffer.from(JSON.stringify({ uid: crmUserId, iat, exp: iat + 600, nonce: randomBytes(16).toString('base64url') })).toString('base64url');
+  return `v1.${payload}.${createHmac('sha256', SECRET).update(`leadnotify-bind.v1.${payload}`).digest('base64url')}`;
+}
+
+/** The CRM's scene exchange: each scene in `scenes` gives a ticket once, then 409; others 404; "OLD" 410. */
+async function startCrm(scenes: Record<string, string>) {
+  const used = new Set<string>();
+  return startReceiver((request, res) => {
+    if (request.method !== 'POST' || request.path !== '/api/wechat-binding/scene/exchange') return send(res, 404, { error: { code: 'ROUTE_NOT_FOUND' } });
+    const { scene } = JSON.parse(request.body) as { scene: string };
+    if (scene === 'OLD') return send(res, 410, { error: { code: 'SCENE_EXPIRED', message: 'expired' } });
+    const crmUserId = scenes[scene];
+    if (!crmUserId) return send(res, 404, { error: { code: 'SCENE_INVALID', message: 'unknown' } });
+    if (used.has(scene)) return send(res, 409, { error: { code: 'SCENE_USED', message: 'used' } });
+    used.add(scene);
+    send(res, 200, { ticket: ticketFor(crmUserId), crmUserId });
+  });
+}
+
+describe('the simulated phone', () => {
+  let emulator: RunningEmulator;
+  const stops: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    await emulator?.stop();
+    for (const stop of stops.splice(0)) await stop();
+  });
+
+  async function setup(scenes: Record<string, string> = {}) {
+    emulator = await startEmulator({ functionEnv: { LEADNOTIFY_SHARED_SECRET: SECRET } });
+    const crm = await startCrm(scenes);
+    stops.push(crm.stop);
+    const scan = async (qr: string, openid: string) => (await http.post(`${emulator.url}/_emulator/scan`, { qr, openid, crmApiUrl: crm.url })).data;
+    const bindings = async () => (await http.get(`${emulator.url}/_emulator/bindings`)).data.items as Array<{ crmUserId: string; openid: string }>;
+    return { crm, scan, bindings };
+  }
+
+  it('scanning a binding code exchanges its scene at the CRM and binds the scanning WeChat user', async () => {
+    const { crm, scan, bindings } = await setup({ 'Ab3$Ab3$Ab3$Ab3$': 'crm-user-7' });
+
+    const result = await scan(emulatorQrText('pages/bind/index', 'Ab3$Ab3$Ab3$Ab3$'), 'openid-phone');
+
+    expect(result).toMatchObject({ outcome: 'BOUND', crmUserId: 'crm-user-7', openid: 'openid-phone', page: 'pages/bind/index', scene: 'Ab3$Ab3$Ab3$Ab3$' });
+    expect(crm.received.map((request) => JSON.parse(request.body))).toEqual([{ scene: 'Ab3$Ab3$Ab3$Ab3$' }]);
+    expect(await bindings()).toEqual([expect.objectContaining({ crmUserId: 'crm-user-7', openid: 'openid-phone' })]);
+  });
+
+  it('a bare scene works like the code; a reused, expired or unknown one says so and binds nobody', async () => {
+    const { scan, bindings } = await setup({ SCENE1: 'crm-user-1' });
+
+    expect(await scan('SCENE1', 'openid-a')).toMatchObject({ outcome: 'BOUND', crmUserId: 'crm-user-1' });
+    expect(await scan('SCENE1', 'openid-b')).toMatchObject({ outcome: 'SCENE_USED', exchange: { status: 409 } });
+    expect(await scan('OLD', 'openid-b')).toMatchObject({ outcome: 'SCENE_EXPIRED', exchange: { status: 410 } });
+    expect(await scan('NEVER', 'openid-b')).toMatchObject({ outcome: 'SCENE_INVALID', exchange: { status: 404 } });
+    expect((await bindings()).map((binding) => binding.openid)).toEqual(['openid-a']);
+  });
+
+  it('a code that cannot be a binding code is refused without asking the CRM', async () => {
+    const { crm, scan } = await setup();
+
+    expect(await scan('https://example.com/%', 'openid-a')).toMatchObject({ outcome: 'SCENE_INVALID' });
+    expect(await scan(`${emulatorQrText('pages/bind/index', 'x')}`.replace('scene=x', 'scene='), 'openid-a')).toMatchObject({ outcome: 'SCENE_INVALID' });
+    expect(crm.received).toEqual([]);
+  });
+
+  it('a WeChat user bound to one CRM user cannot bind a second one', async () => {
+    const { scan, bindings } = await setup({ FIRST: 'crm-user-1', SECOND: 'crm-user-2' });
+
+    await scan('FIRST', 'openid-shared');
+    const second = await scan('SECOND', 'openid-shared');
+
+    expect(second).toMatchObject({ outcome: 'OPENID_BOUND_ELSEWHERE', bind: { ok: false, error: { code: 'OPENID_BOUND_ELSEWHERE' } } });
+    expect(await bindings()).toEqual([expect.objectContaining({ crmUserId: 'crm-user-1', openid: 'openid-shared' })]);
+  });
+
+  it('when the CRM does not answer the outcome is NETWORK; a scan without its fields is 400', async () => {
+    const { scan } = await setup();
+
+    const unreachable = await http.post(`${emulator.url}/_emulator/scan`, { qr: 'SCENE1', openid: 'o', crmApiUrl: 'http://127.0.0.1:9' });
+    const missing = await http.post(`${emulator.url}/_emulator/scan`, { qr: 'SCENE1' });
+
+    expect(unreachable.data).toMatchObject({ outcome: 'NETWORK' });
+    expect(missing.status).toBe(400);
+    expect(await scan('SCENE1', 'o')).toMatchObject({ outcome: 'SCENE_INVALID' });
+  });
+
+  it('the subscribe dialog: each accept adds one acceptance on WeChat\'s side and none on the function\'s', async () => {
+    await setup();
+    const popup = (body: object) => http.post(`${emulator.url}/_emulator/users/openid-a/subscribe-popup`, body);
+
+    const answered = await popup({ results: ['accept', 'reject', 'accept'] });
+    const subscriptions = (await http.get(`${emulator.url}/_emulator/subscriptions`)).data;
+
+    expect(answered.status).toBe(200);
+    expect(answered.data.acceptances).toEqual([{ templateId: 'emulator-lead-assigned', remaining: 2 }]);
+    expect(subscriptions.wechat).toEqual([{ openid: 'openid-a', templateId: 'emulator-lead-assigned', remaining: 2 }]);
+    expect(subscriptions.function).toEqual([]);
+    expect((await popup({ results: ['maybe'] })).status).toBe(400);
+    expect((await popup({ templateId: 'no-such-template', results: ['accept'] })).status).toBe(400);
+    expect((await popup({ results: [] })).status).toBe(400);
+    expect(emulator.acceptancesOf('openid-a')).toBe(2);
+  });
+
+  it('turning the template off in the settings leaves no acceptance to send with', async () => {
+    await setup();
+    await http.post(`${emulator.url}/_emulator/users/openid-a/subscribe-popup`, { results: ['accept', 'accept'] });
+
+    const turnedOff = await http.post(`${emulator.url}/_emulator/users/openid-a/turn-off`, {});
+
+    expect(turnedOff.data).toEqual({ openid: 'openid-a', templateId: 'emulator-lead-assigned', remaining: 0 });
+    expect(emulator.acceptancesOf('openid-a')).toBe(0);
+  });
+});
