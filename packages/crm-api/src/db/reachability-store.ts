@@ -6,25 +6,15 @@ export interface ReachabilityFacts {
   subscription: { remaining: number; refused: boolean; updatedAt: string } | undefined;
   lastDelivered: { notificationId: string; at: string } | undefined;
   lastSkipped: { notificationId: string; at: string; reason: string | null } | undefined;
-  /** The newest final outcome, whatever it was. */
-  lastOutcome: { status: string; reason: string | null; at: string } | undefined;
   /** When WeChat first named this user's openid to us (a send went to it, or a push came from it). */
   firstSeenBound: string | undefined;
 }
 
 export async function readReachabilityFacts(db: Trx, userId: string): Promise<ReachabilityFacts> {
-  const [subscription, delivered, skipped, outcome, sentTo] = await Promise.all([
+  const [subscription, delivered, skipped, sentTo] = await Promise.all([
     db.selectFrom('wechat_subscriptions').select(['remaining', 'refused', 'updated_at']).where('crm_user_id', '=', userId).orderBy('updated_at', 'desc').limit(1).executeTakeFirst(),
     db.selectFrom('notifications').select(['id', 'sent_at']).where('assignee_id', '=', userId).where('status', '=', 'sent').orderBy('sent_at', 'desc').limit(1).executeTakeFirst(),
     db.selectFrom('notifications').select(['id', 'updated_at', 'reason']).where('assignee_id', '=', userId).where('status', '=', 'skipped').orderBy('updated_at', 'desc').limit(1).executeTakeFirst(),
-    db
-      .selectFrom('notifications')
-      .select(['status', 'reason', 'updated_at'])
-      .where('assignee_id', '=', userId)
-      .where('status', 'in', ['sent', 'skipped', 'unconfirmed', 'failed'])
-      .orderBy('updated_at', 'desc')
-      .limit(1)
-      .executeTakeFirst(),
     db.selectFrom('notifications').select((eb) => eb.fn.min('updated_at').as('first')).where('assignee_id', '=', userId).where('wechat_openid', 'is not', null).executeTakeFirst(),
   ]);
   let usedSince = 0;
@@ -44,7 +34,6 @@ export async function readReachabilityFacts(db: Trx, userId: string): Promise<Re
       : undefined,
     lastDelivered: delivered?.sent_at ? { notificationId: delivered.id, at: delivered.sent_at } : undefined,
     lastSkipped: skipped ? { notificationId: skipped.id, at: skipped.updated_at, reason: skipped.reason } : undefined,
-    lastOutcome: outcome ? { status: outcome.status, reason: outcome.reason, at: outcome.updated_at } : undefined,
     firstSeenBound: sentTo?.first ?? subscription?.updated_at ?? undefined,
   };
 }

@@ -24,15 +24,20 @@ export interface Reachability {
 
 /** The decision, from the facts alone (no I/O): the newest word wins. */
 export function judgeReachability(userId: string, facts: ReachabilityFacts): Reachability {
-  const { subscription, lastOutcome } = facts;
-  const notBound = lastOutcome?.status === 'skipped' && lastOutcome.reason === 'NOT_BOUND' && !(subscription && subscription.updatedAt > lastOutcome.at);
+  const { subscription, lastSkipped } = facts;
+  const newerThan = (at: string | undefined, than: string) => at !== undefined && at > than;
+  // A NOT_BOUND skip stands until WeChat shows a binding after it (a message went out, or a push came).
+  const notBound =
+    lastSkipped?.reason === 'NOT_BOUND' && !newerThan(facts.lastDelivered?.at, lastSkipped.at) && !newerThan(subscription?.updatedAt, lastSkipped.at);
   const bound = notBound ? false : facts.firstSeenBound !== undefined || subscription !== undefined ? true : null;
-  const lastRefusedAt = lastOutcome?.status === 'skipped' && lastOutcome.reason === 'NO_SUBSCRIPTION' ? lastOutcome.at : undefined;
-  const acceptedSince = subscription !== undefined && (lastRefusedAt === undefined || subscription.updatedAt > lastRefusedAt) && subscription.remaining > 0;
   const turnedOff = subscription?.refused === true && subscription.remaining === 0;
+  // Nothing left: WeChat refused (43101) and nothing was accepted since, or the pushed count is used up.
+  const refusedAt = lastSkipped?.reason === 'NO_SUBSCRIPTION' ? lastSkipped.at : undefined;
+  const acceptedSinceRefusal = subscription !== undefined && subscription.remaining > 0 && (refusedAt === undefined || subscription.updatedAt > refusedAt);
+  const noneLeft = turnedOff || (refusedAt !== undefined && !acceptedSinceRefusal) || subscription?.remaining === 0;
   let expected: Expectation = 'unknown';
   if (bound === false) expected = 'unreachable: NOT_BOUND';
-  else if (turnedOff || (lastRefusedAt !== undefined && !acceptedSince)) expected = 'unreachable: NO_SUBSCRIPTION';
+  else if (noneLeft) expected = 'unreachable: NO_SUBSCRIPTION';
   else if (bound === true) expected = 'reachable';
   return {
     userId,

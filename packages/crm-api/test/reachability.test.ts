@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { judgeReachability } from '../src/domain/reachability.js';
+
+const none = { subscription: undefined, lastDelivered: undefined, lastSkipped: undefined, firstSeenBound: undefined };
+const at = (minute: number) => `2026-11-25T10:${String(minute).padStart(2, '0')}:00.000Z`;
+
+describe('reachability, judged from what WeChat has told the CRM', () => {
+  it('knows nothing before any delivery or push', () => {
+    expect(judgeReachability('u', none)).toMatchObject({ bound: null, acceptancesInStock: null, expected: 'unknown' });
+  });
+
+  it('a NOT_BOUND skip makes the user unreachable until WeChat shows a binding after it', () => {
+    const skipped = { ...none, lastSkipped: { notificationId: 'n1', at: at(1), reason: 'NOT_BOUND' } };
+    expect(judgeReachability('u', skipped)).toMatchObject({ bound: false, expected: 'unreachable: NOT_BOUND' });
+    const pushedAfter = { ...skipped, subscription: { remaining: 1, refused: false, updatedAt: at(2) }, firstSeenBound: at(2) };
+    expect(judgeReachability('u', pushedAfter)).toMatchObject({ bound: true, acceptancesInStock: 1, expected: 'reachable' });
+  });
+
+  it('a NO_SUBSCRIPTION skip stands until an acceptance after it; a used-up or turned-off count is unreachable', () => {
+    const refused = { ...none, firstSeenBound: at(0), lastSkipped: { notificationId: 'n2', at: at(5), reason: 'NO_SUBSCRIPTION' } };
+    expect(judgeReachability('u', refused).expected).toBe('unreachable: NO_SUBSCRIPTION');
+    expect(judgeReachability('u', { ...refused, subscription: { remaining: 1, refused: false, updatedAt: at(6) } }).expected).toBe('reachable');
+    expect(judgeReachability('u', { ...refused, subscription: { remaining: 1, refused: false, updatedAt: at(4) } }).expected).toBe('unreachable: NO_SUBSCRIPTION');
+    expect(judgeReachability('u', { ...none, firstSeenBound: at(0), subscription: { remaining: 0, refused: false, updatedAt: at(1) } }).expected).toBe(
+      'unreachable: NO_SUBSCRIPTION',
+    );
+    expect(judgeReachability('u', { ...none, subscription: { remaining: 0, refused: true, updatedAt: at(1) } })).toMatchObject({
+      turnedOff: true,
+      expected: 'unreachable: NO_SUBSCRIPTION',
+    });
+  });
+});
