@@ -6,11 +6,18 @@ export const REDACTED_PATHS = [
   'req.headers.authorization',
   'req.headers.cookie',
   'res.headers["set-cookie"]',
+  'appSecret',
+  'secret',
+  'token',
+  'accessToken',
+  'access_token',
+  'aesKey',
   '*.appSecret',
   '*.secret',
   '*.token',
   '*.accessToken',
   '*.access_token',
+  '*.aesKey',
 ];
 
 /**
