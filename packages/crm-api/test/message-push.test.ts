@@ -88,6 +88,14 @@ describe.each(['plain', 'safe'] as const)('message push from WeChat, %s mode', (
   const popup = (...results: string[]) =>
     subscribeEvent(openid, 'subscribe_msg_popup_event', results.length === 1 ? { TemplateId: 'emulator-lead-assigned', SubscribeStatusString: results[0], PopupScene: '0' } : results.map((result) => ({ TemplateId: 'emulator-lead-assigned', SubscribeStatusString: result, PopupScene: '0' })));
 
+  it('reads the push whatever Content-Type WeChat sends it with', async () => {
+    const pushed = signedPush(popup('accept'), secrets);
+    const response = await fetch(`${running.url}/wechat/push?${new URLSearchParams(pushed.query)}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(pushed.body) });
+
+    expect(await response.text()).toBe('success');
+    expect((await functionCount())?.remaining).toBe(1);
+  });
+
   it("answers WeChat's URL check with echostr, and refuses a wrong signature", async () => {
     const check = signedPush({}, { token: TOKEN, appId: secrets.appId }).query;
     expect(await (await fetch(`${running.url}/wechat/push?${new URLSearchParams({ ...check, echostr: 'echo-123' })}`)).text()).toBe('echo-123');

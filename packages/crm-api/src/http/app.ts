@@ -53,10 +53,12 @@ export function createApp(ctx: AppContext): Express {
     }),
   );
   if (ctx.metrics) app.use(httpMetrics(ctx.metrics), metricsRoutes(ctx.metrics));
+  // WeChat's push is read as text, whatever Content-Type WeChat sends: before the API's JSON-only guard.
+  app.use(messagePushRoutes(ctx));
   app.use(requireJsonBody, express.json({ limit: ctx.config.BODY_LIMIT, strict: true }));
 
   const registry = createRouteRegistry();
-  app.use(healthRoutes(ctx, registry), bindingSceneRoutes(ctx, registry), messagePushRoutes(ctx));
+  app.use(healthRoutes(ctx, registry), bindingSceneRoutes(ctx, registry));
   // Authenticated JSON is per user: no cache (browser or proxy) may keep it.
   app.use('/api', noStore, authenticate(ctx));
   app.use(miniprogramRoutes(ctx, registry));

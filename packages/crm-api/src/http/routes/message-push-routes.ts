@@ -1,10 +1,19 @@
-import { Router } from 'express';
+import { Router, text as textBody } from 'express';
 import type { AppContext } from '../../context.js';
 import { applyPush } from '../../domain/message-push/apply-push.js';
 import { checkSignature, type PushQuery } from '../../domain/message-push/open-push.js';
 import { DomainError } from '../../domain/errors.js';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/** WeChat's JSON push, whatever Content-Type it came with; not JSON is refused as a push that cannot be read. */
+function parseJson(body: unknown): unknown {
+  try {
+    return typeof body === 'string' ? JSON.parse(body) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 const pushQuery = (query: Record<string, unknown>): PushQuery => ({
   signature: text(query.signature),
   timestamp: text(query.timestamp),
@@ -24,9 +33,9 @@ export function messagePushRoutes(ctx: AppContext): Router {
     checkSignature(pushQuery(req.query), { token }, ctx.clock.now(), ctx.config.WECHAT_PUSH_MAX_AGE_SECONDS * 1000);
     res.type('text/plain').send(text(req.query.echostr) ?? '');
   });
-  router.post('/wechat/push', async (req, res) => {
+  router.post('/wechat/push', textBody({ type: () => true, limit: '256kb' }), async (req, res) => {
     try {
-      const outcome = await applyPush(ctx, pushQuery(req.query), req.body);
+      const outcome = await applyPush(ctx, pushQuery(req.query), parseJson(req.body));
       if (!outcome.applied) throw new DomainError({ code: 'PUSH_REFUSED', message: 'a replay of a push already applied' });
       res.type('text/plain').send('success');
     } catch (error) {
