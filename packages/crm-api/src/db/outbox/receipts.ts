@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { Trx } from '../transaction.js';
 
 /**
@@ -7,10 +6,12 @@ import type { Trx } from '../transaction.js';
  * that openid's deliveries oldest first. A receipt can arrive before the notifier has recorded the delivery
  * (WeChat pushes it within moments of the send): it waits, and recording the delivery settles it.
  */
-export async function recordReceipt(db: Trx, receipt: { openid: string; delivered: boolean; detail: string; receivedAt: string }): Promise<void> {
+/** Stores a receipt once: `id` is derived from the push, so WeChat's retry of a half-applied push adds nothing. */
+export async function recordReceipt(db: Trx, receipt: { id: string; openid: string; delivered: boolean; detail: string; receivedAt: string }): Promise<void> {
   await db
     .insertInto('wechat_receipts')
-    .values({ id: randomUUID(), openid: receipt.openid, delivered: receipt.delivered ? 1 : 0, detail: receipt.detail, received_at: receipt.receivedAt, settled_delivery_id: null })
+    .values({ id: receipt.id, openid: receipt.openid, delivered: receipt.delivered ? 1 : 0, detail: receipt.detail, received_at: receipt.receivedAt, settled_delivery_id: null })
+    .onConflict((conflict) => conflict.column('id').doNothing())
     .execute();
 }
 

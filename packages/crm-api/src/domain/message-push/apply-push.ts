@@ -51,9 +51,10 @@ export async function applyPush(ctx: AppContext, query: PushQuery, body: unknown
     if (changes.length > 0) await applySubscriptionChanges(ctx, changes, now);
   }
   if (openid && name === 'subscribe_msg_sent_event') {
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
       const delivered = String(item.ErrorCode ?? '') === '0';
-      await recordReceipt(ctx.db.kysely, { openid, delivered, detail: `${String(item.ErrorCode ?? '')} ${String(item.ErrorStatus ?? '')}`.trim(), receivedAt: now });
+      const detail = `${String(item.ErrorCode ?? '')} ${String(item.ErrorStatus ?? '')}`.trim();
+      await recordReceipt(ctx.db.kysely, { id: `${id}:${index}`, openid, delivered, detail, receivedAt: now });
     }
     await settleAndWake(ctx, openid, now);
   }
