@@ -131,7 +131,7 @@ describe('recordSubscription', () => {
     const sendsBefore = fn.fake.sent.length;
 
     fn.asMiniProgramUser('openid-zhang');
-    const inflated = await Promise.all([1, 2, 3].map(() => fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: true })));
+    const inflated = await Promise.all([true, 'accept', 'acceptWithAlert'].map((accepted) => fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted })));
     expect(inflated.map((answer) => answer.remaining)).toEqual([0, 0, 0]);
     expect(fn.remaining('openid-zhang')).toBe(0);
 

@@ -51,7 +51,8 @@ export async function handleUnbindCrmUser(deps: FunctionDeps, context: WxContext
   return { ok: true as const, unbound: crmUserId !== undefined };
 }
 
-const ACCEPTED = new Set<unknown>([true, 'accept']);
+// Newer clients answer acceptWithAudio / acceptWithAlert for an accept with a reminder.
+const ACCEPTED = new Set<unknown>([true, 'accept', 'acceptWithAudio', 'acceptWithAlert']);
 const DECLINED = new Set<unknown>([false, 'reject', 'ban', 'filter']);
 
 /**
@@ -67,7 +68,7 @@ export async function handleRecordSubscription(deps: FunctionDeps, context: WxCo
     problems.push({ path: 'event.templateId', message: 'must be a template id' });
   }
   if (!ACCEPTED.has(accepted) && !DECLINED.has(accepted)) {
-    problems.push({ path: 'event.accepted', message: 'must be true/false or the wx.requestSubscribeMessage result (accept, reject, ban, filter)' });
+    problems.push({ path: 'event.accepted', message: 'must be true/false or the wx.requestSubscribeMessage result (accept, acceptWithAudio, acceptWithAlert, reject, ban, filter)' });
   }
   if (problems.length > 0) return functionError('INVALID_EVENT', 'the subscription event is invalid', problems);
   const db = deps.cloud.database();
