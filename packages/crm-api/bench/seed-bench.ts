@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiToken } from '../src/domain/api-tokens.js';
 import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
 import { chunk } from '../src/db/transaction.js';
+import { sql } from 'kysely';
 
 export interface BenchDb {
   url: string;
@@ -14,10 +15,12 @@ export interface BenchDb {
   customerIds: string[];
 }
 
-/** A fresh SQLite database with a manager, sales users and pool customers, written in bulk. */
-export async function seedBenchDb(options: { sales: number; customers: number }): Promise<BenchDb> {
-  const url = join(mkdtempSync(join(tmpdir(), 'leadnotify-bench-')), 'bench.db');
-  const db = openDatabase({ url });
+/**
+ * A fresh database with a manager, sales users and pool customers, written in bulk: a SQLite file, or
+ * (engine postgres) a new schema in TEST_DATABASE_URL's database, dropped by close().
+ */
+export async function seedBenchDb(options: { sales: number; customers: number; engine?: 'sqlite' | 'postgres' }): Promise<BenchDb> {
+  const { url, db } = options.engine === 'postgres' ? await postgresSchema() : sqliteFile();
   await migrateToLatest(db);
   const now = new Date().toISOString();
   const managerId = randomUUID();
@@ -32,6 +35,28 @@ export async function seedBenchDb(options: { sales: number; customers: number })
   const managerToken = await createApiToken(db.kysely, managerId, new Date());
   const customerIds = await insertCustomers(db, options.customers);
   return { url, db, managerToken, salesIds, customerIds };
+}
+
+function sqliteFile(): { url: string; db: Db } {
+  const url = join(mkdtempSync(join(tmpdir(), 'leadnotify-bench-')), 'bench.db');
+  return { url, db: openDatabase({ url }) };
+}
+
+async function postgresSchema(): Promise<{ url: string; db: Db }> {
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) throw new Error('the PostgreSQL benchmarks need TEST_DATABASE_URL');
+  const schema = `bench_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
+  const admin = openDatabase({ url: base, poolSize: 1 });
+  await sql.raw(`create schema ${schema}`).execute(admin.kysely);
+  const db = openDatabase({ url: base, schema, poolSize: 4 });
+  const close = db.close;
+  db.close = async () => {
+    await close();
+    await sql.raw(`drop schema ${schema} cascade`).execute(admin.kysely);
+    await admin.close();
+  };
+  const separator = base.includes('?') ? '&' : '?';
+  return { url: `${base}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`, db };
 }
 
 export async function insertCustomers(db: Db, count: number): Promise<string[]> {
