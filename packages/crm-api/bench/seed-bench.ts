@@ -65,22 +65,23 @@ export async function insertCustomers(db: Db, count: number): Promise<string[]> 
   for (const part of chunk(ids, 500)) {
     await db.kysely
       .insertInto('customers')
-      .values(part.map((id, index) => ({ id, name: `基准客户${index}`, phone: null, company: null, source: null, status: 'new' as const, owner_id: null, assigned_at: null, version: 1, created_at: now, updated_at: now })))
+      .values(part.map((id, index) => ({ id, name: `基准客户${index}`, phone: `138${String(index).padStart(8, '0')}`, company: '基准公司', source: '官网', status: 'new' as const, owner_id: null, assigned_at: null, version: 1, created_at: now, updated_at: now })))
       .execute();
   }
   return ids;
 }
 
 /** `count` pending outbox rows, one customer each, spread over the given assignees. */
-export async function insertPendingNotifications(db: Db, assigneeIds: string[], actorId: string, count: number): Promise<void> {
+export async function insertPendingNotifications(db: Db, assigneeIds: string[], actorId: string, count: number, dueAt?: Date): Promise<void> {
   const customerIds = await insertCustomers(db, count);
   const now = new Date().toISOString();
+  const due = (dueAt ?? new Date()).toISOString();
   for (const part of chunk(customerIds, 400)) {
     const rows = part.map((customerId, index) => ({ id: randomUUID(), customerId, assigneeId: assigneeIds[index % assigneeIds.length] as string }));
     await db.kysely.transaction().execute(async (trx) => {
       await trx
         .insertInto('notifications')
-        .values(rows.map((row) => ({ id: row.id, assignee_id: row.assigneeId, actor_id: actorId, channel: 'web' as const, note: null, status: 'pending' as const, attempts: 0, next_attempt_at: now, created_at: now, updated_at: now })))
+        .values(rows.map((row) => ({ id: row.id, assignee_id: row.assigneeId, actor_id: actorId, channel: 'web' as const, note: null, status: 'pending' as const, attempts: 0, next_attempt_at: due, created_at: now, updated_at: now })))
         .execute();
       await trx
         .insertInto('notification_customers')
