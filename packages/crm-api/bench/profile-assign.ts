@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { startChildApi } from '../test/helpers/child-process.js';
+import { spawnTs } from '../test/helpers/child-process.js';
 import { seedBenchDb } from './seed-bench.js';
 
 /**
@@ -8,7 +8,11 @@ import { seedBenchDb } from './seed-bench.js';
  */
 const dir = process.env.PROFILE_DIR ?? '/tmp/leadnotify-profile';
 const db = await seedBenchDb({ sales: 2, customers: 3000 });
-const api = await startChildApi({ DATABASE_URL: db.url, NOTIFIER: 'off', LOG_LEVEL: 'warn', NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}` });
+const api = await spawnTs('packages/crm-api/src/main.ts', {
+  env: { PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, NOTIFIER: 'off', LOG_LEVEL: 'warn' },
+  ready: /crm-api listening on (http:\/\/localhost:\d+)/,
+  nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+});
 let counter = 0;
 const result = await autocannon({
   url: api.url,
@@ -31,4 +35,5 @@ const result = await autocannon({
 });
 console.log(`${result.requests.average}/s, p99 ${result.latency.p99} ms, non2xx ${result.non2xx}; profile in ${dir}`);
 await api.stop();
+if (process.env.PROFILE_SQL) console.log(api.output().split('\n').filter((l) => l.includes('SQLT')).join('\n'));
 await db.db.close();
