@@ -6,7 +6,8 @@ import SqliteDatabase from 'better-sqlite3';
  * Baselines for "API overhead": Express + better-sqlite3 with the same SQLite settings.
  * BARE_MODE=update (default): only the conditional UPDATE an assignment needs.
  * BARE_MODE=same-writes: the same statements the API runs (token lookup, assignee, customer, conditional
- * update, history row, outbox row and its customer link) in one transaction, with none of the framework.
+ * update, history row, outbox row and its customer link with the company/phone/source snapshot) in one
+ * transaction, with none of the framework.
  */
 const sqlite = new SqliteDatabase(process.env.DATABASE_URL ?? ':memory:');
 sqlite.pragma('journal_mode = WAL');
@@ -26,21 +27,25 @@ const insertHistory = sqlite.prepare(
 const insertNotification = sqlite.prepare(
   "INSERT INTO notifications (id, assignee_id, actor_id, channel, note, status, attempts, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, 'web', NULL, 'pending', 0, ?, ?, ?)",
 );
-const insertLink = sqlite.prepare('INSERT INTO notification_customers (notification_id, customer_id, customer_name, position) VALUES (?, ?, ?, 0)');
+const insertLink = sqlite.prepare(
+  'INSERT INTO notification_customers (notification_id, customer_id, customer_name, customer_company, customer_phone, customer_source, position) VALUES (?, ?, ?, ?, ?, ?, 0)',
+);
+/** The API's snapshot keeps 138****0000, never the whole number. */
+const maskPhone = (phone: string | null) => (phone === null ? null : `${phone.slice(0, 3)}****${phone.slice(-4)}`);
 
 const assignWithSameWrites = sqlite.transaction((token: string, customerId: string, assigneeId: string) => {
   const now = new Date().toISOString();
   const actor = findActor.get(createHash('sha256').update(token).digest('hex')) as { id: string } | undefined;
   if (!actor) return { status: 401 };
   if (!findUser.get(assigneeId)) return { status: 404 };
-  const customer = findCustomer.get(customerId) as { owner_id: string | null; version: number; name: string } | undefined;
+  const customer = findCustomer.get(customerId) as { owner_id: string | null; version: number; name: string; company: string | null; phone: string | null; source: string | null } | undefined;
   if (!customer) return { status: 404 };
   if (customer.owner_id === assigneeId) return { status: 200, changed: false };
   if (updateCustomer.run(assigneeId, now, customer.version + 1, now, customerId, customer.version).changes === 0) return { status: 409 };
   insertHistory.run(randomUUID(), customerId, customer.owner_id, assigneeId, actor.id, now, customer.version + 1);
   const notificationId = randomUUID();
   insertNotification.run(notificationId, assigneeId, actor.id, now, now, now);
-  insertLink.run(notificationId, customerId, customer.name);
+  insertLink.run(notificationId, customerId, customer.name, customer.company, maskPhone(customer.phone), customer.source);
   return { status: 200, changed: true, notificationId };
 });
 

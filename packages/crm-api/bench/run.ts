@@ -19,8 +19,9 @@ const rows: Array<[string, string, string, string]> = [];
 const children: ChildService[] = [];
 
 function record(name: string, measured: string, target: string, pass: boolean | undefined, data: Record<string, unknown>) {
-  results[name] = { ...data, pass };
-  rows.push([name, measured, target, pass === undefined ? 'info' : pass ? 'ok' : 'MISSED']);
+  const verdict = pass === undefined ? 'info' : pass ? 'met' : 'MISSED';
+  results[name] = { measured, target, verdict, pass, ...data };
+  rows.push([name, measured, target, verdict]);
   console.log(`  ${name}: ${measured} (target ${target})`);
 }
 
@@ -127,7 +128,7 @@ async function assignmentLatency() {
   };
   // Off, on, on, off, twice: whatever drifts over the run (page cache, CPU clock) weighs on both sides alike.
   // Each side's percentiles are taken over all its responses.
-  const order = ['off', 'inline', 'inline', 'off', 'off', 'inline', 'inline', 'off'] as const;
+  const order = QUICK ? (['off', 'inline', 'inline', 'off'] as const) : (['off', 'inline', 'inline', 'off', 'off', 'inline', 'inline', 'off'] as const);
   const runs: Array<Awaited<ReturnType<typeof loadWith>>> = [];
   for (const notifier of order) runs.push(await loadWith(notifier));
   await wechat.child.stop();
@@ -143,7 +144,125 @@ async function assignmentLatency() {
   return base;
 }
 
-async function apiOverhead(ours: { rps: number }) {
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Wall-clock milliseconds with sub-millisecond precision, comparable across processes on this machine. */
+const wallNow = () => performance.timeOrigin + performance.now();
+
+interface MessageLatencyRun {
+  label: string;
+  rttMs: number;
+  engine: 'sqlite' | 'postgres';
+  env?: Record<string, string>;
+}
+
+/**
+ * Steady RATE assignments/s to 3 users for DURATION; per assignment, (the emulator's sentAt of the message that
+ * carried its notification) − (the assignment's response fully received here). The emulator answers every
+ * invocation after a fixed `latencyMs` (the WeChat round trip); the message is recorded inside that answer.
+ */
+async function assignmentToMessage(run: MessageLatencyRun) {
+  const rate = 20;
+  const durationS = size(30, 4);
+  const count = rate * durationS;
+  const warmup = 20;
+  const wechat = await emulator(run.rttMs);
+  const db = await seedBenchDb({ sales: 3, customers: count + warmup, engine: run.engine });
+  await wechat.prepareUsers(db.salesIds, Math.ceil((count + warmup) / 3) + 10);
+  const api = await startChildApi({ DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...wechat.env, ...run.env });
+  children.push(api);
+  const headers = { authorization: `Bearer ${db.managerToken}`, 'content-type': 'application/json' };
+  const assign = async (index: number) => {
+    const response = await fetch(`${api.url}/api/customers/${db.customerIds[index]}/assign`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ assigneeId: db.salesIds[index % db.salesIds.length] }),
+    });
+    const body = (await response.json()) as { notification?: { id: string } | null };
+    return { receivedAt: wallNow(), status: response.status, notificationId: body.notification?.id };
+  };
+  // Warm-up (token fetch, JIT, connections), not measured.
+  for (let index = 0; index < warmup; index++) await assign(count + index);
+  await sleep(run.rttMs * 2 + 500);
+
+  const pending: Array<Promise<Awaited<ReturnType<typeof assign>>>> = [];
+  const started = wallNow();
+  for (let index = 0; index < count; index++) {
+    const wait = started + (index * 1000) / rate - wallNow();
+    if (wait > 0) await sleep(wait);
+    pending.push(assign(index));
+  }
+  const answered = await Promise.all(pending);
+  const ids = answered.flatMap((a) => (a.notificationId ? [a.notificationId] : []));
+  // A digest may carry several notifications under its first one's id: the outbox says which message has each.
+  const deliveryOf = new Map<string, string>();
+  const sentAt = new Map<string, number>();
+  await waitFor(
+    async () => {
+      for (const part of [ids.slice(0, ids.length / 2), ids.slice(ids.length / 2)]) {
+        const rows = await db.db.kysely.selectFrom('notifications').select(['id', 'delivery_id']).where('id', 'in', part).execute();
+        for (const row of rows) if (row.delivery_id) deliveryOf.set(row.id, row.delivery_id);
+      }
+      const messages = (await emulatorControl(wechat.child.url, 'GET', '/messages')).items as Array<{ deliveryId: string | null; sentAt: string }>;
+      for (const message of messages) if (message.deliveryId) sentAt.set(message.deliveryId, Date.parse(message.sentAt));
+      return ids.every((id) => sentAt.has(deliveryOf.get(id) ?? ''));
+    },
+    Boolean,
+    { timeoutMs: 60_000 + Number(run.env?.NOTIFY_DIGEST_SECONDS ?? 0) * 1000, intervalMs: 500 },
+  );
+  const latencies = answered.flatMap((a) => {
+    const at = a.notificationId ? sentAt.get(deliveryOf.get(a.notificationId) ?? '') : undefined;
+    return at === undefined ? [] : [at - a.receivedAt];
+  });
+  const slowest = latencies
+    .map((ms, index) => ({ index, ms: Math.round(ms) }))
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 5);
+  const rateAchieved = count / ((answered.at(-1)!.receivedAt - started) / 1000);
+  await api.stop();
+  await db.db.close();
+  await wechat.child.stop();
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const p50 = Math.round(percentile(sorted, 0.5) * 10) / 10;
+  const p99 = Math.round(percentile(sorted, 0.99) * 10) / 10;
+  const max = Math.round((sorted.at(-1) ?? Number.NaN) * 10) / 10;
+  const targetMs = run.rttMs + 50;
+  const failed = answered.filter((a) => a.status !== 200).length;
+  console.log(`  ${run.label}: p50 ${p50} ms, p99 ${p99} ms, max ${max} ms over ${latencies.length}/${count} messages (${failed} non-200); slowest ${slowest.map((s) => `#${s.index} ${s.ms}`).join(', ')}`);
+  return { ...run, count, failed, measured: latencies.length, rateAchieved, p50, p99, max, slowest, targetMs, ratio: p99 / targetMs };
+}
+
+async function messageLatency() {
+  console.log('1m. assignment → message latency');
+  // Little's law: 20/s × RTT invocations are in flight on average when each carries one assignment; two more
+  // leave an idle loop for the next arrival. Fewer and an arrival waits for a round trip to end (see the info run).
+  const concurrencyFor = (rttMs: number) => String(Math.ceil((20 * rttMs) / 1000) + 2);
+  const env = (rttMs: number, digest: boolean) => ({ NOTIFY_CONCURRENCY: concurrencyFor(rttMs), ...(digest ? {} : { NOTIFY_DIGEST_SECONDS: '0' }) });
+  const runs: Array<MessageLatencyRun & { info?: boolean }> = [
+    { label: 'SQLite, WeChat 100 ms, digest off', rttMs: 100, engine: 'sqlite', env: env(100, false) },
+    { label: 'SQLite, WeChat 300 ms, digest off', rttMs: 300, engine: 'sqlite', env: env(300, false) },
+    // The documented default (docs/configuration.md) is 0 as well; this run leaves the variable unset to show it.
+  ];
+  if (!QUICK) runs.push({ label: 'SQLite, WeChat 100 ms, NOTIFY_DIGEST_SECONDS at its default', rttMs: 100, engine: 'sqlite', env: env(100, true) });
+  if (process.env.TEST_DATABASE_URL) {
+    runs.push({ label: 'PostgreSQL, WeChat 100 ms, digest off', rttMs: 100, engine: 'postgres', env: env(100, false) });
+    runs.push({ label: 'PostgreSQL, WeChat 300 ms, digest off', rttMs: 300, engine: 'postgres', env: env(300, false) });
+  } else {
+    console.log('  (TEST_DATABASE_URL unset: PostgreSQL runs skipped)');
+  }
+  if (!QUICK) runs.push({ label: 'SQLite, WeChat 300 ms, digest off, default NOTIFY_CONCURRENCY', rttMs: 300, engine: 'sqlite', env: { NOTIFY_DIGEST_SECONDS: '0' }, info: true });
+  for (const run of runs) {
+    const measured = await assignmentToMessage(run);
+    record(
+      `assignment → message, ${run.label}, concurrency ${run.env?.NOTIFY_CONCURRENCY ?? '2 (default)'}`,
+      `p50 ${measured.p50} ms, p99 ${measured.p99} ms (max ${measured.max}); p99 / (RTT + 50) = ${measured.ratio.toFixed(2)}`,
+      `p99 ≤ ${measured.targetMs} ms`,
+      run.info ? undefined : measured.p99 <= measured.targetMs && measured.measured === measured.count,
+      measured,
+    );
+  }
+}
+
+async function apiOverhead(ours: { rps: number; p50: number; p99: number }) {
   console.log('2. API overhead vs a bare Express + better-sqlite3 handler');
   const bare = async (mode: string) => {
     const db = await seedBenchDb({ sales: 2, customers: size(3000, 1000) });
@@ -152,22 +271,26 @@ async function apiOverhead(ours: { rps: number }) {
     children.push(server);
     const measured = await measureAssignments(server.url, db.managerToken, db.customerIds, db.salesIds);
     await server.stop();
-    return measured;
+    return { ...measured, ...latencySummary(measured.responseMs) };
   };
   const updateOnly = await bare('update');
   const sameWrites = await bare('same-writes');
   const ratio = ours.rps / updateOnly.rps;
   const sameRatio = ours.rps / sameWrites.rps;
+  const p99Ratio = ours.p99 / sameWrites.p99;
+  console.log(`  bare UPDATE ${updateOnly.rps.toFixed(0)}/s; bare same writes ${sameWrites.rps.toFixed(0)}/s, p50 ${sameWrites.p50} ms, p99 ${sameWrites.p99} ms`);
   record('API overhead (assignments/s, ours / bare UPDATE)', `${ours.rps.toFixed(0)} / ${updateOnly.rps.toFixed(0)} = ${ratio.toFixed(2)}`, '≥ 0.8', ratio >= 0.8, {
     ours: ours.rps,
     bare: updateOnly.rps,
     ratio,
   });
-  record('API overhead (ours / bare doing the same 7 statements)', `${ours.rps.toFixed(0)} / ${sameWrites.rps.toFixed(0)} = ${sameRatio.toFixed(2)}`, 'info: framework share', undefined, {
-    ours: ours.rps,
-    bare: sameWrites.rps,
-    ratio: sameRatio,
-  });
+  record(
+    'framework share (ours / bare handler doing the same writes)',
+    `${ours.rps.toFixed(0)} / ${sameWrites.rps.toFixed(0)} assignments/s = ${sameRatio.toFixed(2)}; p99 ${ours.p99} / ${sameWrites.p99} ms = ${p99Ratio.toFixed(2)}`,
+    'throughput ≥ 0.85, p99 ≤ 1.2×',
+    sameRatio >= 0.85 && p99Ratio <= 1.2,
+    { ours, bare: { rps: sameWrites.rps, p50: sameWrites.p50, p99: sameWrites.p99 }, ratio: sameRatio, p99Ratio },
+  );
 }
 
 async function tokenSingleFlight() {
@@ -211,9 +334,61 @@ async function drainRate() {
   record(
     `drain rate (${count} notifications, WeChat +${latencyMs} ms)`,
     `${rate.toFixed(0)}/s of bound ${bound}/s = ${(rate / bound).toFixed(2)}; calls took ${callMs.toFixed(1)} ms → ${(rate / measuredBound).toFixed(2)} of ${measuredBound.toFixed(0)}/s`,
-    '≥ 0.8 of bound',
-    rate / bound >= 0.8,
+    '≥ 0.9 of bound',
+    rate / bound >= 0.9,
     { count, elapsedS, rate, bound, ratio: rate / bound, callMs, measuredBound, measuredRatio: rate / measuredBound },
+  );
+}
+
+/**
+ * PostgreSQL, WeChat slow enough to dominate: the same outbox drained by one worker process, then by two. The rows
+ * become due together at a moment after the workers are up, so start-up is not timed.
+ */
+async function workersScaling() {
+  console.log('4b. drain rate, one vs two worker processes on PostgreSQL');
+  if (!process.env.TEST_DATABASE_URL) {
+    console.log('  TEST_DATABASE_URL unset: skipped');
+    return;
+  }
+  const count = size(6_000, 2_400);
+  const latencyMs = 200;
+  const drain = async (workers: number) => {
+    const wechat = await emulator(latencyMs);
+    const db = await seedBenchDb({ sales: 100, customers: 0, engine: 'postgres' });
+    await wechat.prepareUsers(db.salesIds, Math.ceil(count / 100) + 10);
+    const processes: ChildService[] = [];
+    for (let index = 0; index < workers; index++) {
+      const worker = await spawnTs('packages/crm-api/bench/drain-process.ts', {
+        env: { DATABASE_URL: db.url, NOTIFY_CONCURRENCY: '2', NOTIFY_BATCH_SIZE: '20', NOTIFY_POLL_MS: '50', LOG_LEVEL: 'warn', ...wechat.env },
+        ready: /drain process on (http:\/\/\S+)/,
+      });
+      children.push(worker);
+      processes.push(worker);
+    }
+    const dueAt = Date.now() + size(15_000, 5_000);
+    await insertPendingNotifications(db.db, db.salesIds, db.salesIds[0] as string, count, new Date(dueAt));
+    if (Date.now() > dueAt) throw new Error('worker scaling: seeding took longer than the head start');
+    await sleep(dueAt - Date.now());
+    await waitFor(async () => (await pendingCount(db.db)) === 0, Boolean, { timeoutMs: 600_000, intervalMs: 50 });
+    const elapsedS = (Date.now() - dueAt) / 1000;
+    const messages = ((await emulatorControl(wechat.child.url, 'GET', '/messages')).items as unknown[]).length;
+    for (const worker of processes) await worker.stop();
+    await db.db.close();
+    await wechat.child.stop();
+    const rate = count / elapsedS;
+    console.log(`  ${workers} worker(s): ${count} in ${elapsedS.toFixed(1)} s = ${rate.toFixed(0)}/s (${messages} messages)`);
+    return { workers, elapsedS, rate, messages };
+  };
+  const one = await drain(1);
+  const two = await drain(2);
+  const ratio = two.rate / one.rate;
+  const bound = (2 * 20) / (latencyMs / 1000);
+  record(
+    `drain on PostgreSQL, 2 worker processes / 1 (${count} notifications, WeChat +${latencyMs} ms, 2 × 20 each)`,
+    `${two.rate.toFixed(0)}/s / ${one.rate.toFixed(0)}/s = ${ratio.toFixed(2)} (one worker: ${(one.rate / bound).toFixed(2)} of its ${bound}/s bound)`,
+    '≥ 1.8',
+    ratio >= 1.8 && one.messages === count && two.messages === count,
+    { count, latencyMs, one, two, ratio, boundPerWorker: bound },
   );
 }
 
@@ -313,13 +488,15 @@ async function memory() {
 async function main() {
   console.log(`leadnotify benchmarks${QUICK ? ' (BENCH_QUICK)' : ''} on ${cpus().length} cores, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
   // BENCH_ONLY=latency,overhead,token,drain,batch,memory runs a subset (the API-overhead run needs latency's).
-  const only = new Set((process.env.BENCH_ONLY ?? 'latency,overhead,token,drain,batch,memory').split(','));
+  const only = new Set((process.env.BENCH_ONLY ?? 'message,latency,overhead,token,drain,workers,batch,memory').split(','));
+  if (only.has('message')) await messageLatency();
   if (only.has('latency') || only.has('overhead')) {
     const ours = await assignmentLatency();
     if (only.has('overhead')) await apiOverhead(ours);
   }
   if (only.has('token')) await tokenSingleFlight();
   if (only.has('drain')) await drainRate();
+  if (only.has('workers')) await workersScaling();
   if (only.has('batch')) await bigBatch();
   if (only.has('memory')) await memory();
 

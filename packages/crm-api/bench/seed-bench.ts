@@ -1,10 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApiToken } from '../src/domain/api-tokens.js';
 import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
 import { chunk } from '../src/db/transaction.js';
+import { sql } from 'kysely';
 
 export interface BenchDb {
   url: string;
@@ -14,10 +15,12 @@ export interface BenchDb {
   customerIds: string[];
 }
 
-/** A fresh SQLite database with a manager, sales users and pool customers, written in bulk. */
-export async function seedBenchDb(options: { sales: number; customers: number }): Promise<BenchDb> {
-  const url = join(mkdtempSync(join(tmpdir(), 'leadnotify-bench-')), 'bench.db');
-  const db = openDatabase({ url });
+/**
+ * A fresh database with a manager, sales users and pool customers, written in bulk: a SQLite file, or
+ * (engine postgres) a new schema in TEST_DATABASE_URL's database, dropped by close().
+ */
+export async function seedBenchDb(options: { sales: number; customers: number; engine?: 'sqlite' | 'postgres' }): Promise<BenchDb> {
+  const { url, db } = options.engine === 'postgres' ? await postgresSchema() : sqliteFile();
   await migrateToLatest(db);
   const now = new Date().toISOString();
   const managerId = randomUUID();
@@ -34,28 +37,51 @@ export async function seedBenchDb(options: { sales: number; customers: number })
   return { url, db, managerToken, salesIds, customerIds };
 }
 
+function sqliteFile(): { url: string; db: Db } {
+  const url = join(mkdtempSync(join(tmpdir(), 'leadnotify-bench-')), 'bench.db');
+  return { url, db: openDatabase({ url }) };
+}
+
+async function postgresSchema(): Promise<{ url: string; db: Db }> {
+  const base = process.env.TEST_DATABASE_URL;
+  if (!base) throw new Error('the PostgreSQL benchmarks need TEST_DATABASE_URL');
+  const schema = `bench_${Math.floor(Date.now() / 1000)}_${randomBytes(4).toString('hex')}`;
+  const admin = openDatabase({ url: base, poolSize: 1 });
+  await sql.raw(`create schema ${schema}`).execute(admin.kysely);
+  const db = openDatabase({ url: base, schema, poolSize: 4 });
+  const close = db.close;
+  db.close = async () => {
+    await close();
+    await sql.raw(`drop schema ${schema} cascade`).execute(admin.kysely);
+    await admin.close();
+  };
+  const separator = base.includes('?') ? '&' : '?';
+  return { url: `${base}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`, db };
+}
+
 export async function insertCustomers(db: Db, count: number): Promise<string[]> {
   const now = new Date().toISOString();
   const ids = Array.from({ length: count }, () => randomUUID());
   for (const part of chunk(ids, 500)) {
     await db.kysely
       .insertInto('customers')
-      .values(part.map((id, index) => ({ id, name: `基准客户${index}`, phone: null, company: null, source: null, status: 'new' as const, owner_id: null, assigned_at: null, version: 1, created_at: now, updated_at: now })))
+      .values(part.map((id, index) => ({ id, name: `基准客户${index}`, phone: `138${String(index).padStart(8, '0')}`, company: '基准公司', source: '官网', status: 'new' as const, owner_id: null, assigned_at: null, version: 1, created_at: now, updated_at: now })))
       .execute();
   }
   return ids;
 }
 
 /** `count` pending outbox rows, one customer each, spread over the given assignees. */
-export async function insertPendingNotifications(db: Db, assigneeIds: string[], actorId: string, count: number): Promise<void> {
+export async function insertPendingNotifications(db: Db, assigneeIds: string[], actorId: string, count: number, dueAt?: Date): Promise<void> {
   const customerIds = await insertCustomers(db, count);
   const now = new Date().toISOString();
+  const due = (dueAt ?? new Date()).toISOString();
   for (const part of chunk(customerIds, 400)) {
     const rows = part.map((customerId, index) => ({ id: randomUUID(), customerId, assigneeId: assigneeIds[index % assigneeIds.length] as string }));
     await db.kysely.transaction().execute(async (trx) => {
       await trx
         .insertInto('notifications')
-        .values(rows.map((row) => ({ id: row.id, assignee_id: row.assigneeId, actor_id: actorId, channel: 'web' as const, note: null, status: 'pending' as const, attempts: 0, next_attempt_at: now, created_at: now, updated_at: now })))
+        .values(rows.map((row) => ({ id: row.id, assignee_id: row.assigneeId, actor_id: actorId, channel: 'web' as const, note: null, status: 'pending' as const, attempts: 0, next_attempt_at: due, created_at: now, updated_at: now })))
         .execute();
       await trx
         .insertInto('notification_customers')

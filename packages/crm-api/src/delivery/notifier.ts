@@ -28,7 +28,7 @@ export interface Notifier {
   readonly workerId: string;
   /** Starts NOTIFY_CONCURRENCY loops that claim and send until stopped. */
   start(): void;
-  /** Makes idle loops look for work now instead of at the next poll. */
+  /** Makes an idle loop look for work now instead of at the next poll (or, with none idle, the next free one). */
   wake(): void;
   /** Claims one batch and delivers it; returns how many deliveries it handled. For tests and scripts. */
   runOnce(): Promise<number>;
@@ -54,8 +54,13 @@ export function createNotifier(deps: NotifierDeps): Notifier {
   };
   let running = false;
   let loops: Promise<void>[] = [];
-  /** Idle loops waiting for work; wake() releases them all. */
+  /** Idle loops waiting for work; wake() releases one, stop() all. */
   const sleepers = new Set<() => void>();
+  /**
+   * A wake() that found no loop asleep: every loop was claiming or had an invocation in flight, and its claim may
+   * have run before the new rows committed. The next loop to come up empty claims again instead of sleeping a poll.
+   */
+  let wakePending = false;
 
   function idle(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -188,10 +193,17 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       if (claimed === undefined || claimed === 'failed') {
         recordUnrecorded();
         await recording;
+        if (claimed === undefined && wakePending) {
+          wakePending = false;
+          if (running) next = claimSafely();
+          continue;
+        }
         if (running) await idle(config.NOTIFY_POLL_MS);
         if (running) next = claimSafely();
         continue;
       }
+      // A full batch: more may be due (a bulk requeue); let another idle loop help rather than wait a poll.
+      if (claimed.deliveries.length >= config.NOTIFY_BATCH_SIZE) [...sleepers][0]?.();
       const invoking = sendSafely(claimed);
       await requestDispatched();
       recordUnrecorded();
@@ -203,7 +215,17 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     await recording;
   }
 
+  /**
+   * One idle loop claims everything due (up to a batch); waking them all would have every one of them run a claim
+   * transaction for the same rows. With none idle, the next loop to finish claims again (wakePending).
+   */
   function wake(): void {
+    const [sleeper] = sleepers;
+    if (sleeper) sleeper();
+    else wakePending = true;
+  }
+
+  function wakeAll(): void {
     for (const done of [...sleepers]) done();
   }
 
@@ -220,7 +242,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     async stop() {
       if (!running) return;
       running = false;
-      wake();
+      wakeAll();
       await Promise.all(loops);
       const released = await releaseLeases(db.kysely, workerId, clock.now());
       logger.info({ workerId, released }, 'notifier stopped');
