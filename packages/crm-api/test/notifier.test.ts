@@ -528,4 +528,23 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     expect(wechat.sentEvents().at(-1)).toMatchObject({ deliveryId: id, resend: true });
     expect(await row(id)).toMatchObject({ status: 'sent', resend_requested: 0 });
   });
+  it('a lead skipped NO_SUBSCRIPTION while the salesperson was accepting (the push came during the attempt) goes out again', async () => {
+    await setup();
+    wechat.setFunction(async (event) => {
+      // WeChat's push of the acceptance reaches the CRM while this attempt is being refused.
+      await t.db
+        .insertInto('wechat_subscriptions')
+        .values({ openid: 'openid-zhang', template_id: 'tmpl', crm_user_id: sales.id, remaining: 1, refused: 0, version: 2, updated_at: new Date(t.clock.now()).toISOString() })
+        .execute();
+      wechat.setFunction(functionAnswering({ status: 'sent', reason: 'SENT', sentAt: new Date().toISOString() }));
+      return { ok: true, result: { deliveryId: event.deliveryId, status: 'skipped', reason: 'NO_SUBSCRIPTION', message: 'no subscription' } };
+    });
+    const customer = await t.customer();
+    const id = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+
+    await drain();
+
+    expect(await row(id)).toMatchObject({ status: 'sent' });
+    expect(wechat.sentEvents()).toHaveLength(2);
+  });
 });

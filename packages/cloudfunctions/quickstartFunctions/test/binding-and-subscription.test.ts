@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { wxError } from '../src/testing/memory-cloud.js';
 import { bindingTicket, createTestFunction, notification, sendEvent, TEMPLATE_ID } from './helpers.js';
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
@@ -258,6 +259,23 @@ describe('applySubscriptionEvents: what WeChat pushed, forwarded by the CRM', ()
     expect(off.states[0]).toMatchObject({ remaining: 0, refused: true });
     expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
     expect(fn.fake.sent).toHaveLength(0);
+  });
+
+  it("an acceptance pushed while WeChat refuses a send (43101) stays counted: the refusal is older than it", async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    fn.asHttpApi();
+    fn.fake.onSend(async () => {
+      // The user accepts in WeChat while this send, made without an acceptance, is being refused.
+      await fn.handle({ type: 'applySubscriptionEvents', changes: [change('push-9:0', 'accept')] });
+      throw wxError(43101, 'user refuse to accept the msg');
+    });
+
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+
+    expect(fn.remaining('openid-zhang')).toBe(1);
+    fn.fake.onSend(async () => {});
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'sent' });
   });
 
   it('only the CRM server may apply them', async () => {

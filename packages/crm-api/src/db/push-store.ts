@@ -42,3 +42,16 @@ export async function saveSubscriptionStates(db: Trx, states: WechatSubscription
 export async function subscriptionsOf(db: Trx, crmUserId: string): Promise<WechatSubscriptionsTable[]> {
   return db.selectFrom('wechat_subscriptions').selectAll().where('crm_user_id', '=', crmUserId).orderBy('updated_at', 'desc').execute();
 }
+
+/** Whether WeChat's pushes showed an acceptance by this user at or after `since` that is not used up. */
+export async function acceptedSince(db: Trx, crmUserId: string, since: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('wechat_subscriptions')
+    .select('openid')
+    .where('crm_user_id', '=', crmUserId)
+    .where('updated_at', '>=', since)
+    .where('remaining', '>', 0)
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}

@@ -6,7 +6,8 @@ import { REASONS, type DeliveryEventInput } from '@leadnotify/contracts';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Db } from '../db/database.js';
-import { claimDeliveries, releaseLeases, requeueUnreceipted, settleReceipts } from '../db/outbox/index.js';
+import { claimDeliveries, releaseLeases, requeueRows, requeueUnreceipted, settleReceipts } from '../db/outbox/index.js';
+import { acceptedSince } from '../db/push-store.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { buildNotificationEvents } from './build-events.js';
 import { invokeSend } from './invoke-function.js';
@@ -139,6 +140,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       }
     }
     for (const row of recorded) if (row.status === 'dead') logger.error({ reason: row.reason }, 'notification gave up after its attempt budget');
+    // The salesperson accepted while this attempt was being refused: the catch-up that ran on their acceptance
+    // could not see this skip yet, so it goes out again now.
+    const startedAt = new Date(batch.startedAtMs).toISOString();
+    for (const { delivery, outcome } of batch.results) {
+      if (outcome.kind !== 'skipped' || outcome.reason !== 'NO_SUBSCRIPTION') continue;
+      if (!(await acceptedSince(db.kysely, delivery.assigneeId, startedAt))) continue;
+      const requeued = await requeueRows(db.kysely, { ids: delivery.rows.map((row) => row.id) }, new Date(clock.now()).toISOString());
+      if (requeued.length > 0) {
+        logger.info({ deliveryId: delivery.deliveryId }, 'skipped while the salesperson was accepting: sent again');
+        wake();
+      }
+    }
     // WeChat's receipt for a delivery may have come before the delivery was recorded: settle it now.
     const openids = new Set(batch.results.flatMap(({ outcome }) => ('openid' in outcome && outcome.openid ? [outcome.openid] : [])));
     for (const openid of openids) {

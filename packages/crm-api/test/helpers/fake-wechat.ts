@@ -46,7 +46,7 @@ export async function startFakeWechat() {
       }
       const event = body as InvokedEvent;
       invocations.push(event);
-      return json(res, { errcode: 0, errmsg: 'ok', resp_data: JSON.stringify(behaviour(event)) });
+      return json(res, { errcode: 0, errmsg: 'ok', resp_data: JSON.stringify(await behaviour(event)) });
     }
     return json(res, { errcode: 40101, errmsg: 'missing parameter' }, 404);
   });

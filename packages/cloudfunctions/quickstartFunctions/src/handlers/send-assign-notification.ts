@@ -3,7 +3,7 @@ import type { CloudDatabase } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { findBinding } from '../store/bindings.js';
 import { claimDelivery, finishDelivery, markSending, takeOverStale, type DeliveryRecord } from '../store/deliveries.js';
-import { recordRefusal, refundSend, reserveSend, settleSend } from '../store/subscriptions.js';
+import { recordRefusal, refundSend, reserveSend, settleSend, subscriptionVersion } from '../store/subscriptions.js';
 import { buildSubscribeMessage } from '../template/build-message.js';
 
 interface WxApiError {
@@ -121,6 +121,8 @@ async function deliver(
     await finishDelivery(db, result, deps.now());
     return result;
   }
+  // The count as this delivery left it: a refusal from WeChat is recorded only if nothing changed it since.
+  const countVersion = await subscriptionVersion(db, openid, templateId);
   await markSending(db, delivery.deliveryId, deps.now());
 
   const sendStartedAt = deps.now();
@@ -162,7 +164,7 @@ async function deliver(
     // 43101: WeChat holds no acceptance, whatever we counted.
     const result: SendResult = { ...base, status: 'skipped', reason, ...codePart, message: errMsg };
     await finishDelivery(db, result, deps.now());
-    await recordRefusal(db, openid, templateId, delivery.deliveryId, nowIso());
+    await recordRefusal(db, openid, templateId, delivery.deliveryId, nowIso(), countVersion);
     return result;
   }
   const result: SendResult = { ...base, status: 'failed', reason, ...codePart, message: errMsg };

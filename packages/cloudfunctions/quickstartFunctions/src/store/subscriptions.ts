@@ -107,12 +107,26 @@ export async function refundSend(db: CloudDatabase, openid: string, templateId: 
   await collection.where({ _id: id, [field]: 0 }).update({ data: { [field]: db.command.remove(), updatedAt: now, version: db.command.inc(1) } });
 }
 
-/** 43101: WeChat holds no acceptance, whatever we counted; skip without asking until a new acceptance. */
-export async function recordRefusal(db: CloudDatabase, openid: string, templateId: string, deliveryId: string, now: string): Promise<void> {
-  await db
-    .collection(COLLECTIONS.subscriptions)
-    .doc(quotaId(openid, templateId))
-    .update({ data: { remaining: 0, refused: true, [holdField(deliveryId)]: db.command.remove(), updatedAt: now, version: db.command.inc(1) } });
+/**
+ * 43101: WeChat held no acceptance when it was asked; skip without asking until a new acceptance. Only if the
+ * count is as this delivery left it (`version`): an acceptance pushed meanwhile is newer than WeChat's refusal
+ * and stays counted — the hold alone goes. Another delivery's change makes the refusal unrecorded too, which
+ * costs at most one more question to WeChat.
+ */
+export async function recordRefusal(db: CloudDatabase, openid: string, templateId: string, deliveryId: string, now: string, version: number): Promise<void> {
+  const collection = db.collection(COLLECTIONS.subscriptions);
+  const id = quotaId(openid, templateId);
+  const field = holdField(deliveryId);
+  const { stats } = await collection
+    .where({ _id: id, version })
+    .update({ data: { remaining: 0, refused: true, [field]: db.command.remove(), updatedAt: now, version: db.command.inc(1) } });
+  if (stats.updated === 0) await collection.doc(id).update({ data: { [field]: db.command.remove(), updatedAt: now, version: db.command.inc(1) } });
+}
+
+/** The count's version now: what a refusal must still find to be recorded. */
+export async function subscriptionVersion(db: CloudDatabase, openid: string, templateId: string): Promise<number> {
+  const version = (await quotaDoc(db, openid, templateId))?.version;
+  return typeof version === 'number' ? version : 0;
 }
 
 /**
