@@ -1,5 +1,4 @@
-import type { LocalWechat } from '@leadnotify/wechat-emulator';
-import { createHash } from 'node:crypto';
+import { WECHAT_CRYPTO_SAMPLE, pushSignature, type LocalWechat } from '@leadnotify/wechat-emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openPush } from '../src/domain/message-push/open-push.js';
 import type { RunningServer } from '../src/server.js';
@@ -8,21 +7,12 @@ import { startTestServer } from './helpers/test-server.js';
 import { waitFor } from './helpers/wait-for.js';
 import { signedPush, subscribeEvent, type PushSecrets } from './helpers/wechat-push.js';
 
-/** Tencent's published WXBizMsgCrypt sample (the same in its Python, Java and C++ samples). */
-const SAMPLE = {
-  aesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
-  token: 'spamtest',
-  timestamp: '1409735669',
-  nonce: '1320562132',
-  appId: 'wx2c2769f8efd9abc2',
-  msgSignature: '5d197aaffba7e9b25a30732f161a50dee96bd5fa',
-  encrypt:
-    'hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE=',
-};
+/** Tencent's published WXBizMsgCrypt sample. */
+const SAMPLE = { ...WECHAT_CRYPTO_SAMPLE, aesKey: WECHAT_CRYPTO_SAMPLE.encodingAesKey };
 
 describe("opening a push with WeChat's published sample values", () => {
   const query = () => {
-    const signature = createHash('sha1').update([SAMPLE.token, SAMPLE.timestamp, SAMPLE.nonce].sort().join('')).digest('hex');
+    const signature = pushSignature(SAMPLE.token, SAMPLE.timestamp, SAMPLE.nonce);
     return { signature, timestamp: SAMPLE.timestamp, nonce: SAMPLE.nonce, msg_signature: SAMPLE.msgSignature };
   };
   const open = (body: unknown, overrides: Partial<ReturnType<typeof query>> = {}, appId = SAMPLE.appId) =>

@@ -1,6 +1,7 @@
 export { createEmulator, DEFAULT_TEMPLATE } from './create-emulator.js';
 export type { Emulator, EmulatorOptions, PopupAnswer } from './create-emulator.js';
 export { PUSH_TRIES, pushMessageSignature, pushSignature } from './message-push.js';
+export { WECHAT_CRYPTO_SAMPLE } from './wechat-crypto-sample.js';
 export type { PushAttempt, PushEvent, PushRecord, PushSettings } from './message-push.js';
 export { readScannedCode } from './scan-binding-code.js';
 export type { ScanResult } from './scan-binding-code.js';

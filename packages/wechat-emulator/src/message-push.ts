@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { encrypt, getSignature } from '@wecom/crypto';
 
 /**
- * 开发管理 → 消息推送 as the mini program's admin fills it in (shared/WECHAT.md "Message push"): the URL,
+ * 开发管理 → 消息推送 as the mini program's admin fills it in (https://developers.weixin.qq.com/miniprogram/dev/framework/server-ability/message-push.html): the URL,
  * the Token, the EncodingAESKey, and the encryption mode. The format is always JSON here.
  */
 export interface PushSettings {

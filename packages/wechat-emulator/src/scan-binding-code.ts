@@ -1,6 +1,6 @@
 import { EMULATOR_QR_PREFIX } from './qr-code-route.js';
 
-/** getwxacodeunlimit's scene rule: at most 32 of these characters (shared/WECHAT.md "Mini-program codes"). */
+/** getwxacodeunlimit's scene rule: at most 32 of these characters (https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html). */
 const SCENE_PATTERN = /^[0-9A-Za-z!#$&'()*+,/:;=?@\-._~]{1,32}$/;
 
 /** The CRM's scene exchange, the route the kit's bind page calls (docs/miniprogram-kit.md). */

@@ -3,23 +3,14 @@ import { decrypt, encrypt } from '@wecom/crypto';
 import axios from 'axios';
 import { createWechatClient } from '@leadnotify/wechat-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { pushMessageSignature, startEmulator, type PushEvent, type PushSettings, type RunningEmulator } from '../src/index.js';
+import { WECHAT_CRYPTO_SAMPLE, pushMessageSignature, startEmulator, type PushEvent, type PushSettings, type RunningEmulator } from '../src/index.js';
 import { send, startReceiver, type Received } from './helpers/http-receiver.js';
 
 const http = axios.create({ validateStatus: () => true });
 const TOKEN = 'pushToken123';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
 
-// Tencent's WXBizMsgCrypt sample (shared/WECHAT.md "Message push").
-const SAMPLE = {
-  token: 'spamtest',
-  timestamp: '1409735669',
-  nonce: '1320562132',
-  appId: 'wx2c2769f8efd9abc2',
-  msgSignature: '5d197aaffba7e9b25a30732f161a50dee96bd5fa',
-  encrypt:
-    'hyzAe4OzmOMbd6TvGdIOO6uBmdJoD0Fk53REIHvxYtJlE2B655HuD0m8KUePWB3+LrPXo87wzQ1QLvbeUgmBM4x6F8PGHQHFVAFmOD2LdJF9FrXpbUAh0B5GIItb52sn896wVsMSHGuPE328HnRGBcrS7C41IzDWyWNlZkyyXwon8T332jisa+h6tEDYsVticbSnyU8dKOIbgU6ux5VTjg3yt+WGzjlpKn6NPhRjpA912xMezR4kw6KWwMrCVKSVCZciVGCgavjIQ6X8tCOp3yZbGpy0VxpAe+77TszTfRd5RJSVO/HTnifJpXgCSUdUue1v6h0EIBYYI1BD1DlD+C0CR8e6OewpusjZ4uBl9FyJvnhvQl+q5rv1ixrcpCumEPo5MJSgM9ehVsNPfUM669WuMyVWQLCzpu9GhglF2PE=',
-};
+const SAMPLE = WECHAT_CRYPTO_SAMPLE;
 
 const sha1 = (text: string) => createHash('sha1').update(text).digest('hex');
 

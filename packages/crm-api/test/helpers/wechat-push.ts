@@ -1,5 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { encrypt, getSignature } from '@wecom/crypto';
+import { randomBytes } from 'node:crypto';
+import { encrypt } from '@wecom/crypto';
+import { pushMessageSignature, pushSignature } from '@leadnotify/wechat-emulator';
 
 export interface PushSecrets {
   token: string;
@@ -16,11 +17,11 @@ export function signedPush(
 ): { query: Record<string, string>; body: Record<string, unknown> } {
   const timestamp = at.timestamp ?? String(Math.floor(Date.now() / 1000));
   const nonce = at.nonce ?? String(randomBytes(4).readUInt32BE());
-  const signature = createHash('sha1').update([secrets.token, timestamp, nonce].sort().join('')).digest('hex');
+  const signature = pushSignature(secrets.token, timestamp, nonce);
   if (!secrets.aesKey) return { query: { signature, timestamp, nonce }, body: event };
   const Encrypt = encrypt(secrets.aesKey, JSON.stringify(event), secrets.appId);
   return {
-    query: { signature, timestamp, nonce, encrypt_type: 'aes', msg_signature: getSignature(secrets.token, timestamp, nonce, Encrypt) },
+    query: { signature, timestamp, nonce, encrypt_type: 'aes', msg_signature: pushMessageSignature(secrets.token, timestamp, nonce, Encrypt) },
     body: { ToUserName: 'gh_emulator', Encrypt },
   };
 }
