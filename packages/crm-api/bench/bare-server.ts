@@ -12,6 +12,7 @@ import SqliteDatabase from 'better-sqlite3';
 const sqlite = new SqliteDatabase(process.env.DATABASE_URL ?? ':memory:');
 sqlite.pragma('journal_mode = WAL');
 sqlite.pragma('synchronous = NORMAL');
+sqlite.pragma('foreign_keys = ON');
 const mode = process.env.BARE_MODE ?? 'update';
 
 const updateOnly = sqlite.prepare(

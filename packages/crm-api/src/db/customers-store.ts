@@ -1,4 +1,6 @@
-import type { AssignmentRow, CustomerRow, CustomerStatus } from './schema.js';
+import type { Kysely } from 'kysely';
+import { prepared } from './prepared.js';
+import type { AssignmentRow, CustomerRow, CustomerStatus, Database } from './schema.js';
 import { chunk, type Trx } from './transaction.js';
 
 /** Every statement on customers and their ownership history. */
@@ -49,14 +51,14 @@ export async function updateCustomerIfVersion(
   changes: CustomerFields & Partial<Pick<CustomerRow, 'owner_id' | 'assigned_at'>>,
   now: string,
 ): Promise<boolean> {
-  const result = await db
-    .updateTable('customers')
-    .set({ ...changes, version: expectedVersion + 1, updated_at: now })
-    .where('id', '=', id)
-    .where('version', '=', expectedVersion)
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
+  const result = await updateIfVersion(db, id, expectedVersion, { ...changes, version: expectedVersion + 1, updated_at: now });
+  return (result.numAffectedRows ?? 0n) > 0n;
 }
+
+const updateIfVersion = prepared(
+  (db, id: string, expectedVersion: number, set: CustomerFields & Partial<Pick<CustomerRow, 'owner_id' | 'assigned_at' | 'version' | 'updated_at'>>) =>
+    db.updateTable('customers').set(set).where('id', '=', id).where('version', '=', expectedVersion),
+);
 
 /**
  * The customers an assignment changes, by id. On PostgreSQL they are locked; sorted so concurrent batches
@@ -65,16 +67,20 @@ export async function updateCustomerIfVersion(
 export async function loadCustomersForChange(trx: Trx, ids: string[], lockRows: boolean): Promise<Map<string, CustomerRow>> {
   const found = new Map<string, CustomerRow>();
   for (const part of chunk([...ids].sort(), 500)) {
-    let query = trx.selectFrom('customers').selectAll().where('id', 'in', part).orderBy('id');
-    if (lockRows) query = query.forUpdate();
-    for (const row of await query.execute()) found.set(row.id, row);
+    for (const row of (await (lockRows ? customersByIdLocked : customersById)(trx, part)).rows) found.set(row.id, row);
   }
   return found;
 }
 
+const customersByIdQuery = (db: Kysely<Database>, ids: string[]) => db.selectFrom('customers').selectAll().where('id', 'in', ids).orderBy('id');
+const customersById = prepared(customersByIdQuery);
+const customersByIdLocked = prepared((db, ids: string[]) => customersByIdQuery(db, ids).forUpdate());
+
 export async function insertHistory(trx: Trx, rows: AssignmentRow[]): Promise<void> {
-  for (const part of chunk(rows, 100)) await trx.insertInto('assignments').values(part).execute();
+  for (const part of chunk(rows, 100)) await insertHistoryRows(trx, part);
 }
+
+const insertHistoryRows = prepared((db, rows: AssignmentRow[]) => db.insertInto('assignments').values(rows));
 
 export async function listHistoryRows(db: Trx, customerId: string): Promise<AssignmentRow[]> {
   return db.selectFrom('assignments').selectAll().where('customer_id', '=', customerId).orderBy('customer_version').execute();

@@ -1,4 +1,7 @@
-import type { Trx } from './transaction.js';
+import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { Database, UserRow } from './schema.js';
+import { prepared } from './prepared.js';
+import { chunk, type Trx } from './transaction.js';
 
 /** What the CRM has been told about whether a salesperson can receive a message: the reads behind reachability. */
 export interface ReachabilityFacts {
@@ -10,30 +13,106 @@ export interface ReachabilityFacts {
   firstSeenBound: string | undefined;
 }
 
-export async function readReachabilityFacts(db: Trx, userId: string): Promise<ReachabilityFacts> {
-  const [subscription, delivered, skipped, sentTo] = await Promise.all([
-    db.selectFrom('wechat_subscriptions').select(['remaining', 'refused', 'updated_at']).where('crm_user_id', '=', userId).orderBy('updated_at', 'desc').limit(1).executeTakeFirst(),
-    db.selectFrom('notifications').select(['id', 'sent_at']).where('assignee_id', '=', userId).where('status', '=', 'sent').orderBy('sent_at', 'desc').limit(1).executeTakeFirst(),
-    db.selectFrom('notifications').select(['id', 'updated_at', 'reason']).where('assignee_id', '=', userId).where('status', '=', 'skipped').orderBy('updated_at', 'desc').limit(1).executeTakeFirst(),
-    db.selectFrom('notifications').select((eb) => eb.fn.min('updated_at').as('first')).where('assignee_id', '=', userId).where('wechat_openid', 'is not', null).executeTakeFirst(),
-  ]);
-  let usedSince = 0;
-  if (subscription) {
-    const used = await db
-      .selectFrom('notifications')
-      .select((eb) => eb.fn.count<string | number>('delivery_id').distinct().as('count'))
-      .where('assignee_id', '=', userId)
-      .where('status', 'in', ['sent', 'unconfirmed'])
-      .where('updated_at', '>', subscription.updated_at)
-      .executeTakeFirstOrThrow();
-    usedSince = Number(used.count);
-  }
+/**
+ * The facts as scalar subqueries on a `users` row: read in the same statement as the user, each an index probe
+ * (migration 0008), so knowing reachability costs an assignment no statement of its own.
+ */
+function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
+  // The newest count WeChat's pushes or the function reported for this user (ties broken by the key).
+  const subscription = () =>
+    eb
+      .selectFrom('wechat_subscriptions as s')
+      .whereRef('s.crm_user_id', '=', 'users.id')
+      .orderBy('s.updated_at', 'desc')
+      .orderBy('s.openid', 'desc')
+      .orderBy('s.template_id', 'desc')
+      .limit(1);
+  const newest = (status: 'sent' | 'skipped', by: 'sent_at' | 'updated_at') =>
+    eb
+      .selectFrom('notifications as n')
+      .whereRef('n.assignee_id', '=', 'users.id')
+      .where('n.status', '=', status)
+      .orderBy(`n.${by}`, 'desc')
+      .limit(1);
+  return [
+    subscription().select('s.remaining').as('subscription_remaining'),
+    subscription().select('s.refused').as('subscription_refused'),
+    subscription().select('s.updated_at').as('subscription_updated_at'),
+    // Messages that used the count since WeChat last reported it (one delivery may cover several rows).
+    eb
+      .selectFrom('notifications as used')
+      .select((u) => u.fn.count<string | number>('used.delivery_id').distinct().as('count'))
+      .whereRef('used.assignee_id', '=', 'users.id')
+      .where('used.status', 'in', ['sent', 'unconfirmed'])
+      .where('used.updated_at', '>', subscription().select('s.updated_at'))
+      .as('used_since_subscription'),
+    newest('sent', 'sent_at').select('n.id').as('delivered_id'),
+    newest('sent', 'sent_at').select('n.sent_at').as('delivered_at'),
+    newest('skipped', 'updated_at').select('n.id').as('skipped_id'),
+    newest('skipped', 'updated_at').select('n.updated_at').as('skipped_at'),
+    newest('skipped', 'updated_at').select('n.reason').as('skipped_reason'),
+    eb
+      .selectFrom('notifications as seen')
+      .select((s) => s.fn.min('seen.updated_at').as('first'))
+      .whereRef('seen.assignee_id', '=', 'users.id')
+      .where('seen.wechat_openid', 'is not', null)
+      .as('first_sent_to_openid'),
+  ] as const;
+}
+
+interface FactRow {
+  subscription_remaining: number | null;
+  subscription_refused: number | null;
+  subscription_updated_at: string | null;
+  used_since_subscription: string | number | bigint | null;
+  delivered_id: string | null;
+  delivered_at: string | null;
+  skipped_id: string | null;
+  skipped_at: string | null;
+  skipped_reason: string | null;
+  first_sent_to_openid: string | null;
+}
+
+function factsOf(row: FactRow): ReachabilityFacts {
+  const subscription =
+    row.subscription_updated_at !== null
+      ? {
+          remaining: Math.max(0, Number(row.subscription_remaining) - Number(row.used_since_subscription ?? 0)),
+          refused: Number(row.subscription_refused) === 1,
+          updatedAt: row.subscription_updated_at,
+        }
+      : undefined;
   return {
-    subscription: subscription
-      ? { remaining: Math.max(0, subscription.remaining - usedSince), refused: subscription.refused === 1, updatedAt: subscription.updated_at }
-      : undefined,
-    lastDelivered: delivered?.sent_at ? { notificationId: delivered.id, at: delivered.sent_at } : undefined,
-    lastSkipped: skipped ? { notificationId: skipped.id, at: skipped.updated_at, reason: skipped.reason } : undefined,
-    firstSeenBound: sentTo?.first ?? subscription?.updated_at ?? undefined,
+    subscription,
+    lastDelivered: row.delivered_id !== null && row.delivered_at !== null ? { notificationId: row.delivered_id, at: row.delivered_at } : undefined,
+    lastSkipped: row.skipped_id !== null && row.skipped_at !== null ? { notificationId: row.skipped_id, at: row.skipped_at, reason: row.skipped_reason } : undefined,
+    firstSeenBound: row.first_sent_to_openid ?? subscription?.updatedAt ?? undefined,
   };
+}
+
+/** By user id; users that do not exist are absent. */
+export async function readReachabilityFacts(db: Trx, userIds: readonly string[]): Promise<Map<string, ReachabilityFacts>> {
+  const facts = new Map<string, ReachabilityFacts>();
+  for (const ids of chunk(userIds, 500)) {
+    const rows = await db.selectFrom('users').select('users.id').select(factColumns).where('users.id', 'in', ids).execute();
+    for (const row of rows) facts.set(row.id, factsOf(row));
+  }
+  return facts;
+}
+
+const userWithFactsQuery = (db: Kysely<Database>, id: string) => db.selectFrom('users').selectAll('users').select(factColumns).where('users.id', '=', id);
+const userWithFacts = prepared(userWithFactsQuery);
+const userWithFactsLocked = prepared((db, id: string) => userWithFactsQuery(db, id).forNoKeyUpdate());
+
+/**
+ * The user and their reachability facts in one statement. `lock` (PostgreSQL only): `noKeyUpdate` serialises
+ * writers of the user row without blocking foreign-key checks.
+ */
+export async function findUserWithReachability(
+  db: Trx,
+  id: string,
+  options: { lock?: 'noKeyUpdate' | undefined } = {},
+): Promise<{ user: UserRow; facts: ReachabilityFacts } | undefined> {
+  const [row] = (await (options.lock === 'noKeyUpdate' ? userWithFactsLocked : userWithFacts)(db, id)).rows;
+  return row ? { user: row, facts: factsOf(row) } : undefined;
 }

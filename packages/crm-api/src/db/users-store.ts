@@ -1,4 +1,5 @@
 import type { ApiTokenRow, Role, UserRow } from './schema.js';
+import { prepared } from './prepared.js';
 import type { Trx } from './transaction.js';
 
 /** Every statement on users and their API tokens. */
@@ -36,14 +37,17 @@ export async function insertApiToken(db: Trx, token: { id: string; userId: strin
 
 export type TokenWithUser = Pick<UserRow, 'id' | 'name' | 'role' | 'active'> & Pick<ApiTokenRow, 'expires_at' | 'revoked_at' | 'last_used_at'> & { token_id: string };
 
-/** The token a hash belongs to, with its user, active or not. */
-export async function findTokenByHash(db: Trx, tokenHash: string): Promise<TokenWithUser | undefined> {
-  return db
+const tokenByHash = prepared((db, tokenHash: string) =>
+  db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
     .select(['users.id', 'users.name', 'users.role', 'users.active', 'api_tokens.id as token_id', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'api_tokens.last_used_at'])
-    .where('api_tokens.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+    .where('api_tokens.token_hash', '=', tokenHash),
+);
+
+/** The token a hash belongs to, with its user, active or not (every authenticated request asks). */
+export async function findTokenByHash(db: Trx, tokenHash: string): Promise<TokenWithUser | undefined> {
+  return (await tokenByHash(db, tokenHash)).rows[0];
 }
 
 /** Only if the stored time is older than `staleBefore`: concurrent requests do not all write. */

@@ -1,6 +1,5 @@
 import type { AppContext } from '../context.js';
 import { readReachabilityFacts, type ReachabilityFacts } from '../db/reachability-store.js';
-import { findUserRow } from '../db/users-store.js';
 import { canManageAssignments, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
 
@@ -51,8 +50,10 @@ export function judgeReachability(userId: string, facts: ReachabilityFacts): Rea
   };
 }
 
-export async function reachabilityOf(ctx: AppContext, userId: string): Promise<Reachability> {
-  return judgeReachability(userId, await readReachabilityFacts(ctx.db.kysely, userId));
+/** By user id, read in one statement; users that do not exist are absent. */
+export async function reachabilityOfUsers(ctx: AppContext, userIds: readonly string[]): Promise<Map<string, Reachability>> {
+  const facts = await readReachabilityFacts(ctx.db.kysely, userIds);
+  return new Map([...facts].map(([userId, userFacts]) => [userId, judgeReachability(userId, userFacts)]));
 }
 
 /** A manager or admin sees anyone's; a sales user their own. */
@@ -60,6 +61,7 @@ export async function getReachability(ctx: AppContext, actor: Actor, userId: str
   if (userId !== actor.id && !canManageAssignments(actor)) {
     throw new DomainError({ code: 'FORBIDDEN', message: "Only managers and admins may see another user's reachability" });
   }
-  if (!(await findUserRow(ctx.db.kysely, userId))) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
-  return reachabilityOf(ctx, userId);
+  const reachability = (await reachabilityOfUsers(ctx, [userId])).get(userId);
+  if (!reachability) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
+  return reachability;
 }

@@ -7,6 +7,7 @@ export const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 export interface ChildService {
   /** The URL the service printed when it was ready. */
   url: string;
+  pid: number;
   output(): string;
   running(): boolean;
   /** Sends `signal` unless the process has ended, and resolves with how it ended. */
@@ -64,6 +65,7 @@ export async function spawnTs(entry: string, options: SpawnOptions): Promise<Chi
   };
   return {
     url: url.replace('localhost', '127.0.0.1'),
+    pid: child.pid as number,
     output: () => output,
     running,
     kill,

@@ -7,6 +7,7 @@ import * as apiTokenLifecycle from './0005-api-token-lifecycle.js';
 import * as bindingScenes from './0006-binding-scenes.js';
 import * as messagePush from './0007-message-push.js';
 import * as reachabilityIndexes from './0008-reachability-indexes.js';
+import * as newestSubscriptionIndex from './0009-newest-subscription-index.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0006-binding-scenes': bindingScenes,
   '0007-message-push': messagePush,
   '0008-reachability-indexes': reachabilityIndexes,
+  '0009-newest-subscription-index': newestSubscriptionIndex,
 };

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { AssignmentChannel, CustomerRow } from '../schema.js';
+import type { Insertable } from 'kysely';
+import { prepared } from '../prepared.js';
+import type { AssignmentChannel, CustomerRow, NotificationCustomersTable, NotificationsTable } from '../schema.js';
 import { chunk, type Trx } from '../transaction.js';
 
 /** The outbox row written with an assignment; delivery follows asynchronously. */
@@ -27,21 +29,18 @@ export async function queueAssignmentNotification(
   },
 ): Promise<QueuedNotification> {
   const id = randomUUID();
-  await trx
-    .insertInto('notifications')
-    .values({
-      id,
-      assignee_id: input.assigneeId,
-      actor_id: input.actorId,
-      channel: input.channel,
-      note: input.note,
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: input.dueAt,
-      created_at: input.now,
-      updated_at: input.now,
-    })
-    .execute();
+  await insertNotification(trx, {
+    id,
+    assignee_id: input.assigneeId,
+    actor_id: input.actorId,
+    channel: input.channel,
+    note: input.note,
+    status: 'pending',
+    attempts: 0,
+    next_attempt_at: input.dueAt,
+    created_at: input.now,
+    updated_at: input.now,
+  });
   const links = input.customers.map((customer, position) => ({
     notification_id: id,
     customer_id: customer.id,
@@ -51,9 +50,12 @@ export async function queueAssignmentNotification(
     customer_source: customer.source,
     position,
   }));
-  for (const part of chunk(links, 200)) await trx.insertInto('notification_customers').values(part).execute();
+  for (const part of chunk(links, 200)) await insertLinks(trx, part);
   return { id, assigneeId: input.assigneeId, status: 'pending' };
 }
+
+const insertNotification = prepared((db, row: Insertable<NotificationsTable>) => db.insertInto('notifications').values(row));
+const insertLinks = prepared((db, rows: Array<Insertable<NotificationCustomersTable>>) => db.insertInto('notification_customers').values(rows));
 
 /**
  * 138****0000: the first three and last four digits, enough to recognise a number without handing it to

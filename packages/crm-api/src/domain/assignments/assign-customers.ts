@@ -3,14 +3,14 @@ import { startOfBeijingDay } from '@leadnotify/contracts';
 import type { AppContext } from '../../context.js';
 import { insertHistory, loadCustomersForChange, readPoolFacts, updateCustomerIfVersion } from '../../db/customers-store.js';
 import { queueAssignmentNotification, type QueuedNotification } from '../../db/outbox/index.js';
+import { findUserWithReachability } from '../../db/reachability-store.js';
 import type { AssignmentChannel, CustomerRow } from '../../db/schema.js';
 import { transactionWithRetry, type Trx } from '../../db/transaction.js';
-import { findUserRow } from '../../db/users-store.js';
 import type { Actor } from '../actor.js';
 import { toCustomerView, type CustomerView } from '../customers.js';
 import { DomainError } from '../errors.js';
 import { checkPoolRules, poolRulesFrom } from '../pool-rules.js';
-import { reachabilityOf, type Expectation } from '../reachability.js';
+import { judgeReachability, type Expectation } from '../reachability.js';
 
 export interface AssignCommand {
   actor: Actor;
@@ -43,19 +43,14 @@ export async function assignCustomers(ctx: AppContext, command: AssignCommand): 
   // A deadlock or serialization failure PostgreSQL resolves by aborting us is retried (a few times, nothing else is).
   const committed = await transactionWithRetry(ctx.db.kysely, (trx) => assignInTransaction(ctx, trx, { ...command, customerIds }));
   ctx.metrics?.countAssignments(command.channel, committed.changedIds.length);
+  for (const { expected } of committed.notifications) {
+    if (expected.startsWith('unreachable')) ctx.metrics?.countUnreachableAssignee(expected.slice('unreachable: '.length));
+  }
   if (committed.notifications.length > 0) ctx.onNotificationsQueued(committed.notifications.map((n) => n.id));
-  // Read after the commit: the assignment stands whatever WeChat has said about the assignee.
-  const notifications = await Promise.all(
-    committed.notifications.map(async (notification) => {
-      const { expected } = await reachabilityOf(ctx, notification.assigneeId);
-      if (expected.startsWith('unreachable')) ctx.metrics?.countUnreachableAssignee(expected.slice('unreachable: '.length));
-      return { ...notification, expected };
-    }),
-  );
-  return { ...committed, notifications };
+  return committed;
 }
 
-async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCommand): Promise<Omit<AssignOutcome, 'notifications'> & { notifications: QueuedNotification[] }> {
+async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCommand): Promise<AssignOutcome> {
   const nowMs = ctx.clock.now();
   const now = new Date(nowMs).toISOString();
   const lockRows = ctx.db.engine === 'postgres';
@@ -64,8 +59,11 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
   // FOR UPDATE: it must not conflict with the FOR KEY SHARE that every foreign key to users (history, outbox)
   // takes, or a manager's assignment (customer row, then the user's key) and a self-claim (user row, then the
   // customer row) lock in opposite orders and deadlock.
-  const assignee = await findUserRow(trx, command.assigneeId, { lock: lockRows && command.enforcePoolRules ? 'noKeyUpdate' : undefined });
-  if (!assignee) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${command.assigneeId}` });
+  // What WeChat has told us about the assignee comes with their row: it never decides the assignment (which stands
+  // whatever WeChat says), it only tells the caller whether to expect the message.
+  const found = await findUserWithReachability(trx, command.assigneeId, { lock: lockRows && command.enforcePoolRules ? 'noKeyUpdate' : undefined });
+  if (!found) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${command.assigneeId}` });
+  const assignee = found.user;
   if (assignee.active !== 1) {
     throw new DomainError({ code: 'ASSIGNEE_INACTIVE', message: `${assignee.name} is deactivated and cannot receive customers` });
   }
@@ -77,8 +75,8 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
     });
   }
 
-  const found = await loadCustomersForChange(trx, command.customerIds, lockRows);
-  const missingIds = command.customerIds.filter((id) => !found.has(id));
+  const customersById = await loadCustomersForChange(trx, command.customerIds, lockRows);
+  const missingIds = command.customerIds.filter((id) => !customersById.has(id));
   if (missingIds.length > 0) {
     throw new DomainError({
       code: 'CUSTOMER_NOT_FOUND',
@@ -86,7 +84,7 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
       details: { missingIds },
     });
   }
-  const requested = command.customerIds.map((id) => found.get(id) as CustomerRow);
+  const requested = command.customerIds.map((id) => customersById.get(id) as CustomerRow);
   if (command.fromPoolOnly) {
     const takenIds = requested.filter((c) => c.owner_id !== null && c.owner_id !== assignee.id).map((c) => c.id);
     if (takenIds.length > 0) {
@@ -159,7 +157,7 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
     customers: requested.map((c) => toCustomerView(changedById.get(c.id) ?? c)),
     changedIds: changed.map((c) => c.id),
     unchangedIds,
-    notifications: [notification],
+    notifications: [{ ...notification, expected: judgeReachability(assignee.id, found.facts).expected }],
     message:
       unchangedIds.length === 0
         ? `Assigned ${changed.length} customer(s) to ${assignee.name}`

@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.js';
 import { requireRole } from '../../domain/actor.js';
 import { issueBindingTicket } from '../../domain/binding-ticket.js';
 import { DomainError } from '../../domain/errors.js';
-import { getReachability, reachabilityOf } from '../../domain/reachability.js';
+import { getReachability, reachabilityOfUsers, type Reachability } from '../../domain/reachability.js';
 import { createUser, deactivateUser, getUser, listUsers } from '../../domain/users.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { bindingTicketSchema, booleanQuery, idParams, reachabilitySchema, roleSchema, singleLineText, userViewSchema } from '../schemas.js';
@@ -65,7 +65,8 @@ export function usersRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     handler: async ({ actor, query }) => {
       requireRole(actor, ['admin', 'manager'], 'list users');
       const users = await listUsers(ctx, query);
-      return { items: await Promise.all(users.map(async (user) => ({ ...user, reachability: await reachabilityOf(ctx, user.id) }))) };
+      const reachability = await reachabilityOfUsers(ctx, users.map((user) => user.id));
+      return { items: users.map((user) => ({ ...user, reachability: reachability.get(user.id) as Reachability })) };
     },
   });
 
