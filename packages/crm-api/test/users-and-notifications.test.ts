@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from './helpers/test-app.js';
+import { waitFor } from './helpers/wait-for.js';
 import { testEngines } from './helpers/test-database.js';
 
 describe.each(testEngines())('users and notifications on %s', (engine) => {
@@ -85,5 +86,28 @@ describe.each(testEngines())('users and notifications on %s', (engine) => {
     const logged = t.logLines.join('\n');
     expect(logged).toContain('req-123');
     expect(logged).not.toContain(manager.token);
+  });
+
+  it('logs one line per request when it ends: id, method, path without its query, status, time and user', async () => {
+    const res = await t.as(manager).get('/api/customers?limit=1&status=contacted').set('x-request-id', 'req-line');
+    expect(res.status).toBe(200);
+    const lines = await waitFor(
+      () => t.logLines.map((line) => JSON.parse(line)).filter((line) => line.reqId === 'req-line'),
+      (found) => found.length > 0,
+      { what: 'the request line of req-line' },
+    );
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ msg: 'request completed', req: { method: 'GET', path: '/api/customers' }, res: { statusCode: 200 }, userId: manager.id });
+    expect(typeof lines[0].responseTime).toBe('number');
+    expect(t.logLines.join('\n')).not.toContain('status=contacted');
+
+    await t.http().get('/api/me').set('x-request-id', 'req-anonymous');
+    const anonymous = await waitFor(
+      () => t.logLines.map((line) => JSON.parse(line)).find((line) => line.reqId === 'req-anonymous'),
+      (found) => found !== undefined,
+      { what: 'the request line of req-anonymous' },
+    );
+    expect(anonymous).toMatchObject({ res: { statusCode: 401 } });
+    expect(anonymous.userId).toBeUndefined();
   });
 });

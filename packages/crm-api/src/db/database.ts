@@ -1,9 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql, type SqliteDatabase as KyselySqlite } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type SqliteDatabase as KyselySqlite } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
+import { QueuedSqliteDialect } from './sqlite-dialect.js';
 import type { Database } from './schema.js';
 
 export type Engine = 'sqlite' | 'postgres';
@@ -47,16 +48,17 @@ export function openDatabase(options: DatabaseOptions): Db {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const kysely = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(sqlite) }) });
   return { kysely, engine: 'sqlite', close: () => kysely.destroy() };
 }
 
-/** Most recently used prepared statements kept per connection. */
+/** Prepared statements kept per connection. */
 const STATEMENT_CACHE_SIZE = 256;
 
 /**
  * Kysely prepares every statement anew; parsing SQL is a large share of a short query's cost in SQLite.
- * The same SQL text (the API issues a small fixed set) reuses its prepared statement instead.
+ * The same SQL text (the API issues a small fixed set) reuses its prepared statement instead; when the cache is
+ * full the statement prepared longest ago makes room.
  */
 function withStatementCache(sqlite: SqliteDatabase.Database): KyselySqlite {
   const cache = new Map<string, SqliteDatabase.Statement>();
@@ -64,13 +66,11 @@ function withStatementCache(sqlite: SqliteDatabase.Database): KyselySqlite {
     close: () => sqlite.close(),
     prepare(sql) {
       let statement = cache.get(sql);
-      if (statement) {
-        cache.delete(sql);
-      } else {
+      if (!statement) {
         statement = sqlite.prepare(sql);
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, statement);
       }
-      cache.set(sql, statement);
       return statement;
     },
   };

@@ -25,8 +25,16 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** What the compiled SQL depends on: list lengths and object keys (and which values are undefined, which Kysely omits). */
 function shapeOf(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(shapeOf).join(',')}]`;
-  if (isPlainObject(value)) return `{${Object.keys(value).map((key) => `${key}:${shapeOf(value[key])}`).join(',')}}`;
+  if (Array.isArray(value)) {
+    let shape = '[';
+    for (const item of value) shape += `${shapeOf(item)},`;
+    return `${shape}]`;
+  }
+  if (isPlainObject(value)) {
+    let shape = '{';
+    for (const key in value) shape += `${key}:${shapeOf(value[key])},`;
+    return `${shape}}`;
+  }
   return value === undefined ? 'u' : '';
 }
 

@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import type { AppContext } from '../context.js';
 import { authenticate } from './authenticate.js';
 import { errorHandler, miniprogramErrorHandler, notFoundHandler } from './error-middleware.js';
 import { requireJsonBody } from './request-guards.js';
+import { requestLog } from './request-log.js';
 import { createRouteRegistry } from './route-registry.js';
 import { assignmentRoutes } from './routes/assignment-routes.js';
 import { customersRoutes } from './routes/customers-routes.js';
@@ -18,8 +17,6 @@ import { messagePushRoutes } from './routes/message-push-routes.js';
 import { tokensRoutes } from './routes/tokens-routes.js';
 import { usersRoutes } from './routes/users-routes.js';
 import { bindingSceneRoutes, wechatBindingRoutes } from './routes/wechat-binding-routes.js';
-
-const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');
@@ -41,21 +38,13 @@ export function createApp(ctx: AppContext): Express {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger: ctx.logger,
-      genReqId: (req, res) => {
-        const incoming = req.headers['x-request-id'];
-        const id = typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-    }),
-  );
+  app.use(requestLog(ctx.logger));
+
   if (ctx.metrics) app.use(httpMetrics(ctx.metrics), metricsRoutes(ctx.metrics));
   // WeChat's push is read as text, whatever Content-Type WeChat sends: before the API's JSON-only guard.
   app.use(messagePushRoutes(ctx));
-  app.use(requireJsonBody, express.json({ limit: ctx.config.BODY_LIMIT, strict: true }));
+  // requireJsonBody has refused any body that is not application/json: the parser need not check the type again.
+  app.use(requireJsonBody, express.json({ limit: ctx.config.BODY_LIMIT, strict: true, type: () => true }));
 
   const registry = createRouteRegistry();
   app.use(healthRoutes(ctx, registry), bindingSceneRoutes(ctx, registry));

@@ -1,0 +1,65 @@
+import { SqliteDialect, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
+
+/**
+ * Kysely's SQLite dialect with a first-come, first-served turn at its single connection. Kysely's own lock lets
+ * every waiter re-check after each release (all of them wake, one wins), so under concurrent requests most of
+ * the turns taken were wake-ups that found the connection busy again; here a release hands it to the next in line.
+ */
+export class QueuedSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    return new QueuedDriver(super.createDriver());
+  }
+}
+
+class QueuedDriver implements Driver {
+  #busy = false;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(private readonly driver: Driver) {}
+
+  init(): Promise<void> {
+    return this.driver.init();
+  }
+
+  async acquireConnection(): Promise<DatabaseConnection> {
+    if (this.#busy) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#busy = true;
+    try {
+      return await this.driver.acquireConnection();
+    } catch (error) {
+      this.#handOver();
+      throw error;
+    }
+  }
+
+  async releaseConnection(connection: DatabaseConnection): Promise<void> {
+    try {
+      await this.driver.releaseConnection(connection);
+    } finally {
+      this.#handOver();
+    }
+  }
+
+  /** The next waiter gets the connection without it ever looking free in between. */
+  #handOver(): void {
+    const next = this.#waiting.shift();
+    if (next) next();
+    else this.#busy = false;
+  }
+
+  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
+    return this.driver.beginTransaction(connection, settings);
+  }
+
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.driver.commitTransaction(connection);
+  }
+
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.driver.rollbackTransaction(connection);
+  }
+
+  destroy(): Promise<void> {
+    return this.driver.destroy();
+  }
+}

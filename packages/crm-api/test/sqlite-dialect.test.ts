@@ -1,0 +1,52 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
+
+describe('the SQLite connection, taken in turn', () => {
+  let dir: string;
+  let db: Db;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'crm-api-dialect-'));
+    db = openDatabase({ url: join(dir, 'turns.db') });
+    await migrateToLatest(db);
+    await sql`create table counter (n integer not null)`.execute(db.kysely);
+    await sql`insert into counter (n) values (0)`.execute(db.kysely);
+  });
+  afterEach(async () => {
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('gives the connection to waiters in the order they asked, one transaction at a time', async () => {
+    const entered: number[] = [];
+    await Promise.all(
+      Array.from({ length: 40 }, (_, index) =>
+        db.kysely.transaction().execute(async (trx) => {
+          entered.push(index);
+          const { rows } = await sql<{ n: number }>`select n from counter`.execute(trx);
+          // Another transaction interleaving here would read the same n and one increment would be lost.
+          await new Promise((resolve) => setImmediate(resolve));
+          await sql`update counter set n = ${(rows[0]?.n ?? 0) + 1}`.execute(trx);
+        }),
+      ),
+    );
+    expect(entered).toEqual(Array.from({ length: 40 }, (_, index) => index));
+    expect((await sql<{ n: number }>`select n from counter`.execute(db.kysely)).rows[0]?.n).toBe(40);
+  });
+
+  it('hands the connection on after a failed transaction, and queries outside transactions wait their turn', async () => {
+    const failing = db.kysely.transaction().execute(async (trx) => {
+      await sql`update counter set n = 100`.execute(trx);
+      throw new Error('rolled back');
+    });
+    const reading = sql<{ n: number }>`select n from counter`.execute(db.kysely);
+    const committing = db.kysely.transaction().execute((trx) => sql`update counter set n = n + 1`.execute(trx));
+    await expect(failing).rejects.toThrow('rolled back');
+    expect((await reading).rows[0]?.n).toBe(0);
+    await committing;
+    expect((await sql<{ n: number }>`select n from counter`.execute(db.kysely)).rows[0]?.n).toBe(1);
+  });
+});
