@@ -320,23 +320,29 @@ async function drainRate() {
   const config = loadConfig({ DATABASE_URL: db.url, NOTIFY_CONCURRENCY: String(concurrency), NOTIFY_BATCH_SIZE: String(batch), ...wechat.env });
   const { notifier } = notifierFromConfig({ db: db.db, config, clock: { now: () => Date.now() }, logger: pino({ level: 'warn' }) });
   if (!notifier) throw new Error('drain benchmark: WeChat config missing');
+  const answered = async () => (await emulatorControl(wechat.child.url, 'GET', '/info')).answered as { invocations: number; totalMs: number };
+  const before = await answered();
   const started = Date.now();
   notifier.start();
-  await waitFor(async () => (await pendingCount(db.db)) === 0, Boolean, { timeoutMs: 600_000, intervalMs: 100 });
+  // Polled often: the end of the drain is known to within 10 ms, not 100.
+  await waitFor(async () => (await pendingCount(db.db)) === 0, Boolean, { timeoutMs: 600_000, intervalMs: 10 });
   const elapsedS = (Date.now() - started) / 1000;
   await notifier.stop();
-  const callMs = await measureCallLatency(wechat.env, batch, db.salesIds);
+  const after = await answered();
+  // WeChat's latency as the notifier met it: the emulator's mean time from an invocation's arrival to its answer
+  // during the drain — the injected 50 ms plus the cloud function's own run over 20 notifications.
+  const callMs = (after.totalMs - before.totalMs) / (after.invocations - before.invocations);
   await db.db.close();
   await wechat.child.stop();
   const rate = count / elapsedS;
-  const bound = (concurrency * batch) / (latencyMs / 1000);
-  const measuredBound = (concurrency * batch) / (callMs / 1000);
+  const nominal = (concurrency * batch) / (latencyMs / 1000);
+  const bound = (concurrency * batch) / (callMs / 1000);
   record(
     `drain rate (${count} notifications, WeChat +${latencyMs} ms)`,
-    `${rate.toFixed(0)}/s of bound ${bound}/s = ${(rate / bound).toFixed(2)}; calls took ${callMs.toFixed(1)} ms → ${(rate / measuredBound).toFixed(2)} of ${measuredBound.toFixed(0)}/s`,
+    `${rate.toFixed(0)}/s of bound ${bound.toFixed(0)}/s (2 × 20 ÷ WeChat's ${callMs.toFixed(1)} ms answers) = ${(rate / bound).toFixed(2)}; of the nominal ${nominal}/s (2 × 20 ÷ 50 ms) ${(rate / nominal).toFixed(2)}`,
     '≥ 0.9 of bound',
     rate / bound >= 0.9,
-    { count, elapsedS, rate, bound, ratio: rate / bound, callMs, measuredBound, measuredRatio: rate / measuredBound },
+    { count, elapsedS, rate, bound, ratio: rate / bound, callMs, nominal, nominalRatio: rate / nominal },
   );
 }
 
@@ -390,26 +396,6 @@ async function workersScaling() {
     ratio >= 1.8 && one.messages === count && two.messages === count,
     { count, latencyMs, one, two, ratio, boundPerWorker: bound },
   );
-}
-
-/** Mean round trip of one batch invocation as the client sees it (injected latency plus the function's own work). */
-async function measureCallLatency(env: Record<string, string>, batch: number, assigneeIds: string[]): Promise<number> {
-  const client = clientFor(env);
-  const event = (round: number) => ({
-    type: 'sendBatchCustomerAssignNotification',
-    deliveries: Array.from({ length: batch }, (_, index) => ({
-      deliveryId: `latency-probe-${round}-${index}`,
-      assigneeId: assigneeIds[(round * batch + index + assigneeIds.length) % assigneeIds.length],
-      customers: [{ id: 'c', name: '探针' }],
-      actor: { name: '探针' },
-      channel: 'web',
-      assignedAt: new Date().toISOString(),
-    })),
-  });
-  await client.invokeCloudFunction('quickstartFunctions', event(-1));
-  const started = performance.now();
-  for (let round = 0; round < 20; round++) await client.invokeCloudFunction('quickstartFunctions', event(round));
-  return (performance.now() - started) / 20;
 }
 
 async function bigBatch() {

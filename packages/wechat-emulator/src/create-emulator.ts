@@ -91,6 +91,9 @@ export function createEmulator(options: EmulatorOptions = {}) {
   const messagePush = createMessagePush({ appId: credentials.appId, now, ...(options.push ? { settings: options.push } : {}) });
   let faults: FaultSettings = { ...NO_FAULTS };
   let invocations = 0;
+  // How long WeChat took to answer the invocations it answered (arrival to answer): the round trip a caller saw.
+  let answeredInvocations = 0;
+  let answeringMs = 0;
 
   /** WeChat's push envelope (JSON format); List is an object for one item and an array for several, as WeChat sends it. */
   function pushEvent(openid: string, event: PushEvent['Event'], items: Array<Record<string, string>>) {
@@ -158,6 +161,11 @@ export function createEmulator(options: EmulatorOptions = {}) {
 
   app.post('/tcb/invokecloudfunction', async (req: Request, res: Response) => {
     invocations++;
+    const arrivedAt = performance.now();
+    res.once('finish', () => {
+      answeredInvocations++;
+      answeringMs += performance.now() - arrivedAt;
+    });
     const raw = await readBody(req);
     await pause(faults.latencyMs);
     const fault = drawFault(faults, random);
@@ -216,7 +224,14 @@ export function createEmulator(options: EmulatorOptions = {}) {
   const control = express.Router();
   control.use(express.json());
   control.get('/info', (_req, res) => {
-    res.json({ appId: credentials.appId, cloudEnv: credentials.cloudEnv, functionName: credentials.functionName, templates, invocations });
+    res.json({
+      appId: credentials.appId,
+      cloudEnv: credentials.cloudEnv,
+      functionName: credentials.functionName,
+      templates,
+      invocations,
+      answered: { invocations: answeredInvocations, totalMs: Math.round(answeringMs * 10) / 10 },
+    });
   });
   control.get('/messages', (req, res) => {
     const touser = typeof req.query.touser === 'string' ? req.query.touser : undefined;

@@ -176,6 +176,19 @@ describe('the WeChat emulator', () => {
     expect((await http.put(`${emulator.url}/_emulator/faults`, { failureRate: 2 })).status).toBe(400);
   });
 
+  it('counts how long it took to answer the invocations it answered (the round trip its callers saw)', async () => {
+    emulator = await startEmulator();
+    await http.put(`${emulator.url}/_emulator/faults`, { latencyMs: 120 });
+    const wechat = client();
+    for (let call = 0; call < 3; call++) await wechat.invokeCloudFunction('quickstartFunctions', { type: 'getOpenId' });
+
+    const { invocations, answered } = (await http.get(`${emulator.url}/_emulator/info`)).data;
+    expect(invocations).toBe(3);
+    expect(answered.invocations).toBe(3);
+    // Each waited the 120 ms before running: the answers took at least that.
+    expect(answered.totalMs).toBeGreaterThanOrEqual(3 * 120);
+  });
+
   it('sets up bindings and subscriptions through the control endpoints and shows them', async () => {
     emulator = await startEmulator();
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
-import type { AttemptOutcome, Database, NotificationStatus } from '../schema.js';
+import type { Insertable, Kysely, Updateable } from 'kysely';
+import { prepared } from '../prepared.js';
+import type { AttemptOutcome, Database, NotificationAttemptsTable, NotificationStatus, NotificationsTable } from '../schema.js';
 import { chunk } from '../transaction.js';
 
 /** One outbox row's new state after an attempt, as the delivery rules decided it. */
@@ -42,9 +43,11 @@ export async function writeOutcomes(
     for (const group of groups.values()) {
       const [first] = group;
       if (!first) continue;
-      const updated = await trx
-        .updateTable('notifications')
-        .set({
+      const { rows: updated } = await settleHeldRows(
+        trx,
+        group.map((change) => change.rowId),
+        context.workerId,
+        {
           status: first.status,
           attempts: first.attempts,
           next_attempt_at: first.nextAttemptAt,
@@ -56,12 +59,8 @@ export async function writeOutcomes(
           updated_at: context.now,
           ...(first.status === 'sent' ? { resend_requested: 0 } : {}),
           ...(first.wechatOpenid ? { wechat_openid: first.wechatOpenid, confirmed_at: null } : {}),
-        })
-        .where('id', 'in', group.map((change) => change.rowId))
-        .where('status', '=', 'sending')
-        .where('lease_owner', '=', context.workerId)
-        .returning('id')
-        .execute();
+        },
+      );
       const ours = new Set(updated.map((row) => row.id));
       written.push(...group.filter((change) => ours.has(change.rowId)));
     }
@@ -77,10 +76,17 @@ export async function writeOutcomes(
       error_code: change.errorCode,
       error_message: change.errorMessage,
     }));
-    for (const part of chunk(attempts, 100)) await trx.insertInto('notification_attempts').values(part).execute();
+    for (const part of chunk(attempts, 100)) await insertAttempts(trx, part);
     return written;
   });
 }
+
+/** The new state, on those of `ids` this worker still holds; returns which they were. */
+const settleHeldRows = prepared((db, ids: string[], workerId: string, set: Updateable<NotificationsTable>) =>
+  db.updateTable('notifications').set(set).where('id', 'in', ids).where('status', '=', 'sending').where('lease_owner', '=', workerId).returning('id'),
+);
+
+const insertAttempts = prepared((db, rows: Array<Insertable<NotificationAttemptsTable>>) => db.insertInto('notification_attempts').values(rows));
 
 /** On shutdown: hand rows this worker holds but has not finished back to the queue, without counting an attempt. */
 export async function releaseLeases(db: Kysely<Database>, workerId: string, nowMs: number): Promise<number> {
