@@ -18,6 +18,7 @@ notifier.start();
 console.log('drain process on http://ready:0');
 
 let reported = true;
+let reports = 0;
 setInterval(async () => {
   const pending = await pendingCount(db);
   if (pending > 0) {
@@ -28,7 +29,8 @@ setInterval(async () => {
   reported = true;
   (globalThis as { gc?: () => void }).gc?.();
   const usage = process.memoryUsage();
-  console.log(`memory rss=${usage.rss} heapUsed=${usage.heapUsed}`);
+  // Numbered: the parent keeps only the tail of this output, so it looks for a number, not a count of lines.
+  console.log(`memory report=${++reports} rss=${usage.rss} heapUsed=${usage.heapUsed}`);
 }, 500);
 
 process.on('SIGTERM', () => {

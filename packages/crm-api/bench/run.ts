@@ -494,14 +494,16 @@ async function memory() {
   });
   children.push(drainer);
   const samples: Array<{ rss: number; heapUsed: number }> = [];
+  // The newest numbered report; the parent keeps only the tail of the output, so reports are compared by number.
+  const latestReport = () => [...drainer.output().matchAll(/memory report=(\d+) rss=(\d+) heapUsed=(\d+)/g)].at(-1);
   for (let round = 0; round < 3; round++) {
-    const reportsBefore = (drainer.output().match(/memory rss=/g) ?? []).length;
+    const before = Number(latestReport()?.[1] ?? 0);
     await insertPendingNotifications(db.db, db.salesIds, db.salesIds[0] as string, perRound);
     await waitFor(async () => (await pendingCount(db.db)) === 0, Boolean, { timeoutMs: 1_800_000, intervalMs: 100 });
-    await waitFor(async () => (drainer.output().match(/memory rss=/g) ?? []).length > reportsBefore, Boolean, { timeoutMs: 30_000, intervalMs: 100 }).catch((error: unknown) => {
+    const report = await waitFor(latestReport, (found) => Number(found?.[1] ?? 0) > before, { timeoutMs: 30_000, intervalMs: 100 }).catch((error: unknown) => {
       throw new Error(`the drain process reported no memory after round ${round + 1}; its output ends:\n${drainer.output().slice(-3000)}`, { cause: error });
     });
-    const last = [...drainer.output().matchAll(/memory rss=(\d+) heapUsed=(\d+)/g)].at(-1);
+    const last = report ? [report[0], report[2], report[3]] : undefined;
     samples.push({ rss: Number(last?.[1]), heapUsed: Number(last?.[2]) });
     console.log(`  round ${round + 1}: RSS ${(Number(last?.[1]) / 1048576).toFixed(0)} MiB, heap after GC ${(Number(last?.[2]) / 1048576).toFixed(1)} MiB`);
   }

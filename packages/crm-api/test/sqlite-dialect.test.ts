@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
@@ -35,6 +36,23 @@ describe('the SQLite connection, taken in turn', () => {
     );
     expect(entered).toEqual(Array.from({ length: 40 }, (_, index) => index));
     expect((await sql<{ n: number }>`select n from counter`.execute(db.kysely)).rows[0]?.n).toBe(40);
+  });
+
+  it('takes the write lock when a transaction begins, so another process cannot commit between its read and its write', async () => {
+    // Another process on the same file (`pnpm worker`, the CLI), waiting at most 50 ms for a lock.
+    const other = new SqliteDatabase(join(dir, 'turns.db'));
+    other.pragma('busy_timeout = 50');
+    try {
+      await db.kysely.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ n: number }>`select n from counter`.execute(trx);
+        // Under a plain BEGIN this write would commit, and ours below would fail with SQLITE_BUSY.
+        expect(() => other.prepare('update counter set n = 1000').run()).toThrow(/database is locked/);
+        await sql`update counter set n = ${(rows[0]?.n ?? 0) + 1}`.execute(trx);
+      });
+      expect(other.prepare('select n from counter').get()).toEqual({ n: 1 });
+    } finally {
+      other.close();
+    }
   });
 
   it('hands the connection on after a failed transaction, and queries outside transactions wait their turn', async () => {

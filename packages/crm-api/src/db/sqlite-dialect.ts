@@ -1,9 +1,10 @@
-import { SqliteDialect, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
+import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type TransactionSettings } from 'kysely';
 
 /**
- * Kysely's SQLite dialect with a first-come, first-served turn at its single connection. Kysely's own lock lets
- * every waiter re-check after each release (all of them wake, one wins), so under concurrent requests most of
- * the turns taken were wake-ups that found the connection busy again; here a release hands it to the next in line.
+ * Kysely's SQLite dialect with a first-come, first-served turn at its single connection, and transactions that
+ * take the write lock when they begin. Kysely's own lock lets every waiter re-check after each release (all of
+ * them wake, one wins), so under concurrent requests most of the turns taken were wake-ups that found the
+ * connection busy again; here a release hands it to the next in line.
  */
 export class QueuedSqliteDialect extends SqliteDialect {
   override createDriver(): Driver {
@@ -47,8 +48,14 @@ class QueuedDriver implements Driver {
     else this.#busy = false;
   }
 
-  beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    return this.driver.beginTransaction(connection, settings);
+  /**
+   * BEGIN IMMEDIATE: a transaction that read under a plain (deferred) BEGIN and then writes fails at once with
+   * SQLITE_BUSY if another process (`pnpm worker`, the CLI, a second API) committed in between — busy_timeout does
+   * not apply to that upgrade. Taking the write lock first makes it wait its turn instead. SQLite has no
+   * isolation levels or access modes to set.
+   */
+  async beginTransaction(connection: DatabaseConnection, _settings: TransactionSettings): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
   }
 
   commitTransaction(connection: DatabaseConnection): Promise<void> {
