@@ -70,6 +70,11 @@ describe.each(testEngines())('prepared statements on %s', (engine) => {
     expect((await countedLookup(t.db.kysely, rolledBack.id)).rows).toEqual([]);
   });
 
+  it('refuses an argument Kysely would not bind as a value (a boolean, a date, an expression)', async () => {
+    const byActive = prepared((db, active: unknown) => db.selectFrom('users').select('name').where('active', '=', active as number));
+    for (const value of [true, new Date(), () => 1]) await expect(byActive(t.db.kysely, value)).rejects.toThrow(TypeError);
+  });
+
   it('past the cached shapes, still answers correctly (compiled per call)', async () => {
     const users = Array.from({ length: 80 }, (_, index) => user(`批${String(index).padStart(2, '0')}`));
     await insertUsers(t.db.kysely, users);

@@ -41,7 +41,13 @@ function shapeOf(value: unknown): string {
 function withSlots(value: unknown, path: Path): unknown {
   if (Array.isArray(value)) return value.map((item, index) => withSlots(item, [...path, index]));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withSlots(item, [...path, key])]));
-  return value === undefined ? undefined : new Slot(path);
+  if (value === undefined) return undefined;
+  // Kysely writes some values into the SQL itself (booleans, nulls compared with `is`) and treats expressions and
+  // builders as SQL: none of them can stand behind a placeholder.
+  if (value !== null && !['string', 'number', 'bigint'].includes(typeof value)) {
+    throw new TypeError(`a prepared statement's arguments are strings, numbers, null, plain objects and arrays; got ${typeof value} at ${path.join('.')}`);
+  }
+  return new Slot(path);
 }
 
 function valueAt(args: unknown[], path: Path): unknown {

@@ -33,6 +33,8 @@ function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
       .whereRef('n.assignee_id', '=', 'users.id')
       .where('n.status', '=', status)
       .orderBy(`n.${by}`, 'desc')
+      // Rows recorded together share their time: the id decides, so every column comes from the same row.
+      .orderBy('n.id', 'desc')
       .limit(1);
   return [
     subscription().select('s.remaining').as('subscription_remaining'),
