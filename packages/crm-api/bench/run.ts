@@ -118,6 +118,12 @@ async function loadAssignments(url: string, token: string, customerIds: string[]
   return { responseMs, rps: result.requests.average, non2xx: result.non2xx, errors: result.errors };
 }
 
+/** One side of an alternated comparison: percentiles over all its responses; mean throughput and CPU of its runs. */
+function pooled(runs: Array<{ responseMs: number[]; rps: number; cpuUsPerAssignment: number }>) {
+  const mean = (of: (run: (typeof runs)[number]) => number) => runs.reduce((sum, run) => sum + of(run), 0) / runs.length;
+  return { ...latencySummary(runs.flatMap((run) => run.responseMs)), rps: mean((run) => run.rps), cpuUsPerAssignment: Math.round(mean((run) => run.cpuUsPerAssignment)) };
+}
+
 /** p50 and p99 of response times, ms, to 0.01 ms. */
 function latencySummary(responseMs: number[]) {
   const sorted = [...responseMs].sort((a, b) => a - b);
@@ -147,13 +153,8 @@ async function assignmentLatency() {
   const runs: Array<Awaited<ReturnType<typeof loadWith>>> = [];
   for (const notifier of order) runs.push(await loadWith(notifier));
   await wechat.child.stop();
-  const side = (notifier: string) => {
-    const mine = runs.filter((run) => run.notifier === notifier);
-    const mean = (of: (run: (typeof mine)[number]) => number) => mine.reduce((sum, run) => sum + of(run), 0) / mine.length;
-    return { ...latencySummary(mine.flatMap((run) => run.responseMs)), rps: mean((run) => run.rps), cpuUsPerAssignment: Math.round(mean((run) => run.cpuUsPerAssignment)) };
-  };
-  const base = side('off');
-  const slow = side('inline');
+  const base = pooled(runs.filter((run) => run.notifier === 'off'));
+  const slow = pooled(runs.filter((run) => run.notifier === 'inline'));
   const p50Ratio = slow.p50 / Math.max(base.p50, 0.001);
   const p99Ratio = slow.p99 / Math.max(base.p99, 0.001);
   record('assignment latency (notifier with 1 s WeChat / off)', `p50 ${slow.p50}/${base.p50} ms = ${p50Ratio.toFixed(2)}, p99 ${slow.p99}/${base.p99} ms = ${p99Ratio.toFixed(2)}`, 'ratio ≤ 1.1', p50Ratio <= 1.1 && p99Ratio <= 1.1, { runs: runs.map(({ responseMs, ...run }) => run), base, slow, p50Ratio, p99Ratio });
@@ -311,13 +312,8 @@ async function apiOverhead() {
     runs.push(run);
   }
   await wechat.child.stop();
-  const pooled = (side: string) => {
-    const mine = runs.filter((run) => run.side === side);
-    const mean = (of: (run: (typeof mine)[number]) => number) => mine.reduce((sum, run) => sum + of(run), 0) / mine.length;
-    return { ...latencySummary(mine.flatMap((run) => run.responseMs)), rps: mean((run) => run.rps), cpuUsPerAssignment: Math.round(mean((run) => run.cpuUsPerAssignment)) };
-  };
-  const ours = pooled('ours');
-  const sameWrites = pooled('same-writes');
+  const ours = pooled(runs.filter((run) => run.side === 'ours'));
+  const sameWrites = pooled(runs.filter((run) => run.side === 'same-writes'));
   const sameRatio = ours.rps / sameWrites.rps;
   const p99Ratio = ours.p99 / sameWrites.p99;
   console.log(`  pooled: ours ${ours.rps.toFixed(0)}/s, p99 ${ours.p99} ms; bare same writes ${sameWrites.rps.toFixed(0)}/s, p99 ${sameWrites.p99} ms`);
