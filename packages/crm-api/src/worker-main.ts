@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   if (metricsPort !== undefined) {
     const app = express();
     app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-    app.use(metricsRoutes(metrics));
+    metricsRoutes(app, metrics);
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(metricsPort, config.HOST, () => resolve(listening));
     });

@@ -73,6 +73,9 @@ describe.each(testEngines())('prepared statements on %s', (engine) => {
   it('refuses an argument Kysely would not bind as a value (a boolean, a date, an expression)', async () => {
     const byActive = prepared((db, active: unknown) => db.selectFrom('users').select('name').where('active', '=', active as number));
     for (const value of [true, new Date(), () => 1]) await expect(byActive(t.db.kysely, value)).rejects.toThrow(TypeError);
+    // Also once the statement is compiled for a value it takes: the cached template does not bind what it refuses.
+    expect((await byActive(t.db.kysely, 1)).rows.length).toBeGreaterThan(0);
+    for (const value of [true, () => 1]) await expect(byActive(t.db.kysely, value)).rejects.toThrow(TypeError);
   });
 
   it('past the cached shapes, still answers correctly (compiled per call)', async () => {

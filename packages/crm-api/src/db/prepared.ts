@@ -9,11 +9,11 @@ class Slot {
   constructor(readonly path: Path) {}
 }
 
-type Parameter = { path: Path } | { value: unknown };
-
 interface Template {
   compiled: CompiledQuery;
-  parameters: Parameter[];
+  /** Per placeholder: where in the arguments its value is, or undefined for a value fixed at compile time. */
+  paths: Array<Path | undefined>;
+  fixed: unknown[];
 }
 
 /** Shapes (list lengths, object keys) compiled per statement and dialect; rarer ones are compiled per call. */
@@ -25,6 +25,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** What the compiled SQL depends on: list lengths and object keys (and which values are undefined, which Kysely omits). */
 function shapeOf(value: unknown): string {
+  if (Array.isArray(value) && value.every(isScalar)) return scalarsShape(value.length);
   if (Array.isArray(value)) {
     let shape = '[';
     for (const item of value) shape += `${shapeOf(item)},`;
@@ -38,16 +39,34 @@ function shapeOf(value: unknown): string {
   return value === undefined ? 'u' : '';
 }
 
+/** A value that stands behind one placeholder as it is (undefined is not: Kysely leaves it out of the SQL). */
+function isScalar(value: unknown): boolean {
+  return value === null || (typeof value !== 'object' && value !== undefined);
+}
+
+/** The shape of n scalar arguments, as shapeOf spells it, made once per n: most statements take only scalars. */
+const scalarShapes: string[] = [];
+function scalarsShape(length: number): string {
+  return (scalarShapes[length] ??= `[${','.repeat(length)}]`);
+}
+
 function withSlots(value: unknown, path: Path): unknown {
   if (Array.isArray(value)) return value.map((item, index) => withSlots(item, [...path, index]));
   if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, withSlots(item, [...path, key])]));
   if (value === undefined) return undefined;
-  // Kysely writes some values into the SQL itself (booleans, nulls compared with `is`) and treats expressions and
-  // builders as SQL: none of them can stand behind a placeholder.
-  if (value !== null && !['string', 'number', 'bigint'].includes(typeof value)) {
+  refuseUnboundable(value, path);
+  return new Slot(path);
+}
+
+/**
+ * Kysely writes some values into the SQL itself (booleans, nulls compared with `is`) and treats expressions and
+ * builders as SQL: none of them can stand behind a placeholder. Checked at compile time and at every bind, since a
+ * statement compiled for a string must not be handed a boolean later.
+ */
+function refuseUnboundable(value: unknown, path: Path): void {
+  if (value !== null && typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'bigint') {
     throw new TypeError(`a prepared statement's arguments are strings, numbers, null, plain objects and arrays; got ${typeof value} at ${path.join('.')}`);
   }
-  return new Slot(path);
 }
 
 function valueAt(args: unknown[], path: Path): unknown {
@@ -76,11 +95,20 @@ export function prepared<Args extends unknown[], Row>(build: (db: Kysely<Databas
     if (!template) {
       if (byShape.size >= SHAPES_PER_STATEMENT) return db.executeQuery(build(db, ...args));
       const compiled = build(db, ...(withSlots(args, []) as Args)).compile();
-      const parameters = compiled.parameters.map((value) => (value instanceof Slot ? { path: value.path } : { value }));
-      template = { compiled, parameters };
+      const paths = compiled.parameters.map((value) => (value instanceof Slot ? value.path : undefined));
+      template = { compiled, paths, fixed: compiled.parameters.map((value) => (value instanceof Slot ? undefined : value)) };
       byShape.set(shape, template);
     }
-    const parameters = template.parameters.map((parameter) => ('path' in parameter ? valueAt(args, parameter.path) : parameter.value));
-    return db.executeQuery<Row>({ ...template.compiled, parameters } as CompiledQuery<Row>);
+    const { compiled, paths, fixed } = template;
+    const parameters = new Array<unknown>(paths.length);
+    for (let index = 0; index < paths.length; index++) {
+      const path = paths[index];
+      if (path) {
+        const value = valueAt(args, path);
+        refuseUnboundable(value, path);
+        parameters[index] = value;
+      } else parameters[index] = fixed[index];
+    }
+    return db.executeQuery<Row>({ ...compiled, parameters } as CompiledQuery<Row>);
   };
 }

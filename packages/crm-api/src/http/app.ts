@@ -26,6 +26,9 @@ const noStore: RequestHandler = (_req, res, next) => {
 export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
+  // No ETag: API answers are no-store, so no client can ever send one back; hashing every body was for nothing.
+  // (The swagger-ui assets under /docs get theirs from express.static.)
+  app.set('etag', false);
   // helmet's defaults (nosniff, frame and referrer policies, HSTS, a same-origin CSP). The CSP allows what the
   // swagger-ui page at /docs needs and nothing more: its own scripts and styles, inline styles, data: images.
   app.use(
@@ -40,28 +43,32 @@ export function createApp(ctx: AppContext): Express {
 
   app.use(requestLog(ctx.logger));
 
-  if (ctx.metrics) app.use(httpMetrics(ctx.metrics), metricsRoutes(ctx.metrics));
+  // Every route module registers on the app's own router, in this order: a request walks one list of layers
+  // instead of entering (and dispatching through) a nested router per module on its way to its route.
+  if (ctx.metrics) {
+    app.use(httpMetrics(ctx.metrics));
+    metricsRoutes(app, ctx.metrics);
+  }
   // WeChat's push is read as text, whatever Content-Type WeChat sends: before the API's JSON-only guard.
-  app.use(messagePushRoutes(ctx));
+  messagePushRoutes(app, ctx);
   // requireJsonBody has refused any body that is not application/json: the parser need not check the type again.
   app.use(requireJsonBody, express.json({ limit: ctx.config.BODY_LIMIT, strict: true, type: () => true }));
 
   const registry = createRouteRegistry();
-  app.use(healthRoutes(ctx, registry), bindingSceneRoutes(ctx, registry));
+  healthRoutes(app, ctx, registry);
+  bindingSceneRoutes(app, ctx, registry);
   // Authenticated JSON is per user: no cache (browser or proxy) may keep it.
   app.use('/api', noStore, authenticate(ctx));
-  app.use(miniprogramRoutes(ctx, registry));
+  miniprogramRoutes(app, ctx, registry);
   // Errors on mini-program routes (including auth and body parsing) answer in the mini-program envelope.
   app.use('/api/miniprogram', notFoundHandler, miniprogramErrorHandler);
-  app.use(
-    usersRoutes(ctx, registry),
-    wechatBindingRoutes(ctx, registry),
-    customersRoutes(ctx, registry),
-    assignmentRoutes(ctx, registry),
-    notificationsRoutes(ctx, registry),
-    tokensRoutes(ctx, registry),
-  );
-  app.use(docsRoutes(registry.specs));
+  usersRoutes(app, ctx, registry);
+  wechatBindingRoutes(app, ctx, registry);
+  customersRoutes(app, ctx, registry);
+  assignmentRoutes(app, ctx, registry);
+  notificationsRoutes(app, ctx, registry);
+  tokensRoutes(app, ctx, registry);
+  docsRoutes(app, registry.specs);
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,4 +1,4 @@
-import type { Request, Response, Router } from 'express';
+import type { IRouter, Request, Response } from 'express';
 import type { z } from 'zod';
 import type { Actor } from '../domain/actor.js';
 import { actorOf } from './authenticate.js';
@@ -43,7 +43,7 @@ export function createRouteRegistry() {
   return {
     specs,
     route<P extends z.ZodType, Q extends z.ZodType, B extends z.ZodType, R>(
-      router: Router,
+      router: IRouter,
       spec: RouteSpec<P, Q, B, R>,
       send: (res: Response, status: number, result: R) => void = (res, status, result) => void res.status(status).json(result),
     ): void {

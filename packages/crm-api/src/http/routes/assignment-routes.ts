@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { assignCustomer, assignFromPool, batchAssignCustomers } from '../../domain/assignments/assignment-operations.js';
@@ -21,8 +21,7 @@ export const ASSIGN_ERRORS = [
   { status: 422, description: 'ASSIGNEE_INACTIVE, or NOT_A_SALES_USER: customers go to sales users only' },
 ];
 
-export function assignmentRoutes(ctx: AppContext, registry: RouteRegistry): Router {
-  const router = Router();
+export function assignmentRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
 
   registry.route(router, {
     method: 'post',
@@ -83,5 +82,4 @@ export function assignmentRoutes(ctx: AppContext, registry: RouteRegistry): Rout
     handler: async ({ actor, params, body }) => ({ customer: await releaseCustomer(ctx, actor, params.id, body.note) }),
   });
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { createCustomer, getCustomer, listAssignmentHistory, listCustomers, updateCustomer } from '../../domain/customers.js';
@@ -39,8 +39,7 @@ const listCustomersQuery = z.strictObject({
   cursor: z.string().max(500).optional().describe('nextCursor from the previous page, as issued'),
 });
 
-export function customersRoutes(ctx: AppContext, registry: RouteRegistry): Router {
-  const router = Router();
+export function customersRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
 
   registry.route(router, {
     method: 'post',
@@ -105,5 +104,4 @@ export function customersRoutes(ctx: AppContext, registry: RouteRegistry): Route
     handler: async ({ actor, params }) => ({ items: await listAssignmentHistory(ctx, actor, params.id) }),
   });
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router, static as serveStatic } from 'express';
+import { static as serveStatic, type IRouter } from 'express';
 import swaggerUiDist from 'swagger-ui-dist';
 import { buildOpenApiDocument } from '../openapi.js';
 import type { AnyRouteSpec } from '../route-registry.js';
@@ -20,8 +20,7 @@ const DOCS_PAGE = `<!doctype html>
 const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/openapi.json', dom_id: '#api-reference', deepLinking: true });`;
 
 /** /openapi.json and a browsable reference at /docs, served from the swagger-ui-dist package (no CDN). */
-export function docsRoutes(specs: AnyRouteSpec[]): Router {
-  const router = Router();
+export function docsRoutes(router: IRouter, specs: AnyRouteSpec[]): void {
   let document: ReturnType<typeof buildOpenApiDocument> | undefined;
   router.get('/openapi.json', (_req, res) => {
     document ??= buildOpenApiDocument(specs, {
@@ -38,5 +37,4 @@ export function docsRoutes(specs: AnyRouteSpec[]): Router {
     res.type('application/javascript').send(INIT_SCRIPT);
   });
   router.use('/docs/assets', serveStatic(swaggerUiDist.getAbsoluteFSPath(), { index: false }));
-  return router;
 }

@@ -1,12 +1,11 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import { sql } from 'kysely';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { ApiError } from '../api-error.js';
 import type { RouteRegistry } from '../route-registry.js';
 
-export function healthRoutes(ctx: AppContext, registry: RouteRegistry): Router {
-  const router = Router();
+export function healthRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
   registry.route(router, {
     method: 'get',
     path: '/healthz',
@@ -35,5 +34,4 @@ export function healthRoutes(ctx: AppContext, registry: RouteRegistry): Router {
       return { status: 'ready' as const, database: ctx.db.engine };
     },
   });
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router, text as textBody } from 'express';
+import { text as textBody, type IRouter } from 'express';
 import type { AppContext } from '../../context.js';
 import { applyPush } from '../../domain/message-push/apply-push.js';
 import { checkSignature, type PushQuery } from '../../domain/message-push/open-push.js';
@@ -25,8 +25,7 @@ const pushQuery = (query: Record<string, unknown>): PushQuery => ({
  * The URL for the mini program's 消息推送 setting. GET answers WeChat's URL check; POST takes a push and
  * answers `success` once applied — anything else makes WeChat try again (three times in all).
  */
-export function messagePushRoutes(ctx: AppContext): Router {
-  const router = Router();
+export function messagePushRoutes(router: IRouter, ctx: AppContext): void {
   router.get('/wechat/push', (req, res) => {
     const token = ctx.config.WECHAT_PUSH_TOKEN;
     if (!token) throw new DomainError({ code: 'PUSH_NOT_CONFIGURED', message: 'message push is not configured: set WECHAT_PUSH_TOKEN' });
@@ -43,5 +42,4 @@ export function messagePushRoutes(ctx: AppContext): Router {
       throw error;
     }
   });
-  return router;
 }

@@ -1,4 +1,4 @@
-import { type RequestHandler, Router } from 'express';
+import type { IRouter, RequestHandler } from 'express';
 import type { Metrics } from '../../metrics/metrics.js';
 
 /** Times every request by its route pattern (not the raw URL, which would explode the label set). */
@@ -14,10 +14,8 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
 }
 
 /** GET /metrics in Prometheus text format. */
-export function metricsRoutes(metrics: Metrics): Router {
-  const router = Router();
+export function metricsRoutes(router: IRouter, metrics: Metrics): void {
   router.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  return router;
 }

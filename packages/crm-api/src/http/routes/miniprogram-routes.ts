@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { assignCustomerForMiniprogram } from '../../domain/assignments/assignment-operations.js';
@@ -10,8 +10,7 @@ import { ASSIGN_ERRORS, assignBody } from './assignment-routes.js';
  * Mini-program clients read `{code: 0, message: "ok", data}`; an error has a non-zero `code` (the HTTP
  * status) and also carries the API's usual `error` object.
  */
-export function miniprogramRoutes(ctx: AppContext, registry: RouteRegistry): Router {
-  const router = Router();
+export function miniprogramRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
 
   registry.route(
     router,
@@ -33,5 +32,4 @@ export function miniprogramRoutes(ctx: AppContext, registry: RouteRegistry): Rou
     },
   );
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { getNotification, listNotifications, requeueSkippedOf, retryNotification } from '../../domain/notifications.js';
@@ -12,8 +12,7 @@ const listNotificationsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export function notificationsRoutes(ctx: AppContext, registry: RouteRegistry): Router {
-  const router = Router();
+export function notificationsRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
 
   registry.route(router, {
     method: 'get',
@@ -69,5 +68,4 @@ export function notificationsRoutes(ctx: AppContext, registry: RouteRegistry): R
     handler: ({ actor, params }) => requeueSkippedOf(ctx, actor, params.id),
   });
 
-  return router;
 }

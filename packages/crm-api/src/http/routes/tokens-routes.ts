@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { requireRole } from '../../domain/actor.js';
@@ -17,8 +17,7 @@ const tokenViewSchema = z
   })
   .meta({ id: 'ApiToken', description: 'An API token; the token itself is shown once, at creation, and never stored' }) satisfies z.ZodType<ApiTokenView>;
 
-export function tokensRoutes(ctx: AppContext, registry: RouteRegistry): Router {
-  const router = Router();
+export function tokensRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
 
   registry.route(router, {
     method: 'get',
@@ -50,5 +49,4 @@ export function tokensRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     },
   });
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { requireRole } from '../../domain/actor.js';
@@ -13,8 +13,7 @@ const createUserBody = z.strictObject({ name: singleLineText(100), role: roleSch
 const listUsersQuery = z.strictObject({ role: roleSchema.optional(), active: booleanQuery.optional() });
 const noBody = z.strictObject({});
 
-export function usersRoutes(ctx: AppContext, registry: RouteRegistry): Router {
-  const router = Router();
+export function usersRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
 
   registry.route(router, {
     method: 'get',
@@ -116,5 +115,4 @@ export function usersRoutes(ctx: AppContext, registry: RouteRegistry): Router {
     },
   });
 
-  return router;
 }

@@ -1,4 +1,4 @@
-import { Router, type Response } from 'express';
+import type { IRouter, Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { createBindingCode, exchangeBindingScene, type BindingCode } from '../../domain/binding-codes.js';
@@ -20,8 +20,7 @@ function sendPng(res: Response, status: number, code: BindingCode): void {
 }
 
 /** Binding codes for the signed-in user, or (managers) for a salesperson. */
-export function wechatBindingRoutes(ctx: AppContext, registry: RouteRegistry): Router {
-  const router = Router();
+export function wechatBindingRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
   registry.route(
     router,
     {
@@ -53,12 +52,10 @@ export function wechatBindingRoutes(ctx: AppContext, registry: RouteRegistry): R
     },
     sendPng,
   );
-  return router;
 }
 
 /** The kit's bind page, before anyone is signed in: the scanned scene is the credential. */
-export function bindingSceneRoutes(ctx: AppContext, registry: RouteRegistry): Router {
-  const router = Router();
+export function bindingSceneRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
   registry.route(router, {
     method: 'post',
     path: '/api/wechat-binding/scene/exchange',
@@ -76,5 +73,4 @@ export function bindingSceneRoutes(ctx: AppContext, registry: RouteRegistry): Ro
     ],
     handler: ({ body }) => exchangeBindingScene(ctx, body.scene),
   });
-  return router;
 }
