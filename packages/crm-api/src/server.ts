@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import type { Db } from './db/database.js';
-import { openConfiguredDatabase } from './database-from-config.js';
+import { backgroundCheckpointsLoggingTo, openConfiguredDatabase } from './database-from-config.js';
 import { demoInstructions, seedDemoIfEmpty, type DemoSeed } from './demo-seed.js';
 import type { Notifier } from './delivery/notifier.js';
 import { notifierFromConfig } from './delivery/notifier-from-config.js';
@@ -63,7 +63,7 @@ export async function startServer<L extends LocalWechat = LocalWechat>(
   options: ServerOptions<L> = {},
 ): Promise<RunningServer<L>> {
   const clock = options.clock ?? systemClock;
-  const { db, description: database } = await openConfiguredDatabase(baseConfig);
+  const { db, description: database } = await openConfiguredDatabase(baseConfig, backgroundCheckpointsLoggingTo(logger));
   try {
     return await startOnDatabase(baseConfig, logger, options, clock, db, database);
   } catch (error) {

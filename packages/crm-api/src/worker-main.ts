@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { ConfigError, checkWechatConfig, loadConfig, loadEnvFile } from './config.js';
-import { openConfiguredDatabase } from './database-from-config.js';
+import { backgroundCheckpointsLoggingTo, openConfiguredDatabase } from './database-from-config.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
 import { metricsRoutes } from './http/routes/metrics-routes.js';
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const metrics = createMetrics();
   const missing = missingWechatConfig(config);
   if (missing) throw new Error(`the worker needs WeChat configured: ${missing}`);
-  const { db, description } = await openConfiguredDatabase(config);
+  const { db, description } = await openConfiguredDatabase(config, backgroundCheckpointsLoggingTo(logger));
   const { notifier } = notifierFromConfig({ db, config, clock, logger, metrics });
   if (!notifier) {
     await db.close();

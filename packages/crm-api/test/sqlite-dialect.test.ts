@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { sql } from 'kysely';
+import { Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase, type Db } from '../src/db/database.js';
+import { QueuedSqliteDialect } from '../src/db/sqlite-dialect.js';
 
 describe('the SQLite connection, taken in turn', () => {
   let dir: string;
@@ -66,5 +67,27 @@ describe('the SQLite connection, taken in turn', () => {
     expect((await reading).rows[0]?.n).toBe(0);
     await committing;
     expect((await sql<{ n: number }>`select n from counter`.execute(db.kysely)).rows[0]?.n).toBe(1);
+  });
+
+  it('gives work that needs the connection idle a turn of its own: queries asked meanwhile wait for it without blocking the event loop', async () => {
+    const dialect = new QueuedSqliteDialect({ database: new SqliteDatabase(join(dir, 'idle.db')) });
+    const kysely = new Kysely<Record<string, never>>({ dialect });
+    try {
+      const order: string[] = [];
+      let release = () => {};
+      const turn = dialect.whileIdle(async () => {
+        order.push('turn begins');
+        await new Promise<void>((resolve) => (release = resolve));
+        order.push('turn ends');
+      });
+      const query = sql`select 1 as one`.execute(kysely).then(() => order.push('query ran'));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      order.push('a timer fired meanwhile');
+      release();
+      await Promise.all([turn, query]);
+      expect(order).toEqual(['turn begins', 'a timer fired meanwhile', 'turn ends', 'query ran']);
+    } finally {
+      await kysely.destroy();
+    }
   });
 });

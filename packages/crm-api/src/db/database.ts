@@ -4,6 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql, type SqliteDatabase as KyselySqlite } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
+import { startBackgroundCheckpoints, type BackgroundCheckpointOptions, type BackgroundCheckpoints } from './sqlite-checkpoints.js';
 import { QueuedSqliteDialect } from './sqlite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -13,6 +14,8 @@ export interface Db {
   kysely: Kysely<Database>;
   engine: Engine;
   close(): Promise<void>;
+  /** Present when the WAL is checkpointed in the background. */
+  checkpoints?: BackgroundCheckpoints;
 }
 
 export interface DatabaseOptions {
@@ -21,6 +24,11 @@ export interface DatabaseOptions {
   /** PostgreSQL schema to use (tests isolate themselves in one). */
   schema?: string;
   poolSize?: number;
+  /**
+   * SQLite file only: checkpoint the WAL on a thread of its own instead of inside commits (`db/sqlite-checkpoints.ts`).
+   * For the long-running processes (API, worker); short ones (CLI, tests) keep SQLite's own.
+   */
+  backgroundCheckpoints?: BackgroundCheckpointOptions;
 }
 
 export function isPostgresUrl(url: string): boolean {
@@ -48,8 +56,22 @@ export function openDatabase(options: DatabaseOptions): Db {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
-  const kysely = new Kysely<Database>({ dialect: new QueuedSqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { kysely, engine: 'sqlite', close: () => kysely.destroy() };
+  const dialect = new QueuedSqliteDialect({ database: withStatementCache(sqlite) });
+  const kysely = new Kysely<Database>({ dialect });
+  const checkpoints =
+    options.backgroundCheckpoints && file !== ':memory:'
+      ? startBackgroundCheckpoints(file, sqlite, (work) => dialect.whileIdle(work), options.backgroundCheckpoints)
+      : undefined;
+  return {
+    kysely,
+    engine: 'sqlite',
+    close: async () => {
+      // The checkpoint thread's connection first: the last connection to close checkpoints the whole WAL.
+      await checkpoints?.stop();
+      await kysely.destroy();
+    },
+    ...(checkpoints ? { checkpoints } : {}),
+  };
 }
 
 /** Prepared statements kept per connection. */

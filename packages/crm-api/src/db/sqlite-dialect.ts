@@ -7,8 +7,21 @@ import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, typ
  * connection busy again; here a release hands it to the next in line.
  */
 export class QueuedSqliteDialect extends SqliteDialect {
+  #driver: QueuedDriver | undefined;
+
   override createDriver(): Driver {
-    return new QueuedDriver(super.createDriver());
+    this.#driver = new QueuedDriver(super.createDriver());
+    return this.#driver;
+  }
+
+  /**
+   * Runs `work` in a turn of its own: queries asked for meanwhile wait (asynchronously) until it is done, and no
+   * transaction or read is open on the connection while it runs. For work another connection does on the same file
+   * that needs this one idle (the background checkpoint's WAL restart).
+   */
+  whileIdle(work: () => Promise<void>): Promise<void> {
+    if (!this.#driver) throw new Error('the dialect has no driver yet: create the Kysely instance first');
+    return this.#driver.whileIdle(work);
   }
 }
 
@@ -23,8 +36,7 @@ class QueuedDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    if (this.#busy) await new Promise<void>((resolve) => this.#waiting.push(resolve));
-    this.#busy = true;
+    await this.#takeTurn();
     try {
       return await this.driver.acquireConnection();
     } catch (error) {
@@ -39,6 +51,20 @@ class QueuedDriver implements Driver {
     } finally {
       this.#handOver();
     }
+  }
+
+  async whileIdle(work: () => Promise<void>): Promise<void> {
+    await this.#takeTurn();
+    try {
+      await work();
+    } finally {
+      this.#handOver();
+    }
+  }
+
+  async #takeTurn(): Promise<void> {
+    if (this.#busy) await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    this.#busy = true;
   }
 
   /** The next waiter gets the connection without it ever looking free in between. */

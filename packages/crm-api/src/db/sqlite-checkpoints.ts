@@ -1,0 +1,148 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type SqliteDatabase from 'better-sqlite3';
+
+export interface BackgroundCheckpointOptions {
+  /** How often the checkpoint thread copies committed WAL frames into the database file (default 100 ms). */
+  intervalMs?: number;
+  /** WAL length, in frames (pages), at which the WAL is started over from its beginning (default 8,000: 32 MiB of 4 KiB pages). */
+  restartFrames?: number;
+  /** The checkpoint thread stopped working: SQLite's own checkpoints are back on, the process goes on. */
+  onFailure(error: Error): void;
+  /** Starts the thread that runs `script` (tests pass one that fails). */
+  spawnThread?: (script: string, workerData: Record<string, unknown>) => Worker;
+}
+
+export interface BackgroundCheckpoints {
+  /** WAL restarts done so far (for tests and diagnostics). */
+  readonly restarts: number;
+  stop(): Promise<void>;
+}
+
+/** SQLite's default: checkpoint in the committing connection once the WAL holds 1,000 frames. */
+const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
+
+type WorkerMessage =
+  | { type: 'restart-due'; log: number }
+  | { type: 'restarted'; busy: number; log: number; checkpointed: number }
+  | { type: 'failed'; message: string };
+
+/**
+ * Runs in its own thread with its own connection (better-sqlite3 is synchronous: whatever it does blocks the thread it
+ * runs on). CommonJS, evaluated from this string, so it runs the same under tsx and compiled.
+ */
+const CHECKPOINT_THREAD = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driverPath);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0];
+const fail = (error) => parentPort.postMessage({ type: 'failed', message: String(error && error.message || error) });
+let asked = false;
+const timer = setInterval(() => {
+  try {
+    const result = checkpoint('PASSIVE');
+    if (!asked && result.log >= workerData.restartFrames) {
+      asked = true;
+      parentPort.postMessage({ type: 'restart-due', log: result.log });
+    }
+  } catch (error) {
+    fail(error);
+  }
+}, workerData.intervalMs);
+parentPort.on('message', (message) => {
+  if (message === 'restart') {
+    try {
+      parentPort.postMessage({ type: 'restarted', ...checkpoint('RESTART') });
+    } catch (error) {
+      fail(error);
+    }
+    asked = false;
+  } else if (message === 'stop') {
+    clearInterval(timer);
+    db.close();
+    parentPort.close();
+  }
+});
+`;
+
+/**
+ * Checkpoints off the event loop. SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL frames:
+ * that commit copies every frame into the database file and fsyncs it, ~5 ms here during which the API's one thread
+ * serves nobody — on the assignment path about two thirds of what commits cost. Here the committing connection never
+ * checkpoints: a thread with its own connection copies committed frames every `intervalMs` (PASSIVE: it waits for
+ * no one and no one waits for it). SQLite starts the WAL over only once every frame is copied, which never happens
+ * while writes keep coming, so when the WAL reaches `restartFrames` the API's connection gives the thread one turn
+ * (`whileIdle`: requests wait for it asynchronously, the event loop keeps running) to copy the last frames, after
+ * which the next write starts the WAL from its beginning. Durability is unchanged: synchronous=NORMAL still syncs
+ * the WAL before and the database file after each checkpoint, only on another thread.
+ *
+ * If the thread fails, the connection goes back to SQLite's own checkpoints and `onFailure` is told.
+ */
+export function startBackgroundCheckpoints(
+  file: string,
+  connection: SqliteDatabase.Database,
+  whileIdle: (work: () => Promise<void>) => Promise<void>,
+  options: BackgroundCheckpointOptions,
+): BackgroundCheckpoints {
+  const spawnThread = options.spawnThread ?? ((script, workerData) => new Worker(script, { eval: true, workerData }));
+  const worker = spawnThread(CHECKPOINT_THREAD, {
+    file,
+    driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),
+    intervalMs: options.intervalMs ?? 100,
+    restartFrames: options.restartFrames ?? 8000,
+    busyTimeoutMs: 1000,
+  });
+  // Never what keeps a process alive.
+  worker.unref();
+  connection.pragma('wal_autocheckpoint = 0');
+
+  let restarts = 0;
+  let stopping = false;
+  let failed = false;
+  let restarted: ((message: WorkerMessage) => void) | undefined;
+
+  const fail = (error: Error) => {
+    restarted?.({ type: 'failed', message: error.message });
+    if (failed || stopping) return;
+    failed = true;
+    connection.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+    void worker.terminate();
+    options.onFailure(error);
+  };
+
+  const restart = () =>
+    whileIdle(async () => {
+      if (failed || stopping) return;
+      const answer = await new Promise<WorkerMessage>((resolve) => {
+        restarted = resolve;
+        worker.postMessage('restart');
+      });
+      restarted = undefined;
+      if (answer.type === 'restarted' && answer.busy === 0) restarts++;
+    });
+
+  worker.on('message', (message: WorkerMessage) => {
+    if (message.type === 'restarted') restarted?.(message);
+    else if (message.type === 'failed') fail(new Error(`background checkpoint failed: ${message.message}`));
+    else if (message.type === 'restart-due') void restart();
+  });
+  worker.on('error', (error) => fail(error));
+  worker.on('exit', (code) => {
+    if (!stopping) fail(new Error(`the checkpoint thread exited (code ${code})`));
+  });
+
+  return {
+    get restarts() {
+      return restarts;
+    },
+    async stop() {
+      if (stopping) return;
+      stopping = true;
+      if (failed) return;
+      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      worker.postMessage('stop');
+      await exited;
+    },
+  };
+}
