@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -6,23 +7,41 @@ import SqliteDatabase from 'better-sqlite3';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../src/db/database.js';
+import { repoRoot } from './helpers/child-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
-/** How many frames the WAL holds now, read by a connection of its own (a PASSIVE checkpoint changes nothing here). */
+/** How many frames the WAL holds now, read by a connection of its own; -1 while the thread is checkpointing. */
 function walFrames(file: string): number {
-  const reader = new SqliteDatabase(file);
+  const probe = new SqliteDatabase(file);
   try {
-    return (reader.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]?.log ?? 0;
+    return (probe.pragma('wal_checkpoint(PASSIVE)') as Array<{ log: number }>)[0]?.log ?? 0;
   } finally {
-    reader.close();
+    probe.close();
   }
 }
 
+/** The most frames the WAL ever held: SQLite starts a WAL over from its beginning without truncating the file. */
+function walFileFrames(file: string): number {
+  return Math.floor(statSync(`${file}-wal`).size / (4096 + 24));
+}
+
+/** A 4 KiB value per row: every transaction adds a few frames (pages) to the WAL. */
 async function writeRows(db: Db, transactions: number): Promise<void> {
-  // A 4 KiB value per row: every transaction adds a few frames to the WAL.
   for (let index = 0; index < transactions; index++) {
     await db.kysely.transaction().execute((trx) => sql`insert into filler (payload) values (${'x'.repeat(4096)})`.execute(trx));
   }
+}
+
+async function createFiller(db: Db): Promise<void> {
+  await sql`create table filler (id integer primary key, payload text not null)`.execute(db.kysely);
+}
+
+/**
+ * The API's connection never checkpoints, so only the thread writes pages into the database file: the file growing
+ * shows the thread is up, with its connection open, copying.
+ */
+async function threadCopied(file: string, sizeBefore: number): Promise<void> {
+  await waitFor(() => statSync(file).size, (size) => size > sizeBefore, { timeoutMs: 10_000 });
 }
 
 describe('SQLite checkpoints on a thread of their own', () => {
@@ -39,23 +58,85 @@ describe('SQLite checkpoints on a thread of their own', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('commits never checkpoint; the thread copies frames and starts the WAL over once it is long', async () => {
+  it('commits never checkpoint; the thread copies their pages, and once writes pause the next one starts the WAL over', async () => {
     const failures: Error[] = [];
-    db = openDatabase({ url: file, backgroundCheckpoints: { intervalMs: 10, restartFrames: 60, onFailure: (error) => failures.push(error) } });
-    await sql`create table filler (id integer primary key, payload text not null)`.execute(db.kysely);
-
+    db = openDatabase({ url: file, backgroundCheckpoints: { intervalMs: 10, onFailure: (error) => failures.push(error) } });
+    await createFiller(db);
     const { rows } = await sql<{ wal_autocheckpoint: number }>`pragma wal_autocheckpoint`.execute(db.kysely);
     expect(rows[0]?.wal_autocheckpoint).toBe(0);
 
-    await writeRows(db, 200);
-    // Two 4 KiB overflow pages and the table's leaf per row: hundreds of frames were written in all.
-    await waitFor(() => db?.checkpoints?.restarts ?? 0, (restarts) => restarts >= 1, { timeoutMs: 10_000 });
-    await writeRows(db, 5);
-    // Started over: the WAL holds what came after the restart, not everything ever written.
-    expect(walFrames(file)).toBeLessThan(200);
+    const sizeBefore = statSync(file).size;
+    // ~3 frames per transaction: ~6,000 frames, more than SQLite's own 1,000-frame checkpoint would ever let pile up.
+    await writeRows(db, 2000);
+    expect(walFileFrames(file)).toBeGreaterThan(5000);
+    await threadCopied(file, sizeBefore);
+    // Each probe writes one row: the first write after the thread has copied everything starts the WAL over.
+    await waitFor(
+      async () => {
+        await writeRows(db as Db, 1);
+        return walFrames(file);
+      },
+      (frames) => frames >= 0 && frames < 10,
+      { timeoutMs: 10_000 },
+    );
     const count = await sql<{ n: number }>`select count(*) as n from filler`.execute(db.kysely);
-    expect(count.rows[0]?.n).toBe(205);
+    expect(count.rows[0]?.n).toBeGreaterThan(2000);
     expect(failures).toEqual([]);
+  });
+
+  it('under writes that never pause, the WAL starts over at restartFrames in a turn of the connection', async () => {
+    db = openDatabase({ url: file, backgroundCheckpoints: { intervalMs: 10, restartFrames: 300, onFailure: () => {} } });
+    await createFiller(db);
+    const sizeBefore = statSync(file).size;
+    await writeRows(db, 5);
+    await threadCopied(file, sizeBefore);
+    let written = 0;
+    const until = Date.now() + 1_500;
+    while (Date.now() < until) {
+      await writeRows(db, 10);
+      written += 10;
+      // As a server's event loop does between requests (better-sqlite3 itself never yields): the thread's messages
+      // are handled here.
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    // Thousands of transactions of ~3 frames each; without restarts the WAL would hold them all.
+    expect(written).toBeGreaterThan(2000);
+    expect(walFileFrames(file)).toBeLessThan(written);
+  });
+
+  it('a reader in another connection (a backup, a report) does not hold the API up: the restart waits briefly, then backs off', async () => {
+    db = openDatabase({ url: file, backgroundCheckpoints: { intervalMs: 10, restartFrames: 20, onFailure: () => {} } });
+    await createFiller(db);
+    const backup = new SqliteDatabase(file);
+    try {
+      // An open read transaction keeps its snapshot, and with it every frame written after, in the WAL: the thread
+      // cannot copy them, asks for a restart, and the restart has to wait for the reader.
+      backup.prepare('begin').run();
+      backup.prepare('select count(*) from filler').get();
+      await writeRows(db, 30);
+      let slowestMs = 0;
+      const until = Date.now() + 1_500;
+      while (Date.now() < until) {
+        const started = performance.now();
+        await sql`select count(*) as n from filler`.execute(db.kysely);
+        slowestMs = Math.max(slowestMs, performance.now() - started);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      // A restart that waited out the reader would have held the connection, and these queries, for its whole wait.
+      expect(slowestMs).toBeLessThan(250);
+    } finally {
+      backup.prepare('commit').run();
+      backup.close();
+    }
+    // With the reader gone the WAL is copied and starts over again.
+    await waitFor(
+      async () => {
+        await writeRows(db as Db, 1);
+        return walFrames(file);
+      },
+      (frames) => frames >= 0 && frames < 10,
+      { timeoutMs: 10_000 },
+    );
   });
 
   it('without the thread (it failed), commits checkpoint again and the failure is reported', async () => {
@@ -73,19 +154,32 @@ describe('SQLite checkpoints on a thread of their own', () => {
     expect(rows[0]?.wal_autocheckpoint).toBe(1000);
   });
 
-  it('on close, the thread lets go of the file first, so the last connection checkpoints everything and removes the WAL', async () => {
-    db = openDatabase({ url: file, backgroundCheckpoints: { intervalMs: 10, restartFrames: 20, onFailure: () => {} } });
-    await sql`create table filler (id integer primary key, payload text not null)`.execute(db.kysely);
+  it('on close, the thread closes its connection: the WAL is copied into the database and removed', async () => {
+    db = openDatabase({ url: file, backgroundCheckpoints: { intervalMs: 10, onFailure: () => {} } });
+    await createFiller(db);
+    const sizeBefore = statSync(file).size;
     await writeRows(db, 20);
-    // The thread has its connection open once it has restarted the WAL.
-    await waitFor(() => db?.checkpoints?.restarts ?? 0, (restarts) => restarts >= 1, { timeoutMs: 10_000 });
+    await threadCopied(file, sizeBefore);
     await writeRows(db, 5);
     expect(existsSync(`${file}-wal`)).toBe(true);
     await db.close();
     db = undefined;
+    // Had the thread kept its connection, this one would not have been the last to close, and the WAL would remain.
     expect(existsSync(`${file}-wal`)).toBe(false);
     const reopened = new SqliteDatabase(file);
     expect((reopened.prepare('select count(*) as n from filler').get() as { n: number }).n).toBe(25);
     reopened.close();
+  });
+
+  it('close() finishes in a process with nothing else to do: the thread does not let Node exit before it is stopped', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'packages/crm-api/test/fixtures/close-with-checkpoints.ts', file], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('closed');
+    expect(run.status).toBe(0);
+    expect(existsSync(`${file}-wal`)).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql, type SqliteDatabase as KyselySqlite } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index.js';
-import { startBackgroundCheckpoints, type BackgroundCheckpointOptions, type BackgroundCheckpoints } from './sqlite-checkpoints.js';
+import { startBackgroundCheckpoints, type BackgroundCheckpointOptions } from './sqlite-checkpoints.js';
 import { QueuedSqliteDialect } from './sqlite-dialect.js';
 import type { Database } from './schema.js';
 
@@ -14,8 +14,6 @@ export interface Db {
   kysely: Kysely<Database>;
   engine: Engine;
   close(): Promise<void>;
-  /** Present when the WAL is checkpointed in the background. */
-  checkpoints?: BackgroundCheckpoints;
 }
 
 export interface DatabaseOptions {
@@ -70,7 +68,6 @@ export function openDatabase(options: DatabaseOptions): Db {
       await checkpoints?.stop();
       await kysely.destroy();
     },
-    ...(checkpoints ? { checkpoints } : {}),
   };
 }
 

@@ -14,8 +14,6 @@ export interface BackgroundCheckpointOptions {
 }
 
 export interface BackgroundCheckpoints {
-  /** WAL restarts done so far (for tests and diagnostics). */
-  readonly restarts: number;
   stop(): Promise<void>;
 }
 
@@ -30,19 +28,30 @@ type WorkerMessage =
 /**
  * Runs in its own thread with its own connection (better-sqlite3 is synchronous: whatever it does blocks the thread it
  * runs on). CommonJS, evaluated from this string, so it runs the same under tsx and compiled.
+ *
+ * A write starts the WAL over by itself only if, when it began, every frame had been copied; under steady writes
+ * that moment rarely comes, so at restartFrames the thread asks for a turn with the API's connection idle. It asks
+ * once per WAL: after a restart with no write since, the WAL is still as long, and the next write starts it over.
+ * RESTART waits for readers of other connections (a backup, a report) only `restartWaitMs`, and
+ * after a blocked attempt the next waits twice as long, up to 5 s: a long reader must not keep the API's
+ * connection in turn after turn.
  */
 const CHECKPOINT_THREAD = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driverPath);
 const db = new Database(workerData.file);
-db.pragma('busy_timeout = ' + workerData.busyTimeoutMs);
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = ' + workerData.restartWaitMs);
 const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0];
-const fail = (error) => parentPort.postMessage({ type: 'failed', message: String(error && error.message || error) });
+const fail = (error) => parentPort.postMessage({ type: 'failed', message: String((error && error.message) || error) });
 let asked = false;
+let blockedFor = 0;
+let nextAskAt = 0;
+let restartedAtLog = -1;
 const timer = setInterval(() => {
   try {
     const result = checkpoint('PASSIVE');
-    if (!asked && result.log >= workerData.restartFrames) {
+    if (!asked && Date.now() >= nextAskAt && result.log >= workerData.restartFrames && result.log !== restartedAtLog) {
       asked = true;
       parentPort.postMessage({ type: 'restart-due', log: result.log });
     }
@@ -53,7 +62,11 @@ const timer = setInterval(() => {
 parentPort.on('message', (message) => {
   if (message === 'restart') {
     try {
-      parentPort.postMessage({ type: 'restarted', ...checkpoint('RESTART') });
+      const result = checkpoint('RESTART');
+      blockedFor = result.busy ? Math.min(Math.max(2 * blockedFor, workerData.intervalMs), 5000) : 0;
+      nextAskAt = Date.now() + blockedFor;
+      if (!result.busy) restartedAtLog = result.log;
+      parentPort.postMessage({ type: 'restarted', ...result });
     } catch (error) {
       fail(error);
     }
@@ -77,7 +90,8 @@ parentPort.on('message', (message) => {
  * which the next write starts the WAL from its beginning. Durability is unchanged: synchronous=NORMAL still syncs
  * the WAL before and the database file after each checkpoint, only on another thread.
  *
- * If the thread fails, the connection goes back to SQLite's own checkpoints and `onFailure` is told.
+ * If the thread fails, the connection goes back to SQLite's own checkpoints for the rest of the process's life and
+ * `onFailure` is told.
  */
 export function startBackgroundCheckpoints(
   file: string,
@@ -91,35 +105,38 @@ export function startBackgroundCheckpoints(
     driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),
     intervalMs: options.intervalMs ?? 100,
     restartFrames: options.restartFrames ?? 8000,
-    busyTimeoutMs: 1000,
+    restartWaitMs: 20,
   });
-  // Never what keeps a process alive.
+  // Never what keeps a process alive while it runs (stop() holds it for its own exit).
   worker.unref();
   connection.pragma('wal_autocheckpoint = 0');
 
-  let restarts = 0;
-  let stopping = false;
   let failed = false;
+  let stopped: Promise<void> | undefined;
+  let terminated: Promise<unknown> = Promise.resolve();
   let restarted: ((message: WorkerMessage) => void) | undefined;
 
   const fail = (error: Error) => {
     restarted?.({ type: 'failed', message: error.message });
-    if (failed || stopping) return;
+    if (failed || stopped) return;
     failed = true;
-    connection.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
-    void worker.terminate();
-    options.onFailure(error);
+    terminated = worker.terminate();
+    try {
+      connection.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+      options.onFailure(error);
+    } catch {
+      // The connection was closed under us: nothing is left to checkpoint for.
+    }
   };
 
   const restart = () =>
     whileIdle(async () => {
-      if (failed || stopping) return;
-      const answer = await new Promise<WorkerMessage>((resolve) => {
+      if (failed || stopped) return;
+      await new Promise<WorkerMessage>((resolve) => {
         restarted = resolve;
         worker.postMessage('restart');
       });
       restarted = undefined;
-      if (answer.type === 'restarted' && answer.busy === 0) restarts++;
     });
 
   worker.on('message', (message: WorkerMessage) => {
@@ -129,20 +146,25 @@ export function startBackgroundCheckpoints(
   });
   worker.on('error', (error) => fail(error));
   worker.on('exit', (code) => {
-    if (!stopping) fail(new Error(`the checkpoint thread exited (code ${code})`));
+    // A restart still waiting for its answer gets none now: release the connection's turn either way.
+    restarted?.({ type: 'failed', message: `the checkpoint thread exited (code ${code})` });
+    if (!stopped) fail(new Error(`the checkpoint thread exited (code ${code})`));
   });
 
   return {
-    get restarts() {
-      return restarts;
-    },
-    async stop() {
-      if (stopping) return;
-      stopping = true;
-      if (failed) return;
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-      worker.postMessage('stop');
-      await exited;
+    stop() {
+      stopped ??= (async () => {
+        if (failed) {
+          await terminated;
+          return;
+        }
+        // Until it has closed its connection, the thread is what this process waits for.
+        worker.ref();
+        const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+        worker.postMessage('stop');
+        await exited;
+      })();
+      return stopped;
     },
   };
 }
