@@ -84,7 +84,7 @@ parentPort.on('message', (message) => {
  * that commit copies every frame into the database file and fsyncs it, ~5 ms here during which the API's one thread
  * serves nobody — on the assignment path about two thirds of what commits cost. Here the committing connection never
  * checkpoints: a thread with its own connection copies committed frames every `intervalMs` (PASSIVE: it waits for
- * no one and no one waits for it). SQLite starts the WAL over only once every frame is copied, which never happens
+ * no one and no one waits for it). SQLite starts the WAL over only once every frame is copied, which rarely happens
  * while writes keep coming, so when the WAL reaches `restartFrames` the API's connection gives the thread one turn
  * (`whileIdle`: requests wait for it asynchronously, the event loop keeps running) to copy the last frames, after
  * which the next write starts the WAL from its beginning. Durability is unchanged: synchronous=NORMAL still syncs
