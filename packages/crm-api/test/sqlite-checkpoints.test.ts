@@ -44,6 +44,21 @@ async function threadCopied(file: string, sizeBefore: number): Promise<void> {
   await waitFor(() => statSync(file).size, (size) => size > sizeBefore, { timeoutMs: 10_000 });
 }
 
+/**
+ * Writes one row at a time until the WAL holds only that row's frames: the first write after the thread has copied
+ * everything starts the WAL over.
+ */
+async function walStartsOverOnNextWrite(db: Db, file: string): Promise<void> {
+  await waitFor(
+    async () => {
+      await writeRows(db, 1);
+      return walFrames(file);
+    },
+    (frames) => frames >= 0 && frames < 10,
+    { timeoutMs: 10_000 },
+  );
+}
+
 describe('SQLite checkpoints on a thread of their own', () => {
   let dir: string;
   let file: string;
@@ -70,15 +85,7 @@ describe('SQLite checkpoints on a thread of their own', () => {
     await writeRows(db, 2000);
     expect(walFileFrames(file)).toBeGreaterThan(5000);
     await threadCopied(file, sizeBefore);
-    // Each probe writes one row: the first write after the thread has copied everything starts the WAL over.
-    await waitFor(
-      async () => {
-        await writeRows(db as Db, 1);
-        return walFrames(file);
-      },
-      (frames) => frames >= 0 && frames < 10,
-      { timeoutMs: 10_000 },
-    );
+    await walStartsOverOnNextWrite(db, file);
     const count = await sql<{ n: number }>`select count(*) as n from filler`.execute(db.kysely);
     expect(count.rows[0]?.n).toBeGreaterThan(2000);
     expect(failures).toEqual([]);
@@ -129,14 +136,7 @@ describe('SQLite checkpoints on a thread of their own', () => {
       backup.close();
     }
     // With the reader gone the WAL is copied and starts over again.
-    await waitFor(
-      async () => {
-        await writeRows(db as Db, 1);
-        return walFrames(file);
-      },
-      (frames) => frames >= 0 && frames < 10,
-      { timeoutMs: 10_000 },
-    );
+    await walStartsOverOnNextWrite(db, file);
   });
 
   it('without the thread (it failed), commits checkpoint again and the failure is reported', async () => {
