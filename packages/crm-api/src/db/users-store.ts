@@ -8,11 +8,8 @@ export async function insertUser(db: Trx, row: UserRow): Promise<void> {
   await db.insertInto('users').values(row).execute();
 }
 
-/** `lock` (PostgreSQL only): `noKeyUpdate` serialises writers of the row without blocking foreign-key checks. */
-export async function findUserRow(db: Trx, id: string, options: { lock?: 'noKeyUpdate' | undefined } = {}): Promise<UserRow | undefined> {
-  let query = db.selectFrom('users').selectAll().where('id', '=', id);
-  if (options.lock === 'noKeyUpdate') query = query.forNoKeyUpdate();
-  return query.executeTakeFirst();
+export async function findUserRow(db: Trx, id: string): Promise<UserRow | undefined> {
+  return db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 export async function listUserRows(db: Trx, filter: { role?: Role | undefined; active?: boolean | undefined }): Promise<UserRow[]> {
