@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { CamelCasePlugin, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepared } from '../src/db/prepared.js';
 import type { Database, UserRow } from '../src/db/schema.js';
@@ -68,6 +68,22 @@ describe.each(testEngines())('prepared statements on %s', (engine) => {
       }),
     ).rejects.toThrow('abort');
     expect((await countedLookup(t.db.kysely, rolledBack.id)).rows).toEqual([]);
+  });
+
+  it('once its transaction has ended, refuses to run on it', async () => {
+    let ended: Parameters<typeof countedLookup>[0] | undefined;
+    await t.db.kysely.transaction().execute(async (trx) => {
+      ended = trx;
+    });
+    await expect(countedLookup(ended as Parameters<typeof countedLookup>[0], randomUUID())).rejects.toThrow(/already committed/);
+  });
+
+  it("passes its result through the database's result plugins, as Kysely's own execution does", async () => {
+    const named = user('壬');
+    await insertUsers(t.db.kysely, [named]);
+    const withCamelCase = t.db.kysely.withPlugin(new CamelCasePlugin());
+    const createdAt = prepared((db, id: string) => db.selectFrom('users').select('created_at').where('id', '=', id));
+    expect((await createdAt(withCamelCase, named.id)).rows).toEqual([{ createdAt: now }]);
   });
 
   it('refuses an argument Kysely would not bind as a value (a boolean, a date, an expression)', async () => {

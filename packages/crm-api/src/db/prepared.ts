@@ -87,7 +87,8 @@ export function prepared<Args extends unknown[], Row>(build: (db: Kysely<Databas
   // Per dialect (SQLite's `?` against PostgreSQL's `$1`, locking clauses): the adapter is one object per database.
   const templates = new WeakMap<object, Map<string, Template>>();
   return async (db: Trx, ...args: Args): Promise<QueryResult<Row>> => {
-    const dialect = db.getExecutor().adapter;
+    const executor = db.getExecutor();
+    const dialect = executor.adapter;
     let byShape = templates.get(dialect);
     if (!byShape) templates.set(dialect, (byShape = new Map()));
     const shape = shapeOf(args);
@@ -109,6 +110,10 @@ export function prepared<Args extends unknown[], Row>(build: (db: Kysely<Databas
         parameters[index] = value;
       } else parameters[index] = fixed[index];
     }
-    return db.executeQuery<Row>({ ...compiled, parameters } as CompiledQuery<Row>);
+    const query = { ...compiled, parameters } as CompiledQuery<Row>;
+    if (executor.plugins.length > 0) return db.executeQuery(query);
+    // Kysely's executeQuery wraps every call in a fresh executor and a pass over the result plugins (none here): the
+    // connection, taken the same way (inside a transaction: its connection, refused once it has ended), answers directly.
+    return executor.provideConnection((connection) => connection.executeQuery<Row>(query));
   };
 }
