@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -30,6 +30,18 @@ async function writeRows(db: Db, transactions: number): Promise<void> {
   for (let index = 0; index < transactions; index++) {
     await db.kysely.transaction().execute((trx) => sql`insert into filler (payload) values (${'x'.repeat(4096)})`.execute(trx));
   }
+}
+
+/** The WAL header's first salt: SQLite changes it each time a write starts the WAL over. */
+function walSalt(file: string): number {
+  const header = Buffer.alloc(32);
+  const fd = openSync(`${file}-wal`, 'r');
+  try {
+    readSync(fd, header, 0, 32, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return header.readUInt32BE(16);
 }
 
 async function createFiller(db: Db): Promise<void> {
@@ -89,6 +101,21 @@ describe('SQLite checkpoints on a thread of their own', () => {
     const count = await sql<{ n: number }>`select count(*) as n from filler`.execute(db.kysely);
     expect(count.rows[0]?.n).toBeGreaterThan(2000);
     expect(failures).toEqual([]);
+  });
+
+  it('a trickle of writes is copied once per quiet interval, so the WAL starts over (and its header is synced in the API) as rarely', async () => {
+    db = openDatabase({ url: file, backgroundCheckpoints: { intervalMs: 10, quietIntervalMs: 400, onFailure: () => {} } });
+    await createFiller(db);
+    const salts = new Set<number>();
+    const started = Date.now();
+    while (Date.now() - started < 1200) {
+      await sql`insert into filler (payload) values ('a trickle')`.execute(db.kysely);
+      salts.add(walSalt(file));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    // ~55 writes in 1.2 s: copied after every 10 ms tick, nearly each would start the WAL over; once per 400 ms, ~3.
+    expect(salts.size - 1).toBeGreaterThanOrEqual(1);
+    expect(salts.size - 1).toBeLessThanOrEqual(4);
   });
 
   it('under writes that never pause, the WAL starts over at restartFrames in a turn of the connection', async () => {

@@ -3,8 +3,13 @@ import { Worker } from 'node:worker_threads';
 import type SqliteDatabase from 'better-sqlite3';
 
 export interface BackgroundCheckpointOptions {
-  /** How often the checkpoint thread copies committed WAL frames into the database file (default 100 ms). */
+  /**
+   * How often the checkpoint thread looks at the WAL (default 100 ms); it copies committed frames into the database
+   * file when 1,000 or more wait, and any that wait after `quietIntervalMs`.
+   */
   intervalMs?: number;
+  /** The longest a trickle of frames (fewer than 1,000) waits to be copied (default 1 s). */
+  quietIntervalMs?: number;
   /** WAL length, in frames (pages), at which the WAL is started over from its beginning (default 8,000: 32 MiB of 4 KiB pages). */
   restartFrames?: number;
   /** The checkpoint thread stopped working: SQLite's own checkpoints are back on, the process goes on. */
@@ -29,8 +34,16 @@ type WorkerMessage =
  * Runs in its own thread with its own connection (better-sqlite3 is synchronous: whatever it does blocks the thread it
  * runs on). CommonJS, evaluated from this string, so it runs the same under tsx and compiled.
  *
- * A write starts the WAL over by itself only if, when it began, every frame had been copied; under steady writes
- * that moment rarely comes, so at restartFrames the thread asks for a turn with the API's connection idle. It asks
+ * A write starts the WAL over by itself only if, when it began, every frame had been copied, and that write syncs the
+ * new WAL header to disk in the committing connection: on the API's thread. Copying after every tick would let a
+ * trickle of writes start the WAL over ten times a second, each with that sync (a fraction of a millisecond, but
+ * as long as the disk's slowest moment when it stalls: 200 ms were seen here). So the thread copies at once only
+ * when a checkpoint's worth (SQLite's own 1,000 frames) is waiting, and a trickle once per quietIntervalMs. It learns
+ * what waits from a NOOP checkpoint (SQLite 3.51+, bundled by better-sqlite3 12; an older SQLite takes it for PASSIVE
+ * and copies every tick, as before).
+ *
+ * Under steady writes every frame is rarely copied, so at restartFrames the thread asks for a turn with the API's
+ * connection idle. It asks
  * once per WAL: after a restart with no write since, the WAL is still as long, and the next write starts it over.
  * RESTART waits for readers of other connections (a backup, a report) only `restartWaitMs`, and
  * after a blocked attempt the next waits twice as long, up to 5 s: a long reader must not keep the API's
@@ -48,8 +61,14 @@ let asked = false;
 let blockedFor = 0;
 let nextAskAt = 0;
 let restartedAtLog = -1;
+let copiedAt = Date.now();
 const timer = setInterval(() => {
   try {
+    const waiting = checkpoint('NOOP');
+    const backlog = waiting.log - waiting.checkpointed;
+    const quiet = backlog === 0 || Date.now() - copiedAt < workerData.quietIntervalMs;
+    if (backlog < workerData.busyFrames && quiet) return;
+    copiedAt = Date.now();
     const result = checkpoint('PASSIVE');
     if (!asked && Date.now() >= nextAskAt && result.log >= workerData.restartFrames && result.log !== restartedAtLog) {
       asked = true;
@@ -83,12 +102,14 @@ parentPort.on('message', (message) => {
  * Checkpoints off the event loop. SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL frames:
  * that commit copies every frame into the database file and fsyncs it, ~5 ms here during which the API's one thread
  * serves nobody — on the assignment path about two thirds of what commits cost. Here the committing connection never
- * checkpoints: a thread with its own connection copies committed frames every `intervalMs` (PASSIVE: it waits for
- * no one and no one waits for it). SQLite starts the WAL over only once every frame is copied, which rarely happens
- * while writes keep coming, so when the WAL reaches `restartFrames` the API's connection gives the thread one turn
- * (`whileIdle`: requests wait for it asynchronously, the event loop keeps running) to copy the last frames, after
- * which the next write starts the WAL from its beginning. Durability is unchanged: synchronous=NORMAL still syncs
- * the WAL before and the database file after each checkpoint, only on another thread.
+ * checkpoints: a thread with its own connection copies committed frames (PASSIVE: it waits for no one and no one
+ * waits for it) within `intervalMs` once 1,000 wait, a trickle within `quietIntervalMs`. SQLite starts the WAL over
+ * only once every frame is copied, which rarely happens while writes keep coming, so when the WAL reaches
+ * `restartFrames` the API's connection gives the thread one turn (`whileIdle`: requests wait for it asynchronously,
+ * the event loop keeps running) to copy the last frames, after which the next write starts the WAL from its
+ * beginning. That write still syncs the new WAL header (SQLite's own safety; the quiet interval keeps it rare).
+ * Durability is unchanged: synchronous=NORMAL still syncs the WAL before and the database file after each
+ * checkpoint, only on another thread.
  *
  * If the thread fails, the connection goes back to SQLite's own checkpoints for the rest of the process's life and
  * `onFailure` is told.
@@ -104,6 +125,8 @@ export function startBackgroundCheckpoints(
     file,
     driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),
     intervalMs: options.intervalMs ?? 100,
+    quietIntervalMs: options.quietIntervalMs ?? 1000,
+    busyFrames: SQLITE_DEFAULT_AUTOCHECKPOINT,
     restartFrames: options.restartFrames ?? 8000,
     restartWaitMs: 20,
   });
