@@ -39,8 +39,8 @@ type WorkerMessage =
  * trickle of writes start the WAL over ten times a second, each with that sync (a fraction of a millisecond, but
  * as long as the disk's slowest moment when it stalls: 200 ms were seen here). So the thread copies at once only
  * when a checkpoint's worth (SQLite's own 1,000 frames) is waiting, and a trickle once per quietIntervalMs. It learns
- * what waits from a NOOP checkpoint (SQLite 3.51+, bundled by better-sqlite3 12; an older SQLite takes it for PASSIVE
- * and copies every tick, as before).
+ * what waits from a NOOP checkpoint (SQLite 3.51+, bundled by better-sqlite3 12; an older SQLite would take NOOP for
+ * PASSIVE, so there the thread copies every tick).
  *
  * Under steady writes every frame is rarely copied, so at restartFrames the thread asks for a turn with the API's
  * connection idle. It asks
@@ -56,6 +56,8 @@ const db = new Database(workerData.file);
 db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = ' + workerData.restartWaitMs);
 const checkpoint = (mode) => db.pragma('wal_checkpoint(' + mode + ')')[0];
+const [major, minor] = db.prepare('select sqlite_version() as version').get().version.split('.').map(Number);
+const canPeek = major > 3 || (major === 3 && minor >= 51);
 const fail = (error) => parentPort.postMessage({ type: 'failed', message: String((error && error.message) || error) });
 let asked = false;
 let blockedFor = 0;
@@ -64,10 +66,12 @@ let restartedAtLog = -1;
 let copiedAt = Date.now();
 const timer = setInterval(() => {
   try {
-    const waiting = checkpoint('NOOP');
-    const backlog = waiting.log - waiting.checkpointed;
-    const quiet = backlog === 0 || Date.now() - copiedAt < workerData.quietIntervalMs;
-    if (backlog < workerData.busyFrames && quiet) return;
+    if (canPeek) {
+      const waiting = checkpoint('NOOP');
+      const backlog = waiting.log - waiting.checkpointed;
+      const quiet = backlog === 0 || Date.now() - copiedAt < workerData.quietIntervalMs;
+      if (backlog < workerData.busyFrames && quiet) return;
+    }
     copiedAt = Date.now();
     const result = checkpoint('PASSIVE');
     if (!asked && Date.now() >= nextAskAt && result.log >= workerData.restartFrames && result.log !== restartedAtLog) {
