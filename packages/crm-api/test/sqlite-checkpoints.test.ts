@@ -107,15 +107,17 @@ describe('SQLite checkpoints on a thread of their own', () => {
     db = openDatabase({ url: file, backgroundCheckpoints: { intervalMs: 10, quietIntervalMs: 400, onFailure: () => {} } });
     await createFiller(db);
     const salts = new Set<number>();
-    const started = Date.now();
-    while (Date.now() - started < 1200) {
+    const started = performance.now();
+    // At least 1.2 s, and until the trickle has been copied once (a loaded machine may take longer).
+    while (performance.now() - started < 1200 || (salts.size < 2 && performance.now() - started < 10_000)) {
       await sql`insert into filler (payload) values ('a trickle')`.execute(db.kysely);
       salts.add(walSalt(file));
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    // ~55 writes in 1.2 s: copied after every 10 ms tick, nearly each would start the WAL over; once per 400 ms, ~3.
-    expect(salts.size - 1).toBeGreaterThanOrEqual(1);
-    expect(salts.size - 1).toBeLessThanOrEqual(4);
+    const restarts = salts.size - 1;
+    expect(restarts).toBeGreaterThanOrEqual(1);
+    // Copied after every 10 ms tick, nearly each write would start the WAL over; once per 400 ms, one per 400 ms.
+    expect(restarts).toBeLessThanOrEqual(Math.ceil((performance.now() - started) / 400) + 1);
   });
 
   it('under writes that never pause, the WAL starts over at restartFrames in a turn of the connection', async () => {
@@ -139,7 +141,11 @@ describe('SQLite checkpoints on a thread of their own', () => {
   });
 
   it('a reader in another connection (a backup, a report) does not hold the API up: the restart waits briefly, then backs off', async () => {
-    db = openDatabase({ url: file, backgroundCheckpoints: { intervalMs: 10, restartFrames: 20, onFailure: () => {} } });
+    // A trickle is copied every tick here, as under load: the test is about RESTART's waits, not the quiet interval.
+    db = openDatabase({
+      url: file,
+      backgroundCheckpoints: { intervalMs: 10, quietIntervalMs: 10, restartFrames: 20, onFailure: () => {} },
+    });
     await createFiller(db);
     const backup = new SqliteDatabase(file);
     try {

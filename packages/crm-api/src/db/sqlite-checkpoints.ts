@@ -63,18 +63,18 @@ let asked = false;
 let blockedFor = 0;
 let nextAskAt = 0;
 let restartedAtLog = -1;
-let copiedAt = Date.now();
+let copiedAt = performance.now();
 const timer = setInterval(() => {
   try {
     if (canPeek) {
       const waiting = checkpoint('NOOP');
       const backlog = waiting.log - waiting.checkpointed;
-      const quiet = backlog === 0 || Date.now() - copiedAt < workerData.quietIntervalMs;
+      const quiet = backlog === 0 || performance.now() - copiedAt < workerData.quietIntervalMs;
       if (backlog < workerData.busyFrames && quiet) return;
     }
-    copiedAt = Date.now();
+    copiedAt = performance.now();
     const result = checkpoint('PASSIVE');
-    if (!asked && Date.now() >= nextAskAt && result.log >= workerData.restartFrames && result.log !== restartedAtLog) {
+    if (!asked && performance.now() >= nextAskAt && result.log >= workerData.restartFrames && result.log !== restartedAtLog) {
       asked = true;
       parentPort.postMessage({ type: 'restart-due', log: result.log });
     }
@@ -87,7 +87,7 @@ parentPort.on('message', (message) => {
     try {
       const result = checkpoint('RESTART');
       blockedFor = result.busy ? Math.min(Math.max(2 * blockedFor, workerData.intervalMs), 5000) : 0;
-      nextAskAt = Date.now() + blockedFor;
+      nextAskAt = performance.now() + blockedFor;
       if (!result.busy) restartedAtLog = result.log;
       parentPort.postMessage({ type: 'restarted', ...result });
     } catch (error) {
@@ -125,13 +125,15 @@ export function startBackgroundCheckpoints(
   options: BackgroundCheckpointOptions,
 ): BackgroundCheckpoints {
   const spawnThread = options.spawnThread ?? ((script, workerData) => new Worker(script, { eval: true, workerData }));
+  const restartFrames = options.restartFrames ?? 8000;
   const worker = spawnThread(CHECKPOINT_THREAD, {
     file,
     driverPath: createRequire(import.meta.url).resolve('better-sqlite3'),
     intervalMs: options.intervalMs ?? 100,
     quietIntervalMs: options.quietIntervalMs ?? 1000,
-    busyFrames: SQLITE_DEFAULT_AUTOCHECKPOINT,
-    restartFrames: options.restartFrames ?? 8000,
+    // A WAL due to start over is never left waiting for the quiet interval.
+    busyFrames: Math.min(SQLITE_DEFAULT_AUTOCHECKPOINT, restartFrames),
+    restartFrames,
     restartWaitMs: 20,
   });
   // Never what keeps a process alive while it runs (stop() holds it for its own exit).
