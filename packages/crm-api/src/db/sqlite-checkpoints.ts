@@ -43,10 +43,9 @@ type WorkerMessage =
  * PASSIVE, so there the thread copies every tick).
  *
  * Under steady writes every frame is rarely copied, so at restartFrames the thread asks for a turn with the API's
- * connection idle. It asks
- * once per WAL: after a restart with no write since, the WAL is still as long, and the next write starts it over.
- * RESTART waits for readers of other connections (a backup, a report) only `restartWaitMs`, and
- * after a blocked attempt the next waits twice as long, up to 5 s: a long reader must not keep the API's
+ * connection idle. It asks once per WAL: after a restart with no write since, the WAL is still as long, and the next
+ * write starts it over. RESTART waits for readers of other connections (a backup, a report) only `restartWaitMs`,
+ * and after a blocked attempt the next waits twice as long, up to 5 s: a long reader must not keep the API's
  * connection in turn after turn.
  */
 const CHECKPOINT_THREAD = `
