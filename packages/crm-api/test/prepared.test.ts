@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CamelCasePlugin, type Kysely } from 'kysely';
+import { CamelCasePlugin, sql, type Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { prepared } from '../src/db/prepared.js';
 import type { Database, UserRow } from '../src/db/schema.js';
@@ -84,6 +84,27 @@ describe.each(testEngines())('prepared statements on %s', (engine) => {
     const withCamelCase = t.db.kysely.withPlugin(new CamelCasePlugin());
     const createdAt = prepared((db, id: string) => db.selectFrom('users').select('created_at').where('id', '=', id));
     expect((await createdAt(withCamelCase, named.id)).rows).toEqual([{ createdAt: now }]);
+  });
+
+  it('does not reuse SQL compiled through a plugin that rewrites it (withSchema), nor reuse a template there', async () => {
+    const other = `other_${randomUUID().slice(0, 8)}`;
+    const db = t.db.kysely;
+    if (engine === 'sqlite') await sql`attach database ':memory:' as ${sql.id(other)}`.execute(db);
+    else await sql`create schema ${sql.id(other)}`.execute(db);
+    try {
+      await sql`create table ${sql.id(other, 'users')} (id text primary key, name text not null)`.execute(db);
+      const elsewhere = randomUUID();
+      await sql`insert into ${sql.id(other, 'users')} (id, name) values (${elsewhere}, '别处')`.execute(db);
+      const here = user('此处');
+      await insertUsers(db, [here]);
+      const nameOf = prepared((db, id: string) => db.selectFrom('users').select('name').where('id', '=', id));
+      expect((await nameOf(db.withSchema(other), elsewhere)).rows).toEqual([{ name: '别处' }]);
+      expect((await nameOf(db, here.id)).rows).toEqual([{ name: '此处' }]);
+      expect((await nameOf(db.withSchema(other), here.id)).rows).toEqual([]);
+    } finally {
+      if (engine === 'sqlite') await sql`detach database ${sql.id(other)}`.execute(db);
+      else await sql`drop schema ${sql.id(other)} cascade`.execute(db);
+    }
   });
 
   it('refuses an argument Kysely would not bind as a value (a boolean, a date, an expression)', async () => {

@@ -88,6 +88,9 @@ export function prepared<Args extends unknown[], Row>(build: (db: Kysely<Databas
   const templates = new WeakMap<object, Map<string, Template>>();
   return async (db: Trx, ...args: Args): Promise<QueryResult<Row>> => {
     const executor = db.getExecutor();
+    // A plugin may rewrite the query (withSchema names another schema): SQL compiled through one must not be reused
+    // by a call through another, or none. Such calls are rare and built per call, as Kysely would.
+    if (executor.plugins.length > 0) return db.executeQuery(build(db, ...args));
     const dialect = executor.adapter;
     let byShape = templates.get(dialect);
     if (!byShape) templates.set(dialect, (byShape = new Map()));
@@ -111,7 +114,6 @@ export function prepared<Args extends unknown[], Row>(build: (db: Kysely<Databas
       } else parameters[index] = fixed[index];
     }
     const query = { ...compiled, parameters } as CompiledQuery<Row>;
-    if (executor.plugins.length > 0) return db.executeQuery(query);
     // Kysely's executeQuery wraps every call in a fresh executor and a pass over the result plugins (none here): the
     // connection, taken the same way (inside a transaction: its connection, refused once it has ended), answers directly.
     return executor.provideConnection((connection) => connection.executeQuery<Row>(query));
