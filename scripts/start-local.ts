@@ -51,6 +51,8 @@ async function main(): Promise<void> {
         }
       : {}),
   });
+  // Before anything is printed: Ctrl-C as soon as the service says it listens still shuts it down cleanly.
+  onShutdownSignal(logger, () => running.stop());
   if (push && running.localWechat) {
     await running.localWechat.configurePush({ url: `${running.url}/wechat/push`, token: push.token, encodingAesKey: push.aesKey, mode: 'safe' });
   }
@@ -61,7 +63,6 @@ async function main(): Promise<void> {
   if (running.demo && running.localWechat) {
     console.log(await demoBindingCode(running.demo, running.url, running.localWechat.url, running.config.BINDING_SCENE_TTL_SECONDS));
   }
-  onShutdownSignal(logger, () => running.stop());
 }
 
 /** The openid of the phone that "scans" in the printed curl line. */

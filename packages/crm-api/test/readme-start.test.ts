@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,4 +93,31 @@ describe('starting the service the way the README says', () => {
   it('stops cleanly on SIGTERM', async () => {
     expect(await child.kill('SIGTERM')).toEqual({ code: 0, signal: null });
   }, 20_000);
+});
+
+describe('Ctrl-C on the README\'s `pnpm start`', () => {
+  it('stops the service cleanly, and pnpm reports no failure', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crm-api-ctrl-c-'));
+    // A terminal's Ctrl-C signals the whole foreground process group: npx, pnpm, whatever shell pnpm runs the
+    // script in (none: pnpm's own shell) and the service. Its own group here, so the signal reaches exactly those.
+    const env = { ...process.env, ...newcomerEnv({ DATABASE_URL: join(dir, 'leadnotify.db'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }) };
+    for (const key of Object.keys(env)) if (key.startsWith('TEST_') || env[key] === undefined) delete env[key];
+    const child = spawn('npx', ['--yes', 'pnpm@12.4.2', 'start'], { cwd: repoRoot, env, detached: true });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    // npx itself dies of the signal, as in a terminal; the rest have ended when the last of them closes the output.
+    const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    try {
+      await waitFor(() => output, (text) => text.includes('crm-api listening on'), { what: '`pnpm start` to listen', timeoutMs: 50_000, intervalMs: 100 });
+      process.kill(-child.pid!, 'SIGINT');
+
+      await closed;
+      expect(output).toContain('Ctrl-C: shutting down');
+      expect(output).not.toMatch(/ELIFECYCLE|Command failed/);
+    } finally {
+      if (child.stdout.readable) process.kill(-child.pid!, 'SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 70_000);
 });
