@@ -9,6 +9,9 @@ import { assignmentChannelSchema } from './channels.js';
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const MAX_LISTED_CUSTOMERS = 1000;
+/** The longest `actor.name` and `note` an event may carry (UTF-16 units, as zod counts). */
+export const MAX_ACTOR_NAME_LENGTH = 100;
+export const MAX_NOTE_LENGTH = 500;
 
 export const deliveryCustomerSchema = z.object({
   id: text(128),
@@ -22,6 +25,7 @@ export type DeliveryCustomer = z.infer<typeof deliveryCustomerSchema>;
 
 export const deliveryEventSchema = z
   .object({
+    /** Sent at most once per id: the CRM asks for a new message under a new id. */
     deliveryId: text(128),
     /** CRM user id of the assignee; the function's binding gives the openid. */
     assigneeId: text(128),
@@ -30,18 +34,13 @@ export const deliveryEventSchema = z
     customers: z.array(deliveryCustomerSchema).min(1).max(MAX_LISTED_CUSTOMERS),
     /** How many customers were assigned in all, when `customers` lists only the first few. */
     customerCount: z.number().int().optional(),
-    actor: z.object({ id: text(128).optional(), name: text(100) }),
+    actor: z.object({ id: text(128).optional(), name: text(MAX_ACTOR_NAME_LENGTH) }),
     channel: assignmentChannelSchema,
     note: z
       .string()
-      .max(500)
+      .max(MAX_NOTE_LENGTH)
       .optional()
       .transform((note) => (note === undefined || note.trim() === '' ? undefined : note)),
-    /**
-     * Send even if an earlier attempt of this delivery is `unconfirmed` (an operator's explicit retry, or no
-     * delivery receipt came in time). Never set on a first attempt.
-     */
-    resend: z.boolean().optional(),
     /** ISO-8601 time of the assignment. */
     assignedAt: text(64).refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO-8601 time'),
   })

@@ -2,7 +2,9 @@ export { ASSIGNMENT_CHANNELS, CHANNEL_LABELS, assignmentChannelSchema } from './
 export type { AssignmentChannel } from './channels.js';
 export {
   FUNCTION_EVENT_TYPES,
+  MAX_ACTOR_NAME_LENGTH,
   MAX_LISTED_CUSTOMERS,
+  MAX_NOTE_LENGTH,
   deliveryCustomerSchema,
   deliveryEventSchema,
   problemsOf,

@@ -7,7 +7,7 @@ import { REASON_CODES } from './reasons.js';
  */
 /**
  * `unconfirmed`: the send may have reached the user (WeChat answered an error the table marks
- * `sendMayHaveGoneOut`, or an earlier run was stopped mid-send). Not resent unless the event says `resend`.
+ * `sendMayHaveGoneOut`, or an earlier run was stopped mid-send). Never sent again under the same delivery id.
  */
 export const sendStatusSchema = z.enum(['sent', 'skipped', 'failed', 'unconfirmed']);
 export type SendStatus = z.infer<typeof sendStatusSchema>;

@@ -255,6 +255,51 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     expect(await row(id)).toMatchObject({ status: 'dead', attempts: 2, reason: 'SYSTEM_BUSY' });
   });
 
+  it("a digest's first notification past its age budget keeps retrying with the rest: one message, one state", async () => {
+    await setup({ NOTIFY_DIGEST_SECONDS: '60', NOTIFY_MAX_AGE_HOURS: '1' });
+    const [a, b] = await t.customers(2);
+    const first = (await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    t.clock.advance(50_000);
+    const second = (await t.as(manager).post(`/api/customers/${b!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    t.clock.advance(11_000);
+    wechat.queueFault({ kind: 'errcode', errcode: -1, errmsg: 'system error' });
+    await drain();
+    t.clock.advance(3_549_000); // the first is now just over an hour old, the second not yet
+    wechat.queueFault({ kind: 'errcode', errcode: -1, errmsg: 'system error' });
+
+    await drain();
+    expect([(await row(first)).status, (await row(second)).status]).toEqual(['pending', 'pending']);
+    t.clock.advance(30_000);
+    await drain();
+
+    expect(wechat.sentEvents().map((event) => event.customerCount)).toEqual([2]);
+    expect([(await row(first)).status, (await row(second)).status]).toEqual(['sent', 'sent']);
+  });
+
+  it('a notification retried after the rest of its message went out without it goes out under a new delivery id', async () => {
+    await setup({ NOTIFY_DIGEST_SECONDS: '60' });
+    const [a, b] = await t.customers(2);
+    const first = (await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    const second = (await t.as(manager).post(`/api/customers/${b!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    t.clock.advance(61_000);
+    await drain();
+    const deliveryId = (await row(second)).delivery_id;
+    expect(await row(first)).toMatchObject({ status: 'sent', delivery_id: deliveryId });
+    // As data from before a message's rows moved together can be: the first gave up, the second went out without it.
+    await t.db.updateTable('notifications').set({ status: 'dead' }).where('id', '=', first).execute();
+    // Retrying the sent one is refused, and does not requeue its dead companion either.
+    expect((await t.as(manager).post(`/api/notifications/${second}/retry`, {})).status).toBe(409);
+    expect((await row(first)).status).toBe('dead');
+
+    expect((await t.as(manager).post(`/api/notifications/${first}/retry`, {})).status).toBe(200);
+    await drain();
+
+    const resent = wechat.sentEvents().at(-1)!;
+    expect(resent.deliveryId).not.toBe(deliveryId);
+    expect(resent.customers).toEqual([expect.objectContaining({ id: a!.id })]);
+    expect(await row(first)).toMatchObject({ status: 'sent', delivery_id: resent.deliveryId });
+  });
+
   it('a daily-quota error waits until the next day instead of retrying in a loop', async () => {
     await setup();
     const customer = await t.customer();
@@ -428,7 +473,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     ]);
   });
 
-  it('an unconfirmed send is not sent again by itself; a manager retry sends it with resend', async () => {
+  it('an unconfirmed send is not sent again by itself; a manager retry sends it as a new delivery', async () => {
     await setup();
     wechat.setFunction(functionAnswering({ status: 'unconfirmed', reason: 'SYSTEM_BUSY', errCode: -1, message: 'system error' }));
     const customer = await t.customer();
@@ -439,15 +484,16 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     await drain();
     expect(await row(id)).toMatchObject({ status: 'unconfirmed', reason: 'SYSTEM_BUSY', attempts: 1 });
     expect(wechat.sentEvents()).toHaveLength(1);
-    expect(wechat.sentEvents()[0]?.resend).toBeUndefined();
     expect(t.logLines.some((line) => line.includes('"level":40') && line.includes('may or may not have reached'))).toBe(true);
 
     wechat.setFunction(functionAnswering({ status: 'sent', reason: 'SENT', sentAt: new Date().toISOString() }));
     expect((await t.as(manager).post(`/api/notifications/${id}/retry`, {})).status).toBe(200);
     await drain();
 
-    expect(wechat.sentEvents().at(-1)).toMatchObject({ deliveryId: id, resend: true });
-    expect(await row(id)).toMatchObject({ status: 'sent', resend_requested: 0 });
+    // The function sends a delivery id once: the message sent again needs an id of its own.
+    const resent = wechat.sentEvents().at(-1)!;
+    expect(resent.deliveryId).not.toBe(id);
+    expect(await row(id)).toMatchObject({ status: 'sent', delivery_id: resent.deliveryId });
   });
 
   it('skipped is not forever: a manager sends one again, or every skipped notification of a salesperson', async () => {
@@ -521,12 +567,24 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     await drain();
     expect((await row(id)).status).toBe('unconfirmed');
 
-    wechat.setFunction(functionAnswering({ status: 'sent', reason: 'SENT', sentAt: new Date().toISOString(), openid: 'openid-zhang' }));
+    // The resend, under a new delivery id, is again answered ambiguously: it is not sent a third time by itself.
     t.clock.advance(2 * 60_000);
     await drain();
+    const resent = wechat.sentEvents().at(-1)!;
+    expect(wechat.sentEvents()).toHaveLength(2);
+    expect(resent.deliveryId).not.toBe(id);
+    expect(await row(id)).toMatchObject({ status: 'unconfirmed', delivery_id: resent.deliveryId, no_receipt_resent: 1 });
 
-    expect(wechat.sentEvents().at(-1)).toMatchObject({ deliveryId: id, resend: true });
-    expect(await row(id)).toMatchObject({ status: 'sent', resend_requested: 0 });
+    t.clock.advance(11 * 60_000);
+    await drain();
+    expect(wechat.sentEvents()).toHaveLength(2);
+
+    // An operator's retry sends it again, and allows one more resend for lack of a receipt.
+    wechat.setFunction(functionAnswering({ status: 'sent', reason: 'SENT', sentAt: new Date().toISOString(), openid: 'openid-zhang' }));
+    expect((await t.as(manager).post(`/api/notifications/${id}/retry`, {})).status).toBe(200);
+    await drain();
+    expect(wechat.sentEvents()).toHaveLength(3);
+    expect(await row(id)).toMatchObject({ status: 'sent', delivery_id: wechat.sentEvents().at(-1)!.deliveryId, no_receipt_resent: 0 });
   });
   it('a lead skipped NO_SUBSCRIPTION while the salesperson was accepting (the push came during the attempt) goes out again', async () => {
     await setup();

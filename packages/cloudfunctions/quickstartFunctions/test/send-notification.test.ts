@@ -204,7 +204,7 @@ describe('sendCustomerAssignNotification', () => {
     [-1, 'SYSTEM_BUSY'],
     [-501001, 'SYSTEM_BUSY'],
     [-604102, 'FUNCTION_TIMEOUT'],
-  ])('errCode %i from the send may have gone out (%s): unconfirmed, the unit stays used, not resent without resend', async (errCode, reason) => {
+  ])('errCode %i from the send may have gone out (%s): unconfirmed, the unit stays used, never sent again under its id', async (errCode, reason) => {
     const fn = createTestFunction();
     await fn.bind('crm-user-1', 'openid-zhang');
     await fn.subscribe('openid-zhang', 2);
@@ -219,7 +219,8 @@ describe('sendCustomerAssignNotification', () => {
     expect(again.result).toEqual(first.result);
     expect(fn.remaining('openid-zhang')).toBe(1);
 
-    const resent = await fn.handle(sendEvent({ ...item, resend: true }));
+    // The CRM's explicit "send it again" comes as a new delivery.
+    const resent = await fn.handle(sendEvent({ ...item, deliveryId: 'delivery-resend-1' }));
 
     expect(resent.result).toMatchObject({ status: 'sent', reason: 'SENT' });
     expect(fn.fake.sent).toHaveLength(1);

@@ -95,19 +95,23 @@ function withStatementCache(sqlite: SqliteDatabase.Database): KyselySqlite {
   };
 }
 
-export async function migrateToLatest(db: Db): Promise<void> {
+/** The migrator over this project's migrations, for this database's schema. */
+export async function createMigrator(db: Db): Promise<Migrator> {
   // Kysely looks for its migration tables in every schema unless told which: another schema's tables (a second
   // app, or parallel test schemas) would make it skip creating ours. Name the schema the connection uses.
   const schema =
     db.engine === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db.kysely)).rows[0]?.schema : undefined;
-  const migrator = new Migrator({
+  return new Migrator({
     db: db.kysely,
     provider: { getMigrations: async () => migrations },
     ...(schema ? { migrationTableSchema: schema } : {}),
     // Migrations from parallel branches applied in the order they landed, not only in key order.
     allowUnorderedMigrations: true,
   });
-  const { error, results } = await migrator.migrateToLatest();
+}
+
+export async function migrateToLatest(db: Db): Promise<void> {
+  const { error, results } = await (await createMigrator(db)).migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);

@@ -85,8 +85,8 @@ export interface NotificationsTable {
   reason: string | null;
   last_error: string | null;
   sent_at: Timestamp | null;
-  /** 1 when an operator asked to send an `unconfirmed` delivery again: its next event carries `resend`. */
-  resend_requested: Generated<number>;
+  /** 1 once an `unconfirmed` delivery was sent again because no receipt came: that happens once per requeue. */
+  no_receipt_resent: Generated<number>;
   /** Whom the function sent it to (or may have): WeChat's delivery receipt names only the openid. */
   wechat_openid: string | null;
   /** When WeChat's subscribe_msg_sent_event confirmed the delivery. */

@@ -157,7 +157,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     if (!config.WECHAT_PUSH_TOKEN) return;
     const openids = new Set(batch.results.flatMap(({ outcome }) => ('openid' in outcome && outcome.openid ? [outcome.openid] : [])));
     for (const openid of openids) {
-      const settled = await settleReceipts(db.kysely, openid, new Date(clock.now()).toISOString());
+      const settled = await settleReceipts(db.kysely, db.engine, openid, { now: new Date(clock.now()).toISOString(), receiptWaitMs: config.NOTIFY_RECEIPT_WAIT_MINUTES * 60_000 });
       if (settled.some((settlement) => settlement.status === 'pending')) wake();
     }
   }

@@ -19,25 +19,28 @@ export async function recordOutcomes(
   results: Array<{ delivery: Delivery; outcome: DeliveryOutcome }>,
   context: { workerId: string; startedAtMs: number; nowMs: number; policy: RetryPolicy },
 ): Promise<Array<{ status: NotificationStatus; reason: string }>> {
-  const changes: RowStateChange[] = results.flatMap(({ delivery, outcome }) =>
-    delivery.rows.map((row) => {
+  const changes: RowStateChange[] = results.flatMap(({ delivery, outcome }) => {
+    const decisions = delivery.rows.map((row) => {
       // A requeue was no attempt: the row keeps its count.
       const attempts = outcome.kind === 'requeue' ? row.attempts : row.attempts + 1;
-      const decided = decideRowState(outcome, attempts, row.createdAt, context);
-      return {
-        rowId: row.id,
-        deliveryId: delivery.deliveryId,
-        attempts,
-        ...decided,
-        reason: outcome.reason,
-        lastError: outcome.kind === 'sent' ? null : `${outcome.reason}: ${outcome.message ?? ''}`.trim(),
-        sentAt: outcome.kind === 'sent' ? outcome.sentAt : null,
-        errorCode: 'errorCode' in outcome ? (outcome.errorCode ?? null) : null,
-        errorMessage: outcome.kind === 'sent' ? null : (outcome.message ?? null),
-        wechatOpenid: 'openid' in outcome ? outcome.openid : undefined,
-      };
-    }),
-  );
+      return { row, attempts, decided: decideRowState(outcome, attempts, row.createdAt, context) };
+    });
+    // One message, one state: while any of its rows has budget left (a digest's newest row is younger than its
+    // first), the others wait with it. A row left behind would later go out alone under an id the rest used.
+    const alive = decisions.find(({ decided }) => decided.status !== 'dead');
+    return decisions.map(({ row, attempts, decided }) => ({
+      rowId: row.id,
+      deliveryId: delivery.deliveryId,
+      attempts,
+      ...(decided.status === 'dead' && alive ? alive.decided : decided),
+      reason: outcome.reason,
+      lastError: outcome.kind === 'sent' ? null : `${outcome.reason}: ${outcome.message ?? ''}`.trim(),
+      sentAt: outcome.kind === 'sent' ? outcome.sentAt : null,
+      errorCode: 'errorCode' in outcome ? (outcome.errorCode ?? null) : null,
+      errorMessage: outcome.kind === 'sent' ? null : (outcome.message ?? null),
+      wechatOpenid: 'openid' in outcome ? outcome.openid : undefined,
+    }));
+  });
   const now = new Date(context.nowMs).toISOString();
   const written = await writeOutcomes(db, changes, { workerId: context.workerId, startedAt: new Date(context.startedAtMs).toISOString(), now });
   return written.map((change) => ({ status: change.status, reason: change.reason }));

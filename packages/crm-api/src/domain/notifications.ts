@@ -101,10 +101,11 @@ export async function getNotification(ctx: AppContext, actor: Actor, id: string)
 }
 
 /**
- * Requeues a finished notification with a fresh attempt budget: failed or dead (after the cause was fixed),
- * skipped (after the salesperson bound or subscribed), or unconfirmed (the salesperson says it never
- * arrived: it is then sent even though WeChat may have delivered it). It keeps its delivery id, so the
- * function still recognises a delivery that did go out.
+ * Requeues a finished notification, with the rest of the message it went out in, with a fresh attempt budget:
+ * failed or dead (after the cause was fixed), skipped (after the salesperson bound or subscribed), or unconfirmed
+ * (the salesperson says it never arrived: it is then sent even though WeChat may have delivered it). It keeps its
+ * delivery id, so the function still recognises a delivery that did go out — unless it is to be a new message
+ * (unconfirmed, or refuted by WeChat's receipt), which goes out under a new one.
  */
 export async function retryNotification(ctx: AppContext, actor: Actor, id: string): Promise<NotificationDetail> {
   requireRole(actor, ['admin', 'manager'], 'retry notifications');

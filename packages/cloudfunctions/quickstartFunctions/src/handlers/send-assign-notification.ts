@@ -33,7 +33,7 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   const db = deps.cloud.database();
   const templateId = config.templateId as string;
   const openid = delivery.openid ?? (await findBinding(db, delivery.assigneeId))?.openid;
-  const claim = await claimDelivery(db, { deliveryId, openid, templateId, resend: delivery.resend === true }, deps.now(), config.staleRecordMs);
+  const claim = await claimDelivery(db, { deliveryId, openid, templateId }, deps.now(), config.staleRecordMs);
   if (claim.kind === 'recorded') {
     // A run stopped after recording the outcome may have left its hold: the unit stays used, the hold goes.
     if (claim.heldFor) await settleSend(db, claim.heldFor, templateId, deliveryId, new Date(deps.now()).toISOString());
@@ -41,7 +41,7 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   }
   if (claim.kind === 'in-progress') return inProgress(deliveryId);
   if (claim.kind === 'stale') {
-    const resolved = await resolveStale(deps, db, delivery, claim.record, openid, budget);
+    const resolved = await resolveStale(deps, db, delivery, claim.record, openid);
     if (resolved) return resolved;
   }
 
@@ -64,7 +64,7 @@ function inProgress(deliveryId: string): SendResult {
 
 /**
  * A dead run's record. `sending`: the message may be out, so the delivery becomes unconfirmed and its unit
- * stays used (sent again only on `resend`). `reserved`: nothing was sent; this run carries on with the
+ * stays used. `reserved`: nothing was sent; this run carries on with the
  * same record, reusing the hold if the dead run took one. Returns a result, or undefined to carry on.
  */
 async function resolveStale(
@@ -73,7 +73,6 @@ async function resolveStale(
   delivery: DeliveryEvent,
   record: DeliveryRecord,
   openid: string | undefined,
-  budget: TimeBudget,
 ): Promise<SendResult | undefined> {
   const { deliveryId } = delivery;
   const nowIso = new Date(deps.now()).toISOString();
@@ -89,8 +88,7 @@ async function resolveStale(
     };
     if (!(await takeOverStale(db, deliveryId, record, { state: 'unconfirmed', stateAt: deps.now(), result }))) return inProgress(deliveryId);
     if (heldFor) await settleSend(db, heldFor, templateId, deliveryId, nowIso);
-    if (!delivery.resend) return result;
-    return sendAssignNotification(deps, delivery, budget);
+    return result;
   }
   // The assignee's binding moved since: give the old unit back before holding one for the new openid.
   if (heldFor && heldFor !== openid) await refundSend(db, heldFor, templateId, deliveryId, nowIso);

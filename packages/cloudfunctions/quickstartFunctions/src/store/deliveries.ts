@@ -9,8 +9,9 @@ import { COLLECTIONS } from './collections.js';
  * - `reserved`: this attempt owns the delivery; the subscription unit may be held (the quota document's hold
  *   for this delivery says), the send has not started.
  * - `sending`: `subscribeMessage.send` was called at `sendStartedAt`; the message may be out.
- * - `sent` / `unconfirmed`: final; the recorded result is returned again (`unconfirmed` is sent again only for
- *   an event with `resend`).
+ * - `sent` / `unconfirmed`: final; the recorded result is returned again. The CRM asks for a new message under a
+ *   new delivery id, never under this one: whatever repeats an event (a retry after a timeout, a hard kill
+ *   mid-send) cannot send twice.
  * - `open`: certainly not sent (skipped or failed); the next attempt starts over.
  * A `reserved` or `sending` record older than the function's limit (+ margin) belongs to a dead run.
  */
@@ -49,7 +50,7 @@ async function readRecord(db: CloudDatabase, deliveryId: string): Promise<Delive
  */
 export async function claimDelivery(
   db: CloudDatabase,
-  claim: { deliveryId: string; openid: string | undefined; templateId: string; resend: boolean },
+  claim: { deliveryId: string; openid: string | undefined; templateId: string },
   nowMs: number,
   staleMs: number,
 ): Promise<Claim> {
@@ -61,12 +62,11 @@ export async function claimDelivery(
     const existing = await readRecord(db, claim.deliveryId);
     if (!existing) throw error;
     const heldFor = typeof existing.openid === 'string' ? existing.openid : undefined;
-    if (existing.state === 'sent' && existing.result) return { kind: 'recorded', result: existing.result, heldFor };
-    if (existing.state === 'unconfirmed' && existing.result && !claim.resend) return { kind: 'recorded', result: existing.result, heldFor };
+    if ((existing.state === 'sent' || existing.state === 'unconfirmed') && existing.result) return { kind: 'recorded', result: existing.result, heldFor };
     if (existing.state === 'reserved' || existing.state === 'sending') {
       return nowMs - existing.stateAt > staleMs ? { kind: 'stale', record: existing } : { kind: 'in-progress' };
     }
-    // open, or unconfirmed with resend: start over. The condition makes one of two racing runs win.
+    // open: start over. The condition makes one of two racing runs win.
     const { stats } = await collectionOf(db)
       .where({ _id: claim.deliveryId, state: existing.state, stateAt: existing.stateAt })
       .update({ data: { ...fields, attempts: db.command.inc(1) } });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Engine } from '../database.js';
 import type { AssignmentChannel, Database, NotificationRow } from '../schema.js';
@@ -12,13 +13,11 @@ export interface ClaimedRow {
   note: string | null;
   attempts: number;
   createdAt: string;
-  /** An operator asked to send it again although it may have gone out (`unconfirmed`). */
-  resendRequested: boolean;
 }
 
 /** What goes out as one subscribe message: one row, or several merged by the digest window. */
 export interface Delivery {
-  /** The cloud function's idempotency key: the first row's id. */
+  /** The cloud function's idempotency key: the first row's id, or a new id for a message sent again. */
   deliveryId: string;
   assigneeId: string;
   rows: ClaimedRow[];
@@ -81,9 +80,12 @@ export async function claimDeliveries(db: Kysely<Database>, engine: Engine, opti
       if (taken.has(row.id)) continue;
       // A row that already went out under a delivery id (its worker died) keeps it, so the cloud
       // function's idempotency recognises the retry.
-      const deliveryId = row.delivery_id ?? row.id;
+      let deliveryId = row.delivery_id ?? row.id;
+      const { companions, finishedElsewhere } = await findCompanions(trx, engine, row, deliveryId, options, now);
+      // Some of the delivery's rows finished without these (sent, say): what the function recorded under its id is
+      // about them, so these go out as a message of their own.
+      if (finishedElsewhere) deliveryId = randomUUID();
       add(deliveryId, row);
-      const companions = await findCompanions(trx, engine, row, deliveryId, options, now);
       for (const companion of companions) add(deliveryId, companion);
     }
 
@@ -115,7 +117,10 @@ export async function claimDeliveries(db: Kysely<Database>, engine: Engine, opti
   });
 }
 
-/** Rows that belong in the same message as `leader`. */
+/**
+ * Rows that belong in the same message as `leader`; and whether rows once delivered with it have finished
+ * without it (an operator retried part of a digest, or data from before rows moved together).
+ */
 async function findCompanions(
   trx: Trx,
   engine: Engine,
@@ -123,30 +128,26 @@ async function findCompanions(
   deliveryId: string,
   options: ClaimOptions,
   now: string,
-): Promise<NotificationRow[]> {
-  let query;
+): Promise<{ companions: NotificationRow[]; finishedElsewhere: boolean }> {
   if (leader.delivery_id !== null) {
-    query = trx
-      .selectFrom('notifications')
-      .selectAll()
-      .where('delivery_id', '=', deliveryId)
-      .where('id', '!=', leader.id)
-      .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'sending'), eb('lease_until', '<', now)])]));
-  } else if (options.digestMs > 0) {
-    const windowEnd = new Date(Date.parse(leader.created_at) + options.digestMs).toISOString();
-    query = trx
-      .selectFrom('notifications')
-      .selectAll()
-      .where('assignee_id', '=', leader.assignee_id)
-      .where('status', '=', 'pending')
-      .where('delivery_id', 'is', null)
-      .where('id', '!=', leader.id)
-      .where('created_at', '<=', windowEnd);
-  } else {
-    return [];
+    let query = trx.selectFrom('notifications').selectAll().where('delivery_id', '=', deliveryId).where('id', '!=', leader.id);
+    if (engine === 'postgres') query = query.forUpdate().skipLocked();
+    const rows = await query.execute();
+    const due = (row: NotificationRow) => row.status === 'pending' || (row.status === 'sending' && row.lease_until !== null && row.lease_until < now);
+    return { companions: rows.filter(due), finishedElsewhere: rows.some((row) => row.status !== 'pending' && row.status !== 'sending') };
   }
+  if (options.digestMs <= 0) return { companions: [], finishedElsewhere: false };
+  const windowEnd = new Date(Date.parse(leader.created_at) + options.digestMs).toISOString();
+  let query = trx
+    .selectFrom('notifications')
+    .selectAll()
+    .where('assignee_id', '=', leader.assignee_id)
+    .where('status', '=', 'pending')
+    .where('delivery_id', 'is', null)
+    .where('id', '!=', leader.id)
+    .where('created_at', '<=', windowEnd);
   if (engine === 'postgres') query = query.forUpdate().skipLocked();
-  return query.execute();
+  return { companions: await query.execute(), finishedElsewhere: false };
 }
 
 function toClaimedRow(row: NotificationRow): ClaimedRow {
@@ -158,6 +159,5 @@ function toClaimedRow(row: NotificationRow): ClaimedRow {
     note: row.note,
     attempts: row.attempts,
     createdAt: row.created_at,
-    resendRequested: row.resend_requested === 1,
   };
 }

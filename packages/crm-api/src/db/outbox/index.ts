@@ -8,10 +8,9 @@ export {
   listAttemptRows,
   listNotificationRows,
   readBacklog,
-  REQUEUEABLE_STATUSES,
-  requeueRows,
   userNames,
   type NotificationRowFilter,
   type OutboxCustomer,
 } from './read-notifications.js';
-export { recordReceipt, requeueSkippedAsDigest, requeueUnreceipted, settleReceipts, type Settlement } from './receipts.js';
+export { recordReceipt, settleReceipts, type Settlement } from './receipts.js';
+export { REQUEUEABLE_STATUSES, requeueRows, requeueSkippedAsDigest, requeueUnreceipted } from './requeue.js';

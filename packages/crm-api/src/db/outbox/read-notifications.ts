@@ -60,31 +60,6 @@ export async function listAttemptRows(db: Trx, notificationId: string) {
   return db.selectFrom('notification_attempts').selectAll().where('notification_id', '=', notificationId).orderBy('attempt').orderBy('finished_at').execute();
 }
 
-/** States an operator may send again: finished without a message, or maybe with one (`unconfirmed`). */
-export const REQUEUEABLE_STATUSES = ['failed', 'dead', 'skipped', 'unconfirmed'] as const satisfies readonly NotificationStatus[];
-
-/**
- * Puts finished rows back in the queue with a fresh attempt budget: the given ids, or every skipped row of
- * one assignee. An `unconfirmed` row is marked to be sent even though it may have gone out. Returns the
- * ids requeued.
- */
-export async function requeueRows(db: Trx, target: { ids: string[] } | { skippedOf: string }, now: string): Promise<string[]> {
-  let query = db
-    .updateTable('notifications')
-    .set((eb) => ({
-      status: 'pending',
-      attempts: 0,
-      next_attempt_at: now,
-      updated_at: now,
-      resend_requested: eb.case().when('status', '=', 'unconfirmed').then(1).else(eb.ref('resend_requested')).end(),
-    }));
-  query = 'ids' in target
-    ? query.where('id', 'in', target.ids).where('status', 'in', REQUEUEABLE_STATUSES)
-    : query.where('assignee_id', '=', target.skippedOf).where('status', '=', 'skipped');
-  const rows = await query.returning('id').execute();
-  return rows.map((row) => row.id);
-}
-
 export async function userNames(db: Trx, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute();

@@ -1,4 +1,8 @@
+import type { Kysely } from 'kysely';
+import type { Engine } from '../database.js';
+import type { Database } from '../schema.js';
 import type { Trx } from '../transaction.js';
+import { moveToNewDeliveries } from './requeue.js';
 
 /**
  * The outbox's side of WeChat's delivery receipts (subscribe_msg_sent_event). A receipt names only the
@@ -20,89 +24,63 @@ export interface Settlement {
   status: 'sent' | 'pending' | 'failed';
 }
 
-/** Pairs this openid's waiting receipts with its deliveries still waiting for one, oldest with oldest. */
-export async function settleReceipts(db: Trx, openid: string, now: string): Promise<Settlement[]> {
-  const settlements: Settlement[] = [];
-  const receipts = await db
-    .selectFrom('wechat_receipts')
-    .selectAll()
-    .where('openid', '=', openid)
-    .where('settled_delivery_id', 'is', null)
-    .orderBy('received_at')
-    .orderBy('id')
-    .execute();
-  for (const receipt of receipts) {
-    const oldest = await db
-      .selectFrom('notifications')
-      .select(['delivery_id', 'status'])
-      .where('wechat_openid', '=', openid)
-      .where('confirmed_at', 'is', null)
-      .where('status', 'in', ['sent', 'unconfirmed'])
-      .orderBy((eb) => eb.fn.coalesce('sent_at', 'updated_at'))
-      .orderBy('id')
-      .limit(1)
-      .executeTakeFirst();
-    if (!oldest?.delivery_id) break;
-    const deliveryId = oldest.delivery_id;
-    const rows = db.updateTable('notifications').where('delivery_id', '=', deliveryId).where('confirmed_at', 'is', null);
-    let status: Settlement['status'];
-    if (receipt.delivered === 1) {
-      await rows.set({ status: 'sent', confirmed_at: now, sent_at: receipt.received_at, reason: 'SENT', last_error: null }).execute();
-      status = 'sent';
-    } else if (oldest.status === 'unconfirmed') {
-      // WeChat says it did not arrive: certainly not sent, so sending it again cannot duplicate it.
-      await rows
-        .set({ status: 'pending', next_attempt_at: now, resend_requested: 1, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: now })
-        .execute();
-      status = 'pending';
-    } else {
-      await rows.set({ status: 'failed', confirmed_at: now, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: now }).execute();
-      status = 'failed';
+/**
+ * Pairs this openid's waiting receipts with its deliveries still waiting for one, oldest with oldest, in one
+ * transaction (the push handler and the notifier settle at the same moments; on PostgreSQL the second waits for the
+ * first's receipts). A receipt comes within moments of its send: it pairs only with a delivery made at most
+ * `receiptWaitMs` before it arrived, and waits at most that long for its delivery to be recorded, so a delivery
+ * whose receipt never came (a push lost, or sent before push was set up) cannot take a later message's receipt.
+ */
+export async function settleReceipts(
+  db: Kysely<Database>,
+  engine: Engine,
+  openid: string,
+  options: { now: string; receiptWaitMs: number },
+): Promise<Settlement[]> {
+  const oldestAcceptable = (time: string) => new Date(Date.parse(time) - options.receiptWaitMs).toISOString();
+  return db.transaction().execute(async (trx) => {
+    let waiting = trx
+      .selectFrom('wechat_receipts')
+      .selectAll()
+      .where('openid', '=', openid)
+      .where('settled_delivery_id', 'is', null)
+      .where('received_at', '>=', oldestAcceptable(options.now))
+      .orderBy('received_at')
+      .orderBy('id');
+    if (engine === 'postgres') waiting = waiting.forUpdate();
+    const settlements: Settlement[] = [];
+    for (const receipt of await waiting.execute()) {
+      const oldest = await trx
+        .selectFrom('notifications')
+        .select(['delivery_id', 'status'])
+        .where('wechat_openid', '=', openid)
+        .where('confirmed_at', 'is', null)
+        .where('status', 'in', ['sent', 'unconfirmed'])
+        .where((eb) => eb(eb.fn.coalesce('sent_at', 'updated_at'), '>=', oldestAcceptable(receipt.received_at)))
+        .orderBy((eb) => eb.fn.coalesce('sent_at', 'updated_at'))
+        .orderBy('id')
+        .limit(1)
+        .executeTakeFirst();
+      // Later receipts accept only later deliveries: none of them pairs either.
+      if (!oldest?.delivery_id) break;
+      const deliveryId = oldest.delivery_id;
+      const rows = trx.updateTable('notifications').where('delivery_id', '=', deliveryId).where('confirmed_at', 'is', null).where('status', 'in', ['sent', 'unconfirmed']);
+      let settlement: Settlement;
+      if (receipt.delivered === 1) {
+        await rows.set({ status: 'sent', confirmed_at: options.now, sent_at: receipt.received_at, reason: 'SENT', last_error: null }).execute();
+        settlement = { deliveryId, status: 'sent' };
+      } else if (oldest.status === 'unconfirmed') {
+        // WeChat says it did not arrive: certainly not sent, so sending it again (as a new message) cannot duplicate it.
+        const refuted = await rows.set({ status: 'pending', next_attempt_at: options.now, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: options.now }).returning(['id', 'delivery_id']).execute();
+        const newIds = await moveToNewDeliveries(trx, refuted);
+        settlement = { deliveryId: newIds.get(deliveryId) ?? deliveryId, status: 'pending' };
+      } else {
+        await rows.set({ status: 'failed', confirmed_at: options.now, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: options.now }).execute();
+        settlement = { deliveryId, status: 'failed' };
+      }
+      await trx.updateTable('wechat_receipts').set({ settled_delivery_id: deliveryId }).where('id', '=', receipt.id).execute();
+      settlements.push(settlement);
     }
-    await db.updateTable('wechat_receipts').set({ settled_delivery_id: deliveryId }).where('id', '=', receipt.id).execute();
-    settlements.push({ deliveryId, status });
-  }
-  return settlements;
-}
-
-/**
- * Unconfirmed deliveries no receipt settled by `cutoff`: with message push configured a delivered message's
- * receipt comes within seconds, so they are sent again (the documented choice). Returns the ids requeued.
- */
-export async function requeueUnreceipted(db: Trx, cutoff: string, now: string): Promise<string[]> {
-  const rows = await db
-    .updateTable('notifications')
-    .set({ status: 'pending', next_attempt_at: now, resend_requested: 1, reason: 'NO_RECEIPT', last_error: 'NO_RECEIPT: no delivery receipt from WeChat', updated_at: now })
-    .where('status', '=', 'unconfirmed')
-    .where('confirmed_at', 'is', null)
-    .where('updated_at', '<', cutoff)
-    .returning('id')
-    .execute();
-  return rows.map((row) => row.id);
-}
-
-/**
- * A salesperson just accepted a subscription: their skipped notifications since `since` go out again as one
- * digest — all under the first one's delivery id, so the claim merges them into one message. Returns the ids.
- */
-export async function requeueSkippedAsDigest(db: Trx, userId: string, since: string, now: string): Promise<string[]> {
-  const skipped = await db
-    .selectFrom('notifications')
-    .select('id')
-    .where('assignee_id', '=', userId)
-    .where('status', '=', 'skipped')
-    .where('created_at', '>=', since)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-  const first = skipped[0];
-  if (!first) return [];
-  const ids = skipped.map((row) => row.id);
-  await db
-    .updateTable('notifications')
-    .set({ status: 'pending', attempts: 0, next_attempt_at: now, delivery_id: first.id, updated_at: now })
-    .where('id', 'in', ids)
-    .where('status', '=', 'skipped')
-    .execute();
-  return ids;
+    return settlements;
+  });
 }

@@ -57,7 +57,6 @@ export async function writeOutcomes(
           last_error: first.lastError,
           sent_at: first.sentAt,
           updated_at: context.now,
-          ...(first.status === 'sent' ? { resend_requested: 0 } : {}),
           ...(first.wechatOpenid ? { wechat_openid: first.wechatOpenid, confirmed_at: null } : {}),
         },
       );

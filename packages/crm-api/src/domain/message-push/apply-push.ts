@@ -95,7 +95,8 @@ function mirrorOf(state: SubscriptionState, now: string) {
 
 /** Settles an openid's waiting receipts; a refuted unconfirmed delivery goes out again at once. */
 export async function settleAndWake(ctx: AppContext, openid: string, now: string): Promise<void> {
-  for (const settled of await settleReceipts(ctx.db.kysely, openid, now)) {
+  const receiptWaitMs = ctx.config.NOTIFY_RECEIPT_WAIT_MINUTES * 60_000;
+  for (const settled of await settleReceipts(ctx.db.kysely, ctx.db.engine, openid, { now, receiptWaitMs })) {
     if (settled.status === 'pending') ctx.onNotificationsQueued([settled.deliveryId]);
     ctx.logger.info({ deliveryId: settled.deliveryId, status: settled.status }, 'delivery receipt from WeChat');
   }

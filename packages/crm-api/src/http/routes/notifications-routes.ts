@@ -43,7 +43,7 @@ export function notificationsRoutes(router: IRouter, ctx: AppContext, registry: 
     operationId: 'retryNotification',
     summary: 'Send a failed, dead, skipped or unconfirmed notification again (manager, admin)',
     description:
-      'An unconfirmed notification may already have reached the salesperson (WeChat answered ambiguously); retrying it sends it again even so.',
+      'The other notifications of the message it went out in (a digest) are sent again with it. An unconfirmed notification may already have reached the salesperson (WeChat answered ambiguously); retrying it sends it again even so, as a new message.',
     tag: 'Notifications',
     params: idParams,
     body: z.strictObject({}),
