@@ -83,6 +83,30 @@ describe.each(testEngines())('bad input on %s', (engine) => {
     expect(await snapshot(t)).toEqual(before);
   });
 
+  const nested = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+  it.each([
+    ['an assignment', () => `/api/customers/${customerId}/assign`, true, () => `{"assigneeId":"${sales.id}","note":${nested(10_000)}}`],
+    ['the unauthenticated scene exchange', () => '/api/wechat-binding/scene/exchange', false, () => `{"scene":${nested(10_000)}}`],
+    ['a mini-program assignment', () => `/api/miniprogram/customers/${customerId}/assign`, true, () => `{"assigneeId":"${sales.id}","note":${nested(10_000)}}`],
+  ])('a body nested 10,000 deep (20 KB, under BODY_LIMIT) on %s → 400 naming the depth, not a stack overflow', async (_name, path, signedIn, body) => {
+    const before = await snapshot(t);
+
+    const request = t.http().post(path()).set('content-type', 'application/json');
+    if (signedIn) request.set('authorization', `Bearer ${manager.token}`);
+    const res = await request.send(body());
+
+    expect([res.status, res.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(res.body.error.details[0].message).toMatch(/nested more than \d+ levels/);
+    expect(await snapshot(t)).toEqual(before);
+  });
+
+  it('a value nested within the depth limit is still judged by the schema', async () => {
+    const res = await t.as(manager).post(`/api/customers/${customerId}/assign`, { assigneeId: sales.id, note: [[['x']]] });
+
+    expect([res.status, res.body.error.details]).toEqual([400, [expect.objectContaining({ path: 'body.note', code: 'invalid_type' })]]);
+  });
+
   it('zod issues are listed in details with the path of the bad field', async () => {
     const res = await t.as(manager).post(`/api/customers/${customerId}/assign`, { assigneeId: 42 });
 

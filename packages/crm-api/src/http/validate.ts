@@ -11,25 +11,56 @@ const CONTROL_CHARACTER = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** The first string (or object key) in a parsed request part that holds a control character or a lone surrogate. */
-function findUnsafeText(value: unknown, path: string[]): { path: string[]; message: string } | undefined {
+/**
+ * How deep a request value may nest. No schema goes past an object holding an array of ids (depth 2); a deeper value
+ * (a 20 KB body can nest 10,000 levels) is refused before it is walked any further, so the walk stays cheap and
+ * bounded, and zod never sees it.
+ */
+export const MAX_REQUEST_DEPTH = 16;
+
+interface UnsafeText {
+  path: string[];
+  message: string;
+  code: 'invalid_string' | 'too_deep';
+}
+
+function unsafeTextMessage(text: string): string | undefined {
+  if (CONTROL_CHARACTER.test(text)) return 'must not contain control characters';
+  if (LONE_SURROGATE.test(text)) return 'must be well-formed Unicode (no lone surrogates)';
+  return undefined;
+}
+
+/**
+ * The first string (or object key) in a parsed request part that holds a control character or a lone surrogate, or
+ * the first value nested deeper than MAX_REQUEST_DEPTH. `path` is the walk's own stack (pushed and popped in place,
+ * copied only for the answer): this runs on every request.
+ */
+function findUnsafeText(value: unknown, path: string[]): UnsafeText | undefined {
   if (typeof value === 'string') {
-    if (CONTROL_CHARACTER.test(value)) return { path, message: 'must not contain control characters' };
-    if (LONE_SURROGATE.test(value)) return { path, message: 'must be well-formed Unicode (no lone surrogates)' };
-    return undefined;
+    const message = unsafeTextMessage(value);
+    return message ? { path: [...path], message, code: 'invalid_string' } : undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  if (path.length >= MAX_REQUEST_DEPTH) {
+    return { path: [...path], message: `is nested more than ${MAX_REQUEST_DEPTH} levels deep; no field of this API is`, code: 'too_deep' };
   }
   if (Array.isArray(value)) {
-    for (const [index, item] of value.entries()) {
-      const found = findUnsafeText(item, [...path, String(index)]);
+    for (let index = 0; index < value.length; index++) {
+      path.push(String(index));
+      const found = findUnsafeText(value[index], path);
+      path.pop();
       if (found) return found;
     }
     return undefined;
   }
-  if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      const found = findUnsafeText(key, [...path, key]) ?? findUnsafeText(item, [...path, key]);
-      if (found) return found;
-    }
+  for (const key of Object.keys(value)) {
+    path.push(key);
+    const keyMessage = unsafeTextMessage(key);
+    const found: UnsafeText | undefined = keyMessage
+      ? { path: [...path], message: keyMessage, code: 'invalid_string' }
+      : findUnsafeText((value as Record<string, unknown>)[key], path);
+    path.pop();
+    if (found) return found;
   }
   return undefined;
 }
@@ -41,7 +72,7 @@ export function parseRequest<Schema extends z.ZodType>(schema: Schema, value: un
     throw new ApiError({
       code: 'VALIDATION_FAILED',
       message: `The request ${part} is invalid`,
-      details: [{ path: [part, ...unsafe.path].join('.'), message: unsafe.message, code: 'invalid_string' }],
+      details: [{ path: [part, ...unsafe.path].join('.'), message: unsafe.message, code: unsafe.code }],
     });
   }
   const result = schema.safeParse(value);
