@@ -18,7 +18,10 @@ describe.each(testEngines())('bad input on %s', (engine) => {
 
   const cases: Array<[string, () => { path: string; body: string | object; contentType?: string }, number, string]> = [
     ['malformed JSON', () => ({ path: `/api/customers/${customerId}/assign`, body: '{"assigneeId": ' }), 400, 'INVALID_JSON'],
-    ['a JSON string instead of an object', () => ({ path: `/api/customers/${customerId}/assign`, body: '"x"' }), 400, 'INVALID_JSON'],
+    ['a JSON string instead of an object', () => ({ path: `/api/customers/${customerId}/assign`, body: '"x"' }), 400, 'VALIDATION_FAILED'],
+    ['a JSON null instead of an object', () => ({ path: `/api/customers/${customerId}/assign`, body: 'null' }), 400, 'VALIDATION_FAILED'],
+    ['a JSON array instead of an object', () => ({ path: `/api/customers/${customerId}/assign`, body: '[]' }), 400, 'VALIDATION_FAILED'],
+    ['a JSON null where the whole body is optional', () => ({ path: `/api/customers/${customerId}/release`, body: 'null' }), 400, 'VALIDATION_FAILED'],
     ['assigneeId of the wrong type', () => ({ path: `/api/customers/${customerId}/assign`, body: { assigneeId: 42 } }), 400, 'VALIDATION_FAILED'],
     ['a missing assigneeId', () => ({ path: `/api/customers/${customerId}/assign`, body: {} }), 400, 'VALIDATION_FAILED'],
     ['an unknown field', () => ({ path: `/api/customers/${customerId}/assign`, body: { assigneeId: sales.id, ownerId: 'x' } }), 400, 'VALIDATION_FAILED'],
@@ -105,6 +108,22 @@ describe.each(testEngines())('bad input on %s', (engine) => {
     const res = await t.as(manager).post(`/api/customers/${customerId}/assign`, { assigneeId: sales.id, note: [[['x']]] });
 
     expect([res.status, res.body.error.details]).toEqual([400, [expect.objectContaining({ path: 'body.note', code: 'invalid_type' })]]);
+  });
+
+  it.each([['null'], ['[]'], ['"x"'], ['42']])('a body of valid JSON that is not an object (%s) is told it must be one', async (body) => {
+    const res = await t.http().post(`/api/customers/${customerId}/assign`).set('authorization', `Bearer ${manager.token}`).set('content-type', 'application/json').send(body);
+
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'body', message: expect.stringMatching(/expected object/) })]);
+  });
+
+  it('a sales user posting a null body to the pool is refused, not taken for a claim without one', async () => {
+    const pooled = await t.customer();
+    const before = await snapshot(t);
+
+    const res = await t.http().post(`/api/pool/customers/${pooled.id}/assign`).set('authorization', `Bearer ${sales.token}`).set('content-type', 'application/json').send('null');
+
+    expect([res.status, res.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(await snapshot(t)).toEqual(before);
   });
 
   it('zod issues are listed in details with the path of the bad field', async () => {

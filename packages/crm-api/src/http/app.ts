@@ -52,7 +52,9 @@ export function createApp(ctx: AppContext): Express {
   // WeChat's push is read as text, whatever Content-Type WeChat sends: before the API's JSON-only guard.
   messagePushRoutes(app, ctx);
   // requireJsonBody has refused any body that is not application/json: the parser need not check the type again.
-  app.use(requireJsonBody, express.json({ limit: ctx.config.BODY_LIMIT, strict: true, type: () => true }));
+  // Not strict: `null`, `"x"` or `42` is valid JSON, and the route's schema says it must be an object (as it does for
+  // an array) instead of the parser calling it "not valid JSON".
+  app.use(requireJsonBody, express.json({ limit: ctx.config.BODY_LIMIT, strict: false, type: () => true }));
 
   const registry = createRouteRegistry();
   healthRoutes(app, ctx, registry);

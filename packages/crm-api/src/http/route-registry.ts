@@ -51,7 +51,8 @@ export function createRouteRegistry() {
       router[spec.method](spec.path, async (req, res) => {
         const params = spec.params ? parseRequest(spec.params, req.params, 'params') : undefined;
         const query = spec.query ? parseRequest(spec.query, req.query, 'query') : undefined;
-        const body = spec.body ? parseRequest(spec.body, req.body ?? {}, 'body') : undefined;
+        // No body at all (the parser leaves req.body undefined) is an empty object; a JSON `null` body is refused.
+        const body = spec.body ? parseRequest(spec.body, req.body === undefined ? {} : req.body, 'body') : undefined;
         const actor = spec.authenticated === false ? (undefined as unknown as Actor) : actorOf(req);
         const result = await spec.handler({ params, query, body, actor, req, res } as Parameters<typeof spec.handler>[0]);
         send(res, spec.status ?? 200, result);
