@@ -225,17 +225,18 @@ describe.each(testEngines())('assignments on %s', (engine) => {
       expect(res.status).toBe(403);
     });
 
-    it('a customer that is not in the pool answers 409', async () => {
+    it('a manager taking a customer someone owns from the pool answers 409 CUSTOMER_NOT_IN_POOL', async () => {
       const customer = await t.customer();
       await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: otherSales.id });
+      const before = await snapshot(t);
 
-      const res = await t.as(sales).post(`/api/pool/customers/${customer.id}/assign`);
+      const res = await t.as(manager).post(`/api/pool/customers/${customer.id}/assign`, { assigneeId: sales.id });
 
-      expect(res.status).toBe(409);
-      expect(res.body.error.code).toBe('CUSTOMER_NOT_IN_POOL');
+      expect([res.status, res.body.error.code, res.body.error.details]).toEqual([409, 'CUSTOMER_NOT_IN_POOL', { customerIds: [customer.id] }]);
+      expect(await snapshot(t)).toEqual(before);
     });
 
-    it('when two users claim the same pool customer at once, exactly one wins and the other gets 409', async () => {
+    it('when two sales users claim the same pool customer at once, exactly one wins; for the other it is now another\'s customer (404)', async () => {
       for (let round = 0; round < 5; round++) {
         const customer = await t.customer();
         const [first, second] = [await t.user('sales'), await t.user('sales')];
@@ -245,7 +246,7 @@ describe.each(testEngines())('assignments on %s', (engine) => {
           t.as(second).post(`/api/pool/customers/${customer.id}/assign`),
         ]);
 
-        expect(results.map((r) => r.status).sort()).toEqual([200, 409]);
+        expect(results.map((r) => r.status).sort()).toEqual([200, 404]);
         const winner = results.find((r) => r.status === 200)!.body.customer.ownerId;
         expect((await historyOf(customer.id)).map((h) => h.to_owner_id)).toEqual([winner]);
         const outbox = await t.db.selectFrom('notification_customers').select('notification_id').where('customer_id', '=', customer.id).execute();
@@ -369,11 +370,14 @@ describe.each(testEngines())('assignments on %s', (engine) => {
         await t.as(sales).patch(`/api/customers/${customer.id}`, { status: 'lost' }),
         await t.as(sales).get(`/api/customers/${customer.id}/assignments`),
         await t.as(sales).post(`/api/customers/${customer.id}/release`),
+        await t.as(sales).post(`/api/pool/customers/${customer.id}/assign`),
       ];
       const unknown = await t.as(sales).get('/api/customers/no-such-id');
+      const unknownInPool = await t.as(sales).post('/api/pool/customers/no-such-id/assign');
 
       for (const res of answers) expect([res.status, res.body.error.code]).toEqual([404, 'CUSTOMER_NOT_FOUND']);
       expect(answers[0]!.body.error.message).toBe(unknown.body.error.message.replace('no-such-id', customer.id));
+      expect(answers[4]!.body).toEqual(JSON.parse(JSON.stringify(unknownInPool.body).replaceAll('no-such-id', customer.id)));
     });
   });
 });

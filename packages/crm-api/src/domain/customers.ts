@@ -78,9 +78,12 @@ export async function findCustomer(db: Trx, id: string): Promise<CustomerRow> {
  * Sales users see their own customers and the pool; managers and admins see everything. A customer a sales user
  * may not see answers exactly like one that does not exist, so ids cannot be probed.
  */
+export function canSee(actor: Actor, customer: CustomerRow): boolean {
+  return canManageAssignments(actor) || customer.owner_id === null || customer.owner_id === actor.id;
+}
+
 export function assertCanSee(actor: Actor, customer: CustomerRow): void {
-  if (canManageAssignments(actor) || customer.owner_id === null || customer.owner_id === actor.id) return;
-  throw new DomainError({ code: 'CUSTOMER_NOT_FOUND', message: `No customer with id ${customer.id}` });
+  if (!canSee(actor, customer)) throw new DomainError({ code: 'CUSTOMER_NOT_FOUND', message: `No customer with id ${customer.id}` });
 }
 
 export async function getCustomer(ctx: AppContext, actor: Actor, id: string): Promise<CustomerView> {

@@ -7,7 +7,7 @@ import { findUserWithReachability } from '../../db/reachability-store.js';
 import type { AssignmentChannel, CustomerRow } from '../../db/schema.js';
 import { transactionWithRetry, type Trx } from '../../db/transaction.js';
 import type { Actor } from '../actor.js';
-import { toCustomerView, type CustomerView } from '../customers.js';
+import { canSee, toCustomerView, type CustomerView } from '../customers.js';
 import { DomainError } from '../errors.js';
 import { checkPoolRules, poolRulesFrom } from '../pool-rules.js';
 import { judgeReachability, type Expectation } from '../reachability.js';
@@ -76,7 +76,12 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
   }
 
   const customersById = await loadCustomersForChange(trx, command.customerIds, lockRows);
-  const missingIds = command.customerIds.filter((id) => !customersById.has(id));
+  // A customer the actor may not see (a sales user claiming another's) is missing, word for word: a 409 would tell
+  // them it exists. Managers see every customer, so they still learn it is taken (CUSTOMER_NOT_IN_POOL).
+  const missingIds = command.customerIds.filter((id) => {
+    const customer = customersById.get(id);
+    return !customer || !canSee(command.actor, customer);
+  });
   if (missingIds.length > 0) {
     throw new DomainError({
       code: 'CUSTOMER_NOT_FOUND',

@@ -60,7 +60,7 @@ export function assignmentRoutes(router: IRouter, ctx: AppContext, registry: Rou
     response: singleAssignmentSchema,
     errors: [
       ...ASSIGN_ERRORS,
-      { status: 409, description: 'CUSTOMER_NOT_IN_POOL: someone else has it' },
+      { status: 409, description: "CUSTOMER_NOT_IN_POOL: someone else has it (managers and admins; to a sales user another's customer is 404 CUSTOMER_NOT_FOUND, like an unknown id)" },
       { status: 422, description: 'POOL_MAX_OWNED_REACHED, POOL_DAILY_CLAIMS_REACHED or POOL_RECLAIM_COOLDOWN' },
     ],
     handler: ({ actor, params, body }) => assignFromPool(ctx, actor, { customerId: params.id, ...body }),
