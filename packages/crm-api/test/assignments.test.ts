@@ -351,13 +351,28 @@ describe.each(testEngines())('assignments on %s', (engine) => {
       expect(await snapshot(t)).toEqual(before);
     });
 
-    it('a manager claiming a pool customer for themselves gets 422 NOT_A_SALES_USER', async () => {
+    it('a manager naming themselves from the pool gets 422 NOT_A_SALES_USER', async () => {
       const customer = await t.customer();
 
-      const res = await t.as(manager).post(`/api/pool/customers/${customer.id}/assign`, {});
+      const res = await t.as(manager).post(`/api/pool/customers/${customer.id}/assign`, { assigneeId: manager.id });
 
       expect([res.status, res.body.error.code]).toEqual([422, 'NOT_A_SALES_USER']);
     });
+
+    it.each([['no body', undefined], ['a body without assigneeId', { note: '给谁？' }]])(
+      'a manager taking from the pool with %s gets 400 saying assigneeId is required, and nothing changes',
+      async (_name, body) => {
+        const customer = await t.customer();
+        const before = await snapshot(t);
+
+        const request = t.http().post(`/api/pool/customers/${customer.id}/assign`).set('authorization', `Bearer ${manager.token}`);
+        const res = await (body ? request.send(body) : request);
+
+        expect([res.status, res.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+        expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'body.assigneeId' })]);
+        expect(await snapshot(t)).toEqual(before);
+      },
+    );
   });
 
   describe('what a sales user may not see does not exist for them', () => {

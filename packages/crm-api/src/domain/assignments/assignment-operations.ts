@@ -71,8 +71,17 @@ export async function assignFromPool(
   actor: Actor,
   input: { customerId: string; assigneeId?: string | undefined; note?: string | undefined },
 ): Promise<SingleAssignment> {
-  const assigneeId = input.assigneeId ?? actor.id;
   const manager = canManageAssignments(actor);
+  // Only a sales user claims for themselves; a manager without an assignee would be "assigning to a manager" (422),
+  // which hides that they simply left the field out.
+  if (manager && input.assigneeId === undefined) {
+    throw new DomainError({
+      code: 'VALIDATION_FAILED',
+      message: 'Name the sales user who gets the customer: {"assigneeId": "<user id>"} (only a sales user claims without one)',
+      details: [{ path: 'body.assigneeId', message: 'required when a manager or admin assigns from the pool', code: 'invalid_type' }],
+    });
+  }
+  const assigneeId = input.assigneeId ?? actor.id;
   if (!manager && assigneeId !== actor.id) {
     throw new DomainError({ code: 'FORBIDDEN', message: 'Sales users may claim pool customers only for themselves' });
   }

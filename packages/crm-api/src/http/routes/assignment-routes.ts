@@ -54,6 +54,8 @@ export function assignmentRoutes(router: IRouter, ctx: AppContext, registry: Rou
     path: '/api/pool/customers/:id/assign',
     operationId: 'assignFromPool',
     summary: 'Take a customer from the pool: a sales user claims for themselves, a manager names anyone',
+    description:
+      'A sales user sends no body (or names themselves in `assigneeId`) and the pool rules apply. A manager or admin must name the sales user in `assigneeId`: without it, 400 VALIDATION_FAILED.',
     tag: 'Assignments',
     params: idParams,
     body: poolAssignBody,
