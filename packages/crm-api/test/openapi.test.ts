@@ -46,6 +46,17 @@ describe('OpenAPI document', () => {
     expect(documented.sort()).toEqual(served.sort());
   });
 
+  it('marks a request body required only where the route refuses to go without one', () => {
+    const required = (path: string, method = 'post') => document.paths[path][method].requestBody.required;
+
+    // A sales user claims from the pool with no body at all (docs/api.md); releasing needs no note.
+    expect(required('/api/pool/customers/{id}/assign')).toBe(false);
+    expect(required('/api/customers/{id}/release')).toBe(false);
+    expect(required('/api/notifications/{id}/retry')).toBe(false);
+    expect(required('/api/customers/{id}/assign')).toBe(true);
+    expect(required('/api/customers/{id}', 'patch')).toBe(true);
+  });
+
   it('describes request bodies from the validating zod schemas, including the limits', () => {
     const assign = document.paths['/api/customers/{id}/assign'].post;
     const body = assign.requestBody.content['application/json'].schema;

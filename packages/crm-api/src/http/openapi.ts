@@ -75,7 +75,7 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { title: strin
         tags: [spec.tag],
         ...(spec.authenticated === false ? { security: [] } : {}),
         ...(parameters.length > 0 ? { parameters } : {}),
-        ...(spec.body ? { requestBody: { required: true, content: { 'application/json': { schema: convert(spec.body, 'input') } } } } : {}),
+        ...(spec.body ? { requestBody: { required: bodyRequired(spec.body), content: { 'application/json': { schema: convert(spec.body, 'input') } } } } : {}),
         responses: {
           [String(spec.status ?? 200)]: { description: 'Success', content: { [spec.contentType ?? 'application/json']: { schema: convert(spec.response, 'output') } } },
           ...errorResponses,
@@ -98,6 +98,11 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { title: strin
       schemas: components,
     },
   };
+}
+
+/** The registry reads a request without a body as `{}`, so a body is required exactly when its schema refuses `{}`. */
+function bodyRequired(schema: z.ZodType): boolean {
+  return !schema.safeParse({}).success;
 }
 
 /** zod names reused schemas under $defs; OpenAPI keeps them under components. */
