@@ -147,6 +147,25 @@ describe.each(testEngines())('bad input on %s', (engine) => {
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
   });
 
+  it('a control character in the query string of a route that takes no query is refused, and nothing is created', async () => {
+    const before = await snapshot(t);
+
+    const res = await t.http().post('/api/customers?x=%00%1b').set('authorization', `Bearer ${manager.token}`).send({ name: 'ctl-in-query' });
+
+    expect([res.status, res.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'query.x', message: 'must not contain control characters' })]);
+    expect(await snapshot(t)).toEqual(before);
+  });
+
+  it.each([['/api/me?%00=%00'], ['/api/me?verbose=1'], ['/api/customers/x/assignments?page=2'], ['/healthz?probe=lb']])(
+    'GET %s: a route that takes no query refuses any query parameter, as routes with one refuse unknown ones',
+    async (path) => {
+      const res = await t.as(manager).get(path);
+
+      expect([res.status, res.body.error.code, res.body.error.details[0].path]).toEqual([400, 'VALIDATION_FAILED', expect.stringMatching(/^query/)]);
+    },
+  );
+
   it('an unknown route answers a JSON 404', async () => {
     const res = await t.as(manager).get('/api/nothing-here');
 

@@ -1,5 +1,5 @@
 import type { IRouter, Request, Response } from 'express';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Actor } from '../domain/actor.js';
 import { actorOf } from './authenticate.js';
 import { parseRequest } from './validate.js';
@@ -37,6 +37,12 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
 
 export type AnyRouteSpec = RouteSpec<z.ZodType, z.ZodType, z.ZodType, unknown>;
 
+/**
+ * What a route without a query schema takes: nothing. Any parameter is refused (and checked for control characters
+ * first), as unknown ones are where there is a schema; no documented client sends one.
+ */
+const NO_QUERY = z.strictObject({});
+
 /** Collects route specs while mounting them, so the OpenAPI document lists exactly what is served. */
 export function createRouteRegistry() {
   const specs: AnyRouteSpec[] = [];
@@ -50,7 +56,7 @@ export function createRouteRegistry() {
       specs.push(spec as unknown as AnyRouteSpec);
       router[spec.method](spec.path, async (req, res) => {
         const params = spec.params ? parseRequest(spec.params, req.params, 'params') : undefined;
-        const query = spec.query ? parseRequest(spec.query, req.query, 'query') : undefined;
+        const query = parseRequest(spec.query ?? NO_QUERY, req.query, 'query');
         // No body at all (the parser leaves req.body undefined) is an empty object; a JSON `null` body is refused.
         const body = spec.body ? parseRequest(spec.body, req.body === undefined ? {} : req.body, 'body') : undefined;
         const actor = spec.authenticated === false ? (undefined as unknown as Actor) : actorOf(req);
