@@ -40,6 +40,10 @@ describe.each(testEngines())('bad input on %s', (engine) => {
     ['a right-to-left override in a name', () => ({ path: '/api/customers', body: { name: '\u202eevil' } }), 400, 'VALIDATION_FAILED'],
     ['a zero-width space in a user name', () => ({ path: '/api/users', body: { name: '张\u200b三', role: 'sales' } }), 400, 'VALIDATION_FAILED'],
     ['a line break in a customer name', () => ({ path: '/api/customers', body: { name: 'A\nB' } }), 400, 'VALIDATION_FAILED'],
+    ['a line separator (U+2028) in a customer name', () => ({ path: '/api/customers', body: { name: 'A\u2028B' } }), 400, 'VALIDATION_FAILED'],
+    ['a paragraph separator (U+2029) in a company', () => ({ path: '/api/customers', body: { name: 'A', company: 'B\u2029C' } }), 400, 'VALIDATION_FAILED'],
+    ['a soft hyphen (U+00AD) in a user name', () => ({ path: '/api/users', body: { name: '张\u00ad三', role: 'sales' } }), 400, 'VALIDATION_FAILED'],
+    ['an Arabic letter mark (U+061C) in a source', () => ({ path: '/api/customers', body: { name: 'A', source: 'x\u061cy' } }), 400, 'VALIDATION_FAILED'],
   ];
 
   it.each([
@@ -124,6 +128,20 @@ describe.each(testEngines())('bad input on %s', (engine) => {
 
     expect([res.status, res.body.error.code]).toEqual([400, 'VALIDATION_FAILED']);
     expect(await snapshot(t)).toEqual(before);
+  });
+
+  it('a refused name character is named in the message', async () => {
+    const res = await t.as(manager).post('/api/customers', { name: 'A\u2028B' });
+
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'body.name', message: expect.stringContaining('U+2028') })]);
+  });
+
+  it('names keep what people type: CJK, emoji with variation selectors and skin tones, flags, spaces inside', async () => {
+    const name = '张三 ❤️ 👍🏽 🇨🇳 Zoë';
+
+    const res = await t.as(manager).post('/api/customers', { name });
+
+    expect([res.status, res.body.name]).toEqual([201, name]);
   });
 
   it('zod issues are listed in details with the path of the bad field', async () => {

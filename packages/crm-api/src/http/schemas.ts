@@ -14,22 +14,30 @@ import { ROLES, type UserView } from '../domain/users.js';
  */
 
 /**
- * Zero-width and direction-override characters (U+200B–U+200F, U+202A–U+202E, U+2060–U+2064, U+2066–U+2069,
- * U+FEFF) make a name look like another one, and WeChat refuses them in message keywords: names are refused, not
- * silently changed. (Control characters are refused in every field by parseRequest.)
+ * The one rule for what a name may not hold, by Unicode general category: control characters (Cc: tab and line
+ * breaks here, the rest parseRequest refuses everywhere), the line and paragraph separators (Zl U+2028, Zp U+2029),
+ * and format characters (Cf: zero-width spaces and joiners, direction marks, embeddings, overrides and isolates,
+ * U+061C, the soft hyphen U+00AD, U+FEFF, …). They make a name span lines or look like another one, and WeChat
+ * refuses zero-width and direction characters in message keywords: names are refused, not silently changed.
  */
-const INVISIBLE_FORMATTING = /[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/;
+const NOT_IN_A_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
-/** A one-line name-like text: trimmed, 1 to `max` characters, no line breaks, tabs or invisible formatting. */
+/** A one-line name-like text: trimmed, 1 to `max` characters, none of NOT_IN_A_NAME (the message names the one found). */
 export const singleLineText = (max: number) =>
   z
     .string()
     .trim()
     .min(1)
     .max(max)
-    .refine((value) => !/[\t\n\r]/.test(value), 'must be one line (no tab or line break)')
-    .refine((value) => !INVISIBLE_FORMATTING.test(value), 'must not contain zero-width or direction-override characters')
-    .describe(`trimmed; 1 to ${max} characters after trimming; one line; no control, zero-width or direction-override characters`);
+    .superRefine((value, ctx) => {
+      const found = NOT_IN_A_NAME.exec(value)?.[0];
+      if (found === undefined) return;
+      const codePoint = `U+${(found.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
+      ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint}: one line, no control, zero-width, direction or other invisible formatting characters` });
+    })
+    .describe(
+      `trimmed; 1 to ${max} characters after trimming; one line; no control, zero-width, direction or other invisible formatting characters (Unicode Cc, Cf, Zl, Zp)`,
+    );
 
 export const idSchema = z
   .string()
