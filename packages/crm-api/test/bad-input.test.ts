@@ -153,6 +153,13 @@ describe.each(testEngines())('bad input on %s', (engine) => {
   it.each([
     ['/api/customers?limit=0'],
     ['/api/customers?limit=abc'],
+    ['/api/customers?limit=0x10'],
+    ['/api/customers?limit=1e1'],
+    ['/api/customers?limit=10.0'],
+    ['/api/customers?limit=%2010'],
+    ['/api/customers?limit='],
+    ['/api/notifications?limit=1e1'],
+    ['/api/notifications?limit=0b11'],
     ['/api/customers?inPool=maybe'],
     ['/api/customers?status=hot'],
     ['/api/customers?unknown=1'],
@@ -183,6 +190,16 @@ describe.each(testEngines())('bad input on %s', (engine) => {
       expect([res.status, res.body.error.code, res.body.error.details[0].path]).toEqual([400, 'VALIDATION_FAILED', expect.stringMatching(/^query/)]);
     },
   );
+
+  it('limit takes decimal digits, and defaults to 50 without one', async () => {
+    await t.customers(3);
+
+    const two = await t.as(manager).get('/api/customers?limit=2');
+    const leadingZero = await t.as(manager).get('/api/customers?limit=02');
+    const notifications = await t.as(manager).get('/api/notifications?limit=200');
+
+    expect([two.status, two.body.items.length, leadingZero.body.items.length, notifications.status]).toEqual([200, 2, 2, 200]);
+  });
 
   it('an unknown route answers a JSON 404', async () => {
     const res = await t.as(manager).get('/api/nothing-here');

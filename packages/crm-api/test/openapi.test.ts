@@ -46,6 +46,13 @@ describe('OpenAPI document', () => {
     expect(documented.sort()).toEqual(served.sort());
   });
 
+  it('describes limit as the integer the routes accept', () => {
+    for (const path of ['/api/customers', '/api/notifications']) {
+      const limit = document.paths[path].get.parameters.find((parameter: { name: string }) => parameter.name === 'limit');
+      expect(limit).toMatchObject({ in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } });
+    }
+  });
+
   it('marks a request body required only where the route refuses to go without one', () => {
     const required = (path: string, method = 'post') => document.paths[path][method].requestBody.required;
 

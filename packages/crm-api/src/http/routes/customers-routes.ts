@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { createCustomer, getCustomer, listAssignmentHistory, listCustomers, updateCustomer } from '../../domain/customers.js';
 import type { RouteRegistry } from '../route-registry.js';
-import { assignmentViewSchema, booleanQuery, customerStatusSchema, customerViewSchema, idParams, idSchema, singleLineText } from '../schemas.js';
+import { assignmentViewSchema, booleanQuery, customerStatusSchema, customerViewSchema, idParams, idSchema, pageLimitQuery, singleLineText } from '../schemas.js';
 
 const text = singleLineText;
 const phone = z
@@ -35,7 +35,7 @@ const listCustomersQuery = z.strictObject({
   ownerId: idSchema.optional(),
   inPool: booleanQuery.optional(),
   status: customerStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: pageLimitQuery(200, 50),
   cursor: z.string().max(500).optional().describe('nextCursor from the previous page, as issued'),
 });
 

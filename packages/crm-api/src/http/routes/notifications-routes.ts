@@ -3,13 +3,13 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { getNotification, listNotifications, requeueSkippedOf, retryNotification } from '../../domain/notifications.js';
 import type { RouteRegistry } from '../route-registry.js';
-import { idParams, idSchema, notificationDetailSchema, notificationStatusSchema, notificationViewSchema } from '../schemas.js';
+import { idParams, idSchema, notificationDetailSchema, notificationStatusSchema, notificationViewSchema, pageLimitQuery } from '../schemas.js';
 
 const listNotificationsQuery = z.strictObject({
   customerId: idSchema.optional(),
   assigneeId: idSchema.optional(),
   status: notificationStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: pageLimitQuery(200, 50),
 });
 
 export function notificationsRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
