@@ -12,6 +12,7 @@ import { notifierFromConfig } from './delivery/notifier-from-config.js';
 import { wechatFromConfig } from './delivery/wechat-from-config.js';
 import { listUsers } from './domain/users.js';
 import { createApp } from './http/app.js';
+import { answerClientError } from './http/answer-client-error.js';
 import { createMetrics } from './metrics/metrics.js';
 
 /**
@@ -160,6 +161,7 @@ function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Serv
       },
       app,
     );
+    server.on('clientError', answerClientError);
     server.once('error', (error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE') reject(new Error(`port ${config.PORT} is in use; set PORT (0 picks a free port)`));
       else if (error.code === 'EADDRNOTAVAIL') reject(new Error(`HOST ${config.HOST} is not an address of this machine; set HOST`));

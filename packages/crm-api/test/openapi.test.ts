@@ -46,6 +46,15 @@ describe('OpenAPI document', () => {
     expect(documented.sort()).toEqual(served.sort());
   });
 
+  it("documents the HTTP server's own answers (408, 431) on every operation, in the plain Error envelope", () => {
+    const operations = Object.values(document.paths as Record<string, Record<string, any>>).flatMap((byMethod) => Object.values(byMethod));
+
+    for (const operation of operations) {
+      for (const status of ['408', '431']) expect(operation.responses[status].content['application/json'].schema.$ref).toBe('#/components/schemas/Error');
+    }
+    expect(document.components.schemas.Error.properties.error.properties.code.enum).toEqual(expect.arrayContaining(['REQUEST_TIMEOUT', 'HEADERS_TOO_LARGE', 'MALFORMED_REQUEST']));
+  });
+
   it('describes limit as the integer the routes accept', () => {
     for (const path of ['/api/customers', '/api/notifications']) {
       const limit = document.paths[path].get.parameters.find((parameter: { name: string }) => parameter.name === 'limit');

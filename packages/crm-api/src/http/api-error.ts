@@ -2,6 +2,9 @@ import { DomainError, type DomainErrorCode } from '../domain/errors.js';
 
 /** Codes only the HTTP layer answers with: the request itself was wrong, or we were. */
 type HttpErrorCode =
+  | 'MALFORMED_REQUEST'
+  | 'REQUEST_TIMEOUT'
+  | 'HEADERS_TOO_LARGE'
   | 'INVALID_JSON'
   | 'ROUTE_NOT_FOUND'
   | 'PAYLOAD_TOO_LARGE'
@@ -15,6 +18,7 @@ export type ApiErrorCode = DomainErrorCode | HttpErrorCode;
 /** Every error code the API answers with, and its HTTP status. A new code does not compile without a status. */
 const STATUS_BY_CODE = {
   VALIDATION_FAILED: 400,
+  MALFORMED_REQUEST: 400,
   INVALID_JSON: 400,
   BATCH_TOO_LARGE: 400,
   UNAUTHENTICATED: 401,
@@ -28,6 +32,7 @@ const STATUS_BY_CODE = {
   CUSTOMER_ALREADY_IN_POOL: 409,
   VERSION_CONFLICT: 409,
   NOTIFICATION_NOT_RETRYABLE: 409,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   ASSIGNEE_INACTIVE: 422,
@@ -36,6 +41,7 @@ const STATUS_BY_CODE = {
   POOL_DAILY_CLAIMS_REACHED: 422,
   POOL_RECLAIM_COOLDOWN: 422,
   TOO_MANY_FAILED_AUTHENTICATIONS: 429,
+  HEADERS_TOO_LARGE: 431,
   INTERNAL_ERROR: 500,
   DATABASE_UNAVAILABLE: 503,
   BINDING_NOT_CONFIGURED: 503,

@@ -21,6 +21,11 @@ const miniprogramErrorSchema = z
   })
   .meta({ id: 'MiniprogramError', description: 'Errors of /api/miniprogram routes: the mini-program envelope plus the usual error object' });
 
+const SERVER_ERRORS = [
+  { status: 408, description: 'REQUEST_TIMEOUT: the request did not arrive in full within HTTP_HEADERS_TIMEOUT_MS / HTTP_REQUEST_TIMEOUT_MS' },
+  { status: 431, description: "HEADERS_TOO_LARGE: the request line and headers are over Node's limit (16 KB by default)" },
+];
+
 /**
  * Builds the OpenAPI 3.1 document from the registered routes: parameters, bodies and responses come
  * from the zod schemas the routes validate with (JSON Schema 2020-12, which OpenAPI 3.1 uses as is).
@@ -65,6 +70,10 @@ export function buildOpenApiDocument(specs: AnyRouteSpec[], info: { title: strin
         description: previous ? `${previous}; ${error.description}` : error.description,
         content: { 'application/json': { schema: { $ref: errorRef } } },
       };
+    }
+    // Answered by the HTTP server before any route is known (http/answer-client-error.ts): the plain envelope on every path.
+    for (const error of SERVER_ERRORS) {
+      errorResponses[String(error.status)] = { description: error.description, content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
     }
     paths[path] = {
       ...paths[path],
