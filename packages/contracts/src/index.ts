@@ -31,3 +31,4 @@ export {
   subscriptionStateSchema,
 } from './subscription-events.js';
 export type { ApplySubscriptionEventsAnswer, SubscriptionChange, SubscriptionState } from './subscription-events.js';
+export { MINIPROGRAM_PAGES } from './miniprogram-pages.js';

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MINIPROGRAM_PAGES } from '@leadnotify/contracts';
 import { config as loadDotenv } from 'dotenv';
 import { z } from 'zod';
 
@@ -103,7 +104,7 @@ const configSchema = z.object({
   /** How long a binding code (the scene of a binding mini-program code) may be scanned. */
   BINDING_SCENE_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(900),
   /** The mini-program kit's bind page a binding code opens: no leading /, no query. */
-  WECHAT_BIND_PAGE: z.string().trim().regex(/^[^/?#\s][^?#\s]*$/, 'a page path such as pages/bind/index').default('pages/bind/index'),
+  WECHAT_BIND_PAGE: z.string().trim().regex(/^[^/?#\s][^?#\s]*$/, 'a page path such as pages/bind/index').default(MINIPROGRAM_PAGES.bind),
   /** false while the bind page is not in the released version (trial or develop builds). */
   WECHAT_QR_CHECK_PATH: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
   /** Which version of the mini program a binding code opens. */

@@ -55,6 +55,8 @@ export function createConnectedWx(options: { emulatorUrl: string; openid: string
         const answer = await httpJson(`POST`, `${options.emulatorUrl}/_emulator/miniprogram/call`, { json: { openid: options.openid, event: call.data } }).catch((error: Error) => {
           throw { errCode: -1, errMsg: `cloud.callFunction:fail ${error.message}` };
         });
+        // The emulator answers a failed call (the run passed its limit, or threw) with what callFunction's fail gets.
+        if (answer.status !== 200) throw answer.body;
         return { errMsg: 'cloud.callFunction:ok', requestID: 'e2e', result: answer.body };
       },
     },

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { MINIPROGRAM_PAGES } from '@leadnotify/contracts';
 import express, { type Express, type Request, type Response } from 'express';
 import { COLLECTIONS, createHandler, loadFunctionConfig, saveBinding, type WxContext } from 'quickstartFunctions';
 import { createMemoryCloud, wxError } from 'quickstartFunctions/memory-cloud';
-import { drawFault, NO_FAULTS, RATE_KEYS, type FaultSettings } from './faults.js';
+import { createCallQuota } from './call-quota.js';
+import { drawFault, NO_FAULTS, RATE_KEYS, type Fault, type FaultSettings } from './faults.js';
 import { createMessagePush, type PushEvent, type PushSettings } from './message-push.js';
 import { qrCodeRoute } from './qr-code-route.js';
 import { scanBindingCode } from './scan-binding-code.js';
@@ -17,13 +19,16 @@ export interface EmulatorOptions {
   cloudEnv?: string;
   functionName?: string;
   templates?: TemplateDefinition[];
-  /** Pages the mini program has; a message or (check_path) a mini-program code for another page answers 41030. Undefined accepts any page. */
+  /**
+   * Pages the mini program has; a message or (check_path) a mini-program code for another page answers 41030.
+   * Default: the kit's mini program (MINIPROGRAM_PAGES), home page first.
+   */
   pages?: string[];
   /** Environment variables of the cloud function (SUBSCRIBE_TEMPLATE_ID defaults to the first template). */
   functionEnv?: Record<string, string>;
-  /** The function's time limit; WeChat's default is 3 s. */
+  /** The function's time limit, applied to every run however it was called; WeChat's default is 3 s. */
   functionTimeoutMs?: number;
-  /** How long the HTTP API waits for the function: 5 s at WeChat. */
+  /** How long the HTTP API waits for the function: 5 s at WeChat. A function with a longer limit runs on after the caller got -504003. */
   httpWaitMs?: number;
   /** The deployed function's config.json permissions; default: the one the build ships. */
   openapiPermissions?: string[];
@@ -34,6 +39,11 @@ export interface EmulatorOptions {
   now?: () => number;
   random?: () => number;
 }
+
+/** How a run of the function ended: its return value, what it threw, or stopped at its time limit. */
+type RunOutcome = { value: unknown } | { error: unknown } | { killed: true };
+
+type Failure = Exclude<Fault, { kind: 'none' | 'slow' }>;
 
 /** One answer in the subscribe dialog: the result for the one template, or per template for a dialog with several (≤ 3). */
 export type PopupAnswer = 'accept' | 'reject' | Record<string, 'accept' | 'reject'>;
@@ -71,11 +81,14 @@ export function createEmulator(options: EmulatorOptions = {}) {
   const permissions = options.openapiPermissions ?? shippedPermissions();
   const functionTimeoutMs = options.functionTimeoutMs ?? 3000;
   const httpWaitMs = options.httpWaitMs ?? 5000;
+  const pages = options.pages ?? Object.values(MINIPROGRAM_PAGES);
 
   const tokens = createTokenAuthority(now);
+  // getStableAccessToken: "10,000 calls a minute, 500,000 a day" for each AppID.
+  const stableTokenQuota = createCallQuota({ perMinute: 10_000, perDay: 500_000, now });
   const cloud = createMemoryCloud();
   cloud.createCollections(Object.values(COLLECTIONS));
-  const gate = createSubscribeGate({ templates, pages: options.pages, hasPermission: () => permissions.includes('subscribeMessage.send'), now });
+  const gate = createSubscribeGate({ templates, pages, hasPermission: () => permissions.includes('subscribeMessage.send'), now });
   // Ops set FUNCTION_TIMEOUT_MS equal to the console's limit; so does the emulator unless told otherwise.
   const functionConfig = loadFunctionConfig({
     SUBSCRIBE_TEMPLATE_ID: firstTemplate.id,
@@ -120,8 +133,43 @@ export function createEmulator(options: EmulatorOptions = {}) {
     }
   });
 
-  function invokeAs(caller: WxContext, event: unknown): Promise<unknown> {
-    return cloud.withContext(caller, () => handle(event));
+  /**
+   * One run of the function as WeChat runs it, however it was called: stopped at its time limit, after which
+   * its cloud calls and sends never happen. Resolves when it ends or is stopped.
+   */
+  async function runFunction(caller: WxContext, work: () => Promise<unknown>): Promise<RunOutcome> {
+    const invocation = cloud.startInvocation(caller);
+    let timer: NodeJS.Timeout | undefined;
+    const stopped = new Promise<RunOutcome>((resolve) => {
+      timer = setTimeout(() => {
+        invocation.kill();
+        resolve({ killed: true });
+      }, functionTimeoutMs);
+    });
+    const running = invocation.run(async () => {
+      await pause(faults.functionLatencyMs);
+      return work();
+    });
+    const ended = running.then(
+      (value): RunOutcome => ({ value }),
+      (error: unknown): RunOutcome => ({ error }),
+    );
+    try {
+      return await Promise.race([ended, stopped]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /**
+   * A call from the mini program (wx.cloud.callFunction) or from a test's set-up: the function's result, or
+   * the error the caller gets — -504003 when the run passed its limit, -504002 when it threw.
+   */
+  async function callFunction(caller: WxContext, event: unknown): Promise<unknown> {
+    const outcome = await runFunction(caller, () => handle(event));
+    if ('killed' in outcome) throw wxError(-504003, `cloud.callFunction:fail Invoking task timed out after ${functionTimeoutMs / 1000} seconds`);
+    if ('error' in outcome) throw wxError(-504002, `cloud.callFunction:fail function execution failed: ${String(outcome.error)}`);
+    return outcome.value;
   }
 
   async function readBody(req: Request): Promise<string> {
@@ -135,6 +183,11 @@ export function createEmulator(options: EmulatorOptions = {}) {
 
   app.post('/cgi-bin/stable_token', express.json({ strict: false }), (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
+    if (body.appid === credentials.appId) {
+      const over = stableTokenQuota.take();
+      if (over === 'minute') return void res.json({ errcode: 45011, errmsg: 'api minute-quota reach limit, must slower, retry next minute' });
+      if (over === 'day') return void res.json({ errcode: 45009, errmsg: 'reach max api daily quota limit' });
+    }
     const problem = checkCredentials(body.grant_type, body.appid, body.secret);
     if (problem) return void res.json(problem);
     const issued = tokens.stableToken(body.force_refresh === true);
@@ -169,9 +222,13 @@ export function createEmulator(options: EmulatorOptions = {}) {
     const raw = await readBody(req);
     await pause(faults.latencyMs);
     const fault = drawFault(faults, random);
-    if (fault.kind === 'drop') return void req.socket.destroy();
-    if (fault.kind === 'http500') return void res.status(500).send('Internal Server Error');
-    if (fault.kind === 'errcode') return void res.json({ errcode: fault.errcode, errmsg: `emulated failure ${fault.errcode}` });
+    const failure = fault.kind === 'none' || fault.kind === 'slow' ? undefined : fault;
+    const fail = (how: Failure) => {
+      if (how.kind === 'drop') return void req.socket.destroy();
+      if (how.kind === 'http500') return void res.status(500).send('Internal Server Error');
+      res.json({ errcode: how.errcode, errmsg: `emulated failure ${how.errcode}` });
+    };
+    if (failure && !failure.afterRun) return fail(failure);
 
     const token = tokens.check(typeof req.query.access_token === 'string' ? req.query.access_token : undefined);
     if (!token.ok) return void res.json({ errcode: token.errcode, errmsg: token.errmsg });
@@ -191,30 +248,23 @@ export function createEmulator(options: EmulatorOptions = {}) {
       return void res.json({ errcode: 47001, errmsg: 'data format error: the event must be a JSON object' });
     }
 
-    const limitMs = Math.min(functionTimeoutMs, httpWaitMs);
-    // At the limit WeChat stops the run: its later database writes and sends never happen.
-    const invocation = cloud.startInvocation({ SOURCE: 'wx_http', ENV: credentials.cloudEnv });
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => {
-        invocation.kill();
-        resolve('timeout');
-      }, limitMs);
+    const run = runFunction({ SOURCE: 'wx_http', ENV: credentials.cloudEnv }, () => handle(event));
+    // The HTTP API stops waiting after httpWaitMs; a function allowed longer runs on (and may still send).
+    let waitTimer: NodeJS.Timeout | undefined;
+    const callerGaveUp = new Promise<'gave up'>((resolve) => {
+      waitTimer = setTimeout(() => resolve('gave up'), httpWaitMs);
     });
-    const outcome = await Promise.race([
-      invocation
-        .run(async () => {
-          await pause(faults.functionLatencyMs);
-          return handle(event);
-        })
-        .then((value) => ({ value }), (error: unknown) => ({ error })),
-      timedOut,
-    ]);
-    clearTimeout(timer);
+    const outcome = await Promise.race([run, callerGaveUp]);
+    clearTimeout(waitTimer);
     if (fault.kind === 'slow') await pause(fault.ms);
     if (res.destroyed) return;
-    if (outcome === 'timeout') {
-      return void res.json({ errcode: -504003, errmsg: `Invoking task timed out after ${limitMs / 1000} seconds` });
+    // The run is over (or the caller gave up); whatever it sent went out, whatever the caller now hears.
+    if (failure) return fail(failure);
+    if (outcome === 'gave up') {
+      return void res.json({ errcode: -504003, errmsg: `Invoking task timed out after ${httpWaitMs / 1000} seconds` });
+    }
+    if ('killed' in outcome) {
+      return void res.json({ errcode: -504003, errmsg: `Invoking task timed out after ${functionTimeoutMs / 1000} seconds` });
     }
     if ('error' in outcome) return void res.json({ errcode: -504002, errmsg: `function execution failed: ${String(outcome.error)}` });
     res.json({ errcode: 0, errmsg: 'ok', resp_data: JSON.stringify(outcome.value ?? null) });
@@ -264,7 +314,14 @@ export function createEmulator(options: EmulatorOptions = {}) {
   control.post('/miniprogram/call', async (req, res) => {
     const { openid, event } = (req.body ?? {}) as { openid?: unknown; event?: unknown };
     if (typeof openid !== 'string' || openid === '') return void res.status(400).json({ error: 'openid is required' });
-    res.json(await callAsUser(openid, event));
+    try {
+      res.json(await callAsUser(openid, event));
+    } catch (error) {
+      // What wx.cloud.callFunction's fail gets.
+      const { errCode, errMsg } = error as { errCode?: unknown; errMsg?: unknown };
+      if (typeof errCode !== 'number') throw error;
+      res.status(500).json({ errCode, errMsg });
+    }
   });
   control.post('/scan', async (req, res) => {
     const { qr, openid, crmApiUrl } = (req.body ?? {}) as { qr?: unknown; openid?: unknown; crmApiUrl?: unknown };
@@ -324,8 +381,8 @@ export function createEmulator(options: EmulatorOptions = {}) {
     if (![next.latencyMs, next.functionLatencyMs, next.slowMs, next.sendLatencyMs].every((ms) => typeof ms === 'number' && ms >= 0) || typeof next.errcode !== 'number') {
       return void res.status(400).json({ error: 'latencyMs, functionLatencyMs, slowMs and sendLatencyMs must be >= 0, errcode a number' });
     }
-    if (typeof next.errorAfterSendRate !== 'number' || next.errorAfterSendRate < 0 || next.errorAfterSendRate > 1) {
-      return void res.status(400).json({ error: 'errorAfterSendRate must be a number in [0, 1]' });
+    if (![next.errorAfterSendRate, next.afterRunShare].every((share) => typeof share === 'number' && share >= 0 && share <= 1)) {
+      return void res.status(400).json({ error: 'errorAfterSendRate and afterRunShare must be numbers in [0, 1]' });
     }
     faults = next;
     res.json(faults);
@@ -339,12 +396,12 @@ export function createEmulator(options: EmulatorOptions = {}) {
     res.json({ expired: true });
   });
   app.use('/_emulator', control);
-  app.use(qrCodeRoute({ tokens, pages: options.pages }));
+  app.use(qrCodeRoute({ tokens, pages, now }));
   app.use((_req, res) => void res.status(404).json({ errcode: 40066, errmsg: 'invalid url' }));
 
   function callAsUser(openid: string, event: unknown): Promise<unknown> {
     gate.registerUser(openid);
-    return invokeAs({ OPENID: openid, APPID: credentials.appId, SOURCE: 'wx_client', ENV: credentials.cloudEnv }, event);
+    return callFunction({ OPENID: openid, APPID: credentials.appId, SOURCE: 'wx_client', ENV: credentials.cloudEnv }, event);
   }
 
   function scan(input: { qr: string; openid: string; crmApiUrl: string }) {
@@ -412,7 +469,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
     const changes = Array.from({ length: count }, (_, index) => ({ key: `emulator-${batch}-${index}`, openid, templateId, change: 'accept' }));
     let remaining = 0;
     for (let start = 0; start < changes.length; start += 100) {
-      const result = (await invokeAs({ SOURCE: 'wx_http', ENV: credentials.cloudEnv }, { type: 'applySubscriptionEvents', changes: changes.slice(start, start + 100) })) as {
+      const result = (await callFunction({ SOURCE: 'wx_http', ENV: credentials.cloudEnv }, { type: 'applySubscriptionEvents', changes: changes.slice(start, start + 100) })) as {
         states?: Array<{ remaining: number }>;
       };
       remaining = result.states?.[0]?.remaining ?? remaining;

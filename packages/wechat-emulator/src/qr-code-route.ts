@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import QRCode from 'qrcode';
+import { createCallQuota } from './call-quota.js';
 import type { TokenAuthority } from './token-authority.js';
 
 /**
@@ -25,7 +26,7 @@ type Refusal = { errcode: number; errmsg: string };
  * a scene character outside the allowed set, 41030 for a page with a leading / or a query, or (check_path
  * true) one the released version does not have, 40097 for an unknown env_version.
  */
-function refusal(body: Record<string, unknown>, pages: string[] | undefined): Refusal | undefined {
+function refusal(body: Record<string, unknown>, pages: readonly string[]): Refusal | undefined {
   const { scene, page, check_path: checkPath, env_version: envVersion } = body;
   if (typeof scene !== 'string' || scene.length === 0 || scene.length > 32) {
     return { errcode: 40169, errmsg: 'invalid length for scene, or the data is not json string' };
@@ -35,16 +36,22 @@ function refusal(body: Record<string, unknown>, pages: string[] | undefined): Re
     return { errcode: 41030, errmsg: 'invalid page' };
   }
   if (envVersion !== undefined && !ENV_VERSIONS.includes(String(envVersion))) return { errcode: 40097, errmsg: 'invalid args' };
-  if (checkPath !== false && pages && typeof page === 'string' && !pages.includes(page)) return { errcode: 41030, errmsg: 'invalid page' };
+  if (checkPath !== false && typeof page === 'string' && !pages.includes(page)) return { errcode: 41030, errmsg: 'invalid page' };
   return undefined;
 }
 
-/** POST /wxa/getwxacodeunlimit: a PNG on success, JSON {errcode, errmsg} otherwise, like WeChat. */
-export function qrCodeRoute(options: { tokens: TokenAuthority; pages: string[] | undefined }): Router {
+/**
+ * POST /wxa/getwxacodeunlimit: a PNG on success, JSON {errcode, errmsg} otherwise, like WeChat. `pages` are
+ * the released mini program's pages, the first its home page.
+ */
+export function qrCodeRoute(options: { tokens: TokenAuthority; pages: readonly string[]; now: () => number }): Router {
   const router = Router();
+  // getUnlimitedQRCode: "45009 调用分钟频率受限(目前5000次/分钟，会调整)" — counted per AppID, i.e. per valid token.
+  const quota = createCallQuota({ perMinute: 5000, now: options.now });
   router.post('/wxa/getwxacodeunlimit', express.text({ type: () => true }), async (req, res) => {
     const token = options.tokens.check(typeof req.query.access_token === 'string' ? req.query.access_token : undefined);
     if (!token.ok) return void res.json({ errcode: token.errcode, errmsg: token.errmsg });
+    if (quota.take()) return void res.json({ errcode: 45009, errmsg: 'reach max api daily quota limit' });
     let body: unknown;
     try {
       body = JSON.parse(typeof req.body === 'string' ? req.body : '');
@@ -58,7 +65,7 @@ export function qrCodeRoute(options: { tokens: TokenAuthority; pages: string[] |
     const refused = refusal(fields, options.pages);
     if (refused) return void res.json(refused);
     // No page opens the home page: the first page the mini program lists.
-    const page = typeof fields.page === 'string' ? fields.page : (options.pages?.[0] ?? 'pages/index/index');
+    const page = typeof fields.page === 'string' ? fields.page : (options.pages[0] ?? 'pages/index/index');
     const width = Math.min(1280, Math.max(280, Number.isFinite(fields.width) ? Number(fields.width) : 430));
     const png = await QRCode.toBuffer(emulatorQrText(page, fields.scene as string), { type: 'png', width, margin: 2 });
     res.type('image/png').send(png);

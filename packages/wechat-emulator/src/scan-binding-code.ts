@@ -32,6 +32,7 @@ export function readScannedCode(qr: string): { page?: string; scene: string | un
  * The phone scans a binding code and the kit's bind page does its work (packages/miniprogram-kit
  * src/lib/run-binding.ts): scene → POST {crmApiUrl}/api/wechat-binding/scene/exchange → bindCrmUser {ticket}
  * as the scanning WeChat user. A scene that cannot be ours is refused without asking the CRM, like the page.
+ * `callFunctionAs` rejects as wx.cloud.callFunction does when the call fails.
  */
 export async function scanBindingCode(
   input: { qr: string; openid: string; crmApiUrl: string },
@@ -65,7 +66,13 @@ export async function scanBindingCode(
     const code = (body as { error?: { code?: unknown } } | null)?.error?.code;
     return { ...base, scene, exchange, outcome: SCENE_ERRORS[status] === code ? String(code) : 'SERVICE_ERROR' };
   }
-  const bind = await callFunctionAs(input.openid, { type: 'bindCrmUser', ticket });
+  let bind: unknown;
+  try {
+    bind = await callFunctionAs(input.openid, { type: 'bindCrmUser', ticket });
+  } catch {
+    // wx.cloud.callFunction failed (the run passed its limit, or threw): the kit's page reports NETWORK.
+    return { ...base, scene, exchange, outcome: 'NETWORK' };
+  }
   const result = bind as { ok?: unknown; crmUserId?: unknown; error?: { code?: unknown } } | null;
   if (result?.ok === true) return { ...base, scene, exchange, bind, outcome: 'BOUND', crmUserId: String(result.crmUserId) };
   const code = result?.error?.code;

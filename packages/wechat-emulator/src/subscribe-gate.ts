@@ -33,7 +33,8 @@ function refuse(errCode: number, message: string): never {
  */
 export function createSubscribeGate(options: {
   templates: TemplateDefinition[];
-  pages: string[] | undefined;
+  /** The pages the mini program has. */
+  pages: readonly string[];
   hasPermission: () => boolean;
   now: () => number;
 }) {
@@ -73,7 +74,7 @@ export function createSubscribeGate(options: {
       const template = options.templates.find((candidate) => candidate.id === message.templateId);
       if (!template) refuse(40037, 'invalid template_id');
       const page = message.page?.split('?')[0];
-      if (page !== undefined && options.pages && !options.pages.includes(page)) refuse(41030, 'invalid page');
+      if (page !== undefined && !options.pages.includes(page)) refuse(41030, 'invalid page');
       if (message.miniprogramState !== undefined && !STATES.includes(message.miniprogramState)) refuse(47003, 'argument invalid! miniprogram_state');
       if (message.lang !== undefined && !LANGS.includes(message.lang)) refuse(47003, 'argument invalid! lang');
       const data = message.data ?? {};

@@ -104,21 +104,26 @@ describe('the emulator under WeChat limits', () => {
     expect((await records()).every((record) => record.state === 'sent')).toBe(true);
   }, 20_000);
 
-  it('real names with emoji, zero-width and bidi characters, as customer, actor and note: each delivered exactly once', async () => {
+  it('real names with emoji, invisible, bidi, private-use or broken characters, as customer, actor and note: each delivered exactly once', async () => {
     emulator = await startEmulator();
-    await emulator.setupUser('crm-user-1', 20);
-    const names = ['张三😀', '👨‍👩‍👧‍👦家庭客户', '李\u200b四', '王\u202e五'];
+    await emulator.setupUser('crm-user-1', 40);
+    const names = ['张三😀', '👨‍👩‍👧‍👦家庭客户', '李\u200b四', '王\u202e五', '赵\u00ad六', '钱\u061c七', '孙\u2062八', '周\ue000九', '吴\ud800十', '郑\u0378一'];
     const deliveries = names.flatMap((name) => [
       delivery({ customers: [{ id: 'c', name }] }),
       delivery({ actor: { name } }),
       delivery({ note: name }),
     ]);
 
-    const answer = (await client().invokeCloudFunction('quickstartFunctions', { type: 'sendBatchCustomerAssignNotification', deliveries })) as {
-      results: Array<{ deliveryId: string; status: string }>;
-    };
+    const statuses: string[] = [];
+    // Two invocations: a batch holds at most 20 (SEND_BATCH_MAX).
+    for (const batch of [deliveries.slice(0, 15), deliveries.slice(15)]) {
+      const answer = (await client().invokeCloudFunction('quickstartFunctions', { type: 'sendBatchCustomerAssignNotification', deliveries: batch })) as {
+        results: Array<{ status: string }>;
+      };
+      statuses.push(...answer.results.map((r) => r.status));
+    }
 
-    expect(answer.results.map((r) => r.status)).toEqual(deliveries.map(() => 'sent'));
+    expect(statuses).toEqual(deliveries.map(() => 'sent'));
     const perDelivery = new Map<string, number>();
     for (const message of emulator.messages) {
       const id = new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId') ?? '';
@@ -126,7 +131,7 @@ describe('the emulator under WeChat limits', () => {
     }
     expect(deliveries.map((d) => perDelivery.get(d.deliveryId))).toEqual(deliveries.map(() => 1));
     const shown = emulator.messages.flatMap((m) => Object.values(m.data).map((v) => v.value));
-    expect(shown).toEqual(expect.arrayContaining(['张三', '家庭客户', '李四', '王五']));
+    expect(shown).toEqual(expect.arrayContaining(['张三', '家庭客户', '李四', '王五', '赵六', '钱七', '孙八', '周九', '吴十', '郑一']));
   });
 });
 
@@ -139,7 +144,7 @@ describe('strict text keywords', () => {
   });
 
   it('WeChat answers 47003 naming the keyword', async () => {
-    const gate = createSubscribeGate({ templates: [{ id: 't', keywords: ['thing1'] }], pages: undefined, hasPermission: () => true, now: Date.now });
+    const gate = createSubscribeGate({ templates: [{ id: 't', keywords: ['thing1'] }], pages: [], hasPermission: () => true, now: Date.now });
     gate.accept('o', 't', 1);
 
     await expect(gate.send({ touser: 'o', templateId: 't', data: { thing1: { value: '张三😀' } } })).rejects.toMatchObject({

@@ -37,8 +37,8 @@ describe('the simulated phone', () => {
     for (const stop of stops.splice(0)) await stop();
   });
 
-  async function setup(scenes: Record<string, string> = {}) {
-    emulator = await startEmulator({ functionEnv: { LEADNOTIFY_SHARED_SECRET: SECRET } });
+  async function setup(scenes: Record<string, string> = {}, options: { functionTimeoutMs?: number } = {}) {
+    emulator = await startEmulator({ ...options, functionEnv: { LEADNOTIFY_SHARED_SECRET: SECRET } });
     const crm = await startCrm(scenes);
     stops.push(crm.stop);
     const scan = async (qr: string, openid: string) => (await http.post(`${emulator.url}/_emulator/scan`, { qr, openid, crmApiUrl: crm.url })).data;
@@ -93,6 +93,17 @@ describe('the simulated phone', () => {
     expect(unreachable.data).toMatchObject({ outcome: 'NETWORK' });
     expect(missing.status).toBe(400);
     expect(await scan('SCENE1', 'o')).toMatchObject({ outcome: 'SCENE_INVALID' });
+  });
+
+  it('a bind run stopped at the function limit binds nobody, and the page says NETWORK as for any failed wx.cloud.callFunction', async () => {
+    const { scan, bindings } = await setup({ SCENE1: 'crm-user-1' }, { functionTimeoutMs: 200 });
+    emulator.setFaults({ functionLatencyMs: 400 });
+
+    const result = await scan('SCENE1', 'openid-a');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+
+    expect(result).toMatchObject({ outcome: 'NETWORK', exchange: { status: 200 } });
+    expect(await bindings()).toEqual([]);
   });
 
   it('the subscribe dialog: each accept adds one acceptance on WeChat\'s side and none on the function\'s', async () => {

@@ -1,3 +1,4 @@
+import { MINIPROGRAM_PAGES } from '@leadnotify/contracts';
 import { keywordTypeOf, type KeywordType } from './template/keyword-types.js';
 
 /** Notification fields a template keyword can show. */
@@ -90,8 +91,8 @@ export function loadFunctionConfig(env: Record<string, string | undefined>): Fun
     keywords,
     miniprogramState,
     lang,
-    customerPage: env.CUSTOMER_PAGE?.trim() || 'pages/customer/detail',
-    customerListPage: env.CUSTOMER_LIST_PAGE?.trim() || 'pages/customer/list',
+    customerPage: env.CUSTOMER_PAGE?.trim() || MINIPROGRAM_PAGES.customerDetail,
+    customerListPage: env.CUSTOMER_LIST_PAGE?.trim() || MINIPROGRAM_PAGES.customerList,
     sharedSecret: bindProblems.length === 0 ? sharedSecret : undefined,
     batchMax: positiveInt(env.SEND_BATCH_MAX, 20, 'SEND_BATCH_MAX', sendProblems),
     sendConcurrency: positiveInt(env.SEND_CONCURRENCY, 5, 'SEND_CONCURRENCY', sendProblems),

@@ -76,6 +76,15 @@ describe('keyword value fitting', () => {
     expect(fitKeyword('phone_number', '+86 138 0000 0000')).toBe('+8613800000000');
   });
 
+  it('conservative text keeps only letters, digits, punctuation, symbols and spaces: what "Chinese, digits, letters, symbols" surely covers', () => {
+    const awkward = '赵\u00ad钱\u061c孙\u2062李\u2028周\ue000吴\ud800郑\u0378王 Jose\u0301（VIP）😀';
+
+    const fitted = fitKeyword('thing', awkward, { conservative: true });
+
+    expect(fitted).toBe('赵钱孙李 周吴郑王 José（VIP）');
+    expect(/^[\p{L}\p{N}\p{P}\p{S} ]+$/u.test(fitted)).toBe(true);
+  });
+
   it('shows times in Beijing time, 24-hour', () => {
     expect(formatBeijingTime(Date.parse('2026-11-25T16:05:00Z'))).toBe('2026-11-26 00:05');
     expect(RULES.time(formatBeijingTime(Date.parse('2026-01-01T00:00:00Z')))).toBe(true);

@@ -43,17 +43,23 @@ export interface TextOptions {
 /** Control characters (shown as a space) and invisible ones: zero-width, joiners, BOM, bidi controls. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
 const INVISIBLE = /[\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]/g;
-/** Emoji (with their variation selectors, keycaps, skin tones) and other symbols outside the BMP; rare Han stays. */
-const NOT_CONSERVATIVE = /\p{Extended_Pictographic}|[\ufe00-\ufe0f\u20e3]|(?![\p{L}\p{N}])[\u{10000}-\u{10ffff}]/gu;
+/**
+ * Emoji (with their variation selectors, keycaps, skin tones) and other symbols outside the BMP (rare Han
+ * stays), and anything that is not a letter, digit, punctuation, symbol or whitespace: format characters
+ * (soft hyphen, bidi marks, invisible operators), combining marks, private-use and unassigned code points,
+ * lone surrogates.
+ */
+const NOT_CONSERVATIVE = /\p{Extended_Pictographic}|[\ufe00-\ufe0f\u20e3]|(?![\p{L}\p{N}])[\u{10000}-\u{10ffff}]|[^\p{L}\p{N}\p{P}\p{S}\s]/gu;
 
 /**
  * Removes control and invisible characters, which no keyword type accepts and a reader cannot see (a bidi
- * override can even reorder the text shown); collapses whitespace. `conservative` also drops emoji and other
- * non-BMP symbols, which WeChat's rule for text ("Chinese, digits, letters, symbols") may not cover.
+ * override can even reorder the text shown); collapses whitespace. `conservative` keeps only what WeChat's
+ * rule for text ("Chinese, digits, letters, symbols") surely covers, after composing accents (NFC) so that
+ * an accented letter stays a letter.
  */
 export function cleanText(raw: string, options: TextOptions = {}): string {
   let text = raw.replace(CONTROL, ' ').replace(INVISIBLE, '');
-  if (options.conservative) text = text.replace(NOT_CONSERVATIVE, '');
+  if (options.conservative) text = text.normalize('NFC').replace(NOT_CONSERVATIVE, '');
   return text.replace(/\s+/g, ' ').trim();
 }
 
