@@ -91,6 +91,21 @@ describe('sendBatchCustomerAssignNotification', () => {
     expect(Object.values(fn.deliveryStates()).every((state) => state === 'sent')).toBe(true);
   });
 
+  it('with a limit raised past the HTTP API\'s 5 s wait, plans against the wait: no result is sent to a caller that left', async () => {
+    const fn = createTestFunction({ FUNCTION_TIMEOUT_MS: '10000', SEND_SAFETY_MARGIN_MS: '500', SEND_ESTIMATE_MS: '1600', SEND_CONCURRENCY: '1' });
+    const items = Array.from({ length: 6 }, (_, index) => notification({ assigneeId: `u${index}` }));
+    for (const item of items) {
+      await fn.bind(item.assigneeId, `openid-${item.assigneeId}`);
+      await fn.subscribe(`openid-${item.assigneeId}`, 1);
+    }
+    fn.fake.onSend(async () => fn.clock.advance(1600));
+
+    const response = await fn.handle(batchEvent(items));
+
+    // 1.6 s each from 0: the third would end at 4.8 s, past 5 s less the 0.5 s margin.
+    expect(response.results.map((result: { reason: string }) => result.reason)).toEqual(['SENT', 'SENT', 'NOT_ATTEMPTED', 'NOT_ATTEMPTED', 'NOT_ATTEMPTED', 'NOT_ATTEMPTED']);
+  });
+
   it('a retried batch sends only what was not sent before', async () => {
     const fn = createTestFunction();
     const items = ['u1', 'u2'].map((assigneeId) => notification({ assigneeId }));

@@ -25,7 +25,7 @@ export async function handleSendOne(
  * Several deliveries in one invocation, sent concurrently (bounded). WeChat stops the function at its time
  * limit (FUNCTION_TIMEOUT_MS, 3 s by default) and the HTTP API waits 5 s, so a send starts only if it is
  * expected to finish — with the longest delivery seen so far in this invocation, or SEND_ESTIMATE_MS before
- * the first — SEND_SAFETY_MARGIN_MS before the limit. The rest answer NOT_ATTEMPTED at once.
+ * the first — SEND_SAFETY_MARGIN_MS before the earlier of the two. The rest answer NOT_ATTEMPTED at once.
  */
 export async function handleSendBatch(
   deps: FunctionDeps,
@@ -69,9 +69,16 @@ export async function handleSendBatch(
 }
 
 /** Whether one more delivery started now would end before the kill, by the slowest one seen so far. */
+/**
+ * How long the HTTP API's caller (the CRM) waits for the answer, whatever the function's own limit: with a limit
+ * raised past it, sends that finish later still go out, but their results reach nobody and each costs the CRM an
+ * attempt before the next call finds them sent.
+ */
+const HTTP_API_WAIT_MS = 5_000;
+
 function createTimeBudget(deps: FunctionDeps, startedAtMs: number): TimeBudget & { canFinish(): boolean; observe(ms: number): void } {
   const { functionTimeoutMs, safetyMarginMs, sendEstimateMs } = deps.config;
-  const deadline = startedAtMs + functionTimeoutMs - safetyMarginMs;
+  const deadline = startedAtMs + Math.min(functionTimeoutMs, HTTP_API_WAIT_MS) - safetyMarginMs;
   let slowest: number | undefined;
   return {
     canFinish: () => deps.now() + (slowest ?? sendEstimateMs) <= deadline,
