@@ -300,6 +300,35 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     expect(await row(first)).toMatchObject({ status: 'sent', delivery_id: resent.deliveryId });
   });
 
+  it.runIf(engine === 'postgres')('a message whose other rows another worker is claiming is left for the next claim, not sent in part', async () => {
+    await setup({ NOTIFY_DIGEST_SECONDS: '60' });
+    const [a, b] = await t.customers(2);
+    await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id });
+    const second = (await t.as(manager).post(`/api/customers/${b!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    t.clock.advance(61_000);
+    wechat.queueFault({ kind: 'errcode', errcode: -1, errmsg: 'system error' });
+    await drain();
+    t.clock.advance(60_000);
+
+    // Another worker's claim transaction holds one row of the message.
+    let release!: () => void;
+    let locked!: () => void;
+    const holding = new Promise<void>((resolve) => (locked = resolve));
+    const other = t.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('notifications').select('id').where('id', '=', second).forUpdate().execute();
+      locked();
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await holding;
+    const claimed = await claimDeliveries(t.db, engine, { workerId: 'worker-b', nowMs: t.clock.now(), leaseMs: 60_000, limit: 10, digestMs: 60_000 });
+    release();
+    await other;
+
+    expect(claimed).toEqual([]);
+    await drain();
+    expect(wechat.sentEvents().map((event) => event.customerCount)).toEqual([2]);
+  });
+
   it('a daily-quota error waits until the next day instead of retrying in a loop', async () => {
     await setup();
     const customer = await t.customer();

@@ -81,7 +81,10 @@ export async function claimDeliveries(db: Kysely<Database>, engine: Engine, opti
       // A row that already went out under a delivery id (its worker died) keeps it, so the cloud
       // function's idempotency recognises the retry.
       let deliveryId = row.delivery_id ?? row.id;
-      const { companions, finishedElsewhere } = await findCompanions(trx, engine, row, deliveryId, options, now);
+      const { companions, finishedElsewhere, heldElsewhere } = await findCompanions(trx, engine, row, deliveryId, options, now);
+      // Another worker is claiming the rest of this message right now: sent in two parts under one id, one part
+      // would be answered "already sent" unsent. Left for the next claim, which finds them together.
+      if (heldElsewhere) continue;
       // Some of the delivery's rows finished without these (sent, say): what the function recorded under its id is
       // about them, so these go out as a message of their own.
       if (finishedElsewhere) deliveryId = randomUUID();
@@ -118,8 +121,9 @@ export async function claimDeliveries(db: Kysely<Database>, engine: Engine, opti
 }
 
 /**
- * Rows that belong in the same message as `leader`; and whether rows once delivered with it have finished
- * without it (an operator retried part of a digest, or data from before rows moved together).
+ * Rows that belong in the same message as `leader`; whether rows once delivered with it have finished without it
+ * (an operator retried part of a digest, or data from before rows moved together); and whether another worker holds
+ * some of them (PostgreSQL: locked by its claim).
  */
 async function findCompanions(
   trx: Trx,
@@ -128,15 +132,23 @@ async function findCompanions(
   deliveryId: string,
   options: ClaimOptions,
   now: string,
-): Promise<{ companions: NotificationRow[]; finishedElsewhere: boolean }> {
+): Promise<{ companions: NotificationRow[]; finishedElsewhere: boolean; heldElsewhere: boolean }> {
   if (leader.delivery_id !== null) {
-    let query = trx.selectFrom('notifications').selectAll().where('delivery_id', '=', deliveryId).where('id', '!=', leader.id);
-    if (engine === 'postgres') query = query.forUpdate().skipLocked();
-    const rows = await query.execute();
-    const due = (row: NotificationRow) => row.status === 'pending' || (row.status === 'sending' && row.lease_until !== null && row.lease_until < now);
-    return { companions: rows.filter(due), finishedElsewhere: rows.some((row) => row.status !== 'pending' && row.status !== 'sending') };
+    const rows = await trx.selectFrom('notifications').selectAll().where('delivery_id', '=', deliveryId).where('id', '!=', leader.id).execute();
+    const due = rows.filter((row) => row.status === 'pending' || (row.status === 'sending' && row.lease_until !== null && row.lease_until < now));
+    let companions = due;
+    if (engine === 'postgres' && due.length > 0) {
+      const locked = await trx.selectFrom('notifications').select('id').where('id', 'in', due.map((row) => row.id)).forUpdate().skipLocked().execute();
+      const ours = new Set(locked.map((row) => row.id));
+      companions = due.filter((row) => ours.has(row.id));
+    }
+    return {
+      companions,
+      finishedElsewhere: rows.some((row) => row.status !== 'pending' && row.status !== 'sending'),
+      heldElsewhere: companions.length < due.length,
+    };
   }
-  if (options.digestMs <= 0) return { companions: [], finishedElsewhere: false };
+  if (options.digestMs <= 0) return { companions: [], finishedElsewhere: false, heldElsewhere: false };
   const windowEnd = new Date(Date.parse(leader.created_at) + options.digestMs).toISOString();
   let query = trx
     .selectFrom('notifications')
@@ -147,7 +159,7 @@ async function findCompanions(
     .where('id', '!=', leader.id)
     .where('created_at', '<=', windowEnd);
   if (engine === 'postgres') query = query.forUpdate().skipLocked();
-  return { companions: await query.execute(), finishedElsewhere: false };
+  return { companions: await query.execute(), finishedElsewhere: false, heldElsewhere: false };
 }
 
 function toClaimedRow(row: NotificationRow): ClaimedRow {
