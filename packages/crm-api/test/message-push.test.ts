@@ -115,6 +115,40 @@ describe.each(['plain', 'safe'] as const)('message push from WeChat, %s mode', (
     expect((await functionCount())?.remaining).toBe(3);
   });
 
+  it.runIf(mode === 'plain')('a replay is refused whatever unchecked field is added to its query (a plain push has no msg_signature to check)', async () => {
+    const first = await push(popup('accept'));
+    expect(first).toMatchObject({ status: 200, text: 'success' });
+    const again = async (extra: Record<string, string>) =>
+      (
+        await fetch(`${running.url}/wechat/push?${new URLSearchParams({ ...first.pushed.query, ...extra })}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(first.pushed.body),
+        })
+      ).status;
+
+    expect(await again({ msg_signature: 'anything' })).toBe(403);
+    expect((await functionCount())?.remaining).toBe(1);
+  });
+
+  it('one delivery receipt pushed twice (under a new signature) settles one delivery, not two', async () => {
+    await running.localWechat!.setupUser(sales.id, 2);
+    running.localWechat!.setFaults({ errorAfterSendRate: 1 });
+    const ids: string[] = [];
+    const show = async (id: string) => (await (await fetch(`${running.url}/api/notifications/${id}`, { headers: manager.headers })).json()) as { status: string };
+    for (const customerId of await seeder(running.db).customers(2)) {
+      const assigned = (await (await fetch(`${running.url}/api/customers/${customerId}/assign`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ assigneeId: sales.id }) })).json()) as { notification: { id: string } };
+      ids.push(assigned.notification.id);
+      await waitFor(() => show(assigned.notification.id), (n) => n.status === 'unconfirmed');
+    }
+    const receipt = subscribeEvent(openid, 'subscribe_msg_sent_event', { TemplateId: 'emulator-lead-assigned', MsgID: '1700000000001', ErrorCode: '0', ErrorStatus: 'success' });
+
+    expect((await push(receipt)).status).toBe(200);
+    expect((await push(receipt)).status).toBe(200);
+
+    expect((await Promise.all(ids.map(show))).map((n) => n.status)).toEqual(['sent', 'unconfirmed']);
+  });
+
   it('a template turned off in the settings: none left, the next lead is skipped without asking WeChat', async () => {
     await push(popup('accept'));
     expect((await push(subscribeEvent(openid, 'subscribe_msg_change_event', { TemplateId: 'emulator-lead-assigned', SubscribeStatusString: 'reject' }))).status).toBe(200);

@@ -15,6 +15,8 @@ export interface PushOutcome {
   applied: boolean;
 }
 
+const sha1 = (parts: string[]) => createHash('sha1').update(parts.join('|')).digest('hex');
+
 /**
  * One message push from WeChat, checked, opened and applied once:
  * - `subscribe_msg_popup_event`: each accept is one more message WeChat allows (reject adds none);
@@ -23,7 +25,9 @@ export interface PushOutcome {
  *   an acceptance also sends the salesperson's recently skipped notifications as one digest;
  * - `subscribe_msg_sent_event`: WeChat's receipt confirms (ErrorCode 0) or refutes a delivery.
  * A push is remembered only once applied, so WeChat's retry of a push that failed here is applied, and a
- * replay of an applied one is refused.
+ * replay of an applied one is refused. It is known by the fields its signature covers (timestamp, nonce), never by
+ * `msg_signature`, which a plain push's signature does not cover. A delivery receipt is stored once per MsgID: the
+ * same receipt pushed again under another signature must not settle a second delivery.
  */
 export async function applyPush(ctx: AppContext, query: PushQuery, body: unknown): Promise<PushOutcome> {
   const token = ctx.config.WECHAT_PUSH_TOKEN;
@@ -32,7 +36,7 @@ export async function applyPush(ctx: AppContext, query: PushQuery, body: unknown
   const event = openPush(query, body, { token, aesKey: ctx.config.WECHAT_PUSH_AES_KEY, appId: ctx.config.MINIPROGRAM_APPID }, nowMs, ctx.config.WECHAT_PUSH_MAX_AGE_SECONDS * 1000);
   const name = typeof event.Event === 'string' ? event.Event : String(event.MsgType ?? 'unknown');
   const openid = typeof event.FromUserName === 'string' ? event.FromUserName : null;
-  const id = createHash('sha1').update([query.timestamp, query.nonce, query.signature, query.msg_signature ?? ''].join('|')).digest('hex');
+  const id = sha1([query.timestamp ?? '', query.nonce ?? '', query.signature ?? '']);
   if (await pushSeen(ctx.db.kysely, id)) {
     ctx.logger.warn({ event: name }, 'message push refused: a replay of a push already applied');
     return { event: name, applied: false };
@@ -54,7 +58,8 @@ export async function applyPush(ctx: AppContext, query: PushQuery, body: unknown
     for (const [index, item] of items.entries()) {
       const delivered = String(item.ErrorCode ?? '') === '0';
       const detail = `${String(item.ErrorCode ?? '')} ${String(item.ErrorStatus ?? '')}`.trim();
-      await recordReceipt(ctx.db.kysely, { id: `${id}:${index}`, openid, delivered, detail, receivedAt: now });
+      const msgId = typeof item.MsgID === 'string' || typeof item.MsgID === 'number' ? String(item.MsgID) : undefined;
+      await recordReceipt(ctx.db.kysely, { id: msgId ? sha1(['receipt', openid, msgId]) : `${id}:${index}`, openid, delivered, detail, receivedAt: now });
     }
     await settleAndWake(ctx, openid, now);
   }
