@@ -112,6 +112,30 @@ describe('sending again, with the real cloud function behind the emulator', () =
     expect((await api(`/api/notifications/${rowA}/retry`, manager, {})).error.code).toBe('NOTIFICATION_NOT_RETRYABLE');
   });
 
+  it('a lead sent again, then skipped, goes out on the catch-up after an acceptance (not answered from an old delivery id)', async () => {
+    await start({ WECHAT_PUSH_TOKEN: PUSH_TOKEN });
+    const manager = await seeder(running.db).user('manager');
+    const sales = await seeder(running.db).user('sales');
+    const openid = await running.localWechat!.setupUser(sales.id, 1);
+    const [a] = await seeder(running.db).customers(1);
+    const id = await assign(a!, manager, sales.id);
+    expect((await settled(id, manager)).status).toBe('sent');
+    await push(openid, false, '1'); // WeChat: it did not arrive
+    await api(`/api/notifications/${id}/retry`, manager, {});
+    expect(await settled(id, manager)).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+
+    // The salesperson accepts once more: WeChat's push of it starts the catch-up.
+    await running.localWechat!.setupUser(sales.id, 1);
+    const accepted = signedPush(subscribeEvent(openid, 'subscribe_msg_popup_event', { TemplateId: 'emulator-lead-assigned', SubscribeStatusString: 'accept', PopupScene: '0' }), {
+      token: PUSH_TOKEN,
+      appId: running.config.MINIPROGRAM_APPID as string,
+    });
+    await fetch(`${running.url}/wechat/push?${new URLSearchParams(accepted.query)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(accepted.body) });
+
+    expect(await waitFor(() => show(id, manager), (shown) => shown.status === 'sent', { what: 'the caught-up lead sent' })).toMatchObject({ reason: 'SENT' });
+    expect(running.localWechat!.messages).toHaveLength(2);
+  });
+
   it('a delivery whose receipt never came does not take the receipt of a message sent long after it', async () => {
     let offset = 0;
     await start({ WECHAT_PUSH_TOKEN: PUSH_TOKEN, NOTIFY_RECEIPT_WAIT_MINUTES: '1' }, { now: () => Date.now() + offset });

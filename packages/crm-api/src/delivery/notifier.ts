@@ -146,7 +146,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     for (const { delivery, outcome } of batch.results) {
       if (outcome.kind !== 'skipped' || outcome.reason !== 'NO_SUBSCRIPTION') continue;
       if (!(await acceptedSince(db.kysely, delivery.assigneeId, startedAt))) continue;
-      const requeued = await requeueRows(db.kysely, { ids: delivery.rows.map((row) => row.id) }, new Date(clock.now()).toISOString());
+      const requeued = await requeueRows(db.kysely, db.engine, { ids: delivery.rows.map((row) => row.id) }, new Date(clock.now()).toISOString());
       if (requeued.length > 0) {
         logger.info({ deliveryId: delivery.deliveryId }, 'skipped while the salesperson was accepting: sent again');
         wake();

@@ -109,7 +109,7 @@ export async function getNotification(ctx: AppContext, actor: Actor, id: string)
  */
 export async function retryNotification(ctx: AppContext, actor: Actor, id: string): Promise<NotificationDetail> {
   requireRole(actor, ['admin', 'manager'], 'retry notifications');
-  const requeued = await requeueRows(ctx.db.kysely, { ids: [id] }, new Date(ctx.clock.now()).toISOString());
+  const requeued = await requeueRows(ctx.db.kysely, ctx.db.engine, { ids: [id] }, new Date(ctx.clock.now()).toISOString());
   if (requeued.length === 0) {
     const exists = await findNotificationRow(ctx.db.kysely, id);
     if (!exists) throw new DomainError({ code: 'NOTIFICATION_NOT_FOUND', message: `No notification with id ${id}` });
@@ -144,7 +144,7 @@ export async function listNotifications(ctx: AppContext, actor: Actor, filter: N
 export async function requeueSkippedOf(ctx: AppContext, actor: Actor, userId: string): Promise<{ requeuedIds: string[] }> {
   requireRole(actor, ['admin', 'manager'], 'requeue notifications');
   if (!(await findUserRow(ctx.db.kysely, userId))) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
-  const requeuedIds = await requeueRows(ctx.db.kysely, { skippedOf: userId }, new Date(ctx.clock.now()).toISOString());
+  const requeuedIds = await requeueRows(ctx.db.kysely, ctx.db.engine, { skippedOf: userId }, new Date(ctx.clock.now()).toISOString());
   if (requeuedIds.length > 0) ctx.onNotificationsQueued(requeuedIds);
   return { requeuedIds };
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Engine } from '../database.js';
 import type { AssignmentChannel, Database, NotificationRow } from '../schema.js';
 import type { Trx } from '../transaction.js';
@@ -34,9 +34,16 @@ export interface ClaimOptions {
 }
 
 /**
+ * PostgreSQL: whether this claim may take the row's delivery — a transaction-scoped advisory lock on its delivery id
+ * (its own id before its first attempt), taken as the row is read. Two claims thus never split one message's rows
+ * between them (each would then skip it, or send its part under one id); the one that takes it gets them all.
+ */
+const deliveryIsOurs = sql<boolean>`pg_try_advisory_xact_lock(hashtextextended(coalesce(delivery_id, id), 0))`;
+
+/**
  * Takes due rows — pending and due, or 'sending' with an expired lease (their worker died) — and leases
- * them to this worker. On PostgreSQL `FOR UPDATE SKIP LOCKED` keeps concurrent workers on disjoint rows;
- * SQLite has one writer, so the transaction alone is enough.
+ * them to this worker. On PostgreSQL `FOR UPDATE SKIP LOCKED` keeps concurrent workers on disjoint rows, and
+ * a delivery's rows go to one of them; SQLite has one writer, so the transaction alone is enough.
  */
 export async function claimDeliveries(db: Kysely<Database>, engine: Engine, options: ClaimOptions): Promise<Delivery[]> {
   return db.transaction().execute(async (trx) => {
@@ -49,7 +56,7 @@ export async function claimDeliveries(db: Kysely<Database>, engine: Engine, opti
       .where('lease_until', '<', now)
       .orderBy('lease_until')
       .limit(options.limit);
-    if (engine === 'postgres') abandonedQuery = abandonedQuery.forUpdate().skipLocked();
+    if (engine === 'postgres') abandonedQuery = abandonedQuery.where(deliveryIsOurs).forUpdate().skipLocked();
     const abandoned = await abandonedQuery.execute();
     let due = abandoned;
     if (abandoned.length < options.limit) {
@@ -61,7 +68,7 @@ export async function claimDeliveries(db: Kysely<Database>, engine: Engine, opti
         .orderBy('next_attempt_at')
         .orderBy('id')
         .limit(options.limit - abandoned.length);
-      if (engine === 'postgres') pendingQuery = pendingQuery.forUpdate().skipLocked();
+      if (engine === 'postgres') pendingQuery = pendingQuery.where(deliveryIsOurs).forUpdate().skipLocked();
       due = [...abandoned, ...(await pendingQuery.execute())];
     }
     if (due.length === 0) return [];
@@ -82,8 +89,9 @@ export async function claimDeliveries(db: Kysely<Database>, engine: Engine, opti
       // function's idempotency recognises the retry.
       let deliveryId = row.delivery_id ?? row.id;
       const { companions, finishedElsewhere, heldElsewhere } = await findCompanions(trx, engine, row, deliveryId, options, now);
-      // Another worker is claiming the rest of this message right now: sent in two parts under one id, one part
-      // would be answered "already sent" unsent. Left for the next claim, which finds them together.
+      // Something else (an operator's retry, a receipt) holds the rest of this message right now: sent in two parts
+      // under one id, one part would be answered "already sent" unsent. Left for the next claim, which finds them
+      // together.
       if (heldElsewhere) continue;
       // Some of the delivery's rows finished without these (sent, say): what the function recorded under its id is
       // about them, so these go out as a message of their own.
@@ -122,8 +130,8 @@ export async function claimDeliveries(db: Kysely<Database>, engine: Engine, opti
 
 /**
  * Rows that belong in the same message as `leader`; whether rows once delivered with it have finished without it
- * (an operator retried part of a digest, or data from before rows moved together); and whether another worker holds
- * some of them (PostgreSQL: locked by its claim).
+ * (an operator retried part of a digest, or data from before rows moved together); and whether another transaction
+ * holds some of them (PostgreSQL: locked).
  */
 async function findCompanions(
   trx: Trx,

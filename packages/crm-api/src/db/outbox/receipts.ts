@@ -38,8 +38,8 @@ export async function settleReceipts(
   options: { now: string; receiptWaitMs: number },
 ): Promise<Settlement[]> {
   const oldestAcceptable = (time: string) => new Date(Date.parse(time) - options.receiptWaitMs).toISOString();
-  return db.transaction().execute(async (trx) => {
-    let waiting = trx
+  const waitingReceipts = (trx: Trx) =>
+    trx
       .selectFrom('wechat_receipts')
       .selectAll()
       .where('openid', '=', openid)
@@ -47,6 +47,10 @@ export async function settleReceipts(
       .where('received_at', '>=', oldestAcceptable(options.now))
       .orderBy('received_at')
       .orderBy('id');
+  // Run after every recorded batch: a write transaction only when a receipt is waiting.
+  if ((await waitingReceipts(db).limit(1).execute()).length === 0) return [];
+  return db.transaction().execute(async (trx) => {
+    let waiting = waitingReceipts(trx);
     if (engine === 'postgres') waiting = waiting.forUpdate();
     const settlements: Settlement[] = [];
     for (const receipt of await waiting.execute()) {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import type { Engine } from '../database.js';
 import type { Database, NotificationRow, NotificationStatus } from '../schema.js';
 import type { Trx } from '../transaction.js';
 
@@ -37,9 +38,10 @@ function mayHaveReachedWechat(row: Pick<NotificationRow, 'status' | 'reason'>): 
 /**
  * Puts finished rows back in the queue with a fresh attempt budget: the given ids — each with the rest of the
  * message it went out in, so a digest goes out again whole — or every skipped row of one assignee. Returns the
- * ids requeued.
+ * ids requeued. On PostgreSQL the rows are locked as they are read, so a receipt or a worker changing one meanwhile
+ * is waited for and seen.
  */
-export async function requeueRows(db: Kysely<Database>, target: { ids: string[] } | { skippedOf: string }, now: string): Promise<string[]> {
+export async function requeueRows(db: Kysely<Database>, engine: Engine, target: { ids: string[] } | { skippedOf: string }, now: string): Promise<string[]> {
   return db.transaction().execute(async (trx) => {
     let query = trx.selectFrom('notifications').select(['id', 'delivery_id', 'status', 'reason']);
     query =
@@ -55,73 +57,65 @@ export async function requeueRows(db: Kysely<Database>, target: { ids: string[] 
             ]),
           )
         : query.where('assignee_id', '=', target.skippedOf).where('status', '=', 'skipped');
+    if (engine === 'postgres') query = query.forUpdate();
     const rows = await query.execute();
     if (rows.length === 0) return [];
     await moveToNewDeliveries(trx, rows.filter(mayHaveReachedWechat));
-    const ids = rows.map((row) => row.id);
-    await trx
+    const requeued = await trx
       .updateTable('notifications')
       .set({ status: 'pending', attempts: 0, next_attempt_at: now, updated_at: now, no_receipt_resent: 0 })
-      .where('id', 'in', ids)
+      .where('id', 'in', rows.map((row) => row.id))
+      .where('status', 'in', REQUEUEABLE_STATUSES)
+      .returning('id')
       .execute();
-    return ids;
+    return requeued.map((row) => row.id);
   });
 }
 
 /**
  * Unconfirmed deliveries no receipt settled by `cutoff`: with message push configured a delivered message's
- * receipt comes within seconds, so they are sent again — once (the documented choice): a resend that again ends
- * unconfirmed waits for an operator. Returns the ids requeued.
+ * receipt comes within seconds, so they are sent again — once, as a new delivery (the documented choice): a resend
+ * that again ends unconfirmed waits for an operator. A delivery's rows go together. Returns the ids requeued.
  */
 export async function requeueUnreceipted(db: Kysely<Database>, cutoff: string, now: string): Promise<string[]> {
-  const unreceipted = (trx: Trx) =>
+  const due = (trx: Trx) =>
     trx
       .selectFrom('notifications')
-      .select(['id', 'delivery_id'])
+      .select('delivery_id')
       .where('status', '=', 'unconfirmed')
       .where('confirmed_at', 'is', null)
       .where('no_receipt_resent', '=', 0)
-      .where('updated_at', '<', cutoff)
-      .execute();
+      .where('updated_at', '<', cutoff);
   // Checked on every claim: a write transaction only when there is something to requeue.
-  if ((await unreceipted(db)).length === 0) return [];
+  if ((await due(db).limit(1).execute()).length === 0) return [];
   return db.transaction().execute(async (trx) => {
-    const rows = await unreceipted(trx);
-    if (rows.length === 0) return [];
-    await moveToNewDeliveries(trx, rows);
-    const ids = rows.map((row) => row.id);
-    await trx
+    // One conditional UPDATE: on PostgreSQL a row a receipt confirms meanwhile is waited for and then left alone.
+    const rows = await trx
       .updateTable('notifications')
       .set({ status: 'pending', next_attempt_at: now, no_receipt_resent: 1, reason: 'NO_RECEIPT', last_error: 'NO_RECEIPT: no delivery receipt from WeChat', updated_at: now })
-      .where('id', 'in', ids)
+      .where('status', '=', 'unconfirmed')
+      .where('confirmed_at', 'is', null)
+      .where('delivery_id', 'in', due(trx))
+      .returning(['id', 'delivery_id'])
       .execute();
-    return ids;
+    await moveToNewDeliveries(trx, rows);
+    return rows.map((row) => row.id);
   });
 }
 
 /**
  * A salesperson just accepted a subscription: their skipped notifications since `since` go out again as one
- * digest — all under the first one's delivery id, so the claim merges them into one message. (Skipped was never
- * sent: the function starts such an id over.) Returns the ids.
+ * digest, under a new delivery id (a row's own id may be one the function recorded as sent, before the row was
+ * sent again and then skipped). Returns the ids.
  */
 export async function requeueSkippedAsDigest(db: Trx, userId: string, since: string, now: string): Promise<string[]> {
-  const skipped = await db
-    .selectFrom('notifications')
-    .select('id')
+  const requeued = await db
+    .updateTable('notifications')
+    .set({ status: 'pending', attempts: 0, next_attempt_at: now, delivery_id: randomUUID(), no_receipt_resent: 0, updated_at: now })
     .where('assignee_id', '=', userId)
     .where('status', '=', 'skipped')
     .where('created_at', '>=', since)
-    .orderBy('created_at')
-    .orderBy('id')
+    .returning('id')
     .execute();
-  const first = skipped[0];
-  if (!first) return [];
-  const ids = skipped.map((row) => row.id);
-  await db
-    .updateTable('notifications')
-    .set({ status: 'pending', attempts: 0, next_attempt_at: now, delivery_id: first.id, updated_at: now })
-    .where('id', 'in', ids)
-    .where('status', '=', 'skipped')
-    .execute();
-  return ids;
+  return requeued.map((row) => row.id);
 }

@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { claimDeliveries, requeueUnreceipted, requeueRows } from '../../src/db/outbox/index.js';
+import { startFakeWechat, type FakeWechat } from '../helpers/fake-wechat.js';
+import { createTestApp, wechatEnv, type TestApp, type TestUser } from '../helpers/test-app.js';
+import { testEngines } from '../helpers/test-database.js';
+
+/** Claims, requeues and receipts at the same moment on PostgreSQL, where they run in parallel (SQLite has one writer). */
+describe.runIf(testEngines().includes('postgres'))('concurrent claims and requeues on PostgreSQL', () => {
+  const engine = 'postgres' as const;
+  let wechat: FakeWechat;
+  let t: TestApp;
+  let manager: TestUser;
+  let sales: TestUser;
+  beforeEach(async () => {
+    wechat = await startFakeWechat();
+    t = await createTestApp(engine, { ...wechatEnv(wechat.baseUrl), NOTIFY_BACKOFF_BASE_MS: '1000', NOTIFY_DIGEST_SECONDS: '60' });
+    manager = await t.user('manager', '王经理');
+    sales = await t.user('sales', '张三');
+  });
+  afterEach(async () => {
+    await t.close();
+    await wechat.stop();
+  });
+  async function drain() {
+    const notifier = t.notifier();
+    while ((await notifier.runOnce()) > 0);
+  }
+
+  it('two workers claiming at the same moment do not both leave a retried digest behind, round after round', async () => {
+    const [a, b] = await t.customers(2);
+    await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id });
+    await t.as(manager).post(`/api/customers/${b!.id}/assign`, { assigneeId: sales.id });
+    t.clock.advance(61_000);
+    wechat.queueFault({ kind: 'errcode', errcode: -1, errmsg: 'system error' });
+    await drain(); // the digest goes back to pending under its delivery id
+    t.clock.advance(600_000);
+    const rows = await t.db.selectFrom('notifications').select(['id', 'status', 'delivery_id']).execute();
+    expect(rows.map((row) => row.status)).toEqual(['pending', 'pending']);
+
+    // 20 independent rounds: two loops (or workers) claim at the same moment; the message is due both times.
+    let roundsWithNeither = 0;
+    for (let round = 0; round < 20; round += 1) {
+      await t.db.updateTable('notifications').set({ status: 'pending', lease_owner: null, lease_until: null }).execute();
+      const options = (workerId: string) => ({ workerId, nowMs: t.clock.now(), leaseMs: 60_000, limit: 1, digestMs: 60_000 });
+      const [one, two] = await Promise.all([claimDeliveries(t.db, engine, options('worker-a')), claimDeliveries(t.db, engine, options('worker-b'))]);
+      if (one.length + two.length === 0) roundsWithNeither += 1;
+    }
+    console.log('rounds in which both claims skipped the due digest:', roundsWithNeither, 'of 20');
+    expect(roundsWithNeither).toBe(0);
+  });
+
+  it('the no-receipt resend does not undo a receipt that confirmed the delivery meanwhile', async () => {
+    const [a] = await t.customers(1);
+    const id = (await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id })).body.notification.id as string;
+    const old = new Date(t.clock.now() - 3_600_000).toISOString();
+    await t.db.updateTable('notifications').set({ status: 'unconfirmed', delivery_id: id, wechat_openid: 'o1', attempts: 1, updated_at: old, reason: 'SYSTEM_BUSY' }).where('id', '=', id).execute();
+
+    // The push handler settling a delivered receipt: its transaction has written and not yet committed.
+    let commit!: () => void;
+    let written!: () => void;
+    const wrote = new Promise<void>((resolve) => (written = resolve));
+    const receipt = t.db.transaction().execute(async (trx) => {
+      await trx.updateTable('notifications').set({ status: 'sent', confirmed_at: new Date(t.clock.now()).toISOString(), reason: 'SENT' }).where('id', '=', id).execute();
+      written();
+      await new Promise<void>((resolve) => (commit = resolve));
+    });
+    await wrote;
+    const now = new Date(t.clock.now()).toISOString();
+    const requeue = requeueUnreceipted(t.db, new Date(t.clock.now() - 600_000).toISOString(), now);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    commit();
+    await receipt;
+    await requeue;
+
+    const row = await t.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect({ status: row.status, confirmed: row.confirmed_at !== null, delivery: row.delivery_id === id }).toEqual({ status: 'sent', confirmed: true, delivery: true });
+  });
+
+  it('two operators retrying the same unconfirmed notification at once do not pull it back from a worker sending it', async () => {
+    const [a] = await t.customers(1);
+    const id = (await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id })).body.notification.id as string;
+    await t.db.updateTable('notifications').set({ status: 'unconfirmed', delivery_id: id, wechat_openid: 'o1', attempts: 1 }).where('id', '=', id).execute();
+    const now = new Date(t.clock.now()).toISOString();
+    // First retry's transaction: it has requeued the row and not yet committed; the second retry reads it as unconfirmed.
+    let commit!: () => void;
+    let written!: () => void;
+    const wrote = new Promise<void>((resolve) => (written = resolve));
+    const first = t.db.transaction().execute(async (trx) => {
+      await trx.updateTable('notifications').set({ status: 'sending', lease_owner: 'worker-a', lease_until: new Date(t.clock.now() + 60_000).toISOString(), delivery_id: 'new-1' }).where('id', '=', id).execute();
+      written();
+      await new Promise<void>((resolve) => (commit = resolve));
+    });
+    await wrote;
+    const second = requeueRows(t.db, t.engine, { ids: [id] }, now);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    commit();
+    await first;
+    await second;
+    const row = await t.db.selectFrom('notifications').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+    expect({ status: row.status, lease_owner: row.lease_owner }).toEqual({ status: 'sending', lease_owner: 'worker-a' });
+  });
+});
