@@ -14,6 +14,7 @@ const END = '<!-- reason-table:end -->';
 const WHAT_FOLLOWS: Record<Disposition, string> = {
   sent: 'sent',
   skipped: '`skipped`',
+  withdrawn: '`withdrawn`',
   retry: 'retried with backoff',
   requeue: 'sent again, no attempt used',
   'retry-next-day': 'retried after midnight Beijing time',

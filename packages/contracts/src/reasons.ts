@@ -6,13 +6,14 @@
  * Dispositions:
  * - `sent`: the message reached WeChat for delivery.
  * - `skipped`: the salesperson cannot receive it now (not bound, no subscription left); nobody's fault.
+ * - `withdrawn`: no longer theirs to hear about (the customer went to someone else before it went out).
  * - `retry`: certainly not sent; the same call may succeed later. Counts an attempt.
  * - `requeue`: not tried at all (the function had no time left, or another run holds it): send again after
  *   `waitMs` without counting an attempt.
  * - `retry-next-day`: a daily quota; retrying before midnight Beijing time cannot work.
  * - `permanent`: will fail again until an operator fixes what `fix` says.
  */
-export type Disposition = 'sent' | 'skipped' | 'retry' | 'requeue' | 'retry-next-day' | 'permanent';
+export type Disposition = 'sent' | 'skipped' | 'withdrawn' | 'retry' | 'requeue' | 'retry-next-day' | 'permanent';
 
 export interface Reason {
   disposition: Disposition;
@@ -42,6 +43,11 @@ export const REASONS = {
     disposition: 'skipped',
     summary: 'the assignee has not bound their WeChat in the mini program',
     fix: 'they open the mini program and bind (POST /api/me/wechat-binding-ticket, then bindCrmUser)',
+  },
+  NO_LONGER_ASSIGNED: {
+    disposition: 'withdrawn',
+    summary: 'every customer it names was assigned to someone else, or released to the pool, before it went out; nothing was sent (the new owner has a notification of their own)',
+    fix: 'nothing',
   },
   NO_SUBSCRIPTION: {
     disposition: 'skipped',

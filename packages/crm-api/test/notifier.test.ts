@@ -329,6 +329,40 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     expect(wechat.sentEvents().map((event) => event.customerCount)).toEqual([2]);
   });
 
+  it('a customer assigned to someone else before its message went out: withdrawn, nothing sent to the first; the new owner hears', async () => {
+    await setup();
+    const other = await t.user('sales', '李四');
+    const customer = await t.customer();
+    const first = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    wechat.queueFault({ kind: 'errcode', errcode: -1, errmsg: 'system error' });
+    await drain(); // WeChat was down: the first assignee's message waits for its retry
+    const second = (await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: other.id })).body.notification.id;
+    t.clock.advance(60_000);
+
+    await drain();
+
+    expect(await row(first)).toMatchObject({ status: 'withdrawn', reason: 'NO_LONGER_ASSIGNED' });
+    expect(await row(second)).toMatchObject({ status: 'sent' });
+    expect(wechat.sentEvents().map((event) => event.assigneeId)).toEqual([other.id]);
+    expect((await t.as(manager).post(`/api/notifications/${first}/retry`, {})).status).toBe(409);
+  });
+
+  it('a digest names only the customers that are still the assignee\'s; a row whose customer moved is withdrawn', async () => {
+    await setup({ NOTIFY_DIGEST_SECONDS: '60' });
+    const other = await t.user('sales', '李四');
+    const [a, b] = await t.customers(2);
+    const kept = (await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    const moved = (await t.as(manager).post(`/api/customers/${b!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+    await t.as(manager).post(`/api/customers/${b!.id}/assign`, { assigneeId: other.id });
+    t.clock.advance(61_000);
+
+    await drain();
+
+    const toSales = wechat.sentEvents().filter((event) => event.assigneeId === sales.id);
+    expect(toSales.map((event) => [event.customerCount, (event.customers as Array<{ id: string }>).map((customer) => customer.id)])).toEqual([[1, [a!.id]]]);
+    expect([(await row(kept)).status, (await row(moved)).status]).toEqual(['sent', 'withdrawn']);
+  });
+
   it('a daily-quota error waits until the next day instead of retrying in a loop', async () => {
     await setup();
     const customer = await t.customer();

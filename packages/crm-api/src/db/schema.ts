@@ -11,7 +11,7 @@ export type CustomerStatus = 'new' | 'contacted' | 'qualified' | 'won' | 'lost';
  * `unconfirmed`: the message may have reached the salesperson (WeChat answered ambiguously, or the function was
  * stopped mid-send); not sent again unless an operator retries it.
  */
-export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'failed' | 'dead' | 'unconfirmed';
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'withdrawn' | 'failed' | 'dead' | 'unconfirmed';
 
 export interface UsersTable {
   id: string;
@@ -94,7 +94,7 @@ export interface NotificationsTable {
 }
 
 /** `requeued`: the function did not try it (no time left, or another run held it); no attempt was used. */
-export type AttemptOutcome = 'sent' | 'skipped' | 'failed' | 'retry' | 'dead' | 'released' | 'requeued' | 'unconfirmed';
+export type AttemptOutcome = 'sent' | 'skipped' | 'withdrawn' | 'failed' | 'retry' | 'dead' | 'released' | 'requeued' | 'unconfirmed';
 
 export interface NotificationAttemptsTable {
   id: string;

@@ -1,24 +1,48 @@
 import { MAX_ACTOR_NAME_LENGTH, MAX_NOTE_LENGTH, type DeliveryEventInput } from '@leadnotify/contracts';
 import type { Kysely } from 'kysely';
-import { customersByNotification, userNames, type Delivery, type OutboxCustomer } from '../db/outbox/index.js';
+import { currentOwners, customersByNotification, userNames, type Delivery, type OutboxCustomer } from '../db/outbox/index.js';
 import type { Database } from '../db/schema.js';
 
 /** The message shows the first customer and the count; the rest need not travel. */
 const LISTED_CUSTOMERS = 20;
 
-export async function buildNotificationEvents(db: Kysely<Database>, deliveries: Delivery[]): Promise<DeliveryEventInput[]> {
+export interface BuiltEvents {
+  /** What goes to the function: one event per delivery left to send. */
+  events: DeliveryEventInput[];
+  /** The deliveries the events are for, with only their rows that still name one of the assignee's customers. */
+  sending: Delivery[];
+  /** Rows none of whose customers is the assignee's any more, by delivery: nothing to send for them. */
+  withdrawn: Delivery[];
+}
+
+/**
+ * The cloud function's events for claimed deliveries. A message names only the customers that are still the
+ * assignee's: one assigned to someone else (or released to the pool) before its message went out — WeChat was
+ * down, a digest window, a retry's backoff — is the new owner's to hear about, not theirs.
+ */
+export async function buildNotificationEvents(db: Kysely<Database>, deliveries: Delivery[]): Promise<BuiltEvents> {
   const rowIds = deliveries.flatMap((delivery) => delivery.rows.map((row) => row.id));
   const actorIds = [...new Set(deliveries.flatMap((delivery) => delivery.rows.map((row) => row.actorId)))];
   const [customersByRow, actorNames] = await Promise.all([customersByNotification(db, rowIds), userNames(db, actorIds)]);
+  const owners = await currentOwners(db, [...new Set([...customersByRow.values()].flat().map((customer) => customer.id))]);
 
-  return deliveries.map((delivery) => {
-    const customers = delivery.rows.flatMap((row) => customersByRow.get(row.id) ?? []);
+  const built: BuiltEvents = { events: [], sending: [], withdrawn: [] };
+  const theirs = (delivery: Delivery, row: Delivery['rows'][number]) =>
+    (customersByRow.get(row.id) ?? []).filter((customer) => owners.get(customer.id) === delivery.assigneeId);
+  for (const whole of deliveries) {
+    const rows = whole.rows.filter((row) => theirs(whole, row).length > 0);
+    if (rows.length < whole.rows.length) built.withdrawn.push({ ...whole, rows: whole.rows.filter((row) => !rows.includes(row)) });
+    if (rows.length === 0) continue;
+    const delivery = { ...whole, rows };
+    built.sending.push(delivery);
+    // A customer assigned away and back is named by two rows: once in the message.
+    const customers = [...new Map(rows.flatMap((row) => theirs(delivery, row)).map((customer) => [customer.id, customer])).values()];
     const latest = delivery.rows[delivery.rows.length - 1];
     if (!latest) throw new Error(`delivery ${delivery.deliveryId} has no rows`);
     const notes = [...new Set(delivery.rows.map((row) => row.note).filter((note): note is string => Boolean(note)))];
     const actorIdsOfDelivery = [...new Set(delivery.rows.map((row) => row.actorId))];
     const latestName = actorNames.get(latest.actorId) ?? '系统';
-    return {
+    built.events.push({
       deliveryId: delivery.deliveryId,
       assigneeId: delivery.assigneeId,
       customers: customers.slice(0, LISTED_CUSTOMERS).map(toEventCustomer),
@@ -27,8 +51,9 @@ export async function buildNotificationEvents(db: Kysely<Database>, deliveries: 
       channel: latest.channel,
       ...(notes.length > 0 ? { note: cut(notes.join('；'), MAX_NOTE_LENGTH) } : {}),
       assignedAt: latest.createdAt,
-    };
-  });
+    });
+  }
+  return built;
 }
 
 /**

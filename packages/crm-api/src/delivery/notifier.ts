@@ -80,6 +80,10 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     startedAtMs: number;
     deliveries: Delivery[];
     events: DeliveryEventInput[];
+    /** The deliveries (and rows of them) the events are for. */
+    sending: Delivery[];
+    /** Rows no customer of which is the assignee's any more: recorded without asking WeChat. */
+    withdrawn: Delivery[];
   }
 
   interface InvokedBatch {
@@ -112,17 +116,18 @@ export function createNotifier(deps: NotifierDeps): Notifier {
       digestMs: config.NOTIFY_DIGEST_SECONDS * 1000,
     });
     if (deliveries.length === 0) return undefined;
-    return { startedAtMs, deliveries, events: await buildNotificationEvents(db.kysely, deliveries) };
+    return { startedAtMs, deliveries, ...(await buildNotificationEvents(db.kysely, deliveries)) };
   }
 
-  /** One invocation for the whole batch. */
+  /** One invocation for the whole batch (none when every delivery of it was withdrawn). */
   async function send(batch: ClaimedBatch): Promise<InvokedBatch> {
-    const outcomes = await invokeSend(wechat, config.WECHAT_CLOUD_FUNCTION, batch.events, batch.startedAtMs);
-    const results = batch.deliveries.flatMap((delivery) => {
+    const outcomes = batch.events.length > 0 ? await invokeSend(wechat, config.WECHAT_CLOUD_FUNCTION, batch.events, batch.startedAtMs) : new Map<string, DeliveryOutcome>();
+    const results = batch.sending.flatMap((delivery) => {
       const outcome = outcomes.get(delivery.deliveryId);
       return outcome ? [{ delivery, outcome }] : [];
     });
-    return { startedAtMs: batch.startedAtMs, results };
+    const withdrawn: DeliveryOutcome = { kind: 'withdrawn', reason: 'NO_LONGER_ASSIGNED', message: REASONS.NO_LONGER_ASSIGNED.summary };
+    return { startedAtMs: batch.startedAtMs, results: [...results, ...batch.withdrawn.map((delivery) => ({ delivery, outcome: withdrawn }))] };
   }
 
   async function record(batch: InvokedBatch): Promise<void> {

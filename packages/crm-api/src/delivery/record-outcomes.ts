@@ -60,6 +60,7 @@ export function decideRowState(
   switch (outcome.kind) {
     case 'sent':
     case 'skipped':
+    case 'withdrawn':
     case 'failed':
     case 'unconfirmed':
       return { status: outcome.kind, attemptOutcome: outcome.kind, nextAttemptAt: now };

@@ -6,6 +6,8 @@ export type { ClaimedRow, Delivery } from '../db/outbox/claim-deliveries.js';
 export type DeliveryOutcome =
   | { kind: 'sent'; reason: ReasonCode; sentAt: string; openid?: string }
   | { kind: 'skipped'; reason: ReasonCode; message?: string }
+  /** Not sent, and never to be: no customer it names is the assignee's any more. */
+  | { kind: 'withdrawn'; reason: ReasonCode; message: string }
   | { kind: 'failed'; reason: ReasonCode; errorCode?: string; message: string }
   /** The message may have reached the salesperson: never sent again without an operator. */
   | { kind: 'unconfirmed'; reason: ReasonCode; errorCode?: string; message: string; openid?: string }

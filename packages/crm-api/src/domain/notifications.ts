@@ -14,7 +14,7 @@ import type { NotificationRow, NotificationStatus } from '../db/schema.js';
 import { canManageAssignments, requireRole, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
 
-export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'failed', 'dead', 'unconfirmed'] as const satisfies readonly NotificationStatus[];
+export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'withdrawn', 'failed', 'dead', 'unconfirmed'] as const satisfies readonly NotificationStatus[];
 
 export interface NotificationView {
   id: string;

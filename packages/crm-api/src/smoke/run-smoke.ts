@@ -1,6 +1,6 @@
 import { diagnose, type ObservedNotification } from './diagnose.js';
 
-const FINAL = new Set(['sent', 'skipped', 'failed', 'dead']);
+const FINAL = new Set(['sent', 'skipped', 'withdrawn', 'failed', 'dead']);
 
 export interface SmokeOptions {
   api: string;

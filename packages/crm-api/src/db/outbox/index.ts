@@ -3,6 +3,7 @@ export { maskPhone, queueAssignmentNotification, type QueuedNotification } from 
 export { claimDeliveries, type ClaimOptions, type ClaimedRow, type Delivery } from './claim-deliveries.js';
 export { releaseLeases, writeOutcomes, type RowStateChange } from './record-outcomes.js';
 export {
+  currentOwners,
   customersByNotification,
   findNotificationRow,
   listAttemptRows,

@@ -60,6 +60,13 @@ export async function listAttemptRows(db: Trx, notificationId: string) {
   return db.selectFrom('notification_attempts').selectAll().where('notification_id', '=', notificationId).orderBy('attempt').orderBy('finished_at').execute();
 }
 
+/** Whom each customer belongs to now (null: the pool). */
+export async function currentOwners(db: Trx, customerIds: string[]): Promise<Map<string, string | null>> {
+  if (customerIds.length === 0) return new Map();
+  const rows = await db.selectFrom('customers').select(['id', 'owner_id']).where('id', 'in', customerIds).execute();
+  return new Map(rows.map((row) => [row.id, row.owner_id]));
+}
+
 export async function userNames(db: Trx, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const rows = await db.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute();
