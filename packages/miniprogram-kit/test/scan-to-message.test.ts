@@ -116,6 +116,8 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
       await tap(phone.state, button);
       await waitFor(() => phone.state.functionCalls.length, (calls) => calls === taps + 1, `the report of acceptance ${taps}`);
       await waitFor(() => (subscribe.instance as unknown as { data: { busy: boolean } }).data.busy, (busy) => busy === false, 'the button to settle');
+      // The function's count may not include this tap yet (WeChat's push reaches it later); the button's does.
+      expect(textOf(subscribe, '.lk-subscribe__stock')).toContain(`还能收到 ${taps} 条提醒`);
     }
     expect(textOf(subscribe, '.lk-subscribe__text')).toBe('已订阅一次新客户提醒。');
     // WeChat counted three acceptances, and the kit reported each one to the function.

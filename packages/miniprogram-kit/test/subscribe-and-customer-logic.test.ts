@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getCustomer, listMyCustomers } from '../src/lib/customer-api.js';
 import { formatBeijingTime } from '../src/lib/customer-messages.js';
-import { outcomeOfFailure, outcomeOfResult, stockText } from '../src/lib/subscribe-outcome.js';
+import { outcomeOfFailure, outcomeOfResult, stockAfterAcceptance, stockText } from '../src/lib/subscribe-outcome.js';
 import { apiError, CUSTOMER, fakeRequest, noAnswer } from './fakes.js';
 
 describe('subscribe outcomes', () => {
@@ -25,6 +25,17 @@ describe('subscribe outcomes', () => {
     expect(outcomeOfFailure({ errCode: 20004 })).toBe('SWITCH_OFF');
     expect(outcomeOfFailure({ errCode: 20001 })).toBe('FAILED');
     expect(outcomeOfFailure({})).toBe('FAILED');
+  });
+
+  it.each([
+    [-1, 0, 1],
+    [-1, undefined, 1],
+    [2, 2, 3],
+    [2, undefined, 3],
+    [0, 5, 5],
+    [-1, 4, 4],
+  ])('after an acceptance with %s in stock and the function reporting %s, the stock is %s', (previous, reported, stock) => {
+    expect(stockAfterAcceptance(previous, reported)).toBe(stock);
   });
 
   it('shows the stock when it is known and always invites more taps', () => {

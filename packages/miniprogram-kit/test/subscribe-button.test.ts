@@ -51,6 +51,27 @@ describe('subscribe-button', () => {
     },
   );
 
+  it('after one accepted tap with no count known, it shows 1: the function answers the count before this acceptance', async () => {
+    const { fake, events } = setup({ result: 'accept' }, 0);
+    const button = render('components/subscribe-button/index');
+    listen(button, 'subscribed', (event) => events.push({ name: 'subscribed', detail: event.detail }));
+
+    await tap(fake.state, find(button, '.lk-subscribe__button'));
+
+    expect(textOf(button, '.lk-subscribe__stock')).toBe('还能收到 1 条提醒。每条提醒会用掉一次订阅，多点几次可以多攒几条。');
+    expect(events).toMatchObject([{ name: 'subscribed', detail: { remaining: 1 } }]);
+  });
+
+  it('a count from the function below the previous count + 1 does not hide this acceptance', async () => {
+    const { fake, button, events } = setup({ result: 'accept' }, 2);
+
+    await tap(fake.state, find(button, '.lk-subscribe__button'));
+    await tap(fake.state, find(button, '.lk-subscribe__button'));
+
+    expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 4 条提醒。');
+    expect(events.map((event) => event.detail.remaining)).toEqual([3, 4]);
+  });
+
   it('when the report fails, it still counts the acceptance WeChat made', async () => {
     const { fake, button, events } = setup({ result: 'accept' }, new Error('cloud.callFunction:fail network'));
 

@@ -19,8 +19,9 @@ export async function bindCrmUser(callFunction: CallFunction, functionName: stri
 }
 
 /**
- * recordSubscription {templateId, accepted} → {ok: true, remaining}: a hint so the function can skip a user
- * with nothing left instead of spending a send on WeChat's 43101. Returns the function's count of sends left.
+ * recordSubscription {templateId, accepted} → {ok: true, remaining}: a hint to the function (an accept lifts a
+ * recorded refusal). Returns the function's count of sends left as WeChat's pushes made it, which usually does
+ * not include this acceptance yet (see stockAfterAcceptance).
  */
 export async function recordSubscription(callFunction: CallFunction, functionName: string, templateId: string): Promise<number | undefined> {
   const result = await callFunctionEvent(callFunction, functionName, { type: 'recordSubscription', templateId, accepted: true }, []);

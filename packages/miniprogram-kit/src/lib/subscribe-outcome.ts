@@ -52,8 +52,19 @@ export const SUBSCRIBE_VIEWS: Readonly<Record<SubscribeOutcome, SubscribeView>> 
 };
 
 /**
+ * The stock after WeChat counted one more acceptance. The function's `remaining` is only a hint: WeChat's push
+ * of this acceptance (subscribe_msg_popup_event) can reach it after the report, and then it answers the count
+ * before this tap. The tap itself is certain, so the stock is at least the previous count + 1 (an unknown count
+ * as 0), and more when the function already knows of more (pushes of earlier taps).
+ */
+export function stockAfterAcceptance(previous: number, reported: number | undefined): number {
+  const before = Number.isFinite(previous) && previous >= 0 ? previous : 0;
+  return Math.max(before + 1, reported !== undefined && Number.isFinite(reported) ? reported : 0);
+}
+
+/**
  * Each acceptance lets the CRM send one message, so a user who accepts once gets one reminder and then
- * silence. `remaining` is the count the host or the function reported; unknown (undefined or negative)
+ * silence. `remaining` is the count the host set or the button worked out; unknown (undefined or negative)
  * shows only the invitation.
  */
 export function stockText(remaining: number | undefined): string {

@@ -1,7 +1,7 @@
 import { recordSubscription } from '../../../lib/bind-crm-user.js';
 import { readKitConfig, type KitConfig } from '../../../lib/kit-config.js';
 import { toKitError } from '../../../lib/kit-error.js';
-import { outcomeOfFailure, outcomeOfResult, stockText, SUBSCRIBE_VIEWS, type SubscribeOutcome } from '../../../lib/subscribe-outcome.js';
+import { outcomeOfFailure, outcomeOfResult, stockAfterAcceptance, stockText, SUBSCRIBE_VIEWS, type SubscribeOutcome } from '../../../lib/subscribe-outcome.js';
 import { cloudCallFunction, hostApp } from '../../../wx/cloud-call-function.js';
 
 /**
@@ -60,15 +60,14 @@ Component({
       const view = SUBSCRIBE_VIEWS[outcome];
       let remaining = this.data.stock;
       if (outcome === 'ACCEPTED') {
-        // WeChat counts the acceptance whatever the function says; the function's count is a hint for
-        // skipping sends, so a failed report only falls back to our own estimate.
-        const estimate = remaining >= 0 ? remaining + 1 : -1;
+        // WeChat counts the acceptance whatever the function says, so a failed report changes nothing shown.
+        let reported: number | undefined;
         try {
-          remaining = (await recordSubscription(cloudCallFunction, config.functionName, templateId)) ?? estimate;
+          reported = await recordSubscription(cloudCallFunction, config.functionName, templateId);
         } catch (thrown) {
           console.warn('leadnotify kit: recordSubscription failed', toKitError(thrown).message);
-          remaining = estimate;
         }
+        remaining = stockAfterAcceptance(remaining, reported);
       }
       this.setData({ busy: false, text: view.text, openSetting: view.openSetting, stock: remaining, stockText: stockText(remaining) });
       this.triggerEvent(view.event, { templateId, outcome, remaining, ...detail });
