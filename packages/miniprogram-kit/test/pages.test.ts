@@ -128,8 +128,8 @@ describe('customer detail page', () => {
   });
 
   it.each([
-    [apiError(404, 'CUSTOMER_NOT_FOUND'), '找不到这个客户，可能已被删除。'],
-    [apiError(403, 'FORBIDDEN'), '这个客户已经分配给其他人了。'],
+    [apiError(404, 'CUSTOMER_NOT_FOUND'), '这个客户已不在你名下（可能已分配给他人或被删除）。'],
+    [apiError(403, 'FORBIDDEN'), '你的 CRM 账号无权查看，请联系管理员。'],
     [apiError(401, 'UNAUTHENTICATED'), '请先登录 CRM 账号。'],
     [noAnswer(), '网络异常，请检查网络后下拉刷新。'],
   ])('says why it cannot show the customer (%#)', async (answer, text) => {

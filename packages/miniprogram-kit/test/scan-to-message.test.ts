@@ -36,6 +36,8 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
   let offsetMs = 0;
   let admin: { authorization: string };
   let manager: { authorization: string };
+  /** The demo's salesperson, whose CRM API token the customer pages send. */
+  let sales: { id: string; token: string };
 
   beforeAll(async () => {
     running = await startServer(
@@ -51,6 +53,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     const token = (role: string) => ({ authorization: `Bearer ${running.demo!.users.find((user) => user.role === role)!.token}` });
     admin = token('admin');
     manager = token('manager');
+    sales = running.demo!.users.find((user) => user.role === 'sales')!;
   }, 30_000);
 
   afterAll(async () => {
@@ -95,6 +98,20 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad({ scene: encodeURIComponent(scene) });
     await waitFor(() => page.data.working as boolean, (working) => !working, 'the bind page to finish');
     return { page, phone };
+  }
+
+  /** Opens a built customer page as a message link does, on a phone signed in to the CRM as the demo salesperson. */
+  async function openCustomerPage(path: string, query: Record<string, string>): Promise<Rendered> {
+    const phone = createConnectedWx({ emulatorUrl: emulator.url, openid: 'openid-e2e-reader', functionName: running.config.WECHAT_CLOUD_FUNCTION });
+    installMiniProgramGlobals(phone.wx, {
+      request: createWxRequest(running.url, () => sales.token),
+      templateId: emulator.templates[0]!.id,
+      functionName: running.config.WECHAT_CLOUD_FUNCTION,
+    });
+    const page = render(path);
+    (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad(query);
+    await waitFor(() => page.data.loading as boolean, (loading) => !loading, `${path} to load`);
+    return page;
   }
 
   const bindings = async () => (await httpJson<{ items: Array<{ crmUserId: string; openid: string }> }>('GET', `${emulator.url}/_emulator/bindings`)).body.items;
@@ -185,5 +202,16 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     expect(textOf(page, '.lk-bind__title')).toBe('此微信已绑定其他 CRM 账号');
     expect(await bindings()).toEqual(before);
     expect(before.filter((binding) => binding.crmUserId === second)).toEqual([]);
+  });
+
+  it('a message about a customer since assigned to someone else opens on "no longer yours", not "deleted"', async () => {
+    const other = await newSalesperson('接手');
+    const customer = await api<{ id: string }>('POST', '/api/customers', admin, { name: '转手客户' });
+    const first = await api<{ notification: { id: string } }>('POST', `/api/customers/${customer.body.id}/assign`, manager, { assigneeId: sales.id });
+    expect((await api('POST', `/api/customers/${customer.body.id}/assign`, manager, { assigneeId: other })).status).toBe(200);
+
+    const page = await openCustomerPage('pages/customer/detail', { id: customer.body.id, deliveryId: first.body.notification.id });
+
+    expect(textOf(page, '.lk-customer__error')).toBe('这个客户已不在你名下（可能已分配给他人或被删除）。');
   });
 });

@@ -2,10 +2,14 @@ import type { KitErrorCode } from './kit-error.js';
 
 const SERVICE = '服务暂时出了问题，请稍后再试。';
 
-/** What the customer pages say when they cannot show the customer(s); binding codes cannot occur there. */
+/**
+ * What the customer pages say when they cannot show the customer(s); binding codes cannot occur there. crm-api
+ * answers a sales user 404 both for a customer that is gone and for one now owned by someone else (docs/api.md),
+ * so NOT_FOUND names both; no customer read answers 403.
+ */
 export const CUSTOMER_MESSAGES: Readonly<Record<KitErrorCode, string>> = {
-  NOT_FOUND: '找不到这个客户，可能已被删除。',
-  FORBIDDEN: '这个客户已经分配给其他人了。',
+  NOT_FOUND: '这个客户已不在你名下（可能已分配给他人或被删除）。',
+  FORBIDDEN: '你的 CRM 账号无权查看，请联系管理员。',
   UNAUTHENTICATED: '请先登录 CRM 账号。',
   NETWORK: '网络异常，请检查网络后下拉刷新。',
   SERVICE_ERROR: SERVICE,
