@@ -2,8 +2,8 @@ import { callFunctionEvent, type CallFunction } from './call-function.js';
 import type { KitErrorCode } from './kit-error.js';
 
 /**
- * OPENID_BOUND_ELSEWHERE is listed for a function that refuses to move a WeChat user already bound to
- * another CRM account; the current bindCrmUser does not answer it yet (docs/miniprogram-kit.md).
+ * The bindCrmUser answers the bind page tells apart (quickstartFunctions handlers/user-handlers.ts): the ticket's,
+ * and OPENID_BOUND_ELSEWHERE — this WeChat user is bound to another CRM user; nothing changed, the ticket unused.
  */
 const BIND_ERRORS: readonly KitErrorCode[] = ['TICKET_INVALID', 'TICKET_EXPIRED', 'TICKET_USED', 'OPENID_BOUND_ELSEWHERE'];
 
