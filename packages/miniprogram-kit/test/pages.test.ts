@@ -107,6 +107,23 @@ describe('bind page', () => {
     ]);
   });
 
+  it('two taps on 再试一次 before the view hid it make one attempt', async () => {
+    const routes = { [EXCHANGE]: noAnswer() as KitResponse | Error };
+    const { fake, host, page } = openPage('pages/bind/index', { scene: 'S1' }, routes, { bindCrmUser: BOUND });
+    await settle();
+    expect(textOf(page, '.lk-bind__title')).toBe('网络异常');
+    routes[EXCHANGE] = { statusCode: 200, data: { ticket: 'v1.t' } };
+
+    const retry = page.instance as unknown as { onRetry(): void };
+    retry.onRetry();
+    retry.onRetry();
+    await settle();
+
+    expect(host.calls).toHaveLength(2); // the exchange on load, and one on retry
+    expect(fake.state.functionCalls).toHaveLength(1);
+    expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
+  });
+
   it('when the CRM does not answer it says network error', async () => {
     const { page } = openPage('pages/bind/index', { scene: 'S1' }, { [EXCHANGE]: noAnswer() }, { bindCrmUser: BOUND });
     await settle();

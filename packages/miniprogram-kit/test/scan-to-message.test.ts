@@ -156,6 +156,35 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     expect(emulator.acceptancesOf(openid)).toBe(0);
   }, 40_000);
 
+  it('when the bind answer is lost (the function bound, the phone never heard), 再试一次 says bound, not "code used"', async () => {
+    const openid = 'openid-e2e-lost-answer';
+    const salesId = await newSalesperson('丢包');
+    const phone = createConnectedWx({ emulatorUrl: emulator.url, openid, functionName: running.config.WECHAT_CLOUD_FUNCTION });
+    const real = phone.wx.cloud.callFunction.bind(phone.wx.cloud);
+    let lose = true;
+    phone.wx.cloud.callFunction = async (call) => {
+      const answer = await real(call);
+      if (call.data.type === 'bindCrmUser' && lose) {
+        lose = false;
+        throw { errCode: -1, errMsg: 'cloud.callFunction:fail timeout' };
+      }
+      return answer;
+    };
+    installMiniProgramGlobals(phone.wx, { request: createWxRequest(running.url, () => undefined), templateId: emulator.templates[0]!.id, functionName: running.config.WECHAT_CLOUD_FUNCTION });
+    const page = render('pages/bind/index');
+    (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad({ scene: encodeURIComponent(await bindingCodeOf(salesId)) });
+    await waitFor(() => page.data.working as boolean, (working) => !working, 'the first bind');
+    expect(textOf(page, '.lk-bind__title')).toBe('网络异常');
+    const bound = await bindings();
+    expect(bound).toContainEqual(expect.objectContaining({ crmUserId: salesId, openid }));
+
+    await tap(phone.state, find(page, '.lk-bind__retry'));
+    await waitFor(() => page.data.working as boolean, (working) => !working, 'the retry');
+
+    expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
+    expect(await bindings()).toEqual(bound);
+  });
+
   it('a code that was never issued says "invalid" and binds nobody', async () => {
     const before = await bindings();
 

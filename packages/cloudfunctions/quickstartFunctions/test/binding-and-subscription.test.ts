@@ -92,6 +92,73 @@ describe('bindCrmUser', () => {
 
     expect(replay.error.code).toBe('TICKET_USED');
     expect(fn.fake.docs('crm_user_bindings').map((doc) => doc.openid)).toEqual(['openid-zhang']);
+    expect(fn.fake.docs('openid_bindings').map((doc) => doc._id)).toEqual(['openid-zhang']);
+  });
+
+  it('the same ticket again from the same WeChat user (the first answer was lost) answers as the first time and keeps the binding whole', async () => {
+    const fn = createTestFunction();
+    const ticket = validTicket(fn);
+    fn.asMiniProgramUser('openid-zhang');
+    const first = await fn.handle({ type: 'bindCrmUser', ticket });
+    fn.clock.advance(5_000);
+
+    const retry = await fn.handle({ type: 'bindCrmUser', ticket });
+
+    expect(first).toEqual({ ok: true, crmUserId: 'crm-user-1', boundAt: '2026-11-25T02:00:00.000Z' });
+    expect(retry).toEqual(first);
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => [doc._id, doc.openid, doc.boundAt])).toEqual([['crm-user-1', 'openid-zhang', first.boundAt]]);
+    // The openid's claim (what keeps a second CRM user off this WeChat user, even at the same instant) is still there.
+    expect(fn.fake.docs('openid_bindings').map((doc) => [doc._id, doc.crmUserId])).toEqual([['openid-zhang', 'crm-user-1']]);
+  });
+
+  // A bind writes, in order: 1 the openid's claim, 2 the ticket as used, 3 the binding, 4 the ticket's use as complete.
+  it.each([1, 2, 3, 4])('stopped at the time limit before write %i: the same ticket from the same phone binds, once', async (killAt) => {
+    const fn = createTestFunction();
+    const ticket = validTicket(fn);
+    const phone = { OPENID: 'openid-zhang', APPID: 'wx-app', SOURCE: 'wx_client' };
+    const run = fn.fake.startInvocation(phone);
+    let writes = 0;
+    fn.fake.onWrite((write) => {
+      if (write.invocation === run && ++writes === killAt) run.kill();
+    });
+    void run.run(() => fn.handle({ type: 'bindCrmUser', ticket }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    fn.fake.onWrite(() => {});
+    fn.clock.advance(3_000);
+
+    const retry = await fn.fake.withContext(phone, () => fn.handle({ type: 'bindCrmUser', ticket }));
+
+    expect(retry).toMatchObject({ ok: true, crmUserId: 'crm-user-1' });
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => [doc._id, doc.openid, doc.boundAt])).toEqual([['crm-user-1', 'openid-zhang', retry.boundAt]]);
+    expect(fn.fake.docs('binding_tickets_used')).toMatchObject([{ openid: 'openid-zhang', crmUserId: 'crm-user-1', completed: true }]);
+    expect(await fn.fake.withContext(phone, () => fn.handle({ type: 'bindCrmUser', ticket }))).toEqual(retry);
+  });
+
+  it("an old ticket retried after the CRM user bound a new phone is refused and moves nothing back", async () => {
+    const fn = createTestFunction();
+    const oldTicket = validTicket(fn);
+    fn.asMiniProgramUser('openid-old-phone');
+    await fn.handle({ type: 'bindCrmUser', ticket: oldTicket });
+    fn.clock.advance(1_000);
+    fn.asMiniProgramUser('openid-new-phone');
+    await fn.handle({ type: 'bindCrmUser', ticket: validTicket(fn) });
+    fn.asMiniProgramUser('openid-old-phone');
+
+    expect((await fn.handle({ type: 'bindCrmUser', ticket: oldTicket })).error.code).toBe('TICKET_USED');
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => doc.openid)).toEqual(['openid-new-phone']);
+    expect(fn.fake.docs('openid_bindings').map((doc) => doc._id)).toEqual(['openid-new-phone']);
+  });
+
+  it('a ticket whose binding was removed (unbindCrmUser) does not bind again', async () => {
+    const fn = createTestFunction();
+    const ticket = validTicket(fn);
+    fn.asMiniProgramUser('openid-zhang');
+    await fn.handle({ type: 'bindCrmUser', ticket });
+    await fn.handle({ type: 'unbindCrmUser' });
+
+    expect((await fn.handle({ type: 'bindCrmUser', ticket })).error.code).toBe('TICKET_USED');
+    expect(fn.fake.docs('crm_user_bindings')).toEqual([]);
+    expect(fn.fake.docs('openid_bindings')).toEqual([]);
   });
 
   it('refuses tickets whose lifetime is implausibly long, and malformed tickets', async () => {

@@ -1,8 +1,8 @@
 import { functionError, type FunctionError } from '@leadnotify/contracts';
-import type { WxContext } from '../cloud-sdk.js';
+import type { CloudDatabase, WxContext } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { verifyBindingTicket } from '../security/binding-ticket.js';
-import { claimOpenid, markTicketUsed, releaseClaim, removeBindingOf, saveBinding } from '../store/bindings.js';
+import { claimOpenid, completeTicketUse, findBinding, markTicketUsed, releaseClaim, removeBindingOf, saveBinding, type TicketUse } from '../store/bindings.js';
 import { clearRefusal, remainingSends } from '../store/subscriptions.js';
 
 /** Kept from the stock quickstart template. */
@@ -19,6 +19,8 @@ function needsUser(): FunctionError {
  * a valid, unused ticket nobody can bind to someone else's account and receive their leads; and a WeChat user
  * bound to another CRM user is refused (OPENID_BOUND_ELSEWHERE) with nothing changed, the ticket still unused,
  * until that binding is removed (unbindCrmUser). A CRM user binding from a new openid replaces their old one.
+ * The same ticket from the same WeChat user again is a retry (the answer was lost, or the run was stopped at its
+ * time limit after using the ticket) and is answered as the first time.
  */
 export async function handleBindCrmUser(deps: FunctionDeps, context: WxContext, event: Record<string, unknown>) {
   if (!context.OPENID) return needsUser();
@@ -28,20 +30,44 @@ export async function handleBindCrmUser(deps: FunctionDeps, context: WxContext, 
   const db = deps.cloud.database();
   const nowMs = deps.now();
   const boundAt = new Date(nowMs).toISOString();
-  const { crmUserId } = check.claims;
-  const claim = await claimOpenid(db, context.OPENID, crmUserId, nowMs, deps.config.staleRecordMs);
+  const { crmUserId, nonce } = check.claims;
+  const openid = context.OPENID;
+  const claim = await claimOpenid(db, openid, crmUserId, nowMs, deps.config.staleRecordMs);
   if (!claim.ok) {
     return functionError(
       'OPENID_BOUND_ELSEWHERE',
       'this WeChat user is already bound to another CRM user: unbind there first (unbindCrmUser), or bind from your own WeChat; the ticket was not used',
     );
   }
-  if (!(await markTicketUsed(db, check.claims.nonce, boundAt))) {
-    await releaseClaim(db, context.OPENID, crmUserId);
-    return functionError('TICKET_USED', 'this ticket was already used; ask the CRM for a new one');
-  }
-  await saveBinding(db, { crmUserId, openid: context.OPENID, boundAt });
+  const use = await markTicketUsed(db, nonce, { openid, crmUserId, usedAt: boundAt });
+  if (!use.fresh) return retryBind(db, nonce, use.earlier, { openid, crmUserId });
+  await saveBinding(db, { crmUserId, openid, boundAt });
+  await completeTicketUse(db, nonce);
   return { ok: true as const, crmUserId, boundAt };
+}
+
+/**
+ * A used ticket. From the WeChat user and for the CRM user that used it, it is a retry: answered with the binding
+ * when it stands, and finished when the first run was stopped before saving it — unless a later bind moved the
+ * CRM user on, which an old ticket must not undo. From anyone else it is a replay: TICKET_USED. The caller's claim
+ * is given up only when it does not hold up a binding of this CRM user.
+ */
+async function retryBind(db: CloudDatabase, nonce: string, earlier: TicketUse, caller: { openid: string; crmUserId: string }) {
+  const { openid, crmUserId } = caller;
+  const current = await findBinding(db, crmUserId);
+  if (earlier.openid === openid && earlier.crmUserId === crmUserId) {
+    if (current?.openid === openid) {
+      if (!earlier.completed) await completeTicketUse(db, nonce);
+      return { ok: true as const, crmUserId, boundAt: current.boundAt };
+    }
+    if (!earlier.completed && (current === undefined || current.boundAt <= earlier.usedAt)) {
+      await saveBinding(db, { crmUserId, openid, boundAt: earlier.usedAt });
+      await completeTicketUse(db, nonce);
+      return { ok: true as const, crmUserId, boundAt: earlier.usedAt };
+    }
+  }
+  if (current?.openid !== openid) await releaseClaim(db, openid, crmUserId);
+  return functionError('TICKET_USED', 'this ticket was already used; ask the CRM for a new one');
 }
 
 /** Removes the calling WeChat user's binding, so the person can bind another WeChat or another CRM user can. */

@@ -119,15 +119,43 @@ export async function removeBindingOf(db: CloudDatabase, openid: string, nowMs: 
   return crmUserId;
 }
 
-/** Records a ticket nonce; false when it was used before (tickets are single-use). */
-export async function markTicketUsed(db: CloudDatabase, nonce: string, usedAt: string): Promise<boolean> {
+/** Who used a binding ticket, when, and whether the binding it made was saved. */
+export interface TicketUse {
+  /** Absent on records written before the user was kept: such a ticket only ever answers "used". */
+  openid?: string;
+  crmUserId?: string;
+  usedAt: string;
+  completed: boolean;
+}
+
+/**
+ * Records a ticket nonce as used by this caller (tickets are single-use). Answers the earlier use when it was
+ * used before, so a retry by the same caller can be told from a replay.
+ */
+export async function markTicketUsed(
+  db: CloudDatabase,
+  nonce: string,
+  use: { openid: string; crmUserId: string; usedAt: string },
+): Promise<{ fresh: true } | { fresh: false; earlier: TicketUse }> {
   const collection = db.collection(COLLECTIONS.usedTickets);
   try {
-    await collection.add({ data: { _id: nonce, usedAt } });
-    return true;
+    await collection.add({ data: { _id: nonce, ...use, completed: false } });
+    return { fresh: true };
   } catch (error) {
     const { data } = await collection.where({ _id: nonce }).limit(1).get();
-    if (data.length > 0) return false;
-    throw error;
+    const row = data[0];
+    if (!row) throw error;
+    const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+    const earlier: TicketUse = { usedAt: String(row.usedAt), completed: row.completed === true };
+    const openid = text(row.openid);
+    const crmUserId = text(row.crmUserId);
+    if (openid !== undefined) earlier.openid = openid;
+    if (crmUserId !== undefined) earlier.crmUserId = crmUserId;
+    return { fresh: false, earlier };
   }
+}
+
+/** The binding a ticket made is saved: from now on a retry with it only confirms that binding. */
+export async function completeTicketUse(db: CloudDatabase, nonce: string): Promise<void> {
+  await db.collection(COLLECTIONS.usedTickets).doc(nonce).update({ data: { completed: true } });
 }

@@ -25,6 +25,9 @@ Component({
     },
 
     onRetry() {
+      // A second tap can arrive before the view has hidden the button; two binds at once could spend the scene
+      // twice (one would answer SCENE_USED) or show whichever answer came last.
+      if (this.data.working) return;
       void this.bind();
     },
 
