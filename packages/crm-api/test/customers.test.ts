@@ -46,7 +46,11 @@ describe.each(testEngines())('customers on %s', (engine) => {
     expect(qualified.body.items.map((x: { id: string }) => x.id)).toEqual([b!.id]);
   });
 
-  it('pages through every customer exactly once with the cursor', async () => {
+  it.each([
+    ['', 1],
+    ['&order=oldest', 1],
+    ['&order=newest', -1],
+  ])('pages through every customer exactly once with the cursor (%s)', async (order, direction) => {
     const created = [];
     for (let index = 0; index < 7; index++) {
       created.push(await t.customer({ name: `C${index}` }));
@@ -57,7 +61,7 @@ describe.each(testEngines())('customers on %s', (engine) => {
     let cursor: string | null = null;
     let pages = 0;
     do {
-      const res = await t.as(manager).get(`/api/customers?limit=3${cursor ? `&cursor=${cursor}` : ''}`);
+      const res = await t.as(manager).get(`/api/customers?limit=3${order}${cursor ? `&cursor=${cursor}` : ''}`);
       expect(res.status).toBe(200);
       seen.push(...res.body.items.map((x: { id: string }) => x.id));
       cursor = res.body.nextCursor;
@@ -65,8 +69,22 @@ describe.each(testEngines())('customers on %s', (engine) => {
     } while (cursor);
 
     expect(pages).toBe(3);
-    const expectedOrder = [...created].sort((x, y) => x.createdAt.localeCompare(y.createdAt) || x.id.localeCompare(y.id));
+    const expectedOrder = [...created].sort((x, y) => direction * (x.createdAt.localeCompare(y.createdAt) || x.id.localeCompare(y.id)));
     expect(seen).toEqual(expectedOrder.map((c) => c.id));
+  });
+
+  it('a sales user with more customers than a page sees the newest first with order=newest', async () => {
+    const customers = [];
+    for (let index = 0; index < 4; index++) {
+      customers.push(await t.customer({ name: `N${index}` }));
+      t.clock.advance(1000);
+    }
+    await t.as(manager).post('/api/customers/batch-assign', { customerIds: customers.map((c) => c.id), assigneeId: sales.id });
+
+    const newest = await t.as(sales).get(`/api/customers?ownerId=${sales.id}&order=newest&limit=2`);
+
+    expect(newest.body.items.map((x: { name: string }) => x.name)).toEqual(['N3', 'N2']);
+    expect((await t.as(sales).get('/api/customers?order=latest')).status).toBe(400);
   });
 
   it('updates fields, bumps the version, and refuses a stale version with 409', async () => {

@@ -111,6 +111,30 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     for (const id of ids) expect(await row(id)).toMatchObject({ status: 'sent', delivery_id: ids[0] });
   });
 
+  it("a salesperson reads one message's notifications by its delivery id: every row of a digest, and nobody else's", async () => {
+    await setup({ NOTIFY_DIGEST_SECONDS: '60' });
+    const customers = await t.customers(3);
+    const ids: string[] = [];
+    for (const customer of customers) {
+      ids.push((await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id);
+      t.clock.advance(10_000);
+    }
+    t.clock.advance(61_000);
+    expect(await drain()).toBe(1);
+    const byDelivery = (id: string, who: TestUser) => t.as(who).get(`/api/notifications?deliveryId=${encodeURIComponent(id)}`);
+
+    const digest = await byDelivery(ids[0]!, sales);
+
+    expect(digest.status).toBe(200);
+    expect(digest.body.items.map((n: { id: string }) => n.id).sort()).toEqual([...ids].sort());
+    expect(digest.body.items.every((n: { deliveryId: string }) => n.deliveryId === ids[0])).toBe(true);
+    expect(digest.body.items.flatMap((n: { customers: Array<{ id: string }> }) => n.customers.map((c) => c.id)).sort()).toEqual(customers.map((c) => c.id).sort());
+    // The second row's own id is no delivery's id; another salesperson sees none of it; a manager sees it all.
+    expect((await byDelivery(ids[1]!, sales)).body.items).toEqual([]);
+    expect((await byDelivery(ids[0]!, await t.user('sales'))).body.items).toEqual([]);
+    expect((await byDelivery(ids[0]!, manager)).body.items).toHaveLength(3);
+  });
+
   it('when a worker dies while delivering a digest, another worker delivers it under the same id: none lost, one message', async () => {
     await setup({ NOTIFY_DIGEST_SECONDS: '60', NOTIFY_LEASE_SECONDS: '30' });
     const customers = await t.customers(3);

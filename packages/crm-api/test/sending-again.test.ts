@@ -136,6 +136,25 @@ describe('sending again, with the real cloud function behind the emulator', () =
     expect(running.localWechat!.messages).toHaveLength(2);
   });
 
+  it("a message sent again is found by the new delivery id its link carries, with the salesperson's own token", async () => {
+    await start({});
+    const manager = await seeder(running.db).user('manager');
+    const sales = await seeder(running.db).user('sales');
+    await running.localWechat!.setupUser(sales.id, 5);
+    const [customer] = await seeder(running.db).customers(1);
+    running.localWechat!.setFaults({ errorAfterSendRate: 1 }); // WeChat delivers, then answers -1
+    const id = await assign(customer!, manager, sales.id);
+    expect((await settled(id, manager)).status).toBe('unconfirmed');
+    running.localWechat!.setFaults({ errorAfterSendRate: 0 });
+
+    expect((await api(`/api/notifications/${id}/retry`, manager, {})).status).toBe('pending');
+    const resent = await settled(id, manager);
+
+    expect(resent.deliveryId).not.toBe(id);
+    expect(running.localWechat!.messages.at(-1)!.page).toContain(`deliveryId=${encodeURIComponent(resent.deliveryId)}`);
+    expect((await api(`/api/notifications?deliveryId=${encodeURIComponent(resent.deliveryId)}`, sales)).items.map((n: { id: string }) => n.id)).toEqual([id]);
+  });
+
   it('a delivery whose receipt never came does not take the receipt of a message sent long after it', async () => {
     let offset = 0;
     await start({ WECHAT_PUSH_TOKEN: PUSH_TOKEN, NOTIFY_RECEIPT_WAIT_MINUTES: '1' }, { now: () => Date.now() + offset });

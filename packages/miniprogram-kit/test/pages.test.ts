@@ -157,19 +157,69 @@ describe('customer detail page', () => {
 });
 
 describe('customer list page', () => {
-  it('lists my customers through the host request function and opens one on tap', async () => {
+  const notification = (createdAt: string, customers: Array<{ id: string; name: string; company?: string }>) => ({
+    id: `n-${createdAt}`,
+    createdAt,
+    deliveryId: 'd-7',
+    customers: customers.map((customer) => ({ company: null, phone: null, source: null, ...customer })),
+  });
+
+  it("a message's link shows the customers of that message, as it listed them, and opens one on tap", async () => {
     const { fake, host, page } = openPage(
       'pages/customer/list',
       { deliveryId: 'd-7' },
       {
-        'GET /api/me': { statusCode: 200, data: { id: 'u-sales-1', name: '小王', role: 'sales' } },
-        'GET /api/customers?ownerId=u-sales-1&limit=50': { statusCode: 200, data: { items: [CUSTOMER, { ...CUSTOMER, id: 'c-2', name: '腾讯' }], nextCursor: null } },
+        'GET /api/notifications?deliveryId=d-7&limit=200': {
+          statusCode: 200,
+          data: {
+            items: [
+              notification('2026-11-25T02:31:00.000Z', [{ id: 'c-3', name: '百度' }, { id: 'c-1', name: '阿里巴巴' }]),
+              notification('2026-11-25T02:30:00.000Z', [{ id: 'c-1', name: '阿里巴巴', company: '阿里巴巴集团' }, { id: 'c-2', name: '腾讯' }]),
+            ],
+          },
+        },
       },
     );
     await settle();
 
-    expect(host.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['GET /api/me', 'GET /api/customers?ownerId=u-sales-1&limit=50']);
-    expect(page.data).toMatchObject({ deliveryId: 'd-7' });
+    expect(host.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['GET /api/notifications?deliveryId=d-7&limit=200']);
+    expect(textOf(page, '.lk-customers__heading')).toBe('这条提醒里的 3 位客户');
+    expect(page.querySelectorAll('.lk-customers__name').map((node) => node.dom?.textContent?.trim())).toEqual(['阿里巴巴', '腾讯', '百度']);
+    expect(textOf(page, '.lk-customers__meta')).toMatch(/^阿里巴巴集团\s+2026-11-25 10:30$/);
+
+    await tap(fake.state, find(page, '.lk-customers__item'));
+    expect(fake.state.navigations).toEqual(['/pages/customer/detail?id=c-1']);
+  });
+
+  it('a link whose delivery the user has no notification of falls back to their customers, newest first', async () => {
+    const { host, page } = openPage(
+      'pages/customer/list',
+      { deliveryId: 'd-old' },
+      {
+        'GET /api/notifications?deliveryId=d-old&limit=200': { statusCode: 200, data: { items: [] } },
+        'GET /api/me': { statusCode: 200, data: { id: 'u-sales-1' } },
+        'GET /api/customers?ownerId=u-sales-1&order=newest&limit=50': { statusCode: 200, data: { items: [CUSTOMER], nextCursor: null } },
+      },
+    );
+    await settle();
+
+    expect(host.calls.map((call) => call.path)).toEqual(['/api/notifications?deliveryId=d-old&limit=200', '/api/me', '/api/customers?ownerId=u-sales-1&order=newest&limit=50']);
+    expect(page.querySelector('.lk-customers__heading')).toBeFalsy();
+    expect(textOf(page, '.lk-customers__name')).toBe('阿里巴巴');
+  });
+
+  it('without a deliveryId lists my customers, newest first, through the host request function and opens one on tap', async () => {
+    const { fake, host, page } = openPage(
+      'pages/customer/list',
+      {},
+      {
+        'GET /api/me': { statusCode: 200, data: { id: 'u-sales-1', name: '小王', role: 'sales' } },
+        'GET /api/customers?ownerId=u-sales-1&order=newest&limit=50': { statusCode: 200, data: { items: [CUSTOMER, { ...CUSTOMER, id: 'c-2', name: '腾讯' }], nextCursor: null } },
+      },
+    );
+    await settle();
+
+    expect(host.calls.map((call) => `${call.method} ${call.path}`)).toEqual(['GET /api/me', 'GET /api/customers?ownerId=u-sales-1&order=newest&limit=50']);
     const names = page.querySelectorAll('.lk-customers__name').map((node) => node.dom?.textContent?.trim());
     expect(names).toEqual(['阿里巴巴', '腾讯']);
 
@@ -180,7 +230,7 @@ describe('customer list page', () => {
   it('says so when the list is empty, and when the user is not signed in', async () => {
     const empty = openPage('pages/customer/list', {}, {
       'GET /api/me': { statusCode: 200, data: { id: 'u-1' } },
-      'GET /api/customers?ownerId=u-1&limit=50': { statusCode: 200, data: { items: [], nextCursor: null } },
+      'GET /api/customers?ownerId=u-1&order=newest&limit=50': { statusCode: 200, data: { items: [], nextCursor: null } },
     });
     await settle();
     expect(textOf(empty.page, '.lk-customers__hint')).toBe('你名下还没有客户。');

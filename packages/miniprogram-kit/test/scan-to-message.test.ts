@@ -243,4 +243,30 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
 
     expect(textOf(page, '.lk-customer__error')).toBe('这个客户已不在你名下（可能已分配给他人或被删除）。');
   });
+
+  it("a message's link opens the list on the customers it is about, though the salesperson has more than a page of others", async () => {
+    const openid = await emulator.setupUser(sales.id, 2);
+    const older: string[] = [];
+    for (let index = 0; index < 50; index++) older.push((await api<{ id: string }>('POST', '/api/customers', admin, { name: `老客户${index}` })).body.id);
+    expect((await api('POST', '/api/customers/batch-assign', manager, { customerIds: older, assigneeId: sales.id })).status).toBe(200);
+    const fresh: string[] = [];
+    for (const name of ['新分配甲', '新分配乙']) fresh.push((await api<{ id: string }>('POST', '/api/customers', admin, { name })).body.id);
+    const assigned = await api<{ notifications: Array<{ id: string }> }>('POST', '/api/customers/batch-assign', manager, { customerIds: fresh, assigneeId: sales.id });
+    const sent = await waitFor(
+      () => api<{ status: string; deliveryId: string | null }>('GET', `/api/notifications/${assigned.body.notifications[0]!.id}`, manager),
+      (shown) => shown.body.status === 'sent',
+      'the message about the two new customers',
+    );
+    const link = (await messagesTo(openid)).find((message) => message.page?.includes(encodeURIComponent(sent.body.deliveryId!)))?.page ?? '';
+    expect(link).toMatch(/^pages\/customer\/list\?deliveryId=/);
+
+    const page = await openCustomerPage('pages/customer/list', Object.fromEntries(new URLSearchParams(link.split('?')[1])));
+
+    expect((page.data.items as Array<{ name: string }>).map((item) => item.name)).toEqual(['新分配甲', '新分配乙']);
+    expect(textOf(page, '.lk-customers__heading')).toBe('这条提醒里的 2 位客户');
+    // Opened without a message, the list starts with the newest customers.
+    document.body.innerHTML = '';
+    const mine = await openCustomerPage('pages/customer/list', {});
+    expect((mine.data.items as Array<{ name: string }>).slice(0, 2).map((item) => item.name)).toEqual(['新分配乙', '新分配甲']);
+  }, 60_000);
 });

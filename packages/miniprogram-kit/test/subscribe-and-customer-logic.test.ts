@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getCustomer, listMyCustomers } from '../src/lib/customer-api.js';
+import { getCustomer, listDeliveredCustomers, listMyCustomers } from '../src/lib/customer-api.js';
 import { formatBeijingTime } from '../src/lib/customer-messages.js';
 import { outcomeOfFailure, outcomeOfResult, stockAfterAcceptance, stockText } from '../src/lib/subscribe-outcome.js';
 import { apiError, CUSTOMER, fakeRequest, noAnswer } from './fakes.js';
@@ -67,13 +67,38 @@ describe('customer API', () => {
     await expect(getCustomer(request, 'c-1')).rejects.toMatchObject({ code: 'NETWORK' });
   });
 
-  it('lists my customers: GET /api/me, then GET /api/customers?ownerId=<my id>', async () => {
+  it('lists my customers newest first: GET /api/me, then GET /api/customers?ownerId=<my id>&order=newest', async () => {
     const { request, calls } = fakeRequest({
       'GET /api/me': { statusCode: 200, data: { id: 'u-sales-1', name: '小王', role: 'sales' } },
-      'GET /api/customers?ownerId=u-sales-1&limit=50': { statusCode: 200, data: { items: [CUSTOMER], nextCursor: null } },
+      'GET /api/customers?ownerId=u-sales-1&order=newest&limit=50': { statusCode: 200, data: { items: [CUSTOMER], nextCursor: null } },
     });
     expect(await listMyCustomers(request)).toEqual([CUSTOMER]);
-    expect(calls.map((call) => call.path)).toEqual(['/api/me', '/api/customers?ownerId=u-sales-1&limit=50']);
+    expect(calls.map((call) => call.path)).toEqual(['/api/me', '/api/customers?ownerId=u-sales-1&order=newest&limit=50']);
+  });
+
+  it("lists a message's customers by its delivery id, oldest assignment first, each once", async () => {
+    const { request, calls } = fakeRequest({
+      'GET /api/notifications?deliveryId=d%2F1&limit=200': {
+        statusCode: 200,
+        data: {
+          items: [
+            { id: 'n-2', createdAt: '2026-11-25T02:31:00.000Z', customers: [{ id: 'c-2', name: '腾讯', company: null }] },
+            { id: 'n-1', createdAt: '2026-11-25T02:30:00.000Z', customers: [{ id: 'c-1', name: '阿里巴巴', company: '阿里巴巴集团' }, { id: 'c-2', name: '腾讯', company: null }] },
+          ],
+        },
+      },
+    });
+
+    expect(await listDeliveredCustomers(request, 'd/1')).toEqual([
+      { id: 'c-1', name: '阿里巴巴', company: '阿里巴巴集团', status: null, assignedAt: '2026-11-25T02:30:00.000Z' },
+      { id: 'c-2', name: '腾讯', company: null, status: null, assignedAt: '2026-11-25T02:30:00.000Z' },
+    ]);
+    expect(calls.map((call) => call.path)).toEqual(['/api/notifications?deliveryId=d%2F1&limit=200']);
+  });
+
+  it('a notifications answer without items is a service error', async () => {
+    const { request } = fakeRequest({ 'GET /api/notifications?deliveryId=d-1&limit=200': { statusCode: 200, data: {} } });
+    await expect(listDeliveredCustomers(request, 'd-1')).rejects.toMatchObject({ code: 'SERVICE_ERROR' });
   });
 
   it('formats times as Beijing wall-clock time', () => {

@@ -20,10 +20,12 @@ export interface CustomerRowFilter {
   /** Only the pool and this user's customers (a sales user's view). */
   visibleTo?: string | undefined;
   after?: { createdAt: string; id: string } | undefined;
+  /** Newest first (and `after` pages towards older ones); otherwise oldest first. */
+  newestFirst?: boolean | undefined;
   limit: number;
 }
 
-/** In creation order, the keyset `after` excluded. */
+/** In creation order, or its reverse, the keyset `after` excluded. */
 export async function listCustomerRows(db: Trx, filter: CustomerRowFilter): Promise<CustomerRow[]> {
   let query = db.selectFrom('customers').selectAll();
   if (filter.ownerId !== undefined) query = query.where('owner_id', '=', filter.ownerId);
@@ -33,12 +35,14 @@ export async function listCustomerRows(db: Trx, filter: CustomerRowFilter): Prom
   const visibleTo = filter.visibleTo;
   if (visibleTo !== undefined) query = query.where((eb) => eb.or([eb('owner_id', 'is', null), eb('owner_id', '=', visibleTo)]));
   const after = filter.after;
+  const beyond = filter.newestFirst ? '<' : '>';
   if (after) {
     query = query.where((eb) =>
-      eb.or([eb('created_at', '>', after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', '>', after.id)])]),
+      eb.or([eb('created_at', beyond, after.createdAt), eb.and([eb('created_at', '=', after.createdAt), eb('id', beyond, after.id)])]),
     );
   }
-  return query.orderBy('created_at').orderBy('id').limit(filter.limit).execute();
+  const direction = filter.newestFirst ? 'desc' : 'asc';
+  return query.orderBy('created_at', direction).orderBy('id', direction).limit(filter.limit).execute();
 }
 
 export type CustomerFields = Partial<Pick<CustomerRow, 'name' | 'phone' | 'company' | 'source' | 'status'>>;

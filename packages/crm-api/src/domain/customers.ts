@@ -96,6 +96,7 @@ export interface CustomerFilter {
   ownerId?: string | undefined;
   inPool?: boolean | undefined;
   status?: CustomerStatus | undefined;
+  order?: 'oldest' | 'newest' | undefined;
   limit: number;
   cursor?: string | undefined;
 }
@@ -115,6 +116,7 @@ export async function listCustomers(
     status: filter.status,
     visibleTo: manager ? undefined : actor.id,
     after: filter.cursor ? decodeCursor(filter.cursor) : undefined,
+    newestFirst: filter.order === 'newest',
     limit: filter.limit + 1,
   });
   const page = rows.slice(0, filter.limit);

@@ -127,6 +127,7 @@ export interface NotificationFilter {
   customerId?: string | undefined;
   assigneeId?: string | undefined;
   status?: NotificationStatus | undefined;
+  deliveryId?: string | undefined;
   limit: number;
 }
 

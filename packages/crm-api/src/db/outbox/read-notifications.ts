@@ -12,6 +12,8 @@ export interface NotificationRowFilter {
   assigneeId?: string | undefined;
   status?: NotificationStatus | undefined;
   customerId?: string | undefined;
+  /** The rows of one message, by the delivery id they are (or were last) delivered under. */
+  deliveryId?: string | undefined;
   limit: number;
 }
 
@@ -20,6 +22,7 @@ export async function listNotificationRows(db: Trx, filter: NotificationRowFilte
   let query = db.selectFrom('notifications').selectAll('notifications');
   if (filter.assigneeId !== undefined) query = query.where('assignee_id', '=', filter.assigneeId);
   if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.deliveryId !== undefined) query = query.where('delivery_id', '=', filter.deliveryId);
   const customerId = filter.customerId;
   if (customerId) {
     query = query.where('id', 'in', (eb) => eb.selectFrom('notification_customers').select('notification_id').where('customer_id', '=', customerId));

@@ -35,8 +35,9 @@ const listCustomersQuery = z.strictObject({
   ownerId: idSchema.optional(),
   inPool: booleanQuery.optional(),
   status: customerStatusSchema.optional(),
+  order: z.enum(['oldest', 'newest']).optional().describe('by creation time; oldest first when left out'),
   limit: pageLimitQuery(200, 50),
-  cursor: z.string().max(500).optional().describe('nextCursor from the previous page, as issued'),
+  cursor: z.string().max(500).optional().describe('nextCursor from the previous page, as issued, with the same order'),
 });
 
 export function customersRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
@@ -57,7 +58,7 @@ export function customersRoutes(router: IRouter, ctx: AppContext, registry: Rout
     method: 'get',
     path: '/api/customers',
     operationId: 'listCustomers',
-    summary: 'List customers (sales users see their own and the pool), oldest first, cursor paginated',
+    summary: 'List customers (sales users see their own and the pool), oldest or newest first, cursor paginated',
     tag: 'Customers',
     query: listCustomersQuery,
     response: z.object({ items: z.array(customerViewSchema), nextCursor: z.string().nullable() }),

@@ -9,6 +9,9 @@ const listNotificationsQuery = z.strictObject({
   customerId: idSchema.optional(),
   assigneeId: idSchema.optional(),
   status: notificationStatusSchema.optional(),
+  deliveryId: idSchema
+    .optional()
+    .describe('the message they went out in: the deliveryId of its link (a digest: its first notification\'s id; a message sent again: a new id)'),
   limit: pageLimitQuery(200, 50),
 });
 

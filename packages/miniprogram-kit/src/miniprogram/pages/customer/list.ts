@@ -1,4 +1,4 @@
-import { listMyCustomers } from '../../../lib/customer-api.js';
+import { listDeliveredCustomers, listMyCustomers, type ListedCustomer } from '../../../lib/customer-api.js';
 import { CUSTOMER_MESSAGES, formatBeijingTime, statusLabel } from '../../../lib/customer-messages.js';
 import { readKitConfig } from '../../../lib/kit-config.js';
 import { toKitError } from '../../../lib/kit-error.js';
@@ -12,9 +12,13 @@ interface Row {
   assignedAt: string;
 }
 
-/** A message listing several customers opens pages/customer/list?deliveryId=… (quickstartFunctions template/build-message.ts) */
+/**
+ * A message listing several customers opens pages/customer/list?deliveryId=… (quickstartFunctions
+ * template/build-message.ts): the page shows the customers of that message. Without a deliveryId, or when none
+ * of the user's notifications went out under it, it shows the user's customers, newest first.
+ */
 Component({
-  data: { deliveryId: '', loading: true, error: '', items: [] as Row[] },
+  data: { deliveryId: '', loading: true, error: '', fromMessage: false, items: [] as Row[] },
   methods: {
     onLoad(query: Record<string, string | undefined>) {
       this.setData({ deliveryId: query.deliveryId ?? '' });
@@ -33,19 +37,21 @@ Component({
     async load() {
       this.setData({ loading: true, error: '' });
       try {
-        const customers = await listMyCustomers(readKitConfig(hostApp()).request);
+        const { request } = readKitConfig(hostApp());
+        const delivered = this.data.deliveryId ? await listDeliveredCustomers(request, this.data.deliveryId) : [];
+        const customers: ListedCustomer[] = delivered.length > 0 ? delivered : await listMyCustomers(request);
         const items: Row[] = customers.map((customer) => ({
           id: customer.id,
           name: customer.name,
           company: customer.company ?? '',
-          status: statusLabel(customer.status),
+          status: customer.status === null ? '' : statusLabel(customer.status),
           assignedAt: formatBeijingTime(customer.assignedAt),
         }));
-        this.setData({ loading: false, items });
+        this.setData({ loading: false, fromMessage: delivered.length > 0, items });
       } catch (thrown) {
         const error = toKitError(thrown);
         console.warn('leadnotify kit: customer list', error.message);
-        this.setData({ loading: false, error: CUSTOMER_MESSAGES[error.code], items: [] });
+        this.setData({ loading: false, error: CUSTOMER_MESSAGES[error.code], fromMessage: false, items: [] });
       }
     },
   },
