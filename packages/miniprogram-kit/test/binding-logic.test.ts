@@ -3,7 +3,7 @@ import { BIND_MESSAGES } from '../src/lib/bind-messages.js';
 import type { CallFunction } from '../src/lib/call-function.js';
 import { decodeScene } from '../src/lib/decode-scene.js';
 import { readKitConfig } from '../src/lib/kit-config.js';
-import { runBinding } from '../src/lib/run-binding.js';
+import { moveBinding, runBinding } from '../src/lib/run-binding.js';
 import { apiError, fakeRequest, noAnswer } from './fakes.js';
 
 const EXCHANGE = 'POST /api/wechat-binding/scene/exchange';
@@ -102,6 +102,33 @@ describe('runBinding', () => {
     expect(fn.calls[0]?.data).toEqual({ type: 'bindCrmUser', ticket: 'v1.T' });
   });
 
+  it('moving the binding here unbinds this WeChat, then binds with the ticket the refusal left unused', async () => {
+    const { request, calls } = fakeRequest({ [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.T' } } });
+    const refused = await runBinding({ request, callFunction: fakeFunction(failed('OPENID_BOUND_ELSEWHERE')).callFunction, functionName: 'f' }, 'S1');
+    const answers: Record<string, unknown> = { unbindCrmUser: { ok: true, unbound: true }, bindCrmUser: BOUND };
+    const made: Array<Record<string, unknown>> = [];
+    const callFunction: CallFunction = async ({ data }) => {
+      made.push(data);
+      return { result: answers[String(data.type)] };
+    };
+
+    const moved = await moveBinding({ request, callFunction, functionName: 'f' }, 'S1', refused);
+
+    expect(refused).toMatchObject({ outcome: 'OPENID_BOUND_ELSEWHERE', ticket: 'v1.T' });
+    expect(moved.outcome).toBe('BOUND');
+    expect(made).toEqual([{ type: 'unbindCrmUser' }, { type: 'bindCrmUser', ticket: 'v1.T' }]);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('when the unbind gets no answer, the move ends as a network outcome that keeps the ticket', async () => {
+    const { request } = fakeRequest({});
+    const moved = await moveBinding({ request, callFunction: fakeFunction(new Error('cloud.callFunction:fail timeout')).callFunction, functionName: 'f' }, 'S1', {
+      outcome: 'OPENID_BOUND_ELSEWHERE',
+      ticket: 'v1.T',
+    });
+    expect(moved).toMatchObject({ outcome: 'NETWORK', ticket: 'v1.T' });
+  });
+
   it('an invalid scene is answered without asking the server', async () => {
     const { request, calls } = fakeRequest({});
     const state = await runBinding({ request, callFunction: fakeFunction(BOUND).callFunction, functionName: 'f' }, undefined);
@@ -120,6 +147,10 @@ describe('BIND_MESSAGES', () => {
   it('offers a retry only where trying again can help', () => {
     const retryable = Object.entries(BIND_MESSAGES).filter(([, message]) => message.retry).map(([code]) => code).sort();
     expect(retryable).toEqual(['FORBIDDEN', 'NETWORK', 'NOT_FOUND', 'SERVICE_ERROR', 'UNAUTHENTICATED']);
+  });
+
+  it('offers the move only to a WeChat bound to another CRM account', () => {
+    expect(Object.entries(BIND_MESSAGES).filter(([, message]) => message.move).map(([code]) => code)).toEqual(['OPENID_BOUND_ELSEWHERE']);
   });
 });
 

@@ -50,21 +50,40 @@ describe('bind page', () => {
     ['the function says TICKET_EXPIRED', { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } }, bindFails('TICKET_EXPIRED'), '二维码已过期', '请在 CRM 中重新生成绑定二维码，再用微信扫一扫。'],
     ['the function says TICKET_USED', { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } }, bindFails('TICKET_USED'), '二维码已被使用', '每个绑定二维码只能用一次。请在 CRM 中重新生成绑定二维码。'],
     ['the function says TICKET_INVALID', { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } }, bindFails('TICKET_INVALID'), '二维码无效', '请扫描 CRM 中“绑定微信”显示的二维码。'],
-    [
-      'the function says OPENID_BOUND_ELSEWHERE',
-      { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } },
-      bindFails('OPENID_BOUND_ELSEWHERE'),
-      '此微信已绑定其他 CRM 账号',
-      '一个微信只能绑定一个 CRM 账号。请先在 CRM 中解除原账号的微信绑定，或联系管理员。',
-    ],
-  ])('when %s it says so, without retry or subscribe button', async (_name, routes, bind, title, detail) => {
+  ])('when %s it says so, without retry, move or subscribe button', async (_name, routes, bind, title, detail) => {
     const { page } = openPage('pages/bind/index', { scene: 'S1' }, routes, { bindCrmUser: bind });
     await settle();
 
     expect(textOf(page, '.lk-bind__title')).toBe(title);
     expect(textOf(page, '.lk-bind__detail')).toBe(detail);
     expect(page.querySelector('.lk-bind__retry')).toBeFalsy();
+    expect(page.querySelector('.lk-bind__move')).toBeFalsy();
     expect(page.querySelector('.lk-bind__subscribe')).toBeFalsy();
+  });
+
+  it('a WeChat bound to another CRM account is offered the move: one tap unbinds it and binds with the same ticket', async () => {
+    let bound = false;
+    const bindCrmUser: FunctionHandler = (data) => (bound ? BOUND(data) : bindFails('OPENID_BOUND_ELSEWHERE')(data));
+    const unbindCrmUser: FunctionHandler = () => {
+      bound = true;
+      return { ok: true, unbound: true };
+    };
+    const { fake, host, page } = openPage('pages/bind/index', { scene: 'S1' }, { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } }, { bindCrmUser, unbindCrmUser });
+    await settle();
+    expect(textOf(page, '.lk-bind__title')).toBe('此微信已绑定其他 CRM 账号');
+    expect(textOf(page, '.lk-bind__detail')).toBe('一个微信只能绑定一个 CRM 账号。点“解除原绑定并绑定此账号”即可改绑，原账号将不再通过此微信收到提醒。');
+    expect(page.querySelector('.lk-bind__retry')).toBeFalsy();
+
+    await tap(fake.state, find(page, '.lk-bind__move'));
+
+    expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
+    expect(page.querySelector('.lk-bind__move')).toBeFalsy();
+    expect(host.calls).toHaveLength(1);
+    expect(fake.state.functionCalls.map((call) => call.data)).toEqual([
+      { type: 'bindCrmUser', ticket: 'v1.t' },
+      { type: 'unbindCrmUser' },
+      { type: 'bindCrmUser', ticket: 'v1.t' },
+    ]);
   });
 
   it('a page opened without a scene says the code is invalid and asks nobody', async () => {

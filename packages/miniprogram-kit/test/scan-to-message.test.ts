@@ -233,6 +233,25 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     expect(before.filter((binding) => binding.crmUserId === second)).toEqual([]);
   });
 
+  it('a WeChat bound to a retired account moves to the new one with one tap on the page, with the code it scanned', async () => {
+    const retired = await newSalesperson('旧账号');
+    const current = await newSalesperson('新账号');
+    const openid = 'openid-e2e-moving';
+    expect(textOf((await openBindPage(await bindingCodeOf(retired), openid)).page, '.lk-bind__title')).toBe('绑定成功');
+    expect((await api('POST', `/api/users/${retired}/deactivate`, admin)).status).toBe(200);
+    document.body.innerHTML = '';
+    const { page, phone } = await openBindPage(await bindingCodeOf(current), openid);
+    expect(textOf(page, '.lk-bind__title')).toBe('此微信已绑定其他 CRM 账号');
+
+    await tap(phone.state, find(page, '.lk-bind__move'));
+    await waitFor(() => page.data.working as boolean, (working) => !working, 'the move');
+
+    expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
+    const now = await bindings();
+    expect(now).toContainEqual(expect.objectContaining({ crmUserId: current, openid }));
+    expect(now.filter((binding) => binding.crmUserId === retired)).toEqual([]);
+  });
+
   it('a message about a customer since assigned to someone else opens on "no longer yours", not "deleted"', async () => {
     const other = await newSalesperson('接手');
     const customer = await api<{ id: string }>('POST', '/api/customers', admin, { name: '转手客户' });

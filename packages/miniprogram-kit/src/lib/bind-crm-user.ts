@@ -18,6 +18,12 @@ export async function bindCrmUser(callFunction: CallFunction, functionName: stri
   return { crmUserId: String(result.crmUserId), boundAt: String(result.boundAt) };
 }
 
+/** unbindCrmUser → {ok: true, unbound}: frees the calling WeChat user from the CRM user it is bound to. */
+export async function unbindCrmUser(callFunction: CallFunction, functionName: string): Promise<boolean> {
+  const result = await callFunctionEvent(callFunction, functionName, { type: 'unbindCrmUser' }, []);
+  return result.unbound === true;
+}
+
 /**
  * recordSubscription {templateId, accepted} → {ok: true, remaining}: a hint to the function (an accept lifts a
  * recorded refusal). Returns the function's count of sends left as WeChat's pushes made it, which usually does

@@ -1,4 +1,4 @@
-import { bindCrmUser, type Binding } from './bind-crm-user.js';
+import { bindCrmUser, unbindCrmUser, type Binding } from './bind-crm-user.js';
 import type { CallFunction } from './call-function.js';
 import { decodeScene } from './decode-scene.js';
 import { exchangeScene } from './exchange-scene.js';
@@ -37,4 +37,19 @@ export async function runBinding(deps: BindingDeps, rawScene: unknown, previous?
     const error = toKitError(thrown);
     return { outcome: error.code, error: error.message, ...(ticket === undefined ? {} : { ticket }) };
   }
+}
+
+/**
+ * The user's answer to OPENID_BOUND_ELSEWHERE: move this WeChat here. Frees it from the CRM user it is bound to
+ * (unbindCrmUser), then binds with the ticket the refusal left unused. Without a ticket the scene is exchanged
+ * again, which answers SCENE_USED.
+ */
+export async function moveBinding(deps: BindingDeps, rawScene: unknown, previous?: BindingState): Promise<BindingState> {
+  try {
+    await unbindCrmUser(deps.callFunction, deps.functionName);
+  } catch (thrown) {
+    const error = toKitError(thrown);
+    return { outcome: error.code, error: error.message, ...(previous?.ticket === undefined ? {} : { ticket: previous.ticket }) };
+  }
+  return runBinding(deps, rawScene, previous);
 }

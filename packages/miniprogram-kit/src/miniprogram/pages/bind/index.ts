@@ -1,7 +1,7 @@
 import { BIND_MESSAGES } from '../../../lib/bind-messages.js';
 import { readKitConfig } from '../../../lib/kit-config.js';
 import { toKitError } from '../../../lib/kit-error.js';
-import { runBinding, type BindingState } from '../../../lib/run-binding.js';
+import { moveBinding, runBinding, type BindingState } from '../../../lib/run-binding.js';
 import { cloudCallFunction, hostApp } from '../../../wx/cloud-call-function.js';
 
 /**
@@ -14,6 +14,7 @@ Component({
     title: '正在绑定…',
     detail: '',
     retry: false,
+    move: false,
     bound: false,
     rawScene: '',
     ticket: '',
@@ -24,20 +25,25 @@ Component({
       void this.bind();
     },
 
+    // A second tap can arrive before the view has hidden the button; two binds at once could spend the scene
+    // twice (one would answer SCENE_USED) or show whichever answer came last.
     onRetry() {
-      // A second tap can arrive before the view has hidden the button; two binds at once could spend the scene
-      // twice (one would answer SCENE_USED) or show whichever answer came last.
       if (this.data.working) return;
-      void this.bind();
+      void this.bind(runBinding);
     },
 
-    async bind() {
-      this.setData({ working: true, retry: false, title: '正在绑定…', detail: '' });
+    onMove() {
+      if (this.data.working) return;
+      void this.bind(moveBinding);
+    },
+
+    async bind(attempt: typeof runBinding = runBinding) {
+      this.setData({ working: true, retry: false, move: false, title: '正在绑定…', detail: '' });
       let state: BindingState;
       try {
         const config = readKitConfig(hostApp());
         const previous: BindingState | undefined = this.data.ticket ? { outcome: 'NETWORK', ticket: this.data.ticket } : undefined;
-        state = await runBinding({ request: config.request, callFunction: cloudCallFunction, functionName: config.functionName }, this.data.rawScene, previous);
+        state = await attempt({ request: config.request, callFunction: cloudCallFunction, functionName: config.functionName }, this.data.rawScene, previous);
       } catch (thrown) {
         const error = toKitError(thrown);
         state = { outcome: error.code, error: error.message };
@@ -49,6 +55,7 @@ Component({
         title: message.title,
         detail: message.detail,
         retry: message.retry,
+        move: message.move,
         bound: state.outcome === 'BOUND',
         ticket: state.ticket ?? '',
       });
