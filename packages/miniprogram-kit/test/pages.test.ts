@@ -178,6 +178,7 @@ describe('customer detail page', () => {
 describe('customer list page', () => {
   const notification = (createdAt: string, customers: Array<{ id: string; name: string; company?: string }>) => ({
     id: `n-${createdAt}`,
+    status: 'sent',
     createdAt,
     deliveryId: 'd-7',
     customers: customers.map((customer) => ({ company: null, phone: null, source: null, ...customer })),

@@ -76,14 +76,15 @@ describe('customer API', () => {
     expect(calls.map((call) => call.path)).toEqual(['/api/me', '/api/customers?ownerId=u-sales-1&order=newest&limit=50']);
   });
 
-  it("lists a message's customers by its delivery id, oldest assignment first, each once", async () => {
+  it("lists a message's customers by its delivery id, oldest assignment first, each once, leaving out one withdrawn before it went out", async () => {
     const { request, calls } = fakeRequest({
       'GET /api/notifications?deliveryId=d%2F1&limit=200': {
         statusCode: 200,
         data: {
           items: [
-            { id: 'n-2', createdAt: '2026-11-25T02:31:00.000Z', customers: [{ id: 'c-2', name: '腾讯', company: null }] },
-            { id: 'n-1', createdAt: '2026-11-25T02:30:00.000Z', customers: [{ id: 'c-1', name: '阿里巴巴', company: '阿里巴巴集团' }, { id: 'c-2', name: '腾讯', company: null }] },
+            { id: 'n-3', status: 'withdrawn', createdAt: '2026-11-25T02:32:00.000Z', customers: [{ id: 'c-3', name: '百度', company: null }] },
+            { id: 'n-2', status: 'sent', createdAt: '2026-11-25T02:31:00.000Z', customers: [{ id: 'c-2', name: '腾讯', company: null }] },
+            { id: 'n-1', status: 'sent', createdAt: '2026-11-25T02:30:00.000Z', customers: [{ id: 'c-1', name: '阿里巴巴', company: '阿里巴巴集团' }, { id: 'c-2', name: '腾讯', company: null }] },
           ],
         },
       },

@@ -59,17 +59,19 @@ export async function listMyCustomers(request: KitRequest, limit = 50): Promise<
 /** The fields of crm-api's Notification view (domain/notifications.ts) the list page reads. */
 interface DeliveredNotification {
   createdAt: string;
+  status: string;
   customers: Array<{ id: string; name: string; company: string | null }>;
 }
 
 function isDeliveredNotification(value: unknown): value is DeliveredNotification {
   const row = value as Partial<DeliveredNotification> | null;
-  return typeof row?.createdAt === 'string' && Array.isArray(row.customers) && row.customers.every(isCustomer);
+  return typeof row?.createdAt === 'string' && typeof row.status === 'string' && Array.isArray(row.customers) && row.customers.every(isCustomer);
 }
 
 /**
  * The customers one message listed, in the message's order: GET /api/notifications?deliveryId=… (a sales user
- * gets only their own notifications), each with its customers as they were at assignment time. Empty when
+ * gets only their own notifications), each with its customers as they were at assignment time — but for those
+ * withdrawn before it went out (their customers went to someone else; the message did not name them). Empty when
  * no notification of the user's went out under that id (e.g. the message was sent again under a new one).
  */
 export async function listDeliveredCustomers(request: KitRequest, deliveryId: string): Promise<ListedCustomer[]> {
@@ -80,7 +82,7 @@ export async function listDeliveredCustomers(request: KitRequest, deliveryId: st
   }
   const listed = new Map<string, ListedCustomer>();
   // Newest first from the API; the message lists the oldest assignment first.
-  for (const notification of [...page.items].reverse()) {
+  for (const notification of [...page.items].reverse().filter((item) => item.status !== 'withdrawn')) {
     for (const customer of notification.customers) {
       if (!listed.has(customer.id)) {
         listed.set(customer.id, { id: customer.id, name: customer.name, company: customer.company ?? null, status: null, assignedAt: notification.createdAt });
