@@ -59,25 +59,32 @@ async function postgresSchema(): Promise<{ url: string; db: Db }> {
   return { url: `${base}${separator}options=${encodeURIComponent(`-c search_path=${schema}`)}`, db };
 }
 
-export async function insertCustomers(db: Db, count: number): Promise<string[]> {
+/** `count` customers in the pool, or each owned by `ownerOf(its index)`. */
+export async function insertCustomers(db: Db, count: number, ownerOf: (index: number) => string | null = () => null): Promise<string[]> {
   const now = new Date().toISOString();
   const ids = Array.from({ length: count }, () => randomUUID());
-  for (const part of chunk(ids, 500)) {
-    await db.kysely
-      .insertInto('customers')
-      .values(part.map((id, index) => ({ id, name: `基准客户${index}`, phone: `138${String(index).padStart(8, '0')}`, company: '基准公司', source: '官网', status: 'new' as const, owner_id: null, assigned_at: null, version: 1, created_at: now, updated_at: now })))
-      .execute();
+  for (const [partIndex, part] of chunk(ids, 500).entries()) {
+    const customers = part.map((id, offset) => {
+      const index = partIndex * 500 + offset;
+      const owner = ownerOf(index);
+      return { id, name: `基准客户${index}`, phone: `138${String(index).padStart(8, '0')}`, company: '基准公司', source: '官网', status: 'new' as const, owner_id: owner, assigned_at: owner ? now : null, version: 1, created_at: now, updated_at: now };
+    });
+    await db.kysely.insertInto('customers').values(customers).execute();
   }
   return ids;
 }
 
-/** `count` pending outbox rows, one customer each, spread over the given assignees. */
+/**
+ * `count` pending outbox rows, one customer each, spread over the given assignees, as assignments leave them: each
+ * customer owned by its notification's assignee (a notification of someone else's customer is withdrawn unsent).
+ */
 export async function insertPendingNotifications(db: Db, assigneeIds: string[], actorId: string, count: number, dueAt?: Date): Promise<void> {
-  const customerIds = await insertCustomers(db, count);
+  const assigneeOf = (index: number) => assigneeIds[index % assigneeIds.length] as string;
+  const customerIds = await insertCustomers(db, count, assigneeOf);
   const now = new Date().toISOString();
   const due = (dueAt ?? new Date()).toISOString();
-  for (const part of chunk(customerIds, 400)) {
-    const rows = part.map((customerId, index) => ({ id: randomUUID(), customerId, assigneeId: assigneeIds[index % assigneeIds.length] as string }));
+  for (const [partIndex, part] of chunk(customerIds, 400).entries()) {
+    const rows = part.map((customerId, offset) => ({ id: randomUUID(), customerId, assigneeId: assigneeOf(partIndex * 400 + offset) }));
     await db.kysely.transaction().execute(async (trx) => {
       await trx
         .insertInto('notifications')
