@@ -176,6 +176,6 @@ function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Serv
 export function startLines(running: Pick<RunningServer, 'database'>): string {
   return [
     `database: ${running.database}`,
-    'new API token (e.g. lost the demo tokens): pnpm cli token:create --user USER_ID  (same database; pnpm cli user:list shows the ids)',
+    'new API token (e.g. lost the demo tokens): npx pnpm@12.4.2 cli token:create --user USER_ID  (same database; npx pnpm@12.4.2 cli user:list shows the ids)',
   ].join('\n');
 }

@@ -120,7 +120,7 @@ describe('one database for every command', () => {
       expect(me.status, api.output()).toBe(200);
       expect(((await me.json()) as { name: string }).name).toBe('管理员');
       expect(api.output()).toContain(`database: SQLite ${join(WORKSPACE_ROOT, scratch, 'leadnotify.db')}`);
-      expect(api.output()).toContain('pnpm cli token:create --user');
+      expect(api.output()).toContain('npx pnpm@12.4.2 cli token:create --user');
     } finally {
       await api.stop();
     }
