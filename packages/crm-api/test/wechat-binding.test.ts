@@ -1,9 +1,11 @@
 import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../src/server.js';
+import { startFakeWechat, type FakeWechat } from './helpers/fake-wechat.js';
 import { seeder, type SeededUser } from './helpers/seed.js';
+import { createTestApp, wechatEnv, type TestApp } from './helpers/test-app.js';
 import { startTestServer } from './helpers/test-server.js';
 
 // jsqr is CommonJS with `exports.default`: under NodeNext the default import is the module object.
@@ -99,5 +101,27 @@ describe('scan to bind: binding codes through the emulator', () => {
     const second = (await (await exchange(secondScene)).json()) as { ticket: string };
     expect(await callAs('openid-shared-phone', { type: 'bindCrmUser', ticket: second.ticket })).toMatchObject({ ok: false, error: { code: 'OPENID_BOUND_ELSEWHERE' } });
     expect(await callAs('openid-managers-phone', { type: 'bindCrmUser', ticket: second.ticket })).toMatchObject({ ok: true, crmUserId: manager.id });
+  });
+});
+
+describe('binding codes when WeChat refuses to make one', () => {
+  let wechat: FakeWechat;
+  let t: TestApp;
+  afterEach(async () => {
+    await t.close();
+    await wechat.stop();
+  });
+
+  it("45009 from getwxacodeunlimit is WeChat's per-minute limit for codes, not a daily quota: ask again in a minute", async () => {
+    wechat = await startFakeWechat();
+    t = await createTestApp('sqlite', { ...wechatEnv(wechat.baseUrl), LEADNOTIFY_SHARED_SECRET: 'a-shared-secret-for-binding-tests' });
+    const sales = await t.user('sales');
+    wechat.queueFault({ kind: 'errcode', errcode: 45009, errmsg: 'reach max api daily quota limit' });
+
+    const response = await t.as(sales).get('/api/me/wechat-binding-qr');
+
+    expect(response.status).toBe(502);
+    expect(response.body.error).toMatchObject({ code: 'WECHAT_REFUSED', details: { errcode: 45009 } });
+    expect(response.body.error.message).toMatch(/a minute/);
   });
 });

@@ -35,6 +35,12 @@ export async function startFakeWechat() {
       validTokens.add(token);
       return json(res, { access_token: token, expires_in: 7200 });
     }
+    if (req.method === 'POST' && url.pathname === '/wxa/getwxacodeunlimit') {
+      // Only WeChat's refusals are faked here; the emulator draws real codes.
+      const fault = faults.shift();
+      if (fault?.kind === 'errcode') return json(res, { errcode: fault.errcode, errmsg: fault.errmsg });
+      return json(res, { errcode: 40097, errmsg: 'the fake draws no codes: queue an errcode fault' });
+    }
     if (req.method === 'POST' && url.pathname === '/tcb/invokecloudfunction') {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const fault = faults.shift();

@@ -58,11 +58,15 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
   const wakeListeners: Array<() => void> = [];
   // Many tests send bad tokens on purpose from one address: the throttle is tested on its own with a low limit.
   const config: Config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'info', AUTH_FAILURE_LIMIT: '100000', ...env });
+  const logger = createLogger('info', logStream);
+  // With WeChat env (see wechatEnv) the app and its notifiers share one client, as the server's do.
+  const wechat = wechatFromConfig(config, logger);
   const ctx: AppContext = {
     db: database.db,
     config,
     clock,
-    logger: createLogger('info', logStream),
+    logger,
+    ...(wechat.client ? { wechat: wechat.client } : {}),
     onNotificationsQueued: (ids) => {
       queued.push(...ids);
       for (const listener of wakeListeners) listener();
@@ -90,7 +94,6 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
 
   /** A notifier on this app's database; the WeChat client comes from the env (see wechatEnv). */
   function notifier(options: { workerId?: string; random?: () => number; logger?: Logger } = {}): Notifier {
-    const wechat = wechatFromConfig(config, ctx.logger);
     if (!wechat.client) throw new Error(`test notifier needs WeChat env: ${wechat.reason}`);
     const created = createNotifier({
       db: database.db,
