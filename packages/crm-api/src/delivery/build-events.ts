@@ -27,16 +27,18 @@ export async function buildNotificationEvents(db: Kysely<Database>, deliveries: 
   const owners = await currentOwners(db, [...new Set([...customersByRow.values()].flat().map((customer) => customer.id))]);
 
   const built: BuiltEvents = { events: [], sending: [], withdrawn: [] };
-  const theirs = (delivery: Delivery, row: Delivery['rows'][number]) =>
-    (customersByRow.get(row.id) ?? []).filter((customer) => owners.get(customer.id) === delivery.assigneeId);
   for (const whole of deliveries) {
-    const rows = whole.rows.filter((row) => theirs(whole, row).length > 0);
-    if (rows.length < whole.rows.length) built.withdrawn.push({ ...whole, rows: whole.rows.filter((row) => !rows.includes(row)) });
+    const stillTheirs = whole.rows.map((row) => ({
+      row,
+      customers: (customersByRow.get(row.id) ?? []).filter((customer) => owners.get(customer.id) === whole.assigneeId),
+    }));
+    const rows = stillTheirs.filter(({ customers }) => customers.length > 0).map(({ row }) => row);
+    if (rows.length < whole.rows.length) built.withdrawn.push({ ...whole, rows: stillTheirs.filter(({ customers }) => customers.length === 0).map(({ row }) => row) });
     if (rows.length === 0) continue;
     const delivery = { ...whole, rows };
     built.sending.push(delivery);
     // A customer assigned away and back is named by two rows: once in the message.
-    const customers = [...new Map(rows.flatMap((row) => theirs(delivery, row)).map((customer) => [customer.id, customer])).values()];
+    const customers = [...new Map(stillTheirs.flatMap(({ customers }) => customers).map((customer) => [customer.id, customer])).values()];
     const latest = delivery.rows[delivery.rows.length - 1];
     if (!latest) throw new Error(`delivery ${delivery.deliveryId} has no rows`);
     const notes = [...new Set(delivery.rows.map((row) => row.note).filter((note): note is string => Boolean(note)))];

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
 import type { Engine } from '../database.js';
 import type { Database } from '../schema.js';
+import { randomUUID } from 'node:crypto';
 import type { Trx } from '../transaction.js';
-import { moveToNewDeliveries } from './requeue.js';
 
 /**
  * The outbox's side of WeChat's delivery receipts (subscribe_msg_sent_event). A receipt names only the
@@ -74,10 +74,13 @@ export async function settleReceipts(
         await rows.set({ status: 'sent', confirmed_at: options.now, sent_at: receipt.received_at, reason: 'SENT', last_error: null }).execute();
         settlement = { deliveryId, status: 'sent' };
       } else if (oldest.status === 'unconfirmed') {
-        // WeChat says it did not arrive: certainly not sent, so sending it again (as a new message) cannot duplicate it.
-        const refuted = await rows.set({ status: 'pending', next_attempt_at: options.now, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: options.now }).returning(['id', 'delivery_id']).execute();
-        const newIds = await moveToNewDeliveries(trx, refuted);
-        settlement = { deliveryId: newIds.get(deliveryId) ?? deliveryId, status: 'pending' };
+        // WeChat says it did not arrive: certainly not sent, so sending it again cannot duplicate it. It goes out as a
+        // new message, under a new delivery id (the function sends an id once), whose own receipt is awaited.
+        const newDeliveryId = randomUUID();
+        await rows
+          .set({ status: 'pending', next_attempt_at: options.now, delivery_id: newDeliveryId, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: options.now })
+          .execute();
+        settlement = { deliveryId: newDeliveryId, status: 'pending' };
       } else {
         await rows.set({ status: 'failed', confirmed_at: options.now, reason: 'DELIVERY_FAILED', last_error: `DELIVERY_FAILED: ${receipt.detail}`, updated_at: options.now }).execute();
         settlement = { deliveryId, status: 'failed' };

@@ -17,17 +17,15 @@ type RowRef = Pick<NotificationRow, 'id' | 'delivery_id'>;
  * once, whatever repeats it (a retry after a timeout, a run stopped mid-send), so a new message needs a new id; a
  * receipt for the new message is then awaited afresh.
  */
-export async function moveToNewDeliveries(trx: Trx, rows: RowRef[]): Promise<Map<string, string>> {
-  const newIds = new Map<string, string>();
+export async function moveToNewDeliveries(trx: Trx, rows: RowRef[]): Promise<void> {
+  const idsByDelivery = new Map<string, string[]>();
   for (const row of rows) {
     const deliveryId = row.delivery_id ?? row.id;
-    if (!newIds.has(deliveryId)) newIds.set(deliveryId, randomUUID());
+    idsByDelivery.set(deliveryId, [...(idsByDelivery.get(deliveryId) ?? []), row.id]);
   }
-  for (const [deliveryId, newId] of newIds) {
-    const ids = rows.filter((row) => (row.delivery_id ?? row.id) === deliveryId).map((row) => row.id);
-    await trx.updateTable('notifications').set({ delivery_id: newId, confirmed_at: null }).where('id', 'in', ids).execute();
+  for (const ids of idsByDelivery.values()) {
+    await trx.updateTable('notifications').set({ delivery_id: randomUUID(), confirmed_at: null }).where('id', 'in', ids).execute();
   }
-  return newIds;
 }
 
 /** What the function recorded under the row's delivery id may say it was sent: sending it again needs a new id. */
