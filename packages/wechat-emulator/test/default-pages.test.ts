@@ -2,19 +2,7 @@ import { MINIPROGRAM_PAGES } from '@leadnotify/contracts';
 import { createWechatClient } from '@leadnotify/wechat-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readQrCode, startEmulator, type RunningEmulator } from '../src/index.js';
-
-function assignment(overrides: Record<string, unknown> = {}) {
-  return {
-    type: 'sendCustomerAssignNotification',
-    deliveryId: `pg-${Math.random().toString(36).slice(2)}`,
-    assigneeId: 'crm-user-1',
-    customers: [{ id: 'c-1', name: '阿里巴巴' }],
-    actor: { name: '王经理' },
-    channel: 'web',
-    assignedAt: '2026-11-25T02:30:00.000Z',
-    ...overrides,
-  };
-}
+import { assignmentEvent } from './helpers/assignment-event.js';
 
 /** Without a `pages` option (as pnpm start, startLocalWechat and the end-to-end tests run it) the emulator knows the kit's pages and no others. */
 describe('the default mini program: the kit pages', () => {
@@ -26,7 +14,7 @@ describe('the default mini program: the kit pages', () => {
     emulator = await startEmulator({ functionEnv: { CUSTOMER_PAGE: 'pages/no-such-page/index' } });
     await emulator.setupUser('crm-user-1', 2);
 
-    const answer = await client().invokeCloudFunction('quickstartFunctions', assignment());
+    const answer = await client().invokeCloudFunction('quickstartFunctions', assignmentEvent());
 
     expect(answer).toMatchObject({ result: { status: 'failed', reason: 'PAGE_INVALID', errCode: 41030 } });
     expect(emulator.messages).toHaveLength(0);
@@ -36,8 +24,8 @@ describe('the default mini program: the kit pages', () => {
     emulator = await startEmulator();
     await emulator.setupUser('crm-user-1', 2);
 
-    await client().invokeCloudFunction('quickstartFunctions', assignment());
-    await client().invokeCloudFunction('quickstartFunctions', assignment({ customers: [{ id: 'c-1', name: '甲' }, { id: 'c-2', name: '乙' }] }));
+    await client().invokeCloudFunction('quickstartFunctions', assignmentEvent());
+    await client().invokeCloudFunction('quickstartFunctions', assignmentEvent({ customers: [{ id: 'c-1', name: '甲' }, { id: 'c-2', name: '乙' }] }));
 
     expect(emulator.messages.map((message) => message.page?.split('?')[0])).toEqual([MINIPROGRAM_PAGES.customerDetail, MINIPROGRAM_PAGES.customerList]);
   });

@@ -2,21 +2,9 @@ import axios from 'axios';
 import { createWechatClient } from '@leadnotify/wechat-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../src/index.js';
+import { assignmentEvent } from './helpers/assignment-event.js';
 
 const http = axios.create({ validateStatus: () => true });
-
-function notificationEvent(overrides: Record<string, unknown> = {}) {
-  return {
-    type: 'sendCustomerAssignNotification',
-    deliveryId: `n-${Math.random().toString(36).slice(2)}`,
-    assigneeId: 'crm-user-1',
-    customers: [{ id: 'c-1', name: '阿里巴巴' }],
-    actor: { name: '王经理' },
-    channel: 'web',
-    assignedAt: '2026-11-25T02:30:00.000Z',
-    ...overrides,
-  };
-}
 
 describe('the WeChat emulator', () => {
   let emulator: RunningEmulator;
@@ -29,7 +17,7 @@ describe('the WeChat emulator', () => {
   it('runs the real cloud function for a bound, subscribed user and records the message', async () => {
     emulator = await startEmulator();
     await emulator.setupUser('crm-user-1', 1);
-    const event = notificationEvent();
+    const event = assignmentEvent();
 
     const response = await client().invokeCloudFunction('quickstartFunctions', event);
 
@@ -50,8 +38,8 @@ describe('the WeChat emulator', () => {
     emulator = await startEmulator();
     await emulator.setupUser('crm-user-2', 0);
 
-    const unbound = await client().invokeCloudFunction('quickstartFunctions', notificationEvent({ assigneeId: 'nobody' }));
-    const unsubscribed = await client().invokeCloudFunction('quickstartFunctions', notificationEvent({ assigneeId: 'crm-user-2' }));
+    const unbound = await client().invokeCloudFunction('quickstartFunctions', assignmentEvent({ assigneeId: 'nobody' }));
+    const unsubscribed = await client().invokeCloudFunction('quickstartFunctions', assignmentEvent({ assigneeId: 'crm-user-2' }));
 
     expect(unbound).toMatchObject({ result: { status: 'skipped', reason: 'NOT_BOUND' } });
     expect(unsubscribed).toMatchObject({ result: { status: 'skipped', reason: 'NO_SUBSCRIPTION' } });
@@ -61,7 +49,7 @@ describe('the WeChat emulator', () => {
     emulator = await startEmulator({ openapiPermissions: ['wxacode.get'] });
     await emulator.setupUser('crm-user-1', 1);
 
-    const response = await client().invokeCloudFunction('quickstartFunctions', notificationEvent());
+    const response = await client().invokeCloudFunction('quickstartFunctions', assignmentEvent());
 
     expect(response).toMatchObject({ result: { status: 'failed', reason: 'OPENAPI_PERMISSION_DENIED', errCode: -604101 } });
   });
@@ -73,7 +61,7 @@ describe('the WeChat emulator', () => {
     });
     await emulator.setupUser('crm-user-1', 1);
 
-    const response = await client().invokeCloudFunction('quickstartFunctions', notificationEvent());
+    const response = await client().invokeCloudFunction('quickstartFunctions', assignmentEvent());
 
     expect(response).toMatchObject({ result: { status: 'failed', reason: 'TEMPLATE_DATA_INVALID', errCode: 47003 } });
     expect((response as { result: { message: string } }).result.message).toContain('data.phrase2');
@@ -204,7 +192,7 @@ describe('the WeChat emulator', () => {
   it('runs mini-program calls as the user: a client call of a send type is refused', async () => {
     emulator = await startEmulator();
 
-    const response = await http.post(`${emulator.url}/_emulator/miniprogram/call`, { openid: 'o-1', event: notificationEvent() });
+    const response = await http.post(`${emulator.url}/_emulator/miniprogram/call`, { openid: 'o-1', event: assignmentEvent() });
     const openId = await http.post(`${emulator.url}/_emulator/miniprogram/call`, { openid: 'o-1', event: { type: 'getOpenId' } });
 
     expect(response.data).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
@@ -219,7 +207,7 @@ describe('slow answers', () => {
       await emulator.setupUser('crm-user-1', 2);
       emulator.setFaults({ slowRate: 1, slowMs: 400 });
       const wechat = createWechatClient({ ...emulator.credentials, baseUrl: emulator.url, invokeTimeoutMs: 150 });
-      const event = notificationEvent();
+      const event = assignmentEvent();
 
       await expect(wechat.invokeCloudFunction('quickstartFunctions', event)).rejects.toMatchObject({ code: 'TIMEOUT' });
       // The slow call ran the function before it held back the answer: its message is what the retry must find.

@@ -2,20 +2,9 @@ import axios from 'axios';
 import { createWechatClient } from '@leadnotify/wechat-client';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../src/index.js';
+import { assignmentEvent } from './helpers/assignment-event.js';
 
 const http = axios.create({ validateStatus: () => true });
-
-function assignment() {
-  return {
-    type: 'sendCustomerAssignNotification',
-    deliveryId: `run-${Math.random().toString(36).slice(2)}`,
-    assigneeId: 'crm-user-1',
-    customers: [{ id: 'c-1', name: '阿里巴巴' }],
-    actor: { name: '王经理' },
-    channel: 'web',
-    assignedAt: '2026-11-25T02:30:00.000Z',
-  };
-}
 
 describe('runs of the function', () => {
   let emulator: RunningEmulator;
@@ -26,7 +15,7 @@ describe('runs of the function', () => {
     emulator = await startEmulator({ functionTimeoutMs: 3000, httpWaitMs: 300 });
     await emulator.setupUser('crm-user-1', 2);
     emulator.setFaults({ functionLatencyMs: 600 });
-    const event = assignment();
+    const event = assignmentEvent();
 
     await expect(client().invokeCloudFunction('quickstartFunctions', event)).rejects.toMatchObject({
       errcode: -504003,
@@ -45,7 +34,7 @@ describe('runs of the function', () => {
     await emulator.setupUser('crm-user-1', 2);
     emulator.setFaults({ functionLatencyMs: 600 });
 
-    await expect(client().invokeCloudFunction('quickstartFunctions', assignment())).rejects.toMatchObject({ errcode: -504003 });
+    await expect(client().invokeCloudFunction('quickstartFunctions', assignmentEvent())).rejects.toMatchObject({ errcode: -504003 });
     await new Promise((resolve) => setTimeout(resolve, 800));
 
     expect(emulator.messages).toHaveLength(0);
@@ -60,7 +49,7 @@ describe('runs of the function', () => {
     await emulator.setupUser('crm-user-1', 2);
     emulator.setFaults({ ...faults, afterRunShare: 1 });
 
-    await expect(client().invokeCloudFunction('quickstartFunctions', assignment())).rejects.toMatchObject(failure);
+    await expect(client().invokeCloudFunction('quickstartFunctions', assignmentEvent())).rejects.toMatchObject(failure);
 
     expect(emulator.messages).toHaveLength(1);
   });
@@ -70,7 +59,7 @@ describe('runs of the function', () => {
     await emulator.setupUser('crm-user-1', 2);
     emulator.setFaults({ failureRate: 1, errcode: 45009, afterRunShare: 1 });
 
-    await expect(client().invokeCloudFunction('quickstartFunctions', assignment())).rejects.toMatchObject({ errcode: 45009 });
+    await expect(client().invokeCloudFunction('quickstartFunctions', assignmentEvent())).rejects.toMatchObject({ errcode: 45009 });
 
     expect(emulator.messages).toHaveLength(0);
   });
@@ -80,7 +69,7 @@ describe('runs of the function', () => {
     await emulator.setupUser('crm-user-1', 40);
     emulator.setFaults({ failureRate: 1, errcode: -1 });
 
-    for (let call = 0; call < 40; call++) await client().invokeCloudFunction('quickstartFunctions', assignment()).catch(() => undefined);
+    for (let call = 0; call < 40; call++) await client().invokeCloudFunction('quickstartFunctions', assignmentEvent()).catch(() => undefined);
 
     expect(emulator.messages.length).toBeGreaterThan(0);
     expect(emulator.messages.length).toBeLessThan(40);
