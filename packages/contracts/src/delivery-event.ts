@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { assignmentChannelSchema } from './channels.js';
+import { assignedViaSchema } from './assigned-via.js';
 
 /**
  * The notifier → cloud function wire format. One delivery is one subscribe message: one outbox row, or
@@ -35,7 +35,7 @@ export const deliveryEventSchema = z
     /** How many customers were assigned in all, when `customers` lists only the first few. */
     customerCount: z.number().int().optional(),
     actor: z.object({ id: text(128).optional(), name: text(MAX_ACTOR_NAME_LENGTH) }),
-    channel: assignmentChannelSchema,
+    via: assignedViaSchema,
     note: z
       .string()
       .max(MAX_NOTE_LENGTH)

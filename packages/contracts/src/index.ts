@@ -1,5 +1,5 @@
-export { ASSIGNMENT_CHANNELS, CHANNEL_LABELS, assignmentChannelSchema } from './channels.js';
-export type { AssignmentChannel } from './channels.js';
+export { ASSIGNED_VIA, ASSIGNED_VIA_LABELS, assignedViaSchema } from './assigned-via.js';
+export type { AssignedVia } from './assigned-via.js';
 export {
   FUNCTION_EVENT_TYPES,
   MAX_ACTOR_NAME_LENGTH,

@@ -23,10 +23,10 @@ const findUser = sqlite.prepare('SELECT * FROM users WHERE id = ?');
 const findCustomer = sqlite.prepare('SELECT * FROM customers WHERE id = ?');
 const updateCustomer = sqlite.prepare('UPDATE customers SET owner_id = ?, assigned_at = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?');
 const insertHistory = sqlite.prepare(
-  "INSERT INTO assignments (id, customer_id, from_owner_id, to_owner_id, actor_id, channel, note, created_at, customer_version) VALUES (?, ?, ?, ?, ?, 'web', NULL, ?, ?)",
+  "INSERT INTO assignments (id, customer_id, from_owner_id, to_owner_id, actor_id, via, note, created_at, customer_version) VALUES (?, ?, ?, ?, ?, 'web', NULL, ?, ?)",
 );
 const insertNotification = sqlite.prepare(
-  "INSERT INTO notifications (id, assignee_id, actor_id, channel, note, status, attempts, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, 'web', NULL, 'pending', 0, ?, ?, ?)",
+  "INSERT INTO notifications (id, assignee_id, actor_id, via, note, status, attempts, next_attempt_at, created_at, updated_at) VALUES (?, ?, ?, 'web', NULL, 'pending', 0, ?, ?, ?)",
 );
 const insertLink = sqlite.prepare(
   'INSERT INTO notification_customers (notification_id, customer_id, customer_name, customer_company, customer_phone, customer_source, position) VALUES (?, ?, ?, ?, ?, ?, 0)',

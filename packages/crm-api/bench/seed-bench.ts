@@ -88,7 +88,7 @@ export async function insertPendingNotifications(db: Db, assigneeIds: string[], 
     await db.kysely.transaction().execute(async (trx) => {
       await trx
         .insertInto('notifications')
-        .values(rows.map((row) => ({ id: row.id, assignee_id: row.assigneeId, actor_id: actorId, channel: 'web' as const, note: null, status: 'pending' as const, attempts: 0, next_attempt_at: due, created_at: now, updated_at: now })))
+        .values(rows.map((row) => ({ id: row.id, assignee_id: row.assigneeId, actor_id: actorId, via: 'web' as const, note: null, status: 'pending' as const, attempts: 0, next_attempt_at: due, created_at: now, updated_at: now })))
         .execute();
       await trx
         .insertInto('notification_customers')

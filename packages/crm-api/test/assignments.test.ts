@@ -37,9 +37,9 @@ describe.each(testEngines())('assignments on %s', (engine) => {
       expect(res.body.notification).toMatchObject({ assigneeId: sales.id, status: 'pending' });
       const history = await historyOf(customer.id);
       expect(history).toHaveLength(1);
-      expect(history[0]).toMatchObject({ from_owner_id: null, to_owner_id: sales.id, actor_id: manager.id, channel: 'web', note: '重点客户' });
+      expect(history[0]).toMatchObject({ from_owner_id: null, to_owner_id: sales.id, actor_id: manager.id, via: 'web', note: '重点客户' });
       const [row] = await notificationsOf(sales.id);
-      expect(row).toMatchObject({ id: res.body.notification.id, status: 'pending', attempts: 0, channel: 'web', actor_id: manager.id });
+      expect(row).toMatchObject({ id: res.body.notification.id, status: 'pending', attempts: 0, via: 'web', actor_id: manager.id });
       const links = await t.db.selectFrom('notification_customers').selectAll().where('notification_id', '=', row!.id).execute();
       expect(links).toEqual([{ notification_id: row!.id, customer_id: customer.id, customer_name: '阿里巴巴', customer_company: null, customer_phone: null, customer_source: null, position: 0 }]);
       expect(t.queued).toEqual([row!.id]);
@@ -108,15 +108,15 @@ describe.each(testEngines())('assignments on %s', (engine) => {
   });
 
   describe('assignCustomerForMiniprogram', () => {
-    it('answers in the mini-program envelope and records the miniprogram channel', async () => {
+    it('answers in the mini-program envelope and records via miniprogram', async () => {
       const customer = await t.customer();
 
       const res = await t.as(manager).post(`/api/miniprogram/customers/${customer.id}/assign`, { assigneeId: sales.id });
 
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({ code: 0, message: 'ok', data: { customer: { ownerId: sales.id }, notification: { status: 'pending' } } });
-      expect((await historyOf(customer.id))[0]?.channel).toBe('miniprogram');
-      expect((await notificationsOf(sales.id))[0]?.channel).toBe('miniprogram');
+      expect((await historyOf(customer.id))[0]?.via).toBe('miniprogram');
+      expect((await notificationsOf(sales.id))[0]?.via).toBe('miniprogram');
     });
 
     it('answers errors with a non-zero code in the same envelope, including auth errors', async () => {
@@ -202,7 +202,7 @@ describe.each(testEngines())('assignments on %s', (engine) => {
 
       expect(res.status).toBe(200);
       expect(res.body.customer.ownerId).toBe(sales.id);
-      expect((await historyOf(customer.id))[0]).toMatchObject({ channel: 'pool', actor_id: sales.id, to_owner_id: sales.id });
+      expect((await historyOf(customer.id))[0]).toMatchObject({ via: 'pool', actor_id: sales.id, to_owner_id: sales.id });
       expect(res.body.notification.status).toBe('pending');
     });
 
@@ -328,7 +328,7 @@ describe.each(testEngines())('assignments on %s', (engine) => {
       const again = await t.as(manager).post(`/api/customers/${customer.id}/release`);
       expect([again.status, again.body.error.code]).toEqual([409, 'CUSTOMER_ALREADY_IN_POOL']);
       const history = await historyOf(customer.id);
-      expect(history.map((h) => [h.channel, h.to_owner_id])).toEqual([
+      expect(history.map((h) => [h.via, h.to_owner_id])).toEqual([
         ['web', sales.id],
         ['release', null],
       ]);

@@ -124,7 +124,7 @@ describe.each(testEngines())('customers on %s', (engine) => {
 
     const res = await t.as(manager).get(`/api/customers/${customer.id}/assignments`);
 
-    expect(res.body.items.map((h: { fromOwnerId: string; toOwnerId: string; channel: string }) => [h.fromOwnerId, h.toOwnerId, h.channel])).toEqual([
+    expect(res.body.items.map((h: { fromOwnerId: string; toOwnerId: string; via: string }) => [h.fromOwnerId, h.toOwnerId, h.via])).toEqual([
       [null, sales.id, 'pool'],
       [sales.id, other.id, 'web'],
       [other.id, null, 'release'],

@@ -21,7 +21,7 @@ describe('GET /metrics', () => {
   const scrape = async () => (await fetch(`${running.url}/metrics`)).text();
   const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}"\\[\]()]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
 
-  it('counts assignments by channel, notifications by final status and reason, WeChat calls, token requests and HTTP latency by route', async () => {
+  it('counts assignments by operation (via), notifications by final status and reason, WeChat calls, token requests and HTTP latency by route', async () => {
     const seed = seeder(running.db);
     const manager = await seed.user('manager');
     const sales = await seed.user('sales');
@@ -35,8 +35,8 @@ describe('GET /metrics', () => {
       what: 'both notifications to reach a final status',
     });
 
-    expect(value(text, 'leadnotify_assignments_total{channel="web"}')).toBe(1);
-    expect(value(text, 'leadnotify_assignments_total{channel="batch"}')).toBe(2);
+    expect(value(text, 'leadnotify_assignments_total{via="web"}')).toBe(1);
+    expect(value(text, 'leadnotify_assignments_total{via="batch"}')).toBe(2);
     expect(value(text, 'leadnotify_notifications_finished_total{status="sent",reason="SENT"}')).toBe(1);
     expect(value(text, 'leadnotify_notifications_finished_total{status="skipped",reason="NOT_BOUND"}')).toBe(1);
     expect(value(text, 'leadnotify_wechat_token_requests_total')).toBe(1);

@@ -11,7 +11,7 @@ describe.each(testEngines())('migration 0010 (a message sent again goes out unde
   it('moves rows waiting to be resent to a new delivery id per delivery, and remembers the automatic resend (a row left sending may still have its own)', async () => {
     database = await createTestDatabase(engine);
     const { kysely } = database.db;
-    const { error } = await (await createMigrator(database.db)).migrateDown();
+    const { error } = await (await createMigrator(database.db)).migrateTo('0009-newest-subscription-index');
     expect(error).toBeUndefined();
     const userId = randomUUID();
     const now = new Date().toISOString();

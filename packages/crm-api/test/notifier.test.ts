@@ -37,7 +37,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     await wechat.stop();
   });
 
-  it('delivers each of the four assignment channels to the cloud function and records sent', async () => {
+  it('delivers assignments made via each of the four operations to the cloud function and records sent', async () => {
     await setup();
     const [a, b, c, d] = await t.customers(4);
     const responses = [
@@ -56,7 +56,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     expect(await drain()).toBe(4);
 
     const byId = new Map(wechat.sentEvents().map((e) => [e.deliveryId, e]));
-    expect(ids.map((id) => byId.get(id)?.channel)).toEqual(['web', 'miniprogram', 'batch', 'pool']);
+    expect(ids.map((id) => byId.get(id)?.via)).toEqual(['web', 'miniprogram', 'batch', 'pool']);
     expect(byId.get(ids[0])).toMatchObject({
       assigneeId: sales.id,
       customers: [{ id: a!.id, name: a!.name }],

@@ -222,7 +222,7 @@ describe.each(testEngines())('receipts on %s', (engine) => {
     await t.db
       .insertInto('notifications')
       .values({
-        id, assignee_id: assigneeId, actor_id: actorId, channel: 'web', note: null, status: 'sent', attempts: 1, next_attempt_at: now,
+        id, assignee_id: assigneeId, actor_id: actorId, via: 'web', note: null, status: 'sent', attempts: 1, next_attempt_at: now,
         created_at: now, updated_at: now, lease_owner: null, lease_until: null, delivery_id: id, reason: 'SENT', last_error: null,
         sent_at: new Date(sentAtMs).toISOString(), wechat_openid: 'openid-1', confirmed_at: null,
       })

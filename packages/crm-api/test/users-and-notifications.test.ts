@@ -52,7 +52,7 @@ describe.each(testEngines())('users and notifications on %s', (engine) => {
       id: batchId,
       assigneeId: sales.id,
       actorId: manager.id,
-      channel: 'batch',
+      via: 'batch',
       status: 'pending',
       attempts: 0,
       customers: [

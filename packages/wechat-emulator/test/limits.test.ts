@@ -15,7 +15,7 @@ function delivery(overrides: Record<string, unknown> = {}) {
     assigneeId: 'crm-user-1',
     customers: [{ id: `c-${counter}`, name: '阿里巴巴' }],
     actor: { name: '王经理' },
-    channel: 'web',
+    via: 'web',
     assignedAt: '2026-11-25T02:30:00.000Z',
     ...overrides,
   };

@@ -125,7 +125,7 @@ describe('message push: the emulator posts WeChat\'s subscribe-message events', 
       assigneeId: 'crm-user-1',
       customers: [{ id: 'c-1', name: '阿里巴巴' }],
       actor: { name: '王经理' },
-      channel: 'web',
+      via: 'web',
       assignedAt: '2026-11-25T02:30:00.000Z',
     });
     await emulator.settlePushes();

@@ -11,15 +11,15 @@ export const TEMPLATE_FIELDS = [
   'actorName',
   'assignedAt',
   'note',
-  'channel',
+  'assignedVia',
 ] as const;
 export type TemplateField = (typeof TEMPLATE_FIELDS)[number];
 
 /** Which keyword types can show which field; the rest would always be rejected with 47003. */
 const FIELDS_FOR_TYPE: Record<KeywordType, readonly TemplateField[]> = {
-  thing: ['customerName', 'customerCompany', 'customerSource', 'actorName', 'note', 'channel', 'customerCount'],
+  thing: ['customerName', 'customerCompany', 'customerSource', 'actorName', 'note', 'assignedVia', 'customerCount'],
   name: ['customerName', 'actorName'],
-  phrase: ['channel', 'note', 'customerSource'],
+  phrase: ['assignedVia', 'note', 'customerSource'],
   character_string: ['customerPhone', 'customerCount', 'customerName', 'actorName'],
   letter: ['customerName', 'actorName'],
   symbol: ['note'],
@@ -30,6 +30,9 @@ const FIELDS_FOR_TYPE: Record<KeywordType, readonly TemplateField[]> = {
   phone_number: ['customerPhone'],
   car_number: [],
 };
+
+/** Fields under an earlier name, still accepted in SUBSCRIBE_TEMPLATE_KEYWORDS so a deployed mapping keeps working. */
+const RENAMED_FIELDS: Readonly<Record<string, TemplateField>> = { channel: 'assignedVia' };
 
 export interface KeywordMapping {
   keyword: string;
@@ -121,7 +124,8 @@ function parseKeywords(text: string, problems: string[]): KeywordMapping[] {
     return [];
   }
   const mappings: KeywordMapping[] = [];
-  for (const [keyword, field] of Object.entries(parsed as Record<string, unknown>)) {
+  for (const [keyword, named] of Object.entries(parsed as Record<string, unknown>)) {
+    const field = typeof named === 'string' ? (RENAMED_FIELDS[named] ?? named) : named;
     const type = keywordTypeOf(keyword);
     if (!type) {
       problems.push(`SUBSCRIBE_TEMPLATE_KEYWORDS: "${keyword}" is not a keyword (type + number, e.g. thing1)`);

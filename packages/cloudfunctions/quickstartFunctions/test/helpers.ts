@@ -71,7 +71,7 @@ export function notification(overrides: Partial<DeliveryEventInput> = {}): Deliv
     assigneeId: 'crm-user-1',
     customers: [{ id: `c-${counter}`, name: '杭州某某科技有限公司' }],
     actor: { id: 'manager-1', name: '王经理' },
-    channel: 'web',
+    via: 'web',
     assignedAt: '2026-11-25T02:30:00.000Z',
     ...overrides,
   };

@@ -360,7 +360,7 @@ describe('sendCustomerAssignNotification', () => {
     expect(response.ok).toBe(false);
     expect(response.error.code).toBe('INVALID_EVENT');
     expect(response.error.details.map((p: { path: string }) => p.path)).toEqual(
-      expect.arrayContaining(['event.assigneeId', 'event.customers', 'event.channel', 'event.actor', 'event.assignedAt']),
+      expect.arrayContaining(['event.assigneeId', 'event.customers', 'event.via', 'event.actor', 'event.assignedAt']),
     );
   });
 

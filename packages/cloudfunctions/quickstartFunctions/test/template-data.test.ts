@@ -112,7 +112,7 @@ describe('function configuration', () => {
       'SUBSCRIBE_TEMPLATE_ID is not set',
       'SUBSCRIBE_TEMPLATE_KEYWORDS: a time keyword (time2) cannot show note',
       'SUBSCRIBE_TEMPLATE_KEYWORDS: "banana3" is not a keyword (type + number, e.g. thing1)',
-      'SUBSCRIBE_TEMPLATE_KEYWORDS: "thing4" maps to unknown field "salary"; use one of customerName, customerCount, customerCompany, customerPhone, customerSource, actorName, assignedAt, note, channel',
+      'SUBSCRIBE_TEMPLATE_KEYWORDS: "thing4" maps to unknown field "salary"; use one of customerName, customerCount, customerCompany, customerPhone, customerSource, actorName, assignedAt, note, assignedVia',
       'SUBSCRIBE_MINIPROGRAM_STATE must be one of formal, developer, trial',
       'SEND_BATCH_MAX must be a positive integer',
     ]);

@@ -109,7 +109,7 @@ export async function readPoolFacts(trx: Trx, claim: { userId: string; customerI
     .select((eb) => eb.fn.countAll<string | number>().as('count'))
     .where('to_owner_id', '=', claim.userId)
     .where('actor_id', '=', claim.userId)
-    .where('channel', '=', 'pool')
+    .where('via', '=', 'pool')
     .where('created_at', '>=', claim.dayStart)
     .executeTakeFirstOrThrow();
   const releases = await trx

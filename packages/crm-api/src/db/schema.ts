@@ -1,11 +1,11 @@
-import type { AssignmentChannel } from '@leadnotify/contracts';
+import type { AssignedVia } from '@leadnotify/contracts';
 import type { Generated, Insertable, Selectable } from 'kysely';
 
 /** Timestamps are ISO-8601 UTC strings in both engines, so they sort and compare the same way. */
 type Timestamp = string;
 
 export type Role = 'admin' | 'manager' | 'sales';
-export type { AssignmentChannel } from '@leadnotify/contracts';
+export type { AssignedVia } from '@leadnotify/contracts';
 export type CustomerStatus = 'new' | 'contacted' | 'qualified' | 'won' | 'lost';
 /**
  * `unconfirmed`: the message may have reached the salesperson (WeChat answered ambiguously, or the function was
@@ -58,7 +58,7 @@ export interface AssignmentsTable {
   /** null when the customer was released to the pool. */
   to_owner_id: string | null;
   actor_id: string;
-  channel: AssignmentChannel | 'release';
+  via: AssignedVia | 'release';
   note: string | null;
   created_at: Timestamp;
   /** The customer's version after this change: orders one customer's history exactly. */
@@ -69,7 +69,7 @@ export interface NotificationsTable {
   id: string;
   assignee_id: string;
   actor_id: string;
-  channel: AssignmentChannel;
+  via: AssignedVia;
   note: string | null;
   status: NotificationStatus;
   attempts: number;

@@ -50,7 +50,7 @@ export async function buildNotificationEvents(db: Kysely<Database>, deliveries: 
       customers: customers.slice(0, LISTED_CUSTOMERS).map(toEventCustomer),
       customerCount: customers.length,
       actor: actorIdsOfDelivery.length > 1 ? { name: severalAssigners(latestName, actorIdsOfDelivery.length) } : { id: latest.actorId, name: latestName },
-      channel: latest.channel,
+      via: latest.via,
       ...(notes.length > 0 ? { note: cut(notes.join('；'), MAX_NOTE_LENGTH) } : {}),
       assignedAt: latest.createdAt,
     });

@@ -179,7 +179,7 @@ export interface AssignmentView {
   /** null when the customer was released to the pool. */
   toOwnerId: string | null;
   actorId: string;
-  channel: AssignmentRow['channel'];
+  via: AssignmentRow['via'];
   note: string | null;
   createdAt: string;
 }
@@ -195,7 +195,7 @@ export async function listAssignmentHistory(ctx: AppContext, actor: Actor, id: s
     fromOwnerId: row.from_owner_id,
     toOwnerId: row.to_owner_id,
     actorId: row.actor_id,
-    channel: row.channel,
+    via: row.via,
     note: row.note,
     createdAt: row.created_at,
   }));

@@ -1,4 +1,4 @@
-import type { AssignmentChannel } from '@leadnotify/contracts';
+import type { AssignedVia } from '@leadnotify/contracts';
 import type { AppContext } from '../context.js';
 import {
   customersByNotification,
@@ -20,7 +20,7 @@ export interface NotificationView {
   id: string;
   assigneeId: string;
   actorId: string;
-  channel: AssignmentChannel;
+  via: AssignedVia;
   note: string | null;
   status: NotificationStatus;
   attempts: number;
@@ -61,7 +61,7 @@ async function withCustomers(ctx: AppContext, rows: NotificationRow[]): Promise<
     id: row.id,
     assigneeId: row.assignee_id,
     actorId: row.actor_id,
-    channel: row.channel,
+    via: row.via,
     note: row.note,
     status: row.status,
     attempts: row.attempts,

@@ -1,4 +1,4 @@
-import { ASSIGNMENT_CHANNELS } from '@leadnotify/contracts';
+import { ASSIGNED_VIA } from '@leadnotify/contracts';
 import { z } from 'zod';
 import type { AssignOutcome } from '../domain/assignments/assign-customers.js';
 import type { SingleAssignment } from '../domain/assignments/assignment-operations.js';
@@ -98,7 +98,7 @@ export const assignmentViewSchema = z
     fromOwnerId: z.string().nullable(),
     toOwnerId: z.string().nullable().describe('null when the customer was released to the pool'),
     actorId: z.string(),
-    channel: z.enum([...ASSIGNMENT_CHANNELS, 'release']),
+    via: z.enum([...ASSIGNED_VIA, 'release']),
     note: z.string().nullable(),
     createdAt: z.string(),
   })
@@ -139,7 +139,7 @@ export const notificationViewSchema = z
     id: z.string(),
     assigneeId: z.string(),
     actorId: z.string(),
-    channel: z.enum(ASSIGNMENT_CHANNELS),
+    via: z.enum(ASSIGNED_VIA),
     note: z.string().nullable(),
     status: notificationStatusSchema,
     attempts: z.number().int(),

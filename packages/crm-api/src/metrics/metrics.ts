@@ -21,8 +21,8 @@ export function createMetrics() {
   });
   const assignments = new Counter({
     name: 'leadnotify_assignments_total',
-    help: 'Customers whose owner changed, by assignment channel',
-    labelNames: ['channel'],
+    help: 'Customers whose owner changed, by the assignment operation',
+    labelNames: ['via'],
     registers,
   });
   const unreachableAssignees = new Counter({
@@ -70,8 +70,8 @@ export function createMetrics() {
     countUnreachableAssignee(reason: string) {
       unreachableAssignees.inc({ reason });
     },
-    countAssignments(channel: string, customers: number) {
-      if (customers > 0) assignments.inc({ channel }, customers);
+    countAssignments(via: string, customers: number) {
+      if (customers > 0) assignments.inc({ via }, customers);
     },
     countNotification(status: string, reason: string) {
       if (status === 'pending') notificationRetries.inc({ reason });

@@ -6,7 +6,7 @@ export function assignmentEvent(overrides: Record<string, unknown> = {}) {
     assigneeId: 'crm-user-1',
     customers: [{ id: 'c-1', name: '阿里巴巴' }],
     actor: { name: '王经理' },
-    channel: 'web',
+    via: 'web',
     assignedAt: '2026-11-25T02:30:00.000Z',
     ...overrides,
   };

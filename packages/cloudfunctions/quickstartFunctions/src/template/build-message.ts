@@ -1,4 +1,4 @@
-import { CHANNEL_LABELS, formatBeijingTime, type DeliveryEvent } from '@leadnotify/contracts';
+import { ASSIGNED_VIA_LABELS, formatBeijingTime, type DeliveryEvent } from '@leadnotify/contracts';
 import type { SubscribeMessage } from '../cloud-sdk.js';
 import type { FunctionConfig, TemplateField } from '../config.js';
 import { cleanText, fitKeyword, truncate, type TextOptions } from './fit-keyword.js';
@@ -68,7 +68,7 @@ function rawField(notification: DeliveryEvent, field: TemplateField): string {
       return formatBeijingTime(Date.parse(notification.assignedAt));
     case 'note':
       return notification.note ?? '';
-    case 'channel':
-      return CHANNEL_LABELS[notification.channel];
+    case 'assignedVia':
+      return ASSIGNED_VIA_LABELS[notification.via];
   }
 }

@@ -9,6 +9,7 @@ import * as messagePush from './0007-message-push.js';
 import * as reachabilityIndexes from './0008-reachability-indexes.js';
 import * as newestSubscriptionIndex from './0009-newest-subscription-index.js';
 import * as newDeliveryPerResend from './0010-new-delivery-per-resend.js';
+import * as assignedVia from './0011-assigned-via.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0008-reachability-indexes': reachabilityIndexes,
   '0009-newest-subscription-index': newestSubscriptionIndex,
   '0010-new-delivery-per-resend': newDeliveryPerResend,
+  '0011-assigned-via': assignedVia,
 };

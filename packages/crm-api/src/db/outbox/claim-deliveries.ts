@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { Engine } from '../database.js';
-import type { AssignmentChannel, Database, NotificationRow } from '../schema.js';
+import type { AssignedVia, Database, NotificationRow } from '../schema.js';
 import type { Trx } from '../transaction.js';
 
 /** One outbox row a worker holds a lease on. */
@@ -9,7 +9,7 @@ export interface ClaimedRow {
   id: string;
   assigneeId: string;
   actorId: string;
-  channel: AssignmentChannel;
+  via: AssignedVia;
   note: string | null;
   attempts: number;
   createdAt: string;
@@ -175,7 +175,7 @@ function toClaimedRow(row: NotificationRow): ClaimedRow {
     id: row.id,
     assigneeId: row.assignee_id,
     actorId: row.actor_id,
-    channel: row.channel,
+    via: row.via,
     note: row.note,
     attempts: row.attempts,
     createdAt: row.created_at,

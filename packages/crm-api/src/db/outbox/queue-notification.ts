@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Insertable } from 'kysely';
 import { prepared } from '../prepared.js';
-import type { AssignmentChannel, CustomerRow, NotificationCustomersTable, NotificationsTable } from '../schema.js';
+import type { AssignedVia, CustomerRow, NotificationCustomersTable, NotificationsTable } from '../schema.js';
 import { chunk, type Trx } from '../transaction.js';
 
 /** The outbox row written with an assignment; delivery follows asynchronously. */
@@ -20,7 +20,7 @@ export async function queueAssignmentNotification(
   input: {
     assigneeId: string;
     actorId: string;
-    channel: AssignmentChannel;
+    via: AssignedVia;
     note: string | null;
     customers: CustomerRow[];
     now: string;
@@ -33,7 +33,7 @@ export async function queueAssignmentNotification(
     id,
     assignee_id: input.assigneeId,
     actor_id: input.actorId,
-    channel: input.channel,
+    via: input.via,
     note: input.note,
     status: 'pending',
     attempts: 0,

@@ -4,7 +4,7 @@ import type { AppContext } from '../../context.js';
 import { insertHistory, loadCustomersForChange, readPoolFacts, updateCustomerIfVersion } from '../../db/customers-store.js';
 import { queueAssignmentNotification, type QueuedNotification } from '../../db/outbox/index.js';
 import { findUserWithReachability } from '../../db/reachability-store.js';
-import type { AssignmentChannel, CustomerRow } from '../../db/schema.js';
+import type { AssignedVia, CustomerRow } from '../../db/schema.js';
 import { transactionWithRetry, type Trx } from '../../db/transaction.js';
 import type { Actor } from '../actor.js';
 import { canSee, toCustomerView, type CustomerView } from '../customers.js';
@@ -16,7 +16,7 @@ export interface AssignCommand {
   actor: Actor;
   customerIds: string[];
   assigneeId: string;
-  channel: AssignmentChannel;
+  via: AssignedVia;
   note?: string | undefined;
   /** Only customers in the pool may be taken (the pool operation). */
   fromPoolOnly: boolean;
@@ -42,7 +42,7 @@ export async function assignCustomers(ctx: AppContext, command: AssignCommand): 
   const customerIds = [...new Set(command.customerIds)];
   // A deadlock or serialization failure PostgreSQL resolves by aborting us is retried (a few times, nothing else is).
   const committed = await transactionWithRetry(ctx.db.kysely, (trx) => assignInTransaction(ctx, trx, { ...command, customerIds }));
-  ctx.metrics?.countAssignments(command.channel, committed.changedIds.length);
+  ctx.metrics?.countAssignments(command.via, committed.changedIds.length);
   for (const { expected } of committed.notifications) {
     if (expected.startsWith('unreachable')) ctx.metrics?.countUnreachableAssignee(expected.slice('unreachable: '.length));
   }
@@ -140,7 +140,7 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
       from_owner_id: customer.owner_id,
       to_owner_id: assignee.id,
       actor_id: command.actor.id,
-      channel: command.channel,
+      via: command.via,
       note: command.note ?? null,
       created_at: now,
       customer_version: customer.version + 1,
@@ -150,7 +150,7 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
   const notification = await queueAssignmentNotification(trx, {
     assigneeId: assignee.id,
     actorId: command.actor.id,
-    channel: command.channel,
+    via: command.via,
     note: command.note ?? null,
     customers: changed,
     now,

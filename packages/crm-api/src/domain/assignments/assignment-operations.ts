@@ -27,10 +27,10 @@ export interface AssignInput {
   note?: string | undefined;
 }
 
-/** A manager assigns one customer; the channel records where from. */
-async function assignOne(ctx: AppContext, actor: Actor, input: AssignInput, channel: 'web' | 'miniprogram'): Promise<SingleAssignment> {
+/** A manager assigns one customer; `via` records from where. */
+async function assignOne(ctx: AppContext, actor: Actor, input: AssignInput, via: 'web' | 'miniprogram'): Promise<SingleAssignment> {
   requireRole(actor, ['admin', 'manager'], 'assign customers');
-  return single(await assignCustomers(ctx, { actor, ...input, customerIds: [input.customerId], channel, fromPoolOnly: false, enforcePoolRules: false }));
+  return single(await assignCustomers(ctx, { actor, ...input, customerIds: [input.customerId], via, fromPoolOnly: false, enforcePoolRules: false }));
 }
 
 /** 1. A manager assigns one customer from the CRM web client. */
@@ -38,7 +38,7 @@ export function assignCustomer(ctx: AppContext, actor: Actor, input: AssignInput
   return assignOne(ctx, actor, input, 'web');
 }
 
-/** 2. The same from the mini program; only the channel (and the response envelope) differ. */
+/** 2. The same from the mini program; only `via` (and the response envelope) differ. */
 export function assignCustomerForMiniprogram(ctx: AppContext, actor: Actor, input: AssignInput): Promise<SingleAssignment> {
   return assignOne(ctx, actor, input, 'miniprogram');
 }
@@ -59,7 +59,7 @@ export async function batchAssignCustomers(
       details: { limit, received: distinct },
     });
   }
-  return assignCustomers(ctx, { actor, ...input, channel: 'batch', fromPoolOnly: false, enforcePoolRules: false });
+  return assignCustomers(ctx, { actor, ...input, via: 'batch', fromPoolOnly: false, enforcePoolRules: false });
 }
 
 /**
@@ -91,7 +91,7 @@ export async function assignFromPool(
       customerIds: [input.customerId],
       assigneeId,
       note: input.note,
-      channel: 'pool',
+      via: 'pool',
       fromPoolOnly: true,
       enforcePoolRules: !manager,
     }),
