@@ -57,6 +57,7 @@ export const FUNCTION_EVENT_TYPES = [
   'getOpenId',
   'sendCustomerAssignNotification',
   'sendBatchCustomerAssignNotification',
+  'recallDeliveries',
   'bindCrmUser',
   'unbindCrmUser',
   'recordSubscription',

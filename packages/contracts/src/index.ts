@@ -10,7 +10,7 @@ export {
   problemsOf,
 } from './delivery-event.js';
 export type { DeliveryCustomer, DeliveryEvent, DeliveryEventInput, FunctionEventType, Problem } from './delivery-event.js';
-export { REASONS, REASON_CODES, isReasonCode, reasonOf } from './reasons.js';
+export { REASONS, REASON_CODES, isReasonCode, leavesFateUnknown, reasonOf } from './reasons.js';
 export type { Disposition, Reason, ReasonCode } from './reasons.js';
 export {
   FUNCTION_ERROR_CODES,
@@ -18,10 +18,11 @@ export {
   functionErrorSchema,
   sendBatchAnswerSchema,
   sendOneAnswerSchema,
+  recallDeliveriesEventSchema,
+  resultKindOf,
   sendResultSchema,
-  sendStatusSchema,
 } from './send-result.js';
-export type { FunctionError, FunctionErrorCode, SendBatchAnswer, SendOneAnswer, SendResult, SendStatus } from './send-result.js';
+export type { FunctionError, FunctionErrorCode, RecallDeliveriesEvent, ResultKind, SendBatchAnswer, SendOneAnswer, SendResult } from './send-result.js';
 export { DAY_MS, formatBeijingTime, startOfBeijingDay, startOfNextBeijingDay } from './time.js';
 export { TOKEN_ERRCODES, WECHAT_ERRCODES, reasonForErrcode } from './wechat-errcodes.js';
 export {

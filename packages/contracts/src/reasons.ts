@@ -24,6 +24,12 @@ export interface Reason {
    * answered an error or timed out after accepting it): the result is `unconfirmed`, never resent blindly.
    */
   sendMayHaveGoneOut?: true;
+  /**
+   * After an attempt that ended with this reason the CRM cannot know whether the delivery went out: the function may
+   * have run (an invocation that failed on the way back) or be running it, and may hold the delivery as sent. Such a
+   * delivery is never withdrawn without asking the function (`recallDeliveries`). Implied by `sendMayHaveGoneOut`.
+   */
+  fateUnknown?: true;
   /** What happened, for an operator. */
   summary: string;
   /** What to do about it. */
@@ -47,6 +53,16 @@ export const REASONS = {
   NO_LONGER_ASSIGNED: {
     disposition: 'withdrawn',
     summary: 'every customer it names was assigned to someone else, or released to the pool, before it went out; nothing was sent (the new owner has a notification of their own)',
+    fix: 'nothing',
+  },
+  ASSIGNEE_INACTIVE: {
+    disposition: 'withdrawn',
+    summary: 'the salesperson was deactivated before it went out; nothing was sent',
+    fix: 'reassign their customers to an active salesperson, who is notified',
+  },
+  RECALLED: {
+    disposition: 'withdrawn',
+    summary: 'the CRM withdrew the delivery before it went out (its customers moved, or the salesperson left); the function will never send it under this delivery id',
     fix: 'nothing',
   },
   NO_SUBSCRIPTION: {
@@ -112,10 +128,22 @@ export const REASONS = {
   TICKET_INVALID: { disposition: 'permanent', summary: 'the binding ticket is not one the CRM signed', fix: 'ask the CRM for a new binding code' },
   TICKET_EXPIRED: { disposition: 'permanent', summary: 'the binding ticket has expired', fix: 'ask the CRM for a new binding code' },
   TICKET_USED: { disposition: 'permanent', summary: 'the binding ticket was already used', fix: 'ask the CRM for a new binding code' },
-  INTERNAL_ERROR: { disposition: 'retry', summary: 'the cloud function failed unexpectedly', fix: `${RETRIED}; if it repeats read the function's logs` },
+  INTERNAL_ERROR: {
+    disposition: 'retry',
+    fateUnknown: true,
+    summary: 'the cloud function failed unexpectedly',
+    fix: `${RETRIED}; if it repeats read the function's logs`,
+  },
+  FUNCTION_STORE_ERROR: {
+    disposition: 'retry',
+    fateUnknown: true,
+    summary: "the cloud function's database failed in the middle of a delivery; its record of the delivery tells the next attempt what happened",
+    fix: `${RETRIED}; if it repeats check the cloud database in the cloud console`,
+  },
   IN_PROGRESS: {
     disposition: 'requeue',
     waitMs: 5_000,
+    fateUnknown: true,
     summary: 'another run of the function is sending this delivery right now',
     fix: 'nothing: asked again shortly, without using up an attempt',
   },
@@ -213,6 +241,7 @@ export const REASONS = {
   },
   FUNCTION_FAILED: {
     disposition: 'permanent',
+    fateUnknown: true,
     summary: 'the cloud function threw (-504002)',
     fix: 'read its logs in the cloud console',
   },
@@ -224,36 +253,43 @@ export const REASONS = {
   },
   TIMEOUT: {
     disposition: 'retry',
+    fateUnknown: true,
     summary: 'WeChat did not answer in time',
     fix: `${RETRIED}; if it repeats check the network and the function's time limit`,
   },
   NETWORK: {
     disposition: 'retry',
+    fateUnknown: true,
     summary: 'WeChat could not be reached',
     fix: `${RETRIED}; check WECHAT_API_BASE_URL, DNS and the outbound firewall`,
   },
   HTTP_STATUS: {
     disposition: 'retry',
+    fateUnknown: true,
     summary: 'WeChat answered an HTTP error status',
     fix: `${RETRIED} on 5xx and 429; otherwise check WECHAT_API_BASE_URL`,
   },
   BAD_RESPONSE: {
     disposition: 'retry',
+    fateUnknown: true,
     summary: 'WeChat answered something that is not its documented format',
     fix: `${RETRIED}; check WECHAT_API_BASE_URL points at WeChat`,
   },
   NO_RESULT: {
     disposition: 'retry',
+    fateUnknown: true,
     summary: 'the cloud function answered without a result for this delivery',
     fix: `${RETRIED}; deploy the function built from the same release as the API`,
   },
   BAD_RESULT: {
     disposition: 'retry',
+    fateUnknown: true,
     summary: 'the cloud function answered a result the notifier cannot read',
     fix: `${RETRIED}; deploy the function built from the same release as the API`,
   },
   UNEXPECTED_ERROR: {
     disposition: 'retry',
+    fateUnknown: true,
     summary: 'the notifier failed unexpectedly while invoking the function',
     fix: `${RETRIED}; read the API's error log`,
   },
@@ -261,6 +297,15 @@ export const REASONS = {
 
 export type ReasonCode = keyof typeof REASONS;
 export const REASON_CODES = Object.keys(REASONS) as [ReasonCode, ...ReasonCode[]];
+
+/**
+ * Whether, after an attempt that ended with `reason`, the function may hold the delivery as sent or be sending it
+ * (`fateUnknown`, or a send that may have gone out).
+ */
+export function leavesFateUnknown(reason: ReasonCode): boolean {
+  const known: Reason = REASONS[reason];
+  return known.fateUnknown === true || known.sendMayHaveGoneOut === true;
+}
 
 export function isReasonCode(value: unknown): value is ReasonCode {
   return typeof value === 'string' && Object.hasOwn(REASONS, value);

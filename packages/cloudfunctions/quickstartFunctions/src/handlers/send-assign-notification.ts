@@ -1,4 +1,4 @@
-import { REASONS, reasonForErrcode, reasonOf, type DeliveryEvent, type ReasonCode, type SendResult } from '@leadnotify/contracts';
+import { REASONS, reasonForErrcode, reasonOf, resultKindOf, type DeliveryEvent, type ReasonCode, type SendResult } from '@leadnotify/contracts';
 import type { CloudDatabase } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { findBinding } from '../store/bindings.js';
@@ -28,7 +28,7 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   const { config } = deps;
   const { deliveryId } = delivery;
   if (config.sendProblems.length > 0) {
-    return { deliveryId, status: 'failed', reason: 'CONFIG_INVALID', message: config.sendProblems.join('; ') };
+    return { deliveryId, reason: 'CONFIG_INVALID', message: config.sendProblems.join('; ') };
   }
   const db = deps.cloud.database();
   const templateId = config.templateId as string;
@@ -37,7 +37,7 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   if (claim.kind === 'recorded') {
     // A run stopped after recording the outcome may have left its hold: the unit stays used, the hold goes.
     if (claim.heldFor) await settleSend(db, claim.heldFor, templateId, deliveryId, new Date(deps.now()).toISOString());
-    return claim.result.status === 'sent' ? { ...claim.result, reason: 'ALREADY_SENT' } : claim.result;
+    return resultKindOf(claim.result.reason) === 'sent' ? { ...claim.result, reason: 'ALREADY_SENT' } : claim.result;
   }
   if (claim.kind === 'in-progress') return inProgress(deliveryId);
   if (claim.kind === 'stale') {
@@ -53,13 +53,13 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
     // A cloud database call failed. The record stays as it was (reserved or sending) and the next attempt
     // after the stale time resolves it like a killed run's: nothing here can tell whether the send went out.
     deps.log.error('send failed unexpectedly', { deliveryId, error: String(error) });
-    result = { deliveryId, status: 'failed', reason: 'WECHAT_ERROR', message: 'unexpected error in the cloud function' };
+    result = { deliveryId, reason: 'FUNCTION_STORE_ERROR', message: 'unexpected error in the cloud function' };
   }
   return result;
 }
 
 function inProgress(deliveryId: string): SendResult {
-  return { deliveryId, status: 'failed', reason: 'IN_PROGRESS', message: REASONS.IN_PROGRESS.summary };
+  return { deliveryId, reason: 'IN_PROGRESS', message: REASONS.IN_PROGRESS.summary };
 }
 
 /**
@@ -81,7 +81,6 @@ async function resolveStale(
   if (record.state === 'sending') {
     const result: SendResult = {
       deliveryId,
-      status: 'unconfirmed',
       reason: 'SEND_INTERRUPTED',
       message: REASONS.SEND_INTERRUPTED.summary,
       ...(heldFor ? { openid: heldFor } : {}),
@@ -109,13 +108,13 @@ async function deliver(
   const templateId = deps.config.templateId as string;
   const nowIso = () => new Date(deps.now()).toISOString();
   if (!openid) {
-    const result: SendResult = { ...base, status: 'skipped', reason: 'NOT_BOUND', message: REASONS.NOT_BOUND.summary };
+    const result: SendResult = { ...base, reason: 'NOT_BOUND', message: REASONS.NOT_BOUND.summary };
     await finishDelivery(db, result, deps.now());
     return result;
   }
   const reservation = await reserveSend(db, openid, templateId, delivery.deliveryId, nowIso());
   if (reservation.kind === 'none') {
-    const result: SendResult = { ...base, status: 'skipped', reason: 'NO_SUBSCRIPTION', message: REASONS.NO_SUBSCRIPTION.summary };
+    const result: SendResult = { ...base, reason: 'NO_SUBSCRIPTION', message: REASONS.NO_SUBSCRIPTION.summary };
     await finishDelivery(db, result, deps.now());
     return result;
   }
@@ -134,7 +133,7 @@ async function deliver(
       if (!budget.fits(deps.now() - sendStartedAt)) {
         // A second send would outlive the function: nothing went out (47003), so give the unit back and let
         // the next invocation send the conservative text straight away, without using an attempt.
-        const result: SendResult = { ...base, status: 'failed', reason: 'NOT_ATTEMPTED', message: 'WeChat refused the text; it goes out in conservative form next' };
+        const result: SendResult = { ...base, reason: 'NOT_ATTEMPTED', message: 'WeChat refused the text; it goes out in conservative form next' };
         await finishDelivery(db, result, deps.now(), { conservativeText: true });
         await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
         return result;
@@ -145,7 +144,7 @@ async function deliver(
   }
 
   if (outcome.ok) {
-    const result: SendResult = { ...base, status: 'sent', reason: 'SENT', sentAt: nowIso(), openid };
+    const result: SendResult = { ...base, reason: 'SENT', sentAt: nowIso(), openid };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return result;
@@ -153,19 +152,19 @@ async function deliver(
   const { reason, errCode, errMsg } = outcome;
   const codePart = errCode === undefined ? {} : { errCode };
   if (reasonOf(reason)?.sendMayHaveGoneOut) {
-    const result: SendResult = { ...base, status: 'unconfirmed', reason, ...codePart, message: errMsg, openid };
+    const result: SendResult = { ...base, reason, ...codePart, message: errMsg, openid };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return result;
   }
   if (REASONS[reason].disposition === 'skipped') {
     // 43101: WeChat holds no acceptance, whatever we counted.
-    const result: SendResult = { ...base, status: 'skipped', reason, ...codePart, message: errMsg };
+    const result: SendResult = { ...base, reason, ...codePart, message: errMsg };
     await finishDelivery(db, result, deps.now());
     await recordRefusal(db, openid, templateId, delivery.deliveryId, nowIso(), countVersion);
     return result;
   }
-  const result: SendResult = { ...base, status: 'failed', reason, ...codePart, message: errMsg };
+  const result: SendResult = { ...base, reason, ...codePart, message: errMsg };
   await finishDelivery(db, result, deps.now());
   await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
   return result;

@@ -50,17 +50,17 @@ export async function handleSendBatch(
     const deliveryId = deliveryIdOf(item) ?? `#${index}`;
     if (!parsed.success) {
       const problems = problemsOf(parsed.error, `event.deliveries.${index}`);
-      return { deliveryId, status: 'failed', reason: 'INVALID_NOTIFICATION', message: problems.map((p) => `${p.path} ${p.message}`).join('; ') };
+      return { deliveryId, reason: 'INVALID_NOTIFICATION', message: problems.map((p) => `${p.path} ${p.message}`).join('; ') };
     }
     if (!budget.canFinish()) {
-      return { deliveryId, status: 'failed', reason: 'NOT_ATTEMPTED', message: REASONS.NOT_ATTEMPTED.summary };
+      return { deliveryId, reason: 'NOT_ATTEMPTED', message: REASONS.NOT_ATTEMPTED.summary };
     }
     const started = deps.now();
     try {
       return await sendAssignNotification(deps, parsed.data, budget);
     } catch (error) {
       deps.log.error('send failed', { deliveryId, error: String(error) });
-      return { deliveryId, status: 'failed', reason: 'WECHAT_ERROR', message: 'cloud database or SDK error; retry' };
+      return { deliveryId, reason: 'FUNCTION_STORE_ERROR', message: 'cloud database or SDK error; retry' };
     } finally {
       budget.observe(deps.now() - started);
     }

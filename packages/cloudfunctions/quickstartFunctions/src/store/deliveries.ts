@@ -1,4 +1,4 @@
-import type { SendResult } from '@leadnotify/contracts';
+import { resultKindOf, type SendResult } from '@leadnotify/contracts';
 import type { CloudDatabase } from '../cloud-sdk.js';
 import { COLLECTIONS } from './collections.js';
 
@@ -94,6 +94,7 @@ export async function markSending(db: CloudDatabase, deliveryId: string, nowMs: 
 
 /** Records the outcome: sent and unconfirmed are final; anything else may be tried again. */
 export async function finishDelivery(db: CloudDatabase, result: SendResult, nowMs: number, extra: { conservativeText?: boolean } = {}): Promise<void> {
-  const state: DeliveryState = result.status === 'sent' ? 'sent' : result.status === 'unconfirmed' ? 'unconfirmed' : 'open';
+  const kind = resultKindOf(result.reason);
+  const state: DeliveryState = kind === 'sent' ? 'sent' : kind === 'unconfirmed' ? 'unconfirmed' : 'open';
   await collectionOf(db).doc(result.deliveryId).update({ data: { state, stateAt: nowMs, result, ...extra } });
 }
