@@ -37,7 +37,7 @@ async function run(argv: string[]): Promise<number> {
       config,
       clock: { now: () => Date.now() },
       logger: createLogger('warn'),
-      onNotificationsQueued: () => {},
+      wakeNotifier: () => {},
     };
     if (command === 'user:create') {
       const role = ROLES.find((known) => known === values.role);

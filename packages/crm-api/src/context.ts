@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/database.js';
+import type { CloudFunction, PushInbox } from './delivery/channels/wechat-subscribe/index.js';
 import type { Metrics } from './metrics/metrics.js';
 
 /** What route handlers and domain functions get instead of globals. */
@@ -12,12 +13,16 @@ export interface AppContext {
   clock: Clock;
   logger: Logger;
   /**
-   * Called after an assignment (or a retry) commits new outbox rows, so delivery starts without waiting for
-   * the next poll. The in-process notifier's wake(); a no-op where nothing delivers (CLI, NOTIFIER=off).
+   * Called after new or requeued notifications commit, so delivery starts without waiting for the next poll: the
+   * in-process notifier's wake(), or on PostgreSQL a NOTIFY a separate worker listens for; a no-op in the CLI.
    */
-  onNotificationsQueued(ids: string[]): void;
+  wakeNotifier(): void;
   /** WeChat's server API, for what the API asks of WeChat itself (binding codes); absent when not configured. */
   wechat?: WechatClient;
+  /** The cloud function, for what the API asks of it (a binding released by an admin); absent when not configured. */
+  cloudFunction?: CloudFunction;
+  /** WeChat's pushes, stored and then applied; absent where no push is received (CLI, scripts). */
+  pushInbox?: PushInbox;
   /** Absent in the CLI and scripts, which export no metrics. */
   metrics?: Metrics;
 }

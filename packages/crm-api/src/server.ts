@@ -10,6 +10,7 @@ import { demoInstructions, seedDemoIfEmpty, type DemoSeed } from './demo-seed.js
 import type { Notifier } from './delivery/notifier.js';
 import { notifierFromConfig } from './delivery/notifier-from-config.js';
 import { wechatFromConfig } from './delivery/wechat-from-config.js';
+import { createPushInbox } from './delivery/channels/wechat-subscribe/index.js';
 import { listUsers } from './domain/users.js';
 import { createApp } from './http/app.js';
 import { answerClientError } from './http/answer-client-error.js';
@@ -103,9 +104,21 @@ async function startOnDatabase<L extends LocalWechat>(
   } else {
     logger.info('NOTIFIER=off: this process does not deliver notifications; run `pnpm worker`');
   }
-  const wake = notifier ? () => notifier.wake() : () => {};
-
-  const context: AppContext = { db, config, clock, logger, metrics, onNotificationsQueued: wake, ...(wechat.client ? { wechat: wechat.client } : {}) };
+  const wakeNotifier = notifier ? () => notifier.wake() : () => {};
+  const context: AppContext = {
+    db,
+    config,
+    clock,
+    logger,
+    metrics,
+    wakeNotifier,
+    ...(wechat.client ? { wechat: wechat.client, cloudFunction: wechat.cloudFunction } : {}),
+  };
+  // WeChat's pushes reach this process: it applies them (with retries), whichever process delivers.
+  const pushInbox = config.WECHAT_PUSH_TOKEN
+    ? createPushInbox({ db, config, clock, metrics, logger: logger.child({ component: 'push-inbox' }), wake: wakeNotifier, cloudFunction: wechat.cloudFunction })
+    : undefined;
+  if (pushInbox) context.pushInbox = pushInbox;
   const seed = localWechat ? await seedDemoIfEmpty(context) : undefined;
   if (localWechat) {
     // The emulator forgets everything on restart: bind and subscribe every active user again.
@@ -123,6 +136,7 @@ async function startOnDatabase<L extends LocalWechat>(
   const url = `http://localhost:${port}`;
   logger.info({ port, host: config.HOST, database, wechat: localWechat ? 'emulator' : config.WECHAT_API_BASE_URL }, `crm-api listening on ${url}`);
   notifier?.start();
+  pushInbox?.start();
 
   return {
     url,
@@ -139,6 +153,7 @@ async function startOnDatabase<L extends LocalWechat>(
         server.close(() => resolve());
         server.closeIdleConnections();
       });
+      await pushInbox?.stop();
       await notifier?.stop();
       await localWechat?.stop();
       await db.close();

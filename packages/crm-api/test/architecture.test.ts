@@ -32,6 +32,11 @@ function resolved(file: string, specifier: string): string {
 const crmSrc = join(packagesDir, 'crm-api', 'src');
 const crmFiles = sourceFiles(crmSrc);
 const layerOf = (path: string) => relative(crmSrc, path).split('/')[0] ?? '';
+/** Where a file sits under src/, as a path without extension: `delivery/states/transition`. */
+const placeOf = (path: string) => relative(crmSrc, path).replace(/\.ts$/, '');
+const within = (path: string, folder: string) => placeOf(path) === folder || placeOf(path).startsWith(`${folder}/`);
+/** The relative imports of `files`, resolved. */
+const relativeImports = (file: string) => importsOf(file).filter((specifier) => specifier.startsWith('.')).map((specifier) => ({ specifier, target: resolved(file, specifier) }));
 
 function violations(files: string[], rule: (file: string, specifier: string) => string | undefined): string[] {
   return files.flatMap((file) =>
@@ -43,30 +48,71 @@ function violations(files: string[], rule: (file: string, specifier: string) => 
 }
 
 describe('architecture', () => {
-  it('crm-api domain/ knows no HTTP: it imports neither http/ nor express', () => {
+  it('crm-api domain/ knows no HTTP, and of delivery/ only the outbox, the states and the operator\'s requeue', () => {
     const domainFiles = crmFiles.filter((file) => layerOf(file) === 'domain');
     expect(domainFiles.length).toBeGreaterThan(5);
     const found = violations(domainFiles, (file, specifier) => {
       if (specifier === 'express' || specifier.startsWith('express/')) return 'the domain does not speak HTTP';
-      if (specifier.startsWith('.') && ['http', 'delivery'].includes(layerOf(resolved(file, specifier)))) return 'the domain may not depend on that layer';
+      if (!specifier.startsWith('.')) return undefined;
+      const target = resolved(file, specifier);
+      if (layerOf(target) === 'http') return 'the domain may not depend on that layer';
+      if (layerOf(target) === 'delivery' && !['delivery/outbox', 'delivery/states', 'delivery/requeue'].some((folder) => within(target, folder))) {
+        return 'the domain reaches delivery only through its outbox, its states and the operator\'s requeue';
+      }
       return undefined;
     });
     expect(found).toEqual([]);
   });
 
-  it('crm-api db/ is data access only: it imports no domain, delivery or http code', () => {
-    const found = violations(
-      crmFiles.filter((file) => layerOf(file) === 'db'),
-      (file, specifier) =>
-        specifier.startsWith('.') && ['domain', 'delivery', 'http', 'metrics'].includes(layerOf(resolved(file, specifier))) ? 'db/ is the bottom layer' : undefined,
-    );
+  it('crm-api db/ is data access only: of everything above it, it imports only the status enum', () => {
+    const found = violations(crmFiles.filter((file) => layerOf(file) === 'db'), (file, specifier) => {
+      if (!specifier.startsWith('.')) return undefined;
+      const target = resolved(file, specifier);
+      if (placeOf(target) === 'delivery/states/statuses') return undefined;
+      return ['domain', 'delivery', 'http', 'metrics'].includes(layerOf(target)) ? 'db/ is the bottom layer' : undefined;
+    });
     expect(found).toEqual([]);
   });
 
-  it('crm-api delivery/ (the notifier) does not reach into http/', () => {
-    const found = violations(
-      crmFiles.filter((file) => layerOf(file) === 'delivery'),
-      (file, specifier) => (specifier.startsWith('.') && layerOf(resolved(file, specifier)) === 'http' ? 'the notifier does not use the HTTP layer' : undefined),
+  it('crm-api delivery/ reaches into neither http/ nor domain/ (but for its error type)', () => {
+    const found = violations(crmFiles.filter((file) => layerOf(file) === 'delivery'), (file, specifier) => {
+      if (!specifier.startsWith('.')) return undefined;
+      const target = resolved(file, specifier);
+      if (layerOf(target) === 'http') return 'delivery does not use the HTTP layer';
+      return layerOf(target) === 'domain' && placeOf(target) !== 'domain/errors' ? 'delivery does not use the domain' : undefined;
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('delivery/states is pure: the state machine imports nothing but the contracts (no database, no I/O)', () => {
+    const stateFiles = crmFiles.filter((file) => within(file, 'delivery/states'));
+    expect(stateFiles.length).toBeGreaterThanOrEqual(3);
+    const found = violations(stateFiles, (file, specifier) => {
+      if (specifier.startsWith('.')) return within(resolved(file, specifier), 'delivery/states') ? undefined : 'the state machine is a leaf';
+      return specifier === '@leadnotify/contracts' ? undefined : 'the state machine does no I/O';
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('delivery/outbox is SQL verbs only: it imports the database and the states, no channel, step or notifier', () => {
+    const found = violations(crmFiles.filter((file) => within(file, 'delivery/outbox')), (file, specifier) => {
+      if (!specifier.startsWith('.')) return undefined;
+      const target = resolved(file, specifier);
+      return layerOf(target) === 'db' || within(target, 'delivery/states') || within(target, 'delivery/outbox') ? undefined : 'the outbox only reads and writes';
+    });
+    expect(found).toEqual([]);
+  });
+
+  it('a channel is a folder behind the port: the notifier knows only the port, and other code reaches a channel only through its index', () => {
+    const channelFolders = readdirSync(join(crmSrc, 'delivery', 'channels'), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => `delivery/channels/${entry.name}`);
+    expect(channelFolders).toContain('delivery/channels/wechat-subscribe');
+    const found = crmFiles.flatMap((file) =>
+      relativeImports(file).flatMap(({ specifier, target }) => {
+        const folder = channelFolders.find((channel) => within(target, channel));
+        if (!folder || within(file, folder)) return [];
+        if (placeOf(file) === 'delivery/notifier') return [`${relative(repoRoot, file)} imports ${specifier}: the notifier speaks to the Channel port only`];
+        return placeOf(target) === `${folder}/index` ? [] : [`${relative(repoRoot, file)} imports ${specifier}: use ${folder}/index.ts`];
+      }),
     );
     expect(found).toEqual([]);
   });

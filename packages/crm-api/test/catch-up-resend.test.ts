@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { requeueSkippedAsDigest, requeueUnreceipted } from '../src/db/outbox/index.js';
+import { catchUp } from '../src/delivery/catch-up.js';
+import { resendUnreceipted } from '../src/delivery/resend-unreceipted.js';
 import { createTestApp, type TestApp } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
 
@@ -8,7 +9,7 @@ describe.each(testEngines())('a catch-up digest and the no-receipt resend on %s'
   afterEach(() => t.close());
 
   it('a caught-up digest that ends unconfirmed without a receipt is resent whole, not in part', async () => {
-    t = await createTestApp(engine);
+    t = await createTestApp(engine, { WECHAT_PUSH_TOKEN: 'push-token' });
     const manager = await t.user('manager');
     const sales = await t.user('sales');
     const [a, b] = await t.customers(2);
@@ -22,11 +23,11 @@ describe.each(testEngines())('a catch-up digest and the no-receipt resend on %s'
 
     // The salesperson accepts: both go out as one digest...
     const now = () => new Date(t.clock.now()).toISOString();
-    expect(await requeueSkippedAsDigest(t.db, sales.id, new Date(t.clock.now() - 86_400_000).toISOString(), now())).toHaveLength(2);
+    expect(await catchUp(t.delivery, sales.id)).toBe(2);
     // ...which WeChat answers ambiguously, and no receipt comes.
     await t.db.updateTable('notifications').set({ status: 'unconfirmed', reason: 'SYSTEM_BUSY', wechat_openid: 'o1', updated_at: now() }).execute();
     t.clock.advance(3_600_000);
-    await requeueUnreceipted(t.db, new Date(t.clock.now() - 600_000).toISOString(), now());
+    expect(await resendUnreceipted(t.delivery)).toBe(2);
 
     const rows = await t.db.selectFrom('notifications').select(['id', 'status', 'delivery_id']).orderBy('created_at').execute();
     expect(new Set(rows.map((row) => row.delivery_id)).size).toBe(1);

@@ -1,6 +1,7 @@
 import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { recordReceipt, settleReceipts } from '../src/db/outbox/index.js';
+import { storeReceipt } from '../src/delivery/outbox/receipts.js';
+import { settleReceipts } from '../src/delivery/settle-receipts.js';
 import type { RunningServer } from '../src/server.js';
 import { startFakeWechat, type FakeWechat } from './helpers/fake-wechat.js';
 import { seeder, type SeededUser } from './helpers/seed.js';
@@ -8,7 +9,7 @@ import { createTestApp, wechatEnv, type TestApp } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
 import { startTestServer } from './helpers/test-server.js';
 import { waitFor } from './helpers/wait-for.js';
-import { signedPush, subscribeEvent } from './helpers/wechat-push.js';
+import { postPush, signedPush, subscribeEvent } from './helpers/wechat-push.js';
 
 /**
  * A salesperson hears about each lead once: a message sent again goes out under a new delivery id (the function
@@ -40,8 +41,7 @@ describe('sending again, with the real cloud function behind the emulator', () =
       { token: PUSH_TOKEN, appId: running.config.MINIPROGRAM_APPID as string },
       { timestamp: String(Math.floor(atMs / 1000)) },
     );
-    const response = await fetch(`${running.url}/wechat/push?${new URLSearchParams(pushed.query)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(pushed.body) });
-    expect(response.status).toBe(200);
+    expect((await postPush(running, pushed)).status).toBe(200);
   }
 
   it('a digest whose notes together pass the event\'s 500-character limit is delivered, the note cut', async () => {
@@ -53,7 +53,7 @@ describe('sending again, with the real cloud function behind the emulator', () =
     const first = await assign(a!, manager, sales.id, '甲'.repeat(300));
     await assign(b!, manager, sales.id, '乙'.repeat(300));
 
-    expect(await settled(first, manager)).toMatchObject({ status: 'sent', reason: 'SENT' });
+    expect(await settled(first, manager)).toMatchObject({ reason: 'SENT' });
     expect(running.localWechat!.messages).toHaveLength(1);
   });
 
@@ -67,7 +67,7 @@ describe('sending again, with the real cloud function behind the emulator', () =
     const id = await assign(a!, first, sales.id);
     await assign(b!, second, sales.id);
 
-    expect(await settled(id, first)).toMatchObject({ status: 'sent', reason: 'SENT' });
+    expect(await settled(id, first)).toMatchObject({ reason: 'SENT' });
     expect(running.localWechat!.messages).toHaveLength(1);
   });
 
@@ -80,13 +80,13 @@ describe('sending again, with the real cloud function behind the emulator', () =
     const id = await assign(a!, manager, sales.id);
     expect((await settled(id, manager)).status).toBe('sent');
     await push(openid, false, '1');
-    expect(await show(id, manager)).toMatchObject({ status: 'failed', reason: 'DELIVERY_FAILED' });
+    expect(await show(id, manager)).toMatchObject({ reason: 'DELIVERY_FAILED' });
 
     expect((await api(`/api/notifications/${id}/retry`, manager, {})).status).toBe('pending');
     const after = await settled(id, manager);
 
     expect(running.localWechat!.messages).toHaveLength(2);
-    expect(after).toMatchObject({ status: 'sent', reason: 'SENT' });
+    expect(after).toMatchObject({ reason: 'SENT' });
     expect(after.deliveryId).not.toBe(id);
   });
 
@@ -122,7 +122,7 @@ describe('sending again, with the real cloud function behind the emulator', () =
     expect((await settled(id, manager)).status).toBe('sent');
     await push(openid, false, '1'); // WeChat: it did not arrive
     await api(`/api/notifications/${id}/retry`, manager, {});
-    expect(await settled(id, manager)).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect(await settled(id, manager)).toMatchObject({ reason: 'NO_SUBSCRIPTION' });
 
     // The salesperson accepts once more: WeChat's push of it starts the catch-up.
     await running.localWechat!.setupUser(sales.id, 1);
@@ -130,7 +130,7 @@ describe('sending again, with the real cloud function behind the emulator', () =
       token: PUSH_TOKEN,
       appId: running.config.MINIPROGRAM_APPID as string,
     });
-    await fetch(`${running.url}/wechat/push?${new URLSearchParams(accepted.query)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(accepted.body) });
+    await postPush(running, accepted);
 
     expect(await waitFor(() => show(id, manager), (shown) => shown.status === 'sent', { what: 'the caught-up lead sent' })).toMatchObject({ reason: 'SENT' });
     expect(running.localWechat!.messages).toHaveLength(2);
@@ -172,7 +172,7 @@ describe('sending again, with the real cloud function behind the emulator', () =
     running.localWechat!.setFaults({ errorAfterSendRate: 0 });
     await push(openid, true, '2', Date.now() + offset);
 
-    expect(await show(ambiguous, manager)).toMatchObject({ status: 'sent', reason: 'SENT' });
+    expect(await show(ambiguous, manager)).toMatchObject({ reason: 'SENT' });
     expect((await show(before, manager)).confirmedAt).toBeNull();
     offset += 2 * 60_000; // past NOTIFY_RECEIPT_WAIT_MINUTES: nothing is waiting to be sent again
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -195,7 +195,7 @@ describe('a resend whose invocation timed out', () => {
     const sales = await t.user('sales');
     const [customer] = await t.customers(1);
     const id = (await t.as(manager).post(`/api/customers/${customer!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
-    wechat.setFunction((event) => ({ ok: true, result: { deliveryId: event.deliveryId, status: 'unconfirmed', reason: 'SYSTEM_BUSY', errCode: -1, openid: 'o1' } }));
+    wechat.setFunction((event) => ({ ok: true, result: { deliveryId: event.deliveryId, reason: 'SYSTEM_BUSY', errCode: -1, openid: 'o1' } }));
     await t.notifier().runOnce();
     expect((await t.as(manager).post(`/api/notifications/${id}/retry`)).body.status).toBe('pending');
 
@@ -217,14 +217,14 @@ describe.each(testEngines())('receipts on %s', (engine) => {
   let t: TestApp;
   afterEach(() => t.close());
 
-  async function sentDelivery(id: string, assigneeId: string, actorId: string, sentAtMs: number) {
+  async function sentDelivery(id: string, assigneeId: string, actorId: string, sentAtMs: number, msgId: string) {
     const now = new Date(t.clock.now()).toISOString();
     await t.db
       .insertInto('notifications')
       .values({
         id, assignee_id: assigneeId, actor_id: actorId, via: 'web', note: null, status: 'sent', attempts: 1, next_attempt_at: now,
         created_at: now, updated_at: now, lease_owner: null, lease_until: null, delivery_id: id, reason: 'SENT', last_error: null,
-        sent_at: new Date(sentAtMs).toISOString(), wechat_openid: 'openid-1', confirmed_at: null,
+        sent_at: new Date(sentAtMs).toISOString(), wechat_openid: 'openid-1', confirmed_at: null, template_id: 'lead-template', msg_id: msgId,
       })
       .execute();
   }
@@ -233,15 +233,16 @@ describe.each(testEngines())('receipts on %s', (engine) => {
     t = await createTestApp(engine);
     const manager = await t.user('manager');
     const sales = await t.user('sales');
-    await sentDelivery('00000000-0000-4000-8000-000000000001', sales.id, manager.id, t.clock.now());
-    await sentDelivery('00000000-0000-4000-8000-000000000002', sales.id, manager.id, t.clock.now() + 1);
-    const now = new Date(t.clock.now() + 1000).toISOString();
-    await recordReceipt(t.db, { id: 'r1', openid: 'openid-1', delivered: false, detail: '10001 failed', receivedAt: now });
+    await sentDelivery('00000000-0000-4000-8000-000000000001', sales.id, manager.id, t.clock.now(), '1001');
+    await sentDelivery('00000000-0000-4000-8000-000000000002', sales.id, manager.id, t.clock.now() + 1, '1002');
+    t.clock.advance(1000);
+    const now = new Date(t.clock.now()).toISOString();
+    await storeReceipt(t.db, { id: 'r1', openid: 'openid-1', delivered: false, detail: '10001 failed', templateId: 'lead-template', msgId: '1001', createdAt: now, receivedAt: now });
 
     // The second caller starts a statement after the first, as two independent callers would.
-    const first = settleReceipts(t.db, engine, 'openid-1', { now, receiptWaitMs: 600_000 });
+    const first = settleReceipts(t.delivery, ['openid-1']);
     await t.db.selectFrom('wechat_receipts').select('id').execute();
-    const second = settleReceipts(t.db, engine, 'openid-1', { now, receiptWaitMs: 600_000 });
+    const second = settleReceipts(t.delivery, ['openid-1']);
     await Promise.all([first, second]);
 
     const rows = await t.db.selectFrom('notifications').select('status').orderBy('id').execute();

@@ -8,7 +8,7 @@ import { seeder, type SeededUser } from './helpers/seed.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 import { withLocalWechat } from './helpers/test-server.js';
 import { waitFor } from './helpers/wait-for.js';
-import { signedPush, subscribeEvent } from './helpers/wechat-push.js';
+import { postPush, signedPush, subscribeEvent } from './helpers/wechat-push.js';
 
 const TOKEN = 'subscriptionTruthToken';
 const AES_KEY = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG';
@@ -70,8 +70,7 @@ describe.each(testEngines())('subscription truth from WeChat on %s', (engine) =>
     ((await (await fetch(`${running.localWechat!.url}/_emulator/subscriptions`)).json()) as { function: Array<{ openid: string; remaining: number }> }).function.find(
       (entry) => entry.openid === openid,
     )?.remaining;
-  const pushByHand = async (push: ReturnType<typeof signedPush>) =>
-    (await fetch(`${running.url}/wechat/push?${new URLSearchParams(push.query)}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(push.body) })).status;
+  const pushByHand = async (push: ReturnType<typeof signedPush>) => (await postPush(running, push)).status;
 
   it('bind → accept ×2 → three leads: two messages, one skipped; stock 0; accept → one catch-up digest; every delivery confirmed', async () => {
     running.localWechat!.subscribePopup(openid, ['accept', 'accept']);

@@ -1,20 +1,57 @@
-import type { WechatSubscriptionsTable } from './schema.js';
+import type { Selectable } from 'kysely';
+import type { WechatPushesTable, WechatSubscriptionsTable } from './schema.js';
 import type { Trx } from './transaction.js';
 
-/** Every statement on WeChat's message pushes and the subscription states they produced. */
+/** Every statement on WeChat's message pushes (the inbox) and the subscription states they produced. */
 
-/** Remembers an applied push; false when it was applied before (a replay). */
-export async function rememberPush(db: Trx, push: { id: string; event: string; openid: string | null; receivedAt: string }): Promise<boolean> {
+export type StoredPush = Selectable<WechatPushesTable>;
+
+/** Stores a verified push in the inbox; false when it is there already (a replay). One statement: copies arriving at once store one. */
+export async function storePush(db: Trx, push: { id: string; event: string; openid: string | null; body: string; receivedAt: string }): Promise<boolean> {
   const result = await db
     .insertInto('wechat_pushes')
-    .values({ id: push.id, event: push.event, openid: push.openid, received_at: push.receivedAt })
+    .values({ id: push.id, event: push.event, openid: push.openid, body: push.body, received_at: push.receivedAt, next_attempt_at: push.receivedAt, applied_at: null, lease_until: null, last_error: null })
     .onConflict((conflict) => conflict.column('id').doNothing())
     .executeTakeFirst();
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-export async function pushSeen(db: Trx, id: string): Promise<boolean> {
-  return (await db.selectFrom('wechat_pushes').select('id').where('id', '=', id).executeTakeFirst()) !== undefined;
+/** Takes a stored push to apply it, unless it is applied, or another process holds it; the push when taken. */
+export async function takePush(db: Trx, id: string, now: string, leaseUntil: string): Promise<StoredPush | undefined> {
+  return db
+    .updateTable('wechat_pushes')
+    .set({ lease_until: leaseUntil })
+    .where('id', '=', id)
+    .where('applied_at', 'is', null)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** Pushes waiting to be applied (new, or due to be tried again), oldest first. */
+export async function duePushIds(db: Trx, now: string, limit: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('wechat_pushes')
+    .select('id')
+    .where('applied_at', 'is', null)
+    .where('next_attempt_at', '<=', now)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<', now)]))
+    .orderBy('received_at')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => row.id);
+}
+
+export async function markPushApplied(db: Trx, id: string, now: string): Promise<void> {
+  await db.updateTable('wechat_pushes').set({ applied_at: now, lease_until: null, last_error: null }).where('id', '=', id).execute();
+}
+
+export async function markPushFailed(db: Trx, id: string, failure: { error: string; nextAttemptAt: string }): Promise<void> {
+  await db
+    .updateTable('wechat_pushes')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: failure.nextAttemptAt, lease_until: null, last_error: failure.error }))
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function saveSubscriptionStates(db: Trx, states: WechatSubscriptionsTable[]): Promise<void> {
@@ -39,10 +76,6 @@ export async function saveSubscriptionStates(db: Trx, states: WechatSubscription
   }
 }
 
-export async function subscriptionsOf(db: Trx, crmUserId: string): Promise<WechatSubscriptionsTable[]> {
-  return db.selectFrom('wechat_subscriptions').selectAll().where('crm_user_id', '=', crmUserId).orderBy('updated_at', 'desc').execute();
-}
-
 /** Whether WeChat's pushes showed an acceptance by this user at or after `since` that is not used up. */
 export async function acceptedSince(db: Trx, crmUserId: string, since: string): Promise<boolean> {
   const row = await db
@@ -54,4 +87,9 @@ export async function acceptedSince(db: Trx, crmUserId: string, since: string): 
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
+}
+
+/** The CRM's mirror forgets a released binding: the salesperson shows as not bound until they bind again. */
+export async function forgetBindingOf(db: Trx, crmUserId: string): Promise<void> {
+  await db.updateTable('wechat_subscriptions').set({ crm_user_id: null }).where('crm_user_id', '=', crmUserId).execute();
 }

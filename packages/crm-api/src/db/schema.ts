@@ -1,17 +1,12 @@
 import type { AssignedVia } from '@leadnotify/contracts';
-import type { Generated, Insertable, Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
+import type { AttemptOutcome, NotificationStatus } from '../delivery/states/statuses.js';
 
 /** Timestamps are ISO-8601 UTC strings in both engines, so they sort and compare the same way. */
 type Timestamp = string;
 
 export type Role = 'admin' | 'manager' | 'sales';
-export type { AssignedVia } from '@leadnotify/contracts';
 export type CustomerStatus = 'new' | 'contacted' | 'qualified' | 'won' | 'lost';
-/**
- * `unconfirmed`: the message may have reached the salesperson (WeChat answered ambiguously, or the function was
- * stopped mid-send); not sent again unless an operator retries it.
- */
-export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'skipped' | 'withdrawn' | 'failed' | 'dead' | 'unconfirmed';
 
 export interface UsersTable {
   id: string;
@@ -91,10 +86,12 @@ export interface NotificationsTable {
   wechat_openid: string | null;
   /** When WeChat's subscribe_msg_sent_event confirmed the delivery. */
   confirmed_at: Timestamp | null;
+  /** 1: the channel may hold the delivery id as sent; it is recalled through the channel, never withdrawn on our say. */
+  fate_unknown: Generated<number>;
+  /** The template it went (or may have gone) out with, and WeChat's MsgID when the send answer carried one. */
+  template_id: string | null;
+  msg_id: string | null;
 }
-
-/** `requeued`: the function did not try it (no time left, or another run held it); no attempt was used. */
-export type AttemptOutcome = 'sent' | 'skipped' | 'withdrawn' | 'failed' | 'retry' | 'dead' | 'released' | 'requeued' | 'unconfirmed';
 
 export interface NotificationAttemptsTable {
   id: string;
@@ -130,12 +127,20 @@ export interface BindingScenesTable {
   used_at: Timestamp | null;
 }
 
-/** A message push accepted from WeChat: remembered so a replay is refused and nothing applies twice. */
+/** The inbox of WeChat's message pushes: each verified push stored once (a replay is refused), then applied with retries. */
 export interface WechatPushesTable {
   id: string;
   event: string;
   openid: string | null;
   received_at: Timestamp;
+  /** The opened event, JSON; null for pushes applied before the inbox. */
+  body: string | null;
+  applied_at: Timestamp | null;
+  attempts: Generated<number>;
+  next_attempt_at: Timestamp | null;
+  /** While one process applies it. */
+  lease_until: Timestamp | null;
+  last_error: string | null;
 }
 
 /**
@@ -149,6 +154,10 @@ export interface WechatReceiptsTable {
   detail: string;
   received_at: Timestamp;
   settled_delivery_id: string | null;
+  template_id: string | null;
+  msg_id: string | null;
+  /** When WeChat pushed it (CreateTime). */
+  created_at: Timestamp | null;
 }
 
 /** The function's subscription count for a WeChat user and template, as it last answered. */
@@ -182,4 +191,3 @@ export type ApiTokenRow = Selectable<ApiTokensTable>;
 export type CustomerRow = Selectable<CustomersTable>;
 export type AssignmentRow = Selectable<AssignmentsTable>;
 export type NotificationRow = Selectable<NotificationsTable>;
-export type NewAssignment = Insertable<AssignmentsTable>;

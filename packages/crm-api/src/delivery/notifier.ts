@@ -1,28 +1,20 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { WechatClient } from '@leadnotify/wechat-client';
-import type { Logger } from 'pino';
-import { REASONS, type DeliveryEventInput } from '@leadnotify/contracts';
-import type { Clock } from '../clock.js';
-import type { Config } from '../config.js';
-import type { Db } from '../db/database.js';
-import { claimDeliveries, releaseLeases, requeueRows, requeueUnreceipted, settleReceipts } from '../db/outbox/index.js';
 import { acceptedSince } from '../db/push-store.js';
-import type { Metrics } from '../metrics/metrics.js';
-import { buildNotificationEvents } from './build-events.js';
-import { invokeSend } from './invoke-function.js';
-import { recordOutcomes, type RetryPolicy } from './record-outcomes.js';
-import type { Delivery, DeliveryOutcome } from './types.js';
+import type { Channel } from './channels/channel.js';
+import { catchUp } from './catch-up.js';
+import { claimMessages, type ClaimedMessage } from './claim-messages.js';
+import type { DeliveryDeps } from './deps.js';
+import { reassignedSince } from './outbox/read.js';
+import { recordBatch, type Recorded } from './record-batch.js';
+import { releaseHeld } from './release-held.js';
+import { resendUnreceipted } from './resend-unreceipted.js';
+import { sendBatch, type SentBatch } from './send-batch.js';
+import { settleReceipts } from './settle-receipts.js';
 
-export interface NotifierDeps {
-  db: Db;
-  wechat: WechatClient;
-  config: Config;
-  clock: Clock;
-  logger: Logger;
-  random?: () => number;
+export interface NotifierDeps extends Omit<DeliveryDeps, 'wake'> {
+  channel: Channel;
   workerId?: string;
-  metrics?: Metrics;
 }
 
 export interface Notifier {
@@ -31,35 +23,34 @@ export interface Notifier {
   start(): void;
   /** Makes an idle loop look for work now instead of at the next poll (or, with none idle, the next free one). */
   wake(): void;
-  /** Claims one batch and delivers it; returns how many deliveries it handled. For tests and scripts. */
+  /** Claims one batch and delivers it; returns how many messages it handled. For tests and scripts. */
   runOnce(): Promise<number>;
   /** Stops claiming, lets in-flight invocations finish, releases whatever is still held. */
   stop(): Promise<void>;
 }
 
 /**
- * Resolves after the promise jobs queued so far — an HTTP request's preparation up to its socket write —
- * have run.
+ * Resolves after the promise jobs queued so far — an HTTP request's preparation up to its socket write — have run.
  */
 const requestDispatched = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function createNotifier(deps: NotifierDeps): Notifier {
-  const { db, wechat, config, clock, logger } = deps;
-  const workerId = deps.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const policy: RetryPolicy = {
-    maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
-    maxAgeMs: config.NOTIFY_MAX_AGE_HOURS * 3_600_000,
-    backoffBaseMs: config.NOTIFY_BACKOFF_BASE_MS,
-    backoffMaxMs: config.NOTIFY_BACKOFF_MAX_MS,
-    random: deps.random ?? Math.random,
-  };
+/**
+ * The loop, and only the loop: claim → send through the channel → record what the state machine decided. What
+ * follows a recorded batch — settling receipts that came first, catching up a salesperson who accepted meanwhile,
+ * counting sends that raced a reassignment — and the periodic resend for lack of a receipt are steps of their own.
+ */
+export function createNotifier(notifierDeps: NotifierDeps): Notifier {
+  const { channel, config, logger } = notifierDeps;
+  const workerId = notifierDeps.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const deps: DeliveryDeps = { ...notifierDeps, wake: () => wake() };
   let running = false;
   let loops: Promise<void>[] = [];
+  let housekeeping: Promise<void> = Promise.resolve();
   /** Idle loops waiting for work; wake() releases one, stop() all. */
   const sleepers = new Set<() => void>();
   /**
-   * A wake() that found no loop asleep: every loop was claiming or had an invocation in flight, and its claim may
-   * have run before the new rows committed. The next loop to come up empty claims again instead of sleeping a poll.
+   * A wake() that found no loop asleep: every loop was claiming or had an invocation in flight, and its claim may have
+   * run before the new rows committed. The next loop to come up empty claims again instead of sleeping a poll.
    */
   let wakePending = false;
 
@@ -76,101 +67,40 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     });
   }
 
-  interface ClaimedBatch {
-    startedAtMs: number;
-    deliveries: Delivery[];
-    events: DeliveryEventInput[];
-    /** The deliveries (and rows of them) the events are for. */
-    sending: Delivery[];
-    /** Rows no customer of which is the assignee's any more: recorded without asking WeChat. */
-    withdrawn: Delivery[];
+  const claim = async (): Promise<ClaimedMessage[] | undefined> => {
+    const claimed = await claimMessages(deps, workerId);
+    return claimed.length > 0 ? claimed : undefined;
+  };
+
+  async function record(batch: SentBatch): Promise<void> {
+    const recorded = await recordBatch(deps, workerId, batch);
+    await afterRecorded(batch, recorded);
   }
 
-  interface InvokedBatch {
-    startedAtMs: number;
-    results: Array<{ delivery: Delivery; outcome: DeliveryOutcome }>;
-  }
-
-  let receiptsCheckedAtMs = 0;
-  /**
-   * With message push configured, an unconfirmed delivery whose receipt never came was not delivered: send
-   * it again (the documented choice; without push there is no receipt to wait for, and it stays unconfirmed).
-   */
-  async function resendUnreceipted(nowMs: number): Promise<void> {
-    if (!config.WECHAT_PUSH_TOKEN || nowMs - receiptsCheckedAtMs < config.NOTIFY_POLL_MS) return;
-    receiptsCheckedAtMs = nowMs;
-    const cutoff = new Date(nowMs - config.NOTIFY_RECEIPT_WAIT_MINUTES * 60_000).toISOString();
-    const requeued = await requeueUnreceipted(db.kysely, cutoff, new Date(nowMs).toISOString());
-    if (requeued.length > 0) logger.warn({ notifications: requeued.length }, 'no delivery receipt came for unconfirmed notifications: sending them again');
-  }
-
-  /** Claims due rows and builds their events; undefined when nothing was due. */
-  async function claim(): Promise<ClaimedBatch | undefined> {
-    const startedAtMs = clock.now();
-    await resendUnreceipted(startedAtMs);
-    const deliveries = await claimDeliveries(db.kysely, db.engine, {
-      workerId,
-      nowMs: startedAtMs,
-      leaseMs: config.NOTIFY_LEASE_SECONDS * 1000,
-      limit: config.NOTIFY_BATCH_SIZE,
-      digestMs: config.NOTIFY_DIGEST_SECONDS * 1000,
-    });
-    if (deliveries.length === 0) return undefined;
-    return { startedAtMs, deliveries, ...(await buildNotificationEvents(db.kysely, deliveries)) };
-  }
-
-  /** One invocation for the whole batch (none when every delivery of it was withdrawn). */
-  async function send(batch: ClaimedBatch): Promise<InvokedBatch> {
-    const outcomes = batch.events.length > 0 ? await invokeSend(wechat, config.WECHAT_CLOUD_FUNCTION, batch.events, batch.startedAtMs) : new Map<string, DeliveryOutcome>();
-    const results = batch.sending.flatMap((delivery) => {
-      const outcome = outcomes.get(delivery.deliveryId);
-      return outcome ? [{ delivery, outcome }] : [];
-    });
-    const withdrawn: DeliveryOutcome = { kind: 'withdrawn', reason: 'NO_LONGER_ASSIGNED', message: REASONS.NO_LONGER_ASSIGNED.summary };
-    return { startedAtMs: batch.startedAtMs, results: [...results, ...batch.withdrawn.map((delivery) => ({ delivery, outcome: withdrawn }))] };
-  }
-
-  async function record(batch: InvokedBatch): Promise<void> {
-    const recorded = await recordOutcomes(db.kysely, batch.results, { workerId, startedAtMs: batch.startedAtMs, nowMs: clock.now(), policy });
-    for (const row of recorded) deps.metrics?.countNotification(row.status, row.reason);
-    for (const { delivery, outcome } of batch.results) {
-      const fields = { deliveryId: delivery.deliveryId, notifications: delivery.rows.length, outcome: outcome.kind, reason: outcome.reason };
-      if (outcome.kind === 'failed') {
-        // Stays failed until someone acts: say what to do where operators look.
-        logger.error({ ...fields, message: outcome.message, fix: REASONS[outcome.reason].fix }, 'notification failed for good');
-      } else if (outcome.kind === 'unconfirmed') {
-        logger.warn({ ...fields, message: outcome.message, fix: REASONS[outcome.reason].fix }, 'notification may or may not have reached the salesperson');
-      } else {
-        logger.info(fields, 'notification delivery finished');
-      }
-    }
-    for (const row of recorded) if (row.status === 'dead') logger.error({ reason: row.reason }, 'notification gave up after its attempt budget');
-    // The salesperson accepted while this attempt was being refused: the catch-up that ran on their acceptance
-    // could not see this skip yet, so it goes out again now.
+  /** The steps a recorded batch may start. */
+  async function afterRecorded(batch: SentBatch, recorded: Recorded[]): Promise<void> {
+    // WeChat's receipt for a delivery may have come before the delivery was recorded. Receipts arrive only through the
+    // message push, so without it there is nothing to look for.
+    if (config.WECHAT_PUSH_TOKEN) await settleReceipts(deps, recorded.flatMap((entry) => (entry.openid && entry.rowIds.length > 0 ? [entry.openid] : [])));
+    // The salesperson accepted while this attempt was being refused: the catch-up their acceptance started could not
+    // see this skip yet.
     const startedAt = new Date(batch.startedAtMs).toISOString();
-    for (const { delivery, outcome } of batch.results) {
-      if (outcome.kind !== 'skipped' || outcome.reason !== 'NO_SUBSCRIPTION') continue;
-      if (!(await acceptedSince(db.kysely, delivery.assigneeId, startedAt))) continue;
-      const requeued = await requeueRows(db.kysely, db.engine, { ids: delivery.rows.map((row) => row.id) }, new Date(clock.now()).toISOString());
-      if (requeued.length > 0) {
-        logger.info({ deliveryId: delivery.deliveryId }, 'skipped while the salesperson was accepting: sent again');
-        wake();
-      }
+    for (const entry of recorded) {
+      if (entry.change.status !== 'skipped' || entry.change.reason !== 'NO_SUBSCRIPTION' || entry.rowIds.length === 0) continue;
+      if (await acceptedSince(deps.db.kysely, entry.assigneeId, startedAt)) await catchUp(deps, entry.assigneeId, entry.rowIds);
     }
-    // WeChat's receipt for a delivery may have come before the delivery was recorded: settle it now. Receipts
-    // arrive only through the message push, so without it there is nothing to look for on this hot path.
-    if (!config.WECHAT_PUSH_TOKEN) return;
-    const openids = new Set(batch.results.flatMap(({ outcome }) => ('openid' in outcome && outcome.openid ? [outcome.openid] : [])));
-    for (const openid of openids) {
-      const settled = await settleReceipts(db.kysely, db.engine, openid, { now: new Date(clock.now()).toISOString(), receiptWaitMs: config.NOTIFY_RECEIPT_WAIT_MINUTES * 60_000 });
-      if (settled.some((settlement) => settlement.status === 'pending')) wake();
+    // A customer reassigned while its message was on its way: the inherent race, counted so it is seen.
+    const sent = recorded.filter((entry) => entry.change.status === 'sent' && entry.customerIds.length > 0);
+    if (sent.length > 0 && deps.metrics) {
+      const raced = await reassignedSince(deps.db.kysely, sent.map((entry) => ({ assigneeId: entry.assigneeId, customerIds: entry.customerIds })), startedAt);
+      deps.metrics.countSentAfterReassignment(raced);
     }
   }
 
   async function runOnce(): Promise<number> {
     const claimed = await claim();
     if (!claimed) return 0;
-    const sent = await send(claimed);
+    const sent = await sendBatch(deps, channel, claimed);
     await record(sent);
     return sent.results.length;
   }
@@ -182,28 +112,29 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     });
 
   /** Handled from the start: the loop awaits it only after other work. */
-  const sendSafely = (batch: ClaimedBatch) =>
-    send(batch).catch((error: unknown) => {
-      // Unexpected: the rows stay leased and are retried under the same ids when the lease expires.
+  const sendSafely = (claimed: ClaimedMessage[]) =>
+    sendBatch(deps, channel, claimed).catch((error: unknown) => {
+      // Unexpected: the rows stay leased and are claimed again, maybe in flight, when the lease expires.
       logger.error({ err: error }, 'sending a batch failed unexpectedly');
       return undefined;
     });
 
   /**
-   * One of NOTIFY_CONCURRENCY loops, keeping one invocation in flight. While WeChat works on a batch, the
-   * loop records the previous outcome and claims the next batch, so database work does not sit between
-   * round trips. better-sqlite3 blocks the event loop, so that work starts only once the request is on
-   * the wire. Rows claimed ahead and not sent when stopping are released by stop().
+   * One of NOTIFY_CONCURRENCY loops, keeping one invocation in flight. While the channel works on a batch, the loop
+   * records the previous outcome and claims the next batch, so database work does not sit between round trips.
+   * better-sqlite3 blocks the event loop, so that work starts only once the request is on the wire. Who is to hear
+   * about what is checked when a batch is sent, not when it is claimed. Rows claimed ahead and not sent when stopping
+   * are released by stop().
    */
   async function loop(): Promise<void> {
     let recording: Promise<void> = Promise.resolve();
-    let unrecorded: InvokedBatch | undefined;
+    let unrecorded: SentBatch | undefined;
     const recordUnrecorded = () => {
       const sent = unrecorded;
       unrecorded = undefined;
       if (!sent) return;
       recording = recording.then(() => record(sent)).catch((error: unknown) => {
-        // The rows stay leased; once the lease expires they are delivered again under the same id.
+        // The rows stay leased; once the lease expires they are claimed again.
         logger.error({ err: error }, 'recording delivery outcomes failed');
       });
     };
@@ -223,7 +154,7 @@ export function createNotifier(deps: NotifierDeps): Notifier {
         continue;
       }
       // A full batch: more may be due (a bulk requeue); let another idle loop help rather than wait a poll.
-      if (claimed.deliveries.length >= config.NOTIFY_BATCH_SIZE) [...sleepers][0]?.();
+      if (claimed.length >= config.NOTIFY_BATCH_SIZE) [...sleepers][0]?.();
       const invoking = sendSafely(claimed);
       await requestDispatched();
       recordUnrecorded();
@@ -235,6 +166,21 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     await recording;
   }
 
+  /** Every poll interval: unconfirmed messages no receipt came for go out again. Its own loop, off the claim path. */
+  async function keepHouse(): Promise<void> {
+    while (running) {
+      await resendUnreceipted(deps).catch((error: unknown) => logger.error({ err: error }, 'resending unreceipted notifications failed'));
+      if (running) await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, config.NOTIFY_POLL_MS);
+        stopHousekeeping = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+  let stopHousekeeping = () => {};
+
   /**
    * One idle loop claims everything due (up to a batch); waking them all would have every one of them run a claim
    * transaction for the same rows. With none idle, the next loop to finish claims again (wakePending).
@@ -245,26 +191,24 @@ export function createNotifier(deps: NotifierDeps): Notifier {
     else wakePending = true;
   }
 
-  function wakeAll(): void {
-    for (const done of [...sleepers]) done();
-  }
-
   return {
     workerId,
     start() {
       if (running) return;
       running = true;
       loops = Array.from({ length: config.NOTIFY_CONCURRENCY }, () => loop());
-      logger.info({ workerId, concurrency: config.NOTIFY_CONCURRENCY, batchSize: config.NOTIFY_BATCH_SIZE }, 'notifier started');
+      housekeeping = keepHouse();
+      logger.info({ workerId, concurrency: config.NOTIFY_CONCURRENCY, batchSize: config.NOTIFY_BATCH_SIZE, channel: channel.name }, 'notifier started');
     },
     wake,
     runOnce,
     async stop() {
       if (!running) return;
       running = false;
-      wakeAll();
-      await Promise.all(loops);
-      const released = await releaseLeases(db.kysely, workerId, clock.now());
+      for (const done of [...sleepers]) done();
+      stopHousekeeping();
+      await Promise.all([...loops, housekeeping]);
+      const released = await releaseHeld(deps, workerId);
       logger.info({ workerId, released }, 'notifier stopped');
     },
   };

@@ -1,20 +1,14 @@
 import type { AssignedVia } from '@leadnotify/contracts';
 import type { AppContext } from '../context.js';
-import {
-  customersByNotification,
-  findNotificationRow,
-  listAttemptRows,
-  listNotificationRows,
-  REQUEUEABLE_STATUSES,
-  requeueRows,
-  type OutboxCustomer,
-} from '../db/outbox/index.js';
 import { findUserRow } from '../db/users-store.js';
-import type { NotificationRow, NotificationStatus } from '../db/schema.js';
+import type { NotificationRow } from '../db/schema.js';
+import { customersByNotification, findNotificationRow, listAttemptRows, listNotificationRows, type OutboxCustomer } from '../delivery/outbox/read.js';
+import { retryByOperator } from '../delivery/requeue.js';
+import { RETRYABLE_BY_OPERATOR, type NotificationStatus } from '../delivery/states/statuses.js';
 import { canManageAssignments, requireRole, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
 
-export const NOTIFICATION_STATUSES = ['pending', 'sending', 'sent', 'skipped', 'withdrawn', 'failed', 'dead', 'unconfirmed'] as const satisfies readonly NotificationStatus[];
+export { NOTIFICATION_STATUSES } from '../delivery/states/statuses.js';
 
 export interface NotificationView {
   id: string;
@@ -109,17 +103,16 @@ export async function getNotification(ctx: AppContext, actor: Actor, id: string)
  */
 export async function retryNotification(ctx: AppContext, actor: Actor, id: string): Promise<NotificationDetail> {
   requireRole(actor, ['admin', 'manager'], 'retry notifications');
-  const requeued = await requeueRows(ctx.db.kysely, ctx.db.engine, { ids: [id] }, new Date(ctx.clock.now()).toISOString());
+  const requeued = await retryByOperator({ ...ctx, wake: ctx.wakeNotifier }, { ids: [id] });
   if (requeued.length === 0) {
     const exists = await findNotificationRow(ctx.db.kysely, id);
     if (!exists) throw new DomainError({ code: 'NOTIFICATION_NOT_FOUND', message: `No notification with id ${id}` });
     throw new DomainError({
       code: 'NOTIFICATION_NOT_RETRYABLE',
-      message: `Only ${REQUEUEABLE_STATUSES.join(', ')} notifications can be retried; this one is ${exists.status}`,
+      message: `Only ${RETRYABLE_BY_OPERATOR.join(', ')} notifications can be retried; this one is ${exists.status}`,
       details: { status: exists.status },
     });
   }
-  ctx.onNotificationsQueued([id]);
   return getNotification(ctx, actor, id);
 }
 
@@ -145,7 +138,5 @@ export async function listNotifications(ctx: AppContext, actor: Actor, filter: N
 export async function requeueSkippedOf(ctx: AppContext, actor: Actor, userId: string): Promise<{ requeuedIds: string[] }> {
   requireRole(actor, ['admin', 'manager'], 'requeue notifications');
   if (!(await findUserRow(ctx.db.kysely, userId))) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
-  const requeuedIds = await requeueRows(ctx.db.kysely, ctx.db.engine, { skippedOf: userId }, new Date(ctx.clock.now()).toISOString());
-  if (requeuedIds.length > 0) ctx.onNotificationsQueued(requeuedIds);
-  return { requeuedIds };
+  return { requeuedIds: await retryByOperator({ ...ctx, wake: ctx.wakeNotifier }, { skippedOf: userId }) };
 }

@@ -2,7 +2,7 @@ import type { RequestEvent } from '@leadnotify/wechat-client';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
-import { readBacklog } from '../db/outbox/index.js';
+import { readBacklog } from '../delivery/outbox/read.js';
 
 const TOKEN_APIS = new Set(['/cgi-bin/stable_token', '/cgi-bin/token']);
 
@@ -35,6 +35,11 @@ export function createMetrics() {
     name: 'leadnotify_notifications_finished_total',
     help: 'Notifications that reached a final status (sent, skipped, failed, dead), by reason',
     labelNames: ['status', 'reason'],
+    registers,
+  });
+  const sentAfterReassignment = new Counter({
+    name: 'leadnotify_sent_after_reassignment_total',
+    help: 'Customers named by a message that went out although they were reassigned while it was on its way (the reassignment committed after the ownership check, during the send)',
     registers,
   });
   const notificationRetries = new Counter({
@@ -76,6 +81,9 @@ export function createMetrics() {
     countNotification(status: string, reason: string) {
       if (status === 'pending') notificationRetries.inc({ reason });
       else notificationsFinished.inc({ status, reason });
+    },
+    countSentAfterReassignment(customers: number) {
+      if (customers > 0) sentAfterReassignment.inc(customers);
     },
     /** Pass as wechat-client's onRequest. */
     observeWechat(event: RequestEvent) {

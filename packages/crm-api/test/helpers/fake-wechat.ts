@@ -64,7 +64,10 @@ export async function startFakeWechat() {
   let port = (server.address() as AddressInfo).port;
 
   const sentEvents = () =>
-    invocations.flatMap((event) => (event.type === 'sendBatchCustomerAssignNotification' ? (event.deliveries ?? []) : [event]));
+    invocations.flatMap((event) => {
+      if (event.type === 'sendBatchCustomerAssignNotification') return event.deliveries ?? [];
+      return event.type === 'sendCustomerAssignNotification' ? [event] : [];
+    });
 
   return {
     get baseUrl() {
@@ -73,6 +76,8 @@ export async function startFakeWechat() {
     invocations,
     /** Every notification event the function received, batch or single. */
     sentEvents,
+    /** Every delivery id the CRM asked the function to recall. */
+    recalledIds: () => invocations.flatMap((event) => (event.type === 'recallDeliveries' ? ((event.deliveryIds as string[] | undefined) ?? []) : [])),
     tokenRequests: () => tokenRequests,
     setFunction(next: FunctionBehaviour) {
       behaviour = next;
@@ -104,9 +109,12 @@ export async function startFakeWechat() {
 
 export type FakeWechat = Awaited<ReturnType<typeof startFakeWechat>>;
 
-/** Answers like the cloud function when every notification is sent. */
+/** Answers like the cloud function when every notification is sent, and every recall finds one never sent. */
 export function defaultFunction(event: InvokedEvent): unknown {
-  const sent = (item: Record<string, unknown>) => ({ deliveryId: item.deliveryId, status: 'sent', reason: 'SENT', sentAt: new Date().toISOString() });
+  if (event.type === 'recallDeliveries') {
+    return { ok: true, results: ((event.deliveryIds as string[] | undefined) ?? []).map((deliveryId) => ({ deliveryId, reason: 'RECALLED' })) };
+  }
+  const sent = (item: Record<string, unknown>) => ({ deliveryId: item.deliveryId, reason: 'SENT', sentAt: new Date().toISOString() });
   if (event.type === 'sendBatchCustomerAssignNotification') return { ok: true, results: (event.deliveries ?? []).map(sent) };
   return { ok: true, result: sent(event) };
 }

@@ -22,7 +22,7 @@ export function seeder(db: Db) {
     config: loadConfig({ DATABASE_URL: 'unused' }),
     clock: { now: () => Date.now() },
     logger: createLogger('silent'),
-    onNotificationsQueued() {},
+    wakeNotifier() {},
   };
   return {
     async user(role: Role, name = `${role}-${Math.random().toString(36).slice(2, 7)}`): Promise<SeededUser> {

@@ -11,6 +11,8 @@ import { createCustomer, type NewCustomer } from '../../src/domain/customers.js'
 import { createLogger } from '../../src/logger.js';
 import { createNotifier, type Notifier } from '../../src/delivery/notifier.js';
 import { wechatFromConfig } from '../../src/delivery/wechat-from-config.js';
+import { createWechatSubscribeChannel } from '../../src/delivery/channels/wechat-subscribe/index.js';
+import type { DeliveryDeps } from '../../src/delivery/deps.js';
 import type { Logger } from 'pino';
 import { createUser, type UserView } from '../../src/domain/users.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -54,7 +56,7 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
       done();
     },
   });
-  const queued: string[] = [];
+  let wakes = 0;
   const wakeListeners: Array<() => void> = [];
   // Many tests send bad tokens on purpose from one address: the throttle is tested on its own with a low limit.
   const config: Config = loadConfig({ DATABASE_URL: database.url, LOG_LEVEL: 'info', AUTH_FAILURE_LIMIT: '100000', ...env });
@@ -66,13 +68,15 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
     config,
     clock,
     logger,
-    ...(wechat.client ? { wechat: wechat.client } : {}),
-    onNotificationsQueued: (ids) => {
-      queued.push(...ids);
+    ...(wechat.client ? { wechat: wechat.client, cloudFunction: wechat.cloudFunction } : {}),
+    wakeNotifier: () => {
+      wakes++;
       for (const listener of wakeListeners) listener();
     },
   };
   const app: Express = createApp(ctx);
+  /** What the delivery steps get in this app: its database, settings and clock; wakes go where the app's go. */
+  const delivery: DeliveryDeps = { db: database.db, config, clock, logger, wake: ctx.wakeNotifier, random: () => 1 };
   let userCount = 0;
 
   async function user(role: Role, name = `${role}-${++userCount}`): Promise<TestUser> {
@@ -97,7 +101,7 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
     if (!wechat.client) throw new Error(`test notifier needs WeChat env: ${wechat.reason}`);
     const created = createNotifier({
       db: database.db,
-      wechat: wechat.client,
+      channel: createWechatSubscribeChannel(wechat.cloudFunction),
       config,
       clock,
       logger: options.logger ?? ctx.logger,
@@ -112,11 +116,13 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
     ctx,
     app,
     notifier,
+    delivery,
     clock,
     db: database.db.kysely,
     engine,
     logLines,
-    queued,
+    /** How often the app woke the notifier (new or requeued notifications committed). */
+    wakes: () => wakes,
     http: () => supertest(app),
     as: (who: TestUser) => ({
       get: (path: string) => supertest(app).get(path).set('authorization', `Bearer ${who.token}`),

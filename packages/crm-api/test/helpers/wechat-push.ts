@@ -30,3 +30,22 @@ export function signedPush(
 export function subscribeEvent(openid: string, event: string, list: Record<string, unknown> | Array<Record<string, unknown>>) {
   return { ToUserName: 'gh_emulator', FromUserName: openid, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: event, List: list };
 }
+
+/**
+ * POSTs a push to a running API as WeChat does, then waits until its inbox has applied what it stored (the API answers
+ * WeChat before it applies a push). Returns WeChat's view of the answer.
+ */
+export async function postPush(
+  running: { url: string; context: { pushInbox?: { idle(): Promise<void> } } },
+  pushed: { query: Record<string, string>; body: unknown },
+  options: { contentType?: string } = {},
+): Promise<{ status: number; text: string }> {
+  const response = await fetch(`${running.url}/wechat/push?${new URLSearchParams(pushed.query)}`, {
+    method: 'POST',
+    headers: { 'content-type': options.contentType ?? 'application/json' },
+    body: JSON.stringify(pushed.body),
+  });
+  const answer = { status: response.status, text: await response.text() };
+  await running.context.pushInbox?.idle();
+  return answer;
+}

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { claimDeliveries, requeueUnreceipted, requeueRows } from '../../src/db/outbox/index.js';
+import { claimMessages } from '../../src/delivery/claim-messages.js';
+import { retryByOperator } from '../../src/delivery/requeue.js';
+import { resendUnreceipted } from '../../src/delivery/resend-unreceipted.js';
 import { startFakeWechat, type FakeWechat } from '../helpers/fake-wechat.js';
 import { createTestApp, wechatEnv, type TestApp, type TestUser } from '../helpers/test-app.js';
 import { testEngines } from '../helpers/test-database.js';
@@ -13,7 +15,7 @@ describe.runIf(testEngines().includes('postgres'))('concurrent claims and requeu
   let sales: TestUser;
   beforeEach(async () => {
     wechat = await startFakeWechat();
-    t = await createTestApp(engine, { ...wechatEnv(wechat.baseUrl), NOTIFY_BACKOFF_BASE_MS: '1000', NOTIFY_DIGEST_SECONDS: '60' });
+    t = await createTestApp(engine, { ...wechatEnv(wechat.baseUrl), NOTIFY_BACKOFF_BASE_MS: '1000', NOTIFY_DIGEST_SECONDS: '60', NOTIFY_BATCH_SIZE: '1', WECHAT_PUSH_TOKEN: 'push-token' });
     manager = await t.user('manager', '王经理');
     sales = await t.user('sales', '张三');
   });
@@ -41,8 +43,7 @@ describe.runIf(testEngines().includes('postgres'))('concurrent claims and requeu
     let roundsWithNeither = 0;
     for (let round = 0; round < 20; round += 1) {
       await t.db.updateTable('notifications').set({ status: 'pending', lease_owner: null, lease_until: null }).execute();
-      const options = (workerId: string) => ({ workerId, nowMs: t.clock.now(), leaseMs: 60_000, limit: 1, digestMs: 60_000 });
-      const [one, two] = await Promise.all([claimDeliveries(t.db, engine, options('worker-a')), claimDeliveries(t.db, engine, options('worker-b'))]);
+      const [one, two] = await Promise.all([claimMessages(t.delivery, 'worker-a'), claimMessages(t.delivery, 'worker-b')]);
       if (one.length + two.length === 0) roundsWithNeither += 1;
     }
     console.log('rounds in which both claims skipped the due digest:', roundsWithNeither, 'of 20');
@@ -65,8 +66,7 @@ describe.runIf(testEngines().includes('postgres'))('concurrent claims and requeu
       await new Promise<void>((resolve) => (commit = resolve));
     });
     await wrote;
-    const now = new Date(t.clock.now()).toISOString();
-    const requeue = requeueUnreceipted(t.db, new Date(t.clock.now() - 600_000).toISOString(), now);
+    const requeue = resendUnreceipted(t.delivery);
     await new Promise((resolve) => setTimeout(resolve, 300));
     commit();
     await receipt;
@@ -91,7 +91,7 @@ describe.runIf(testEngines().includes('postgres'))('concurrent claims and requeu
       await new Promise<void>((resolve) => (commit = resolve));
     });
     await wrote;
-    const second = requeueRows(t.db, t.engine, { ids: [id] }, now);
+    const second = retryByOperator(t.delivery, { ids: [id] });
     await new Promise((resolve) => setTimeout(resolve, 300));
     commit();
     await first;

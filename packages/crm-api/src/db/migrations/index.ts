@@ -10,6 +10,8 @@ import * as reachabilityIndexes from './0008-reachability-indexes.js';
 import * as newestSubscriptionIndex from './0009-newest-subscription-index.js';
 import * as newDeliveryPerResend from './0010-new-delivery-per-resend.js';
 import * as assignedVia from './0011-assigned-via.js';
+import * as messageFate from './0012-message-fate.js';
+import * as pushInbox from './0013-push-inbox.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -24,4 +26,6 @@ export const migrations: Record<string, Migration> = {
   '0009-newest-subscription-index': newestSubscriptionIndex,
   '0010-new-delivery-per-resend': newDeliveryPerResend,
   '0011-assigned-via': assignedVia,
+  '0012-message-fate': messageFate,
+  '0013-push-inbox': pushInbox,
 };

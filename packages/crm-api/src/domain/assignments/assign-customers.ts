@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { startOfBeijingDay } from '@leadnotify/contracts';
 import type { AppContext } from '../../context.js';
 import { insertHistory, loadCustomersForChange, readPoolFacts, updateCustomerIfVersion } from '../../db/customers-store.js';
-import { queueAssignmentNotification, type QueuedNotification } from '../../db/outbox/index.js';
+import { queueAssignmentNotification, type QueuedNotification } from '../../delivery/outbox/enqueue.js';
 import { findUserWithReachability } from '../../db/reachability-store.js';
-import type { AssignedVia, CustomerRow } from '../../db/schema.js';
+import type { AssignedVia } from '@leadnotify/contracts';
+import type { CustomerRow } from '../../db/schema.js';
 import { transactionWithRetry, type Trx } from '../../db/transaction.js';
 import type { Actor } from '../actor.js';
 import { canSee, toCustomerView, type CustomerView } from '../customers.js';
@@ -46,7 +47,7 @@ export async function assignCustomers(ctx: AppContext, command: AssignCommand): 
   for (const { expected } of committed.notifications) {
     if (expected.startsWith('unreachable')) ctx.metrics?.countUnreachableAssignee(expected.slice('unreachable: '.length));
   }
-  if (committed.notifications.length > 0) ctx.onNotificationsQueued(committed.notifications.map((n) => n.id));
+  if (committed.notifications.length > 0) ctx.wakeNotifier();
   return committed;
 }
 

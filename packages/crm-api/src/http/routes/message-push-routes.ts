@@ -1,7 +1,6 @@
 import { text as textBody, type IRouter } from 'express';
 import type { AppContext } from '../../context.js';
-import { applyPush } from '../../domain/message-push/apply-push.js';
-import { checkSignature, type PushQuery } from '../../domain/message-push/open-push.js';
+import { checkSignature, receivePush, type PushQuery } from '../../delivery/channels/wechat-subscribe/index.js';
 import { DomainError } from '../../domain/errors.js';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
@@ -22,8 +21,9 @@ const pushQuery = (query: Record<string, unknown>): PushQuery => ({
 });
 
 /**
- * The URL for the mini program's 消息推送 setting. GET answers WeChat's URL check; POST takes a push and
- * answers `success` once applied — anything else makes WeChat try again (three times in all).
+ * The URL for the mini program's 消息推送 setting. GET answers WeChat's URL check; POST checks a push, stores it in the
+ * inbox and answers `success` at once — before applying it, so no failure behind it turns into an error WeChat gives up
+ * on after three tries. The inbox applies it right after, and again until it is applied.
  */
 export function messagePushRoutes(router: IRouter, ctx: AppContext): void {
   router.get('/wechat/push', (req, res) => {
@@ -34,9 +34,10 @@ export function messagePushRoutes(router: IRouter, ctx: AppContext): void {
   });
   router.post('/wechat/push', textBody({ type: () => true, limit: '256kb' }), async (req, res) => {
     try {
-      const outcome = await applyPush(ctx, pushQuery(req.query), parseJson(req.body));
-      if (!outcome.applied) throw new DomainError({ code: 'PUSH_REFUSED', message: 'a replay of a push already applied' });
+      const received = await receivePush({ ...ctx, wake: ctx.wakeNotifier }, pushQuery(req.query), parseJson(req.body));
+      if ('replay' in received) throw new DomainError({ code: 'PUSH_REFUSED', message: 'a replay of a push already received' });
       res.type('text/plain').send('success');
+      ctx.pushInbox?.kick(received.id);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'PUSH_REFUSED') req.log?.warn({ reason: error.message }, 'message push refused');
       throw error;

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { decrypt, getSignature } from '@wecom/crypto';
-import { DomainError } from '../errors.js';
+import { DomainError } from '../../../../domain/errors.js';
 
 /**
  * Checks and opens one message push from WeChat (mini program 开发管理 → 消息推送; the same scheme as WeCom's,

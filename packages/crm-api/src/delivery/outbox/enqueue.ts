@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import type { AssignedVia } from '@leadnotify/contracts';
 import type { Insertable } from 'kysely';
-import { prepared } from '../prepared.js';
-import type { AssignedVia, CustomerRow, NotificationCustomersTable, NotificationsTable } from '../schema.js';
-import { chunk, type Trx } from '../transaction.js';
+import { prepared } from '../../db/prepared.js';
+import type { CustomerRow, NotificationCustomersTable, NotificationsTable } from '../../db/schema.js';
+import { chunk, type Trx } from '../../db/transaction.js';
+import { QUEUED } from '../states/statuses.js';
 
 /** The outbox row written with an assignment; delivery follows asynchronously. */
 export interface QueuedNotification {
   id: string;
   assigneeId: string;
-  status: 'pending';
+  status: typeof QUEUED;
 }
 
 /**
@@ -35,7 +37,7 @@ export async function queueAssignmentNotification(
     actor_id: input.actorId,
     via: input.via,
     note: input.note,
-    status: 'pending',
+    status: QUEUED,
     attempts: 0,
     next_attempt_at: input.dueAt,
     created_at: input.now,
@@ -51,7 +53,7 @@ export async function queueAssignmentNotification(
     position,
   }));
   for (const part of chunk(links, 200)) await insertLinks(trx, part);
-  return { id, assigneeId: input.assigneeId, status: 'pending' };
+  return { id, assigneeId: input.assigneeId, status: QUEUED };
 }
 
 const insertNotification = prepared((db, row: Insertable<NotificationsTable>) => db.insertInto('notifications').values(row));
