@@ -64,8 +64,14 @@ const configSchema = z.object({
   WECHAT_TOKEN_MODE: z.enum(['stable', 'classic']).default('stable'),
   WECHAT_TOKEN_TIMEOUT_MS: positiveInt(5000),
   WECHAT_INVOKE_TIMEOUT_MS: positiveInt(8000),
-  /** inline: the API process delivers notifications; off: run `pnpm worker` instead. */
-  NOTIFIER: z.enum(['inline', 'off']).default('inline'),
+  /**
+   * inline: the API process delivers notifications; off (or worker, its other name): run `pnpm worker` instead, which
+   * PostgreSQL wakes at once (LISTEN/NOTIFY) and SQLite at its next poll.
+   */
+  NOTIFIER: z
+    .enum(['inline', 'off', 'worker'], { error: 'must be inline (this process delivers) or off / worker (a separate `pnpm worker` delivers)' })
+    .default('inline')
+    .transform((value) => (value === 'worker' ? 'off' : value)),
   /** The separate worker serves /metrics and /healthz on this port when set (0 = any free port). */
   WORKER_METRICS_PORT: z.preprocess((value) => (value === '' ? undefined : value), z.coerce.number().int().min(0).max(65535).optional()),
   /** > 0 merges a user's notifications created within this many seconds into one message. */

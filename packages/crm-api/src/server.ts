@@ -104,7 +104,7 @@ async function startOnDatabase<L extends LocalWechat>(
   } else {
     logger.info('NOTIFIER=off: this process does not deliver notifications; run `pnpm worker`');
   }
-  const wakeNotifier = notifier ? () => notifier.wake() : () => {};
+  const wakeNotifier = notifier ? () => notifier.wake() : signalWorker(db, logger);
   const context: AppContext = {
     db,
     config,
@@ -159,6 +159,16 @@ async function startOnDatabase<L extends LocalWechat>(
       await db.close();
     },
   };
+}
+
+/**
+ * With a separate worker (NOTIFIER=off), what wakes it: on PostgreSQL a NOTIFY it listens for, sent without making the
+ * caller wait; on SQLite nothing (the worker polls).
+ */
+function signalWorker(db: Db, logger: Logger): () => void {
+  const signal = db.signalOutbox;
+  if (!signal) return () => {};
+  return () => void signal().catch((error: unknown) => logger.warn({ err: error }, 'could not wake the worker; it delivers at its next poll'));
 }
 
 /** Listens on HOST:PORT; a port already taken is a message saying what to do, not a stack trace. */

@@ -5,6 +5,7 @@ import { ConfigError, checkWechatConfig, loadConfig, loadEnvFile } from './confi
 import { backgroundCheckpointsLoggingTo, openConfiguredDatabase } from './database-from-config.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics/metrics.js';
+import { ALIVE } from './http/routes/health-routes.js';
 import { metricsRoutes } from './http/routes/metrics-routes.js';
 import { notifierFromConfig } from './delivery/notifier-from-config.js';
 import { missingWechatConfig } from './delivery/wechat-from-config.js';
@@ -29,12 +30,17 @@ async function main(): Promise<void> {
   console.log(`worker delivering from database: ${description}`);
   metrics.watchOutbox(db, clock);
   notifier.start();
+  // PostgreSQL: an API that queued notifications wakes this worker at once, instead of its next poll.
+  const stopListening = await db.listenToOutbox?.(
+    () => notifier.wake(),
+    (error) => logger.warn({ err: error }, 'lost the connection that wakes the worker; polling until it is back'),
+  );
 
   let server: Server | undefined;
   const metricsPort = config.WORKER_METRICS_PORT;
   if (metricsPort !== undefined) {
     const app = express();
-    app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
+    app.get('/healthz', (_req, res) => void res.json({ status: ALIVE.value }));
     metricsRoutes(app, metrics);
     server = await new Promise<Server>((resolve) => {
       const listening = app.listen(metricsPort, config.HOST, () => resolve(listening));
@@ -44,6 +50,7 @@ async function main(): Promise<void> {
 
   onShutdownSignal(logger, async () => {
     server?.close();
+    await stopListening?.();
     await notifier.stop();
     await db.close();
   });

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { prepared } from './prepared.js';
 import type { AssignmentRow, CustomerRow, CustomerStatus, Database } from './schema.js';
-import { chunk, type Trx } from './transaction.js';
+import { chunk, locksRows, type Trx } from './transaction.js';
 
 /** Every statement on customers and their ownership history. */
 
@@ -65,13 +65,14 @@ const updateIfVersion = prepared(
 );
 
 /**
- * The customers an assignment changes, by id. On PostgreSQL they are locked; sorted so concurrent batches
- * lock rows in the same order and cannot deadlock.
+ * The customers an assignment changes, by id. Where rows lock (PostgreSQL) they are locked, in id order, so
+ * concurrent batches lock in the same order and cannot deadlock.
  */
-export async function loadCustomersForChange(trx: Trx, ids: string[], lockRows: boolean): Promise<Map<string, CustomerRow>> {
+export async function loadCustomersForChange(trx: Trx, ids: string[]): Promise<Map<string, CustomerRow>> {
   const found = new Map<string, CustomerRow>();
+  const load = locksRows(trx) ? customersByIdLocked : customersById;
   for (const part of chunk([...ids].sort(), 500)) {
-    for (const row of (await (lockRows ? customersByIdLocked : customersById)(trx, part)).rows) found.set(row.id, row);
+    for (const row of (await load(trx, part)).rows) found.set(row.id, row);
   }
   return found;
 }

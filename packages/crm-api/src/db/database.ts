@@ -14,6 +14,16 @@ export interface Db {
   kysely: Kysely<Database>;
   engine: Engine;
   close(): Promise<void>;
+  /**
+   * PostgreSQL only: wakes the processes that listen (a separate worker) when notifications are queued, instead of
+   * leaving them to their next poll. Lost when nobody listens, which costs nothing.
+   */
+  signalOutbox?(): Promise<void>;
+  /**
+   * PostgreSQL only: calls `onSignal` on every signalOutbox() of any process on this database (and schema), on a
+   * connection of its own that reconnects after a failure. Resolves, once listening, to a function that stops it.
+   */
+  listenToOutbox?(onSignal: () => void, onError: (error: unknown) => void): Promise<() => Promise<void>>;
 }
 
 export interface DatabaseOptions {
@@ -41,7 +51,17 @@ export function openDatabase(options: DatabaseOptions): Db {
       ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
     });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, engine: 'postgres', close: () => kysely.destroy() };
+    // One channel per schema: tests share a database, each in a schema of its own.
+    const channel = `leadnotify_outbox${options.schema ? `_${options.schema}` : ''}`;
+    return {
+      kysely,
+      engine: 'postgres',
+      close: () => kysely.destroy(),
+      signalOutbox: async () => {
+        await sql`select pg_notify(${channel}, '')`.execute(kysely);
+      },
+      listenToOutbox: (onSignal, onError) => listenOn({ connectionString: options.url, ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}) }, channel, onSignal, onError),
+    };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(options.url) && !/^sqlite:/i.test(options.url)) {
     throw new Error(`unsupported database URL scheme ${options.url.split(':')[0]}: (SQLite file path or postgres:// only)`);
@@ -68,6 +88,46 @@ export function openDatabase(options: DatabaseOptions): Db {
       await checkpoints?.stop();
       await kysely.destroy();
     },
+  };
+}
+
+/** How long a lost LISTEN connection waits before connecting again. */
+const RELISTEN_MS = 1_000;
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to queries), connecting again whenever it is lost;
+ * a signal that came while it was down is made up for by calling `onSignal` once it listens again.
+ */
+async function listenOn(connection: pg.ClientConfig, channel: string, onSignal: () => void, onError: (error: unknown) => void): Promise<() => Promise<void>> {
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client(connection);
+    next.on('notification', () => onSignal());
+    next.on('error', (error) => {
+      onError(error);
+      void next.end().catch(() => {});
+      if (!stopped) retry = setTimeout(() => void reconnect(), RELISTEN_MS);
+    });
+    await next.connect();
+    await next.query(`LISTEN "${channel}"`);
+    client = next;
+  };
+  const reconnect = async () => {
+    try {
+      await connect();
+      onSignal();
+    } catch (error) {
+      onError(error);
+      if (!stopped) retry = setTimeout(() => void reconnect(), RELISTEN_MS);
+    }
+  };
+  await connect();
+  return async () => {
+    stopped = true;
+    clearTimeout(retry);
+    await client?.end().catch(() => {});
   };
 }
 

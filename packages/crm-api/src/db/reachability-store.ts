@@ -1,7 +1,8 @@
 import type { ExpressionBuilder, Kysely } from 'kysely';
+import type { NotificationStatus } from '../delivery/states/statuses.js';
 import type { Database, UserRow } from './schema.js';
 import { prepared } from './prepared.js';
-import { chunk, type Trx } from './transaction.js';
+import { chunk, locksRows, type Trx } from './transaction.js';
 
 /** What the CRM has been told about whether a salesperson can receive a message: the reads behind reachability. */
 export interface ReachabilityFacts {
@@ -27,7 +28,7 @@ function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
       .orderBy('s.openid', 'desc')
       .orderBy('s.template_id', 'desc')
       .limit(1);
-  const newest = (status: 'sent' | 'skipped', by: 'sent_at' | 'updated_at') =>
+  const newest = (status: Extract<NotificationStatus, 'sent' | 'skipped'>, by: 'sent_at' | 'updated_at') =>
     eb
       .selectFrom('notifications as n')
       .whereRef('n.assignee_id', '=', 'users.id')
@@ -115,6 +116,6 @@ export async function findUserWithReachability(
   id: string,
   options: { lock?: 'noKeyUpdate' | undefined } = {},
 ): Promise<{ user: UserRow; facts: ReachabilityFacts } | undefined> {
-  const [row] = (await (options.lock === 'noKeyUpdate' ? userWithFactsLocked : userWithFacts)(db, id)).rows;
+  const [row] = (await (options.lock === 'noKeyUpdate' && locksRows(db) ? userWithFactsLocked : userWithFacts)(db, id)).rows;
   return row ? { user: row, facts: factsOf(row) } : undefined;
 }

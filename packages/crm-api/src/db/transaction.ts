@@ -1,7 +1,16 @@
-import type { Kysely, Transaction } from 'kysely';
+import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 export type Trx = Transaction<Database> | Kysely<Database>;
+
+/**
+ * Whether the database behind `db` locks rows (`FOR UPDATE` and kin): PostgreSQL does; SQLite has one writer, so a
+ * transaction alone keeps writers apart and the clauses do not exist. Stores ask this, so their callers need not
+ * know the engine.
+ */
+export function locksRows(db: Trx): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
 
 /** Splits rows so one statement stays well below SQLite's and PostgreSQL's bound-parameter limits. */
 export function chunk<T>(items: readonly T[], size: number): T[][] {

@@ -1,5 +1,5 @@
 import { transitionContext, type DeliveryDeps } from './deps.js';
-import { applyChanges } from './outbox/apply-change.js';
+import { applyChanges, changeFor } from './outbox/apply-change.js';
 import { messageOf, readSkippedRows, usersByIds } from './outbox/read.js';
 import { transition } from './states/transition.js';
 
@@ -22,7 +22,7 @@ export async function catchUp(deps: DeliveryDeps, userId: string, only?: readonl
     const { rowsOf, assigneeId: _assignee, ...digest } = messageOf(context.newDeliveryId(), rows);
     const decision = transition(digest, { type: 'acceptance' }, context);
     if (!decision || !('change' in decision)) return 0;
-    const [applied] = await applyChanges(trx, [{ rows: rowsOf.map((row) => ({ id: row.id, deliveryId: row.delivery_id })), deliveryId: digest.deliveryId, from: { status: digest.status }, change: decision.change }], { now });
+    const [applied] = await applyChanges(trx, [changeFor(rowsOf, digest.deliveryId, { status: digest.status }, decision.change)], { now });
     return applied?.written.length ?? 0;
   });
   if (requeued > 0) {

@@ -22,7 +22,7 @@ export async function claimMessages(deps: DeliveryDeps, workerId: string): Promi
   const now = new Date(nowMs).toISOString();
   const context = transitionContext(deps, nowMs);
   return deps.db.kysely.transaction().execute(async (trx) => {
-    const due = await readDueMessages(trx, deps.db.engine, { now, limit: config.NOTIFY_BATCH_SIZE, digestMs: config.NOTIFY_DIGEST_SECONDS * 1000 });
+    const due = await readDueMessages(trx, { now, limit: config.NOTIFY_BATCH_SIZE, digestMs: config.NOTIFY_DIGEST_SECONDS * 1000 });
     const claimed: ClaimedMessage[] = [];
     const items: ChangeToApply[] = [];
     for (const { deliveryId, rows, idUsedByFinishedRows } of due) {

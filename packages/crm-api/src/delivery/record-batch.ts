@@ -1,9 +1,9 @@
 import { REASONS } from '@leadnotify/contracts';
 import type { NotificationRow } from '../db/schema.js';
 import { transitionContext, type DeliveryDeps } from './deps.js';
-import { applyChanges, type ChangeToApply } from './outbox/apply-change.js';
+import { applyChanges, changeFor, type ChangeToApply } from './outbox/apply-change.js';
 import { partOf, type SentBatch } from './send-batch.js';
-import { transition, type Change, type Decision } from './states/transition.js';
+import { transition, type Change, type Decision, type Message } from './states/transition.js';
 
 /** A message's change as written, for the steps that follow a recorded batch. */
 export interface Recorded {
@@ -25,10 +25,10 @@ export async function recordBatch(deps: DeliveryDeps, workerId: string, batch: S
   const nowMs = deps.clock.now();
   const context = transitionContext(deps, nowMs);
   const items: Array<{ item: ChangeToApply; assigneeId: string; openid?: string | undefined; customerIds: string[] }> = [];
-  const add = (claimedDeliveryId: string, assigneeId: string, rows: readonly NotificationRow[], decision: Decision, extra: { openid?: string | undefined; customerIds?: string[] } = {}) => {
+  const add = (message: Message, assigneeId: string, rows: readonly NotificationRow[], decision: Decision, extra: { openid?: string | undefined; customerIds?: string[] } = {}) => {
     if (!decision || !('change' in decision) || rows.length === 0) return;
     items.push({
-      item: { rows: rows.map((row) => ({ id: row.id, deliveryId: row.delivery_id })), deliveryId: claimedDeliveryId, from: { status: 'sending', heldBy: workerId }, change: decision.change },
+      item: changeFor(rows, message.deliveryId, { status: message.status, heldBy: workerId }, decision.change),
       assigneeId,
       openid: extra.openid,
       customerIds: extra.customerIds ?? [],
@@ -38,16 +38,16 @@ export async function recordBatch(deps: DeliveryDeps, workerId: string, batch: S
   for (const result of batch.results) {
     const { message, assigneeId } = result.claimed;
     if (result.kind === 'sent') {
-      add(message.deliveryId, assigneeId, result.rows, transition(partOf(message, result.rows), { type: 'answer', outcome: result.outcome }, context), {
+      add(message, assigneeId, result.rows, transition(partOf(message, result.rows), { type: 'answer', outcome: result.outcome }, context), {
         openid: result.outcome.openid,
         customerIds: result.customerIds,
       });
     } else if (result.kind === 'recalled') {
       const answer = { type: 'answer', outcome: result.outcome, recalledFor: result.reason } as const;
-      add(message.deliveryId, assigneeId, result.notTheirs, transition(partOf(message, result.notTheirs), answer, context), { openid: result.outcome.openid });
-      add(message.deliveryId, assigneeId, result.stillTheirs, transition(partOf(message, result.stillTheirs), { ...answer, stillTheirs: true }, context), { openid: result.outcome.openid });
+      add(message, assigneeId, result.notTheirs, transition(partOf(message, result.notTheirs), answer, context), { openid: result.outcome.openid });
+      add(message, assigneeId, result.stillTheirs, transition(partOf(message, result.stillTheirs), { ...answer, stillTheirs: true }, context), { openid: result.outcome.openid });
     } else {
-      add(message.deliveryId, assigneeId, result.rows, { change: result.change });
+      add(message, assigneeId, result.rows, { change: result.change });
     }
   }
 

@@ -1,5 +1,5 @@
 import { transitionContext, type DeliveryDeps } from './deps.js';
-import { applyChanges } from './outbox/apply-change.js';
+import { applyChanges, changeFor } from './outbox/apply-change.js';
 import { readHeldRows } from './outbox/claim.js';
 import { messagesOf } from './outbox/read.js';
 import { transition } from './states/transition.js';
@@ -12,7 +12,7 @@ export async function releaseHeld(deps: DeliveryDeps, workerId: string): Promise
     const items = messagesOf(await readHeldRows(trx, workerId)).flatMap(({ rowsOf, assigneeId: _assignee, ...message }) => {
       const decision = transition(message, { type: 'release' }, context);
       if (!decision || !('change' in decision)) return [];
-      return [{ rows: rowsOf.map((row) => ({ id: row.id, deliveryId: row.delivery_id })), deliveryId: message.deliveryId, from: { status: message.status, heldBy: workerId }, change: decision.change }];
+      return [changeFor(rowsOf, message.deliveryId, { status: message.status, heldBy: workerId }, decision.change)];
     });
     const applied = await applyChanges(trx, items, { now: new Date(nowMs).toISOString() });
     return applied.reduce((count, { written }) => count + written.length, 0);

@@ -1,7 +1,7 @@
 import type { NotificationRow } from '../db/schema.js';
-import type { Trx } from '../db/transaction.js';
+import { locksRows, type Trx } from '../db/transaction.js';
 import { transitionContext, type DeliveryDeps } from './deps.js';
-import { applyChanges } from './outbox/apply-change.js';
+import { applyChanges, changeFor } from './outbox/apply-change.js';
 import { messagesOf, readMessagesOfRows, readSkippedRows } from './outbox/read.js';
 import { RETRYABLE_BY_OPERATOR } from './states/statuses.js';
 import { transition } from './states/transition.js';
@@ -16,11 +16,11 @@ export async function retryByOperator(deps: Pick<DeliveryDeps, 'db' | 'config' |
   const nowMs = deps.clock.now();
   const context = transitionContext(deps, nowMs);
   const requeued = await deps.db.kysely.transaction().execute(async (trx) => {
-    const rows = await rowsToRetry(trx, deps.db.engine === 'postgres', target);
+    const rows = await rowsToRetry(trx, target);
     const items = messagesOf(rows).flatMap(({ rowsOf, assigneeId: _assignee, ...message }) => {
       const decision = transition(message, { type: 'operator-retry' }, context);
       if (!decision || !('change' in decision)) return [];
-      return [{ rows: rowsOf.map((row) => ({ id: row.id, deliveryId: row.delivery_id })), deliveryId: message.deliveryId, from: { status: message.status }, change: decision.change }];
+      return [changeFor(rowsOf, message.deliveryId, { status: message.status }, decision.change)];
     });
     const applied = await applyChanges(trx, items, { now: new Date(nowMs).toISOString() });
     return applied.flatMap(({ written }) => written);
@@ -29,9 +29,9 @@ export async function retryByOperator(deps: Pick<DeliveryDeps, 'db' | 'config' |
   return requeued;
 }
 
-async function rowsToRetry(trx: Trx, lock: boolean, target: { ids: readonly string[] } | { skippedOf: string }): Promise<NotificationRow[]> {
+async function rowsToRetry(trx: Trx, target: { ids: readonly string[] } | { skippedOf: string }): Promise<NotificationRow[]> {
   const rows = 'ids' in target ? await readMessagesOfRows(trx, target.ids, RETRYABLE_BY_OPERATOR) : await readSkippedRows(trx, target.skippedOf, { since: '' });
-  if (!lock || rows.length === 0) return rows;
+  if (!locksRows(trx) || rows.length === 0) return rows;
   // Locked, then read again: what a receipt or a worker committed meanwhile is what the decision sees.
   await trx.selectFrom('notifications').select('id').where('id', 'in', rows.map((row) => row.id)).forUpdate().execute();
   return 'ids' in target ? readMessagesOfRows(trx, target.ids, RETRYABLE_BY_OPERATOR) : readSkippedRows(trx, target.skippedOf, { since: '' });

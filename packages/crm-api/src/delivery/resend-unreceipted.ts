@@ -1,5 +1,5 @@
 import { transitionContext, type DeliveryDeps } from './deps.js';
-import { applyChanges, type ChangeToApply } from './outbox/apply-change.js';
+import { applyChanges, changeFor, type ChangeToApply } from './outbox/apply-change.js';
 import { firstAttemptTimes, messagesOf } from './outbox/read.js';
 import { candidateOf, readOurTemplates, readUnreceipted, readWaitingReceipts } from './outbox/receipts.js';
 import { couldBeFor } from './states/pair-receipts.js';
@@ -21,7 +21,7 @@ export async function resendUnreceipted(deps: DeliveryDeps): Promise<number> {
   const context = transitionContext(deps, nowMs);
   const now = new Date(nowMs).toISOString();
   const requeued = await deps.db.kysely.transaction().execute(async (trx) => {
-    const messages = messagesOf(await readUnreceipted(trx, cutoff, { lock: deps.db.engine === 'postgres' }));
+    const messages = messagesOf(await readUnreceipted(trx, cutoff, { lock: true }));
     const firstTried = await firstAttemptTimes(trx, messages.map((message) => message.deliveryId));
     const items: ChangeToApply[] = [];
     for (const { rowsOf, assigneeId: _assignee, ...message } of messages) {
@@ -34,7 +34,7 @@ export async function resendUnreceipted(deps: DeliveryDeps): Promise<number> {
       }
       const decision = transition(message, { type: 'no-receipt-in-time' }, context);
       if (!decision || !('change' in decision)) continue;
-      items.push({ rows: rowsOf.map((row) => ({ id: row.id, deliveryId: row.delivery_id })), deliveryId: message.deliveryId, from: { status: message.status, confirmed: false }, change: decision.change });
+      items.push(changeFor(rowsOf, message.deliveryId, { status: message.status, confirmed: false }, decision.change));
     }
     const applied = await applyChanges(trx, items, { now });
     return applied.reduce((count, { written }) => count + written.length, 0);

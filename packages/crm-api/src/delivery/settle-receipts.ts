@@ -1,5 +1,5 @@
 import { transitionContext, type DeliveryDeps } from './deps.js';
-import { applyChanges, type ChangeToApply } from './outbox/apply-change.js';
+import { applyChanges, changeFor, type ChangeToApply } from './outbox/apply-change.js';
 import { firstAttemptTimes, messagesOf } from './outbox/read.js';
 import { anyReceiptWaiting, candidateOf, markReceiptSettled, readOurTemplates, readRowsAwaitingReceipt, readWaitingReceipts } from './outbox/receipts.js';
 import { pairReceipts } from './states/pair-receipts.js';
@@ -22,7 +22,7 @@ export async function settleReceipts(deps: DeliveryDeps, openids: Iterable<strin
     const context = transitionContext(deps, nowMs);
     const now = new Date(nowMs).toISOString();
     const settled = await deps.db.kysely.transaction().execute(async (trx) => {
-      const receipts = await readWaitingReceipts(trx, openid, since, { lock: deps.db.engine === 'postgres' });
+      const receipts = await readWaitingReceipts(trx, openid, since, { lock: true });
       // A delivery first tried within the window before its receipt may have been recorded since (a late answer).
       const rows = await readRowsAwaitingReceipt(trx, openid, new Date(nowMs - 2 * windowMs).toISOString());
       const messages = new Map(messagesOf(rows).map((message) => [message.deliveryId, message]));
@@ -37,7 +37,7 @@ export async function settleReceipts(deps: DeliveryDeps, openids: Iterable<strin
         if (!decision || !('change' in decision)) continue;
         items.push({
           receiptId,
-          item: { rows: rowsOf.map((row) => ({ id: row.id, deliveryId: row.delivery_id })), deliveryId, from: { status: message.status, confirmed: false }, change: decision.change },
+          item: changeFor(rowsOf, deliveryId, { status: message.status, confirmed: false }, decision.change),
         });
       }
       const applied = await applyChanges(trx, items.map(({ item }) => item), { now });

@@ -103,7 +103,8 @@ export async function getNotification(ctx: AppContext, actor: Actor, id: string)
  */
 export async function retryNotification(ctx: AppContext, actor: Actor, id: string): Promise<NotificationDetail> {
   requireRole(actor, ['admin', 'manager'], 'retry notifications');
-  const requeued = await retryByOperator({ ...ctx, wake: ctx.wakeNotifier }, { ids: [id] });
+  // The answer shows the notification as requeued: the notifier is woken once it is read.
+  const requeued = await retryByOperator({ ...ctx, wake: () => {} }, { ids: [id] });
   if (requeued.length === 0) {
     const exists = await findNotificationRow(ctx.db.kysely, id);
     if (!exists) throw new DomainError({ code: 'NOTIFICATION_NOT_FOUND', message: `No notification with id ${id}` });
@@ -113,7 +114,9 @@ export async function retryNotification(ctx: AppContext, actor: Actor, id: strin
       details: { status: exists.status },
     });
   }
-  return getNotification(ctx, actor, id);
+  const retried = await getNotification(ctx, actor, id);
+  ctx.wakeNotifier();
+  return retried;
 }
 
 export interface NotificationFilter {

@@ -4,11 +4,6 @@ import type { Actor } from '../domain/actor.js';
 import { actorOf } from './authenticate.js';
 import { parseRequest } from './validate.js';
 
-export interface ResponseSpec {
-  description: string;
-  schema?: z.ZodType;
-}
-
 /**
  * One route: how express serves it and how /openapi.json describes it, from the same zod schemas that
  * validate its params, query and body.

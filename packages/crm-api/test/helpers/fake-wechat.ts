@@ -9,7 +9,8 @@ export interface InvokedEvent {
 }
 
 type FunctionBehaviour = (event: InvokedEvent) => unknown;
-type Fault = { kind: 'errcode'; errcode: number; errmsg: string } | { kind: 'http'; status: number } | { kind: 'drop' };
+/** `afterRun`: the function ran (and sent what it sent) before the answer was lost — WeChat's "maybe sent". */
+type Fault = { kind: 'errcode'; errcode: number; errmsg: string } | { kind: 'http'; status: number; afterRun?: boolean } | { kind: 'drop' };
 
 /**
  * A small WeChat stand-in on a real port for the notifier tests: stable_token and invokecloudfunction with
@@ -21,7 +22,8 @@ export async function startFakeWechat() {
   let validTokens = new Set<string>();
   const invocations: InvokedEvent[] = [];
   const faults: Fault[] = [];
-  let behaviour: FunctionBehaviour = defaultFunction;
+  const sentIds = new Set<string>();
+  let behaviour: FunctionBehaviour = (event) => idempotentFunction(event, sentIds);
   let delayMs = 0;
   let tokenRequests = 0;
   const sockets = new Set<Socket>();
@@ -45,6 +47,11 @@ export async function startFakeWechat() {
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       const fault = faults.shift();
       if (fault?.kind === 'drop') return req.socket.destroy();
+      if (fault?.kind === 'http' && fault.afterRun) {
+        invocations.push(body as InvokedEvent);
+        await behaviour(body as InvokedEvent);
+        return json(res, { message: 'upstream error' }, fault.status);
+      }
       if (fault?.kind === 'http') return json(res, { message: 'upstream error' }, fault.status);
       if (fault?.kind === 'errcode') return json(res, { errcode: fault.errcode, errmsg: fault.errmsg });
       if (!validTokens.has(url.searchParams.get('access_token') ?? '')) {
@@ -82,6 +89,10 @@ export async function startFakeWechat() {
     setFunction(next: FunctionBehaviour) {
       behaviour = next;
     },
+    /** Back to the function that sends each delivery id once. */
+    resetFunction() {
+      behaviour = (event) => idempotentFunction(event, sentIds);
+    },
     setDelay(ms: number) {
       delayMs = ms;
     },
@@ -109,14 +120,23 @@ export async function startFakeWechat() {
 
 export type FakeWechat = Awaited<ReturnType<typeof startFakeWechat>>;
 
-/** Answers like the cloud function when every notification is sent, and every recall finds one never sent. */
-export function defaultFunction(event: InvokedEvent): unknown {
+/**
+ * Answers like the cloud function when every notification can be sent: each delivery id goes out once (a repeat is
+ * answered ALREADY_SENT), and a recall answers ALREADY_SENT for one that went out and RECALLED for the others.
+ */
+function idempotentFunction(event: InvokedEvent, sentIds: Set<string>): unknown {
   if (event.type === 'recallDeliveries') {
-    return { ok: true, results: ((event.deliveryIds as string[] | undefined) ?? []).map((deliveryId) => ({ deliveryId, reason: 'RECALLED' })) };
+    const ids = (event.deliveryIds as string[] | undefined) ?? [];
+    return { ok: true, results: ids.map((deliveryId) => ({ deliveryId, reason: sentIds.has(deliveryId) ? 'ALREADY_SENT' : 'RECALLED' })) };
   }
-  const sent = (item: Record<string, unknown>) => ({ deliveryId: item.deliveryId, reason: 'SENT', sentAt: new Date().toISOString() });
-  if (event.type === 'sendBatchCustomerAssignNotification') return { ok: true, results: (event.deliveries ?? []).map(sent) };
-  return { ok: true, result: sent(event) };
+  const send = (item: Record<string, unknown>) => {
+    const deliveryId = String(item.deliveryId);
+    const reason = sentIds.has(deliveryId) ? 'ALREADY_SENT' : 'SENT';
+    sentIds.add(deliveryId);
+    return { deliveryId, reason, sentAt: new Date().toISOString() };
+  };
+  if (event.type === 'sendBatchCustomerAssignNotification') return { ok: true, results: (event.deliveries ?? []).map(send) };
+  return { ok: true, result: send(event) };
 }
 
 /** Answers every notification with the same result fields. */

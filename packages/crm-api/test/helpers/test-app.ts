@@ -11,7 +11,7 @@ import { createCustomer, type NewCustomer } from '../../src/domain/customers.js'
 import { createLogger } from '../../src/logger.js';
 import { createNotifier, type Notifier } from '../../src/delivery/notifier.js';
 import { wechatFromConfig } from '../../src/delivery/wechat-from-config.js';
-import { createWechatSubscribeChannel } from '../../src/delivery/channels/wechat-subscribe/index.js';
+import { createPushInbox, createWechatSubscribeChannel } from '../../src/delivery/channels/wechat-subscribe/index.js';
 import type { DeliveryDeps } from '../../src/delivery/deps.js';
 import type { Logger } from 'pino';
 import { createUser, type UserView } from '../../src/domain/users.js';
@@ -74,6 +74,8 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
       for (const listener of wakeListeners) listener();
     },
   };
+  // As the server does: pushes are stored, then applied (here when the route kicks the inbox; no poll runs).
+  if (config.WECHAT_PUSH_TOKEN) ctx.pushInbox = createPushInbox({ db: database.db, config, clock, logger, wake: () => ctx.wakeNotifier(), cloudFunction: wechat.cloudFunction, random: () => 1 });
   const app: Express = createApp(ctx);
   /** What the delivery steps get in this app: its database, settings and clock; wakes go where the app's go. */
   const delivery: DeliveryDeps = { db: database.db, config, clock, logger, wake: ctx.wakeNotifier, random: () => 1 };
@@ -136,7 +138,10 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
     user,
     customer,
     customers,
-    close: () => database.drop(),
+    close: async () => {
+      await ctx.pushInbox?.stop();
+      await database.drop();
+    },
   };
 }
 

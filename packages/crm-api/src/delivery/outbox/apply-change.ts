@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Insertable, type Updateable } from 'kysely';
-import type { NotificationAttemptsTable, NotificationsTable } from '../../db/schema.js';
+import type { NotificationAttemptsTable, NotificationRow, NotificationsTable } from '../../db/schema.js';
 import { chunk, type Trx } from '../../db/transaction.js';
 import type { NotificationStatus } from '../states/statuses.js';
 import type { Change } from '../states/transition.js';
@@ -29,6 +29,16 @@ export interface ApplyContext {
   lease?: { owner: string; until: string };
   /** When the attempt a change ends began. */
   attemptStartedAt?: string;
+}
+
+/** A change for these rows, as read, decided on the message in the state `from`. */
+export function changeFor(
+  rows: ReadonlyArray<Pick<NotificationRow, 'id' | 'delivery_id'>>,
+  deliveryId: string,
+  from: ChangeToApply['from'],
+  change: Change,
+): ChangeToApply {
+  return { rows: rows.map((row) => ({ id: row.id, deliveryId: row.delivery_id })), deliveryId, from, change };
 }
 
 /**

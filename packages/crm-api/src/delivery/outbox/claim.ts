@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
-import type { Engine } from '../../db/database.js';
 import type { NotificationRow } from '../../db/schema.js';
-import type { Trx } from '../../db/transaction.js';
+import { locksRows, type Trx } from '../../db/transaction.js';
 import { CLAIMABLE } from '../states/statuses.js';
 import { deliveryIdOf } from './read.js';
 
@@ -31,9 +30,10 @@ const messageIsOurs = sql<boolean>`pg_try_advisory_xact_lock(hashtextextended(co
 /**
  * Reads (and on PostgreSQL locks, `FOR UPDATE SKIP LOCKED`) the messages due now: rows pending and due, or `sending`
  * with an expired lease (their worker died), each with the rest of its message. Writes nothing: the caller decides
- * and applies, in the same transaction. SQLite has one writer, so the transaction alone keeps claims apart.
+ * and applies, in the same transaction. SQLite has one writer, so there the transaction alone keeps claims apart.
  */
-export async function readDueMessages(trx: Trx, engine: Engine, options: DueOptions): Promise<DueMessage[]> {
+export async function readDueMessages(trx: Trx, options: DueOptions): Promise<DueMessage[]> {
+  const lock = locksRows(trx);
   // Two index range scans rather than one OR, so neither needs a sort over the whole outbox.
   let abandonedQuery = trx
     .selectFrom('notifications')
@@ -42,7 +42,7 @@ export async function readDueMessages(trx: Trx, engine: Engine, options: DueOpti
     .where('lease_until', '<', options.now)
     .orderBy('lease_until')
     .limit(options.limit);
-  if (engine === 'postgres') abandonedQuery = abandonedQuery.where(messageIsOurs).forUpdate().skipLocked();
+  if (lock) abandonedQuery = abandonedQuery.where(messageIsOurs).forUpdate().skipLocked();
   const abandoned = await abandonedQuery.execute();
   let due = abandoned;
   if (abandoned.length < options.limit) {
@@ -54,7 +54,7 @@ export async function readDueMessages(trx: Trx, engine: Engine, options: DueOpti
       .orderBy('next_attempt_at')
       .orderBy('id')
       .limit(options.limit - abandoned.length);
-    if (engine === 'postgres') pendingQuery = pendingQuery.where(messageIsOurs).forUpdate().skipLocked();
+    if (lock) pendingQuery = pendingQuery.where(messageIsOurs).forUpdate().skipLocked();
     due = [...abandoned, ...(await pendingQuery.execute())];
   }
 
@@ -62,7 +62,7 @@ export async function readDueMessages(trx: Trx, engine: Engine, options: DueOpti
   const taken = new Set<string>();
   for (const leader of due) {
     if (taken.has(leader.id)) continue;
-    const { companions, idUsedByFinishedRows, heldElsewhere } = await companionsOf(trx, engine, leader, options);
+    const { companions, idUsedByFinishedRows, heldElsewhere } = await companionsOf(trx, leader, options);
     // Something else (an operator's retry, a receipt) holds the rest of this message right now: sent in two parts under
     // one id, one part would be answered "already sent" unsent. Left for the next claim, which finds them together.
     if (heldElsewhere) continue;
@@ -83,7 +83,6 @@ const isDue = (row: NotificationRow, now: string) =>
  */
 async function companionsOf(
   trx: Trx,
-  engine: Engine,
   leader: NotificationRow,
   options: DueOptions,
 ): Promise<{ companions: NotificationRow[]; idUsedByFinishedRows: boolean; heldElsewhere: boolean }> {
@@ -91,7 +90,7 @@ async function companionsOf(
     const rows = await trx.selectFrom('notifications').selectAll().where('delivery_id', '=', leader.delivery_id).where('id', '!=', leader.id).execute();
     const due = rows.filter((row) => isDue(row, options.now));
     let companions = due;
-    if (engine === 'postgres' && due.length > 0) {
+    if (locksRows(trx) && due.length > 0) {
       const locked = await trx.selectFrom('notifications').select('id').where('id', 'in', due.map((row) => row.id)).forUpdate().skipLocked().execute();
       const ours = new Set(locked.map((row) => row.id));
       companions = due.filter((row) => ours.has(row.id));
@@ -112,7 +111,7 @@ async function companionsOf(
     .where('delivery_id', 'is', null)
     .where('id', '!=', leader.id)
     .where('created_at', '<=', windowEnd);
-  if (engine === 'postgres') query = query.forUpdate().skipLocked();
+  if (locksRows(trx)) query = query.forUpdate().skipLocked();
   return { companions: await query.execute(), idUsedByFinishedRows: false, heldElsewhere: false };
 }
 

@@ -1,5 +1,5 @@
 import type { NotificationRow } from '../../db/schema.js';
-import type { Trx } from '../../db/transaction.js';
+import { locksRows, type Trx } from '../../db/transaction.js';
 import type { ReceiptCandidate, WaitingReceipt } from '../states/pair-receipts.js';
 import { AWAITING_RECEIPT, UNCONFIRMED } from '../states/statuses.js';
 
@@ -37,7 +37,7 @@ export async function storeReceipt(db: Trx, receipt: ReceiptToStore): Promise<bo
   return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
 }
 
-/** Receipts for this openid not yet settled, received at or after `since`; locked on PostgreSQL (`lock`). */
+/** Receipts for this openid not yet settled, received at or after `since`; `lock`: locked where rows lock, for a settler. */
 export async function readWaitingReceipts(db: Trx, openid: string, since: string, options: { lock?: boolean } = {}): Promise<Array<WaitingReceipt & { detail: string }>> {
   let query = db
     .selectFrom('wechat_receipts')
@@ -47,7 +47,7 @@ export async function readWaitingReceipts(db: Trx, openid: string, since: string
     .where('received_at', '>=', since)
     .orderBy('received_at')
     .orderBy('id');
-  if (options.lock) query = query.forUpdate();
+  if (options.lock && locksRows(db)) query = query.forUpdate();
   const rows = await query.execute();
   return rows.map((row) => ({
     id: row.id,
@@ -121,6 +121,6 @@ export async function readUnreceipted(db: Trx, cutoff: string, options: { limit?
     .where('no_receipt_resent', '=', 0)
     .where('updated_at', '<', cutoff);
   if (options.limit !== undefined) query = query.limit(options.limit);
-  if (options.lock) query = query.forUpdate();
+  if (options.lock && locksRows(db)) query = query.forUpdate();
   return query.execute();
 }

@@ -54,7 +54,6 @@ export async function assignCustomers(ctx: AppContext, command: AssignCommand): 
 async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCommand): Promise<AssignOutcome> {
   const nowMs = ctx.clock.now();
   const now = new Date(nowMs).toISOString();
-  const lockRows = ctx.db.engine === 'postgres';
 
   // Locking the claimer's row serialises their concurrent claims, so the pool limits hold. FOR NO KEY UPDATE, not
   // FOR UPDATE: it must not conflict with the FOR KEY SHARE that every foreign key to users (history, outbox)
@@ -62,7 +61,7 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
   // customer row) lock in opposite orders and deadlock.
   // What WeChat has told us about the assignee comes with their row: it never decides the assignment (which stands
   // whatever WeChat says), it only tells the caller whether to expect the message.
-  const found = await findUserWithReachability(trx, command.assigneeId, { lock: lockRows && command.enforcePoolRules ? 'noKeyUpdate' : undefined });
+  const found = await findUserWithReachability(trx, command.assigneeId, { lock: command.enforcePoolRules ? 'noKeyUpdate' : undefined });
   if (!found) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${command.assigneeId}` });
   const assignee = found.user;
   if (assignee.active !== 1) {
@@ -76,7 +75,7 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
     });
   }
 
-  const customersById = await loadCustomersForChange(trx, command.customerIds, lockRows);
+  const customersById = await loadCustomersForChange(trx, command.customerIds);
   // A customer the actor may not see (a sales user claiming another's) is missing, word for word: a 409 would tell
   // them it exists. Managers see every customer, so they still learn it is taken (CUSTOMER_NOT_IN_POOL).
   const missingIds = command.customerIds.filter((id) => {

@@ -5,6 +5,10 @@ import type { AppContext } from '../../context.js';
 import { ApiError } from '../api-error.js';
 import type { RouteRegistry } from '../route-registry.js';
 
+/** What /healthz answers, here and in the worker: the schema and the value from one literal. */
+export const ALIVE = z.literal('ok');
+const READY = z.literal('ready');
+
 export function healthRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
   registry.route(router, {
     method: 'get',
@@ -13,8 +17,8 @@ export function healthRoutes(router: IRouter, ctx: AppContext, registry: RouteRe
     summary: 'The process is up',
     tag: 'Operations',
     authenticated: false,
-    response: z.object({ status: z.literal('ok') }),
-    handler: () => ({ status: 'ok' as const }),
+    response: z.object({ status: ALIVE }),
+    handler: () => ({ status: ALIVE.value }),
   });
   registry.route(router, {
     method: 'get',
@@ -23,7 +27,7 @@ export function healthRoutes(router: IRouter, ctx: AppContext, registry: RouteRe
     summary: 'The database is reachable',
     tag: 'Operations',
     authenticated: false,
-    response: z.object({ status: z.literal('ready'), database: z.enum(['sqlite', 'postgres']) }),
+    response: z.object({ status: READY, database: z.enum(['sqlite', 'postgres']) }),
     errors: [{ status: 503, description: 'DATABASE_UNAVAILABLE' }],
     handler: async () => {
       try {
@@ -31,7 +35,7 @@ export function healthRoutes(router: IRouter, ctx: AppContext, registry: RouteRe
       } catch (cause) {
         throw new ApiError({ code: 'DATABASE_UNAVAILABLE', message: 'The database is not reachable', cause });
       }
-      return { status: 'ready' as const, database: ctx.db.engine };
+      return { status: READY.value, database: ctx.db.engine };
     },
   });
 }
