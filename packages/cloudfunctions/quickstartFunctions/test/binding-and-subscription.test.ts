@@ -30,7 +30,7 @@ describe('bindCrmUser', () => {
 
     const response = await fn.handle(sendEvent(notification({ assigneeId: 'crm-user-1' })));
 
-    expect(response.result.status).toBe('sent');
+    expect(response.result.reason).toBe('SENT');
     expect(fn.fake.sent[0]?.touser).toBe('openid-zhang');
   });
 
@@ -195,7 +195,7 @@ describe('recordSubscription', () => {
     await fn.bind('crm-user-1', 'openid-zhang');
     fn.fake.failSendsWith(43101, 'user refuse to accept the msg', 1);
     fn.asHttpApi();
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'NO_SUBSCRIPTION' });
     const sendsBefore = fn.fake.sent.length;
 
     fn.asMiniProgramUser('openid-zhang');
@@ -204,7 +204,7 @@ describe('recordSubscription', () => {
     expect(fn.remaining('openid-zhang')).toBe(0);
 
     fn.asHttpApi();
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'sent' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'SENT' });
     expect(fn.fake.sent.length).toBe(sendsBefore + 1);
   });
 
@@ -324,7 +324,7 @@ describe('applySubscriptionEvents: what WeChat pushed, forwarded by the CRM', ()
 
     const off = await fn.handle({ type: 'applySubscriptionEvents', changes: [change('push-2:0', 'turn-off')] });
     expect(off.states[0]).toMatchObject({ remaining: 0, refused: true });
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'NO_SUBSCRIPTION' });
     expect(fn.fake.sent).toHaveLength(0);
   });
 
@@ -338,11 +338,11 @@ describe('applySubscriptionEvents: what WeChat pushed, forwarded by the CRM', ()
       throw wxError(43101, 'user refuse to accept the msg');
     });
 
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'NO_SUBSCRIPTION' });
 
     expect(fn.remaining('openid-zhang')).toBe(1);
     fn.fake.onSend(async () => {});
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'sent' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'SENT' });
   });
 
   it('only the CRM server may apply them', async () => {
