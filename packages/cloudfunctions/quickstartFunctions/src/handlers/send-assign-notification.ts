@@ -180,6 +180,6 @@ async function send(deps: FunctionDeps, delivery: DeliveryEvent, openid: string,
     const errMsg = String(error.errMsg ?? error.message ?? thrown);
     // Without an errcode the SDK call failed somewhere between us and WeChat: it may have been delivered.
     if (errCode === undefined) return { ok: false, reason: 'WECHAT_ERROR', errMsg };
-    return { ok: false, reason: reasonForErrcode(errCode, errMsg), errCode, errMsg };
+    return { ok: false, reason: reasonForErrcode(errCode, errMsg, 'subscribeMessage.send'), errCode, errMsg };
   }
 }
