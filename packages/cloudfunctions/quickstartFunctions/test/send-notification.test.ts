@@ -14,7 +14,7 @@ describe('sendCustomerAssignNotification', () => {
 
     expect(response).toEqual({
       ok: true,
-      result: { deliveryId: item.deliveryId, reason: 'SENT', sentAt: '2026-11-25T02:00:00.000Z', openid: 'openid-zhang' },
+      result: { deliveryId: item.deliveryId, reason: 'SENT', sentAt: '2026-11-25T02:00:00.000Z', openid: 'openid-zhang', templateId: TEMPLATE_ID },
     });
     expect(fn.fake.sent).toEqual([
       {
@@ -384,6 +384,77 @@ describe('sendCustomerAssignNotification', () => {
     const response = await broken.handle(sendEvent(notification()));
 
     expect(response).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR', message: 'the cloud function failed; see its logs' } });
+  });
+});
+
+describe('the template and WeChat\'s MsgID in results', () => {
+  it('a send whose answer carries no msgid (the documented answer) names the template and no msgId', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+
+    const { result } = await fn.handle(sendEvent(notification()));
+
+    expect(result).toMatchObject({ reason: 'SENT', templateId: TEMPLATE_ID });
+    expect(result).not.toHaveProperty('msgId');
+  });
+
+  it("a send whose answer carries WeChat's 19-digit msgid names it exactly, and a retry's answer carries it too", async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    fn.fake.onSend(async () => ({ msgid: '3248682510344192008' }));
+    const item = notification();
+
+    const first = (await fn.handle(sendEvent(item))).result;
+    const retry = (await fn.handle(sendEvent(item))).result;
+
+    expect(first).toMatchObject({ reason: 'SENT', templateId: TEMPLATE_ID, msgId: '3248682510344192008' });
+    expect(retry).toMatchObject({ reason: 'ALREADY_SENT', templateId: TEMPLATE_ID, msgId: '3248682510344192008' });
+    expect(fn.fake.docs('notification_deliveries')[0]?.result).toMatchObject({ msgId: '3248682510344192008' });
+    expect(fn.fake.sent).toHaveLength(1);
+  });
+
+  it('an unconfirmed send names the template it may have gone out with, again when retried', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    fn.fake.failSendsWith(-1, 'system busy', 1);
+    const item = notification();
+
+    const first = (await fn.handle(sendEvent(item))).result;
+    const again = (await fn.handle(sendEvent(item))).result;
+
+    expect(first).toMatchObject({ reason: 'SYSTEM_BUSY', templateId: TEMPLATE_ID });
+    expect(again).toEqual(first);
+  });
+
+  it("SEND_INTERRUPTED names the template of the dead run's record", async () => {
+    const fn = createTestFunction();
+    const item = notification();
+    await fn.fake.cloud
+      .database()
+      .collection('notification_deliveries')
+      .add({ data: { _id: item.deliveryId, state: 'sending', stateAt: fn.clock.now(), sendStartedAt: fn.clock.now(), openid: 'openid-zhang', templateId: 'tmpl-before-a-change' } });
+    fn.clock.advance(fn.config.staleRecordMs + 1);
+
+    const { result } = await fn.handle(sendEvent(item));
+
+    expect(result).toMatchObject({ reason: 'SEND_INTERRUPTED', templateId: 'tmpl-before-a-change', openid: 'openid-zhang' });
+  });
+
+  it('a result recorded before results named their template takes it from its record', async () => {
+    const fn = createTestFunction();
+    const item = notification();
+    const recorded = { deliveryId: item.deliveryId, reason: 'SENT', sentAt: '2026-11-24T02:00:00.000Z', openid: 'openid-zhang' };
+    await fn.fake.cloud
+      .database()
+      .collection('notification_deliveries')
+      .add({ data: { _id: item.deliveryId, state: 'sent', stateAt: fn.clock.now(), openid: 'openid-zhang', templateId: TEMPLATE_ID, result: recorded } });
+
+    const { result } = await fn.handle(sendEvent(item));
+
+    expect(result).toEqual({ ...recorded, reason: 'ALREADY_SENT', templateId: TEMPLATE_ID });
   });
 });
 

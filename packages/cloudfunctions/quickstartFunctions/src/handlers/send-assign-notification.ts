@@ -5,6 +5,7 @@ import { findBinding } from '../store/bindings.js';
 import { claimDelivery, finishDelivery, markSending, takeOverStale, type DeliveryRecord } from '../store/deliveries.js';
 import { recordRefusal, refundSend, reserveSend, settleSend, subscriptionVersion } from '../store/subscriptions.js';
 import { buildSubscribeMessage } from '../template/build-message.js';
+import { msgIdOf } from './msg-id-of.js';
 
 interface WxApiError {
   errCode?: unknown;
@@ -12,7 +13,7 @@ interface WxApiError {
   message?: unknown;
 }
 
-type SendOutcome = { ok: true } | { ok: false; reason: ReasonCode; errCode?: number; errMsg: string };
+type SendOutcome = { ok: true; msgId: string | undefined } | { ok: false; reason: ReasonCode; errCode?: number; errMsg: string };
 
 /** What is left of the invocation before WeChat stops it. */
 export interface TimeBudget {
@@ -36,8 +37,8 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   const claim = await claimDelivery(db, { deliveryId, openid, templateId }, deps.now(), config.staleRecordMs);
   if (claim.kind === 'recorded') {
     // A run stopped after recording the outcome may have left its hold: the unit stays used, the hold goes.
-    if (claim.heldFor) await settleSend(db, claim.heldFor, templateId, deliveryId, new Date(deps.now()).toISOString());
-    return resultKindOf(claim.result.reason) === 'sent' ? { ...claim.result, reason: 'ALREADY_SENT' } : claim.result;
+    if (claim.heldFor) await settleSend(db, claim.heldFor, claim.templateId ?? templateId, deliveryId, new Date(deps.now()).toISOString());
+    return recordedAnswer(claim.result, claim.templateId);
   }
   if (claim.kind === 'in-progress') return inProgress(deliveryId);
   if (claim.kind === 'stale') {
@@ -56,6 +57,15 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
     result = { deliveryId, reason: 'FUNCTION_STORE_ERROR', message: 'unexpected error in the cloud function' };
   }
   return result;
+}
+
+/**
+ * A final record's result as a later attempt answers it: sent is ALREADY_SENT. Results recorded before results named
+ * their template take it from the record.
+ */
+export function recordedAnswer(result: SendResult, recordTemplateId: string | undefined): SendResult {
+  const named = result.templateId === undefined && recordTemplateId !== undefined ? { ...result, templateId: recordTemplateId } : result;
+  return resultKindOf(named.reason) === 'sent' ? { ...named, reason: 'ALREADY_SENT' } : named;
 }
 
 function inProgress(deliveryId: string): SendResult {
@@ -84,6 +94,7 @@ async function resolveStale(
       reason: 'SEND_INTERRUPTED',
       message: REASONS.SEND_INTERRUPTED.summary,
       ...(heldFor ? { openid: heldFor } : {}),
+      templateId,
     };
     if (!(await takeOverStale(db, deliveryId, record, { state: 'unconfirmed', stateAt: deps.now(), result }))) return inProgress(deliveryId);
     if (heldFor) await settleSend(db, heldFor, templateId, deliveryId, nowIso);
@@ -144,7 +155,7 @@ async function deliver(
   }
 
   if (outcome.ok) {
-    const result: SendResult = { ...base, reason: 'SENT', sentAt: nowIso(), openid };
+    const result: SendResult = { ...base, reason: 'SENT', sentAt: nowIso(), openid, templateId, ...(outcome.msgId === undefined ? {} : { msgId: outcome.msgId }) };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return result;
@@ -152,7 +163,7 @@ async function deliver(
   const { reason, errCode, errMsg } = outcome;
   const codePart = errCode === undefined ? {} : { errCode };
   if (reasonOf(reason)?.sendMayHaveGoneOut) {
-    const result: SendResult = { ...base, reason, ...codePart, message: errMsg, openid };
+    const result: SendResult = { ...base, reason, ...codePart, message: errMsg, openid, templateId };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return result;
@@ -172,8 +183,8 @@ async function deliver(
 
 async function send(deps: FunctionDeps, delivery: DeliveryEvent, openid: string, conservative: boolean): Promise<SendOutcome> {
   try {
-    await deps.cloud.openapi.subscribeMessage.send(buildSubscribeMessage(deps.config, delivery, openid, { conservative }));
-    return { ok: true };
+    const answer = await deps.cloud.openapi.subscribeMessage.send(buildSubscribeMessage(deps.config, delivery, openid, { conservative }));
+    return { ok: true, msgId: msgIdOf(answer.msgid) };
   } catch (thrown) {
     const error = (thrown ?? {}) as WxApiError;
     const errCode = typeof error.errCode === 'number' ? error.errCode : undefined;

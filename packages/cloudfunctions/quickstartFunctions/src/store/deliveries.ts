@@ -30,7 +30,7 @@ export interface DeliveryRecord {
 
 export type Claim =
   | { kind: 'claimed'; conservativeText: boolean }
-  | { kind: 'recorded'; result: SendResult; heldFor: string | undefined }
+  | { kind: 'recorded'; result: SendResult; heldFor: string | undefined; templateId: string | undefined }
   | { kind: 'in-progress' }
   /** A dead run left it: `reserved` (its hold, if any, is reused) or `sending` (the send may be out). */
   | { kind: 'stale'; record: DeliveryRecord };
@@ -62,7 +62,9 @@ export async function claimDelivery(
     const existing = await readRecord(db, claim.deliveryId);
     if (!existing) throw error;
     const heldFor = typeof existing.openid === 'string' ? existing.openid : undefined;
-    if ((existing.state === 'sent' || existing.state === 'unconfirmed') && existing.result) return { kind: 'recorded', result: existing.result, heldFor };
+    if ((existing.state === 'sent' || existing.state === 'unconfirmed') && existing.result) {
+      return { kind: 'recorded', result: existing.result, heldFor, templateId: existing.templateId };
+    }
     if (existing.state === 'reserved' || existing.state === 'sending') {
       return nowMs - existing.stateAt > staleMs ? { kind: 'stale', record: existing } : { kind: 'in-progress' };
     }
