@@ -208,6 +208,21 @@ describe('recordSubscription', () => {
     expect(fn.fake.sent.length).toBe(sendsBefore + 1);
   });
 
+  it("a template that is not the function's changes nothing: no refusal lifted, no count, no remaining in the answer", async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 0, { refused: true });
+    fn.asMiniProgramUser('openid-zhang');
+
+    const answer = await fn.handle({ type: 'recordSubscription', templateId: 'tmpl-host-app-own', accepted: 'accept' });
+
+    expect(answer).toEqual({ ok: true, templateId: 'tmpl-host-app-own' });
+    expect(fn.fake.docs('subscription_quotas').map((doc) => [doc._id, doc.refused])).toEqual([[`openid-zhang:${TEMPLATE_ID}`, true]]);
+    expect(fn.logs).toContain('recordSubscription for a template other than SUBSCRIBE_TEMPLATE_ID: ignored');
+    fn.asHttpApi();
+    expect((await fn.handle(sendEvent(notification()))).result.reason).toBe('NO_SUBSCRIPTION');
+  });
+
   it('refuses a call without OPENID and an invalid event', async () => {
     const fn = createTestFunction();
     fn.asHttpApi();
@@ -343,6 +358,25 @@ describe('applySubscriptionEvents: what WeChat pushed, forwarded by the CRM', ()
     expect(fn.remaining('openid-zhang')).toBe(1);
     fn.fake.onSend(async () => {});
     expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'SENT' });
+  });
+
+  it("the host mini program's own templates count for nothing: no stock, no turn-off, no state in the answer", async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    fn.asHttpApi();
+    const hostTemplate = (key: string, what: 'accept' | 'turn-off') => ({ ...change(key, what), templateId: 'tmpl-host-app-own' });
+
+    const answer = await fn.handle({
+      type: 'applySubscriptionEvents',
+      changes: [hostTemplate('push-1:0', 'accept'), change('push-1:1', 'accept'), hostTemplate('push-2:0', 'turn-off'), hostTemplate('push-3:0', 'accept')],
+    });
+
+    expect(answer).toEqual({ ok: true, states: [{ openid: 'openid-zhang', templateId: TEMPLATE_ID, remaining: 1, refused: false, crmUserId: 'crm-user-1', version: 1 }] });
+    expect(fn.fake.docs('subscription_quotas').map((doc) => doc._id)).toEqual([`openid-zhang:${TEMPLATE_ID}`]);
+    expect(fn.fake.docs('subscription_events_applied').map((doc) => doc._id)).toEqual(['push-1:1']);
+    const onlyHost = await fn.handle({ type: 'applySubscriptionEvents', changes: [hostTemplate('push-4:0', 'turn-off')] });
+    expect(onlyHost).toEqual({ ok: true, states: [] });
+    expect((await fn.handle(sendEvent(notification()))).result.reason).toBe('SENT');
   });
 
   it('only the CRM server may apply them', async () => {
