@@ -1,5 +1,6 @@
 import { FUNCTION_EVENT_TYPES, functionError } from '@leadnotify/contracts';
 import type { FunctionDeps } from './deps.js';
+import { handleRecallDeliveries } from './handlers/recall-deliveries.js';
 import { handleApplySubscriptionEvents } from './handlers/subscription-events-handler.js';
 import { handleSendBatch, handleSendOne } from './handlers/send-handlers.js';
 import { handleBindCrmUser, handleGetOpenId, handleRecordSubscription, handleUnbindCrmUser } from './handlers/user-handlers.js';
@@ -21,6 +22,8 @@ export function createHandler(deps: FunctionDeps) {
           return await handleSendOne(deps, context, body, startedAtMs);
         case 'sendBatchCustomerAssignNotification':
           return await handleSendBatch(deps, context, body, startedAtMs);
+        case 'recallDeliveries':
+          return await handleRecallDeliveries(deps, context, body, startedAtMs);
         case 'bindCrmUser':
           return await handleBindCrmUser(deps, context, body);
         case 'unbindCrmUser':

@@ -1,4 +1,4 @@
-import { REASONS, reasonForErrcode, reasonOf, resultKindOf, type DeliveryEvent, type ReasonCode, type SendResult } from '@leadnotify/contracts';
+import { REASONS, reasonForErrcode, reasonOf, type DeliveryEvent, type ReasonCode, type SendResult } from '@leadnotify/contracts';
 import type { CloudDatabase } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { findBinding } from '../store/bindings.js';
@@ -6,6 +6,8 @@ import { claimDelivery, finishDelivery, markSending, takeOverStale, type Deliver
 import { recordRefusal, refundSend, reserveSend, settleSend, subscriptionVersion } from '../store/subscriptions.js';
 import { buildSubscribeMessage } from '../template/build-message.js';
 import { msgIdOf } from './msg-id-of.js';
+import { answerRecalled, answerRecorded, inProgress, interruptSending } from './recorded-results.js';
+import type { TimeBudget } from './time-budget.js';
 
 interface WxApiError {
   errCode?: unknown;
@@ -14,12 +16,6 @@ interface WxApiError {
 }
 
 type SendOutcome = { ok: true; msgId: string | undefined } | { ok: false; reason: ReasonCode; errCode?: number; errMsg: string };
-
-/** What is left of the invocation before WeChat stops it. */
-export interface TimeBudget {
-  /** Whether work of `ms` started now ends before the function's limit (less the safety margin). */
-  fits(ms: number): boolean;
-}
 
 /**
  * Sends one delivery as one subscribe message, at most once per deliveryId, so that WeChat stopping the run
@@ -35,11 +31,8 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   const templateId = config.templateId as string;
   const openid = delivery.openid ?? (await findBinding(db, delivery.assigneeId))?.openid;
   const claim = await claimDelivery(db, { deliveryId, openid, templateId }, deps.now(), config.staleRecordMs);
-  if (claim.kind === 'recorded') {
-    // A run stopped after recording the outcome may have left its hold: the unit stays used, the hold goes.
-    if (claim.heldFor) await settleSend(db, claim.heldFor, claim.templateId ?? templateId, deliveryId, new Date(deps.now()).toISOString());
-    return recordedAnswer(claim.result, claim.templateId);
-  }
+  if (claim.kind === 'recorded') return answerRecorded(deps, db, deliveryId, claim.record, claim.result);
+  if (claim.kind === 'recalled') return answerRecalled(deps, db, deliveryId, claim.record);
   if (claim.kind === 'in-progress') return inProgress(deliveryId);
   if (claim.kind === 'stale') {
     const resolved = await resolveStale(deps, db, delivery, claim.record, openid);
@@ -60,19 +53,6 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
 }
 
 /**
- * A final record's result as a later attempt answers it: sent is ALREADY_SENT. Results recorded before results named
- * their template take it from the record.
- */
-export function recordedAnswer(result: SendResult, recordTemplateId: string | undefined): SendResult {
-  const named = result.templateId === undefined && recordTemplateId !== undefined ? { ...result, templateId: recordTemplateId } : result;
-  return resultKindOf(named.reason) === 'sent' ? { ...named, reason: 'ALREADY_SENT' } : named;
-}
-
-function inProgress(deliveryId: string): SendResult {
-  return { deliveryId, reason: 'IN_PROGRESS', message: REASONS.IN_PROGRESS.summary };
-}
-
-/**
  * A dead run's record. `sending`: the message may be out, so the delivery becomes unconfirmed and its unit
  * stays used. `reserved`: nothing was sent; this run carries on with the
  * same record, reusing the hold if the dead run took one. Returns a result, or undefined to carry on.
@@ -85,23 +65,11 @@ async function resolveStale(
   openid: string | undefined,
 ): Promise<SendResult | undefined> {
   const { deliveryId } = delivery;
-  const nowIso = new Date(deps.now()).toISOString();
+  if (record.state === 'sending') return (await interruptSending(deps, db, deliveryId, record)) ?? inProgress(deliveryId);
   const heldFor = typeof record.openid === 'string' ? record.openid : undefined;
   const templateId = record.templateId ?? (deps.config.templateId as string);
-  if (record.state === 'sending') {
-    const result: SendResult = {
-      deliveryId,
-      reason: 'SEND_INTERRUPTED',
-      message: REASONS.SEND_INTERRUPTED.summary,
-      ...(heldFor ? { openid: heldFor } : {}),
-      templateId,
-    };
-    if (!(await takeOverStale(db, deliveryId, record, { state: 'unconfirmed', stateAt: deps.now(), result }))) return inProgress(deliveryId);
-    if (heldFor) await settleSend(db, heldFor, templateId, deliveryId, nowIso);
-    return result;
-  }
   // The assignee's binding moved since: give the old unit back before holding one for the new openid.
-  if (heldFor && heldFor !== openid) await refundSend(db, heldFor, templateId, deliveryId, nowIso);
+  if (heldFor && heldFor !== openid) await refundSend(db, heldFor, templateId, deliveryId, new Date(deps.now()).toISOString());
   const next = { state: 'reserved' as const, stateAt: deps.now(), openid: openid ?? null, templateId: deps.config.templateId as string };
   return (await takeOverStale(db, deliveryId, record, next as Partial<DeliveryRecord> & typeof next)) ? undefined : inProgress(deliveryId);
 }
