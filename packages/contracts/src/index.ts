@@ -34,3 +34,5 @@ export {
 } from './subscription-events.js';
 export type { ApplySubscriptionEventsAnswer, SubscriptionChange, SubscriptionState } from './subscription-events.js';
 export { MINIPROGRAM_PAGES } from './miniprogram-pages.js';
+export { releaseBindingAnswerSchema, releaseBindingEventSchema } from './binding-events.js';
+export type { ReleaseBindingAnswer, ReleaseBindingEvent } from './binding-events.js';
