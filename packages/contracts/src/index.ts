@@ -24,7 +24,8 @@ export {
 } from './send-result.js';
 export type { FunctionError, FunctionErrorCode, RecallDeliveriesEvent, ResultKind, SendBatchAnswer, SendOneAnswer, SendResult } from './send-result.js';
 export { DAY_MS, formatBeijingTime, startOfBeijingDay, startOfNextBeijingDay } from './time.js';
-export { TOKEN_ERRCODES, WECHAT_ERRCODES, reasonForErrcode } from './wechat-errcodes.js';
+export { TOKEN_ERRCODES, WECHAT_APIS, WECHAT_API_ERRCODES, WECHAT_ERRCODES, reasonForErrcode } from './wechat-errcodes.js';
+export type { WechatApi } from './wechat-errcodes.js';
 export {
   applySubscriptionEventsAnswerSchema,
   applySubscriptionEventsSchema,
@@ -33,3 +34,5 @@ export {
 } from './subscription-events.js';
 export type { ApplySubscriptionEventsAnswer, SubscriptionChange, SubscriptionState } from './subscription-events.js';
 export { MINIPROGRAM_PAGES } from './miniprogram-pages.js';
+export { releaseBindingAnswerSchema, releaseBindingEventSchema } from './binding-events.js';
+export type { ReleaseBindingAnswer, ReleaseBindingEvent } from './binding-events.js';

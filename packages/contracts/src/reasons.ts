@@ -219,6 +219,11 @@ export const REASONS = {
     summary: 'too many calls per minute, or too many concurrent ones (45011, -501004)',
     fix: `${RETRIED}; lower NOTIFY_CONCURRENCY if it is constant`,
   },
+  CODE_RATE_LIMITED: {
+    disposition: 'retry',
+    summary: 'WeChat makes at most 5,000 mini-program codes a minute for the mini program, and that many were asked for (45009 from getwxacodeunlimit)',
+    fix: 'WeChat makes at most 5,000 mini-program codes a minute: ask for the binding code again in a minute',
+  },
   CLOUD_NOT_ENABLED: {
     disposition: 'permanent',
     summary: 'cloud development is not enabled for the mini program (85088)',

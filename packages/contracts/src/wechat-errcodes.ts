@@ -1,7 +1,22 @@
 import type { ReasonCode } from './reasons.js';
 
 /**
- * WeChat errcodes this project meets, as reason codes (the reason table says what follows from each).
+ * The WeChat APIs this project calls, named by their URL path on api.weixin.qq.com without the leading slash, or
+ * by their cloud-call name inside the function (`subscribeMessage.send`). An errcode is read in the light of the
+ * API that answered it: most mean the same everywhere (the default table), a few mean something else for one API.
+ */
+export const WECHAT_APIS = [
+  'cgi-bin/stable_token',
+  'cgi-bin/token',
+  'tcb/invokecloudfunction',
+  'wxa/getwxacodeunlimit',
+  'subscribeMessage.send',
+] as const;
+export type WechatApi = (typeof WECHAT_APIS)[number];
+
+/**
+ * What WeChat errcodes mean for any API unless an API's own table says otherwise, as reason codes (the reason
+ * table says what follows from each).
  * Sources:
  * - global codes: https://developers.weixin.qq.com/doc/offiaccount/en/Getting_Started/Global_Return_Code.html
  * - stable token: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-access-token/getStableAccessToken.html
@@ -60,6 +75,16 @@ export const WECHAT_ERRCODES: Readonly<Record<number, ReasonCode>> = Object.free
   [-604102]: 'FUNCTION_TIMEOUT',
 });
 
+/**
+ * Errcodes that mean something else for one API than the default table says. A key names an API, or a path above
+ * several (`qyapi` would hold WeCom's own meanings of 40001, 45009, 60020, 81013 for every `qyapi/…` API): the
+ * most specific key that names the API, or a path above it at a `/`, decides before the default table.
+ */
+export const WECHAT_API_ERRCODES: Readonly<Record<string, Readonly<Record<number, ReasonCode>>>> = Object.freeze({
+  // getUnlimitedQRCode allows 5,000 calls a minute (its page, above): its 45009 is that limit, not a daily quota.
+  'wxa/getwxacodeunlimit': Object.freeze({ 45009: 'CODE_RATE_LIMITED' }),
+});
+
 /** Token errors after which a cached token is dropped and the call retried once. */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001]);
 
@@ -69,7 +94,18 @@ export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001]
  */
 const TIMEOUT_TEXT = /time ?out|timed out|超时/i;
 
-export function reasonForErrcode(errcode: number, errmsg: string): ReasonCode {
+/** What an errcode means coming from `api` (or from an API with no table of its own, when none is named). */
+export function reasonForErrcode(errcode: number, errmsg: string, api?: WechatApi): ReasonCode {
   if (errcode === -504002 && TIMEOUT_TEXT.test(errmsg)) return 'FUNCTION_TIMEOUT';
-  return WECHAT_ERRCODES[errcode] ?? 'UNKNOWN_ERRCODE';
+  return apiReasonFor(errcode, api) ?? WECHAT_ERRCODES[errcode] ?? 'UNKNOWN_ERRCODE';
+}
+
+function apiReasonFor(errcode: number, api: string | undefined): ReasonCode | undefined {
+  const parts = api === undefined ? [] : api.split('/');
+  for (let length = parts.length; length > 0; length--) {
+    const scope = parts.slice(0, length).join('/');
+    const reason = Object.hasOwn(WECHAT_API_ERRCODES, scope) ? WECHAT_API_ERRCODES[scope]?.[errcode] : undefined;
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
 }

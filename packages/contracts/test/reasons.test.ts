@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { REASONS, REASON_CODES, WECHAT_ERRCODES, reasonForErrcode, reasonOf } from '../src/index.js';
+import { REASONS, REASON_CODES, WECHAT_APIS, WECHAT_API_ERRCODES, WECHAT_ERRCODES, reasonForErrcode, reasonOf } from '../src/index.js';
 import { TROUBLESHOOTING_DOC, renderReasonTable, withReasonTable } from '../scripts/reason-table.js';
 
 describe('the reason table', () => {
@@ -25,6 +25,27 @@ describe('the reason table', () => {
     expect(REASONS[reason].disposition).toBe(disposition);
   });
 
+  it.each([
+    [45009, 'wxa/getwxacodeunlimit', 'CODE_RATE_LIMITED', 'retry'],
+    [45009, 'cgi-bin/stable_token', 'DAILY_QUOTA_EXCEEDED', 'retry-next-day'],
+    [45009, 'tcb/invokecloudfunction', 'DAILY_QUOTA_EXCEEDED', 'retry-next-day'],
+    [45009, 'subscribeMessage.send', 'DAILY_QUOTA_EXCEEDED', 'retry-next-day'],
+    [45009, undefined, 'DAILY_QUOTA_EXCEEDED', 'retry-next-day'],
+    [41030, 'wxa/getwxacodeunlimit', 'PAGE_INVALID', 'permanent'],
+    [99999, 'wxa/getwxacodeunlimit', 'UNKNOWN_ERRCODE', 'permanent'],
+  ] as const)('errcode %i from %s is %s, disposition %s: an API table first, then the default', (errcode, api, code, disposition) => {
+    const reason = reasonForErrcode(errcode, '', api);
+    expect(reason).toBe(code);
+    expect(REASONS[reason].disposition).toBe(disposition);
+  });
+
+  it('a per-API table names an API this project calls, or a path above one, and reasons of the table', () => {
+    for (const [scope, table] of Object.entries(WECHAT_API_ERRCODES)) {
+      expect(WECHAT_APIS.some((api) => api === scope || api.startsWith(`${scope}/`)), scope).toBe(true);
+      for (const code of Object.values(table)) expect(REASON_CODES).toContain(code);
+    }
+  });
+
   it('reads only its own codes off the wire', () => {
     expect(reasonOf('NOT_BOUND')?.disposition).toBe('skipped');
     expect(reasonOf('toString')).toBeUndefined();
@@ -39,5 +60,7 @@ describe('the reason table', () => {
     const doc = readFileSync(TROUBLESHOOTING_DOC, 'utf8');
     expect(withReasonTable(doc)).toBe(doc);
     for (const code of REASON_CODES) expect(renderReasonTable()).toContain(`| \`${code}\` |`);
+    expect(renderReasonTable()).toContain('| `CODE_RATE_LIMITED` | 45009 from `wxa/getwxacodeunlimit` |');
+    expect(renderReasonTable()).toContain('| `DAILY_QUOTA_EXCEEDED` | 45009 (not from `wxa/getwxacodeunlimit`) |');
   });
 });

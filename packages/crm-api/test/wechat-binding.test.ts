@@ -121,7 +121,7 @@ describe('binding codes when WeChat refuses to make one', () => {
     const response = await t.as(sales).get('/api/me/wechat-binding-qr');
 
     expect(response.status).toBe(502);
-    expect(response.body.error).toMatchObject({ code: 'WECHAT_REFUSED', details: { errcode: 45009 } });
+    expect(response.body.error).toMatchObject({ code: 'WECHAT_REFUSED', details: { reason: 'CODE_RATE_LIMITED', errcode: 45009 } });
     expect(response.body.error.message).toMatch(/a minute/);
   });
 });

@@ -1,11 +1,15 @@
+import type { WechatApi } from '@leadnotify/contracts';
 import { badResponseError, errorFromErrcode, errorFromHttpStatus, errorFromTransport } from './errors/to-wechat-error.js';
 import { WechatError } from './errors/wechat-error.js';
 import type { ClientState } from './types.js';
 
+/** The APIs this client calls over HTTP, named by their path without the leading slash (contracts' WECHAT_APIS). */
+export type WechatHttpApi = Exclude<WechatApi, 'subscribeMessage.send'>;
+
 export interface WechatRequest {
   method: 'GET' | 'POST';
-  /** Path without query, e.g. /cgi-bin/stable_token; also names the API in errors. */
-  path: string;
+  /** The API called, e.g. cgi-bin/stable_token: its path is `/${api}`; errors name it, and its errcodes are read as its own. */
+  api: WechatHttpApi;
   query?: Record<string, string>;
   body?: unknown;
   timeoutMs: number;
@@ -18,9 +22,9 @@ export type WechatBody = Record<string, unknown> & { errcode?: number; errmsg?: 
  * WechatError. Secrets known to the state are stripped from every message.
  */
 export function requestWechat(state: ClientState, request: WechatRequest, secrets: string[]): Promise<WechatBody> {
-  return instrumented(state, request.path, async () => {
+  return instrumented(state, pathOf(request), async () => {
     const response = await send(state, request, secrets, 'json');
-    return jsonBody(request.path, response.data, secrets);
+    return jsonBody(request.api, response.data, secrets);
   });
 }
 
@@ -31,7 +35,7 @@ const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
  * returns the bytes when the content type is image/* or they start with the PNG signature.
  */
 export function requestWechatImage(state: ClientState, request: WechatRequest, secrets: string[]): Promise<Buffer> {
-  return instrumented(state, request.path, async () => {
+  return instrumented(state, pathOf(request), async () => {
     const response = await send(state, request, secrets, 'arraybuffer');
     const bytes = Buffer.from(response.data as ArrayBuffer);
     const contentType = String(response.headers['content-type'] ?? '');
@@ -40,10 +44,10 @@ export function requestWechatImage(state: ClientState, request: WechatRequest, s
     try {
       body = JSON.parse(bytes.toString('utf8'));
     } catch {
-      throw badResponseError(request.path, 'neither an image nor JSON', true);
+      throw badResponseError(pathOf(request), 'neither an image nor JSON', true);
     }
-    jsonBody(request.path, body, secrets);
-    throw badResponseError(request.path, 'JSON without an errcode instead of an image', false);
+    jsonBody(request.api, body, secrets);
+    throw badResponseError(pathOf(request), 'JSON without an errcode instead of an image', false);
   });
 }
 
@@ -66,13 +70,13 @@ async function instrumented<T>(state: ClientState, api: string, call: () => Prom
 }
 
 async function send(state: ClientState, request: WechatRequest, secrets: string[], responseType: 'json' | 'arraybuffer') {
-  const api = request.path;
+  const api = pathOf(request);
   let response;
   try {
     response = await state.http.request({
       method: request.method,
       baseURL: state.baseUrl,
-      url: request.path,
+      url: api,
       params: request.query,
       data: request.body,
       timeout: request.timeoutMs,
@@ -87,14 +91,18 @@ async function send(state: ClientState, request: WechatRequest, secrets: string[
   return response;
 }
 
-function jsonBody(api: string, body: unknown, secrets: string[]): WechatBody {
+function pathOf(request: WechatRequest): string {
+  return `/${request.api}`;
+}
+
+function jsonBody(api: WechatHttpApi, body: unknown, secrets: string[]): WechatBody {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw badResponseError(api, 'a body that is not a JSON object', true);
+    throw badResponseError(`/${api}`, 'a body that is not a JSON object', true);
   }
   const wechatBody = body as WechatBody;
   const errcode = wechatBody.errcode;
   if (errcode !== undefined && errcode !== 0) {
-    if (typeof errcode !== 'number') throw badResponseError(api, 'a non-numeric errcode', true);
+    if (typeof errcode !== 'number') throw badResponseError(`/${api}`, 'a non-numeric errcode', true);
     throw errorFromErrcode(api, errcode, String(wechatBody.errmsg ?? ''), secrets);
   }
   return wechatBody;

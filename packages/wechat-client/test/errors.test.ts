@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { WECHAT_ERRCODES } from '@leadnotify/contracts';
+import { WECHAT_API_ERRCODES, WECHAT_ERRCODES } from '@leadnotify/contracts';
 import type { WechatErrorCode } from '../src/index.js';
 import { createTestClient, invokePath, networkError, replyStableTokens, wechat } from './helpers.js';
 
@@ -52,6 +52,30 @@ const EXPECTED: Array<[number, WechatErrorCode, boolean]> = [
   [40169, 'SCENE_INVALID', false],
 ];
 
+/**
+ * Errcodes one API means differently from the table above, written out the same way: [API, errcode, expected code,
+ * retryable]. getUnlimitedQRCode allows 5,000 calls a minute, and its 45009 is that limit.
+ */
+const EXPECTED_PER_API: Array<[string, number, WechatErrorCode, boolean]> = [['wxa/getwxacodeunlimit', 45009, 'CODE_RATE_LIMITED', true]];
+
+/** Makes `api` answer `errcode` (twice: a token error is retried once) and calls it through the client. */
+const CALL_ANSWERING: Record<string, (errcode: number) => Promise<unknown>> = {
+  'wxa/getwxacodeunlimit': (errcode) => {
+    replyStableTokens(['T1', 'T2']);
+    wechat().post(/\/wxa\/getwxacodeunlimit/).times(2).reply(200, { errcode, errmsg: 'from the test' });
+    return createTestClient().getUnlimitedQrCode({ scene: 'S1' });
+  },
+  'tcb/invokecloudfunction': (errcode) => {
+    replyStableTokens(['T1', 'T2']);
+    replyInvoke(errcode);
+    return createTestClient().invokeCloudFunction('quickstartFunctions', {});
+  },
+  'cgi-bin/stable_token': (errcode) => {
+    wechat().post('/cgi-bin/stable_token').reply(200, { errcode, errmsg: 'from the test' });
+    return createTestClient().invokeCloudFunction('quickstartFunctions', {});
+  },
+};
+
 /** Token errors are retried inside the client, so the invoke endpoint must keep answering them. */
 function replyInvoke(errcode: number, errmsg = 'from the test') {
   return wechat().post(/\/tcb\/invokecloudfunction/).times(2).reply(200, { errcode, errmsg });
@@ -71,6 +95,26 @@ describe('error classification', () => {
 
     expect(error).toMatchObject({ name: 'WechatError', code, retryable, errcode, api: '/tcb/invokecloudfunction' });
     expect((error as Error).message).toMatch(new RegExp(`answered ${errcode} \\(from the test\\): \\S+`));
+  });
+
+  it('covers every per-API row of the errcode tables in this test', () => {
+    const rows = Object.entries(WECHAT_API_ERRCODES).flatMap(([api, table]) => Object.keys(table).map((errcode) => `${api} ${errcode}`));
+    expect(rows.sort()).toEqual(EXPECTED_PER_API.map(([api, errcode]) => `${api} ${errcode}`).sort());
+  });
+
+  it.each(EXPECTED_PER_API)('from %s, errcode %i → %s, retryable %s', async (api, errcode, code, retryable) => {
+    const error = await CALL_ANSWERING[api]!(errcode).catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({ name: 'WechatError', code, retryable, errcode, api: `/${api}` });
+  });
+
+  it.each([
+    ['tcb/invokecloudfunction', 45009, 'DAILY_QUOTA_EXCEEDED'],
+    ['cgi-bin/stable_token', 45009, 'DAILY_QUOTA_EXCEEDED'],
+    ['wxa/getwxacodeunlimit', 45011, 'RATE_LIMITED'],
+    ['wxa/getwxacodeunlimit', 40001, 'TOKEN_REJECTED'],
+  ] as const)('from %s, errcode %i keeps the meaning it has everywhere: %s', async (api, errcode, code) => {
+    await expect(CALL_ANSWERING[api]!(errcode)).rejects.toMatchObject({ code, errcode, api: `/${api}` });
   });
 
   it('a -504002 that reports the function timing out is retryable', async () => {

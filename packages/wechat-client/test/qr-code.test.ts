@@ -60,10 +60,20 @@ describe('getUnlimitedQrCode', () => {
     await expect(createTestClient().getUnlimitedQrCode({ scene: 'S1' })).rejects.toMatchObject({ code: 'SCENE_INVALID', retryable: false });
   });
 
-  it('any other JSON failure (45009) is classified like every other call', async () => {
+  it('any other JSON failure (45011) is classified like every other call', async () => {
+    replyStableTokens(['TOKEN-A']);
+    wechat().post(qrPath('TOKEN-A')).reply(200, { errcode: 45011, errmsg: 'api minute-quota reach limit' }, { 'content-type': 'application/json; encoding=utf-8' });
+    await expect(createTestClient().getUnlimitedQrCode({ scene: 'S1' })).rejects.toMatchObject({ code: 'RATE_LIMITED', retryable: true });
+  });
+
+  it("a 45009 is WeChat's limit of 5,000 codes a minute, not a daily quota: CODE_RATE_LIMITED, ask again in a minute", async () => {
     replyStableTokens(['TOKEN-A']);
     wechat().post(qrPath('TOKEN-A')).reply(200, { errcode: 45009, errmsg: 'reach max api daily quota limit' }, { 'content-type': 'application/json; encoding=utf-8' });
-    await expect(createTestClient().getUnlimitedQrCode({ scene: 'S1' })).rejects.toMatchObject({ code: 'DAILY_QUOTA_EXCEEDED' });
+
+    const error = await createTestClient().getUnlimitedQrCode({ scene: 'S1' }).catch((thrown: unknown) => thrown);
+
+    expect(error).toMatchObject({ code: 'CODE_RATE_LIMITED', errcode: 45009, retryable: true });
+    expect((error as Error).message).toMatch(/5,000 .* a minute: ask for the binding code again in a minute/);
   });
 
   it('an answer that is neither an image nor JSON is a BAD_RESPONSE', async () => {

@@ -10,7 +10,7 @@ import { drawFault, NO_FAULTS, RATE_KEYS, type Fault, type FaultSettings } from 
 import { createMessagePush, type PushEvent, type PushSettings } from './message-push.js';
 import { qrCodeRoute } from './qr-code-route.js';
 import { scanBindingCode } from './scan-binding-code.js';
-import { createSubscribeGate, type TemplateDefinition } from './subscribe-gate.js';
+import { createSubscribeGate, type SentMessage, type TemplateDefinition } from './subscribe-gate.js';
 import { createTokenAuthority } from './token-authority.js';
 
 export interface EmulatorOptions {
@@ -30,6 +30,12 @@ export interface EmulatorOptions {
   functionTimeoutMs?: number;
   /** How long the HTTP API waits for the function: 5 s at WeChat. A function with a longer limit runs on after the caller got -504003. */
   httpWaitMs?: number;
+  /**
+   * Whether subscribeMessage.send's answer carries WeChat's `msgid` (community reports say it sometimes does; the
+   * official doc shows none). Default false: the function must cope without. The subscribe_msg_sent_event push
+   * carries the MsgID either way.
+   */
+  msgidInSendAnswer?: boolean;
   /** The deployed function's config.json permissions; default: the one the build ships. */
   openapiPermissions?: string[];
   /** The mini program's original id (gh_…), the ToUserName of every push. */
@@ -122,8 +128,9 @@ export function createEmulator(options: EmulatorOptions = {}) {
 
   // WeChat decides (and delivers) when the request arrives; a slow or failed answer comes after that.
   cloud.onSend(async (message) => {
+    let sent: SentMessage;
     try {
-      const sent = await gate.send(message);
+      sent = await gate.send(message);
       pushEvent(sent.touser, 'subscribe_msg_sent_event', [{ TemplateId: sent.templateId, MsgID: sent.msgId, ErrorCode: '0', ErrorStatus: 'success' }]);
     } finally {
       await pause(faults.sendLatencyMs);
@@ -131,6 +138,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
     if (faults.errorAfterSendRate > 0 && random() < faults.errorAfterSendRate) {
       throw wxError(-1, 'openapi.subscribeMessage.send:fail -1 system error');
     }
+    return options.msgidInSendAnswer ? { msgid: sent.msgId } : undefined;
   });
 
   /**

@@ -16,7 +16,7 @@ describe('the default mini program: the kit pages', () => {
 
     const answer = await client().invokeCloudFunction('quickstartFunctions', assignmentEvent());
 
-    expect(answer).toMatchObject({ result: { status: 'failed', reason: 'PAGE_INVALID', errCode: 41030 } });
+    expect(answer).toMatchObject({ result: { reason: 'PAGE_INVALID', errCode: 41030 } });
     expect(emulator.messages).toHaveLength(0);
   });
 

@@ -21,7 +21,7 @@ describe('the WeChat emulator', () => {
 
     const response = await client().invokeCloudFunction('quickstartFunctions', event);
 
-    expect(response).toMatchObject({ ok: true, result: { deliveryId: event.deliveryId, status: 'sent' } });
+    expect(response).toMatchObject({ ok: true, result: { deliveryId: event.deliveryId, reason: 'SENT' } });
     const messages = (await http.get(`${emulator.url}/_emulator/messages`)).data.items;
     expect(messages).toEqual([
       expect.objectContaining({
@@ -41,8 +41,8 @@ describe('the WeChat emulator', () => {
     const unbound = await client().invokeCloudFunction('quickstartFunctions', assignmentEvent({ assigneeId: 'nobody' }));
     const unsubscribed = await client().invokeCloudFunction('quickstartFunctions', assignmentEvent({ assigneeId: 'crm-user-2' }));
 
-    expect(unbound).toMatchObject({ result: { status: 'skipped', reason: 'NOT_BOUND' } });
-    expect(unsubscribed).toMatchObject({ result: { status: 'skipped', reason: 'NO_SUBSCRIPTION' } });
+    expect(unbound).toMatchObject({ result: { reason: 'NOT_BOUND' } });
+    expect(unsubscribed).toMatchObject({ result: { reason: 'NO_SUBSCRIPTION' } });
   });
 
   it('refuses a send when the function lacks the subscribeMessage.send permission (-604101)', async () => {
@@ -51,7 +51,7 @@ describe('the WeChat emulator', () => {
 
     const response = await client().invokeCloudFunction('quickstartFunctions', assignmentEvent());
 
-    expect(response).toMatchObject({ result: { status: 'failed', reason: 'OPENAPI_PERMISSION_DENIED', errCode: -604101 } });
+    expect(response).toMatchObject({ result: { reason: 'OPENAPI_PERMISSION_DENIED', errCode: -604101 } });
   });
 
   it('rejects template data that breaks a keyword rule with 47003 naming the field', async () => {
@@ -63,7 +63,7 @@ describe('the WeChat emulator', () => {
 
     const response = await client().invokeCloudFunction('quickstartFunctions', assignmentEvent());
 
-    expect(response).toMatchObject({ result: { status: 'failed', reason: 'TEMPLATE_DATA_INVALID', errCode: 47003 } });
+    expect(response).toMatchObject({ result: { reason: 'TEMPLATE_DATA_INVALID', errCode: 47003 } });
     expect((response as { result: { message: string } }).result.message).toContain('data.phrase2');
   });
 
@@ -215,7 +215,7 @@ describe('slow answers', () => {
       emulator.setFaults({ slowRate: 0 });
       const retried = await wechat.invokeCloudFunction('quickstartFunctions', event);
 
-      expect(retried).toMatchObject({ result: { status: 'sent', reason: 'ALREADY_SENT' } });
+      expect(retried).toMatchObject({ result: { reason: 'ALREADY_SENT' } });
       expect(emulator.messages).toHaveLength(1);
     } finally {
       await emulator.stop();

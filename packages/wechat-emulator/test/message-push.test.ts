@@ -3,7 +3,7 @@ import { decrypt, encrypt } from '@wecom/crypto';
 import axios from 'axios';
 import { createWechatClient } from '@leadnotify/wechat-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WECHAT_CRYPTO_SAMPLE, pushMessageSignature, startEmulator, type PushEvent, type PushSettings, type RunningEmulator } from '../src/index.js';
+import { WECHAT_CRYPTO_SAMPLE, pushMessageSignature, startEmulator, type EmulatorOptions, type PushEvent, type PushSettings, type RunningEmulator } from '../src/index.js';
 import { send, startReceiver, type Received } from './helpers/http-receiver.js';
 
 const http = axios.create({ validateStatus: () => true });
@@ -35,10 +35,11 @@ describe('message push: the emulator posts WeChat\'s subscribe-message events', 
     for (const stop of stops.splice(0)) await stop();
   });
 
-  async function setup(mode: PushSettings['mode'], extra: Partial<PushSettings> = {}, templates?: Array<{ id: string; keywords: string[] }>) {
+  async function setup(mode: PushSettings['mode'], extra: Partial<PushSettings> = {}, templates?: Array<{ id: string; keywords: string[] }>, options: EmulatorOptions = {}) {
     const receiver = await startReceiver((_request, res) => send(res, 200, 'success'));
     stops.push(receiver.stop);
     emulator = await startEmulator({
+      ...options,
       originalId: 'gh_10f6c3c3ac5a',
       ...(templates ? { templates } : {}),
       push: { url: `${receiver.url}/wechat/push`, token: TOKEN, mode, ...(mode === 'safe' ? { encodingAesKey: AES_KEY } : {}), ...extra },
@@ -119,7 +120,7 @@ describe('message push: the emulator posts WeChat\'s subscribe-message events', 
     await emulator.setupUser('crm-user-1', 1);
     const client = createWechatClient({ ...emulator.credentials, baseUrl: emulator.url });
 
-    await client.invokeCloudFunction('quickstartFunctions', {
+    const answer = await client.invokeCloudFunction('quickstartFunctions', {
       type: 'sendCustomerAssignNotification',
       deliveryId: 'd-1',
       assigneeId: 'crm-user-1',
@@ -130,6 +131,9 @@ describe('message push: the emulator posts WeChat\'s subscribe-message events', 
     });
     await emulator.settlePushes();
 
+    // By default the send's answer carries no msgid (the documented answer): the result names the template only.
+    expect(answer).toMatchObject({ result: { reason: 'SENT', templateId: 'emulator-lead-assigned' } });
+    expect((answer as { result: object }).result).not.toHaveProperty('msgId');
     const [message] = emulator.messages;
     expect(message!.msgId).toMatch(/^\d+$/);
     const events = receiver.received.map((request) => openPush(request, { token: TOKEN, encodingAesKey: AES_KEY }).event);
@@ -140,6 +144,24 @@ describe('message push: the emulator posts WeChat\'s subscribe-message events', 
         List: { TemplateId: 'emulator-lead-assigned', MsgID: message!.msgId, ErrorCode: '0', ErrorStatus: 'success' },
       }),
     ]);
+  });
+
+  it("with msgidInSendAnswer the send's answer carries the msgid: the result's msgId is the push's MsgID, digit for digit, also when retried", async () => {
+    const receiver = await setup('plain', {}, undefined, { msgidInSendAnswer: true });
+    await emulator.setupUser('crm-user-1', 1);
+    const client = createWechatClient({ ...emulator.credentials, baseUrl: emulator.url });
+    const event = { type: 'sendCustomerAssignNotification', deliveryId: 'd-msgid', assigneeId: 'crm-user-1', customers: [{ id: 'c-1', name: '阿里巴巴' }], actor: { name: '王经理' }, via: 'web', assignedAt: '2026-11-25T02:30:00.000Z' };
+
+    const first = (await client.invokeCloudFunction('quickstartFunctions', event)) as { result: { msgId?: string } };
+    const retried = await client.invokeCloudFunction('quickstartFunctions', event);
+    await emulator.settlePushes();
+
+    const [pushed] = receiver.received.map((request) => openPush(request, { token: TOKEN }).event);
+    const pushedMsgId = (pushed!.List as { MsgID: string }).MsgID;
+    expect(pushedMsgId).toMatch(/^\d{19}$/);
+    expect(first.result).toMatchObject({ reason: 'SENT', templateId: 'emulator-lead-assigned', msgId: pushedMsgId });
+    expect(retried).toMatchObject({ result: { reason: 'ALREADY_SENT', templateId: 'emulator-lead-assigned', msgId: pushedMsgId } });
+    expect(emulator.messages).toHaveLength(1);
   });
 
   it('a push not answered "success" is tried three times in all with the same timestamp and nonce, and recorded', async () => {

@@ -59,8 +59,11 @@ export interface CloudSdk {
   database(): CloudDatabase;
   openapi: {
     subscribeMessage: {
-      /** Throws an error with errCode/errMsg when WeChat answers a non-zero errcode. */
-      send(message: SubscribeMessage): Promise<{ errCode?: number; errMsg?: string }>;
+      /**
+       * Throws an error with errCode/errMsg when WeChat answers a non-zero errcode. WeChat's answer may carry a
+       * `msgid` (not in the official doc), which the SDK hands over in its own shape (handlers/msg-id-of.ts).
+       */
+      send(message: SubscribeMessage): Promise<{ errCode?: number; errMsg?: string; msgid?: unknown }>;
     };
   };
 }

@@ -65,6 +65,15 @@ export interface FunctionConfig {
   bindProblems: string[];
 }
 
+/**
+ * Whether a template id is one this function sends with. A host mini program has templates of its own, whose
+ * acceptances and turn-offs reach the same message push: they are not our stock and must not switch our
+ * salesperson off.
+ */
+export function isOurTemplate(config: FunctionConfig, templateId: string): boolean {
+  return config.templateId !== undefined && templateId === config.templateId;
+}
+
 const STALE_CLOCK_MARGIN_MS = 2000;
 
 export const DEFAULT_KEYWORDS = '{"thing1":"customerName","time2":"assignedAt","thing3":"actorName","thing4":"note"}';

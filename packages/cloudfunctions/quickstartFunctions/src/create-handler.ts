@@ -1,5 +1,7 @@
 import { FUNCTION_EVENT_TYPES, functionError } from '@leadnotify/contracts';
 import type { FunctionDeps } from './deps.js';
+import { handleRecallDeliveries } from './handlers/recall-deliveries.js';
+import { handleReleaseBinding } from './handlers/release-binding-handler.js';
 import { handleApplySubscriptionEvents } from './handlers/subscription-events-handler.js';
 import { handleSendBatch, handleSendOne } from './handlers/send-handlers.js';
 import { handleBindCrmUser, handleGetOpenId, handleRecordSubscription, handleUnbindCrmUser } from './handlers/user-handlers.js';
@@ -21,10 +23,14 @@ export function createHandler(deps: FunctionDeps) {
           return await handleSendOne(deps, context, body, startedAtMs);
         case 'sendBatchCustomerAssignNotification':
           return await handleSendBatch(deps, context, body, startedAtMs);
+        case 'recallDeliveries':
+          return await handleRecallDeliveries(deps, context, body, startedAtMs);
         case 'bindCrmUser':
           return await handleBindCrmUser(deps, context, body);
         case 'unbindCrmUser':
           return await handleUnbindCrmUser(deps, context);
+        case 'releaseBinding':
+          return await handleReleaseBinding(deps, context, body);
         case 'recordSubscription':
           return await handleRecordSubscription(deps, context, body);
         case 'applySubscriptionEvents':

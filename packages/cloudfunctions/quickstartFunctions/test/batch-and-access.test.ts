@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTestFunction, notification, sendEvent, signEvent } from './helpers.js';
-import { REASONS } from '@leadnotify/contracts';
+import { REASONS, resultKindOf, type SendResult } from '@leadnotify/contracts';
 
 function batchEvent(items: unknown[]) {
   return { type: 'sendBatchCustomerAssignNotification', deliveries: items };
@@ -18,11 +18,11 @@ describe('sendBatchCustomerAssignNotification', () => {
     const response = await fn.handle(batchEvent(items));
 
     expect(response.ok).toBe(true);
-    expect(response.results.map((r: { deliveryId: string; status: string }) => [r.deliveryId, r.status])).toEqual([
-      [items[0]!.deliveryId, 'sent'],
-      [items[1]!.deliveryId, 'sent'],
-      [items[2]!.deliveryId, 'sent'],
-      [items[3]!.deliveryId, 'skipped'],
+    expect(response.results.map((r: SendResult) => [r.deliveryId, r.reason])).toEqual([
+      [items[0]!.deliveryId, 'SENT'],
+      [items[1]!.deliveryId, 'SENT'],
+      [items[2]!.deliveryId, 'SENT'],
+      [items[3]!.deliveryId, 'NOT_BOUND'],
     ]);
     expect(fn.fake.sent.map((m) => m.touser).sort()).toEqual(['openid-u1', 'openid-u2', 'openid-u3']);
   });
@@ -38,7 +38,7 @@ describe('sendBatchCustomerAssignNotification', () => {
 
     const response = await fn.handle(batchEvent(items));
 
-    expect(response.results.every((r: { status: string }) => r.status === 'sent')).toBe(true);
+    expect(response.results.map((r: SendResult) => r.reason)).toEqual(items.map(() => 'SENT'));
     expect(fn.fake.maxSendsInFlight()).toBe(3);
   });
 
@@ -59,8 +59,9 @@ describe('sendBatchCustomerAssignNotification', () => {
 
     const response = await fn.handle(batchEvent([{ deliveryId: 'broken' }, good]));
 
-    expect(response.results[0]).toMatchObject({ deliveryId: 'broken', status: 'failed', reason: 'INVALID_NOTIFICATION' });
-    expect(response.results[1]).toMatchObject({ deliveryId: good.deliveryId, status: 'sent' });
+    expect(response.results[0]).toMatchObject({ deliveryId: 'broken', reason: 'INVALID_NOTIFICATION' });
+    expect(resultKindOf(response.results[0].reason)).toBe('permanent');
+    expect(response.results[1]).toMatchObject({ deliveryId: good.deliveryId, reason: 'SENT' });
   });
 
   it('starts a send only if it can finish before the limit: with 1.6 s sends, 20 items → one round, the rest NOT_ATTEMPTED at once', async () => {
@@ -118,8 +119,8 @@ describe('sendBatchCustomerAssignNotification', () => {
     const first = await fn.handle(batchEvent(items));
     const second = await fn.handle(batchEvent(items));
 
-    expect(first.results.map((r: { status: string }) => r.status).sort()).toEqual(['failed', 'sent']);
-    expect(second.results.map((r: { status: string }) => r.status)).toEqual(['sent', 'sent']);
+    expect(first.results.map((r: SendResult) => r.reason).sort()).toEqual(['RATE_LIMITED', 'SENT']);
+    expect(second.results.map((r: SendResult) => r.reason).sort()).toEqual(['ALREADY_SENT', 'SENT']);
     expect(fn.fake.sent).toHaveLength(2);
   });
 });
@@ -158,7 +159,7 @@ describe('who may call the send types', () => {
     const tamperedResponse = await fn.handle({ ...tampered, assigneeId: 'someone-else' });
 
     expect(forged.error.code).toBe('FORBIDDEN');
-    expect(signed.result.status).toBe('sent');
+    expect(signed.result.reason).toBe('SENT');
     expect(tamperedResponse.error.code).toBe('FORBIDDEN');
   });
 });

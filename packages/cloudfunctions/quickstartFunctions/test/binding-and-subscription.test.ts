@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wxError } from '../src/testing/memory-cloud.js';
-import { bindingTicket, createTestFunction, notification, sendEvent, TEMPLATE_ID } from './helpers.js';
+import { bindingTicket, createTestFunction, notification, sendEvent, signEvent, TEMPLATE_ID } from './helpers.js';
 
 const seconds = (ms: number) => Math.floor(ms / 1000);
 
@@ -30,7 +30,7 @@ describe('bindCrmUser', () => {
 
     const response = await fn.handle(sendEvent(notification({ assigneeId: 'crm-user-1' })));
 
-    expect(response.result.status).toBe('sent');
+    expect(response.result.reason).toBe('SENT');
     expect(fn.fake.sent[0]?.touser).toBe('openid-zhang');
   });
 
@@ -195,7 +195,7 @@ describe('recordSubscription', () => {
     await fn.bind('crm-user-1', 'openid-zhang');
     fn.fake.failSendsWith(43101, 'user refuse to accept the msg', 1);
     fn.asHttpApi();
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'NO_SUBSCRIPTION' });
     const sendsBefore = fn.fake.sent.length;
 
     fn.asMiniProgramUser('openid-zhang');
@@ -204,8 +204,23 @@ describe('recordSubscription', () => {
     expect(fn.remaining('openid-zhang')).toBe(0);
 
     fn.asHttpApi();
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'sent' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'SENT' });
     expect(fn.fake.sent.length).toBe(sendsBefore + 1);
+  });
+
+  it("a template that is not the function's changes nothing: no refusal lifted, no count, no remaining in the answer", async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 0, { refused: true });
+    fn.asMiniProgramUser('openid-zhang');
+
+    const answer = await fn.handle({ type: 'recordSubscription', templateId: 'tmpl-host-app-own', accepted: 'accept' });
+
+    expect(answer).toEqual({ ok: true, templateId: 'tmpl-host-app-own' });
+    expect(fn.fake.docs('subscription_quotas').map((doc) => [doc._id, doc.refused])).toEqual([[`openid-zhang:${TEMPLATE_ID}`, true]]);
+    expect(fn.logs).toContain('recordSubscription for a template other than SUBSCRIBE_TEMPLATE_ID: ignored');
+    fn.asHttpApi();
+    expect((await fn.handle(sendEvent(notification()))).result.reason).toBe('NO_SUBSCRIPTION');
   });
 
   it('refuses a call without OPENID and an invalid event', async () => {
@@ -324,7 +339,7 @@ describe('applySubscriptionEvents: what WeChat pushed, forwarded by the CRM', ()
 
     const off = await fn.handle({ type: 'applySubscriptionEvents', changes: [change('push-2:0', 'turn-off')] });
     expect(off.states[0]).toMatchObject({ remaining: 0, refused: true });
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'NO_SUBSCRIPTION' });
     expect(fn.fake.sent).toHaveLength(0);
   });
 
@@ -338,11 +353,30 @@ describe('applySubscriptionEvents: what WeChat pushed, forwarded by the CRM', ()
       throw wxError(43101, 'user refuse to accept the msg');
     });
 
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'NO_SUBSCRIPTION' });
 
     expect(fn.remaining('openid-zhang')).toBe(1);
     fn.fake.onSend(async () => {});
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'sent' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'SENT' });
+  });
+
+  it("the host mini program's own templates count for nothing: no stock, no turn-off, no state in the answer", async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    fn.asHttpApi();
+    const hostTemplate = (key: string, what: 'accept' | 'turn-off') => ({ ...change(key, what), templateId: 'tmpl-host-app-own' });
+
+    const answer = await fn.handle({
+      type: 'applySubscriptionEvents',
+      changes: [hostTemplate('push-1:0', 'accept'), change('push-1:1', 'accept'), hostTemplate('push-2:0', 'turn-off'), hostTemplate('push-3:0', 'accept')],
+    });
+
+    expect(answer).toEqual({ ok: true, states: [{ openid: 'openid-zhang', templateId: TEMPLATE_ID, remaining: 1, refused: false, crmUserId: 'crm-user-1', version: 1 }] });
+    expect(fn.fake.docs('subscription_quotas').map((doc) => doc._id)).toEqual([`openid-zhang:${TEMPLATE_ID}`]);
+    expect(fn.fake.docs('subscription_events_applied').map((doc) => doc._id)).toEqual(['push-1:1']);
+    const onlyHost = await fn.handle({ type: 'applySubscriptionEvents', changes: [hostTemplate('push-4:0', 'turn-off')] });
+    expect(onlyHost).toEqual({ ok: true, states: [] });
+    expect((await fn.handle(sendEvent(notification()))).result.reason).toBe('SENT');
   });
 
   it('only the CRM server may apply them', async () => {
@@ -353,5 +387,120 @@ describe('applySubscriptionEvents: what WeChat pushed, forwarded by the CRM', ()
 
     expect(answer.error.code).toBe('FORBIDDEN');
     expect(fn.remaining('openid-zhang')).toBeUndefined();
+  });
+});
+
+describe('releaseBinding: the CRM unbinds a salesperson who left', () => {
+  function ticketFor(fn: ReturnType<typeof createTestFunction>, uid: string) {
+    return bindingTicket({ uid, iat: seconds(fn.clock.now()), exp: seconds(fn.clock.now()) + 300 });
+  }
+
+  async function boundByTicket(fn: ReturnType<typeof createTestFunction>, uid: string, openid: string) {
+    const ticket = ticketFor(fn, uid);
+    await fn.fake.withContext({ OPENID: openid, APPID: 'wx-app', SOURCE: 'wx_client' }, () => fn.handle({ type: 'bindCrmUser', ticket }));
+    return ticket;
+  }
+
+  const bindAs = (fn: ReturnType<typeof createTestFunction>, openid: string, ticket: string) =>
+    fn.fake.withContext({ OPENID: openid, APPID: 'wx-app', SOURCE: 'wx_client' }, () => fn.handle({ type: 'bindCrmUser', ticket }));
+
+  it('their deliveries answer NOT_BOUND and their WeChat user may bind a colleague; releasing again answers released: false', async () => {
+    const fn = createTestFunction();
+    await boundByTicket(fn, 'crm-departed', 'openid-phone');
+    await fn.subscribe('openid-phone', 3);
+    fn.asHttpApi();
+
+    const released = await fn.handle({ type: 'releaseBinding', crmUserId: 'crm-departed' });
+    const again = await fn.handle({ type: 'releaseBinding', crmUserId: 'crm-departed' });
+    const delivery = await fn.handle(sendEvent(notification({ assigneeId: 'crm-departed' })));
+    const colleague = await bindAs(fn, 'openid-phone', ticketFor(fn, 'crm-colleague'));
+
+    expect(released).toEqual({ ok: true, released: true });
+    expect(again).toEqual({ ok: true, released: false });
+    expect(delivery.result.reason).toBe('NOT_BOUND');
+    expect(fn.fake.sent).toEqual([]);
+    expect(colleague).toMatchObject({ ok: true, crmUserId: 'crm-colleague' });
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => [doc._id, doc.openid])).toEqual([['crm-colleague', 'openid-phone']]);
+  });
+
+  it('releases a binding stored before openid claims existed, and touches no other CRM user', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-departed', 'openid-old');
+    await boundByTicket(fn, 'crm-staying', 'openid-staying');
+    fn.asHttpApi();
+
+    expect(await fn.handle({ type: 'releaseBinding', crmUserId: 'crm-departed' })).toEqual({ ok: true, released: true });
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => doc._id)).toEqual(['crm-staying']);
+    expect(fn.fake.docs('openid_bindings').map((doc) => [doc._id, doc.crmUserId])).toEqual([['openid-staying', 'crm-staying']]);
+  });
+
+  it("the departed salesperson's old ticket, tried again from their phone, does not bind them again", async () => {
+    const fn = createTestFunction();
+    const ticket = await boundByTicket(fn, 'crm-departed', 'openid-phone');
+    fn.asHttpApi();
+    await fn.handle({ type: 'releaseBinding', crmUserId: 'crm-departed' });
+
+    expect((await bindAs(fn, 'openid-phone', ticket)).error.code).toBe('TICKET_USED');
+    expect(fn.fake.docs('crm_user_bindings')).toEqual([]);
+  });
+
+  it('only the CRM server may release (HTTP API or a signed event); a malformed event is refused', async () => {
+    const fn = createTestFunction();
+    await boundByTicket(fn, 'crm-victim', 'openid-victim');
+    fn.asMiniProgramUser('openid-attacker');
+    const fromPhone = await fn.handle({ type: 'releaseBinding', crmUserId: 'crm-victim' });
+    fn.fake.setContext({ SOURCE: 'scf' });
+    const forged = await fn.handle(signEvent({ type: 'releaseBinding', crmUserId: 'crm-victim' }, 'not-the-shared-secret-0123456789abcdef'));
+    fn.asHttpApi();
+    const malformed = await fn.handle({ type: 'releaseBinding', crmUserId: '  ' });
+
+    expect(fromPhone).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(forged).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(malformed).toMatchObject({ ok: false, error: { code: 'INVALID_EVENT', details: [{ path: 'event.crmUserId' }] } });
+    expect(fn.fake.docs('crm_user_bindings').map((doc) => doc._id)).toEqual(['crm-victim']);
+    fn.fake.setContext({ SOURCE: 'scf' });
+    expect(await fn.handle(signEvent({ type: 'releaseBinding', crmUserId: 'crm-victim' }))).toEqual({ ok: true, released: true });
+  });
+
+  // A release writes, in order: 1 the binding removed, 2 the CRM user's openid claims removed.
+  it.each([1, 2, 'answer'] as const)('stopped before write %s: released as far as it got, and the next release finishes it', async (killAt) => {
+    const fn = createTestFunction();
+    await boundByTicket(fn, 'crm-departed', 'openid-phone');
+    const run = fn.fake.startInvocation({ SOURCE: 'wx_http' });
+    let writes = 0;
+    fn.fake.onWrite((write) => {
+      if (write.invocation === run && ++writes === killAt) run.kill();
+    });
+    void run.run(() => fn.handle({ type: 'releaseBinding', crmUserId: 'crm-departed' }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    fn.fake.onWrite(() => {});
+    fn.asHttpApi();
+
+    // From the first write on, nothing reaches the departed salesperson's WeChat.
+    expect(fn.fake.docs('crm_user_bindings')).toHaveLength(killAt === 1 ? 1 : 0);
+    const next = await fn.handle({ type: 'releaseBinding', crmUserId: 'crm-departed' });
+
+    expect(next).toEqual({ ok: true, released: killAt !== 'answer' });
+    expect((await fn.handle(sendEvent(notification({ assigneeId: 'crm-departed' })))).result.reason).toBe('NOT_BOUND');
+    expect(fn.fake.docs('crm_user_bindings')).toEqual([]);
+    expect(fn.fake.docs('openid_bindings')).toEqual([]);
+    expect(await bindAs(fn, 'openid-phone', ticketFor(fn, 'crm-colleague'))).toMatchObject({ ok: true, crmUserId: 'crm-colleague' });
+  });
+
+  it('stopped after removing the binding only, the claim left behind stops blocking its WeChat user once stale', async () => {
+    const fn = createTestFunction();
+    await boundByTicket(fn, 'crm-departed', 'openid-phone');
+    const run = fn.fake.startInvocation({ SOURCE: 'wx_http' });
+    let writes = 0;
+    fn.fake.onWrite((write) => {
+      if (write.invocation === run && ++writes === 2) run.kill();
+    });
+    void run.run(() => fn.handle({ type: 'releaseBinding', crmUserId: 'crm-departed' }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    fn.fake.onWrite(() => {});
+    fn.clock.advance(fn.config.staleRecordMs + 1);
+
+    expect(fn.fake.docs('openid_bindings').map((doc) => doc.crmUserId)).toEqual(['crm-departed']);
+    expect(await bindAs(fn, 'openid-phone', ticketFor(fn, 'crm-colleague'))).toMatchObject({ ok: true, crmUserId: 'crm-colleague' });
   });
 });

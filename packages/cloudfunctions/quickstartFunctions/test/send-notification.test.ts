@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createTestFunction, notification, sendEvent, TEMPLATE_ID } from './helpers.js';
 import { wxError } from '../src/testing/memory-cloud.js';
-import { REASONS, type ReasonCode } from '@leadnotify/contracts';
+import { REASONS, resultKindOf, type ReasonCode } from '@leadnotify/contracts';
 
 describe('sendCustomerAssignNotification', () => {
   it('sends one subscribe message to the bound assignee with the mapped template data and a deep link', async () => {
@@ -14,7 +14,7 @@ describe('sendCustomerAssignNotification', () => {
 
     expect(response).toEqual({
       ok: true,
-      result: { deliveryId: item.deliveryId, status: 'sent', reason: 'SENT', sentAt: '2026-11-25T02:00:00.000Z', openid: 'openid-zhang' },
+      result: { deliveryId: item.deliveryId, reason: 'SENT', sentAt: '2026-11-25T02:00:00.000Z', openid: 'openid-zhang', templateId: TEMPLATE_ID },
     });
     expect(fn.fake.sent).toEqual([
       {
@@ -63,7 +63,8 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'skipped', reason: 'NOT_BOUND' });
+    expect(response.result).toMatchObject({ reason: 'NOT_BOUND' });
+    expect(resultKindOf(response.result.reason)).toBe('skipped');
     expect(fn.fake.sent).toEqual([]);
   });
 
@@ -78,7 +79,8 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect(response.result).toMatchObject({ reason: 'NO_SUBSCRIPTION' });
+    expect(resultKindOf(response.result.reason)).toBe('skipped');
     expect(calls).toBe(0);
   });
 
@@ -91,10 +93,11 @@ describe('sendCustomerAssignNotification', () => {
       if (++calls > 2) throw wxError(43101, 'openapi.subscribeMessage.send:fail 43101 user refuse to accept the msg');
     });
 
-    const statuses = [];
-    for (let index = 0; index < 4; index++) statuses.push((await fn.handle(sendEvent(notification()))).result.status);
+    const reasons = [];
+    for (let index = 0; index < 4; index++) reasons.push((await fn.handle(sendEvent(notification()))).result.reason);
 
-    expect(statuses).toEqual(['sent', 'sent', 'skipped', 'skipped']);
+    expect(reasons).toEqual(['SENT', 'SENT', 'NO_SUBSCRIPTION', 'NO_SUBSCRIPTION']);
+    expect(reasons.map(resultKindOf)).toEqual(['sent', 'sent', 'skipped', 'skipped']);
     expect(calls).toBe(3);
     expect(fn.fake.sent).toHaveLength(2);
     expect(fn.remaining('openid-zhang')).toBe(0);
@@ -106,7 +109,7 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'sent', reason: 'SENT' });
+    expect(response.result).toMatchObject({ reason: 'SENT' });
     expect(fn.fake.sent).toHaveLength(1);
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
@@ -115,14 +118,14 @@ describe('sendCustomerAssignNotification', () => {
     const fn = createTestFunction();
     await fn.bind('crm-user-1', 'openid-zhang');
     fn.fake.failSendsWith(43101, 'user refuse to accept the msg', 1);
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', errCode: 43101 });
-    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION' });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'NO_SUBSCRIPTION', errCode: 43101 });
+    expect((await fn.handle(sendEvent(notification()))).result).toMatchObject({ reason: 'NO_SUBSCRIPTION' });
     expect(fn.fake.sent).toHaveLength(0);
     fn.asMiniProgramUser('openid-zhang');
     await fn.handle({ type: 'recordSubscription', templateId: TEMPLATE_ID, accepted: 'accept' });
     fn.asHttpApi();
 
-    expect((await fn.handle(sendEvent(notification()))).result.status).toBe('sent');
+    expect((await fn.handle(sendEvent(notification()))).result.reason).toBe('SENT');
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
 
@@ -134,7 +137,8 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'skipped', reason: 'NO_SUBSCRIPTION', errCode: 43101 });
+    expect(response.result).toMatchObject({ reason: 'NO_SUBSCRIPTION', errCode: 43101 });
+    expect(resultKindOf(response.result.reason)).toBe('skipped');
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
 
@@ -151,11 +155,12 @@ describe('sendCustomerAssignNotification', () => {
     const item = notification({ customers: [{ id: 'c-1', name: '张三😀' }] });
 
     const first = await fn.handle(sendEvent(item));
-    expect(first.result).toMatchObject({ status: 'failed', reason: 'NOT_ATTEMPTED' });
+    expect(first.result).toMatchObject({ reason: 'NOT_ATTEMPTED' });
+    expect(resultKindOf(first.result.reason)).toBe('requeue');
     expect(fn.remaining('openid-zhang')).toBe(1);
 
     const second = await fn.handle(sendEvent(item));
-    expect(second.result).toMatchObject({ status: 'sent' });
+    expect(second.result).toMatchObject({ reason: 'SENT' });
     expect(sent).toEqual(['张三']);
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
@@ -174,8 +179,8 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'failed', reason, errCode });
-    expect(REASONS[response.result.reason as ReasonCode].disposition).toBe('permanent');
+    expect(response.result).toMatchObject({ reason, errCode });
+    expect(resultKindOf(response.result.reason)).toBe('permanent');
     expect(fn.remaining('openid-zhang')).toBe(1);
   });
 
@@ -193,9 +198,10 @@ describe('sendCustomerAssignNotification', () => {
     const countAfterFailure = fn.remaining('openid-zhang');
     const retry = await fn.handle(sendEvent(item));
 
-    expect(first.result).toMatchObject({ status: 'failed', reason, errCode });
+    expect(first.result).toMatchObject({ reason, errCode });
+    expect(resultKindOf(first.result.reason)).not.toBe('unconfirmed');
     expect(countAfterFailure).toBe(1);
-    expect(retry.result).toMatchObject({ status: 'sent' });
+    expect(retry.result).toMatchObject({ reason: 'SENT' });
     expect(fn.fake.sent).toHaveLength(1);
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
@@ -214,7 +220,8 @@ describe('sendCustomerAssignNotification', () => {
     const first = await fn.handle(sendEvent(item));
     const again = await fn.handle(sendEvent(item));
 
-    expect(first.result).toMatchObject({ status: 'unconfirmed', reason, errCode });
+    expect(first.result).toMatchObject({ reason, errCode });
+    expect(resultKindOf(first.result.reason)).toBe('unconfirmed');
     expect(REASONS[reason as ReasonCode]).toMatchObject({ sendMayHaveGoneOut: true });
     expect(again.result).toEqual(first.result);
     expect(fn.remaining('openid-zhang')).toBe(1);
@@ -222,7 +229,7 @@ describe('sendCustomerAssignNotification', () => {
     // The CRM's explicit "send it again" comes as a new delivery.
     const resent = await fn.handle(sendEvent({ ...item, deliveryId: 'delivery-resend-1' }));
 
-    expect(resent.result).toMatchObject({ status: 'sent', reason: 'SENT' });
+    expect(resent.result).toMatchObject({ reason: 'SENT' });
     expect(fn.fake.sent).toHaveLength(1);
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
@@ -237,7 +244,8 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'unconfirmed', reason: 'WECHAT_ERROR' });
+    expect(response.result).toMatchObject({ reason: 'WECHAT_ERROR' });
+    expect(resultKindOf(response.result.reason)).toBe('unconfirmed');
     expect(response.result.errCode).toBeUndefined();
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
@@ -250,7 +258,8 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'failed', reason: 'UNKNOWN_ERRCODE', errCode: 12345 });
+    expect(response.result).toMatchObject({ reason: 'UNKNOWN_ERRCODE', errCode: 12345 });
+    expect(resultKindOf(response.result.reason)).toBe('permanent');
   });
 
   it('a deliveryId that was already sent returns the recorded result without sending again', async () => {
@@ -263,8 +272,9 @@ describe('sendCustomerAssignNotification', () => {
     fn.clock.advance(60_000);
     const second = await fn.handle(sendEvent(item));
 
-    expect(first.result.status).toBe('sent');
-    expect(second.result).toMatchObject({ status: 'sent', reason: 'ALREADY_SENT', sentAt: first.result.sentAt });
+    expect(first.result.reason).toBe('SENT');
+    expect(second.result).toMatchObject({ reason: 'ALREADY_SENT', sentAt: first.result.sentAt });
+    expect(resultKindOf(second.result.reason)).toBe('sent');
     expect(fn.fake.sent).toHaveLength(1);
     expect(fn.remaining('openid-zhang')).toBe(4);
   });
@@ -279,7 +289,6 @@ describe('sendCustomerAssignNotification', () => {
     const results = await Promise.all([fn.handle(sendEvent(item)), fn.handle(sendEvent(item))]);
 
     expect(results.map((r) => r.result.reason).sort()).toEqual(['IN_PROGRESS', 'SENT']);
-    expect(results.find((r) => r.result.reason === 'IN_PROGRESS')?.result.status).toBe('failed');
     expect(fn.fake.sent).toHaveLength(1);
   });
 
@@ -298,9 +307,10 @@ describe('sendCustomerAssignNotification', () => {
     const late = await fn.handle(sendEvent(item));
     const later = await fn.handle(sendEvent(item));
 
-    expect(early.result).toMatchObject({ status: 'failed', reason: 'IN_PROGRESS' });
-    expect(REASONS.IN_PROGRESS.disposition).toBe('requeue');
-    expect(late.result).toMatchObject({ status: 'unconfirmed', reason: 'SEND_INTERRUPTED' });
+    expect(early.result).toMatchObject({ reason: 'IN_PROGRESS' });
+    expect(resultKindOf(early.result.reason)).toBe('requeue');
+    expect(late.result).toMatchObject({ reason: 'SEND_INTERRUPTED' });
+    expect(resultKindOf(late.result.reason)).toBe('unconfirmed');
     expect(later.result).toEqual(late.result);
     expect(fn.fake.sent).toHaveLength(0);
   });
@@ -326,7 +336,7 @@ describe('sendCustomerAssignNotification', () => {
     await fn.bind('crm-user-1', 'openid-zhang');
     await fn.subscribe('openid-zhang', 1);
 
-    expect((await fn.handle(sendEvent(item))).result.status).toBe('sent');
+    expect((await fn.handle(sendEvent(item))).result.reason).toBe('SENT');
   });
 
   it('reports a missing template id on every send as CONFIG_INVALID', async () => {
@@ -334,7 +344,8 @@ describe('sendCustomerAssignNotification', () => {
 
     const response = await fn.handle(sendEvent(notification()));
 
-    expect(response.result).toMatchObject({ status: 'failed', reason: 'CONFIG_INVALID' });
+    expect(response.result).toMatchObject({ reason: 'CONFIG_INVALID' });
+    expect(resultKindOf(response.result.reason)).toBe('permanent');
     expect(response.result.message).toContain('SUBSCRIBE_TEMPLATE_ID');
   });
 
@@ -373,6 +384,77 @@ describe('sendCustomerAssignNotification', () => {
     const response = await broken.handle(sendEvent(notification()));
 
     expect(response).toEqual({ ok: false, error: { code: 'INTERNAL_ERROR', message: 'the cloud function failed; see its logs' } });
+  });
+});
+
+describe('the template and WeChat\'s MsgID in results', () => {
+  it('a send whose answer carries no msgid (the documented answer) names the template and no msgId', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+
+    const { result } = await fn.handle(sendEvent(notification()));
+
+    expect(result).toMatchObject({ reason: 'SENT', templateId: TEMPLATE_ID });
+    expect(result).not.toHaveProperty('msgId');
+  });
+
+  it("a send whose answer carries WeChat's 19-digit msgid names it exactly, and a retry's answer carries it too", async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    fn.fake.onSend(async () => ({ msgid: '3248682510344192008' }));
+    const item = notification();
+
+    const first = (await fn.handle(sendEvent(item))).result;
+    const retry = (await fn.handle(sendEvent(item))).result;
+
+    expect(first).toMatchObject({ reason: 'SENT', templateId: TEMPLATE_ID, msgId: '3248682510344192008' });
+    expect(retry).toMatchObject({ reason: 'ALREADY_SENT', templateId: TEMPLATE_ID, msgId: '3248682510344192008' });
+    expect(fn.fake.docs('notification_deliveries')[0]?.result).toMatchObject({ msgId: '3248682510344192008' });
+    expect(fn.fake.sent).toHaveLength(1);
+  });
+
+  it('an unconfirmed send names the template it may have gone out with, again when retried', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    fn.fake.failSendsWith(-1, 'system busy', 1);
+    const item = notification();
+
+    const first = (await fn.handle(sendEvent(item))).result;
+    const again = (await fn.handle(sendEvent(item))).result;
+
+    expect(first).toMatchObject({ reason: 'SYSTEM_BUSY', templateId: TEMPLATE_ID });
+    expect(again).toEqual(first);
+  });
+
+  it("SEND_INTERRUPTED names the template of the dead run's record", async () => {
+    const fn = createTestFunction();
+    const item = notification();
+    await fn.fake.cloud
+      .database()
+      .collection('notification_deliveries')
+      .add({ data: { _id: item.deliveryId, state: 'sending', stateAt: fn.clock.now(), sendStartedAt: fn.clock.now(), openid: 'openid-zhang', templateId: 'tmpl-before-a-change' } });
+    fn.clock.advance(fn.config.staleRecordMs + 1);
+
+    const { result } = await fn.handle(sendEvent(item));
+
+    expect(result).toMatchObject({ reason: 'SEND_INTERRUPTED', templateId: 'tmpl-before-a-change', openid: 'openid-zhang' });
+  });
+
+  it('a result recorded before results named their template takes it from its record', async () => {
+    const fn = createTestFunction();
+    const item = notification();
+    const recorded = { deliveryId: item.deliveryId, reason: 'SENT', sentAt: '2026-11-24T02:00:00.000Z', openid: 'openid-zhang' };
+    await fn.fake.cloud
+      .database()
+      .collection('notification_deliveries')
+      .add({ data: { _id: item.deliveryId, state: 'sent', stateAt: fn.clock.now(), openid: 'openid-zhang', templateId: TEMPLATE_ID, result: recorded } });
+
+    const { result } = await fn.handle(sendEvent(item));
+
+    expect(result).toEqual({ ...recorded, reason: 'ALREADY_SENT', templateId: TEMPLATE_ID });
   });
 });
 

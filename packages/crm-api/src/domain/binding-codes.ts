@@ -59,10 +59,9 @@ export async function createBindingCode(ctx: AppContext, actor: Actor, userId: s
     return { png, scene, expiresAt };
   } catch (error) {
     if (!isWechatError(error)) throw error;
-    // The message is WeChat's answer with the fix from the reason table; it carries no secret. For this API 45009 is
-    // its per-minute limit (5,000 codes a minute), not the daily quota the code means elsewhere.
-    const message = error.errcode === 45009 ? 'WeChat makes at most 5,000 mini-program codes a minute and that was reached (45009); ask again in a minute' : error.message;
-    throw new DomainError({ code: 'WECHAT_REFUSED', message, details: { reason: error.code, errcode: error.errcode }, cause: error });
+    // The message is WeChat's answer with the fix the reason table gives for it as this API's errcode (a 45009 here is
+    // CODE_RATE_LIMITED: 5,000 codes a minute, not a daily quota); it carries no secret.
+    throw new DomainError({ code: 'WECHAT_REFUSED', message: error.message, details: { reason: error.code, errcode: error.errcode }, cause: error });
   }
 }
 

@@ -1,5 +1,5 @@
 import { isAxiosError } from 'axios';
-import { REASONS, reasonForErrcode } from '@leadnotify/contracts';
+import { REASONS, reasonForErrcode, type WechatApi } from '@leadnotify/contracts';
 import { redact } from './redact.js';
 import { WechatError } from './wechat-error.js';
 
@@ -16,17 +16,19 @@ const RETRYABLE_NETWORK_CODES = new Set([
 ]);
 const TIMEOUT_CODES = new Set(['ECONNABORTED', 'ETIMEDOUT', 'ERR_CANCELED']);
 
-export function errorFromErrcode(api: string, errcode: number, errmsg: string, secrets: string[]): WechatError {
+/** An errcode answered by `api` (named as in WECHAT_APIS), read with that API's own meanings first. */
+export function errorFromErrcode(api: WechatApi, errcode: number, errmsg: string, secrets: string[]): WechatError {
   const safeErrmsg = redact(errmsg, secrets);
-  const code = reasonForErrcode(errcode, safeErrmsg);
+  const code = reasonForErrcode(errcode, safeErrmsg, api);
   const reason = REASONS[code];
+  const path = `/${api}`;
   return new WechatError({
     code,
     retryable: reason.disposition === 'retry',
-    api,
+    api: path,
     errcode,
     errmsg: safeErrmsg,
-    message: `WeChat ${api} answered ${errcode} (${safeErrmsg}): ${reason.fix}`,
+    message: `WeChat ${path} answered ${errcode} (${safeErrmsg}): ${reason.fix}`,
   });
 }
 

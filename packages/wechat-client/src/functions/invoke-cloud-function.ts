@@ -3,7 +3,8 @@ import { requestWechat } from '../request-wechat.js';
 import { callWithToken } from '../token/call-with-token.js';
 import type { ClientState, InvokeOptions } from '../types.js';
 
-const API = '/tcb/invokecloudfunction';
+const API = 'tcb/invokecloudfunction';
+const PATH = `/${API}`;
 
 /**
  * POST /tcb/invokecloudfunction?access_token=&env=&name= with the event as the raw JSON body.
@@ -27,20 +28,20 @@ export async function invokeCloudFunction<T = unknown>(
     const startedAt = state.clock.now();
     const body = await requestWechat(
       state,
-      { method: 'POST', path: API, query: { access_token: accessToken, env, name }, body: event, timeoutMs },
+      { method: 'POST', api: API, query: { access_token: accessToken, env, name }, body: event, timeoutMs },
       [state.appSecret, accessToken],
     );
-    state.logger.debug({ api: API, env, name, durationMs: state.clock.now() - startedAt }, 'cloud function invoked');
+    state.logger.debug({ api: PATH, env, name, durationMs: state.clock.now() - startedAt }, 'cloud function invoked');
     return parseRespData<T>(body.resp_data);
   });
 }
 
 function parseRespData<T>(respData: unknown): T {
-  if (typeof respData !== 'string') throw badResponseError(API, 'no resp_data string', false);
+  if (typeof respData !== 'string') throw badResponseError(PATH, 'no resp_data string', false);
   if (respData === '') return undefined as T;
   try {
     return JSON.parse(respData) as T;
   } catch {
-    throw badResponseError(API, 'a resp_data that is not JSON', false);
+    throw badResponseError(PATH, 'a resp_data that is not JSON', false);
   }
 }

@@ -2,7 +2,7 @@ import { requestWechatImage } from '../request-wechat.js';
 import { callWithToken } from '../token/call-with-token.js';
 import type { ClientState } from '../types.js';
 
-const API = '/wxa/getwxacodeunlimit';
+const API = 'wxa/getwxacodeunlimit';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
 export type EnvVersion = 'release' | 'trial' | 'develop';
@@ -61,7 +61,7 @@ export async function getUnlimitedQrCode(state: ClientState, options: UnlimitedQ
   return callWithToken(state, (accessToken) =>
     requestWechatImage(
       state,
-      { method: 'POST', path: API, query: { access_token: accessToken }, body, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
+      { method: 'POST', api: API, query: { access_token: accessToken }, body, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS },
       [state.appSecret, accessToken],
     ),
   );

@@ -16,7 +16,7 @@ export async function fetchAccessToken(state: ClientState, forceRefresh: boolean
           state,
           {
             method: 'POST',
-            path: '/cgi-bin/stable_token',
+            api: 'cgi-bin/stable_token',
             body: {
               grant_type: 'client_credential',
               appid: state.appId,
@@ -31,7 +31,7 @@ export async function fetchAccessToken(state: ClientState, forceRefresh: boolean
           state,
           {
             method: 'GET',
-            path: '/cgi-bin/token',
+            api: 'cgi-bin/token',
             query: { grant_type: 'client_credential', appid: state.appId, secret: state.appSecret },
             timeoutMs: state.tokenTimeoutMs,
           },

@@ -1,10 +1,13 @@
-import { REASONS, reasonForErrcode, reasonOf, resultKindOf, type DeliveryEvent, type ReasonCode, type SendResult } from '@leadnotify/contracts';
+import { REASONS, reasonForErrcode, reasonOf, type DeliveryEvent, type ReasonCode, type SendResult } from '@leadnotify/contracts';
 import type { CloudDatabase } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { findBinding } from '../store/bindings.js';
 import { claimDelivery, finishDelivery, markSending, takeOverStale, type DeliveryRecord } from '../store/deliveries.js';
 import { recordRefusal, refundSend, reserveSend, settleSend, subscriptionVersion } from '../store/subscriptions.js';
 import { buildSubscribeMessage } from '../template/build-message.js';
+import { msgIdOf } from './msg-id-of.js';
+import { answerRecalled, answerRecorded, inProgress, interruptSending } from './recorded-results.js';
+import type { TimeBudget } from './time-budget.js';
 
 interface WxApiError {
   errCode?: unknown;
@@ -12,13 +15,7 @@ interface WxApiError {
   message?: unknown;
 }
 
-type SendOutcome = { ok: true } | { ok: false; reason: ReasonCode; errCode?: number; errMsg: string };
-
-/** What is left of the invocation before WeChat stops it. */
-export interface TimeBudget {
-  /** Whether work of `ms` started now ends before the function's limit (less the safety margin). */
-  fits(ms: number): boolean;
-}
+type SendOutcome = { ok: true; msgId: string | undefined } | { ok: false; reason: ReasonCode; errCode?: number; errMsg: string };
 
 /**
  * Sends one delivery as one subscribe message, at most once per deliveryId, so that WeChat stopping the run
@@ -34,11 +31,8 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   const templateId = config.templateId as string;
   const openid = delivery.openid ?? (await findBinding(db, delivery.assigneeId))?.openid;
   const claim = await claimDelivery(db, { deliveryId, openid, templateId }, deps.now(), config.staleRecordMs);
-  if (claim.kind === 'recorded') {
-    // A run stopped after recording the outcome may have left its hold: the unit stays used, the hold goes.
-    if (claim.heldFor) await settleSend(db, claim.heldFor, templateId, deliveryId, new Date(deps.now()).toISOString());
-    return resultKindOf(claim.result.reason) === 'sent' ? { ...claim.result, reason: 'ALREADY_SENT' } : claim.result;
-  }
+  if (claim.kind === 'recorded') return answerRecorded(deps, db, deliveryId, claim.record, claim.result);
+  if (claim.kind === 'recalled') return answerRecalled(deps, db, deliveryId, claim.record);
   if (claim.kind === 'in-progress') return inProgress(deliveryId);
   if (claim.kind === 'stale') {
     const resolved = await resolveStale(deps, db, delivery, claim.record, openid);
@@ -58,10 +52,6 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   return result;
 }
 
-function inProgress(deliveryId: string): SendResult {
-  return { deliveryId, reason: 'IN_PROGRESS', message: REASONS.IN_PROGRESS.summary };
-}
-
 /**
  * A dead run's record. `sending`: the message may be out, so the delivery becomes unconfirmed and its unit
  * stays used. `reserved`: nothing was sent; this run carries on with the
@@ -75,22 +65,11 @@ async function resolveStale(
   openid: string | undefined,
 ): Promise<SendResult | undefined> {
   const { deliveryId } = delivery;
-  const nowIso = new Date(deps.now()).toISOString();
+  if (record.state === 'sending') return (await interruptSending(deps, db, deliveryId, record)) ?? inProgress(deliveryId);
   const heldFor = typeof record.openid === 'string' ? record.openid : undefined;
   const templateId = record.templateId ?? (deps.config.templateId as string);
-  if (record.state === 'sending') {
-    const result: SendResult = {
-      deliveryId,
-      reason: 'SEND_INTERRUPTED',
-      message: REASONS.SEND_INTERRUPTED.summary,
-      ...(heldFor ? { openid: heldFor } : {}),
-    };
-    if (!(await takeOverStale(db, deliveryId, record, { state: 'unconfirmed', stateAt: deps.now(), result }))) return inProgress(deliveryId);
-    if (heldFor) await settleSend(db, heldFor, templateId, deliveryId, nowIso);
-    return result;
-  }
   // The assignee's binding moved since: give the old unit back before holding one for the new openid.
-  if (heldFor && heldFor !== openid) await refundSend(db, heldFor, templateId, deliveryId, nowIso);
+  if (heldFor && heldFor !== openid) await refundSend(db, heldFor, templateId, deliveryId, new Date(deps.now()).toISOString());
   const next = { state: 'reserved' as const, stateAt: deps.now(), openid: openid ?? null, templateId: deps.config.templateId as string };
   return (await takeOverStale(db, deliveryId, record, next as Partial<DeliveryRecord> & typeof next)) ? undefined : inProgress(deliveryId);
 }
@@ -144,7 +123,7 @@ async function deliver(
   }
 
   if (outcome.ok) {
-    const result: SendResult = { ...base, reason: 'SENT', sentAt: nowIso(), openid };
+    const result: SendResult = { ...base, reason: 'SENT', sentAt: nowIso(), openid, templateId, ...(outcome.msgId === undefined ? {} : { msgId: outcome.msgId }) };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return result;
@@ -152,7 +131,7 @@ async function deliver(
   const { reason, errCode, errMsg } = outcome;
   const codePart = errCode === undefined ? {} : { errCode };
   if (reasonOf(reason)?.sendMayHaveGoneOut) {
-    const result: SendResult = { ...base, reason, ...codePart, message: errMsg, openid };
+    const result: SendResult = { ...base, reason, ...codePart, message: errMsg, openid, templateId };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return result;
@@ -172,14 +151,14 @@ async function deliver(
 
 async function send(deps: FunctionDeps, delivery: DeliveryEvent, openid: string, conservative: boolean): Promise<SendOutcome> {
   try {
-    await deps.cloud.openapi.subscribeMessage.send(buildSubscribeMessage(deps.config, delivery, openid, { conservative }));
-    return { ok: true };
+    const answer = await deps.cloud.openapi.subscribeMessage.send(buildSubscribeMessage(deps.config, delivery, openid, { conservative }));
+    return { ok: true, msgId: msgIdOf(answer.msgid) };
   } catch (thrown) {
     const error = (thrown ?? {}) as WxApiError;
     const errCode = typeof error.errCode === 'number' ? error.errCode : undefined;
     const errMsg = String(error.errMsg ?? error.message ?? thrown);
     // Without an errcode the SDK call failed somewhere between us and WeChat: it may have been delivered.
     if (errCode === undefined) return { ok: false, reason: 'WECHAT_ERROR', errMsg };
-    return { ok: false, reason: reasonForErrcode(errCode, errMsg), errCode, errMsg };
+    return { ok: false, reason: reasonForErrcode(errCode, errMsg, 'subscribeMessage.send'), errCode, errMsg };
   }
 }

@@ -3,7 +3,8 @@ import type { WxContext } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { isTrustedServerCall } from './access.js';
 import { mapWithLimit } from './map-with-limit.js';
-import { sendAssignNotification, type TimeBudget } from './send-assign-notification.js';
+import { sendAssignNotification } from './send-assign-notification.js';
+import { createTimeBudget } from './time-budget.js';
 
 function refused(): FunctionError {
   return functionError('FORBIDDEN', 'only the CRM server may send notifications (HTTP API call or signed event)');
@@ -22,10 +23,8 @@ export async function handleSendOne(
 }
 
 /**
- * Several deliveries in one invocation, sent concurrently (bounded). WeChat stops the function at its time
- * limit (FUNCTION_TIMEOUT_MS, 3 s by default) and the HTTP API waits 5 s, so a send starts only if it is
- * expected to finish — with the longest delivery seen so far in this invocation, or SEND_ESTIMATE_MS before
- * the first — SEND_SAFETY_MARGIN_MS before the earlier of the two. The rest answer NOT_ATTEMPTED at once.
+ * Several deliveries in one invocation, sent concurrently (bounded). A send starts only if the time budget says it
+ * can finish before the function is stopped (time-budget.ts); the rest answer NOT_ATTEMPTED at once.
  */
 export async function handleSendBatch(
   deps: FunctionDeps,
@@ -68,26 +67,6 @@ export async function handleSendBatch(
   return { ok: true, results };
 }
 
-/** Whether one more delivery started now would end before the kill, by the slowest one seen so far. */
-/**
- * How long the HTTP API's caller (the CRM) waits for the answer, whatever the function's own limit: with a limit
- * raised past it, sends that finish later still go out, but their results reach nobody and each costs the CRM an
- * attempt before the next call finds them sent.
- */
-const HTTP_API_WAIT_MS = 5_000;
-
-function createTimeBudget(deps: FunctionDeps, startedAtMs: number): TimeBudget & { canFinish(): boolean; observe(ms: number): void } {
-  const { functionTimeoutMs, safetyMarginMs, sendEstimateMs } = deps.config;
-  const deadline = startedAtMs + Math.min(functionTimeoutMs, HTTP_API_WAIT_MS) - safetyMarginMs;
-  let slowest: number | undefined;
-  return {
-    canFinish: () => deps.now() + (slowest ?? sendEstimateMs) <= deadline,
-    fits: (ms: number) => deps.now() + ms <= deadline,
-    observe(ms: number) {
-      slowest = Math.max(slowest ?? 0, ms);
-    },
-  };
-}
 function deliveryIdOf(item: unknown): string | undefined {
   const id = (item as { deliveryId?: unknown } | null)?.deliveryId;
   return typeof id === 'string' && id !== '' ? id : undefined;

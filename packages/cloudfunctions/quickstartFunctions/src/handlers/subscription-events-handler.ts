@@ -1,5 +1,6 @@
 import { applySubscriptionEventsSchema, functionError, problemsOf, type FunctionError, type SubscriptionState } from '@leadnotify/contracts';
 import type { WxContext } from '../cloud-sdk.js';
+import { isOurTemplate } from '../config.js';
 import type { FunctionDeps } from '../deps.js';
 import { findCrmUserOf } from '../store/bindings.js';
 import { COLLECTIONS } from '../store/collections.js';
@@ -11,7 +12,8 @@ import { isTrustedServerCall } from './access.js';
  * in the subscribe dialog adds one message to the count; turning the template off in the settings sets it to
  * none. Each change counts once, by its key: a change is marked applied before it is applied, so a run
  * stopped between the two loses that one acceptance — never counts it twice — and the next delivery's
- * probe of WeChat (count 0, no refusal) recovers it.
+ * probe of WeChat (count 0, no refusal) recovers it. Changes for templates that are not ours (the host mini
+ * program's own) change nothing and are left out of the answer.
  */
 export async function handleApplySubscriptionEvents(
   deps: FunctionDeps,
@@ -23,7 +25,7 @@ export async function handleApplySubscriptionEvents(
   if (!parsed.success) return functionError('INVALID_EVENT', 'the subscription events are invalid', problemsOf(parsed.error, 'event'));
   const db = deps.cloud.database();
   const touched = new Map<string, { openid: string; templateId: string }>();
-  for (const change of parsed.data.changes) {
+  for (const change of parsed.data.changes.filter((candidate) => isOurTemplate(deps.config, candidate.templateId))) {
     touched.set(`${change.openid}\u0000${change.templateId}`, change);
     try {
       await db.collection(COLLECTIONS.appliedEvents).add({ data: { _id: change.key, appliedAt: deps.now() } });

@@ -1,5 +1,6 @@
 import { functionError, type FunctionError } from '@leadnotify/contracts';
 import type { CloudDatabase, WxContext } from '../cloud-sdk.js';
+import { isOurTemplate } from '../config.js';
 import type { FunctionDeps } from '../deps.js';
 import { verifyBindingTicket } from '../security/binding-ticket.js';
 import { claimOpenid, completeTicketUse, findBinding, markTicketUsed, releaseClaim, removeBindingOf, saveBinding, type TicketUse } from '../store/bindings.js';
@@ -84,7 +85,8 @@ const DECLINED = new Set<unknown>([false, 'reject', 'ban', 'filter']);
 /**
  * Called after wx.requestSubscribeMessage. Only a hint: WeChat's own push (subscribe_msg_popup_event, applied
  * through applySubscriptionEvents) counts acceptances; an accept reported here lifts a recorded refusal so
- * the next delivery asks WeChat, which decides.
+ * the next delivery asks WeChat, which decides. A template that is not ours changes nothing, and the answer has no
+ * `remaining` for it.
  */
 export async function handleRecordSubscription(deps: FunctionDeps, context: WxContext, event: Record<string, unknown>) {
   if (!context.OPENID) return needsUser();
@@ -99,6 +101,12 @@ export async function handleRecordSubscription(deps: FunctionDeps, context: WxCo
   if (problems.length > 0) return functionError('INVALID_EVENT', 'the subscription event is invalid', problems);
   const db = deps.cloud.database();
   const id = templateId as string;
+  if (!isOurTemplate(deps.config, id)) {
+    // Not our stock. The kit reports the template it asked for, so this is worth a line in the log: a kit configured
+    // with another template id than the function's never lifts a refusal.
+    deps.log.warn('recordSubscription for a template other than SUBSCRIBE_TEMPLATE_ID: ignored', { templateId: id });
+    return { ok: true as const, templateId: id };
+  }
   if (ACCEPTED.has(accepted)) await clearRefusal(db, context.OPENID, id, new Date(deps.now()).toISOString());
   return { ok: true as const, templateId: id, remaining: await remainingSends(db, context.OPENID, id) };
 }

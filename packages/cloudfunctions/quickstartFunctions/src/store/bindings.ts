@@ -119,6 +119,18 @@ export async function removeBindingOf(db: CloudDatabase, openid: string, nowMs: 
   return crmUserId;
 }
 
+/**
+ * Removes the CRM user's binding, then every openid claim of theirs (the server's unbind: an admin releases a
+ * salesperson who left). The binding goes first, so their deliveries answer NOT_BOUND from the first write on; stopped
+ * before the second, the claim left behind is not confirmed by a binding and stops blocking its WeChat user once
+ * stale, and the next release removes it. Answers whether anything was removed.
+ */
+export async function releaseBindingOf(db: CloudDatabase, crmUserId: string): Promise<boolean> {
+  const binding = await db.collection(COLLECTIONS.bindings).where({ _id: crmUserId }).remove();
+  const claims = await db.collection(COLLECTIONS.openidClaims).where({ crmUserId }).remove();
+  return binding.stats.removed + claims.stats.removed > 0;
+}
+
 /** Who used a binding ticket, when, and whether the binding it made was saved. */
 export interface TicketUse {
   /** Absent on records written before the user was kept: such a ticket only ever answers "used". */

@@ -13,9 +13,11 @@ import { COLLECTIONS } from './collections.js';
  *   new delivery id, never under this one: whatever repeats an event (a retry after a timeout, a hard kill
  *   mid-send) cannot send twice.
  * - `open`: certainly not sent (skipped or failed); the next attempt starts over.
+ * - `recalled`: final; the CRM withdrew it before it was sent (recallDeliveries) and it is never sent. The openid and
+ *   template of the claim it replaced stay on the record, so a hold a stopped recall left behind can be given back.
  * A `reserved` or `sending` record older than the function's limit (+ margin) belongs to a dead run.
  */
-export type DeliveryState = 'reserved' | 'sending' | 'sent' | 'unconfirmed' | 'open';
+export type DeliveryState = 'reserved' | 'sending' | 'sent' | 'unconfirmed' | 'open' | 'recalled';
 
 export interface DeliveryRecord {
   state: DeliveryState;
@@ -30,7 +32,9 @@ export interface DeliveryRecord {
 
 export type Claim =
   | { kind: 'claimed'; conservativeText: boolean }
-  | { kind: 'recorded'; result: SendResult; heldFor: string | undefined }
+  | { kind: 'recorded'; record: DeliveryRecord; result: SendResult }
+  /** The CRM recalled it: answered as recorded, never sent; a hold left behind goes back. */
+  | { kind: 'recalled'; record: DeliveryRecord }
   | { kind: 'in-progress' }
   /** A dead run left it: `reserved` (its hold, if any, is reused) or `sending` (the send may be out). */
   | { kind: 'stale'; record: DeliveryRecord };
@@ -39,9 +43,14 @@ function collectionOf(db: CloudDatabase) {
   return db.collection(COLLECTIONS.deliveries);
 }
 
-async function readRecord(db: CloudDatabase, deliveryId: string): Promise<DeliveryRecord | undefined> {
+export async function readRecord(db: CloudDatabase, deliveryId: string): Promise<DeliveryRecord | undefined> {
   const { data } = await collectionOf(db).where({ _id: deliveryId }).limit(1).get();
   return data[0] as DeliveryRecord | undefined;
+}
+
+/** Whether a `reserved` or `sending` record belongs to a run that is certainly dead by now. */
+export function isStale(record: DeliveryRecord, nowMs: number, staleMs: number): boolean {
+  return nowMs - record.stateAt > staleMs;
 }
 
 /**
@@ -61,10 +70,10 @@ export async function claimDelivery(
   } catch (error) {
     const existing = await readRecord(db, claim.deliveryId);
     if (!existing) throw error;
-    const heldFor = typeof existing.openid === 'string' ? existing.openid : undefined;
-    if ((existing.state === 'sent' || existing.state === 'unconfirmed') && existing.result) return { kind: 'recorded', result: existing.result, heldFor };
+    if ((existing.state === 'sent' || existing.state === 'unconfirmed') && existing.result) return { kind: 'recorded', record: existing, result: existing.result };
+    if (existing.state === 'recalled') return { kind: 'recalled', record: existing };
     if (existing.state === 'reserved' || existing.state === 'sending') {
-      return nowMs - existing.stateAt > staleMs ? { kind: 'stale', record: existing } : { kind: 'in-progress' };
+      return isStale(existing, nowMs, staleMs) ? { kind: 'stale', record: existing } : { kind: 'in-progress' };
     }
     // open: start over. The condition makes one of two racing runs win.
     const { stats } = await collectionOf(db)
@@ -72,6 +81,26 @@ export async function claimDelivery(
       .update({ data: { ...fields, attempts: db.command.inc(1) } });
     return stats.updated === 1 ? { kind: 'claimed', conservativeText: existing.conservativeText === true } : { kind: 'in-progress' };
   }
+}
+
+/**
+ * Records the delivery as recalled for good, in one write that only one of racing runs can make: the record's first
+ * insert when there is none, otherwise an update conditional on the record being as it was read (`open`, or a dead
+ * run's `reserved`). False when another run (a send, another recall) changed it first.
+ */
+export async function markRecalled(db: CloudDatabase, deliveryId: string, record: DeliveryRecord | undefined, result: SendResult, nowMs: number): Promise<boolean> {
+  const fields = { state: 'recalled', stateAt: nowMs, result };
+  if (record === undefined) {
+    try {
+      await collectionOf(db).add({ data: { _id: deliveryId, ...fields, attempts: 0 } });
+      return true;
+    } catch (error) {
+      if (!(await readRecord(db, deliveryId))) throw error;
+      return false;
+    }
+  }
+  const { stats } = await collectionOf(db).where({ _id: deliveryId, state: record.state, stateAt: record.stateAt }).update({ data: fields });
+  return stats.updated === 1;
 }
 
 /** Takes over a dead run's record, if no other run took it first. */

@@ -14,6 +14,26 @@ export function wxError(errCode: number, errMsg: string): Error {
   return Object.assign(new Error(`errCode: ${errCode} | errMsg: ${errMsg}`), { errCode, errMsg });
 }
 
+/** What WeChat's HTTP answer to a send carried besides errcode and errmsg; numbers as their digits. */
+export interface SendAnswer {
+  msgid?: string;
+}
+
+/**
+ * A number of WeChat's answer as wx-server-sdk 4.x hands it to the function: json-bigint (`useNativeBigInt: false`)
+ * keeps up to 15 digits as a number and makes a bignumber.js BigNumber of longer ones, which the SDK's key-case
+ * conversion then copies field by field into a plain `{s, e, c}` (sign, exponent, base-1e14 coefficient whose first
+ * chunk is unpadded and whose trailing zero chunks are dropped).
+ */
+function asSdkParsesIt(digits: string): number | { s: number; e: number; c: number[] } {
+  if (digits.length <= 15) return Number(digits);
+  const head = ((digits.length - 1) % 14) + 1;
+  const c = [Number(digits.slice(0, head))];
+  for (let index = head; index < digits.length; index += 14) c.push(Number(digits.slice(index, index + 14)));
+  while (c.length > 1 && c[c.length - 1] === 0) c.pop();
+  return { s: 1, e: digits.length - 1, c };
+}
+
 /** One run of the function: who called it, and whether WeChat has stopped it. */
 interface Invocation {
   context: WxContext;
@@ -61,7 +81,7 @@ export function createMemoryCloud() {
   // Concurrent invocations each see their own caller and their own kill switch, as in the cloud.
   const scoped = new AsyncLocalStorage<{ invocation: Invocation; handle: InvocationHandle }>();
   let nextId = 1;
-  let sendBehaviour: (message: SubscribeMessage) => Promise<void> = async () => {};
+  let sendBehaviour: (message: SubscribeMessage) => Promise<SendAnswer | void> = async () => {};
   let beforeWrite: (event: WriteEvent) => void = () => {};
   let sendsInFlight = 0;
   let maxSendsInFlight = 0;
@@ -194,15 +214,16 @@ export function createMemoryCloud() {
           if (killed()) return FROZEN;
           sendsInFlight++;
           maxSendsInFlight = Math.max(maxSendsInFlight, sendsInFlight);
+          let answer: SendAnswer | void;
           try {
-            await sendBehaviour(message);
+            answer = await sendBehaviour(message);
             sent.push(structuredClone(message));
           } finally {
             sendsInFlight--;
           }
           // WeChat accepted it; a run stopped meanwhile never hears so.
           if (killed()) return FROZEN;
-          return { errCode: 0, errMsg: 'openapi.subscribeMessage.send:ok' };
+          return { ...(answer?.msgid === undefined ? {} : { msgid: asSdkParsesIt(answer.msgid) }), errCode: 0, errMsg: 'openapi.subscribeMessage.send:ok' };
         },
       },
     },
@@ -244,8 +265,11 @@ export function createMemoryCloud() {
     onWrite(hook: (event: WriteEvent) => void) {
       beforeWrite = hook;
     },
-    /** Replaces what a send does before it is recorded; throw wxError(...) to make WeChat refuse it. */
-    onSend(behaviour: (message: SubscribeMessage) => Promise<void>) {
+    /**
+     * Replaces what a send does before it is recorded; throw wxError(...) to make WeChat refuse it, return
+     * `{msgid}` (its digits) for an answer that carries WeChat's MsgID.
+     */
+    onSend(behaviour: (message: SubscribeMessage) => Promise<SendAnswer | void>) {
       sendBehaviour = behaviour;
     },
     failSendsWith(errCode: number, errMsg = 'refused by the test', times = Infinity) {
