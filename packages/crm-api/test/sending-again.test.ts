@@ -1,6 +1,7 @@
 import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { storeReceipt } from '../src/delivery/outbox/receipts.js';
+import { resendUnreceipted } from '../src/delivery/resend-unreceipted.js';
 import { settleReceipts } from '../src/delivery/settle-receipts.js';
 import type { RunningServer } from '../src/server.js';
 import { startFakeWechat, type FakeWechat } from './helpers/fake-wechat.js';
@@ -37,7 +38,10 @@ describe('sending again, with the real cloud function behind the emulator', () =
   /** WeChat's delivery receipt, signed at `atMs` (the server's clock). */
   async function push(openid: string, delivered: boolean, msgId: string, atMs = Date.now()) {
     const pushed = signedPush(
-      subscribeEvent(openid, 'subscribe_msg_sent_event', { TemplateId: 'emulator-lead-assigned', MsgID: msgId, ErrorCode: delivered ? '0' : '10001', ErrorStatus: delivered ? 'success' : 'failed' }),
+      {
+        ...subscribeEvent(openid, 'subscribe_msg_sent_event', { TemplateId: 'emulator-lead-assigned', MsgID: msgId, ErrorCode: delivered ? '0' : '10001', ErrorStatus: delivered ? 'success' : 'failed' }),
+        CreateTime: Math.floor(atMs / 1000),
+      },
       { token: PUSH_TOKEN, appId: running.config.MINIPROGRAM_APPID as string },
       { timestamp: String(Math.floor(atMs / 1000)) },
     );
@@ -175,7 +179,8 @@ describe('sending again, with the real cloud function behind the emulator', () =
     expect(await show(ambiguous, manager)).toMatchObject({ reason: 'SENT' });
     expect((await show(before, manager)).confirmedAt).toBeNull();
     offset += 2 * 60_000; // past NOTIFY_RECEIPT_WAIT_MINUTES: nothing is waiting to be sent again
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await resendUnreceipted({ ...running.context, wake: running.context.wakeNotifier })).toBe(0);
+    expect((await show(before, manager)).status).toBe('sent');
     expect(running.localWechat!.messages).toHaveLength(2);
   });
 });

@@ -1,6 +1,6 @@
 import { text as textBody, type IRouter } from 'express';
 import type { AppContext } from '../../context.js';
-import { checkSignature, receivePush, type PushQuery } from '../../delivery/channels/wechat-subscribe/index.js';
+import { checkSignature, parsePushJson, receivePush, type PushQuery } from '../../delivery/channels/wechat-subscribe/index.js';
 import { DomainError } from '../../domain/errors.js';
 
 const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
@@ -8,7 +8,7 @@ const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
 /** WeChat's JSON push, whatever Content-Type it came with; not JSON is refused as a push that cannot be read. */
 function parseJson(body: unknown): unknown {
   try {
-    return typeof body === 'string' ? JSON.parse(body) : undefined;
+    return typeof body === 'string' ? parsePushJson(body) : undefined;
   } catch {
     return undefined;
   }

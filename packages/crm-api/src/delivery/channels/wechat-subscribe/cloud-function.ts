@@ -1,9 +1,11 @@
 import {
   applySubscriptionEventsAnswerSchema,
+  releaseBindingAnswerSchema,
   sendBatchAnswerSchema,
   sendOneAnswerSchema,
   type ApplySubscriptionEventsAnswer,
   type DeliveryEventInput,
+  type ReleaseBindingAnswer,
   type SendBatchAnswer,
   type SubscriptionChange,
 } from '@leadnotify/contracts';
@@ -19,7 +21,7 @@ export interface CloudFunction {
   send(events: readonly DeliveryEventInput[]): Promise<SendBatchAnswer>;
   recall(deliveryIds: readonly string[]): Promise<SendBatchAnswer>;
   applySubscriptionChanges(changes: readonly SubscriptionChange[]): Promise<ApplySubscriptionEventsAnswer>;
-  releaseBinding(crmUserId: string): Promise<{ ok: true; released: boolean } | { ok: false; error: { code: string; message: string } }>;
+  releaseBinding(crmUserId: string): Promise<ReleaseBindingAnswer>;
 }
 
 export class UnreadableAnswer extends Error {
@@ -51,10 +53,7 @@ export function createCloudFunction(wechat: WechatClient, functionName: string):
       return read(applySubscriptionEventsAnswerSchema, await invoke({ type: 'applySubscriptionEvents', changes }));
     },
     async releaseBinding(crmUserId) {
-      const answer = (await invoke({ type: 'releaseBinding', crmUserId })) as { ok?: unknown; released?: unknown; error?: { code?: unknown; message?: unknown } } | null;
-      if (answer?.ok === true && typeof answer.released === 'boolean') return { ok: true, released: answer.released };
-      if (answer?.ok === false && typeof answer.error?.code === 'string') return { ok: false, error: { code: answer.error.code, message: String(answer.error.message ?? '') } };
-      throw new UnreadableAnswer('the cloud function answered releaseBinding with something the CRM cannot read');
+      return read(releaseBindingAnswerSchema, await invoke({ type: 'releaseBinding', crmUserId }));
     },
   };
 }

@@ -6,7 +6,7 @@ import { outcomesOfAnswer, outcomesOfFailure } from './outcomes.js';
 export { createCloudFunction, type CloudFunction } from './cloud-function.js';
 export { applyPush, receivePush, type PushDeps } from './push/apply-push.js';
 export { createPushInbox, type PushInbox } from './push/inbox.js';
-export { checkSignature, openPush, type PushQuery } from './push/open-push.js';
+export { checkSignature, openPush, parsePushJson, type PushQuery } from './push/open-push.js';
 
 /**
  * A WeChat mini-program subscribe message, sent by the cloud function (`sendBatchCustomerAssignNotification`): one

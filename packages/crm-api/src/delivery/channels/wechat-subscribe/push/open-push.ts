@@ -69,12 +69,20 @@ export function openPush(query: PushQuery, body: unknown, secrets: PushSecrets, 
   }
   if (secrets.appId && opened.id !== secrets.appId) throw refused('the push is for another AppID');
   try {
-    const event: unknown = JSON.parse(opened.message);
+    const event: unknown = parsePushJson(opened.message);
     if (event && typeof event === 'object' && !Array.isArray(event)) return event as PushEvent;
   } catch {
     // refused below
   }
   throw refused('the decrypted push is not a JSON object (set the message format to JSON)');
+}
+
+/**
+ * A push's JSON, with every MsgID kept as its digits: WeChat writes it as a 19-digit number, which JSON.parse would
+ * round (a double holds 15 to 17 digits), and the MsgID the function read from the send answer is exact.
+ */
+export function parsePushJson(text: string): unknown {
+  return JSON.parse(text.replace(/("MsgID"\s*:\s*)(-?\d+)(?=\s*[,}])/g, '$1"$2"'));
 }
 
 /** WeChat's `List` is an object for one item and an array for several. */
