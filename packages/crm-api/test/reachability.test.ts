@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeReachability } from '../src/domain/reachability.js';
 
-const none = { subscription: undefined, lastDelivered: undefined, lastSkipped: undefined, firstSeenBound: undefined };
+const none = { subscription: undefined, lastDelivered: undefined, lastSkipped: undefined, firstSeenBound: undefined, releasedAt: undefined };
 const at = (minute: number) => `2026-11-25T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
 describe('reachability, judged from what WeChat has told the CRM', () => {
@@ -14,6 +14,14 @@ describe('reachability, judged from what WeChat has told the CRM', () => {
     expect(judgeReachability('u', skipped)).toMatchObject({ bound: false, expected: 'unreachable: NOT_BOUND' });
     const pushedAfter = { ...skipped, subscription: { remaining: 1, refused: false, updatedAt: at(2) }, firstSeenBound: at(2) };
     expect(judgeReachability('u', pushedAfter)).toMatchObject({ bound: true, acceptancesInStock: 1, expected: 'reachable' });
+  });
+
+  it("an admin's release of the binding makes the user unreachable until WeChat shows a binding after it", () => {
+    const delivered = { ...none, firstSeenBound: at(0), lastDelivered: { notificationId: 'n0', at: at(1) }, subscription: { remaining: 2, refused: false, updatedAt: at(1) } };
+    expect(judgeReachability('u', delivered).expected).toBe('reachable');
+    const released = { ...delivered, releasedAt: at(3) };
+    expect(judgeReachability('u', released)).toMatchObject({ bound: false, expected: 'unreachable: NOT_BOUND' });
+    expect(judgeReachability('u', { ...released, subscription: { remaining: 1, refused: false, updatedAt: at(4) } })).toMatchObject({ bound: true, expected: 'reachable' });
   });
 
   it('a NO_SUBSCRIPTION skip stands until an acceptance after it; a used-up or turned-off count is unreachable', () => {

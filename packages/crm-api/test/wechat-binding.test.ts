@@ -7,6 +7,7 @@ import { startFakeWechat, type FakeWechat } from './helpers/fake-wechat.js';
 import { seeder, type SeededUser } from './helpers/seed.js';
 import { createTestApp, wechatEnv, type TestApp } from './helpers/test-app.js';
 import { startTestServer } from './helpers/test-server.js';
+import { waitFor } from './helpers/wait-for.js';
 
 // jsqr is CommonJS with `exports.default`: under NodeNext the default import is the module object.
 const jsQR = jsqr.default;
@@ -101,6 +102,56 @@ describe('scan to bind: binding codes through the emulator', () => {
     const second = (await (await exchange(secondScene)).json()) as { ticket: string };
     expect(await callAs('openid-shared-phone', { type: 'bindCrmUser', ticket: second.ticket })).toMatchObject({ ok: false, error: { code: 'OPENID_BOUND_ELSEWHERE' } });
     expect(await callAs('openid-managers-phone', { type: 'bindCrmUser', ticket: second.ticket })).toMatchObject({ ok: true, crmUserId: manager.id });
+  });
+});
+
+describe('a salesperson who left: deactivated, then their WeChat released by an admin', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let running: RunningServer<LocalWechat>;
+  beforeAll(async () => {
+    server = await startTestServer({ NOTIFY_POLL_MS: '50' });
+    running = server.running;
+  });
+  afterAll(() => server.stop());
+
+  const call = async (method: string, path: string, who: SeededUser, body?: unknown) => {
+    const response = await fetch(`${running.url}${path}`, { method, headers: who.headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: response.status, body: (await response.json().catch(() => undefined)) as any };
+  };
+
+  it('a deactivated user gets no binding code, and a code made before they left binds nobody', async () => {
+    const admin = await seeder(running.db).user('admin');
+    const leaving = await seeder(running.db).user('sales');
+    const printed = await fetch(`${running.url}/api/users/${leaving.id}/wechat-binding-qr`, { headers: admin.headers });
+    const scene = /scene=([0-9A-Za-z]{16})/.exec(decodeQr(Buffer.from(await printed.arrayBuffer())) ?? '')?.[1];
+    expect(scene).toBeDefined();
+    expect((await call('POST', `/api/users/${leaving.id}/deactivate`, admin, {})).status).toBe(200);
+
+    expect((await call('GET', `/api/users/${leaving.id}/wechat-binding-qr`, admin)).body.error.code).toBe('USER_INACTIVE');
+    const exchanged = await fetch(`${running.url}/api/wechat-binding/scene/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene }) });
+    expect({ status: exchanged.status, code: ((await exchanged.json()) as any).error.code }).toEqual({ status: 422, code: 'USER_INACTIVE' });
+  });
+
+  it('an admin releases the WeChat of a salesperson who left: the function forgets it, and the CRM shows them not bound', async () => {
+    const admin = await seeder(running.db).user('admin');
+    const manager = await seeder(running.db).user('manager');
+    const leaving = await seeder(running.db).user('sales');
+    await running.localWechat!.setupUser(leaving.id, 5);
+    const [customer] = await seeder(running.db).customers(1);
+    const assigned = await call('POST', `/api/customers/${customer}/assign`, manager, { assigneeId: leaving.id });
+    await waitFor(() => call('GET', `/api/notifications/${assigned.body.notification.id}`, manager), (n) => n.body.status === 'sent', { what: 'the lead delivered' });
+    expect((await call('GET', `/api/users/${leaving.id}/reachability`, manager)).body.bound).toBe(true);
+
+    const boundInTheFunction = async () =>
+      ((await (await fetch(`${running.localWechat!.url}/_emulator/bindings`)).json()) as { items: Array<{ crmUserId?: string }> }).items.some((binding) => binding.crmUserId === leaving.id);
+    expect(await boundInTheFunction()).toBe(true);
+    expect((await call('POST', `/api/users/${leaving.id}/wechat-binding/release`, manager, {})).status).toBe(403);
+    const released = await call('POST', `/api/users/${leaving.id}/wechat-binding/release`, admin, {});
+
+    expect(released).toEqual({ status: 200, body: { userId: leaving.id, released: true } });
+    expect(await boundInTheFunction()).toBe(false);
+    expect((await call('GET', `/api/users/${leaving.id}/reachability`, manager)).body).toMatchObject({ bound: false, expected: 'unreachable: NOT_BOUND' });
+    expect((await call('POST', `/api/users/${leaving.id}/wechat-binding/release`, admin, {})).body).toEqual({ userId: leaving.id, released: false });
   });
 });
 

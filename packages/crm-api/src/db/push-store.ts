@@ -89,7 +89,15 @@ export async function acceptedSince(db: Trx, crmUserId: string, since: string): 
   return row !== undefined;
 }
 
-/** The CRM's mirror forgets a released binding: the salesperson shows as not bound until they bind again. */
-export async function forgetBindingOf(db: Trx, crmUserId: string): Promise<void> {
+/**
+ * An admin released the user's binding: the mirror forgets whose counts were theirs, and the release is remembered, so
+ * the salesperson shows as not bound until WeChat shows a binding again.
+ */
+export async function recordBindingRelease(db: Trx, crmUserId: string, at: string): Promise<void> {
   await db.updateTable('wechat_subscriptions').set({ crm_user_id: null }).where('crm_user_id', '=', crmUserId).execute();
+  await db
+    .insertInto('wechat_binding_releases')
+    .values({ user_id: crmUserId, released_at: at })
+    .onConflict((conflict) => conflict.column('user_id').doUpdateSet({ released_at: at }))
+    .execute();
 }

@@ -12,6 +12,8 @@ export interface ReachabilityFacts {
   lastSkipped: { notificationId: string; at: string; reason: string | null } | undefined;
   /** When WeChat first named this user's openid to us (a send went to it, or a push came from it). */
   firstSeenBound: string | undefined;
+  /** When an admin last released their WeChat binding. */
+  releasedAt: string | undefined;
 }
 
 /**
@@ -60,6 +62,7 @@ function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
       .whereRef('seen.assignee_id', '=', 'users.id')
       .where('seen.wechat_openid', 'is not', null)
       .as('first_sent_to_openid'),
+    eb.selectFrom('wechat_binding_releases as released').select('released.released_at').whereRef('released.user_id', '=', 'users.id').as('released_at'),
   ] as const;
 }
 
@@ -74,6 +77,7 @@ interface FactRow {
   skipped_at: string | null;
   skipped_reason: string | null;
   first_sent_to_openid: string | null;
+  released_at: string | null;
 }
 
 function factsOf(row: FactRow): ReachabilityFacts {
@@ -90,6 +94,7 @@ function factsOf(row: FactRow): ReachabilityFacts {
     lastDelivered: row.delivered_id !== null && row.delivered_at !== null ? { notificationId: row.delivered_id, at: row.delivered_at } : undefined,
     lastSkipped: row.skipped_id !== null && row.skipped_at !== null ? { notificationId: row.skipped_id, at: row.skipped_at, reason: row.skipped_reason } : undefined,
     firstSeenBound: row.first_sent_to_openid ?? subscription?.updatedAt ?? undefined,
+    releasedAt: row.released_at ?? undefined,
   };
 }
 

@@ -160,6 +160,12 @@ export interface WechatReceiptsTable {
   created_at: Timestamp | null;
 }
 
+/** An admin released the user's WeChat binding (they left): not bound until WeChat shows one again. */
+export interface WechatBindingReleasesTable {
+  user_id: string;
+  released_at: Timestamp;
+}
+
 /** The function's subscription count for a WeChat user and template, as it last answered. */
 export interface WechatSubscriptionsTable {
   openid: string;
@@ -182,6 +188,7 @@ export interface Database {
   wechat_pushes: WechatPushesTable;
   wechat_receipts: WechatReceiptsTable;
   wechat_subscriptions: WechatSubscriptionsTable;
+  wechat_binding_releases: WechatBindingReleasesTable;
   notification_customers: NotificationCustomersTable;
   notification_attempts: NotificationAttemptsTable;
 }

@@ -39,6 +39,7 @@ export async function createBindingCode(ctx: AppContext, actor: Actor, userId: s
   }
   const user = await findUserRow(ctx.db.kysely, userId);
   if (!user) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
+  refuseInactive(user);
   if (!ctx.config.LEADNOTIFY_SHARED_SECRET) {
     throw new DomainError({ code: 'BINDING_NOT_CONFIGURED', message: 'WeChat binding is not configured: set LEADNOTIFY_SHARED_SECRET on the API and the cloud function' });
   }
@@ -65,6 +66,10 @@ export async function createBindingCode(ctx: AppContext, actor: Actor, userId: s
   }
 }
 
+function refuseInactive(user: { name: string; active: number }): void {
+  if (user.active !== 1) throw new DomainError({ code: 'USER_INACTIVE', message: `${user.name} is deactivated: their WeChat is not bound to the CRM` });
+}
+
 /**
  * What the kit's bind page does with a scanned code: exchanges it, once, for the binding ticket of the
  * user it was made for. The code itself is the credential — the person scanning is not signed in to the CRM.
@@ -74,10 +79,14 @@ export async function exchangeBindingScene(ctx: AppContext, scene: string): Prom
   if (!ctx.config.LEADNOTIFY_SHARED_SECRET) {
     throw new DomainError({ code: 'BINDING_NOT_CONFIGURED', message: 'WeChat binding is not configured: set LEADNOTIFY_SHARED_SECRET on the API and the cloud function' });
   }
+  const scanned = await findScene(ctx.db.kysely, scene);
+  if (!scanned) throw new DomainError({ code: 'SCENE_INVALID', message: 'This binding code is not one the CRM issued' });
+  // A code printed before the salesperson left binds nobody: a departed salesperson's WeChat hears nothing.
+  const user = await findUserRow(ctx.db.kysely, scanned.user_id);
+  if (user) refuseInactive(user);
   const userId = await useScene(ctx.db.kysely, scene, now);
   if (userId) return issueBindingTicket(ctx, userId);
-  const known = await findScene(ctx.db.kysely, scene);
-  if (!known) throw new DomainError({ code: 'SCENE_INVALID', message: 'This binding code is not one the CRM issued' });
-  if (known.used_at) throw new DomainError({ code: 'SCENE_USED', message: 'This binding code was already used; ask for a new one' });
+  // Read again: it may have been used a moment ago.
+  if ((await findScene(ctx.db.kysely, scene))?.used_at) throw new DomainError({ code: 'SCENE_USED', message: 'This binding code was already used; ask for a new one' });
   throw new DomainError({ code: 'SCENE_EXPIRED', message: 'This binding code has expired; ask for a new one' });
 }

@@ -25,9 +25,10 @@ export interface Reachability {
 export function judgeReachability(userId: string, facts: ReachabilityFacts): Reachability {
   const { subscription, lastSkipped } = facts;
   const newerThan = (at: string | undefined, than: string) => at !== undefined && at > than;
-  // A NOT_BOUND skip stands until WeChat shows a binding after it (a message went out, or a push came).
-  const notBound =
-    lastSkipped?.reason === 'NOT_BOUND' && !newerThan(facts.lastDelivered?.at, lastSkipped.at) && !newerThan(subscription?.updatedAt, lastSkipped.at);
+  // A NOT_BOUND skip, or an admin's release of the binding, stands until WeChat shows a binding after it (a message went
+  // out, or a push came).
+  const unboundAt = [lastSkipped?.reason === 'NOT_BOUND' ? lastSkipped.at : undefined, facts.releasedAt].filter((at): at is string => at !== undefined).sort().at(-1);
+  const notBound = unboundAt !== undefined && !newerThan(facts.lastDelivered?.at, unboundAt) && !newerThan(subscription?.updatedAt, unboundAt);
   const bound = notBound ? false : facts.firstSeenBound !== undefined || subscription !== undefined ? true : null;
   const turnedOff = subscription?.refused === true && subscription.remaining === 0;
   // Nothing left: WeChat refused (43101) and nothing was accepted since, or the pushed count is used up.

@@ -12,6 +12,7 @@ import * as newDeliveryPerResend from './0010-new-delivery-per-resend.js';
 import * as assignedVia from './0011-assigned-via.js';
 import * as messageFate from './0012-message-fate.js';
 import * as pushInbox from './0013-push-inbox.js';
+import * as wechatBindingReleased from './0014-wechat-binding-released.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '0011-assigned-via': assignedVia,
   '0012-message-fate': messageFate,
   '0013-push-inbox': pushInbox,
+  '0014-wechat-binding-released': wechatBindingReleased,
 };

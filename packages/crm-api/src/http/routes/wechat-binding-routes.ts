@@ -2,6 +2,7 @@ import type { IRouter, Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { createBindingCode, exchangeBindingScene, type BindingCode } from '../../domain/binding-codes.js';
+import { releaseWechatBinding, type ReleasedBinding } from '../../domain/wechat-binding.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { bindingTicketSchema, idParams } from '../schemas.js';
 
@@ -10,6 +11,7 @@ const sceneSchema = z.strictObject({ scene: z.string().trim().min(1).max(32) });
 
 const CODE_ERRORS = [
   { status: 404, description: 'USER_NOT_FOUND' },
+  { status: 422, description: 'USER_INACTIVE: a deactivated user is not bound' },
   { status: 502, description: 'WECHAT_REFUSED: WeChat refused to make the code; the message says why and what to change (e.g. 41030: publish the bind page or set WECHAT_QR_CHECK_PATH=false)' },
   { status: 503, description: 'BINDING_NOT_CONFIGURED or WECHAT_NOT_CONFIGURED' },
 ];
@@ -52,6 +54,22 @@ export function wechatBindingRoutes(router: IRouter, ctx: AppContext, registry: 
     },
     sendPng,
   );
+  registry.route(router, {
+    method: 'post',
+    path: '/api/users/:id/wechat-binding/release',
+    operationId: 'releaseWechatBinding',
+    summary: "Unbind a user's WeChat from the CRM (admin): for a salesperson who left, who cannot unbind from their phone",
+    tag: 'Users',
+    params: idParams,
+    body: z.strictObject({}),
+    response: z.object({ userId: z.string(), released: z.boolean().describe('false when no WeChat user was bound to them any more') }) satisfies z.ZodType<ReleasedBinding>,
+    errors: [
+      { status: 404, description: 'USER_NOT_FOUND' },
+      { status: 502, description: 'WECHAT_REFUSED: the cloud function refused; the message says why' },
+      { status: 503, description: 'WECHAT_NOT_CONFIGURED' },
+    ],
+    handler: ({ actor, params }) => releaseWechatBinding(ctx, actor, params.id),
+  });
 }
 
 /** The kit's bind page, before anyone is signed in: the scanned scene is the credential. */
@@ -69,6 +87,7 @@ export function bindingSceneRoutes(router: IRouter, ctx: AppContext, registry: R
       { status: 404, description: 'SCENE_INVALID: not a code the CRM issued' },
       { status: 409, description: 'SCENE_USED: already exchanged' },
       { status: 410, description: 'SCENE_EXPIRED' },
+      { status: 422, description: 'USER_INACTIVE: the code was made for a user since deactivated' },
       { status: 503, description: 'BINDING_NOT_CONFIGURED' },
     ],
     handler: ({ body }) => exchangeBindingScene(ctx, body.scene),
