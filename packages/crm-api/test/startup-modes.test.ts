@@ -7,7 +7,7 @@ import { createLogger } from '../src/logger.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { createUser } from '../src/domain/users.js';
 import { spawnTs } from './helpers/child-process.js';
-import { createTestDatabase, type TestDatabase } from './helpers/test-database.js';
+import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 import { emulatorEnv } from './helpers/test-server.js';
 import { waitFor } from './helpers/wait-for.js';
 
@@ -114,4 +114,25 @@ describe('start-up modes', () => {
     expect(scraped).toContain('leadnotify_notifications_finished_total{status="sent",reason="SENT"} 2');
     expect(ended, worker.output()).toEqual({ code: 0, signal: null });
   }, 30_000);
+
+  it.runIf(testEngines().includes('postgres'))('on PostgreSQL with NOTIFIER=worker, an assignment wakes the idle worker at once instead of at its next poll', async () => {
+    database = await createTestDatabase('postgres');
+    emulator = await startEmulator();
+    const wechatEnv = emulatorEnv(emulator);
+    running = await startServer(loadConfig({ DATABASE_URL: database.url, PORT: '0', HOST: '127.0.0.1', NOTIFIER: 'worker', ...wechatEnv }), capture().logger);
+    expect(running.notifier).toBeUndefined();
+    // A poll a minute away: only the API's wake can deliver within the wait below.
+    const worker = await spawnTs('packages/crm-api/src/worker-main.ts', {
+      env: { ...wechatEnv, DATABASE_URL: database.url, LOG_LEVEL: 'warn', NOTIFY_POLL_MS: '60000', WORKER_METRICS_PORT: '0', HOST: '127.0.0.1' },
+      ready: /worker metrics on (http:\/\/localhost:\d+\/metrics)/,
+    });
+    try {
+      const { status } = await assignOne(running, emulator);
+      await waitFor(status, (current) => current === 'sent', { what: 'the woken worker to deliver', timeoutMs: 15_000 });
+    } catch (error) {
+      throw new Error(`${error instanceof Error ? error.message : String(error)}\nworker output:\n${worker.output()}`, { cause: error });
+    } finally {
+      await worker.kill('SIGTERM');
+    }
+  }, 40_000);
 });
