@@ -161,6 +161,25 @@ describe.each(['plain', 'safe'] as const)('message push from WeChat, %s mode', (
     expect(running.localWechat!.messages).toHaveLength(0);
   });
 
+  it("the host mini program's own template counts for nothing here: its acceptance adds no stock and catches nothing up, turning it off turns nothing off", async () => {
+    const show = async (id: string) =>
+      (await (await fetch(`${running.url}/api/notifications/${id}`, { headers: manager.headers })).json()) as { status: string; reason: string; attemptHistory: unknown[] };
+    const reachability = async () => (await (await fetch(`${running.url}/api/users/${sales.id}/reachability`, { headers: manager.headers })).json()) as { acceptancesInStock: number | null; turnedOff: boolean };
+    const [customerId] = await seeder(running.db).customers(1);
+    const assigned = (await (await fetch(`${running.url}/api/customers/${customerId}/assign`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ assigneeId: sales.id }) })).json()) as { notification: { id: string } };
+    expect(await waitFor(() => show(assigned.notification.id), (n) => n.status === 'skipped')).toMatchObject({ reason: 'NO_SUBSCRIPTION' });
+
+    const hostTemplate = (status: string, event = 'subscribe_msg_popup_event') => subscribeEvent(openid, event, { TemplateId: 'host-order-shipped', SubscribeStatusString: status, PopupScene: '0' });
+    expect((await push(hostTemplate('accept'))).status).toBe(200);
+    expect((await push(hostTemplate('reject', 'subscribe_msg_change_event'))).status).toBe(200);
+
+    expect(await show(assigned.notification.id)).toMatchObject({ status: 'skipped', attemptHistory: [expect.anything()] });
+    expect(await reachability()).toMatchObject({ acceptancesInStock: null, turnedOff: false });
+    // Our own template's acceptance does count, and catches the lead up (WeChat, which this push did not come from, refuses it again).
+    await push(popup('accept'));
+    expect(await waitFor(() => show(assigned.notification.id), (n) => n.attemptHistory.length === 2)).toMatchObject({ status: 'skipped' });
+  });
+
   it("WeChat's delivery receipt settles an unconfirmed delivery: confirmed → sent", async () => {
     await running.localWechat!.setupUser(sales.id, 1);
     running.localWechat!.setFaults({ errorAfterSendRate: 1 });
