@@ -466,10 +466,9 @@ export function createEmulator(options: EmulatorOptions = {}) {
     return saveBinding(cloud.cloud.database(), { crmUserId, openid, boundAt: new Date(now()).toISOString() }, { force: true });
   }
 
-  /** The user accepts `count` times in wx.requestSubscribeMessage and the mini program reports each one. */
   /**
-   * The user accepts `count` times in the subscribe dialog, and the function learns it the way it does in
-   * production: WeChat pushes subscribe_msg_popup_event to the CRM, which forwards it (applySubscriptionEvents).
+   * The user accepts `count` times in the subscribe dialog, and the function learns it through the call the CRM makes
+   * in production when WeChat pushes subscribe_msg_popup_event (applySubscriptionEvents), made here directly.
    */
   async function subscribe(openid: string, templateId: string, count: number): Promise<number> {
     gate.accept(openid, templateId, count);

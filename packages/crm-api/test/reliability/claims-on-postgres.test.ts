@@ -80,7 +80,6 @@ describe.runIf(testEngines().includes('postgres'))('concurrent claims and requeu
     const [a] = await t.customers(1);
     const id = (await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id })).body.notification.id as string;
     await t.db.updateTable('notifications').set({ status: 'unconfirmed', delivery_id: id, wechat_openid: 'o1', attempts: 1 }).where('id', '=', id).execute();
-    const now = new Date(t.clock.now()).toISOString();
     // First retry's transaction: it has requeued the row and not yet committed; the second retry reads it as unconfirmed.
     let commit!: () => void;
     let written!: () => void;
