@@ -6,7 +6,7 @@ import { resendUnreceipted } from '../src/delivery/resend-unreceipted.js';
 import { startFakeWechat, functionAnswering, type FakeWechat } from './helpers/fake-wechat.js';
 import { createTestApp, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 describe.each(testEngines())('notifier on %s', (engine) => {
   let wechat: FakeWechat;

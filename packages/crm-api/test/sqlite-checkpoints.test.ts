@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../src/db/database.js';
 import { repoRoot } from './helpers/child-process.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 /** How many frames the WAL holds now, read by a connection of its own; -1 while the thread is checkpointing. */
 function walFrames(file: string): number {

@@ -2,7 +2,7 @@ import { startEmulator, type EmulatorOptions, type FaultSettings, type RunningEm
 import { afterEach, describe, expect, it } from 'vitest';
 import { seeder, type SeededUser } from '../helpers/seed.js';
 import { emulatorEnv, startTestServer } from '../helpers/test-server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 interface NotificationView {
   status: string;
