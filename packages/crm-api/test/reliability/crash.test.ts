@@ -54,6 +54,8 @@ describe('crash: kill -9 mid-drain, restart', () => {
       (unsent) => unsent.length === 0,
       { what: 'every notification to be sent', timeoutMs: 60_000, intervalMs: 200 },
     );
+    // Runs the killed process had asked for went on in WeChat; none is still going, to send a late duplicate.
+    await emulator.runsFinished();
 
     const byNotification = new Map<string, number>();
     for (const message of emulator.messages) {
