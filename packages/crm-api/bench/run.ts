@@ -8,7 +8,7 @@ import pino from 'pino';
 import { loadConfig } from '../src/config.js';
 import { notifierFromConfig } from '../src/delivery/notifier-from-config.js';
 import { repoRoot, spawnTs, startChildApi, type ChildService } from '../test/helpers/child-process.js';
-import { waitFor } from '../test/helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 import { emulatorControl, startEmulatorProcess } from './processes.js';
 import { insertPendingNotifications, pendingCount, seedBenchDb } from './seed-bench.js';
 

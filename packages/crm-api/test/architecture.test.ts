@@ -137,6 +137,23 @@ describe('architecture', () => {
     expect(found).toEqual([]);
   });
 
+  it('the test support is for tests: no package depends on it at run time, and no source outside it imports it', () => {
+    const packageRoots = readdirSync(packagesDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .flatMap((entry) => (entry.name === 'cloudfunctions' ? readdirSync(join(packagesDir, entry.name)).map((name) => join(entry.name, name)) : [entry.name]));
+    expect(packageRoots).toContain('test-support');
+    const runTimeUsers = packageRoots.filter((root) => {
+      const manifest = JSON.parse(readFileSync(join(packagesDir, root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      return Object.keys(manifest.dependencies ?? {}).includes('@leadnotify/test-support');
+    });
+    expect(runTimeUsers).toEqual([]);
+    const found = violations(
+      packageRoots.filter((root) => root !== 'test-support').flatMap((root) => sourceFiles(join(packagesDir, root, 'src'))),
+      (_file, specifier) => (specifier.startsWith('@leadnotify/test-support') ? 'a test helper in production code' : undefined),
+    );
+    expect(found).toEqual([]);
+  });
+
   it('the deployed function imports only wx-server-sdk, the contracts and Node built-ins', () => {
     const functionSrc = join(packagesDir, 'cloudfunctions', 'quickstartFunctions', 'src');
     const found = violations(

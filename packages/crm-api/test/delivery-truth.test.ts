@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startFakeWechat, type FakeWechat, type InvokedEvent } from './helpers/fake-wechat.js';
 import { createTestApp, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 import { signedPush, subscribeEvent } from './helpers/wechat-push.js';
 
 /**

@@ -9,7 +9,7 @@ import { createUser } from '../src/domain/users.js';
 import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 import { withLocalWechat } from './helpers/test-server.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 const http = axios.create({ validateStatus: () => true });
 

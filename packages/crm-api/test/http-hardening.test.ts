@@ -3,16 +3,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from './helpers/test-app.js';
 import { startTestServer } from './helpers/test-server.js';
 
-/** Writes raw bytes to the server and reads everything it answers until it closes the connection. */
-function rawExchange(port: number, request: string): Promise<{ status: number; headers: string; body: string; closedAfterMs: number }> {
-  const started = Date.now();
+/**
+ * Writes raw bytes to the server and reads everything it answers until it closes the connection; fails if the server
+ * has not closed it within 5 s (HTTP_REQUEST_TIMEOUT_MS is 500 ms here; Node's own default would hold it 5 minutes).
+ */
+function rawExchange(port: number, request: string): Promise<{ status: number; headers: string; body: string }> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1', () => socket.write(request));
     let text = '';
     socket.on('data', (chunk) => (text += chunk.toString()));
     socket.on('close', () => {
       const [head = '', body = ''] = text.split('\r\n\r\n');
-      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), headers: head.toLowerCase(), body, closedAfterMs: Date.now() - started });
+      resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]), headers: head.toLowerCase(), body });
     });
     // The server may close while the client is still writing (a request over the header limit): what it answered counts.
     socket.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ECONNRESET' || error.code === 'EPIPE' ? undefined : reject(error)));
@@ -38,8 +40,8 @@ describe("requests Node answers itself, before Express: in the API's error envel
   it('a client that sends the headers and half a body is cut off with 408 REQUEST_TIMEOUT, not held open for minutes', async () => {
     const answer = await rawExchange(port, 'POST /api/customers HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"name":');
 
+    // The server closed the connection (rawExchange resolves only then): the client was cut off, not waited for.
     expectJsonError(answer, 408, 'REQUEST_TIMEOUT');
-    expect(answer.closedAfterMs).toBeLessThan(3_000);
   });
 
   it('headers that never finish are cut off with 408 REQUEST_TIMEOUT too', async () => {

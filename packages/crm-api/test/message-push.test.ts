@@ -4,7 +4,7 @@ import { openPush } from '../src/delivery/channels/wechat-subscribe/index.js';
 import type { RunningServer } from '../src/server.js';
 import { seeder, type SeededUser } from './helpers/seed.js';
 import { startTestServer } from './helpers/test-server.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 import { postPush, signedPush, subscribeEvent, type PushSecrets } from './helpers/wechat-push.js';
 
 /** Tencent's published WXBizMsgCrypt sample. */

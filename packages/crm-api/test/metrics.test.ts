@@ -4,7 +4,7 @@ import type { RunningServer } from '../src/server.js';
 import { seeder } from './helpers/seed.js';
 import { createTestClock } from './helpers/test-app.js';
 import { startTestServer } from './helpers/test-server.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 describe('GET /metrics', () => {
   let server: Awaited<ReturnType<typeof startTestServer>>;

@@ -6,7 +6,7 @@ import { resendUnreceipted } from '../src/delivery/resend-unreceipted.js';
 import { startFakeWechat, functionAnswering, type FakeWechat } from './helpers/fake-wechat.js';
 import { createTestApp, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 describe.each(testEngines())('notifier on %s', (engine) => {
   let wechat: FakeWechat;
@@ -479,23 +479,28 @@ describe.each(testEngines())('notifier on %s', (engine) => {
   });
 
   it('an assignment made while every loop has an invocation in flight goes out when one ends, not at the next poll', async () => {
-    // One loop, polling once a minute, WeChat taking 300 ms: the loop's look-ahead claim has found nothing by the
+    // One loop, polling once a minute, WeChat holding its answer: the loop's look-ahead claim has found nothing by the
     // time the second assignment commits, and no loop is asleep for the wake-up to release.
     await setup({ NOTIFY_POLL_MS: '60000', NOTIFY_CONCURRENCY: '1' });
-    wechat.setDelay(300);
+    const answers = wechat.holdAnswers();
     const [first, second] = await t.customers(2);
     const firstId = (await t.as(manager).post(`/api/customers/${first!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
     const notifier = t.notifier();
     notifier.start();
     try {
-      await waitFor(() => row(firstId), (r) => r.status === 'sending', { what: 'the first invocation under way', timeoutMs: 3000 });
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // With the request on its way the loop has begun its look-ahead claim, which read the clock as it began: an
+      // assignment a millisecond later is not due for that claim, whenever its query runs.
+      await waitFor(() => wechat.invocationsReceived(), (count) => count === 1, { what: 'the first invocation at WeChat', timeoutMs: 3000 });
+      t.clock.advance(1);
 
       const id = (await t.as(manager).post(`/api/customers/${second!.id}/assign`, { assigneeId: sales.id })).body.notification.id;
+      expect((await row(id)).status).toBe('pending');
+      answers.release();
 
       expect(await waitFor(() => row(id), (r) => r.status === 'sent', { what: 'the second delivered after the first round trip', timeoutMs: 5000 })).toMatchObject({ status: 'sent' });
       expect(wechat.sentEvents().map((e) => e.deliveryId)).toEqual([firstId, id]);
     } finally {
+      answers.release();
       await notifier.stop();
     }
   });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot, spawnTs, type ChildService } from './helpers/child-process.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 const run = promisify(execFile);
 

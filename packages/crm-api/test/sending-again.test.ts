@@ -9,7 +9,7 @@ import { seeder, type SeededUser } from './helpers/seed.js';
 import { createTestApp, wechatEnv, type TestApp } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
 import { startTestServer } from './helpers/test-server.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 import { postPush, signedPush, subscribeEvent } from './helpers/wechat-push.js';
 
 /**

@@ -9,7 +9,7 @@ import { createUser } from '../src/domain/users.js';
 import { spawnTs } from './helpers/child-process.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 import { emulatorEnv } from './helpers/test-server.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 function capture() {
   const lines: string[] = [];

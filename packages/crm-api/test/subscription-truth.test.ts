@@ -7,7 +7,7 @@ import { startServer, type RunningServer } from '../src/server.js';
 import { seeder, type SeededUser } from './helpers/seed.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 import { withLocalWechat } from './helpers/test-server.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 import { postPush, signedPush, subscribeEvent } from './helpers/wechat-push.js';
 
 const TOKEN = 'subscriptionTruthToken';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp, type TestUser } from './helpers/test-app.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 import { testEngines } from './helpers/test-database.js';
 
 describe.each(testEngines())('users and notifications on %s', (engine) => {

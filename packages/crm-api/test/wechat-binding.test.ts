@@ -7,7 +7,7 @@ import { startFakeWechat, type FakeWechat } from './helpers/fake-wechat.js';
 import { seeder, type SeededUser } from './helpers/seed.js';
 import { createTestApp, wechatEnv, type TestApp } from './helpers/test-app.js';
 import { startTestServer } from './helpers/test-server.js';
-import { waitFor } from './helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 // jsqr is CommonJS with `exports.default`: under NodeNext the default import is the module object.
 const jsQR = jsqr.default;

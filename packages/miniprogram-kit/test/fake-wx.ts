@@ -6,6 +6,19 @@ export type SubscribeAnswer = { result: string } | { fail: { errCode: number; er
 
 export type FunctionHandler = (data: Record<string, unknown>) => unknown;
 
+/** Answers any fake wx has promised and not given yet: what render.ts's settle() waits out. */
+let answersOwed = 0;
+export const owedAnswers = (): number => answersOwed;
+
+/** Gives an answer later, in a timer of its own, as wx does. */
+function later(give: () => void): void {
+  answersOwed++;
+  setTimeout(() => {
+    answersOwed--;
+    give();
+  }, 0);
+}
+
 /**
  * The slice of `wx` the kit uses, behaving like the real one where it matters: answers arrive later
  * through success/fail/complete (or a promise when no callback is given); requestSubscribeMessage fails
@@ -25,11 +38,11 @@ export function createFakeWx(options: { subscribe?: SubscribeAnswer; functions?:
   const functionName = options.functionName ?? 'quickstartFunctions';
 
   function answer<S, F>(callbacks: Callbacks<S, F>, outcome: { ok: true; value: S } | { ok: false; value: F }): void {
-    setTimeout(() => {
+    later(() => {
       if (outcome.ok) callbacks.success?.(outcome.value);
       else callbacks.fail?.(outcome.value);
       callbacks.complete?.(outcome.value);
-    }, 0);
+    });
   }
 
   const wx = {
@@ -66,7 +79,7 @@ export function createFakeWx(options: { subscribe?: SubscribeAnswer; functions?:
       callFunction(call: { name: string; data: Record<string, unknown> } & Callbacks<unknown, unknown>) {
         state.functionCalls.push({ name: call.name, data: call.data });
         const promise = new Promise((resolve, reject) => {
-          setTimeout(() => {
+          later(() => {
             const handler = call.name === functionName ? functions[String(call.data?.type)] : undefined;
             if (call.name !== functionName) {
               reject({ errCode: -501000, errMsg: `cloud.callFunction:fail -501000 FunctionName parameter could not be found.` });
@@ -79,7 +92,7 @@ export function createFakeWx(options: { subscribe?: SubscribeAnswer; functions?:
                 reject(error);
               }
             }
-          }, 0);
+          });
         });
         if (!call.success && !call.fail && !call.complete) return promise;
         promise.then(

@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import simulate from 'miniprogram-simulate';
+import { owedAnswers } from './fake-wx.js';
 
 /**
  * The built demo app (test/build-once.ts): the tests drive the same files DevTools opens. A path from the
@@ -18,9 +19,17 @@ export function render(path: string, properties?: Record<string, unknown>): Rend
   return rendered;
 }
 
-/** Lets the fake wx's timers and the kit's awaits run to the end. */
+/**
+ * Lets the fake wx give every answer it owes and the kit react to each: an answer comes in a timer of its own, and
+ * what the kit does with it in the promise jobs after it, so a turn of the event loop ending with no answer owed
+ * leaves nothing to run. (A call on real network, through the connected wx, is waited for with waitFor.)
+ */
 export async function settle(): Promise<void> {
-  for (let round = 0; round < 6; round++) await simulate.sleep(0);
+  for (let turns = 1; ; turns++) {
+    await simulate.sleep(0);
+    if (owedAnswers() === 0) return;
+    if (turns >= 1000) throw new Error(`the fake wx still owes ${owedAnswers()} answers after 1,000 turns of the event loop`);
+  }
 }
 
 type Node = NonNullable<ReturnType<Rendered['querySelector']>>;

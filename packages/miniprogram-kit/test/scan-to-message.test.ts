@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { waitFor } from '@leadnotify/test-support';
 import { readQrCode, startLocalWechat, type LocalWechat, type SentMessage } from '@leadnotify/wechat-emulator';
 import { createLogger, loadConfig, startServer, type RunningServer } from 'crm-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -15,18 +16,6 @@ import { createConnectedWx } from './connected-wx.js';
 import { installMiniProgramGlobals } from './fake-wx.js';
 import { httpCall, httpJson } from './http-call.js';
 import { find, render, tap, textOf, type Rendered } from './render.js';
-
-/** Waits for a fact (real HTTP is behind every step), failing with what it last saw. */
-async function waitFor<T>(read: () => T | Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = await read();
-  while (!done(last)) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    last = await read();
-  }
-  return last;
-}
 
 describe('scan to bind, tap to subscribe, assign, message — through the built kit, crm-api and the emulator', () => {
   const dir = mkdtempSync(join(tmpdir(), 'kit-e2e-'));
@@ -96,7 +85,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     const page = render('pages/bind/index');
     // getwxacodeunlimit hands the scene to the page URI-encoded.
     (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad({ scene: encodeURIComponent(scene) });
-    await waitFor(() => page.data.working as boolean, (working) => !working, 'the bind page to finish');
+    await waitFor(() => page.data.working as boolean, (working) => !working, { what: 'the bind page to finish' });
     return { page, phone };
   }
 
@@ -110,7 +99,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     });
     const page = render(path);
     (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad(query);
-    await waitFor(() => page.data.loading as boolean, (loading) => !loading, `${path} to load`);
+    await waitFor(() => page.data.loading as boolean, (loading) => !loading, { what: `${path} to load` });
     return page;
   }
 
@@ -131,8 +120,8 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     const button = find(subscribe, '.lk-subscribe__button');
     for (let taps = 1; taps <= 3; taps++) {
       await tap(phone.state, button);
-      await waitFor(() => phone.state.functionCalls.length, (calls) => calls === taps + 1, `the report of acceptance ${taps}`);
-      await waitFor(() => (subscribe.instance as unknown as { data: { busy: boolean } }).data.busy, (busy) => busy === false, 'the button to settle');
+      await waitFor(() => phone.state.functionCalls.length, (calls) => calls === taps + 1, { what: `the report of acceptance ${taps}` });
+      await waitFor(() => (subscribe.instance as unknown as { data: { busy: boolean } }).data.busy, (busy) => busy === false, { what: 'the button to settle' });
       // The function's count may not include this tap yet (WeChat's push reaches it later); the button's does.
       expect(textOf(subscribe, '.lk-subscribe__stock')).toContain(`还能收到 ${taps} 条提醒`);
     }
@@ -149,7 +138,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
       assigned.push({ customerId: customer.body.id, notificationId: assignment.body.notification.id });
     }
 
-    const messages = await waitFor(() => messagesTo(openid), (items) => items.length >= 3, 'three messages to the phone');
+    const messages = await waitFor(() => messagesTo(openid), (items) => items.length >= 3, { what: 'three messages to the phone' });
     expect(messages.map((message) => message.page).sort()).toEqual(
       assigned.map(({ customerId, notificationId }) => `pages/customer/detail?id=${encodeURIComponent(customerId)}&deliveryId=${encodeURIComponent(notificationId)}`).sort(),
     );
@@ -173,13 +162,13 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     installMiniProgramGlobals(phone.wx, { request: createWxRequest(running.url, () => undefined), templateId: emulator.templates[0]!.id, functionName: running.config.WECHAT_CLOUD_FUNCTION });
     const page = render('pages/bind/index');
     (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad({ scene: encodeURIComponent(await bindingCodeOf(salesId)) });
-    await waitFor(() => page.data.working as boolean, (working) => !working, 'the first bind');
+    await waitFor(() => page.data.working as boolean, (working) => !working, { what: 'the first bind' });
     expect(textOf(page, '.lk-bind__title')).toBe('网络异常');
     const bound = await bindings();
     expect(bound).toContainEqual(expect.objectContaining({ crmUserId: salesId, openid }));
 
     await tap(phone.state, find(page, '.lk-bind__retry'));
-    await waitFor(() => page.data.working as boolean, (working) => !working, 'the retry');
+    await waitFor(() => page.data.working as boolean, (working) => !working, { what: 'the retry' });
 
     expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
     expect(await bindings()).toEqual(bound);
@@ -244,7 +233,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     expect(textOf(page, '.lk-bind__title')).toBe('此微信已绑定其他 CRM 账号');
 
     await tap(phone.state, find(page, '.lk-bind__move'));
-    await waitFor(() => page.data.working as boolean, (working) => !working, 'the move');
+    await waitFor(() => page.data.working as boolean, (working) => !working, { what: 'the move' });
 
     expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
     const now = await bindings();
@@ -274,7 +263,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     const sent = await waitFor(
       () => api<{ status: string; deliveryId: string | null }>('GET', `/api/notifications/${assigned.body.notifications[0]!.id}`, manager),
       (shown) => shown.body.status === 'sent',
-      'the message about the two new customers',
+      { what: 'the message about the two new customers' },
     );
     const link = (await messagesTo(openid)).find((message) => message.page?.includes(encodeURIComponent(sent.body.deliveryId!)))?.page ?? '';
     expect(link).toMatch(/^pages\/customer\/list\?deliveryId=/);

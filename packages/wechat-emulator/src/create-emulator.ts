@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { MINIPROGRAM_PAGES } from '@leadnotify/contracts';
 import express, { type Express, type Request, type Response } from 'express';
 import { COLLECTIONS, createHandler, loadFunctionConfig, saveBinding, type WxContext } from 'quickstartFunctions';
-import { createMemoryCloud, wxError } from 'quickstartFunctions/memory-cloud';
+import { createMemoryCloud, wxError, type InvocationHandle } from 'quickstartFunctions/memory-cloud';
 import { createCallQuota } from './call-quota.js';
 import { drawFault, NO_FAULTS, RATE_KEYS, type Fault, type FaultSettings } from './faults.js';
 import { createMessagePush, type PushEvent, type PushSettings } from './message-push.js';
@@ -113,6 +113,8 @@ export function createEmulator(options: EmulatorOptions = {}) {
   // How long WeChat took to answer the invocations it answered (arrival to answer): the round trip a caller saw.
   let answeredInvocations = 0;
   let answeringMs = 0;
+  /** Runs of the function not over yet (see runsFinished). */
+  const runsUnderWay = new Set<InvocationHandle>();
 
   /** WeChat's push envelope (JSON format); List is an object for one item and an array for several, as WeChat sends it. */
   function pushEvent(openid: string, event: PushEvent['Event'], items: Array<Record<string, string>>) {
@@ -147,6 +149,8 @@ export function createEmulator(options: EmulatorOptions = {}) {
    */
   async function runFunction(caller: WxContext, work: () => Promise<unknown>): Promise<RunOutcome> {
     const invocation = cloud.startInvocation(caller);
+    runsUnderWay.add(invocation);
+    void invocation.finished().then(() => runsUnderWay.delete(invocation));
     let timer: NodeJS.Timeout | undefined;
     const stopped = new Promise<RunOutcome>((resolve) => {
       timer = setTimeout(() => {
@@ -522,6 +526,14 @@ export function createEmulator(options: EmulatorOptions = {}) {
     /** Every access token handed out so far (for tests that check nothing leaks them). */
     issuedTokens: () => tokens.issuedValues(),
     invocationCount: () => invocations,
+    /**
+     * Resolves when every run of the function started so far is over: it returned or threw, or it was killed at its
+     * time limit and can change nothing more (its start-up latency and any send WeChat was answering are past, and a
+     * call of it hangs). What a test awaits instead of sleeping until a killed or abandoned run would have acted.
+     */
+    runsFinished: async (): Promise<void> => {
+      await Promise.all([...runsUnderWay].map((run) => run.finished()));
+    },
   };
 }
 

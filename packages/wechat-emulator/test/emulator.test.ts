@@ -1,6 +1,7 @@
 import axios from 'axios';
+import { waitFor } from '@leadnotify/test-support';
 import { createWechatClient } from '@leadnotify/wechat-client';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../src/index.js';
 import { assignmentEvent } from './helpers/assignment-event.js';
 
@@ -211,7 +212,7 @@ describe('slow answers', () => {
 
       await expect(wechat.invokeCloudFunction('quickstartFunctions', event)).rejects.toMatchObject({ code: 'TIMEOUT' });
       // The slow call ran the function before it held back the answer: its message is what the retry must find.
-      await vi.waitFor(() => expect(emulator.messages).toHaveLength(1));
+      await waitFor(() => emulator.messages.length, (count) => count === 1, { what: 'the slow call to have sent its message' });
       emulator.setFaults({ slowRate: 0 });
       const retried = await wechat.invokeCloudFunction('quickstartFunctions', event);
 

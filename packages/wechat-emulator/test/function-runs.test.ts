@@ -1,6 +1,6 @@
 import axios from 'axios';
 import { createWechatClient } from '@leadnotify/wechat-client';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startEmulator, type RunningEmulator } from '../src/index.js';
 import { assignmentEvent } from './helpers/assignment-event.js';
 
@@ -22,7 +22,8 @@ describe('runs of the function', () => {
       message: expect.stringContaining('timed out after 0.3 seconds'),
     });
     expect(emulator.messages).toHaveLength(0);
-    await vi.waitFor(() => expect(emulator.messages).toHaveLength(1), { timeout: 2000 });
+    await emulator.runsFinished();
+    expect(emulator.messages).toHaveLength(1);
     emulator.setFaults({ functionLatencyMs: 0 });
 
     await expect(client().invokeCloudFunction('quickstartFunctions', event)).resolves.toMatchObject({ result: { reason: 'ALREADY_SENT' } });
@@ -35,7 +36,8 @@ describe('runs of the function', () => {
     emulator.setFaults({ functionLatencyMs: 600 });
 
     await expect(client().invokeCloudFunction('quickstartFunctions', assignmentEvent())).rejects.toMatchObject({ errcode: -504003 });
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Killed at 400 ms while still starting up; at 600 ms its code starts and its first call hangs.
+    await emulator.runsFinished();
 
     expect(emulator.messages).toHaveLength(0);
   });

@@ -100,7 +100,8 @@ describe('the simulated phone', () => {
     emulator.setFaults({ functionLatencyMs: 400 });
 
     const result = await scan('SCENE1', 'openid-a');
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Killed at 200 ms while still starting up; at 400 ms its code starts and its first call hangs.
+    await emulator.runsFinished();
 
     expect(result).toMatchObject({ outcome: 'NETWORK', exchange: { status: 200 } });
     expect(await bindings()).toEqual([]);

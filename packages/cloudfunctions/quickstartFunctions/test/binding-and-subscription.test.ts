@@ -122,7 +122,7 @@ describe('bindCrmUser', () => {
       if (write.invocation === run && ++writes === killAt) run.kill();
     });
     void run.run(() => fn.handle({ type: 'bindCrmUser', ticket }));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await run.finished();
     fn.fake.onWrite(() => {});
     fn.clock.advance(3_000);
 
@@ -472,7 +472,7 @@ describe('releaseBinding: the CRM unbinds a salesperson who left', () => {
       if (write.invocation === run && ++writes === killAt) run.kill();
     });
     void run.run(() => fn.handle({ type: 'releaseBinding', crmUserId: 'crm-departed' }));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await run.finished();
     fn.fake.onWrite(() => {});
     fn.asHttpApi();
 
@@ -496,7 +496,7 @@ describe('releaseBinding: the CRM unbinds a salesperson who left', () => {
       if (write.invocation === run && ++writes === 2) run.kill();
     });
     void run.run(() => fn.handle({ type: 'releaseBinding', crmUserId: 'crm-departed' }));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await run.finished();
     fn.fake.onWrite(() => {});
     fn.clock.advance(fn.config.staleRecordMs + 1);
 

@@ -2,9 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { resultKindOf } from '@leadnotify/contracts';
 import { createTestFunction, notification, sendEvent, TEMPLATE_ID } from './helpers.js';
 
-/** Lets every pending promise of a stopped run settle as far as it can (it hangs at its next cloud call). */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
-
 function quota(fn: ReturnType<typeof createTestFunction>, openid: string) {
   return fn.fake.docs('subscription_quotas').find((doc) => doc._id === `${openid}:${TEMPLATE_ID}`) ?? {};
 }
@@ -28,7 +25,7 @@ describe('WeChat stops the function at its limit: count and outcome stay consist
 
     let answered = false;
     void run.run(() => fn.handle(sendEvent(item))).then(() => (answered = true));
-    await settle();
+    await run.finished();
     fn.fake.onWrite(() => {});
     const messagesAtKill = fn.fake.sent.length;
     const atKill = { remaining: Number(quota(fn, 'openid-zhang').remaining), holds: Object.keys((quota(fn, 'openid-zhang').holds as object) ?? {}).length };
@@ -65,7 +62,7 @@ describe('WeChat stops the function at its limit: count and outcome stay consist
     });
 
     void run.run(() => fn.handle(sendEvent(item)));
-    await settle();
+    await run.finished();
     fn.clock.advance(fn.config.staleRecordMs + 1);
     const retried = (await fn.handle(sendEvent(item))).result;
 
@@ -86,7 +83,7 @@ describe('WeChat stops the function at its limit: count and outcome stay consist
     });
 
     void run.run(() => fn.handle(sendEvent(item)));
-    await settle();
+    await run.finished();
     expect(fn.remaining('openid-zhang')).toBe(0);
     fn.clock.advance(fn.config.staleRecordMs + 1);
     fn.fake.failSendsWith(45011, 'rate limited', 1);

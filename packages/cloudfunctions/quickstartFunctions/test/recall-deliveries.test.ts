@@ -14,9 +14,6 @@ async function recall(fn: TestFunction, deliveryId: string): Promise<SendResult>
   return answer.results[0];
 }
 
-/** Lets every pending promise of a stopped run settle as far as it can (it hangs at its next cloud call). */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
-
 /**
  * A send run WeChat stops before its write number `killAt`: 1 the record (reserved), 2 the count and hold, 3 sending,
  * 4 the outcome, 5 and 6 giving the unit back (for a send WeChat refused). Leaves the run's record as it was.
@@ -28,7 +25,7 @@ async function sendStoppedBeforeWrite(fn: TestFunction, item: ReturnType<typeof 
     if (write.invocation === run && ++writes === killAt) run.kill();
   });
   void run.run(() => fn.handle(sendEvent(item)));
-  await settle();
+  await run.finished();
   fn.fake.onWrite(() => {});
 }
 
@@ -264,7 +261,7 @@ describe('WeChat stops a recall at its limit', () => {
 
     let answered = false;
     void run.run(() => fn.handle(recallEvent([item.deliveryId]))).then(() => (answered = true));
-    await settle();
+    await run.finished();
     fn.fake.onWrite(() => {});
     expect(answered).toBe(killAt === 'answer');
 
@@ -289,7 +286,7 @@ describe('WeChat stops a recall at its limit', () => {
       if (write.invocation === run && ++writes === 2) run.kill();
     });
     void run.run(() => fn.handle(recallEvent([item.deliveryId])));
-    await settle();
+    await run.finished();
     fn.fake.onWrite(() => {});
     expect(quota(fn, 'openid-zhang')).toMatchObject({ remaining: 1 });
 

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from './wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 export const repoRoot = fileURLToPath(new URL('../../../..', import.meta.url));
 

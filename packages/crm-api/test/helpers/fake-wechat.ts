@@ -25,6 +25,8 @@ export async function startFakeWechat() {
   const sentIds = new Set<string>();
   let behaviour: FunctionBehaviour = (event) => idempotentFunction(event, sentIds);
   let delayMs = 0;
+  let held: Promise<void> | undefined;
+  let invocationsReceived = 0;
   let tokenRequests = 0;
   const sockets = new Set<Socket>();
 
@@ -44,7 +46,9 @@ export async function startFakeWechat() {
       return json(res, { errcode: 40097, errmsg: 'the fake draws no codes: queue an errcode fault' });
     }
     if (req.method === 'POST' && url.pathname === '/tcb/invokecloudfunction') {
+      invocationsReceived++;
       if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await held;
       const fault = faults.shift();
       if (fault?.kind === 'drop') return req.socket.destroy();
       if (fault?.kind === 'http' && fault.afterRun) {
@@ -95,6 +99,19 @@ export async function startFakeWechat() {
     },
     setDelay(ms: number) {
       delayMs = ms;
+    },
+    /** Invocations that have reached the fake, answered or not. */
+    invocationsReceived: () => invocationsReceived,
+    /** Holds every invocation's answer until `release()`: WeChat as slow as the test needs, and no slower. */
+    holdAnswers() {
+      let release = () => {};
+      held = new Promise<void>((resolve) => (release = resolve));
+      return {
+        release() {
+          held = undefined;
+          release();
+        },
+      };
     },
     queueFault(fault: Fault, times = 1) {
       for (let index = 0; index < times; index++) faults.push(fault);

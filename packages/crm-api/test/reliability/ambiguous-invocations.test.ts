@@ -2,7 +2,7 @@ import { startEmulator, type EmulatorOptions, type FaultSettings, type RunningEm
 import { afterEach, describe, expect, it } from 'vitest';
 import { seeder, type SeededUser } from '../helpers/seed.js';
 import { emulatorEnv, startTestServer } from '../helpers/test-server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 interface NotificationView {
   status: string;
@@ -59,6 +59,8 @@ describe('an invocation that fails after the function sent', () => {
     await start({ functionTimeoutMs: 3000, httpWaitMs: 300 });
 
     const final = await assignWhileFailing({ functionLatencyMs: 600 });
+    // No run the caller gave up on is still going, to send the message a second time.
+    await emulator.runsFinished();
 
     expect(final).toMatchObject({ status: 'sent' });
     expect(final.attemptHistory.map((attempt) => attempt.reason)).toContain('FUNCTION_TIMEOUT');
@@ -73,6 +75,7 @@ describe('an invocation that fails after the function sent', () => {
     await start();
 
     const final = await assignWhileFailing({ ...faults, afterRunShare: 1 });
+    await emulator.runsFinished();
 
     expect(final).toMatchObject({ status: 'sent' });
     expect(final.attemptHistory.map((attempt) => attempt.reason)).toContain(reason);

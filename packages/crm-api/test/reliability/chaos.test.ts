@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
 import { inParallel, seeder } from '../helpers/seed.js';
 import { startTestServer } from '../helpers/test-server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 const ASSIGNMENTS = 120;
 
@@ -50,13 +50,14 @@ describe('chaos: 30% of WeChat calls fail with -1, HTTP 500, timeouts or dropped
       (unsent) => unsent.length === 0,
       { what: 'every notification to be sent', timeoutMs: 60_000, intervalMs: 100 },
     );
-    // Every invocation the notifier made has reached the emulator, so none is still on its way to send a
-    // late duplicate (the emulator runs the function before it answers slowly or not at all).
+    // Every invocation the notifier made has reached the emulator and every run of the function is over, so none is
+    // still on its way to send a late duplicate (the emulator runs the function before it answers slowly or not at all).
     await waitFor(
       async () => ({ received: running.localWechat!.invocationCount(), made: invocationsMade(await (await fetch(`${running.url}/metrics`)).text()) }),
       (counts) => counts.received === counts.made,
       { what: 'the emulator to have received every invocation the notifier made' },
     );
+    await running.localWechat!.runsFinished();
 
     const perNotification = new Map<string, number>();
     for (const message of running.localWechat!.messages) {

@@ -1,4 +1,7 @@
+import { waitFor } from '@leadnotify/test-support';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Trx } from '../../src/db/transaction.js';
 import { claimMessages } from '../../src/delivery/claim-messages.js';
 import { retryByOperator } from '../../src/delivery/requeue.js';
 import { resendUnreceipted } from '../../src/delivery/resend-unreceipted.js';
@@ -26,6 +29,26 @@ describe.runIf(testEngines().includes('postgres'))('concurrent claims and requeu
   async function drain() {
     const notifier = t.notifier();
     while ((await notifier.runOnce()) > 0);
+  }
+  /** The server process (backend) running the transaction `db`. */
+  async function backendOf(db: Trx): Promise<number> {
+    return (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db)).rows[0]!.pid;
+  }
+  /**
+   * Waits until `work` has either finished or is waiting for a lock that the backend `holder` holds: the moment to let
+   * the holder commit, shown by PostgreSQL itself rather than guessed with a sleep.
+   */
+  async function untilDoneOrBlockedBy(work: Promise<unknown>, holder: number, what: string): Promise<void> {
+    let done = false;
+    void work.then(
+      () => (done = true),
+      () => (done = true),
+    );
+    await waitFor(
+      async () => done || (await sql<{ waiting: number }>`select count(*)::int as waiting from pg_stat_activity where ${holder} = any(pg_blocking_pids(pid))`.execute(t.db)).rows[0]!.waiting > 0,
+      Boolean,
+      { what },
+    );
   }
 
   it('two workers claiming at the same moment do not both leave a retried digest behind, round after round', async () => {
@@ -60,14 +83,16 @@ describe.runIf(testEngines().includes('postgres'))('concurrent claims and requeu
     let commit!: () => void;
     let written!: () => void;
     const wrote = new Promise<void>((resolve) => (written = resolve));
+    let holder = 0;
     const receipt = t.db.transaction().execute(async (trx) => {
       await trx.updateTable('notifications').set({ status: 'sent', confirmed_at: new Date(t.clock.now()).toISOString(), reason: 'SENT' }).where('id', '=', id).execute();
+      holder = await backendOf(trx);
       written();
       await new Promise<void>((resolve) => (commit = resolve));
     });
     await wrote;
     const requeue = resendUnreceipted(t.delivery);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await untilDoneOrBlockedBy(requeue, holder, "the resend to wait for the receipt's row, or to be done");
     commit();
     await receipt;
     await requeue;
@@ -84,14 +109,16 @@ describe.runIf(testEngines().includes('postgres'))('concurrent claims and requeu
     let commit!: () => void;
     let written!: () => void;
     const wrote = new Promise<void>((resolve) => (written = resolve));
+    let holder = 0;
     const first = t.db.transaction().execute(async (trx) => {
       await trx.updateTable('notifications').set({ status: 'sending', lease_owner: 'worker-a', lease_until: new Date(t.clock.now() + 60_000).toISOString(), delivery_id: 'new-1' }).where('id', '=', id).execute();
+      holder = await backendOf(trx);
       written();
       await new Promise<void>((resolve) => (commit = resolve));
     });
     await wrote;
     const second = retryByOperator(t.delivery, { ids: [id] });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await untilDoneOrBlockedBy(second, holder, "the second retry to wait for the first's row, or to be done");
     commit();
     await first;
     await second;

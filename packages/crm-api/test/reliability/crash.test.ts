@@ -1,7 +1,7 @@
 import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildApi, type ChildService } from '../helpers/child-process.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 import { inParallel, seeder } from '../helpers/seed.js';
 import { emulatorEnv } from '../helpers/test-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
@@ -54,6 +54,8 @@ describe('crash: kill -9 mid-drain, restart', () => {
       (unsent) => unsent.length === 0,
       { what: 'every notification to be sent', timeoutMs: 60_000, intervalMs: 200 },
     );
+    // Runs the killed process had asked for went on in WeChat; none is still going, to send a late duplicate.
+    await emulator.runsFinished();
 
     const byNotification = new Map<string, number>();
     for (const message of emulator.messages) {

@@ -6,7 +6,7 @@ import { createLogger } from '../../src/logger.js';
 import { startServer, type RunningServer } from '../../src/server.js';
 import { seeder } from '../helpers/seed.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 
 const APP_SECRET = 'Distinctive-AppSecret-7f3a9c1e5b';
 const SHARED_SECRET = 'Distinctive-Binding-Secret-0d8e2a4c6f1b3d5e';

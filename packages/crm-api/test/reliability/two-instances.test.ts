@@ -1,7 +1,7 @@
 import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildApi, type ChildService } from '../helpers/child-process.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 import { inParallel, seeder } from '../helpers/seed.js';
 import { emulatorEnv } from '../helpers/test-server.js';
 import { createTestDatabase, type TestDatabase } from '../helpers/test-database.js';

@@ -1,7 +1,7 @@
 import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../src/server.js';
-import { waitFor } from '../helpers/wait-for.js';
+import { waitFor } from '@leadnotify/test-support';
 import { seeder, type SeededUser } from '../helpers/seed.js';
 import { startTestServer } from '../helpers/test-server.js';
 

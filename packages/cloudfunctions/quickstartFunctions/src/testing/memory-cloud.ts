@@ -34,10 +34,18 @@ function asSdkParsesIt(digits: string): number | { s: number; e: number; c: numb
   return { s: 1, e: digits.length - 1, c };
 }
 
-/** One run of the function: who called it, and whether WeChat has stopped it. */
+/** One run of the function: who called it, whether WeChat has stopped it, and what it still has under way. */
 interface Invocation {
   context: WxContext;
   killed: boolean;
+  /** Its work returned or threw. */
+  settled: boolean;
+  /** Sends of it WeChat is still answering. */
+  sending: number;
+  /** A call of the stopped run has hung: its code went as far as it could. */
+  hung: boolean;
+  /** Resolves `finished()`. */
+  over: () => void;
 }
 
 export interface InvocationHandle {
@@ -45,6 +53,12 @@ export interface InvocationHandle {
   /** WeChat stops the run: from now on its database calls and sends never happen and never answer. */
   kill(): void;
   readonly killed: boolean;
+  /**
+   * Resolves when the run is over: its work returned or threw, or it was stopped and has come to rest — a call of it
+   * hangs and none of its sends is still with WeChat, so it can change nothing more. Judged by what the run does, not
+   * by the kill alone: a stopped run that went on writing or sending would be over only once it ended.
+   */
+  finished(): Promise<void>;
 }
 
 /** A write the function is about to make, for tests that stop a run at a chosen point. */
@@ -94,10 +108,28 @@ export function createMemoryCloud() {
 
   const killed = () => scoped.getStore()?.invocation.killed === true;
 
+  /**
+   * Whether the run is over (see finished()). Announced after a turn of the event loop, so that whatever its code does
+   * next in promise jobs alone (no cloud call answers later than that) has happened.
+   */
+  function checkOver(invocation: Invocation): void {
+    if (invocation.settled || (invocation.killed && invocation.hung && invocation.sending === 0)) setImmediate(invocation.over);
+  }
+
+  /** What a stopped run's call gets: an answer that never comes. */
+  function hang(): Promise<never> {
+    const store = scoped.getStore();
+    if (store) {
+      store.invocation.hung = true;
+      checkOver(store.invocation);
+    }
+    return FROZEN;
+  }
+
   /** Every database call goes through here: a stopped run's calls never happen. */
   async function guarded<T>(write: Omit<WriteEvent, 'invocation'> | undefined, operation: () => T): Promise<T> {
     if (write) beforeWrite({ ...write, invocation: scoped.getStore()?.handle });
-    if (killed()) return FROZEN;
+    if (killed()) return hang();
     return operation();
   }
 
@@ -211,18 +243,21 @@ export function createMemoryCloud() {
     openapi: {
       subscribeMessage: {
         async send(message) {
-          if (killed()) return FROZEN;
+          if (killed()) return hang();
+          const invocation = scoped.getStore()?.invocation;
           sendsInFlight++;
           maxSendsInFlight = Math.max(maxSendsInFlight, sendsInFlight);
+          if (invocation) invocation.sending++;
           let answer: SendAnswer | void;
           try {
             answer = await sendBehaviour(message);
             sent.push(structuredClone(message));
           } finally {
             sendsInFlight--;
+            if (invocation) invocation.sending--;
           }
           // WeChat accepted it; a run stopped meanwhile never hears so.
-          if (killed()) return FROZEN;
+          if (killed()) return hang();
           return { ...(answer?.msgid === undefined ? {} : { msgid: asSdkParsesIt(answer.msgid) }), errCode: 0, errMsg: 'openapi.subscribeMessage.send:ok' };
         },
       },
@@ -230,15 +265,26 @@ export function createMemoryCloud() {
   };
 
   function startInvocation(caller: WxContext = context): InvocationHandle {
-    const invocation: Invocation = { context: caller, killed: false };
+    let over = () => {};
+    const finished = new Promise<void>((resolve) => (over = resolve));
+    const invocation: Invocation = { context: caller, killed: false, settled: false, sending: 0, hung: false, over };
     const handle: InvocationHandle = {
-      run: (work) => scoped.run({ invocation, handle }, work),
+      run(work) {
+        const running = scoped.run({ invocation, handle }, work);
+        const ended = () => {
+          invocation.settled = true;
+          checkOver(invocation);
+        };
+        running.then(ended, ended);
+        return running;
+      },
       kill() {
         invocation.killed = true;
       },
       get killed() {
         return invocation.killed;
       },
+      finished: () => finished,
     };
     return handle;
   }

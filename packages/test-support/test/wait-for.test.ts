@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitFor, WaitTimeoutError } from './helpers/wait-for.js';
+import { waitFor, WaitTimeoutError } from '../src/index.js';
 
 describe('waitFor', () => {
   it('returns the first value that meets the condition', async () => {

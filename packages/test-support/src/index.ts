@@ -1,0 +1,2 @@
+export { waitFor, WaitTimeoutError } from './wait-for.js';
+export type { WaitForOptions } from './wait-for.js';
