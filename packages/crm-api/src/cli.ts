@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { OPERATOR } from './domain/actor.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './domain/api-tokens.js';
 import { ConfigError, loadConfig, loadEnvFile } from './config.js';
 import type { AppContext } from './context.js';
@@ -45,19 +46,19 @@ async function run(argv: string[]): Promise<number> {
         console.error(`user:create needs --name and --role (admin, manager or sales)\n${USAGE}`);
         return 2;
       }
-      const user = await createUser(ctx, { name: values.name.trim(), role });
+      const user = await createUser(ctx, OPERATOR, { name: values.name.trim(), role });
       console.log(`user created: id=${user.id} name=${user.name} role=${user.role}`);
       if (values['with-token']) printToken(await createApiToken(db.kysely, user.id, new Date(), { ttlDays: config.API_TOKEN_TTL_DAYS }));
       return 0;
     }
     if (command === 'user:list') {
-      for (const user of await listUsers(ctx, {})) {
+      for (const user of await listUsers(ctx, OPERATOR, {})) {
         console.log(`id=${user.id} role=${user.role} active=${user.active} name=${user.name}`);
       }
       return 0;
     }
     if (command === 'token:list') {
-      for (const token of await listApiTokens(db.kysely, { userId: values.user })) {
+      for (const token of await listApiTokens(ctx, OPERATOR, { userId: values.user })) {
         const state = token.revokedAt ? `revoked ${token.revokedAt}` : token.expiresAt <= new Date().toISOString() ? 'expired' : 'active';
         console.log(`id=${token.id} user=${token.userId} ${state} created=${token.createdAt} expires=${token.expiresAt} lastUsed=${token.lastUsedAt ?? 'never'}`);
       }
@@ -68,7 +69,7 @@ async function run(argv: string[]): Promise<number> {
         console.error(`token:revoke needs --id TOKEN_ID (pnpm cli token:list shows them)\n${USAGE}`);
         return 2;
       }
-      const revoked = await revokeApiToken(db.kysely, values.id, new Date());
+      const revoked = await revokeApiToken(ctx, OPERATOR, values.id);
       console.log(`token revoked: id=${revoked.id} at ${revoked.revokedAt}`);
       return 0;
     }
@@ -76,7 +77,7 @@ async function run(argv: string[]): Promise<number> {
       console.error(`token:create needs --user USER_ID\n${USAGE}`);
       return 2;
     }
-    const user = await getUser(ctx, values.user);
+    const user = await getUser(ctx, OPERATOR, values.user);
     if (!user.active) {
       console.error(`user ${user.id} is deactivated`);
       return 1;

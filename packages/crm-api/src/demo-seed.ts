@@ -1,5 +1,6 @@
 import type { AppContext } from './context.js';
 import type { Role } from './db/schema.js';
+import { OPERATOR } from './domain/actor.js';
 import { createApiToken } from './domain/api-tokens.js';
 import { createCustomer } from './domain/customers.js';
 import { createUser, listUsers } from './domain/users.js';
@@ -27,10 +28,10 @@ const DEMO_CUSTOMERS = [
 
 /** An empty database gets a demo: four users with tokens and customers in the pool. */
 export async function seedDemoIfEmpty(ctx: AppContext): Promise<DemoSeed | undefined> {
-  if ((await listUsers(ctx, {})).length > 0) return undefined;
+  if ((await listUsers(ctx, OPERATOR, {})).length > 0) return undefined;
   const users = [];
   for (const spec of DEMO_USERS) {
-    const user = await createUser(ctx, spec);
+    const user = await createUser(ctx, OPERATOR, spec);
     users.push({ id: user.id, name: user.name, role: user.role, token: await createApiToken(ctx.db.kysely, user.id, new Date(ctx.clock.now()), { ttlDays: ctx.config.API_TOKEN_TTL_DAYS }) });
   }
   const customers = [];

@@ -11,6 +11,7 @@ import type { Notifier } from './delivery/notifier.js';
 import { notifierFromConfig } from './delivery/notifier-from-config.js';
 import { wechatFromConfig } from './delivery/wechat-from-config.js';
 import { createPushInbox } from './delivery/channels/wechat-subscribe/index.js';
+import { OPERATOR } from './domain/actor.js';
 import { listUsers } from './domain/users.js';
 import { createApp } from './http/app.js';
 import { answerClientError } from './http/answer-client-error.js';
@@ -122,7 +123,7 @@ async function startOnDatabase<L extends LocalWechat>(
   const seed = localWechat ? await seedDemoIfEmpty(context) : undefined;
   if (localWechat) {
     // The emulator forgets everything on restart: bind and subscribe every active user again.
-    for (const user of await listUsers(context, { active: true })) await localWechat.setupUser(user.id, LOCAL_SUBSCRIPTIONS);
+    for (const user of await listUsers(context, OPERATOR, { active: true })) await localWechat.setupUser(user.id, LOCAL_SUBSCRIPTIONS);
   }
 
   let server: Server;

@@ -64,6 +64,16 @@ describe('architecture', () => {
     expect(found).toEqual([]);
   });
 
+  it('crm-api http/ decides no authorization: every role and ownership check is a domain function\'s, taking the Actor', () => {
+    const roleCheck = /\b(requireRole|canManageAssignments)\b|\.role\s*[!=]==|\.id\s*[!=]==\s*actor\.id|actor\.id\s*[!=]==/;
+    const found = crmFiles
+      .filter((file) => layerOf(file) === 'http')
+      .flatMap((file) => readFileSync(file, 'utf8').split('\n').map((line, index) => ({ file, line, index })))
+      .filter(({ line }) => roleCheck.test(line))
+      .map(({ file, line, index }) => `${relative(repoRoot, file)}:${index + 1}: ${line.trim()}`);
+    expect(found).toEqual([]);
+  });
+
   it('crm-api db/ is data access only: of everything above it, it imports only the status enum', () => {
     const found = violations(crmFiles.filter((file) => layerOf(file) === 'db'), (file, specifier) => {
       if (!specifier.startsWith('.')) return undefined;

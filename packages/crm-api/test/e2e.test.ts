@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import axios from 'axios';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../src/domain/actor.js';
 import { createApiToken } from '../src/domain/api-tokens.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -52,7 +53,7 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
 
   async function user(role: 'manager' | 'sales', name: string, subscriptions: number | 'unbound' = 10) {
     const ctx = running.context;
-    const created = await createUser(ctx, { name, role });
+    const created = await createUser(ctx, OPERATOR, { name, role });
     const token = await createApiToken(running.db.kysely, created.id, new Date());
     if (subscriptions !== 'unbound') await running.localWechat!.setupUser(created.id, subscriptions);
     return { ...created, token, headers: { authorization: `Bearer ${token}` } };

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { startEmulator, type RunningEmulator } from '@leadnotify/wechat-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
+import { OPERATOR } from '../src/domain/actor.js';
 import { createApiToken } from '../src/domain/api-tokens.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
@@ -19,8 +20,8 @@ function capture() {
 
 async function assignOne(running: RunningServer, emulator: RunningEmulator | undefined) {
   const ctx = running.context;
-  const manager = await createUser(ctx, { name: '经理', role: 'manager' });
-  const sales = await createUser(ctx, { name: '销售', role: 'sales' });
+  const manager = await createUser(ctx, OPERATOR, { name: '经理', role: 'manager' });
+  const sales = await createUser(ctx, OPERATOR, { name: '销售', role: 'sales' });
   if (emulator) await emulator.setupUser(sales.id, 5);
   const headers = { authorization: `Bearer ${await createApiToken(running.db.kysely, manager.id, new Date())}`, 'content-type': 'application/json' };
   const customer = (await (await fetch(`${running.url}/api/customers`, { method: 'POST', headers, body: JSON.stringify({ name: '客户' }) })).json()) as { id: string };

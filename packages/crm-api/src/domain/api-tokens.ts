@@ -1,8 +1,9 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { AppContext } from '../context.js';
 import type { ApiTokenRow } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { findApiTokenRow, findTokenByHash, insertApiToken, listApiTokenRows, revokeApiTokenRow, touchApiToken } from '../db/users-store.js';
-import type { Actor } from './actor.js';
+import { requireRole, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
 
 const TOKEN_PREFIX = 'lnk_';
@@ -57,13 +58,16 @@ export async function actorForToken(db: Trx, token: string, now: Date = new Date
   return { id: found.id, name: found.name, role: found.role };
 }
 
-export async function listApiTokens(db: Trx, filter: { userId?: string | undefined }): Promise<ApiTokenView[]> {
-  return (await listApiTokenRows(db, filter)).map(toTokenView);
+export async function listApiTokens(ctx: AppContext, actor: Actor, filter: { userId?: string | undefined }): Promise<ApiTokenView[]> {
+  requireRole(actor, ['admin'], 'list API tokens');
+  return (await listApiTokenRows(ctx.db.kysely, filter)).map(toTokenView);
 }
 
 /** Revokes one token; revoking a revoked token keeps its first revocation time. */
-export async function revokeApiToken(db: Trx, id: string, now: Date): Promise<ApiTokenView> {
+export async function revokeApiToken(ctx: AppContext, actor: Actor, id: string): Promise<ApiTokenView> {
+  requireRole(actor, ['admin'], 'revoke API tokens');
+  const db = ctx.db.kysely;
   if (!(await findApiTokenRow(db, id))) throw new DomainError({ code: 'TOKEN_NOT_FOUND', message: `No API token with id ${id}` });
-  await revokeApiTokenRow(db, id, now.toISOString());
+  await revokeApiTokenRow(db, id, new Date(ctx.clock.now()).toISOString());
   return toTokenView((await findApiTokenRow(db, id)) as ApiTokenRow);
 }

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { Role, UserRow } from '../db/schema.js';
+import type { Trx } from '../db/transaction.js';
 import { deactivateUserRow, findUserRow, insertUser, listUserRows } from '../db/users-store.js';
+import { requireRole, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
 
 export const ROLES = ['admin', 'manager', 'sales'] as const satisfies readonly Role[];
@@ -26,27 +28,40 @@ export function toUserView(row: UserRow): UserView {
   };
 }
 
-export async function createUser(ctx: AppContext, input: { name: string; role: Role }): Promise<UserView> {
+export async function createUser(ctx: AppContext, actor: Actor, input: { name: string; role: Role }): Promise<UserView> {
+  requireRole(actor, ['admin'], 'create users');
   const now = new Date(ctx.clock.now()).toISOString();
   const row: UserRow = { id: randomUUID(), name: input.name, role: input.role, active: 1, created_at: now, updated_at: now };
   await insertUser(ctx.db.kysely, row);
   return toUserView(row);
 }
 
-export async function listUsers(ctx: AppContext, filter: { role?: Role | undefined; active?: boolean | undefined }): Promise<UserView[]> {
+export async function listUsers(ctx: AppContext, actor: Actor, filter: { role?: Role | undefined; active?: boolean | undefined }): Promise<UserView[]> {
+  requireRole(actor, ['admin', 'manager'], 'list users');
   return (await listUserRows(ctx.db.kysely, filter)).map(toUserView);
 }
 
-export async function getUser(ctx: AppContext, id: string): Promise<UserView> {
-  const row = await findUserRow(ctx.db.kysely, id);
-  if (!row) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${id}` });
-  return toUserView(row);
+/** Anyone may read themselves; managers and admins anyone. */
+export async function getUser(ctx: AppContext, actor: Actor, id: string): Promise<UserView> {
+  if (actor.id !== id) requireRole(actor, ['admin', 'manager'], 'read other users');
+  return toUserView(await findUser(ctx.db.kysely, id));
 }
 
-/** Deactivated users cannot sign in or receive assignments; their customers stay theirs until reassigned. */
-export async function deactivateUser(ctx: AppContext, id: string): Promise<UserView> {
+/**
+ * Deactivated users cannot sign in or receive assignments; their customers stay theirs until reassigned. Another
+ * admin must do it: an admin deactivating themselves would lock themselves out by a slip.
+ */
+export async function deactivateUser(ctx: AppContext, actor: Actor, id: string): Promise<UserView> {
+  requireRole(actor, ['admin'], 'deactivate users');
+  if (id === actor.id) throw new DomainError({ code: 'FORBIDDEN', message: 'You cannot deactivate yourself; ask another admin' });
   if (!(await deactivateUserRow(ctx.db.kysely, id, new Date(ctx.clock.now()).toISOString()))) {
     throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${id}` });
   }
-  return getUser(ctx, id);
+  return toUserView(await findUser(ctx.db.kysely, id));
+}
+
+async function findUser(db: Trx, id: string): Promise<UserRow> {
+  const row = await findUserRow(db, id);
+  if (!row) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${id}` });
+  return row;
 }

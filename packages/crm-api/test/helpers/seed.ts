@@ -1,3 +1,4 @@
+import { OPERATOR } from '../../src/domain/actor.js';
 import { createApiToken } from '../../src/domain/api-tokens.js';
 import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
@@ -26,7 +27,7 @@ export function seeder(db: Db) {
   };
   return {
     async user(role: Role, name = `${role}-${Math.random().toString(36).slice(2, 7)}`): Promise<SeededUser> {
-      const created = await createUser(ctx, { name, role });
+      const created = await createUser(ctx, OPERATOR, { name, role });
       const token = await createApiToken(db.kysely, created.id, new Date());
       return { id: created.id, name, role, token, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
     },

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { createApp } from '../../src/http/app.js';
+import { OPERATOR } from '../../src/domain/actor.js';
 import { createApiToken } from '../../src/domain/api-tokens.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
@@ -83,7 +84,7 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
 
   async function user(role: Role, name = `${role}-${++userCount}`): Promise<TestUser> {
     clock.advance(1); // distinct creation times keep list order deterministic
-    const created = await createUser(ctx, { name, role });
+    const created = await createUser(ctx, OPERATOR, { name, role });
     return { ...created, token: await createApiToken(database.db.kysely, created.id, new Date(clock.now())) };
   }
 

@@ -1,7 +1,6 @@
 import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { requireRole } from '../../domain/actor.js';
 import { listApiTokens, revokeApiToken, type ApiTokenView } from '../../domain/api-tokens.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { idParams, idSchema } from '../schemas.js';
@@ -27,10 +26,7 @@ export function tokensRoutes(router: IRouter, ctx: AppContext, registry: RouteRe
     tag: 'Users',
     query: z.strictObject({ userId: idSchema.optional() }),
     response: z.object({ items: z.array(tokenViewSchema) }),
-    handler: async ({ actor, query }) => {
-      requireRole(actor, ['admin'], 'list API tokens');
-      return { items: await listApiTokens(ctx.db.kysely, query) };
-    },
+    handler: async ({ actor, query }) => ({ items: await listApiTokens(ctx, actor, query) }),
   });
 
   registry.route(router, {
@@ -43,10 +39,7 @@ export function tokensRoutes(router: IRouter, ctx: AppContext, registry: RouteRe
     body: z.strictObject({}),
     response: tokenViewSchema,
     errors: [{ status: 404, description: 'TOKEN_NOT_FOUND' }],
-    handler: ({ actor, params }) => {
-      requireRole(actor, ['admin'], 'revoke API tokens');
-      return revokeApiToken(ctx.db.kysely, params.id, new Date(ctx.clock.now()));
-    },
+    handler: ({ actor, params }) => revokeApiToken(ctx, actor, params.id),
   });
 
 }

@@ -1,9 +1,7 @@
 import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { requireRole } from '../../domain/actor.js';
 import { issueBindingTicket } from '../../domain/binding-ticket.js';
-import { DomainError } from '../../domain/errors.js';
 import { getReachability, reachabilityOfUsers, type Reachability } from '../../domain/reachability.js';
 import { createUser, deactivateUser, getUser, listUsers } from '../../domain/users.js';
 import type { RouteRegistry } from '../route-registry.js';
@@ -22,7 +20,7 @@ export function usersRoutes(router: IRouter, ctx: AppContext, registry: RouteReg
     summary: 'The signed-in user',
     tag: 'Users',
     response: userViewSchema,
-    handler: ({ actor }) => getUser(ctx, actor.id),
+    handler: ({ actor }) => getUser(ctx, actor, actor.id),
   });
 
   registry.route(router, {
@@ -47,10 +45,7 @@ export function usersRoutes(router: IRouter, ctx: AppContext, registry: RouteReg
     body: createUserBody,
     status: 201,
     response: userViewSchema,
-    handler: ({ actor, body }) => {
-      requireRole(actor, ['admin'], 'create users');
-      return createUser(ctx, body);
-    },
+    handler: ({ actor, body }) => createUser(ctx, actor, body),
   });
 
   registry.route(router, {
@@ -62,8 +57,7 @@ export function usersRoutes(router: IRouter, ctx: AppContext, registry: RouteReg
     query: listUsersQuery,
     response: z.object({ items: z.array(userViewSchema.extend({ reachability: reachabilitySchema })) }),
     handler: async ({ actor, query }) => {
-      requireRole(actor, ['admin', 'manager'], 'list users');
-      const users = await listUsers(ctx, query);
+      const users = await listUsers(ctx, actor, query);
       const reachability = await reachabilityOfUsers(ctx, users.map((user) => user.id));
       return { items: users.map((user) => ({ ...user, reachability: reachability.get(user.id) as Reachability })) };
     },
@@ -90,10 +84,7 @@ export function usersRoutes(router: IRouter, ctx: AppContext, registry: RouteReg
     params: idParams,
     response: userViewSchema,
     errors: [{ status: 404, description: 'USER_NOT_FOUND' }],
-    handler: ({ actor, params }) => {
-      if (actor.id !== params.id) requireRole(actor, ['admin', 'manager'], 'read other users');
-      return getUser(ctx, params.id);
-    },
+    handler: ({ actor, params }) => getUser(ctx, actor, params.id),
   });
 
   registry.route(router, {
@@ -106,13 +97,7 @@ export function usersRoutes(router: IRouter, ctx: AppContext, registry: RouteReg
     body: noBody,
     response: userViewSchema,
     errors: [{ status: 404, description: 'USER_NOT_FOUND' }],
-    handler: ({ actor, params }) => {
-      requireRole(actor, ['admin'], 'deactivate users');
-      if (params.id === actor.id) {
-        throw new DomainError({ code: 'FORBIDDEN', message: 'You cannot deactivate yourself; ask another admin' });
-      }
-      return deactivateUser(ctx, params.id);
-    },
+    handler: ({ actor, params }) => deactivateUser(ctx, actor, params.id),
   });
 
 }
