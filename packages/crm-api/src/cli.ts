@@ -42,11 +42,11 @@ async function run(argv: string[]): Promise<number> {
     };
     if (command === 'user:create') {
       const role = ROLES.find((known) => known === values.role);
-      if (!values.name?.trim() || !role) {
+      if (values.name === undefined || !role) {
         console.error(`user:create needs --name and --role (admin, manager or sales)\n${USAGE}`);
         return 2;
       }
-      const user = await createUser(ctx, OPERATOR, { name: values.name.trim(), role });
+      const user = await createUser(ctx, OPERATOR, { name: values.name, role });
       console.log(`user created: id=${user.id} name=${user.name} role=${user.role}`);
       if (values['with-token']) printToken(await createApiToken(db.kysely, user.id, new Date(), { ttlDays: config.API_TOKEN_TTL_DAYS }));
       return 0;

@@ -67,4 +67,18 @@ describe('the crm-api CLI', () => {
     expect(unknownUser.code).toBe(1);
     expect(unknownUser.stderr).toContain('No user with id nobody');
   }, 30_000);
+
+  it('refuses a name with a line break or a zero-width character, as the API does, and creates no user', async () => {
+    const lineBreak = await cli('user:create', '--name', 'a\nb', '--role', 'sales');
+    const zeroWidth = await cli('user:create', '--name', '张\u200b三', '--role', 'sales');
+
+    expect([lineBreak.code, zeroWidth.code]).toEqual([1, 1]);
+    expect(lineBreak.stderr).toContain('The name must not contain U+000A');
+    expect(zeroWidth.stderr).toContain('The name must not contain U+200B');
+    const db = openDatabase({ url: databaseUrl });
+    await migrateToLatest(db);
+    const stored = await db.kysely.selectFrom('users').select('name').where('name', 'in', ['a\nb', '张\u200b三']).execute();
+    await db.close();
+    expect(stored).toEqual([]);
+  }, 30_000);
 });

@@ -5,6 +5,10 @@ import type { AssignmentRow, CustomerRow, CustomerStatus } from '../db/schema.js
 import type { Trx } from '../db/transaction.js';
 import { canManageAssignments, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
+import { checkName } from './names.js';
+
+/** How long a customer's name-like fields may be: one line each (see names.ts). */
+export const CUSTOMER_TEXT_MAX = { name: 100, company: 200, source: 100 } as const;
 
 export interface CustomerView {
   id: string;
@@ -50,14 +54,15 @@ export interface NewCustomer {
 
 /** New customers start in the pool; ownership changes only through the assignment operations. */
 export async function createCustomer(ctx: AppContext, input: NewCustomer): Promise<CustomerView> {
+  const fields = checkTexts(input);
   const now = new Date(ctx.clock.now()).toISOString();
   const row: CustomerRow = {
     id: randomUUID(),
-    name: input.name,
-    phone: input.phone ?? null,
-    company: input.company ?? null,
-    source: input.source ?? null,
-    status: input.status ?? 'new',
+    name: fields.name,
+    phone: fields.phone ?? null,
+    company: fields.company ?? null,
+    source: fields.source ?? null,
+    status: fields.status ?? 'new',
     owner_id: null,
     assigned_at: null,
     version: 1,
@@ -66,6 +71,16 @@ export async function createCustomer(ctx: AppContext, input: NewCustomer): Promi
   };
   await insertCustomer(ctx.db.kysely, row);
   return toCustomerView(row);
+}
+
+/** The name-like fields (name, company, source) under the name rule, trimmed; the rest, and absent or null ones, as given. */
+function checkTexts<Fields extends { name?: string | undefined; company?: string | null | undefined; source?: string | null | undefined }>(fields: Fields): Fields {
+  return {
+    ...fields,
+    ...(typeof fields.name === 'string' ? { name: checkName('name', fields.name, CUSTOMER_TEXT_MAX.name) } : {}),
+    ...(typeof fields.company === 'string' ? { company: checkName('company', fields.company, CUSTOMER_TEXT_MAX.company) } : {}),
+    ...(typeof fields.source === 'string' ? { source: checkName('source', fields.source, CUSTOMER_TEXT_MAX.source) } : {}),
+  };
 }
 
 export async function findCustomer(db: Trx, id: string): Promise<CustomerRow> {
@@ -155,13 +170,14 @@ export interface CustomerChanges {
 }
 
 export async function updateCustomer(ctx: AppContext, actor: Actor, id: string, changes: CustomerChanges): Promise<CustomerView> {
+  const checked = checkTexts(changes);
   const current = await findCustomer(ctx.db.kysely, id);
   assertCanSee(actor, current);
   if (!canManageAssignments(actor) && current.owner_id !== actor.id) {
     throw new DomainError({ code: 'FORBIDDEN', message: 'Claim the customer from the pool before editing it' });
   }
-  const expectedVersion = changes.version ?? current.version;
-  const { version: _ignored, ...fields } = changes;
+  const expectedVersion = checked.version ?? current.version;
+  const { version: _ignored, ...fields } = checked;
   if (!(await updateCustomerIfVersion(ctx.db.kysely, id, expectedVersion, fields, new Date(ctx.clock.now()).toISOString()))) {
     throw new DomainError({
       code: 'VERSION_CONFLICT',

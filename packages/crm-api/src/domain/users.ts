@@ -5,8 +5,12 @@ import type { Trx } from '../db/transaction.js';
 import { deactivateUserRow, findUserRow, insertUser, listUserRows } from '../db/users-store.js';
 import { requireRole, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
+import { checkName } from './names.js';
 
 export const ROLES = ['admin', 'manager', 'sales'] as const satisfies readonly Role[];
+
+/** A user's name: one line of at most this many characters (see names.ts). */
+export const USER_NAME_MAX = 100;
 
 export interface UserView {
   id: string;
@@ -30,8 +34,9 @@ export function toUserView(row: UserRow): UserView {
 
 export async function createUser(ctx: AppContext, actor: Actor, input: { name: string; role: Role }): Promise<UserView> {
   requireRole(actor, ['admin'], 'create users');
+  const name = checkName('name', input.name, USER_NAME_MAX);
   const now = new Date(ctx.clock.now()).toISOString();
-  const row: UserRow = { id: randomUUID(), name: input.name, role: input.role, active: 1, created_at: now, updated_at: now };
+  const row: UserRow = { id: randomUUID(), name, role: input.role, active: 1, created_at: now, updated_at: now };
   await insertUser(ctx.db.kysely, row);
   return toUserView(row);
 }

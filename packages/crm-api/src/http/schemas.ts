@@ -5,6 +5,7 @@ import type { SingleAssignment } from '../domain/assignments/assignment-operatio
 import type { BindingTicket } from '../domain/binding-ticket.js';
 import type { AssignmentView, CustomerView } from '../domain/customers.js';
 import { NOTIFICATION_STATUSES, type AttemptView, type NotificationDetail, type NotificationView } from '../domain/notifications.js';
+import { forbiddenInName } from '../domain/names.js';
 import type { Reachability } from '../domain/reachability.js';
 import { ROLES, type UserView } from '../domain/users.js';
 
@@ -14,15 +15,10 @@ import { ROLES, type UserView } from '../domain/users.js';
  */
 
 /**
- * The one rule for what a name may not hold, by Unicode general category: control characters (Cc: tab and line
- * breaks here, the rest parseRequest refuses everywhere), the line and paragraph separators (Zl U+2028, Zp U+2029),
- * and format characters (Cf: zero-width spaces and joiners, direction marks, embeddings, overrides and isolates,
- * U+061C, the soft hyphen U+00AD, U+FEFF, …). They make a name span lines or look like another one, and WeChat
- * refuses zero-width and direction characters in message keywords: names are refused, not silently changed.
+ * A one-line name-like text by the domain's name rule (domain/names.ts), so a request is refused for exactly what
+ * the domain would refuse, with zod's issues: trimmed, 1 to `max` characters, nothing the rule forbids (the message
+ * names the character found).
  */
-const NOT_IN_A_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
-
-/** A one-line name-like text: trimmed, 1 to `max` characters, none of NOT_IN_A_NAME (the message names the one found). */
 export const singleLineText = (max: number) =>
   z
     .string()
@@ -30,10 +26,8 @@ export const singleLineText = (max: number) =>
     .min(1)
     .max(max)
     .superRefine((value, ctx) => {
-      const found = NOT_IN_A_NAME.exec(value)?.[0];
-      if (found === undefined) return;
-      const codePoint = `U+${(found.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
-      ctx.addIssue({ code: 'custom', message: `must not contain ${codePoint}: one line, no control, zero-width, direction or other invisible formatting characters` });
+      const forbidden = forbiddenInName(value);
+      if (forbidden !== undefined) ctx.addIssue({ code: 'custom', message: forbidden });
     })
     .describe(
       `trimmed; 1 to ${max} characters after trimming; one line; no control, zero-width, direction or other invisible formatting characters (Unicode Cc, Cf, Zl, Zp)`,

@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { OPERATOR } from '../../src/domain/actor.js';
 import { createApiToken } from '../../src/domain/api-tokens.js';
+import { insertCustomer } from '../../src/db/customers-store.js';
 import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { createCustomer } from '../../src/domain/customers.js';
@@ -31,8 +33,16 @@ export function seeder(db: Db) {
       const token = await createApiToken(db.kysely, created.id, new Date());
       return { id: created.id, name, role, token, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } };
     },
-    /** One pool customer with exactly this name, written past the API's input rules. */
-    customer: (name: string) => createCustomer(ctx, { name }),
+    /**
+     * One pool customer with exactly this name, written as a row: data from before the name rule (imports, older
+     * rows), which createCustomer would refuse now.
+     */
+    async customer(name: string): Promise<{ id: string; name: string }> {
+      const now = new Date().toISOString();
+      const id = randomUUID();
+      await insertCustomer(db.kysely, { id, name, phone: null, company: null, source: null, status: 'new', owner_id: null, assigned_at: null, version: 1, created_at: now, updated_at: now });
+      return { id, name };
+    },
     async customers(count: number): Promise<string[]> {
       const ids: string[] = [];
       for (let index = 0; index < count; index++) ids.push((await createCustomer(ctx, { name: `可靠性客户${index}` })).id);

@@ -1,11 +1,10 @@
 import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { createCustomer, getCustomer, listAssignmentHistory, listCustomers, updateCustomer } from '../../domain/customers.js';
+import { createCustomer, CUSTOMER_TEXT_MAX, getCustomer, listAssignmentHistory, listCustomers, updateCustomer } from '../../domain/customers.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { assignmentViewSchema, booleanQuery, customerStatusSchema, customerViewSchema, idParams, idSchema, pageLimitQuery, singleLineText } from '../schemas.js';
 
-const text = singleLineText;
 const phone = z
   .string()
   .trim()
@@ -13,19 +12,19 @@ const phone = z
   .describe('trimmed; digits, spaces and + - ( ) only, 3 to 32 characters');
 
 const createCustomerBody = z.strictObject({
-  name: text(100),
+  name: singleLineText(CUSTOMER_TEXT_MAX.name),
   phone: phone.optional(),
-  company: text(200).optional(),
-  source: text(100).optional(),
+  company: singleLineText(CUSTOMER_TEXT_MAX.company).optional(),
+  source: singleLineText(CUSTOMER_TEXT_MAX.source).optional(),
   status: customerStatusSchema.optional(),
 });
 
 const updateCustomerBody = z
   .strictObject({
-    name: text(100).optional(),
+    name: singleLineText(CUSTOMER_TEXT_MAX.name).optional(),
     phone: phone.nullable().optional(),
-    company: text(200).nullable().optional(),
-    source: text(100).nullable().optional(),
+    company: singleLineText(CUSTOMER_TEXT_MAX.company).nullable().optional(),
+    source: singleLineText(CUSTOMER_TEXT_MAX.source).nullable().optional(),
     status: customerStatusSchema.optional(),
     version: z.number().int().positive().optional(),
   })

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { issueBindingTicket } from '../../domain/binding-ticket.js';
 import { getReachability, reachabilityOfUsers, type Reachability } from '../../domain/reachability.js';
-import { createUser, deactivateUser, getUser, listUsers } from '../../domain/users.js';
+import { createUser, deactivateUser, getUser, listUsers, USER_NAME_MAX } from '../../domain/users.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { bindingTicketSchema, booleanQuery, idParams, reachabilitySchema, roleSchema, singleLineText, userViewSchema } from '../schemas.js';
 
-const createUserBody = z.strictObject({ name: singleLineText(100), role: roleSchema });
+const createUserBody = z.strictObject({ name: singleLineText(USER_NAME_MAX), role: roleSchema });
 const listUsersQuery = z.strictObject({ role: roleSchema.optional(), active: booleanQuery.optional() });
 const noBody = z.strictObject({});
 
