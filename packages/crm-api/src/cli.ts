@@ -5,7 +5,8 @@ import { ConfigError, loadConfig, loadEnvFile } from './config.js';
 import type { AppContext } from './context.js';
 import { openConfiguredDatabase } from './database-from-config.js';
 import { createLogger } from './logger.js';
-import { createUser, getUser, listUsers, ROLES } from './domain/users.js';
+import { ROLES } from './domain/roles.js';
+import { createUser, getUser, listUsers } from './domain/users.js';
 
 const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL resolve from its root):
   pnpm cli user:create --name NAME --role admin|manager|sales [--with-token]

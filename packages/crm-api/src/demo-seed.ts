@@ -1,8 +1,8 @@
 import type { AppContext } from './context.js';
-import type { Role } from './db/schema.js';
 import { OPERATOR } from './domain/actor.js';
 import { createApiToken } from './domain/api-tokens.js';
 import { createCustomer } from './domain/customers.js';
+import type { Role } from './domain/roles.js';
 import { createUser, listUsers } from './domain/users.js';
 
 export interface DemoSeed {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { prepared } from './prepared.js';
-import type { AssignmentRow, CustomerRow, CustomerStatus, Database } from './schema.js';
+import type { CustomerStatus } from '../domain/customer-statuses.js';
+import type { AssignmentRow, CustomerRow, Database } from './schema.js';
 import { chunk, locksRows, type Trx } from './transaction.js';
 
 /** Every statement on customers and their ownership history. */
@@ -45,22 +46,17 @@ export async function listCustomerRows(db: Trx, filter: CustomerRowFilter): Prom
   return query.orderBy('created_at', direction).orderBy('id', direction).limit(filter.limit).execute();
 }
 
-export type CustomerFields = Partial<Pick<CustomerRow, 'name' | 'phone' | 'company' | 'source' | 'status'>>;
+/** The columns a change may set; the version and updated_at are the store's to set. */
+type CustomerChange = Partial<Omit<CustomerRow, 'id' | 'version' | 'created_at' | 'updated_at'>>;
 
 /** Applies the change only if the customer is still at `expectedVersion`; false when it was not. */
-export async function updateCustomerIfVersion(
-  db: Trx,
-  id: string,
-  expectedVersion: number,
-  changes: CustomerFields & Partial<Pick<CustomerRow, 'owner_id' | 'assigned_at'>>,
-  now: string,
-): Promise<boolean> {
+export async function updateCustomerIfVersion(db: Trx, id: string, expectedVersion: number, changes: CustomerChange, now: string): Promise<boolean> {
   const result = await updateIfVersion(db, id, expectedVersion, { ...changes, version: expectedVersion + 1, updated_at: now });
   return (result.numAffectedRows ?? 0n) > 0n;
 }
 
 const updateIfVersion = prepared(
-  (db, id: string, expectedVersion: number, set: CustomerFields & Partial<Pick<CustomerRow, 'owner_id' | 'assigned_at' | 'version' | 'updated_at'>>) =>
+  (db, id: string, expectedVersion: number, set: CustomerChange & Pick<CustomerRow, 'version' | 'updated_at'>) =>
     db.updateTable('customers').set(set).where('id', '=', id).where('version', '=', expectedVersion),
 );
 
@@ -91,15 +87,14 @@ export async function listHistoryRows(db: Trx, customerId: string): Promise<Assi
   return db.selectFrom('assignments').selectAll().where('customer_id', '=', customerId).orderBy('customer_version').execute();
 }
 
-/** What the pool rules need to know about a sales user claiming `customerIds` today. */
-export interface PoolFacts {
-  ownedCount: number;
-  claimedTodayCount: number;
-  /** When this user last released each of the claimed customers, if they did. */
-  releasedAt: Array<{ customerId: string; releasedAt: string }>;
-}
-
-export async function readPoolFacts(trx: Trx, claim: { userId: string; customerIds: string[]; dayStart: string }): Promise<PoolFacts> {
+/**
+ * For a user claiming `customerIds`: how many customers they own, how many they claimed from the pool since
+ * `dayStart`, and when they last released each of the claimed customers, if they did (the pool rules' facts).
+ */
+export async function readPoolFacts(
+  trx: Trx,
+  claim: { userId: string; customerIds: string[]; dayStart: string },
+): Promise<{ ownedCount: number; claimedTodayCount: number; releasedAt: Array<{ customerId: string; releasedAt: string }> }> {
   const owned = await trx
     .selectFrom('customers')
     .select((eb) => eb.fn.countAll<string | number>().as('count'))

@@ -1,12 +1,11 @@
 import type { AssignedVia } from '@leadnotify/contracts';
 import type { Generated, Selectable } from 'kysely';
 import type { AttemptOutcome, NotificationStatus } from '../delivery/states/statuses.js';
+import type { CustomerStatus } from '../domain/customer-statuses.js';
+import type { Role } from '../domain/roles.js';
 
 /** Timestamps are ISO-8601 UTC strings in both engines, so they sort and compare the same way. */
 type Timestamp = string;
-
-export type Role = 'admin' | 'manager' | 'sales';
-export type CustomerStatus = 'new' | 'contacted' | 'qualified' | 'won' | 'lost';
 
 export interface UsersTable {
   id: string;

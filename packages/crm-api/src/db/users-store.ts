@@ -1,4 +1,5 @@
-import type { ApiTokenRow, Role, UserRow } from './schema.js';
+import type { Role } from '../domain/roles.js';
+import type { ApiTokenRow, UserRow } from './schema.js';
 import { prepared } from './prepared.js';
 import type { Trx } from './transaction.js';
 

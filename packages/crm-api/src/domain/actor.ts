@@ -1,4 +1,4 @@
-import type { Role } from '../db/schema.js';
+import type { Role } from './roles.js';
 import { DomainError } from './errors.js';
 
 /** Whom a domain function acts for: the signed-in user of a request, or the OPERATOR. */

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import { findCustomerRow, insertCustomer, listCustomerRows, listHistoryRows, updateCustomerIfVersion } from '../db/customers-store.js';
-import type { AssignmentRow, CustomerRow, CustomerStatus } from '../db/schema.js';
+import type { AssignmentRow, CustomerRow } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { canManageAssignments, type Actor } from './actor.js';
+import type { CustomerStatus } from './customer-statuses.js';
 import { DomainError } from './errors.js';
 import { checkName } from './names.js';
 

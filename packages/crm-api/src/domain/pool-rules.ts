@@ -1,11 +1,18 @@
 import type { Config } from '../config.js';
-import type { PoolFacts } from '../db/customers-store.js';
 import { DomainError } from './errors.js';
 
 export interface PoolRules {
   maxOwnedCustomers: number;
   maxDailyClaims: number;
   reclaimCooldownMs: number;
+}
+
+/** What the pool rules need to know about a sales user claiming customers today. */
+export interface PoolFacts {
+  ownedCount: number;
+  claimedTodayCount: number;
+  /** When this user last released each of the claimed customers, if they did. */
+  releasedAt: Array<{ customerId: string; releasedAt: string }>;
 }
 
 export function poolRulesFrom(config: Config): PoolRules {

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import type { Role, UserRow } from '../db/schema.js';
+import type { UserRow } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { deactivateUserRow, findUserRow, insertUser, listUserRows } from '../db/users-store.js';
 import { requireRole, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
 import { checkName } from './names.js';
-
-export const ROLES = ['admin', 'manager', 'sales'] as const satisfies readonly Role[];
+import type { Role } from './roles.js';
 
 /** A user's name: one line of at most this many characters (see names.ts). */
 export const USER_NAME_MAX = 100;

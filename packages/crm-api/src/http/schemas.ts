@@ -3,11 +3,13 @@ import { z } from 'zod';
 import type { AssignOutcome } from '../domain/assignments/assign-customers.js';
 import type { SingleAssignment } from '../domain/assignments/assignment-operations.js';
 import type { BindingTicket } from '../domain/binding-ticket.js';
+import { CUSTOMER_STATUSES } from '../domain/customer-statuses.js';
 import type { AssignmentView, CustomerView } from '../domain/customers.js';
 import { NOTIFICATION_STATUSES, type AttemptView, type NotificationDetail, type NotificationView } from '../domain/notifications.js';
 import { forbiddenInName } from '../domain/names.js';
 import type { Reachability } from '../domain/reachability.js';
-import { ROLES, type UserView } from '../domain/users.js';
+import { ROLES } from '../domain/roles.js';
+import type { UserView } from '../domain/users.js';
 
 /**
  * The API's request and response schemas: they validate requests, describe responses in /openapi.json,
@@ -41,7 +43,7 @@ export const idSchema = z
   .describe('trimmed; 1 to 64 characters; no control characters');
 export const idParams = z.strictObject({ id: idSchema });
 export const roleSchema = z.enum(ROLES);
-export const customerStatusSchema = z.enum(['new', 'contacted', 'qualified', 'won', 'lost']);
+export const customerStatusSchema = z.enum(CUSTOMER_STATUSES);
 export const noteSchema = z
   .string()
   .trim()

@@ -6,7 +6,7 @@ import { loadConfig } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import { createCustomer } from '../../src/domain/customers.js';
 import type { Db } from '../../src/db/database.js';
-import type { Role } from '../../src/db/schema.js';
+import type { Role } from '../../src/domain/roles.js';
 import { createLogger } from '../../src/logger.js';
 import { createUser } from '../../src/domain/users.js';
 

@@ -7,7 +7,7 @@ import { createApiToken } from '../../src/domain/api-tokens.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import type { AppContext } from '../../src/context.js';
 import type { Engine } from '../../src/db/database.js';
-import type { Role } from '../../src/db/schema.js';
+import type { Role } from '../../src/domain/roles.js';
 import { createCustomer, type NewCustomer } from '../../src/domain/customers.js';
 import { createLogger } from '../../src/logger.js';
 import { createNotifier, type Notifier } from '../../src/delivery/notifier.js';
