@@ -4,18 +4,6 @@ import type { Database, UserRow } from './schema.js';
 import { prepared } from './prepared.js';
 import { chunk, locksRows, type Trx } from './transaction.js';
 
-/** What the CRM has been told about whether a salesperson can receive a message: the reads behind reachability. */
-export interface ReachabilityFacts {
-  /** The function's count as it last answered, less the deliveries made to the user since. */
-  subscription: { remaining: number; refused: boolean; updatedAt: string } | undefined;
-  lastDelivered: { notificationId: string; at: string } | undefined;
-  lastSkipped: { notificationId: string; at: string; reason: string | null } | undefined;
-  /** When WeChat first named this user's openid to us (a send went to it, or a push came from it). */
-  firstSeenBound: string | undefined;
-  /** When an admin last released their WeChat binding. */
-  releasedAt: string | undefined;
-}
-
 /**
  * The facts as scalar subqueries on a `users` row: read in the same statement as the user, each an index probe
  * (migration 0008), so knowing reachability costs an assignment no statement of its own.
@@ -66,7 +54,8 @@ function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
   ] as const;
 }
 
-interface FactRow {
+/** What the CRM has been told about whether a salesperson can receive a message, as read (the domain judges it). */
+export interface ReachabilityRow {
   subscription_remaining: number | null;
   subscription_refused: number | null;
   subscription_updated_at: string | null;
@@ -80,32 +69,14 @@ interface FactRow {
   released_at: string | null;
 }
 
-function factsOf(row: FactRow): ReachabilityFacts {
-  const subscription =
-    row.subscription_updated_at !== null
-      ? {
-          remaining: Math.max(0, Number(row.subscription_remaining) - Number(row.used_since_subscription ?? 0)),
-          refused: Number(row.subscription_refused) === 1,
-          updatedAt: row.subscription_updated_at,
-        }
-      : undefined;
-  return {
-    subscription,
-    lastDelivered: row.delivered_id !== null && row.delivered_at !== null ? { notificationId: row.delivered_id, at: row.delivered_at } : undefined,
-    lastSkipped: row.skipped_id !== null && row.skipped_at !== null ? { notificationId: row.skipped_id, at: row.skipped_at, reason: row.skipped_reason } : undefined,
-    firstSeenBound: row.first_sent_to_openid ?? subscription?.updatedAt ?? undefined,
-    releasedAt: row.released_at ?? undefined,
-  };
-}
-
 /** By user id; users that do not exist are absent. */
-export async function readReachabilityFacts(db: Trx, userIds: readonly string[]): Promise<Map<string, ReachabilityFacts>> {
-  const facts = new Map<string, ReachabilityFacts>();
+export async function readReachabilityRows(db: Trx, userIds: readonly string[]): Promise<Map<string, ReachabilityRow>> {
+  const found = new Map<string, ReachabilityRow>();
   for (const ids of chunk(userIds, 500)) {
     const rows = await db.selectFrom('users').select('users.id').select(factColumns).where('users.id', 'in', ids).execute();
-    for (const row of rows) facts.set(row.id, factsOf(row));
+    for (const row of rows) found.set(row.id, row);
   }
-  return facts;
+  return found;
 }
 
 const userWithFactsQuery = (db: Kysely<Database>, id: string) => db.selectFrom('users').selectAll('users').select(factColumns).where('users.id', '=', id);
@@ -120,7 +91,7 @@ export async function findUserWithReachability(
   db: Trx,
   id: string,
   options: { lock?: 'noKeyUpdate' | undefined } = {},
-): Promise<{ user: UserRow; facts: ReachabilityFacts } | undefined> {
+): Promise<{ user: UserRow; reachability: ReachabilityRow } | undefined> {
   const [row] = (await (options.lock === 'noKeyUpdate' && locksRows(db) ? userWithFactsLocked : userWithFacts)(db, id)).rows;
-  return row ? { user: row, facts: factsOf(row) } : undefined;
+  return row ? { user: row, reachability: row } : undefined;
 }

@@ -1,5 +1,5 @@
 import type { AppContext } from '../context.js';
-import { readReachabilityFacts, type ReachabilityFacts } from '../db/reachability-store.js';
+import { readReachabilityRows, type ReachabilityRow } from '../db/reachability-store.js';
 import { canManageAssignments, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
 
@@ -19,6 +19,37 @@ export interface Reachability {
   lastDelivered: { notificationId: string; at: string } | null;
   lastSkipped: { notificationId: string; at: string; reason: string | null } | null;
   expected: Expectation;
+}
+
+/** What the CRM has been told about whether a salesperson can receive a message. */
+export interface ReachabilityFacts {
+  /** The function's count as it last answered, less the deliveries made to the user since. */
+  subscription: { remaining: number; refused: boolean; updatedAt: string } | undefined;
+  lastDelivered: { notificationId: string; at: string } | undefined;
+  lastSkipped: { notificationId: string; at: string; reason: string | null } | undefined;
+  /** When WeChat first named this user's openid to us (a send went to it, or a push came from it). */
+  firstSeenBound: string | undefined;
+  /** When an admin last released their WeChat binding. */
+  releasedAt: string | undefined;
+}
+
+/** The facts in what the database read (db/reachability-store.ts). */
+export function factsOf(row: ReachabilityRow): ReachabilityFacts {
+  const subscription =
+    row.subscription_updated_at !== null
+      ? {
+          remaining: Math.max(0, Number(row.subscription_remaining) - Number(row.used_since_subscription ?? 0)),
+          refused: Number(row.subscription_refused) === 1,
+          updatedAt: row.subscription_updated_at,
+        }
+      : undefined;
+  return {
+    subscription,
+    lastDelivered: row.delivered_id !== null && row.delivered_at !== null ? { notificationId: row.delivered_id, at: row.delivered_at } : undefined,
+    lastSkipped: row.skipped_id !== null && row.skipped_at !== null ? { notificationId: row.skipped_id, at: row.skipped_at, reason: row.skipped_reason } : undefined,
+    firstSeenBound: row.first_sent_to_openid ?? subscription?.updatedAt ?? undefined,
+    releasedAt: row.released_at ?? undefined,
+  };
 }
 
 /** The decision, from the facts alone (no I/O): the newest word wins. */
@@ -53,8 +84,8 @@ export function judgeReachability(userId: string, facts: ReachabilityFacts): Rea
 
 /** By user id, read in one statement; users that do not exist are absent. */
 export async function reachabilityOfUsers(ctx: AppContext, userIds: readonly string[]): Promise<Map<string, Reachability>> {
-  const facts = await readReachabilityFacts(ctx.db.kysely, userIds);
-  return new Map([...facts].map(([userId, userFacts]) => [userId, judgeReachability(userId, userFacts)]));
+  const rows = await readReachabilityRows(ctx.db.kysely, userIds);
+  return new Map([...rows].map(([userId, row]) => [userId, judgeReachability(userId, factsOf(row))]));
 }
 
 /** A manager or admin sees anyone's; a sales user their own. */

@@ -11,7 +11,7 @@ import type { Actor } from '../actor.js';
 import { canSee, toCustomerView, type CustomerView } from '../customers.js';
 import { DomainError } from '../errors.js';
 import { checkPoolRules, poolRulesFrom } from '../pool-rules.js';
-import { judgeReachability, type Expectation } from '../reachability.js';
+import { factsOf, judgeReachability, type Expectation } from '../reachability.js';
 
 export interface AssignCommand {
   actor: Actor;
@@ -162,7 +162,7 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
     customers: requested.map((c) => toCustomerView(changedById.get(c.id) ?? c)),
     changedIds: changed.map((c) => c.id),
     unchangedIds,
-    notifications: [{ ...notification, expected: judgeReachability(assignee.id, found.facts).expected }],
+    notifications: [{ ...notification, expected: judgeReachability(assignee.id, factsOf(found.reachability)).expected }],
     message:
       unchangedIds.length === 0
         ? `Assigned ${changed.length} customer(s) to ${assignee.name}`
