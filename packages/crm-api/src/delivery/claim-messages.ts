@@ -1,8 +1,9 @@
 import type { NotificationRow } from '../db/schema.js';
 import { transitionContext, type DeliveryDeps } from './deps.js';
-import { applyChanges, type ChangeToApply } from './outbox/apply-change.js';
+import { applyChanges, changeFor, type ChangeToApply } from './outbox/apply-change.js';
 import { readDueMessages } from './outbox/claim.js';
 import { messageOf } from './outbox/read.js';
+import { CLAIMABLE } from './states/statuses.js';
 import { transition, type Message } from './states/transition.js';
 
 /** A message this worker holds, to send now. */
@@ -32,21 +33,18 @@ export async function claimMessages(deps: DeliveryDeps, workerId: string): Promi
       const { change } = decision;
       // A message's rows share one state; a row a dead worker left is taken from `sending`, the others from `pending`.
       for (const status of new Set(rowsOf.map((row) => row.status))) {
-        items.push({
-          rows: rowsOf.filter((row) => row.status === status).map((row) => ({ id: row.id, deliveryId: row.delivery_id })),
-          deliveryId,
-          from: status === 'sending' ? { status, leaseExpiredBy: now } : { status },
-          change,
-        });
+        const from = status === CLAIMABLE.abandoned ? { status, leaseExpiredBy: now } : { status };
+        items.push(changeFor(rowsOf.filter((row) => row.status === status), deliveryId, from, change));
       }
       claimed.push({ message: { ...message, status: change.status, deliveryId: change.deliveryId, fateUnknown: change.fateUnknown }, assigneeId, rows: rowsOf });
     }
     const leaseUntil = new Date(nowMs + config.NOTIFY_LEASE_SECONDS * 1000).toISOString();
     const applied = await applyChanges(trx, items, { now, lease: { owner: workerId, until: leaseUntil } });
+    // A row someone else changed between the read and the write is not ours to send.
     const held = new Set(applied.flatMap(({ written }) => written));
-    return claimed
-      .map((entry) => ({ ...entry, rows: entry.rows.filter((row) => held.has(row.id)) }))
-      .filter((entry) => entry.rows.length > 0)
-      .map((entry) => ({ ...entry, message: { ...entry.message, rows: entry.message.rows.filter((row) => held.has(row.id)) } }));
+    return claimed.flatMap((entry) => {
+      const rows = entry.rows.filter((row) => held.has(row.id));
+      return rows.length > 0 ? [{ ...entry, rows, message: { ...entry.message, rows: entry.message.rows.filter((row) => held.has(row.id)) } }] : [];
+    });
   });
 }
