@@ -135,9 +135,27 @@ async function underChaos(parts: {
   const { options, wechat, cluster, chaosLog } = parts;
   const stop = createStopSignal();
   const view = createCrmView(parts.db.managerToken, parts.salesTokens, parts.db.customerIds);
-  const traffic = startAssignmentTraffic({ view, apis: cluster.apis, random: createRandom(options.seed, 'traffic'), ratePerS: options.ratePerS, stop });
+  const traffic = startAssignmentTraffic({
+    view,
+    apis: cluster.apis,
+    random: createRandom(options.seed, 'traffic'),
+    ratePerS: options.ratePerS,
+    burstEveryS: options.quick ? { min: 15, max: 25 } : { min: 20, max: 40 },
+    stop,
+  });
   const loops = [
-    runWechatChaos({ wechat, random: createRandom(options.seed, 'wechat-chaos'), stop, quick: options.quick, log: chaosLog }),
+    runWechatChaos({
+      wechat,
+      random: createRandom(options.seed, 'wechat-chaos'),
+      stop,
+      quick: options.quick,
+      log: chaosLog,
+      // Leads handed out as sends turn slow: the notifier claims and checks batches a round trip ahead of sending them,
+      // which is when a stale check shows; left to chance, a quick run often has no handout in a slow phase.
+      onPhase: (phase) => {
+        if (phase === 'sends1600') traffic.handOutLeads();
+      },
+    }),
     runProcessChaos({ cluster, random: createRandom(options.seed, 'process-chaos'), stop, quick: options.quick, log: chaosLog }),
     parts.salespeople.run(stop),
     reportProgress(cluster.engine, stop, traffic.records, chaosLog),

@@ -26,7 +26,11 @@ const PHASE_FAULTS: Readonly<Record<ChaosPhase, Partial<FaultSettings>>> = {
   tokenFaults: {},
   calm: {},
 };
-const PHASES = Object.keys(PHASE_FAULTS) as ChaosPhase[];
+/**
+ * One round. Slow sends that still deliver come twice: while a round trip takes 1.6 s the notifier claims and checks
+ * its next batch a round trip before sending it, and only a delivered message can show the check was stale.
+ */
+const ROUND: readonly ChaosPhase[] = [...(Object.keys(PHASE_FAULTS) as ChaosPhase[]), 'sends1600'];
 const TOKEN_EXPIRY_EVERY_MS = 2000;
 
 export interface ChaosLog {
@@ -38,19 +42,28 @@ export interface ChaosLog {
 }
 
 /**
- * WeChat's faults in phases until the soak stops: every kind in a shuffled round, then another round, each
- * phase a few seconds long (offline shorter). Leaves the faults cleared.
+ * WeChat's faults in phases until the soak stops: every kind in a shuffled round (1.6 s sends twice), then
+ * another round, each phase a few seconds long (offline shorter). Leaves the faults cleared.
  */
-export async function runWechatChaos(options: { wechat: SoakWechat; random: Random; stop: StopSignal; quick: boolean; log: ChaosLog }): Promise<void> {
+export async function runWechatChaos(options: {
+  wechat: SoakWechat;
+  random: Random;
+  stop: StopSignal;
+  quick: boolean;
+  log: ChaosLog;
+  /** Told as each phase begins, once its faults are in place. */
+  onPhase?: (phase: ChaosPhase) => void;
+}): Promise<void> {
   const { wechat, random, stop, log } = options;
   try {
     for (;;) {
-      for (const phase of random.shuffle(PHASES)) {
+      for (const phase of random.shuffle(ROUND)) {
         const seconds = phase === 'offline' ? random.between(3, 6) : options.quick ? random.between(4, 7) : random.between(7, 14);
         await wechat.control('DELETE', '/faults');
         await wechat.control('PUT', '/faults', PHASE_FAULTS[phase]);
         const entry = { phase, startedAtMs: Date.now(), seconds: 0 };
         log.phases.push(entry);
+        options.onPhase?.(phase);
         const completed = await holdPhase(phase, entry.startedAtMs + seconds * 1000, wechat, stop, log);
         entry.seconds = (Date.now() - entry.startedAtMs) / 1000;
         if (!completed) return;
@@ -75,8 +88,8 @@ async function holdPhase(phase: ChaosPhase, endsAt: number, wechat: SoakWechat, 
 /**
  * The processes' faults until the soak stops: every 12–25 s (8–15 s quick) the next process of a shuffled round
  * is killed with SIGKILL (each once in the first round, then three times in four) and started again on its port
- * after 0.5–3 s, or paused with SIGSTOP for 6 s (WeChat's pushes to it wait past their 5 s and are tried again). With two APIs, WeChat's
- * push URL moves to the other API every 10 s, as behind a load balancer.
+ * after 0.5–3 s, or paused with SIGSTOP for 6 s (WeChat's pushes to it wait past their 5 s and are tried again).
+ * With two APIs, WeChat's push URL moves to the other API every 10 s, as behind a load balancer.
  */
 export async function runProcessChaos(options: { cluster: Cluster; random: Random; stop: StopSignal; quick: boolean; log: ChaosLog }): Promise<void> {
   const { cluster, random, stop, log } = options;

@@ -48,6 +48,10 @@ export interface DefectFigures {
   pushes5xx: {
     /** Push attempts the server answered with HTTP ≥ 500. */
     attempts: number;
+    /** Pushes with at least one such attempt (WeChat tries a push three times in all). */
+    pushes: number;
+    /** Of those, pushes all three of whose tries failed: the event never reached the CRM. */
+    lost: number;
     byEvent: Record<string, number>;
     examples: unknown[];
   };
@@ -297,17 +301,21 @@ export function pushFigures(truth: GroundTruth): DefectFigures['pushes5xx'] {
   const byEvent: Record<string, number> = {};
   const examples: unknown[] = [];
   let attempts = 0;
+  let pushes = 0;
+  let lost = 0;
   for (const push of truth.pushes) {
     const failed = push.attempts.filter((attempt) => attempt.status !== undefined && attempt.status >= 500);
     if (failed.length === 0) continue;
     attempts += failed.length;
+    pushes++;
+    if (push.state === 'failed') lost++;
     const event = pushKind(truth, push.event);
     byEvent[event] = (byEvent[event] ?? 0) + failed.length;
     if (examples.length < EXAMPLES) {
       examples.push({ pushId: push.id, event, state: push.state, attempts: push.attempts.map((attempt) => attempt.status ?? attempt.error), body: failed[0]!.body?.slice(0, 200) });
     }
   }
-  return { attempts, byEvent, examples };
+  return { attempts, pushes, lost, byEvent, examples };
 }
 
 /** The event's name, and for ours vs the host's templates which kind it was about. */

@@ -65,7 +65,7 @@ export function soakOptions(argv: string[], env: NodeJS.ProcessEnv): SoakOptions
     durationS: number(values.duration, env.SOAK_DURATION_S, quick ? 60 : 180, '--duration'),
     drainTimeoutS: number(values['drain-timeout'], env.SOAK_DRAIN_TIMEOUT_S, 180, '--drain-timeout'),
     salespeople,
-    ratePerS: number(values.rate, env.SOAK_RATE, 6, '--rate'),
+    ratePerS: number(values.rate, env.SOAK_RATE, 5, '--rate'),
     customers: Math.round(number(values.customers, env.SOAK_CUSTOMERS, Math.max(300, salespeople * 30), '--customers')),
     seed: Math.round(number(values.seed, env.SOAK_SEED, 20261127, '--seed')),
     engines: enginesOf(values.engine ?? env.SOAK_ENGINES ?? 'both'),

@@ -11,6 +11,12 @@ const RECENT_SHARE = 0.5;
 const RECENT_MS = 5000;
 /** Requests the soak keeps open at once; beyond that an operation is left out (counted), so a stalled API cannot pile up thousands. */
 const MAX_IN_FLIGHT = 64;
+/** A manager handing out a batch of new leads one by one: this many assignments, one every BURST_GAP_MS. */
+const BURST_SIZE = { min: 30, max: 50 };
+const BURST_GAP_MS = 40;
+/** A share of handed-out leads the manager gives to someone else moments later, as one does when correcting a slip. */
+const CORRECTION_SHARE = 0.25;
+const CORRECTION_AFTER_MS = { min: 300, max: 2000 };
 const REQUEST_TIMEOUT_MS = 15_000;
 
 /** One request the soak made, with when it left and when its answer came back: the commit happened in between. */
@@ -53,26 +59,57 @@ interface Planned {
 /**
  * Open-loop assignment traffic: operations at `ratePerS` on average (exponential gaps), each sent whatever the
  * previous ones are doing, to a random running API. Half the time an operation takes a customer that changed
- * owner in the last few seconds and moves it to someone else — a message about it may be in flight.
+ * owner in the last few seconds and moves it to someone else — a message about it may be in flight. On top, every
+ * `burstEveryS` a manager hands out 30–50 leads one by one within two seconds — more notifications than the notifier
+ * sends in one round trip, so it claims (and checks) batches ahead of sending them — and gives a quarter of them to
+ * someone else 0.3–2 s later.
  */
-export function startAssignmentTraffic(options: { view: CrmView; apis: SoakProcess[]; random: Random; ratePerS: number; stop: StopSignal }) {
-  const { view, random } = options;
+export function startAssignmentTraffic(options: {
+  view: CrmView;
+  apis: SoakProcess[];
+  random: Random;
+  ratePerS: number;
+  burstEveryS: { min: number; max: number };
+  stop: StopSignal;
+}) {
+  const { view, random, stop } = options;
   const records: RequestRecord[] = [];
   const inFlight = new Set<Promise<void>>();
   let leftOut = 0;
 
-  const loop = (async () => {
-    while (!options.stop.stopped()) {
-      if (!(await options.stop.sleep(-Math.log(1 - random.next()) * (1000 / options.ratePerS)))) break;
-      if (inFlight.size >= MAX_IN_FLIGHT) {
-        leftOut++;
-        continue;
-      }
-      const planned = planOperation(view, random);
-      if (!planned) continue;
-      const request = send(planned).finally(() => inFlight.delete(request));
-      inFlight.add(request);
+  function dispatch(planned: Planned | undefined): void {
+    if (!planned) return;
+    if (inFlight.size >= MAX_IN_FLIGHT) {
+      leftOut++;
+      return;
     }
+    const request = send(planned).finally(() => inFlight.delete(request));
+    inFlight.add(request);
+  }
+
+  const steady = (async () => {
+    while (await stop.sleep(-Math.log(1 - random.next()) * (1000 / options.ratePerS))) dispatch(planOperation(view, random));
+  })();
+  const handOuts = new Set<Promise<void>>();
+  /** One manager's handout of 30–50 leads, some corrected moments later. */
+  async function handOutLeads(): Promise<void> {
+    const size = random.integer(BURST_SIZE.min, BURST_SIZE.max);
+    for (let index = 0; index < size; index++) {
+      const handout = planLeadHandout(view, random);
+      dispatch(handout);
+      if (handout && random.chance(CORRECTION_SHARE)) {
+        const correction = planCorrection(view, random, handout);
+        void stop.sleep(random.between(CORRECTION_AFTER_MS.min, CORRECTION_AFTER_MS.max)).then((going) => going && dispatch(correction));
+      }
+      if (!(await stop.sleep(BURST_GAP_MS))) break;
+    }
+  }
+  const startHandout = () => {
+    const running = handOutLeads().finally(() => handOuts.delete(running));
+    handOuts.add(running);
+  };
+  const bursts = (async () => {
+    while (await stop.sleep(random.between(options.burstEveryS.min, options.burstEveryS.max) * 1000)) startHandout();
   })();
 
   async function send(planned: Planned): Promise<void> {
@@ -105,9 +142,12 @@ export function startAssignmentTraffic(options: { view: CrmView; apis: SoakProce
   return {
     records,
     leftOut: () => leftOut,
-    /** Resolves once the loop has stopped and every request it made has its answer (or none). */
+    /** A handout now, besides the periodic ones (the soak starts one as WeChat turns slow). */
+    handOutLeads: startHandout,
+    /** Resolves once both loops have stopped and every request they made has its answer (or none). */
     async finished(): Promise<void> {
-      await loop;
+      await Promise.all([steady, bursts]);
+      await Promise.allSettled([...handOuts]);
       await Promise.allSettled([...inFlight]);
     },
   };
@@ -143,6 +183,21 @@ function planOperation(view: CrmView, random: Random): Planned | undefined {
   const assigneeId = random.pick(view.salesIds.filter((id) => id !== owner));
   const path = single === 'miniprogram' ? `/api/miniprogram/customers/${customerId}/assign` : `/api/customers/${customerId}/assign`;
   return { operation: single, path, token: manager, body: { assigneeId }, customerIds: [customerId], assigneeId };
+}
+
+/** A new lead (a pool customer, or any when the pool is empty) assigned on the web to a salesperson. */
+function planLeadHandout(view: CrmView, random: Random): Planned | undefined {
+  const customerId = pickCustomer(view, random, (owner) => owner === null, false) ?? pickCustomer(view, random, () => true, false);
+  if (!customerId) return undefined;
+  const owner = view.ownerOf.get(customerId) ?? null;
+  const assigneeId = random.pick(view.salesIds.filter((id) => id !== owner));
+  return { operation: 'web', path: `/api/customers/${customerId}/assign`, token: view.managerToken, body: { assigneeId }, customerIds: [customerId], assigneeId };
+}
+
+/** The same customer as `handout`, to another salesperson. */
+function planCorrection(view: CrmView, random: Random, handout: Planned): Planned {
+  const assigneeId = random.pick(view.salesIds.filter((id) => id !== handout.assigneeId));
+  return { ...handout, body: { assigneeId }, assigneeId };
 }
 
 /** A customer whose owner (as the soak last heard) passes `fits`: one that changed owner lately when `recent`, else any. */
