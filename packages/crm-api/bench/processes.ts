@@ -1,7 +1,8 @@
 import { spawnTs, type ChildService } from '../test/helpers/child-process.js';
 
-export function startEmulatorProcess(secret: string): Promise<ChildService> {
-  return spawnTs('packages/wechat-emulator/src/cli.ts', { args: ['--port', '0', '--secret', secret], ready: /WeChat emulator on (http:\/\/[\d.]+:\d+)/ });
+/** The emulator as its own process; `extraArgs` are more of its CLI flags (e.g. --extra-template). */
+export function startEmulatorProcess(secret: string, extraArgs: string[] = []): Promise<ChildService> {
+  return spawnTs('packages/wechat-emulator/src/cli.ts', { args: ['--port', '0', '--secret', secret, ...extraArgs], ready: /WeChat emulator on (http:\/\/[\d.]+:\d+)/ });
 }
 
 export async function emulatorControl(emulatorUrl: string, method: string, path: string, body?: unknown): Promise<any> {

@@ -535,15 +535,34 @@ async function main() {
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
   const file = join(repoRoot, 'bench', 'results.json');
   mkdirSync(join(repoRoot, 'bench'), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, cpus: cpus().length, node: process.version, results }, null, 2)}\n`);
+  // The soak (`pnpm bench soak`) keeps its figures in the same file.
+  const soak = previousSoak(file);
+  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, cpus: cpus().length, node: process.version, results, ...(soak ? { soak } : {}) }, null, 2)}\n`);
   console.log(`\nwritten ${file}`);
 }
 
-main()
-  .catch((error: unknown) => {
+function previousSoak(file: string): unknown {
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as { soak?: unknown }).soak;
+  } catch {
+    return undefined;
+  }
+}
+
+// `pnpm bench soak [flags]` runs the chaos soak (bench/soak.ts) instead of the benchmarks.
+if (process.argv[2] === 'soak') {
+  const { runSoak } = await import('./soak.js');
+  await runSoak(process.argv.slice(3)).catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;
-  })
-  .finally(async () => {
-    for (const child of children) await child.stop().catch(() => {});
   });
+} else {
+  main()
+    .catch((error: unknown) => {
+      console.error(error);
+      process.exitCode = 1;
+    })
+    .finally(async () => {
+      for (const child of children) await child.stop().catch(() => {});
+    });
+}

@@ -1,5 +1,7 @@
 import { parseArgs } from 'node:util';
+import { DEFAULT_TEMPLATE } from './create-emulator.js';
 import { startEmulator } from './start-emulator.js';
+import type { TemplateDefinition } from './subscribe-gate.js';
 
 // `pnpm --filter … start -- --port 3900` hands the script a leading `--`; the flags come after it.
 const args = process.argv.slice(2);
@@ -10,19 +12,28 @@ const { values } = parseArgs({
     appid: { type: 'string', default: process.env.MINIPROGRAM_APPID ?? 'wx-emulator-app' },
     secret: { type: 'string', default: process.env.MINIPROGRAM_APPSECRET },
     env: { type: 'string', default: process.env.MINIPROGRAM_CLOUD_ENV ?? 'emulator-env' },
+    // The host mini program's own templates, besides the one the function sends: ID:keyword1,keyword2 (repeatable).
+    'extra-template': { type: 'string', multiple: true, default: [] },
   },
 });
+
+function templateFromFlag(flag: string): TemplateDefinition {
+  const [id, keywords] = flag.split(':');
+  if (!id || !keywords) throw new TypeError(`--extra-template ${flag}: expected ID:keyword1,keyword2 (e.g. host-order:thing1,time2)`);
+  return { id, keywords: keywords.split(',') };
+}
 
 const emulator = await startEmulator({
   port: Number(values.port),
   appId: values.appid,
   cloudEnv: values.env,
+  templates: [DEFAULT_TEMPLATE, ...values['extra-template'].map(templateFromFlag)],
   ...(values.secret ? { appSecret: values.secret } : {}),
   ...(process.env.LEADNOTIFY_SHARED_SECRET ? { functionEnv: { LEADNOTIFY_SHARED_SECRET: process.env.LEADNOTIFY_SHARED_SECRET } } : {}),
 });
 console.log(`WeChat emulator on ${emulator.url} (appid ${emulator.credentials.appId}, env ${emulator.credentials.cloudEnv})`);
 if (!values.secret) console.log('AppSecret generated for this run; pass --secret to choose one (it is not printed).');
-console.log(`Inspect: ${emulator.url}/_emulator/messages, /_emulator/bindings, /_emulator/subscriptions, /_emulator/pushes, /_emulator/faults`);
+console.log(`Inspect: ${emulator.url}/_emulator/messages, /_emulator/invocations, /_emulator/bindings, /_emulator/subscriptions, /_emulator/pushes, /_emulator/faults`);
 const stop = () => void emulator.stop().then(() => process.exit(0));
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);

@@ -1,12 +1,14 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { MINIPROGRAM_PAGES } from '@leadnotify/contracts';
 import express, { type Express, type Request, type Response } from 'express';
-import { COLLECTIONS, createHandler, loadFunctionConfig, saveBinding, type WxContext } from 'quickstartFunctions';
+import { COLLECTIONS, createHandler, loadFunctionConfig, saveBinding, type SubscribeMessage, type WxContext } from 'quickstartFunctions';
 import { createMemoryCloud, wxError, type InvocationHandle } from 'quickstartFunctions/memory-cloud';
 import { createCallQuota } from './call-quota.js';
 import { drawFault, NO_FAULTS, RATE_KEYS, type Fault, type FaultSettings } from './faults.js';
+import { createInvocationLog, type InvocationLogEntry } from './invocation-log.js';
 import { createMessagePush, type PushEvent, type PushSettings } from './message-push.js';
 import { qrCodeRoute } from './qr-code-route.js';
 import { scanBindingCode } from './scan-binding-code.js';
@@ -115,6 +117,10 @@ export function createEmulator(options: EmulatorOptions = {}) {
   let answeringMs = 0;
   /** Runs of the function not over yet (see runsFinished). */
   const runsUnderWay = new Set<InvocationHandle>();
+  const invocationLog = createInvocationLog();
+  // The run a send happens in (its kill switch, and its log entry when it came over the HTTP API).
+  const currentRun = new AsyncLocalStorage<{ handle: InvocationHandle; logged?: InvocationLogEntry }>();
+  const invocationOfMessage = new Map<string, number>();
 
   /** WeChat's push envelope (JSON format); List is an object for one item and an array for several, as WeChat sends it. */
   function pushEvent(openid: string, event: PushEvent['Event'], items: Array<Record<string, string>>) {
@@ -128,12 +134,29 @@ export function createEmulator(options: EmulatorOptions = {}) {
     });
   }
 
-  // WeChat decides (and delivers) when the request arrives; a slow or failed answer comes after that.
+  /** WeChat takes a message for delivery (or refuses it) and, delivered, pushes its subscribe_msg_sent_event. */
+  async function deliverMessage(message: SubscribeMessage) {
+    const sent = await gate.send(message);
+    pushEvent(sent.touser, 'subscribe_msg_sent_event', [{ TemplateId: sent.templateId, MsgID: sent.msgId, ErrorCode: '0', ErrorStatus: 'success' }]);
+    return sent;
+  }
+
+  // WeChat decides (and delivers) when the request arrives; a slow or failed answer comes after that. A request
+  // still on its way (sendTransitMs) when the run is stopped never arrives: not sent.
   cloud.onSend(async (message) => {
+    await pause(faults.sendTransitMs);
+    const run = currentRun.getStore();
+    if (run?.handle.killed) {
+      if (run.logged) run.logged.stoppedSends++;
+      throw wxError(-1, 'openapi.subscribeMessage.send:fail the run was stopped before the request reached WeChat');
+    }
     let sent: SentMessage;
     try {
-      sent = await gate.send(message);
-      pushEvent(sent.touser, 'subscribe_msg_sent_event', [{ TemplateId: sent.templateId, MsgID: sent.msgId, ErrorCode: '0', ErrorStatus: 'success' }]);
+      sent = await deliverMessage(message);
+      if (run?.logged) {
+        run.logged.messageIds.push(sent.msgId);
+        invocationOfMessage.set(sent.msgId, run.logged.id);
+      }
     } finally {
       await pause(faults.sendLatencyMs);
     }
@@ -147,7 +170,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
    * One run of the function as WeChat runs it, however it was called: stopped at its time limit, after which
    * its cloud calls and sends never happen. Resolves when it ends or is stopped.
    */
-  async function runFunction(caller: WxContext, work: () => Promise<unknown>): Promise<RunOutcome> {
+  async function runFunction(caller: WxContext, work: () => Promise<unknown>, logged?: InvocationLogEntry): Promise<RunOutcome> {
     const invocation = cloud.startInvocation(caller);
     runsUnderWay.add(invocation);
     void invocation.finished().then(() => runsUnderWay.delete(invocation));
@@ -158,10 +181,12 @@ export function createEmulator(options: EmulatorOptions = {}) {
         resolve({ killed: true });
       }, functionTimeoutMs);
     });
-    const running = invocation.run(async () => {
-      await pause(faults.functionLatencyMs);
-      return work();
-    });
+    const running = currentRun.run({ handle: invocation, ...(logged ? { logged } : {}) }, () =>
+      invocation.run(async () => {
+        await pause(faults.functionLatencyMs);
+        return work();
+      }),
+    );
     const ended = running.then(
       (value): RunOutcome => ({ value }),
       (error: unknown): RunOutcome => ({ error }),
@@ -227,6 +252,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
   app.post('/tcb/invokecloudfunction', async (req: Request, res: Response) => {
     invocations++;
     const arrivedAt = performance.now();
+    const arrivedAtMs = now();
     res.once('finish', () => {
       answeredInvocations++;
       answeringMs += performance.now() - arrivedAt;
@@ -260,7 +286,8 @@ export function createEmulator(options: EmulatorOptions = {}) {
       return void res.json({ errcode: 47001, errmsg: 'data format error: the event must be a JSON object' });
     }
 
-    const run = runFunction({ SOURCE: 'wx_http', ENV: credentials.cloudEnv }, () => handle(event));
+    const logged = invocationLog.start(arrivedAtMs, event as Record<string, unknown>);
+    const run = runFunction({ SOURCE: 'wx_http', ENV: credentials.cloudEnv }, () => handle(event), logged);
     // The HTTP API stops waiting after httpWaitMs; a function allowed longer runs on (and may still send).
     let waitTimer: NodeJS.Timeout | undefined;
     const callerGaveUp = new Promise<'gave up'>((resolve) => {
@@ -268,17 +295,31 @@ export function createEmulator(options: EmulatorOptions = {}) {
     });
     const outcome = await Promise.race([run, callerGaveUp]);
     clearTimeout(waitTimer);
+    logged.run = outcome === 'gave up' ? 'caller gave up' : 'killed' in outcome ? 'killed' : 'error' in outcome ? 'threw' : 'returned';
     if (fault.kind === 'slow') await pause(fault.ms);
-    if (res.destroyed) return;
+    const answer = (what: string) => {
+      logged.answer = what;
+      logged.answeredAt = new Date(now()).toISOString();
+    };
+    if (res.destroyed) return answer('caller gone');
     // The run is over (or the caller gave up); whatever it sent went out, whatever the caller now hears.
-    if (failure) return fail(failure);
+    if (failure) {
+      answer(failure.kind === 'errcode' ? `errcode ${failure.errcode}` : failure.kind);
+      return fail(failure);
+    }
     if (outcome === 'gave up') {
+      answer('errcode -504003');
       return void res.json({ errcode: -504003, errmsg: `Invoking task timed out after ${httpWaitMs / 1000} seconds` });
     }
     if ('killed' in outcome) {
+      answer('errcode -504003');
       return void res.json({ errcode: -504003, errmsg: `Invoking task timed out after ${functionTimeoutMs / 1000} seconds` });
     }
-    if ('error' in outcome) return void res.json({ errcode: -504002, errmsg: `function execution failed: ${String(outcome.error)}` });
+    if ('error' in outcome) {
+      answer('errcode -504002');
+      return void res.json({ errcode: -504002, errmsg: `function execution failed: ${String(outcome.error)}` });
+    }
+    answer('ok');
     res.json({ errcode: 0, errmsg: 'ok', resp_data: JSON.stringify(outcome.value ?? null) });
   });
   app.all('/tcb/invokecloudfunction', (_req, res) => void res.json({ errcode: 43002, errmsg: 'require POST method' }));
@@ -299,8 +340,27 @@ export function createEmulator(options: EmulatorOptions = {}) {
     const touser = typeof req.query.touser === 'string' ? req.query.touser : undefined;
     const items = gate.messages
       .filter((message) => !touser || message.touser === touser)
-      .map((message) => ({ ...message, deliveryId: new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId') }));
+      .map((message) => ({
+        ...message,
+        deliveryId: new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId'),
+        invocationId: invocationOfMessage.get(message.msgId) ?? null,
+      }));
     res.json({ items });
+  });
+  control.get('/invocations', (_req, res) => void res.json({ items: invocationLog.entries }));
+  control.post('/host-messages', async (req, res) => {
+    const { openid, templateId, data, page } = (req.body ?? {}) as { openid?: unknown; templateId?: unknown; data?: unknown; page?: unknown };
+    if (typeof openid !== 'string' || openid === '') return void res.status(400).json({ error: 'openid is required' });
+    if (typeof templateId !== 'string' || templateId === '') return void res.status(400).json({ error: 'templateId is required' });
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) return void res.status(400).json({ error: 'data is required: {keyword: {value}}' });
+    try {
+      const sent = await deliverMessage({ touser: openid, templateId, data: data as SubscribeMessage['data'], ...(typeof page === 'string' ? { page } : {}) });
+      res.status(201).json({ msgId: sent.msgId, touser: sent.touser, templateId: sent.templateId });
+    } catch (error) {
+      const { errCode, errMsg } = error as { errCode?: unknown; errMsg?: unknown };
+      if (typeof errCode !== 'number') throw error;
+      res.status(400).json({ errcode: errCode, errmsg: errMsg });
+    }
   });
   control.get('/bindings', (_req, res) => void res.json({ items: cloud.docs(COLLECTIONS.bindings) }));
   control.get('/deliveries', (_req, res) => void res.json({ items: cloud.docs(COLLECTIONS.deliveries) }));
@@ -390,8 +450,8 @@ export function createEmulator(options: EmulatorOptions = {}) {
     if (rates.some((rate) => typeof rate !== 'number' || rate < 0 || rate > 1) || rates.reduce((a, b) => a + b, 0) > 1) {
       return void res.status(400).json({ error: 'rates must be numbers in [0, 1] adding up to at most 1' });
     }
-    if (![next.latencyMs, next.functionLatencyMs, next.slowMs, next.sendLatencyMs].every((ms) => typeof ms === 'number' && ms >= 0) || typeof next.errcode !== 'number') {
-      return void res.status(400).json({ error: 'latencyMs, functionLatencyMs, slowMs and sendLatencyMs must be >= 0, errcode a number' });
+    if (![next.latencyMs, next.functionLatencyMs, next.slowMs, next.sendLatencyMs, next.sendTransitMs].every((ms) => typeof ms === 'number' && ms >= 0) || typeof next.errcode !== 'number') {
+      return void res.status(400).json({ error: 'latencyMs, functionLatencyMs, slowMs, sendLatencyMs and sendTransitMs must be >= 0, errcode a number' });
     }
     if (![next.errorAfterSendRate, next.afterRunShare].every((share) => typeof share === 'number' && share >= 0 && share <= 1)) {
       return void res.status(400).json({ error: 'errorAfterSendRate and afterRunShare must be numbers in [0, 1]' });

@@ -20,6 +20,11 @@ export interface FaultSettings {
   slowMs: number;
   /** Added to every `subscribeMessage.send` after WeChat has decided (and delivered): a slow answer. */
   sendLatencyMs: number;
+  /**
+   * Added to every `subscribeMessage.send` before WeChat has it: the request on its way. A run stopped at its
+   * limit meanwhile never gets it there — not delivered, where a kill during `sendLatencyMs` comes after delivery.
+   */
+  sendTransitMs: number;
   /** Share of accepted sends whose answer to the function is `-1 system error` although the user got it. */
   errorAfterSendRate: number;
 }
@@ -46,6 +51,7 @@ export const NO_FAULTS: FaultSettings = {
   slowRate: 0,
   slowMs: 10_000,
   sendLatencyMs: 0,
+  sendTransitMs: 0,
   errorAfterSendRate: 0,
 };
 

@@ -9,6 +9,7 @@ export { readQrCode, terminalQrCode } from './qr-image.js';
 export { startEmulator } from './start-emulator.js';
 export type { RunningEmulator } from './start-emulator.js';
 export type { FaultSettings } from './faults.js';
+export type { InvocationLogEntry, LoggedDelivery } from './invocation-log.js';
 export type { TemplateDefinition, SentMessage } from './subscribe-gate.js';
 export { KEYWORD_RULES } from './keyword-rules.js';
 export { startLocalWechat } from './local-wechat.js';
