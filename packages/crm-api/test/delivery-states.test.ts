@@ -40,7 +40,8 @@ const RULES: Rule[] = [
   // A worker claims.
   ['claim: a due message is leased', { status: 'pending' }, { type: 'claim' }, { status: 'sending', deliveryId: 'd1', attempts: 'keep', fateUnknown: false }],
   ['claim: one a dead worker left was maybe in flight: its fate is unknown', { status: 'sending' }, { type: 'claim' }, { status: 'sending', deliveryId: 'd1', fateUnknown: true }],
-  ['claim: rows whose id finished without them go out under a new id', { status: 'pending', fateUnknown: true }, { type: 'claim', idUsedByFinishedRows: true }, { status: 'sending', deliveryId: 'new-1', fateUnknown: false }],
+  ['claim: rows whose id went out without them (data from before messages moved together) go out under a new id', { status: 'pending' }, { type: 'claim', finishedUnderItsId: [{ status: 'sent', reason: 'SENT' }] }, { status: 'sending', deliveryId: 'new-1', fateUnknown: false }],
+  ['claim: the rest of a message whose other part was withdrawn keeps the id, and what the channel holds under it', { status: 'pending', fateUnknown: true }, { type: 'claim', finishedUnderItsId: [{ status: 'withdrawn', reason: 'NO_LONGER_ASSIGNED' }] }, { status: 'sending', deliveryId: 'd1', fateUnknown: true }],
   ['claim: nothing finished is claimed', { status: 'sent' }, { type: 'claim' }, 'ignored'],
 
   // The channel answers.

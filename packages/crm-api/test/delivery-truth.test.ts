@@ -94,6 +94,30 @@ describe.each(testEngines())('delivery truth on %s', (engine) => {
     expect(wechat.invocations.flatMap(sendsOf).filter((event) => event.assigneeId === sales.id)).toHaveLength(1);
   });
 
+  it('the rest of a digest whose other part was withdrawn keeps its delivery id: after a lost answer it is recognised, not sent again under a new one', async () => {
+    await setup({ NOTIFY_DIGEST_SECONDS: '60' });
+    const other = await t.user('sales', '李四');
+    const [staying, moving] = await t.customers(2);
+    const stayingRow = await assign(staying!.id, sales.id);
+    await assign(moving!.id, sales.id);
+    t.clock.advance(61_000);
+    wechat.queueFault({ kind: 'errcode', errcode: 45011, errmsg: 'api minute-quota reach limit' }); // refused before the function ran
+    await drain();
+    await assign(moving!.id, other.id); // part of the digest moves away: withdrawn at the next send
+    t.clock.advance(60_000);
+    wechat.queueFault({ kind: 'http', status: 500, afterRun: true }); // the rest goes out, and the answer is lost
+    await drain();
+    t.clock.advance(60_000);
+
+    await drain();
+
+    const stayed = await row(stayingRow);
+    expect(stayed).toMatchObject({ status: 'sent', reason: 'ALREADY_SENT' });
+    // (The first call, refused, never reached the function.) The rest went out under the digest's id, and was asked
+    // for again under it: one message.
+    expect(wechat.invocations.flatMap(sendsOf).filter((event) => event.assigneeId === sales.id).map((event) => event.deliveryId)).toEqual(Array(2).fill(stayed.delivery_id));
+  });
+
   it('a customer reassigned while the previous batch was on its way is checked when its own message goes, not when it was claimed', async () => {
     await setup({ NOTIFY_CONCURRENCY: '1', NOTIFY_BATCH_SIZE: '1' });
     const other = await t.user('sales', '李四');

@@ -26,9 +26,9 @@ export async function claimMessages(deps: DeliveryDeps, workerId: string): Promi
     const due = await readDueMessages(trx, { now, limit: config.NOTIFY_BATCH_SIZE, digestMs: config.NOTIFY_DIGEST_SECONDS * 1000 });
     const claimed: ClaimedMessage[] = [];
     const items: ChangeToApply[] = [];
-    for (const { deliveryId, rows, idUsedByFinishedRows } of due) {
+    for (const { deliveryId, rows, finishedUnderItsId } of due) {
       const { assigneeId, rowsOf, ...message } = messageOf(deliveryId, rows);
-      const decision = transition(message, { type: 'claim', idUsedByFinishedRows }, context);
+      const decision = transition(message, { type: 'claim', finishedUnderItsId }, context);
       if (!decision || !('change' in decision)) continue;
       const { change } = decision;
       // A message's rows share one state; a row a dead worker left is taken from `sending`, the others from `pending`.

@@ -12,12 +12,11 @@ export interface DueOptions {
   digestMs: number;
 }
 
-/** Rows due together as one message, and whether rows once sent under its delivery id finished without them. */
+/** Rows due together as one message, and the rows of its delivery id that finished without them. */
 export interface DueMessage {
   deliveryId: string;
   rows: NotificationRow[];
-  /** Rows that already went out under the id finished without these (an operator retried part of a digest). */
-  idUsedByFinishedRows: boolean;
+  finishedUnderItsId: Array<Pick<NotificationRow, 'status' | 'reason'>>;
 }
 
 /**
@@ -62,13 +61,13 @@ export async function readDueMessages(trx: Trx, options: DueOptions): Promise<Du
   const taken = new Set<string>();
   for (const leader of due) {
     if (taken.has(leader.id)) continue;
-    const { companions, idUsedByFinishedRows, heldElsewhere } = await companionsOf(trx, leader, options);
+    const { companions, finishedUnderItsId, heldElsewhere } = await companionsOf(trx, leader, options);
     // Something else (an operator's retry, a receipt) holds the rest of this message right now: sent in two parts under
     // one id, one part would be answered "already sent" unsent. Left for the next claim, which finds them together.
     if (heldElsewhere) continue;
     const rows = [leader, ...companions].filter((row) => !taken.has(row.id));
     for (const row of rows) taken.add(row.id);
-    messages.push({ deliveryId: deliveryIdOf(leader), rows, idUsedByFinishedRows });
+    messages.push({ deliveryId: deliveryIdOf(leader), rows, finishedUnderItsId });
   }
   return messages;
 }
@@ -78,14 +77,14 @@ const isDue = (row: NotificationRow, now: string) =>
 
 /**
  * The rows that go out in the same message as `leader`: the rest of its delivery id, or — before its first attempt,
- * with a digest window — the assignee's other new rows of the window. Also whether rows once sent under its id
- * finished without it, and whether another transaction holds some of them (PostgreSQL: locked).
+ * with a digest window — the assignee's other new rows of the window. Also the rows of its id that finished
+ * without it, and whether another transaction holds some of them (PostgreSQL: locked).
  */
 async function companionsOf(
   trx: Trx,
   leader: NotificationRow,
   options: DueOptions,
-): Promise<{ companions: NotificationRow[]; idUsedByFinishedRows: boolean; heldElsewhere: boolean }> {
+): Promise<{ companions: NotificationRow[]; finishedUnderItsId: NotificationRow[]; heldElsewhere: boolean }> {
   if (leader.delivery_id !== null) {
     const rows = await trx.selectFrom('notifications').selectAll().where('delivery_id', '=', leader.delivery_id).where('id', '!=', leader.id).execute();
     const due = rows.filter((row) => isDue(row, options.now));
@@ -97,11 +96,11 @@ async function companionsOf(
     }
     return {
       companions,
-      idUsedByFinishedRows: rows.some((row) => row.status !== CLAIMABLE.due && row.status !== CLAIMABLE.abandoned),
+      finishedUnderItsId: rows.filter((row) => row.status !== CLAIMABLE.due && row.status !== CLAIMABLE.abandoned),
       heldElsewhere: companions.length < due.length,
     };
   }
-  if (options.digestMs <= 0) return { companions: [], idUsedByFinishedRows: false, heldElsewhere: false };
+  if (options.digestMs <= 0) return { companions: [], finishedUnderItsId: [], heldElsewhere: false };
   const windowEnd = new Date(Date.parse(leader.created_at) + options.digestMs).toISOString();
   let query = trx
     .selectFrom('notifications')
@@ -112,7 +111,7 @@ async function companionsOf(
     .where('id', '!=', leader.id)
     .where('created_at', '<=', windowEnd);
   if (locksRows(trx)) query = query.forUpdate().skipLocked();
-  return { companions: await query.execute(), idUsedByFinishedRows: false, heldElsewhere: false };
+  return { companions: await query.execute(), finishedUnderItsId: [], heldElsewhere: false };
 }
 
 /** Rows a worker holds: on stopping, the ones it has not sent go back. */

@@ -51,10 +51,11 @@ export type NotTheirsReason = Extract<ReasonCode, 'NO_LONGER_ASSIGNED' | 'ASSIGN
 
 export type MessageEvent =
   /**
-   * A worker takes it to send (it was due, or its previous worker's lease ran out). `idUsedByFinishedRows`: rows once
-   * sent under its delivery id finished without these rows, so what the channel recorded under the id is about them.
+   * A worker takes it to send (it was due, or its previous worker's lease ran out). `finishedUnderItsId`: rows of
+   * its delivery id that finished without these (the part of a message withdrawn at the moment of sending, or data
+   * from before messages moved together).
    */
-  | { type: 'claim'; idUsedByFinishedRows?: boolean }
+  | { type: 'claim'; finishedUnderItsId?: ReadonlyArray<{ status: NotificationStatus; reason: string | null }> }
   /**
    * The channel's answer to a send, or to a recall made for `recalledFor`. `stillTheirs`: these rows of a recalled
    * message are still their assignee's to hear about — if the channel never sent it, they go out as a new message.
@@ -117,7 +118,9 @@ export function transition(message: Message, event: MessageEvent, context: Trans
   switch (event.type) {
     case 'claim':
       if (message.status !== 'pending' && message.status !== 'sending') return undefined;
-      if (event.idUsedByFinishedRows) return { change: { ...keep, ...asNewMessage(), status: 'sending', attempts: 'keep' } };
+      // What the channel recorded under the id is about rows that went out without these: they need an id of their own.
+      // (A withdrawn part never went out: the rest keeps the id, and with it whatever the channel holds under it.)
+      if (event.finishedUnderItsId?.some(mayHaveGoneOut)) return { change: { ...keep, ...asNewMessage(), status: 'sending', attempts: 'keep' } };
       // A message claimed from a dead worker was maybe on its way to the channel.
       return { change: { ...keep, status: 'sending', attempts: 'keep', fateUnknown: message.fateUnknown || message.status === 'sending' } };
 
@@ -158,8 +161,7 @@ export function transition(message: Message, event: MessageEvent, context: Trans
     case 'operator-retry': {
       if (!(RETRYABLE_BY_OPERATOR as readonly string[]).includes(message.status)) return undefined;
       // What the channel recorded under the id may say it was sent: a message sent again needs a new id.
-      const mayHaveArrived = message.status === 'unconfirmed' || (message.status === 'failed' && message.reason === 'DELIVERY_FAILED');
-      return { change: { ...keep, ...(mayHaveArrived ? asNewMessage() : {}), status: 'pending', attempts: 'reset', nextAttemptAt: now, resentForNoReceipt: false } };
+      return { change: { ...keep, ...(mayHaveGoneOut(message) ? asNewMessage() : {}), status: 'pending', attempts: 'reset', nextAttemptAt: now, resentForNoReceipt: false } };
     }
 
     case 'acceptance':
@@ -217,6 +219,11 @@ function answered(message: Message, outcome: ChannelOutcome, recalledFor: NotThe
       return { ...base, status: 'pending', attempts: 'count', nextAttemptAt: new Date(Math.max(backoffAt, notBefore)).toISOString(), reason: outcome.reason, lastError, attempt: attempt('retry') };
     }
   }
+}
+
+/** Whether, finished so, a message may have gone out under its delivery id (the channel's record may say so). */
+function mayHaveGoneOut(finished: { status: NotificationStatus; reason: string | null }): boolean {
+  return finished.status === 'sent' || finished.status === 'unconfirmed' || (finished.status === 'failed' && finished.reason === 'DELIVERY_FAILED');
 }
 
 /**
