@@ -81,6 +81,16 @@ describe('pairing delivery receipts with deliveries', () => {
     expect(pairReceipts([receipt('r1', 3), receipt('r2', 3, { delivered: false })], [delivery('a', 'sent', 1), delivery('b', 'sent', 1)], rules)).toEqual([]);
   });
 
+  it('a receipt waits while a send to the same person tried before it was pushed is not answered yet: it may be that one\'s', () => {
+    const earlier = delivery('stopped-at-3s', 'unconfirmed', 0);
+    const waiting = { ...rules, unanswered: [{ firstTriedAt: at(4) }] };
+    expect(pairReceipts([receipt('r', 5)], [earlier], waiting)).toEqual([]);
+    // A send first tried after the receipt was pushed cannot be its.
+    expect(pairReceipts([receipt('r', 5)], [earlier], { ...rules, unanswered: [{ firstTriedAt: at(9) }] })).toEqual([{ receiptId: 'r', deliveryId: 'stopped-at-3s' }]);
+    // The MsgID, where both know it, still decides at once.
+    expect(pairReceipts([receipt('r', 5, { msgId: '7' })], [delivery('known', 'sent', 1, { msgId: '7' })], waiting)).toEqual([{ receiptId: 'r', deliveryId: 'known' }]);
+  });
+
   it('a receipt each, in turn: the answered send first, then the unknown one for the next', () => {
     const pairs = pairReceipts([receipt('r1', 6), receipt('r2', 7)], [delivery('killed', 'unconfirmed', 0), delivery('answered', 'sent', 5)], rules);
     expect(pairs).toEqual([

@@ -10,7 +10,7 @@ import { recordBatch, type Recorded } from './record-batch.js';
 import { releaseHeld } from './release-held.js';
 import { resendUnreceipted } from './resend-unreceipted.js';
 import { sendBatch, type SentBatch } from './send-batch.js';
-import { settleReceipts } from './settle-receipts.js';
+import { settleReceipts, settleWaitingReceipts } from './settle-receipts.js';
 
 export interface NotifierDeps extends Omit<DeliveryDeps, 'wake'> {
   channel: Channel;
@@ -166,9 +166,15 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
     await recording;
   }
 
-  /** Every poll interval: unconfirmed messages no receipt came for go out again. Its own loop, off the claim path. */
+  /**
+   * Every poll interval, off the claim path: receipts still waiting are settled again (the delivery they were waiting
+   * for may have been recorded since), then unconfirmed messages no receipt came for go out again.
+   */
   async function keepHouse(): Promise<void> {
     while (running) {
+      if (config.WECHAT_PUSH_TOKEN) {
+        await settleWaitingReceipts(deps).catch((error: unknown) => logger.error({ err: error }, 'settling waiting receipts failed'));
+      }
       await resendUnreceipted(deps).catch((error: unknown) => logger.error({ err: error }, 'resending unreceipted notifications failed'));
       if (running) await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, config.NOTIFY_POLL_MS);

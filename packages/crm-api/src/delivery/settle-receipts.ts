@@ -1,7 +1,16 @@
 import { transitionContext, type DeliveryDeps } from './deps.js';
 import { applyChanges, changeFor, type ChangeToApply } from './outbox/apply-change.js';
 import { firstAttemptTimes, messagesOf } from './outbox/read.js';
-import { anyReceiptWaiting, candidateOf, markReceiptSettled, readOurTemplates, readRowsAwaitingReceipt, readWaitingReceipts } from './outbox/receipts.js';
+import {
+  anyReceiptWaiting,
+  candidateOf,
+  markReceiptSettled,
+  readOpenidsWithWaitingReceipts,
+  readOurTemplates,
+  readRowsAwaitingReceipt,
+  readUnansweredFor,
+  readWaitingReceipts,
+} from './outbox/receipts.js';
 import { pairReceipts } from './states/pair-receipts.js';
 import { transition } from './states/transition.js';
 
@@ -28,7 +37,7 @@ export async function settleReceipts(deps: DeliveryDeps, openids: Iterable<strin
       const messages = new Map(messagesOf(rows).map((message) => [message.deliveryId, message]));
       const firstTried = await firstAttemptTimes(trx, [...messages.keys()]);
       const candidates = [...messages.values()].map((message) => candidateOf(message.rowsOf[0]!, firstTried.get(message.deliveryId)));
-      const pairs = pairReceipts(receipts, candidates, { ourTemplates: await readOurTemplates(trx, openid), windowMs });
+      const pairs = pairReceipts(receipts, candidates, { ourTemplates: await readOurTemplates(trx, openid), windowMs, unanswered: await readUnansweredFor(trx, openid) });
       const items: Array<{ receiptId: string; item: ChangeToApply }> = [];
       for (const { receiptId, deliveryId } of pairs) {
         const receipt = receipts.find((candidate) => candidate.id === receiptId)!;
@@ -52,4 +61,10 @@ export async function settleReceipts(deps: DeliveryDeps, openids: Iterable<strin
     }
   }
   if (requeued) deps.wake();
+}
+
+/** Every openid with a receipt still waiting: settled again now (its delivery may have been recorded since). */
+export async function settleWaitingReceipts(deps: DeliveryDeps): Promise<void> {
+  const since = new Date(deps.clock.now() - deps.config.NOTIFY_RECEIPT_WAIT_MINUTES * 60_000).toISOString();
+  await settleReceipts(deps, await readOpenidsWithWaitingReceipts(deps.db.kysely, since));
 }

@@ -1,7 +1,7 @@
 import type { NotificationRow } from '../../db/schema.js';
 import { locksRows, type Trx } from '../../db/transaction.js';
 import type { ReceiptCandidate, WaitingReceipt } from '../states/pair-receipts.js';
-import { AWAITING_RECEIPT, UNCONFIRMED } from '../states/statuses.js';
+import { AWAITING_RECEIPT, IN_FLIGHT, QUEUED, UNCONFIRMED } from '../states/statuses.js';
 
 /** The outbox's side of WeChat's delivery receipts (subscribe_msg_sent_event): stored, read, marked settled. */
 
@@ -58,6 +58,12 @@ export async function readWaitingReceipts(db: Trx, openid: string, since: string
     createdAt: row.created_at ?? row.received_at,
     receivedAt: row.received_at,
   }));
+}
+
+/** The openids with a receipt not yet settled, received at or after `since`. */
+export async function readOpenidsWithWaitingReceipts(db: Trx, since: string): Promise<string[]> {
+  const rows = await db.selectFrom('wechat_receipts').select('openid').distinct().where('settled_delivery_id', 'is', null).where('received_at', '>=', since).execute();
+  return rows.map((row) => row.openid);
 }
 
 /** Whether any receipt is waiting for this openid: most recorded batches have none, and need no transaction. */
@@ -123,4 +129,33 @@ export async function readUnreceipted(db: Trx, cutoff: string, options: { limit?
   if (options.limit !== undefined) query = query.limit(options.limit);
   if (options.lock && locksRows(db)) query = query.forUpdate();
   return query.execute();
+}
+
+/**
+ * The deliveries to whoever holds this openid that are not answered yet — being sent, or waiting to be tried again
+ * after an answer was lost — with when each was first tried (its claim, before any attempt is recorded). Their
+ * assignees are the CRM users a delivery to this openid went to, or the function's binding says it is.
+ */
+export async function readUnansweredFor(db: Trx, openid: string): Promise<Array<{ deliveryId: string; firstTriedAt: string }>> {
+  const rows = await db
+    .selectFrom('notifications as n')
+    .leftJoin('notification_attempts as a', 'a.delivery_id', 'n.delivery_id')
+    .select(['n.delivery_id', (eb) => eb.fn.min(eb.fn.coalesce('a.started_at', 'n.updated_at')).as('first_tried_at')])
+    .where((eb) =>
+      eb.or([
+        eb('n.status', '=', IN_FLIGHT),
+        eb.and([eb('n.status', '=', QUEUED), eb('n.fate_unknown', '=', 1)]),
+      ]),
+    )
+    .where('n.delivery_id', 'is not', null)
+    .where((eb) =>
+      eb('n.assignee_id', 'in', eb.selectFrom('notifications as sent').select('sent.assignee_id').where('sent.wechat_openid', '=', openid)).or(
+        'n.assignee_id',
+        'in',
+        eb.selectFrom('wechat_subscriptions as s').select('s.crm_user_id').where('s.openid', '=', openid).where('s.crm_user_id', 'is not', null),
+      ),
+    )
+    .groupBy('n.delivery_id')
+    .execute();
+  return rows.flatMap((row) => (row.delivery_id && row.first_tried_at ? [{ deliveryId: row.delivery_id, firstTriedAt: String(row.first_tried_at) }] : []));
 }

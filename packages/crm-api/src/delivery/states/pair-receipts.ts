@@ -32,6 +32,11 @@ export interface PairingRules {
   ourTemplates: ReadonlySet<string>;
   /** A receipt pairs only with deliveries first tried at most this long before it arrived (NOTIFY_RECEIPT_WAIT_MINUTES). */
   windowMs: number;
+  /**
+   * Deliveries to the same person not yet answered — on their way, or to be tried again after an answer was lost —
+   * with when they were first tried: a receipt pushed after that may be theirs, and waits until they are recorded.
+   */
+  unanswered?: ReadonlyArray<{ firstTriedAt: string }>;
 }
 
 /** WeChat's CreateTime counts seconds, and its clock is not ours. */
@@ -87,8 +92,12 @@ export function pairReceipts(receipts: readonly WaitingReceipt[], candidates: re
   return pairs;
 }
 
-/** The deliveries `receipt` may settle: those WeChat answered first, else those whose fate is unknown. */
+/**
+ * The deliveries `receipt` may settle: those WeChat answered first, else those whose fate is unknown — none while a
+ * delivery not yet answered could be its own (its answer, when it comes, makes it one WeChat answered).
+ */
 function poolFor(receipt: WaitingReceipt, candidates: readonly ReceiptCandidate[], rules: PairingRules): ReceiptCandidate[] {
+  if (rules.unanswered?.some((delivery) => Date.parse(delivery.firstTriedAt) <= Date.parse(receipt.createdAt) + CLOCK_SKEW_MS)) return [];
   const possible = candidates.filter((candidate) => candidate.msgId === null && couldBeFor(receipt, candidate, rules));
   const answered = possible.filter((candidate) => candidate.status === 'sent');
   return answered.length > 0 ? answered : possible.filter((candidate) => candidate.status === 'unconfirmed');

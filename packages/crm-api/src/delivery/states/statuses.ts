@@ -18,6 +18,9 @@ export type NotificationStatus = (typeof NOTIFICATION_STATUSES)[number];
 /** How a new notification starts. */
 export const QUEUED = 'pending' satisfies NotificationStatus;
 
+/** Held by a worker that is sending it. */
+export const IN_FLIGHT = 'sending' satisfies NotificationStatus;
+
 /** A worker claims rows in these states: due ones, and ones whose worker's lease ran out. */
 export const CLAIMABLE = { due: 'pending', abandoned: 'sending' } as const satisfies Record<string, NotificationStatus>;
 
