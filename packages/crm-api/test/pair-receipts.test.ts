@@ -77,6 +77,14 @@ describe('pairing delivery receipts with deliveries', () => {
     expect(new Set(pairs.map((pair) => pair.receiptId)).size).toBe(2);
   });
 
+  it('as many receipts as sends of unknown fate: they wait (a send stopped at 3 s may never have reached WeChat; the receipts may be others\')', () => {
+    expect(pairReceipts([receipt('r1', 9), receipt('r2', 9)], [delivery('a', 'unconfirmed', 1), delivery('b', 'unconfirmed', 2)], rules)).toEqual([]);
+  });
+
+  it('more receipts than answered sends: they wait (the others are someone else\'s, which is not known)', () => {
+    expect(pairReceipts([receipt('r1', 3), receipt('r2', 3), receipt('r3', 3)], [delivery('a', 'sent', 1), delivery('b', 'sent', 1)], rules)).toEqual([]);
+  });
+
   it('receipts saying different things about sends that cannot be told apart: all wait', () => {
     expect(pairReceipts([receipt('r1', 3), receipt('r2', 3, { delivered: false })], [delivery('a', 'sent', 1), delivery('b', 'sent', 1)], rules)).toEqual([]);
   });

@@ -82,10 +82,14 @@ export function pairReceipts(receipts: readonly WaitingReceipt[], candidates: re
       pair(receipt, pool[0]!);
       continue;
     }
-    // Several deliveries it could be for. If as many waiting receipts could be for exactly these and all say the same,
-    // every one of them gets a receipt with that verdict, whichever is whose; otherwise it waits.
-    const rivals = open.filter((other) => !taken.has(other.id) && sameDeliveries(poolFor(other, pool, rules), pool));
-    if (rivals.length >= pool.length && rivals.every((other) => other.delivered === receipt.delivered)) {
+    // Several sends WeChat answered, each of which will have exactly one receipt: if exactly as many waiting receipts
+    // could be for exactly these, none could be a send's of unknown fate, and all say the same, every one of them gets a
+    // receipt with that verdict, whichever is whose. Sends of unknown fate cannot be counted so (some never reached
+    // WeChat): they, and every other case, wait.
+    if (!pool.every((candidate) => candidate.status === 'sent')) continue;
+    const rivals = open.filter((other) => !taken.has(other.id) && sameDeliveries(poolFor(other, byAge, rules), pool));
+    const unknownFate = byAge.filter((candidate) => candidate.status === 'unconfirmed' && rivals.some((other) => couldBeFor(other, candidate, rules)));
+    if (rivals.length === pool.length && unknownFate.length === 0 && rivals.every((other) => other.delivered === receipt.delivered)) {
       for (const [index, candidate] of pool.entries()) pair(rivals[index]!, candidate);
     }
   }
