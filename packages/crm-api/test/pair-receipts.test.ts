@@ -81,6 +81,19 @@ describe('pairing delivery receipts with deliveries', () => {
     expect(pairReceipts([receipt('r1', 9), receipt('r2', 9)], [delivery('a', 'unconfirmed', 1), delivery('b', 'unconfirmed', 2)], rules)).toEqual([]);
   });
 
+  it('two answered sends in turn and their two receipts, the second of which could be either\'s: each gets one', () => {
+    const pairs = pairReceipts([receipt('r1', 2), receipt('r2', 12)], [delivery('a', 'sent', 1), delivery('b', 'sent', 11)], rules);
+    expect(pairs).toEqual([
+      { receiptId: 'r1', deliveryId: 'a' },
+      { receiptId: 'r2', deliveryId: 'b' },
+    ]);
+  });
+
+  it('a receipt lost among answered sends keeps the later ones waiting: which send it was is not known', () => {
+    const sends = [delivery('a', 'sent', 1), delivery('b', 'sent', 11), delivery('c', 'sent', 21)];
+    expect(pairReceipts([receipt('rb', 12), receipt('rc', 22)], sends, rules)).toEqual([]);
+  });
+
   it('more receipts than answered sends: they wait (the others are someone else\'s, which is not known)', () => {
     expect(pairReceipts([receipt('r1', 3), receipt('r2', 3), receipt('r3', 3)], [delivery('a', 'sent', 1), delivery('b', 'sent', 1)], rules)).toEqual([]);
   });

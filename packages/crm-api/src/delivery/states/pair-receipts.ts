@@ -74,26 +74,41 @@ export function pairReceipts(receipts: readonly WaitingReceipt[], candidates: re
     if (exact.length === 1) pair(receipt, exact[0]!);
   }
 
-  for (const receipt of open) {
-    if (taken.has(receipt.id)) continue;
-    const pool = poolFor(receipt, byAge.filter((candidate) => !taken.has(candidate.deliveryId)), rules);
-    if (pool.length === 0) continue;
-    if (pool.length === 1) {
-      pair(receipt, pool[0]!);
-      continue;
-    }
-    // Several sends WeChat answered, each of which will have exactly one receipt: if exactly as many waiting receipts
-    // could be for exactly these, none could be a send's of unknown fate, and all say the same, every one of them gets a
-    // receipt with that verdict, whichever is whose. Sends of unknown fate cannot be counted so (some never reached
-    // WeChat): they, and every other case, wait.
-    if (!pool.every((candidate) => candidate.status === 'sent')) continue;
-    const rivals = open.filter((other) => !taken.has(other.id) && sameDeliveries(poolFor(other, byAge, rules), pool));
-    const unknownFate = byAge.filter((candidate) => candidate.status === 'unconfirmed' && rivals.some((other) => couldBeFor(other, candidate, rules)));
-    if (rivals.length === pool.length && unknownFate.length === 0 && rivals.every((other) => other.delivered === receipt.delivered)) {
-      for (const [index, candidate] of pool.entries()) pair(rivals[index]!, candidate);
-    }
+  // The rest, in groups of receipts that could be for the same deliveries: a group settles when its outcome is the
+  // same whichever receipt is whose. What one round settles can leave another receipt only one delivery: again, until
+  // nothing more settles.
+  for (let settled = Infinity; settled > 0; ) {
+    const before = pairs.length;
+    settleGroups(open.filter((receipt) => !taken.has(receipt.id)), byAge.filter((candidate) => !taken.has(candidate.deliveryId)), rules, pair);
+    settled = pairs.length - before;
   }
   return pairs;
+}
+
+function settleGroups(
+  remaining: readonly WaitingReceipt[],
+  free: readonly ReceiptCandidate[],
+  rules: PairingRules,
+  pair: (receipt: WaitingReceipt, candidate: ReceiptCandidate) => void,
+): void {
+  const options = new Map(remaining.map((receipt) => [receipt.id, poolFor(receipt, free, rules)]));
+  for (const group of groupsOf(remaining, options)) {
+    const sameVerdict = group.receipts.every((receipt) => receipt.delivered === group.receipts[0]?.delivered);
+    const [only] = group.candidates;
+    if (group.candidates.length === 1 && only) {
+      // One delivery it can be for. A send WeChat answered has exactly one receipt, so of several that say the same,
+      // one is its; a send of unknown fate takes a receipt only when it is the only one.
+      if (group.receipts.length === 1 || (sameVerdict && only.status === 'sent')) pair(group.receipts[0]!, only);
+      continue;
+    }
+    // Several sends WeChat answered and exactly as many receipts, all saying the same: each gets one, whichever is
+    // whose. Sends of unknown fate cannot be counted so (some never reached WeChat); every other case waits.
+    const countable = group.candidates.every((candidate) => candidate.status === 'sent') && group.receipts.length === group.candidates.length && sameVerdict;
+    const unknownFateNearby = free.some((candidate) => candidate.status === 'unconfirmed' && group.receipts.some((receipt) => couldBeFor(receipt, candidate, rules)));
+    if (!countable || unknownFateNearby) continue;
+    const matching = perfectMatching(group.receipts, options);
+    if (matching) for (const [receipt, candidate] of matching) pair(receipt, candidate);
+  }
 }
 
 /**
@@ -107,6 +122,37 @@ function poolFor(receipt: WaitingReceipt, candidates: readonly ReceiptCandidate[
   return answered.length > 0 ? answered : possible.filter((candidate) => candidate.status === 'unconfirmed');
 }
 
-function sameDeliveries(a: readonly ReceiptCandidate[], b: readonly ReceiptCandidate[]): boolean {
-  return a.length === b.length && a.every((candidate, index) => candidate.deliveryId === b[index]?.deliveryId);
+/** Receipts joined when they could be for a common delivery, with the deliveries they could be for. */
+function groupsOf(receipts: readonly WaitingReceipt[], options: ReadonlyMap<string, ReceiptCandidate[]>): Array<{ receipts: WaitingReceipt[]; candidates: ReceiptCandidate[] }> {
+  const groups: Array<{ receipts: WaitingReceipt[]; candidates: Map<string, ReceiptCandidate> }> = [];
+  for (const receipt of receipts) {
+    const possible = options.get(receipt.id) ?? [];
+    if (possible.length === 0) continue;
+    const joined = groups.filter((group) => possible.some((candidate) => group.candidates.has(candidate.deliveryId)));
+    const merged = { receipts: [...joined.flatMap((group) => group.receipts), receipt], candidates: new Map(joined.flatMap((group) => [...group.candidates])) };
+    for (const candidate of possible) merged.candidates.set(candidate.deliveryId, candidate);
+    for (const group of joined) groups.splice(groups.indexOf(group), 1);
+    groups.push(merged);
+  }
+  return groups.map((group) => ({ receipts: group.receipts, candidates: [...group.candidates.values()] }));
+}
+
+/** Each receipt paired with a different delivery it could be for, if that is possible (augmenting paths). */
+function perfectMatching(receipts: readonly WaitingReceipt[], options: ReadonlyMap<string, ReceiptCandidate[]>): Array<[WaitingReceipt, ReceiptCandidate]> | undefined {
+  const owner = new Map<string, WaitingReceipt>();
+  const assign = (receipt: WaitingReceipt, seen: Set<string>): boolean => {
+    for (const candidate of options.get(receipt.id) ?? []) {
+      if (seen.has(candidate.deliveryId)) continue;
+      seen.add(candidate.deliveryId);
+      const holder = owner.get(candidate.deliveryId);
+      if (!holder || assign(holder, seen)) {
+        owner.set(candidate.deliveryId, receipt);
+        return true;
+      }
+    }
+    return false;
+  };
+  for (const receipt of receipts) if (!assign(receipt, new Set())) return undefined;
+  const byId = new Map([...options.values()].flat().map((candidate) => [candidate.deliveryId, candidate]));
+  return [...owner].map(([deliveryId, receipt]) => [receipt, byId.get(deliveryId)!]);
 }
