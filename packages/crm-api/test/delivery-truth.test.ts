@@ -118,6 +118,27 @@ describe.each(testEngines())('delivery truth on %s', (engine) => {
     expect(wechat.invocations.flatMap(sendsOf).filter((event) => event.assigneeId === sales.id).map((event) => event.deliveryId)).toEqual(Array(2).fill(stayed.delivery_id));
   });
 
+  it('a row nobody is to hear about is withdrawn before the function is called: a crash during the call cannot leave it in a message that went out without it', async () => {
+    await setup({ NOTIFY_DIGEST_SECONDS: '60' });
+    const other = await t.user('sales', '李四');
+    const [staying, moving] = await t.customers(2);
+    await assign(staying!.id, sales.id);
+    const movingRow = await assign(moving!.id, sales.id);
+    await assign(moving!.id, other.id);
+    t.clock.advance(61_000);
+    const seenDuringTheCall: string[] = [];
+    wechat.setFunction(async (event) => {
+      if (sendsOf(event).some((send) => send.assigneeId === sales.id)) seenDuringTheCall.push((await row(movingRow)).status);
+      const sent = (send: Record<string, unknown>) => ({ deliveryId: send.deliveryId, reason: 'SENT', sentAt: new Date().toISOString() });
+      return event.type === 'sendBatchCustomerAssignNotification' ? { ok: true, results: sendsOf(event).map(sent) } : { ok: true, result: sent(event) };
+    });
+
+    await drain();
+
+    expect(seenDuringTheCall).toEqual(['withdrawn']);
+    expect(await row(movingRow)).toMatchObject({ status: 'withdrawn', reason: 'NO_LONGER_ASSIGNED' });
+  });
+
   it('a customer reassigned while the previous batch was on its way is checked when its own message goes, not when it was claimed', async () => {
     await setup({ NOTIFY_CONCURRENCY: '1', NOTIFY_BATCH_SIZE: '1' });
     const other = await t.user('sales', '李四');

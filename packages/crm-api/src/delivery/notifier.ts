@@ -100,7 +100,7 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
   async function runOnce(): Promise<number> {
     const claimed = await claim();
     if (!claimed) return 0;
-    const sent = await sendBatch(deps, channel, claimed);
+    const sent = await sendBatch(deps, channel, claimed, workerId);
     await record(sent);
     return sent.results.length;
   }
@@ -113,7 +113,7 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
 
   /** Handled from the start: the loop awaits it only after other work. */
   const sendSafely = (claimed: ClaimedMessage[]) =>
-    sendBatch(deps, channel, claimed).catch((error: unknown) => {
+    sendBatch(deps, channel, claimed, workerId).catch((error: unknown) => {
       // Unexpected: the rows stay leased and are claimed again, maybe in flight, when the lease expires.
       logger.error({ err: error }, 'sending a batch failed unexpectedly');
       return undefined;

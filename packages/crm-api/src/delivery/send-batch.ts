@@ -2,17 +2,17 @@ import type { NotificationRow } from '../db/schema.js';
 import type { Channel } from './channels/channel.js';
 import type { ClaimedMessage } from './claim-messages.js';
 import { transitionContext, type DeliveryDeps } from './deps.js';
+import { changeFor } from './outbox/apply-change.js';
 import { prepareSend, type PreparedMessage } from './prepare-send.js';
-import { transition, type ChannelOutcome, type Change, type Message, type NotTheirsReason } from './states/transition.js';
+import { partOf, transition, type ChannelOutcome, type NotTheirsReason } from './states/transition.js';
+import { writeChanges, type ChangeToRecord } from './write-changes.js';
 
 /** What became of one claimed message's rows in this round, for the record step. */
 export type Sent =
   /** Went to the channel; `rows` are the ones the message covered. */
   | { kind: 'sent'; claimed: ClaimedMessage; rows: NotificationRow[]; outcome: ChannelOutcome; customerIds: string[] }
   /** The channel was asked what became of it; `stillTheirs` rows are to go out yet if it never went. */
-  | { kind: 'recalled'; claimed: ClaimedMessage; notTheirs: NotificationRow[]; stillTheirs: NotificationRow[]; reason: NotTheirsReason; outcome: ChannelOutcome }
-  /** Nobody is to hear about these rows and the channel certainly never had them: decided without asking it. */
-  | { kind: 'withdrawn'; claimed: ClaimedMessage; rows: NotificationRow[]; change: Change };
+  | { kind: 'recalled'; claimed: ClaimedMessage; notTheirs: NotificationRow[]; stillTheirs: NotificationRow[]; reason: NotTheirsReason; outcome: ChannelOutcome };
 
 export interface SentBatch {
   startedAtMs: number;
@@ -20,29 +20,33 @@ export interface SentBatch {
 }
 
 /**
- * Sends a claimed batch: who is to hear about what is checked now (prepareSend); the messages go to the channel in
- * one call, and those no longer wanted that the channel may have had are recalled through it.
+ * Sends a claimed batch: who is to hear about what is checked now (prepareSend); rows nobody is to hear about that the
+ * channel certainly never had are withdrawn — written before the channel is called, so a crash during the call cannot
+ * leave them in a message that went out without them — the messages go to the channel in one call, and those no longer
+ * wanted that the channel may have had are recalled through it.
  */
-export async function sendBatch(deps: DeliveryDeps, channel: Channel, claimed: readonly ClaimedMessage[]): Promise<SentBatch> {
+export async function sendBatch(deps: DeliveryDeps, channel: Channel, claimed: readonly ClaimedMessage[], workerId: string): Promise<SentBatch> {
   const startedAtMs = deps.clock.now();
   const prepared = await prepareSend(deps, claimed);
   const context = transitionContext(deps, startedAtMs);
   const toSend: PreparedMessage[] = [];
   const toRecall: Array<{ prepared: PreparedMessage; reason: NotTheirsReason }> = [];
-  const withdrawn: Sent[] = [];
+  const withdrawn: ChangeToRecord[] = [];
   for (const entry of prepared) {
     if (entry.notTheirs.length === 0) {
       toSend.push(entry);
       continue;
     }
-    const decision = transition(partOf(entry.claimed.message, entry.notTheirs), { type: 'not-theirs', reason: entry.notTheirsReason }, context);
+    const { message, assigneeId } = entry.claimed;
+    const decision = transition(partOf(message, new Set(entry.notTheirs.map((row) => row.id))), { type: 'not-theirs', reason: entry.notTheirsReason }, context);
     if (decision && 'recall' in decision) {
       toRecall.push({ prepared: entry, reason: decision.recall });
       continue;
     }
-    if (decision) withdrawn.push({ kind: 'withdrawn', claimed: entry.claimed, rows: entry.notTheirs, change: decision.change });
+    if (decision) withdrawn.push({ item: changeFor(entry.notTheirs, message.deliveryId, { status: message.status, heldBy: workerId }, decision.change), assigneeId, customerIds: [] });
     if (entry.theirs.length > 0) toSend.push(entry);
   }
+  await writeChanges(deps, withdrawn, startedAtMs);
 
   const leads = toSend.flatMap((entry) => (entry.lead ? [entry.lead] : []));
   const recallIds = toRecall.map(({ prepared: entry }) => entry.claimed.message.deliveryId);
@@ -66,13 +70,6 @@ export async function sendBatch(deps: DeliveryDeps, channel: Channel, claimed: r
         reason,
         outcome: recalled.get(entry.claimed.message.deliveryId) ?? noAnswer,
       })),
-      ...withdrawn,
     ],
   };
-}
-
-/** The message as far as these of its rows go: a digest's parts are decided with the rest's state. */
-export function partOf(message: Message, rows: readonly NotificationRow[]): Message {
-  const ids = new Set(rows.map((row) => row.id));
-  return { ...message, rows: message.rows.filter((row) => ids.has(row.id)) };
 }

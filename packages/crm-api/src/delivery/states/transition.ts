@@ -109,6 +109,11 @@ export interface TransitionContext {
   newDeliveryId: () => string;
 }
 
+/** The message as far as these of its rows go: a part of a digest is decided with the state of the whole. */
+export function partOf(message: Message, rowIds: ReadonlySet<string>): Message {
+  return { ...message, rows: message.rows.filter((row) => rowIds.has(row.id)) };
+}
+
 export function transition(message: Message, event: MessageEvent, context: TransitionContext): Decision {
   const now = new Date(context.nowMs).toISOString();
   const keep = { deliveryId: message.deliveryId, fateUnknown: message.fateUnknown, resentForNoReceipt: message.resentForNoReceipt };
