@@ -38,7 +38,7 @@ type Rule = [name: string, state: Partial<Message>, event: MessageEvent, expecte
 
 const RULES: Rule[] = [
   // A worker claims.
-  ['claim: a due message is leased', { status: 'pending' }, { type: 'claim' }, { status: 'sending', deliveryId: 'd1', attempts: 'keep', fateUnknown: false }],
+  ['claim: a due message is leased; its first try under its id is remembered', { status: 'pending' }, { type: 'claim' }, { status: 'sending', deliveryId: 'd1', attempts: 'keep', fateUnknown: false, tried: 'now-unless-set' }],
   ['claim: one a dead worker left was maybe in flight: its fate is unknown', { status: 'sending' }, { type: 'claim' }, { status: 'sending', deliveryId: 'd1', fateUnknown: true }],
   ['claim: rows whose id went out without them (data from before messages moved together) go out under a new id', { status: 'pending' }, { type: 'claim', finishedUnderItsId: [{ status: 'sent', reason: 'SENT' }] }, { status: 'sending', deliveryId: 'new-1', fateUnknown: false }],
   ['claim: the rest of a message whose other part was withdrawn keeps the id, and what the channel holds under it', { status: 'pending', fateUnknown: true }, { type: 'claim', finishedUnderItsId: [{ status: 'withdrawn', reason: 'NO_LONGER_ASSIGNED' }] }, { status: 'sending', deliveryId: 'd1', fateUnknown: true }],
@@ -83,7 +83,7 @@ const RULES: Rule[] = [
   // WeChat's delivery receipts.
   ['receipt delivered: a sent message confirmed', { status: 'sent' }, { type: 'receipt', delivered: true, detail: '0 success', receivedAt: iso(NOW) }, { status: 'sent', reason: 'SENT', confirmedAt: iso(NOW) }],
   ['receipt delivered: an unconfirmed message is sent after all', { status: 'unconfirmed', fateUnknown: true }, { type: 'receipt', delivered: true, detail: '0 success', receivedAt: iso(NOW) }, { status: 'sent', confirmedAt: iso(NOW), fateUnknown: false }],
-  ['receipt refuted: an unconfirmed message goes out again as a new one', { status: 'unconfirmed', fateUnknown: true }, { type: 'receipt', delivered: false, detail: '10001 failed', receivedAt: iso(NOW) }, { status: 'pending', deliveryId: 'new-1', reason: 'DELIVERY_FAILED', fateUnknown: false }],
+  ['receipt refuted: an unconfirmed message goes out again as a new one, not yet tried', { status: 'unconfirmed', fateUnknown: true }, { type: 'receipt', delivered: false, detail: '10001 failed', receivedAt: iso(NOW) }, { status: 'pending', deliveryId: 'new-1', reason: 'DELIVERY_FAILED', fateUnknown: false, tried: 'forgotten' }],
   ['receipt refuted: a sent message failed', { status: 'sent' }, { type: 'receipt', delivered: false, detail: '10001 failed', receivedAt: iso(NOW) }, { status: 'failed', reason: 'DELIVERY_FAILED', confirmedAt: iso(NOW) }],
   ['a second receipt for a confirmed message is ignored', { status: 'sent', confirmed: true }, { type: 'receipt', delivered: false, detail: 'x', receivedAt: iso(NOW) }, 'ignored'],
   ['no receipt in time: sent again once, as a new message', { status: 'unconfirmed', fateUnknown: true }, { type: 'no-receipt-in-time' }, { status: 'pending', deliveryId: 'new-1', reason: 'NO_RECEIPT', resentForNoReceipt: true }],

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { claimMessages } from '../src/delivery/claim-messages.js';
 import { startFakeWechat, type FakeWechat, type InvokedEvent } from './helpers/fake-wechat.js';
 import { createTestApp, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
@@ -63,6 +64,21 @@ describe.each(testEngines())('delivery truth on %s', (engine) => {
 
     expect(await row(answered)).toMatchObject({ status: 'sent', confirmed_at: expect.any(String) });
     expect(await row(killed)).toMatchObject({ status: 'unconfirmed', confirmed_at: null });
+  });
+
+  it('a receipt for a send whose worker died mid-call is paired by when the message was first taken, not by the attempts recorded after', async () => {
+    await setup({ NOTIFY_LEASE_SECONDS: '30' });
+    const [customer] = await t.customers(1);
+    const id = await assign(customer!.id, sales.id);
+    await claimMessages(t.delivery, 'crashed'); // its send reached WeChat; the worker died before recording anything
+    t.clock.advance(1_000);
+    await push(receipt('o-zhang', { TemplateId: TEMPLATE, MsgID: '3000000000000000009', ErrorCode: '0', ErrorStatus: 'success' }));
+    t.clock.advance(30_000);
+    wechat.setFunction((event) => ({ ok: true, result: { deliveryId: event.deliveryId, reason: 'ALREADY_SENT', openid: 'o-zhang', templateId: TEMPLATE, sentAt: new Date(t.clock.now()).toISOString() } }));
+
+    await drain(); // another worker takes it over once the lease ran out: the function says it went out
+
+    expect(await row(id)).toMatchObject({ status: 'sent', confirmed_at: expect.any(String) });
   });
 
   it("a receipt of the host mini program's own template settles none of ours", async () => {

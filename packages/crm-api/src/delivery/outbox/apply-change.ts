@@ -114,6 +114,7 @@ async function updateHeld(trx: Trx, rowIds: string[], item: ChangeToApply, newDe
     ...(change.recipient?.templateId !== undefined ? { template_id: change.recipient.templateId } : {}),
     ...(change.recipient ? { msg_id: change.recipient.msgId ?? null } : {}),
     ...(change.attempts === 'reset' ? { attempts: 0 } : {}),
+    ...(change.tried === 'now' ? { tried_at: context.now } : change.tried === 'forgotten' ? { tried_at: null } : {}),
     ...(newDeliveryId !== null ? { delivery_id: newDeliveryId } : {}),
   };
   const updated: Array<{ id: string; attempts: number }> = [];
@@ -125,6 +126,7 @@ async function updateHeld(trx: Trx, rowIds: string[], item: ChangeToApply, newDe
       .where('status', '=', from.status);
     if (change.attempts === 'count') query = query.set((eb) => ({ attempts: eb('attempts', '+', 1) }));
     if (newDeliveryId === null) query = query.set({ delivery_id: sql<string>`coalesce(delivery_id, id)` });
+    if (change.tried === 'now-unless-set') query = query.set({ tried_at: sql<string>`coalesce(tried_at, ${context.now})` });
     if (from.confirmed === false) query = query.where('confirmed_at', 'is', null);
     if (from.heldBy !== undefined) query = query.where('lease_owner', '=', from.heldBy);
     if (from.leaseExpiredBy !== undefined) query = query.where('lease_until', '<', from.leaseExpiredBy);

@@ -97,7 +97,7 @@ export function candidateOf(row: NotificationRow, firstTriedAt: string | undefin
     status: row.status === 'sent' ? 'sent' : 'unconfirmed',
     templateId: row.template_id,
     msgId: row.msg_id,
-    firstTriedAt: firstTriedAt ?? row.sent_at ?? row.updated_at,
+    firstTriedAt: row.tried_at ?? firstTriedAt ?? row.sent_at ?? row.updated_at,
   };
 }
 
@@ -140,7 +140,7 @@ export async function readUnansweredFor(db: Trx, openid: string): Promise<Array<
   const rows = await db
     .selectFrom('notifications as n')
     .leftJoin('notification_attempts as a', 'a.delivery_id', 'n.delivery_id')
-    .select(['n.delivery_id', (eb) => eb.fn.min(eb.fn.coalesce('a.started_at', 'n.updated_at')).as('first_tried_at')])
+    .select(['n.delivery_id', (eb) => eb.fn.min(eb.fn.coalesce('n.tried_at', 'a.started_at', 'n.updated_at')).as('first_tried_at')])
     .where((eb) =>
       eb.or([
         eb('n.status', '=', IN_FLIGHT),

@@ -87,6 +87,8 @@ export interface Change {
   confirmedAt?: string | null;
   fateUnknown: boolean;
   resentForNoReceipt: boolean;
+  /** When it was first tried under its delivery id: now (a claim), kept if already set, or forgotten (a new id). */
+  tried?: 'now' | 'now-unless-set' | 'forgotten';
   /** The attempt this change ends, for the history. */
   attempt?: { outcome: AttemptOutcome; reason: ReasonCode; errorCode: string | null; errorMessage: string | null };
 }
@@ -118,16 +120,16 @@ export function transition(message: Message, event: MessageEvent, context: Trans
   const now = new Date(context.nowMs).toISOString();
   const keep = { deliveryId: message.deliveryId, fateUnknown: message.fateUnknown, resentForNoReceipt: message.resentForNoReceipt };
   /** The same message again, as a new one: nothing the channel recorded under the old id applies to it. */
-  const asNewMessage = () => ({ deliveryId: context.newDeliveryId(), fateUnknown: false, confirmedAt: null });
+  const asNewMessage = () => ({ deliveryId: context.newDeliveryId(), fateUnknown: false, confirmedAt: null, tried: 'forgotten' as const });
 
   switch (event.type) {
     case 'claim':
       if (message.status !== 'pending' && message.status !== 'sending') return undefined;
       // What the channel recorded under the id is about rows that went out without these: they need an id of their own.
       // (A withdrawn part never went out: the rest keeps the id, and with it whatever the channel holds under it.)
-      if (event.finishedUnderItsId?.some(mayHaveGoneOut)) return { change: { ...keep, ...asNewMessage(), status: 'sending', attempts: 'keep' } };
+      if (event.finishedUnderItsId?.some(mayHaveGoneOut)) return { change: { ...keep, ...asNewMessage(), status: 'sending', attempts: 'keep', tried: 'now' } };
       // A message claimed from a dead worker was maybe on its way to the channel.
-      return { change: { ...keep, status: 'sending', attempts: 'keep', fateUnknown: message.fateUnknown || message.status === 'sending' } };
+      return { change: { ...keep, status: 'sending', attempts: 'keep', fateUnknown: message.fateUnknown || message.status === 'sending', tried: 'now-unless-set' } };
 
     case 'release':
       if (message.status !== 'sending') return undefined;
