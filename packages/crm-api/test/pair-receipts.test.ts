@@ -89,13 +89,31 @@ describe('pairing delivery receipts with deliveries', () => {
     ]);
   });
 
-  it('a receipt lost among answered sends keeps the later ones waiting: which send it was is not known', () => {
+  it('a receipt lost among answered sends: the "delivered" ones that came still confirm sends WeChat accepted, one each; one stays unconfirmed', () => {
     const sends = [delivery('a', 'sent', 1), delivery('b', 'sent', 11), delivery('c', 'sent', 21)];
-    expect(pairReceipts([receipt('rb', 12), receipt('rc', 22)], sends, rules)).toEqual([]);
+    const pairs = pairReceipts([receipt('rb', 12), receipt('rc', 22)], sends, rules);
+    expect(pairs).toHaveLength(2);
+    expect(new Set(pairs.map((pair) => pair.deliveryId)).size).toBe(2);
+    // Each to a send it could be for: rb, pushed at 12 s, not to c, first tried at 21 s.
+    expect(pairs.find((pair) => pair.receiptId === 'rb')?.deliveryId).not.toBe('c');
   });
 
-  it('more receipts than answered sends: they wait (the others are someone else\'s, which is not known)', () => {
-    expect(pairReceipts([receipt('r1', 3), receipt('r2', 3), receipt('r3', 3)], [delivery('a', 'sent', 1), delivery('b', 'sent', 1)], rules)).toEqual([]);
+  it('a "failed" receipt among several sends it could be for waits, and so do the others it could be told from only by guessing', () => {
+    const sends = [delivery('a', 'sent', 1), delivery('b', 'sent', 2)];
+    expect(pairReceipts([receipt('r1', 3), receipt('r2', 3, { delivered: false })], sends, rules)).toEqual([]);
+  });
+
+  it('"delivered" receipts left over after the answered sends go to a send of unknown fate only when it is the only one they can be for', () => {
+    const stopped = delivery('stopped', 'unconfirmed', 0);
+    const pairs = pairReceipts([receipt('r1', 6), receipt('r2', 7)], [stopped, delivery('answered', 'sent', 5)], rules);
+    expect(pairs.map((pair) => pair.deliveryId).sort()).toEqual(['answered', 'stopped']);
+    const twoStopped = pairReceipts([receipt('r1', 6), receipt('r2', 7)], [stopped, delivery('stopped-too', 'unconfirmed', 1), delivery('answered', 'sent', 5)], rules);
+    expect(twoStopped.map((pair) => pair.deliveryId)).toEqual(['answered']);
+  });
+
+  it('more "delivered" receipts than answered sends: each answered send gets one; the rest wait (whose they are is not known)', () => {
+    const pairs = pairReceipts([receipt('r1', 3), receipt('r2', 3), receipt('r3', 3)], [delivery('a', 'sent', 1), delivery('b', 'sent', 1)], rules);
+    expect(pairs.map((pair) => pair.deliveryId).sort()).toEqual(['a', 'b']);
   });
 
   it('receipts saying different things about sends that cannot be told apart: all wait', () => {

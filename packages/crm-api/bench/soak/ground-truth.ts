@@ -76,7 +76,7 @@ export async function collectGroundTruth(wechat: SoakWechat, db: Db, requests: R
     invocations: invocations.items,
     pushes: pushes.items,
     openidOf: new Map((bindings.items as Array<{ crmUserId: string; openid: string }>).map((binding) => [binding.crmUserId, binding.openid])),
-    notifications: await kysely.selectFrom('notifications').select(['id', 'assignee_id', 'status', 'delivery_id', 'confirmed_at', 'reason', 'created_at', 'sent_at']).execute(),
+    notifications: await kysely.selectFrom('notifications').select(['id', 'assignee_id', 'status', 'delivery_id', 'confirmed_at', 'reason', 'created_at', 'sent_at', 'tried_at', 'template_id', 'msg_id', 'wechat_openid', 'fate_unknown', 'updated_at']).execute(),
     attempts: await kysely.selectFrom('notification_attempts').select(['notification_id', 'delivery_id', 'started_at', 'finished_at', 'outcome', 'reason']).execute(),
     notificationCustomers: await kysely.selectFrom('notification_customers').select(['notification_id', 'customer_id']).execute(),
     history: await kysely
@@ -85,7 +85,7 @@ export async function collectGroundTruth(wechat: SoakWechat, db: Db, requests: R
       .orderBy('customer_id')
       .orderBy('customer_version')
       .execute(),
-    receipts: await kysely.selectFrom('wechat_receipts').select(['id', 'openid', 'delivered', 'received_at', 'settled_delivery_id']).execute(),
+    receipts: await kysely.selectFrom('wechat_receipts').select(['id', 'openid', 'delivered', 'received_at', 'settled_delivery_id', 'created_at', 'template_id', 'msg_id']).execute(),
     requests,
   };
 }

@@ -93,21 +93,19 @@ function settleGroups(
 ): void {
   const options = new Map(remaining.map((receipt) => [receipt.id, poolFor(receipt, free, rules)]));
   for (const group of groupsOf(remaining, options)) {
-    const sameVerdict = group.receipts.every((receipt) => receipt.delivered === group.receipts[0]?.delivered);
-    const [only] = group.candidates;
-    if (group.candidates.length === 1 && only) {
-      // One delivery it can be for. A send WeChat answered has exactly one receipt, so of several that say the same,
-      // one is its; a send of unknown fate takes a receipt only when it is the only one.
-      if (group.receipts.length === 1 || (sameVerdict && only.status === 'sent')) pair(group.receipts[0]!, only);
+    const [onlyReceipt] = group.receipts;
+    const [onlyCandidate] = group.candidates;
+    if (group.receipts.length === 1 && group.candidates.length === 1 && onlyReceipt && onlyCandidate) {
+      pair(onlyReceipt, onlyCandidate);
       continue;
     }
-    // Several sends WeChat answered and exactly as many receipts, all saying the same: each gets one, whichever is
-    // whose. Sends of unknown fate cannot be counted so (some never reached WeChat); every other case waits.
-    const countable = group.candidates.every((candidate) => candidate.status === 'sent') && group.receipts.length === group.candidates.length && sameVerdict;
-    const unknownFateNearby = free.some((candidate) => candidate.status === 'unconfirmed' && group.receipts.some((receipt) => couldBeFor(receipt, candidate, rules)));
-    if (!countable || unknownFateNearby) continue;
-    const matching = perfectMatching(group.receipts, options);
-    if (matching) for (const [receipt, candidate] of matching) pair(receipt, candidate);
+    // Several, all saying "delivered": every send WeChat answered was accepted by it, so whichever of these receipts it
+    // gets says what is true of it — as many as can be, each to a different send it could be for. A send of unknown
+    // fate is never counted in so (it may never have reached WeChat): it takes a receipt only when it is the only one
+    // left that receipt can be for, next round. A receipt saying "failed" cannot be told apart: its group waits.
+    if (!group.receipts.every((receipt) => receipt.delivered)) continue;
+    const answeredOptions = new Map(group.receipts.map((receipt) => [receipt.id, (options.get(receipt.id) ?? []).filter((candidate) => candidate.status === 'sent')]));
+    for (const [receipt, candidate] of maximumMatching(group.receipts, answeredOptions)) pair(receipt, candidate);
   }
 }
 
@@ -137,8 +135,8 @@ function groupsOf(receipts: readonly WaitingReceipt[], options: ReadonlyMap<stri
   return groups.map((group) => ({ receipts: group.receipts, candidates: [...group.candidates.values()] }));
 }
 
-/** Each receipt paired with a different delivery it could be for, if that is possible (augmenting paths). */
-function perfectMatching(receipts: readonly WaitingReceipt[], options: ReadonlyMap<string, ReceiptCandidate[]>): Array<[WaitingReceipt, ReceiptCandidate]> | undefined {
+/** As many receipts as can be, each paired with a different delivery it could be for (augmenting paths). */
+function maximumMatching(receipts: readonly WaitingReceipt[], options: ReadonlyMap<string, ReceiptCandidate[]>): Array<[WaitingReceipt, ReceiptCandidate]> {
   const owner = new Map<string, WaitingReceipt>();
   const assign = (receipt: WaitingReceipt, seen: Set<string>): boolean => {
     for (const candidate of options.get(receipt.id) ?? []) {
@@ -152,7 +150,7 @@ function perfectMatching(receipts: readonly WaitingReceipt[], options: ReadonlyM
     }
     return false;
   };
-  for (const receipt of receipts) if (!assign(receipt, new Set())) return undefined;
+  for (const receipt of receipts) assign(receipt, new Set());
   const byId = new Map([...options.values()].flat().map((candidate) => [candidate.deliveryId, candidate]));
   return [...owner].map(([deliveryId, receipt]) => [receipt, byId.get(deliveryId)!]);
 }
