@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { claimMessages } from '../src/delivery/claim-messages.js';
+import { createMetrics } from '../src/metrics/metrics.js';
 import { startFakeWechat, type FakeWechat, type InvokedEvent } from './helpers/fake-wechat.js';
 import { createTestApp, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
@@ -184,6 +185,26 @@ describe.each(testEngines())('delivery truth on %s', (engine) => {
     expect(await row(movingRow)).toMatchObject({ status: 'withdrawn', reason: 'NO_LONGER_ASSIGNED' });
     const toFirst = wechat.invocations.flatMap(sendsOf).filter((event) => event.assigneeId === sales.id);
     expect(toFirst.flatMap((event) => (event.customers as Array<{ id: string }>).map((customer) => customer.id))).toEqual([slow!.id]);
+  });
+
+  it('a customer reassigned during the send itself is counted as sent after reassignment, and one moved back before the answer is not', async () => {
+    await setup();
+    const other = await t.user('sales', '李四');
+    const [moved, movedBack, stays] = await t.customers(3);
+    await t.as(manager).post('/api/customers/batch-assign', { customerIds: [moved!.id, movedBack!.id, stays!.id], assigneeId: sales.id });
+    wechat.setFunction(async (event) => {
+      await assign(moved!.id, other.id); // committed while WeChat has the message: the race no check can close
+      await assign(movedBack!.id, other.id);
+      await assign(movedBack!.id, sales.id);
+      return { ok: true, result: { deliveryId: event.deliveryId, reason: 'SENT', openid: 'o-zhang', templateId: TEMPLATE, sentAt: new Date(t.clock.now()).toISOString() } };
+    });
+    const metrics = createMetrics();
+    const notifier = t.notifier({ metrics });
+    await notifier.runOnce();
+    wechat.resetFunction();
+
+    const counted = (await metrics.registry.getSingleMetric('leadnotify_sent_after_reassignment_total')?.get())?.values[0]?.value;
+    expect(counted).toBe(1);
   });
 
   it('a deactivated salesperson hears about no lead: a pending one is withdrawn unsent, and an acceptance catches nothing up', async () => {

@@ -5,7 +5,7 @@ import type { Channel } from './channels/channel.js';
 import { catchUp } from './catch-up.js';
 import { claimMessages, type ClaimedMessage } from './claim-messages.js';
 import type { DeliveryDeps } from './deps.js';
-import { reassignedSince } from './outbox/read.js';
+import { currentOwners } from './outbox/read.js';
 import { recordBatch, type Recorded } from './record-batch.js';
 import { releaseHeld } from './release-held.js';
 import { resendUnreceipted } from './resend-unreceipted.js';
@@ -89,11 +89,12 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
       if (entry.change.status !== 'skipped' || entry.change.reason !== 'NO_SUBSCRIPTION' || entry.rowIds.length === 0) continue;
       if (await acceptedSince(deps.db.kysely, entry.assigneeId, startedAt)) await catchUp(deps, entry.assigneeId, entry.rowIds);
     }
-    // A customer reassigned while its message was on its way: the inherent race, counted so it is seen.
+    // A customer named in a message that went out but no longer the assignee's: checked the moment the message was
+    // built, so moved while it was on its way — the inherent race, counted so it is seen.
     const sent = recorded.filter((entry) => entry.change.status === 'sent' && entry.customerIds.length > 0);
     if (sent.length > 0 && deps.metrics) {
-      const raced = await reassignedSince(deps.db.kysely, sent.map((entry) => ({ assigneeId: entry.assigneeId, customerIds: entry.customerIds })), startedAt);
-      deps.metrics.countSentAfterReassignment(raced);
+      const owners = await currentOwners(deps.db.kysely, sent.flatMap((entry) => entry.customerIds));
+      deps.metrics.countSentAfterReassignment(sent.reduce((count, entry) => count + entry.customerIds.filter((id) => owners.get(id) !== entry.assigneeId).length, 0));
     }
   }
 

@@ -25,6 +25,10 @@ export async function recordBatch(deps: DeliveryDeps, workerId: string, batch: S
   };
 
   for (const result of batch.results) {
+    if (result.kind === 'withdrawn') {
+      items.push(result.change);
+      continue;
+    }
     const { message, assigneeId } = result.claimed;
     if (result.kind === 'sent') {
       add(message, assigneeId, result.rows, transition(partOf(message, idsOf(result.rows)), { type: 'answer', outcome: result.outcome }, context), {

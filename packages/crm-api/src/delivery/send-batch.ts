@@ -12,7 +12,9 @@ export type Sent =
   /** Went to the channel; `rows` are the ones the message covered. */
   | { kind: 'sent'; claimed: ClaimedMessage; rows: NotificationRow[]; outcome: ChannelOutcome; customerIds: string[] }
   /** The channel was asked what became of it; `stillTheirs` rows are to go out yet if it never went. */
-  | { kind: 'recalled'; claimed: ClaimedMessage; notTheirs: NotificationRow[]; stillTheirs: NotificationRow[]; reason: NotTheirsReason; outcome: ChannelOutcome };
+  | { kind: 'recalled'; claimed: ClaimedMessage; notTheirs: NotificationRow[]; stillTheirs: NotificationRow[]; reason: NotTheirsReason; outcome: ChannelOutcome }
+  /** Nobody is to hear about the whole message and the channel certainly never had it: decided without asking it. */
+  | { kind: 'withdrawn'; change: ChangeToRecord };
 
 export interface SentBatch {
   startedAtMs: number;
@@ -21,9 +23,9 @@ export interface SentBatch {
 
 /**
  * Sends a claimed batch: who is to hear about what is checked now (prepareSend); rows nobody is to hear about that the
- * channel certainly never had are withdrawn — written before the channel is called, so a crash during the call cannot
- * leave them in a message that went out without them — the messages go to the channel in one call, and those no longer
- * wanted that the channel may have had are recalled through it.
+ * channel certainly never had are withdrawn — the part of a message whose rest goes out is written before the channel
+ * is called, so a crash during the call cannot leave it under an id that went out without it — the messages go to the
+ * channel in one call, and those no longer wanted that the channel may have had are recalled through it.
  */
 export async function sendBatch(deps: DeliveryDeps, channel: Channel, claimed: readonly ClaimedMessage[], workerId: string): Promise<SentBatch> {
   const startedAtMs = deps.clock.now();
@@ -31,7 +33,8 @@ export async function sendBatch(deps: DeliveryDeps, channel: Channel, claimed: r
   const context = transitionContext(deps, startedAtMs);
   const toSend: PreparedMessage[] = [];
   const toRecall: Array<{ prepared: PreparedMessage; reason: NotTheirsReason }> = [];
-  const withdrawn: ChangeToRecord[] = [];
+  const withdrawnPart: ChangeToRecord[] = [];
+  const withdrawnWhole: Sent[] = [];
   for (const entry of prepared) {
     if (entry.notTheirs.length === 0) {
       toSend.push(entry);
@@ -43,10 +46,15 @@ export async function sendBatch(deps: DeliveryDeps, channel: Channel, claimed: r
       toRecall.push({ prepared: entry, reason: decision.recall });
       continue;
     }
-    if (decision) withdrawn.push({ item: changeFor(entry.notTheirs, message.deliveryId, { status: message.status, heldBy: workerId }, decision.change), assigneeId, customerIds: [] });
-    if (entry.theirs.length > 0) toSend.push(entry);
+    const withdrawal = decision && { item: changeFor(entry.notTheirs, message.deliveryId, { status: message.status, heldBy: workerId }, decision.change), assigneeId, customerIds: [] };
+    if (entry.theirs.length === 0) {
+      if (withdrawal) withdrawnWhole.push({ kind: 'withdrawn', change: withdrawal });
+      continue;
+    }
+    if (withdrawal) withdrawnPart.push(withdrawal);
+    toSend.push(entry);
   }
-  await writeChanges(deps, withdrawn, startedAtMs);
+  await writeChanges(deps, withdrawnPart, startedAtMs);
 
   const leads = toSend.flatMap((entry) => (entry.lead ? [entry.lead] : []));
   const recallIds = toRecall.map(({ prepared: entry }) => entry.claimed.message.deliveryId);
@@ -70,6 +78,7 @@ export async function sendBatch(deps: DeliveryDeps, channel: Channel, claimed: r
         reason,
         outcome: recalled.get(entry.claimed.message.deliveryId) ?? noAnswer,
       })),
+      ...withdrawnWhole,
     ],
   };
 }

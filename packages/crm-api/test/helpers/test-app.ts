@@ -14,6 +14,7 @@ import { createNotifier, type Notifier } from '../../src/delivery/notifier.js';
 import { wechatFromConfig } from '../../src/delivery/wechat-from-config.js';
 import { createPushInbox, createWechatSubscribeChannel } from '../../src/delivery/channels/wechat-subscribe/index.js';
 import type { DeliveryDeps } from '../../src/delivery/deps.js';
+import type { Metrics } from '../../src/metrics/metrics.js';
 import type { Logger } from 'pino';
 import { createUser, type UserView } from '../../src/domain/users.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
@@ -100,7 +101,7 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
   }
 
   /** A notifier on this app's database; the WeChat client comes from the env (see wechatEnv). */
-  function notifier(options: { workerId?: string; random?: () => number; logger?: Logger } = {}): Notifier {
+  function notifier(options: { workerId?: string; random?: () => number; logger?: Logger; metrics?: Metrics } = {}): Notifier {
     if (!wechat.client) throw new Error(`test notifier needs WeChat env: ${wechat.reason}`);
     const created = createNotifier({
       db: database.db,
@@ -110,6 +111,7 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
       logger: options.logger ?? ctx.logger,
       random: options.random ?? (() => 1),
       ...(options.workerId ? { workerId: options.workerId } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     wakeListeners.push(() => created.wake());
     return created;

@@ -129,23 +129,6 @@ export async function usersByIds(db: Trx, ids: readonly string[]): Promise<Map<s
   return new Map(rows.map((row) => [row.id, { name: row.name, active: row.active === 1 }]));
 }
 
-/**
- * Customers named by these deliveries whose latest change of owner, away from the assignee, committed at or after
- * `since`: reassigned while their message was on its way.
- */
-export async function reassignedSince(db: Trx, named: ReadonlyArray<{ assigneeId: string; customerIds: readonly string[] }>, since: string): Promise<number> {
-  const customerIds = [...new Set(named.flatMap((delivery) => delivery.customerIds))];
-  if (customerIds.length === 0) return 0;
-  const moves = await db
-    .selectFrom('assignments')
-    .select(['customer_id', 'from_owner_id'])
-    .where('customer_id', 'in', customerIds)
-    .where('created_at', '>=', since)
-    .execute();
-  const movedAway = new Set(moves.map((move) => `${move.customer_id}\u0000${move.from_owner_id ?? ''}`));
-  return named.reduce((count, delivery) => count + delivery.customerIds.filter((id) => movedAway.has(`${id}\u0000${delivery.assigneeId}`)).length, 0);
-}
-
 /** The earliest attempt under each delivery id: before it, the message cannot have reached WeChat. */
 export async function firstAttemptTimes(db: Trx, deliveryIds: readonly string[]): Promise<Map<string, string>> {
   if (deliveryIds.length === 0) return new Map();
