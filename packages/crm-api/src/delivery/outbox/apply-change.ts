@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { sql, type Insertable, type Updateable } from 'kysely';
+import { sql, type Insertable, type RawBuilder, type Updateable } from 'kysely';
 import type { NotificationAttemptsTable, NotificationRow, NotificationsTable } from '../../db/schema.js';
 import { chunk, type Trx } from '../../db/transaction.js';
 import type { NotificationStatus } from '../states/statuses.js';
@@ -44,41 +44,43 @@ export function changeFor(
 /**
  * Writes changes, each only to rows still in the state it was decided on (and, from `sending`, still held by the
  * worker deciding): whoever changed a row meanwhile — a receipt, another worker, an operator — wins, and this change is not
- * applied to that row. Rows with the same change are written by one statement. Returns the ids written, by change.
+ * applied to that row. Changes from the same state writing the same columns share one statement, a column whose value
+ * differs between them (each message's send time, recipient, delivery id) taking each one's by a CASE on the row id:
+ * a batch of messages is recorded in one statement, not one per message. Returns the ids written, by change.
  */
 export async function applyChanges(trx: Trx, items: readonly ChangeToApply[], context: ApplyContext): Promise<Array<{ item: ChangeToApply; written: string[] }>> {
-  const groups = new Map<string, ChangeToApply[]>();
+  const groups = new Map<string, Planned[]>();
   for (const item of items) {
     if (item.rows.length === 0) continue;
-    const key = groupKey(item);
-    groups.set(key, [...(groups.get(key) ?? []), item]);
+    const planned = { item, values: valuesOf(item, context) };
+    const key = shapeOf(planned);
+    groups.set(key, [...(groups.get(key) ?? []), planned]);
   }
   const written = new Map<ChangeToApply, string[]>();
   const attempts: Array<Insertable<NotificationAttemptsTable>> = [];
   for (const group of groups.values()) {
-    const [first] = group;
-    if (!first) continue;
-    const rowIds = group.flatMap((item) => item.rows.map((row) => row.id));
-    const updated = await updateHeld(trx, rowIds, first, keepsItsDeliveryId(first) ? null : first.change.deliveryId, context);
-    const byId = new Map(updated.map((row) => [row.id, row.attempts]));
-    for (const item of group) {
-      const ids = item.rows.map((row) => row.id).filter((id) => byId.has(id));
-      written.set(item, ids);
-      const { attempt } = item.change;
-      if (!attempt) continue;
-      for (const id of ids) {
-        attempts.push({
-          id: randomUUID(),
-          notification_id: id,
-          attempt: byId.get(id) ?? 0,
-          delivery_id: item.deliveryId,
-          started_at: context.attemptStartedAt ?? context.now,
-          finished_at: context.now,
-          outcome: attempt.outcome,
-          reason: attempt.reason,
-          error_code: attempt.errorCode,
-          error_message: attempt.errorMessage,
-        });
+    for (const part of chunkByRows(group, 500)) {
+      const updated = await updateHeld(trx, part, context.now);
+      const byId = new Map(updated.map((row) => [row.id, row.attempts]));
+      for (const { item } of part) {
+        const ids = item.rows.map((row) => row.id).filter((id) => byId.has(id));
+        written.set(item, ids);
+        const { attempt } = item.change;
+        if (!attempt) continue;
+        for (const id of ids) {
+          attempts.push({
+            id: randomUUID(),
+            notification_id: id,
+            attempt: byId.get(id) ?? 0,
+            delivery_id: item.deliveryId,
+            started_at: context.attemptStartedAt ?? context.now,
+            finished_at: context.now,
+            outcome: attempt.outcome,
+            reason: attempt.reason,
+            error_code: attempt.errorCode,
+            error_message: attempt.errorMessage,
+          });
+        }
       }
     }
   }
@@ -86,25 +88,22 @@ export async function applyChanges(trx: Trx, items: readonly ChangeToApply[], co
   return items.map((item) => ({ item, written: written.get(item) ?? [] }));
 }
 
-/** Whether every row already goes out under the change's delivery id (or would first: its own id). */
-function keepsItsDeliveryId(item: ChangeToApply): boolean {
-  return item.rows.every((row) => (row.deliveryId ?? row.id) === item.change.deliveryId);
+type Value = string | number | null;
+/** A change and the value it writes to each column it sets outright. */
+interface Planned {
+  item: ChangeToApply;
+  values: Partial<Record<keyof NotificationsTable, Value>>;
 }
 
-/** Items whose rows keep their delivery ids and whose changes are alike share one statement. */
-function groupKey(item: ChangeToApply): string {
-  const { deliveryId, ...rest } = item.change;
-  return JSON.stringify([item.from, rest, item.deliveryId === deliveryId && keepsItsDeliveryId(item) ? 'own id' : deliveryId, item.change.attempt ? item.deliveryId : '']);
-}
-
-async function updateHeld(trx: Trx, rowIds: string[], item: ChangeToApply, newDeliveryId: string | null, context: ApplyContext) {
-  const { change, from } = item;
-  const set: Updateable<NotificationsTable> = {
+function valuesOf({ change, rows }: ChangeToApply, context: ApplyContext): Planned['values'] {
+  const leased = change.status === 'sending' && context.lease;
+  return {
     status: change.status,
     updated_at: context.now,
     fate_unknown: change.fateUnknown ? 1 : 0,
     no_receipt_resent: change.resentForNoReceipt ? 1 : 0,
-    ...(change.status === 'sending' && context.lease ? { lease_owner: context.lease.owner, lease_until: context.lease.until } : { lease_owner: null, lease_until: null }),
+    lease_owner: leased ? leased.owner : null,
+    lease_until: leased ? leased.until : null,
     ...(change.nextAttemptAt !== undefined ? { next_attempt_at: change.nextAttemptAt } : {}),
     ...(change.reason !== undefined ? { reason: change.reason } : {}),
     ...(change.lastError !== undefined ? { last_error: change.lastError } : {}),
@@ -115,22 +114,55 @@ async function updateHeld(trx: Trx, rowIds: string[], item: ChangeToApply, newDe
     ...(change.recipient ? { msg_id: change.recipient.msgId ?? null } : {}),
     ...(change.attempts === 'reset' ? { attempts: 0 } : {}),
     ...(change.tried === 'now' ? { tried_at: context.now } : change.tried === 'forgotten' ? { tried_at: null } : {}),
-    ...(newDeliveryId !== null ? { delivery_id: newDeliveryId } : {}),
+    // Rows that already go out under the change's id (or would first: their own) keep it; the query fills in their own.
+    ...(rows.every((row) => (row.deliveryId ?? row.id) === change.deliveryId) ? {} : { delivery_id: change.deliveryId }),
   };
-  const updated: Array<{ id: string; attempts: number }> = [];
-  for (const ids of chunk(rowIds, 500)) {
-    let query = trx
-      .updateTable('notifications')
-      .set(set)
-      .where('id', 'in', ids)
-      .where('status', '=', from.status);
-    if (change.attempts === 'count') query = query.set((eb) => ({ attempts: eb('attempts', '+', 1) }));
-    if (newDeliveryId === null) query = query.set({ delivery_id: sql<string>`coalesce(delivery_id, id)` });
-    if (change.tried === 'now-unless-set') query = query.set({ tried_at: sql<string>`coalesce(tried_at, ${context.now})` });
-    if (from.confirmed === false) query = query.where('confirmed_at', 'is', null);
-    if (from.heldBy !== undefined) query = query.where('lease_owner', '=', from.heldBy);
-    if (from.leaseExpiredBy !== undefined) query = query.where('lease_until', '<', from.leaseExpiredBy);
-    updated.push(...(await query.returning(['id', 'attempts']).execute()));
+}
+
+/** Changes with the same shape can share a statement: the same prior state, columns, and columns the query computes. */
+function shapeOf({ item, values }: Planned): string {
+  return JSON.stringify([item.from, Object.keys(values), item.change.attempts === 'count', item.change.tried === 'now-unless-set']);
+}
+
+function chunkByRows(group: readonly Planned[], maxRows: number): Planned[][] {
+  const parts: Planned[][] = [];
+  let rows = Infinity;
+  for (const planned of group) {
+    if (rows + planned.item.rows.length > maxRows) {
+      parts.push([]);
+      rows = 0;
+    }
+    parts[parts.length - 1]!.push(planned);
+    rows += planned.item.rows.length;
   }
-  return updated;
+  return parts;
+}
+
+async function updateHeld(trx: Trx, part: readonly Planned[], now: string) {
+  const [first] = part;
+  if (!first) return [];
+  const { change, from } = first.item;
+  const set: Record<string, Value | RawBuilder<Value>> = {};
+  for (const column of Object.keys(first.values) as Array<keyof NotificationsTable>) {
+    const values = part.map((planned) => planned.values[column] ?? null);
+    set[column] = values.every((value) => value === values[0]) ? (values[0] ?? null) : byRow(column, part);
+  }
+  let query = trx
+    .updateTable('notifications')
+    .set(set as Updateable<NotificationsTable>)
+    .where('id', 'in', part.flatMap((planned) => planned.item.rows.map((row) => row.id)))
+    .where('status', '=', from.status);
+  if (change.attempts === 'count') query = query.set((eb) => ({ attempts: eb('attempts', '+', 1) }));
+  if (!('delivery_id' in first.values)) query = query.set({ delivery_id: sql<string>`coalesce(delivery_id, id)` });
+  if (change.tried === 'now-unless-set') query = query.set({ tried_at: sql<string>`coalesce(tried_at, ${now})` });
+  if (from.confirmed === false) query = query.where('confirmed_at', 'is', null);
+  if (from.heldBy !== undefined) query = query.where('lease_owner', '=', from.heldBy);
+  if (from.leaseExpiredBy !== undefined) query = query.where('lease_until', '<', from.leaseExpiredBy);
+  return query.returning(['id', 'attempts']).execute();
+}
+
+/** Each change's own value of a column, for its rows. */
+function byRow(column: keyof NotificationsTable, part: readonly Planned[]): RawBuilder<Value> {
+  const whens = part.map(({ item, values }) => sql`when id in (${sql.join(item.rows.map((row) => row.id))}) then ${values[column] ?? null}`);
+  return sql<Value>`case ${sql.join(whens, sql` `)} else ${sql.ref(column)} end`;
 }
