@@ -169,6 +169,8 @@ interface MessageLatencyRun {
   rttMs: number;
   engine: 'sqlite' | 'postgres';
   env?: Record<string, string>;
+  /** The API with NOTIFIER=worker and a separate worker process (`pnpm worker`) sending: woken by the API's NOTIFY. */
+  worker?: boolean;
 }
 
 /**
@@ -184,8 +186,13 @@ async function assignmentToMessage(run: MessageLatencyRun) {
   const wechat = await emulator(run.rttMs);
   const db = await seedBenchDb({ sales: 3, customers: count + warmup, engine: run.engine });
   await wechat.prepareUsers(db.salesIds, Math.ceil((count + warmup) / 3) + 10);
-  const api = await startChildApi({ DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...wechat.env, ...run.env });
+  const env = { DATABASE_URL: db.url, LOG_LEVEL: 'warn', ...wechat.env, ...run.env };
+  const api = await startChildApi(run.worker ? { ...env, NOTIFIER: 'worker' } : env);
   children.push(api);
+  const worker = run.worker
+    ? await spawnTs('packages/crm-api/src/worker-main.ts', { env: { ...env, WORKER_METRICS_PORT: '0', HOST: '127.0.0.1' }, ready: /worker metrics on (http:\/\/localhost:\d+)/ })
+    : undefined;
+  if (worker) children.push(worker);
   const headers = { authorization: `Bearer ${db.managerToken}`, 'content-type': 'application/json' };
   const assign = async (index: number) => {
     const response = await fetch(`${api.url}/api/customers/${db.customerIds[index]}/assign`, {
@@ -235,6 +242,7 @@ async function assignmentToMessage(run: MessageLatencyRun) {
     .slice(0, 5);
   const rateAchieved = count / ((answered.at(-1)!.receivedAt - started) / 1000);
   await api.stop();
+  await worker?.stop();
   await db.db.close();
   await wechat.child.stop();
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -261,6 +269,7 @@ async function messageLatency() {
   if (!QUICK) runs.push({ label: 'SQLite, WeChat 100 ms, NOTIFY_DIGEST_SECONDS at its default', rttMs: 100, engine: 'sqlite', env: env(100, true) });
   if (process.env.TEST_DATABASE_URL) {
     runs.push({ label: 'PostgreSQL, WeChat 100 ms, digest off', rttMs: 100, engine: 'postgres', env: env(100, false) });
+    runs.push({ label: 'PostgreSQL, WeChat 100 ms, digest off, a separate worker process', rttMs: 100, engine: 'postgres', env: env(100, false), worker: true });
     if (!QUICK) runs.push({ label: 'PostgreSQL, WeChat 300 ms, digest off', rttMs: 300, engine: 'postgres', env: env(300, false) });
   } else {
     console.log('  (TEST_DATABASE_URL unset: PostgreSQL runs skipped)');

@@ -1,8 +1,11 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** Ends the soak's background loops: each waits with `sleep`, which returns false as soon as the soak stops. */
 export function createStopSignal() {
   const controller = new AbortController();
+  // Every loop and pending correction waits on this one signal at once: many listeners are its purpose, not a leak.
+  setMaxListeners(0, controller.signal);
   return {
     stop: () => controller.abort(),
     stopped: () => controller.signal.aborted,
