@@ -36,3 +36,4 @@ export type { ApplySubscriptionEventsAnswer, SubscriptionChange, SubscriptionSta
 export { MINIPROGRAM_PAGES } from './miniprogram-pages.js';
 export { releaseBindingAnswerSchema, releaseBindingEventSchema } from './binding-events.js';
 export type { ReleaseBindingAnswer, ReleaseBindingEvent } from './binding-events.js';
+export { EMOJI_JOINED_SEQUENCES, emojiAwareCharacters } from './emoji-sequences.js';

@@ -1,3 +1,4 @@
+import { joinedEmojiSequences } from '@leadnotify/test-support';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATOR } from '../src/domain/actor.js';
 import { createCustomer, updateCustomer } from '../src/domain/customers.js';
@@ -43,6 +44,35 @@ describe('the name rule, applied by the domain', () => {
     expect(unchanged).toEqual({ name: customer.name, company: null, version: 1 });
   });
 
+  it('accepts every emoji ZWJ and tag sequence of Unicode\'s list in a name, in the domain and in the API alike', async () => {
+    const sequences = joinedEmojiSequences();
+    const refusedByDomain = sequences.filter((sequence) => {
+      try {
+        return checkName('name', `${sequence}王`, 100) !== `${sequence}王`;
+      } catch {
+        return true;
+      }
+    });
+    const refusedByApi = sequences.filter((sequence) => !singleLineText(100).safeParse(`客户${sequence}`).success);
+
+    expect(refusedByDomain).toEqual([]);
+    expect(refusedByApi).toEqual([]);
+    const user = await createUser(t.ctx, OPERATOR, { name: '👩‍💻王经理', role: 'manager' });
+    const customer = await createCustomer(t.ctx, { name: '👨‍👩‍👧‍👦王家', company: '🏳️‍🌈彩虹工作室', source: '🏴󠁧󠁢󠁳󠁣󠁴󠁿展会' });
+    expect([user.name, customer.name, customer.company, customer.source]).toEqual(['👩‍💻王经理', '👨‍👩‍👧‍👦王家', '🏳️‍🌈彩虹工作室', '🏴󠁧󠁢󠁳󠁣󠁴󠁿展会']);
+  });
+
+  it.each([
+    ['a joiner between letters', '张\u200d三', 'U+200D'],
+    ['a joiner after an emoji, before a letter', '👩\u200d程序员', 'U+200D'],
+    ['a joiner at the end', '王家👩\u200d', 'U+200D'],
+    ['two joiners in a row', '👩\u200d\u200d💻', 'U+200D'],
+    ['tag characters without the black flag', '王\u{e0067}\u{e0062}\u{e007f}', 'U+E0067'],
+  ])('refuses %s, naming the character', async (_, name, codePoint) => {
+    await expect(createUser(t.ctx, OPERATOR, { name, role: 'sales' })).rejects.toMatchObject({ details: [{ path: 'name', message: expect.stringContaining(codePoint) }] });
+    expect(singleLineText(100).safeParse(name).success).toBe(false);
+  });
+
   it('stores names trimmed, and clears a company or source with null', async () => {
     const created = await createCustomer(t.ctx, { name: '  云栖科技 ', company: ' 杭州云栖\n', source: '展会' });
     const updated = await updateCustomer(t.ctx, OPERATOR, created.id, { name: '\ufeff云栖 ', source: null });
@@ -64,6 +94,8 @@ describe('the name rule, applied by the domain', () => {
     ['\ud800'.repeat(101), 100],
     ['a\nb', 100],
     ['A\u200dB', 200],
+    ['👨‍👩‍👧‍👦', 100],
+    ['👨‍👩‍👧‍👦\u200d', 100],
     ['\u00a0名字\u00a0', 100],
     ['名\u3000字', 100],
   ])('the API\'s schema and the domain agree on %j (at most %i)', (value, max) => {

@@ -1,7 +1,8 @@
+import { joinedEmojiSequences } from '@leadnotify/test-support';
 import { describe, expect, it } from 'vitest';
 import { loadFunctionConfig } from '../src/config.js';
 import { formatBeijingTime } from '@leadnotify/contracts';
-import { fitKeyword } from '../src/template/fit-keyword.js';
+import { cleanText, fitKeyword } from '../src/template/fit-keyword.js';
 import { KEYWORD_TYPES, type KeywordType } from '../src/template/keyword-types.js';
 
 /**
@@ -30,6 +31,7 @@ const NASTY_INPUTS = [
   'A very long English customer name that goes on and on',
   '😀😃😄😁😆😅🤣😂🙂🙃😉😊😇🥰😍🤩😘😗😚😙😋',
   '张三👨‍👩‍👧‍👦的家庭客户，需要尽快联系并跟进报价事宜',
+  '👩‍💻👨‍👩‍👧‍👦🏳️‍🌈🏴󠁧󠁢󠁳󠁣󠁴󠁿🧑🏽‍🦰👩‍❤️‍💋‍👨🫱🏻‍🫲🏿',
   'line1\nline2\ttabbed\u0000null',
   '+86 (138) 0000-0000 转 123456789',
   '¥12,345.678 元',
@@ -58,6 +60,21 @@ describe('keyword value fitting', () => {
     const fitted = fitKeyword('thing', '😀'.repeat(15));
     expect(fitted).toBe(`${'😀'.repeat(9)}…`);
     expect(/[\ud800-\udbff](?![\udc00-\udfff])/.test(fitted)).toBe(false);
+  });
+
+  it('keeps every emoji ZWJ and tag sequence whole, and removes a joiner that joins nothing', () => {
+    const sequences = joinedEmojiSequences();
+    expect(sequences.filter((sequence) => cleanText(`王${sequence}家`) !== `王${sequence}家`)).toEqual([]);
+    expect(cleanText('张\u200d三 👩\u200d程序员')).toBe('张三 👩程序员');
+  });
+
+  it('cuts a thing before a ZWJ sequence rather than through it, whatever the sequence', () => {
+    for (const sequence of joinedEmojiSequences()) {
+      // The sequence straddles the 19th unit, where the ellipsis goes.
+      const fitted = fitKeyword('thing', `${'客'.repeat(17)}${sequence}户户户`);
+      expect(fitted, sequence).toBe(`${'客'.repeat(17)}…`);
+    }
+    expect(fitKeyword('thing', `${'客'.repeat(8)}👨‍👩‍👧‍👦户户户`)).toBe(`${'客'.repeat(8)}👨‍👩‍👧‍👦…`);
   });
 
   it('counts mixed names as Chinese (10) and pure letters up to 20', () => {

@@ -1,3 +1,4 @@
+import { EMOJI_JOINED_SEQUENCES } from '@leadnotify/contracts';
 import { DomainError } from './errors.js';
 
 /**
@@ -5,13 +6,15 @@ import { DomainError } from './errors.js';
  * breaks among them), the line and paragraph separators (Zl U+2028, Zp U+2029), and format characters (Cf:
  * zero-width spaces and joiners, direction marks, embeddings, overrides and isolates, U+061C, the soft hyphen
  * U+00AD, U+FEFF, …). They make a name span lines or look like another one, and WeChat refuses zero-width and
- * direction characters in message keywords: names are refused, not silently changed.
+ * direction characters in message keywords: names are refused, not silently changed. The exception is an emoji
+ * written with them, a ZWJ or tag sequence (👨‍👩‍👧‍👦, 👩‍💻, 🏴󠁧󠁢󠁳󠁣󠁴󠁿), common in WeChat nicknames: inside one the joiner or
+ * tag is part of a picture, alone it is refused.
  */
 const NOT_IN_A_NAME = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 
 /** What is wrong with a character of `name` NOT_IN_A_NAME, naming the first one found; undefined when it has none. */
 export function forbiddenInName(name: string): string | undefined {
-  const found = NOT_IN_A_NAME.exec(name)?.[0];
+  const found = NOT_IN_A_NAME.exec(name.replace(EMOJI_JOINED_SEQUENCES, ''))?.[0];
   if (found === undefined) return undefined;
   const codePoint = `U+${(found.codePointAt(0) as number).toString(16).toUpperCase().padStart(4, '0')}`;
   return `must not contain ${codePoint}: one line, no control, zero-width, direction or other invisible formatting characters`;

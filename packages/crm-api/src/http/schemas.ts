@@ -32,7 +32,7 @@ export const singleLineText = (max: number) =>
       if (forbidden !== undefined) ctx.addIssue({ code: 'custom', message: forbidden });
     })
     .describe(
-      `trimmed; 1 to ${max} characters after trimming; one line; no control, zero-width, direction or other invisible formatting characters (Unicode Cc, Cf, Zl, Zp)`,
+      `trimmed; 1 to ${max} characters after trimming; one line; no control, zero-width, direction or other invisible formatting characters (Unicode Cc, Cf, Zl, Zp) except inside an emoji ZWJ or tag sequence (👨‍👩‍👧‍👦)`,
     );
 
 export const idSchema = z

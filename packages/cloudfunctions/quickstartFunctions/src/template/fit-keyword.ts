@@ -1,3 +1,4 @@
+import { EMOJI_JOINED_SEQUENCES, emojiAwareCharacters } from '@leadnotify/contracts';
 import type { KeywordType } from './keyword-types.js';
 
 /**
@@ -40,7 +41,7 @@ export interface TextOptions {
   conservative?: boolean;
 }
 
-/** Control characters (shown as a space) and invisible ones: zero-width, joiners, BOM, bidi controls. */
+/** Control characters (shown as a space) and invisible ones: zero-width, joiners (outside an emoji sequence), BOM, bidi controls. */
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
 const INVISIBLE = /[\u200b-\u200f\u2060\ufeff\u202a-\u202e\u2066-\u2069]/g;
 /**
@@ -53,26 +54,40 @@ const NOT_CONSERVATIVE = /\p{Extended_Pictographic}|[\ufe00-\ufe0f\u20e3]|(?![\p
 
 /**
  * Removes control and invisible characters, which no keyword type accepts and a reader cannot see (a bidi
- * override can even reorder the text shown); collapses whitespace. `conservative` keeps only what WeChat's
+ * override can even reorder the text shown), except the joiners of an emoji ZWJ sequence (👨‍👩‍👧‍👦 would
+ * otherwise show as four people); collapses whitespace. `conservative` keeps only what WeChat's
  * rule for text ("Chinese, digits, letters, symbols") surely covers, after composing accents (NFC) so that
  * an accented letter stays a letter.
  */
 export function cleanText(raw: string, options: TextOptions = {}): string {
-  let text = raw.replace(CONTROL, ' ').replace(INVISIBLE, '');
+  let text = withoutInvisible(raw.replace(CONTROL, ' '));
   if (options.conservative) text = text.normalize('NFC').replace(NOT_CONSERVATIVE, '');
   return text.replace(/\s+/g, ' ').trim();
 }
 
-/** Cuts at code-point boundaries to at most `limit` UTF-16 units, never leaving half an emoji. */
+function withoutInvisible(text: string): string {
+  let kept = '';
+  let from = 0;
+  for (const sequence of text.matchAll(EMOJI_JOINED_SEQUENCES)) {
+    kept += text.slice(from, sequence.index).replace(INVISIBLE, '') + sequence[0];
+    from = sequence.index + sequence[0].length;
+  }
+  return kept + text.slice(from).replace(INVISIBLE, '');
+}
+
+/**
+ * Cuts to at most `limit` UTF-16 units between characters as a reader sees them: never half an emoji, and never
+ * part of a ZWJ sequence, which would show another emoji (👨‍👩 of 👨‍👩‍👧‍👦).
+ */
 export function truncate(text: string, limit: number, withEllipsis: boolean): string {
   if (text.length <= limit) return text;
   const budget = withEllipsis ? limit - 1 : limit;
   let result = '';
-  for (const codePoint of Array.from(text)) {
-    if (result.length + codePoint.length > budget) break;
-    result += codePoint;
+  for (const character of emojiAwareCharacters(text)) {
+    if (result.length + character.length > budget) break;
+    result += character;
   }
-  result = result.replace(/[\u200d\ufe0f\s]+$/u, '');
+  result = result.replace(/\s+$/u, '');
   return withEllipsis ? `${result}…` : result;
 }
 
