@@ -3,7 +3,7 @@
  * AppSecret is set (a development tool: production runs packages/crm-api/src/main.ts, which never loads it).
  */
 import { checkWechatConfig, ConfigError, createLogger, loadConfig, loadEnvFile, onShutdownSignal, startLines, startServer, type DemoSeed } from 'crm-api';
-import { readQrCode, startLocalWechat, terminalQrCode } from '@leadnotify/wechat-emulator';
+import { LEAD_TEMPLATES, readQrCode, startLocalWechat, terminalQrCode } from '@leadnotify/wechat-emulator';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 
@@ -47,6 +47,8 @@ async function main(): Promise<void> {
               ...(base.MINIPROGRAM_CLOUD_ENV ? { cloudEnv: base.MINIPROGRAM_CLOUD_ENV } : {}),
               ...(base.LEADNOTIFY_SHARED_SECRET ? { sharedSecret: base.LEADNOTIFY_SHARED_SECRET } : {}),
               functionName: base.WECHAT_CLOUD_FUNCTION,
+              // The lead notice set up as docs/configuration.md recommends: three templates, three messages a tap.
+              templates: LEAD_TEMPLATES,
             }),
         }
       : {}),

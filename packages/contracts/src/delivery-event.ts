@@ -62,6 +62,7 @@ export const FUNCTION_EVENT_TYPES = [
   'unbindCrmUser',
   'releaseBinding',
   'recordSubscription',
+  'subscriptionStatus',
   'applySubscriptionEvents',
 ] as const;
 export type FunctionEventType = (typeof FUNCTION_EVENT_TYPES)[number];

@@ -78,7 +78,7 @@ export const REASONS = {
   TEMPLATE_INVALID: {
     disposition: 'permanent',
     summary: 'WeChat does not know the template id (40037)',
-    fix: "set the function's SUBSCRIBE_TEMPLATE_ID to the template's id",
+    fix: "set the function's SUBSCRIBE_TEMPLATE_IDS to the lead templates' ids (mp.weixin.qq.com → 订阅消息 → 我的模板)",
   },
   PAGE_INVALID: {
     disposition: 'permanent',

@@ -12,6 +12,7 @@ import { notifierFromConfig } from './delivery/notifier-from-config.js';
 import { wechatFromConfig } from './delivery/wechat-from-config.js';
 import { createPushInbox } from './delivery/channels/wechat-subscribe/index.js';
 import { OPERATOR } from './domain/actor.js';
+import { salespeopleByExpectation } from './domain/reachability.js';
 import { listUsers } from './domain/users.js';
 import { createApp } from './http/app.js';
 import { answerClientError } from './http/answer-client-error.js';
@@ -120,6 +121,7 @@ async function startOnDatabase<L extends LocalWechat>(
     ? createPushInbox({ db, config, clock, metrics, logger: logger.child({ component: 'push-inbox' }), wake: wakeNotifier, cloudFunction: wechat.cloudFunction })
     : undefined;
   if (pushInbox) context.pushInbox = pushInbox;
+  metrics.watchSalespeople(() => salespeopleByExpectation(context));
   const seed = localWechat ? await seedDemoIfEmpty(context) : undefined;
   if (localWechat) {
     // The emulator forgets everything on restart: bind and subscribe every active user again.

@@ -91,7 +91,7 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
       (await http.post(`${running.url}/api/customers/${a.id}/assign`, { assigneeId: sales.id, note: '今天联系' }, { headers: manager.headers })).data.notification.id,
       (await http.post(`${running.url}/api/miniprogram/customers/${b.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers })).data.data.notification.id,
       (await http.post(`${running.url}/api/customers/batch-assign`, { customerIds: [c.id], assigneeId: sales.id }, { headers: manager.headers })).data.notifications[0].id,
-      (await http.post(`${running.url}/api/pool/customers/${d.id}/assign`, {}, { headers: sales.headers })).data.notification.id,
+      (await http.post(`${running.url}/api/pool/customers/${d.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers })).data.notification.id,
     ];
 
     await outboxDrained();
@@ -105,8 +105,25 @@ describe.each(testEngines())('end to end on %s: crm-api and the WeChat emulator 
       page: `pages/customer/detail?id=${a.id}&deliveryId=${ids[0]}`,
       data: { thing1: { value: '甲公司' }, thing3: { value: '王经理' }, thing4: { value: '今天联系' }, time2: { value: expect.stringMatching(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}$/) } },
     });
-    expect(byNotification.get(ids[3])?.data.thing3.value).toBe('张三');
+    expect(byNotification.get(ids[3])?.data.thing3.value).toBe('王经理');
     for (const id of ids) expect((await notification(id, manager.headers)).status).toBe('sent');
+  });
+
+  it('a salesperson claiming a pool customer for themselves is not sent a message about it, and keeps the acceptance', async () => {
+    const manager = await user('manager', '王经理');
+    const sales = await user('sales', '张三');
+    const [claimed, given] = [await customer(manager.headers, '自己领的公司'), await customer(manager.headers, '经理给的公司')];
+
+    const claim = await http.post(`${running.url}/api/pool/customers/${claimed.id}/assign`, {}, { headers: sales.headers });
+    const assignment = await http.post(`${running.url}/api/customers/${given.id}/assign`, { assigneeId: sales.id }, { headers: manager.headers });
+    await outboxDrained();
+
+    expect([claim.status, claim.data.customer.ownerId, claim.data.notification]).toEqual([200, sales.id, null]);
+    const history = await http.get(`${running.url}/api/customers/${claimed.id}/assignments`, { headers: manager.headers });
+    expect(history.data.items).toMatchObject([{ via: 'pool', actorId: sales.id, toOwnerId: sales.id }]);
+    const delivered = (await messages()).filter((message) => message.touser === `emu-openid-${sales.id}`);
+    expect(delivered.map((message) => message.deliveryId)).toEqual([assignment.data.notification.id]);
+    expect(delivered[0]?.data.thing1.value).toBe('经理给的公司');
   });
 
   it('batches to several users become one message per user', async () => {

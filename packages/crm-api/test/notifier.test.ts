@@ -45,7 +45,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
       await t.as(manager).post(`/api/customers/${a!.id}/assign`, { assigneeId: sales.id, note: '尽快联系' }),
       await t.as(manager).post(`/api/miniprogram/customers/${b!.id}/assign`, { assigneeId: sales.id }),
       await t.as(manager).post('/api/customers/batch-assign', { customerIds: [c!.id], assigneeId: sales.id }),
-      await t.as(sales).post(`/api/pool/customers/${d!.id}/assign`),
+      await t.as(manager).post(`/api/pool/customers/${d!.id}/assign`, { assigneeId: sales.id }),
     ];
     const ids = [
       responses[0]!.body.notification.id,
@@ -66,7 +66,7 @@ describe.each(testEngines())('notifier on %s', (engine) => {
       note: '尽快联系',
       assignedAt: expect.any(String),
     });
-    expect(byId.get(ids[3])?.actor).toMatchObject({ id: sales.id, name: '张三' });
+    expect(byId.get(ids[3])?.actor).toMatchObject({ id: manager.id, name: '王经理' });
     for (const id of ids) {
       expect(await row(id)).toMatchObject({ status: 'sent', attempts: 1, reason: 'SENT', delivery_id: id, lease_owner: null });
     }

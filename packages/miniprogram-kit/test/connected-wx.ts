@@ -38,9 +38,12 @@ export function createConnectedWx(options: { emulatorUrl: string; openid: string
       type Outcome = { ok: true; value: Record<string, string> } | { ok: false; value: { errMsg: string; errCode?: number } };
       settle(
         call,
-        httpJson(`POST`, `${options.emulatorUrl}/_emulator/users/${encodeURIComponent(options.openid)}/subscribe-popup`, { json: { results: [dialog] } }).then((answer): Outcome =>
+        // WeChat decides each template's result (a second template of the same title is `filter`ed): the emulator answers it.
+        httpJson<{ dialogs: Array<Record<string, string>> }>(`POST`, `${options.emulatorUrl}/_emulator/users/${encodeURIComponent(options.openid)}/subscribe-popup`, {
+          json: { results: [dialog] },
+        }).then((answer): Outcome =>
           answer.status === 200
-            ? { ok: true as const, value: { errMsg: 'requestSubscribeMessage:ok', ...dialog } }
+            ? { ok: true as const, value: { errMsg: 'requestSubscribeMessage:ok', ...answer.body.dialogs[0] } }
             : { ok: false as const, value: { errMsg: 'requestSubscribeMessage:fail No template data return, verify the template id exist', errCode: 20001 } },
         ),
       );

@@ -9,10 +9,13 @@ const EXCHANGE = 'POST /api/wechat-binding/scene/exchange';
 const BOUND: FunctionHandler = () => ({ ok: true, crmUserId: 'u-sales-1', boundAt: '2026-11-25T02:30:00.000Z' });
 const bindFails = (code: string): FunctionHandler => () => ({ ok: false, error: { code, message: `test ${code}` } });
 
+/** The subscribe button on a page asks the function for the lead templates and the stock. */
+const SUBSCRIPTION_STATUS: FunctionHandler = () => ({ ok: true, templates: [{ templateId: TEMPLATE, remaining: 0, refused: false }], remaining: 0 });
+
 function openPage(path: string, query: Record<string, string>, routes: Record<string, KitResponse | Error>, functions: Record<string, FunctionHandler> = {}) {
-  const fake = createFakeWx({ functions });
+  const fake = createFakeWx({ functions: { subscriptionStatus: SUBSCRIPTION_STATUS, ...functions } });
   const host = fakeRequest(routes);
-  installMiniProgramGlobals(fake.wx, { request: host.request, templateId: TEMPLATE });
+  installMiniProgramGlobals(fake.wx, { request: host.request });
   const page = render(path);
   (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad(query);
   return { fake, host, page };
@@ -33,7 +36,10 @@ describe('bind page', () => {
     await settle();
 
     expect(host.calls).toEqual([{ method: 'POST', path: '/api/wechat-binding/scene/exchange', data: { scene: 'b=Q7x_9' } }]);
-    expect(fake.state.functionCalls).toEqual([{ name: 'quickstartFunctions', data: { type: 'bindCrmUser', ticket: 'v1.ticket' } }]);
+    expect(fake.state.functionCalls).toEqual([
+      { name: 'quickstartFunctions', data: { type: 'bindCrmUser', ticket: 'v1.ticket' } },
+      { name: 'quickstartFunctions', data: { type: 'subscriptionStatus' } },
+    ]);
     expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
     expect(textOf(page, '.lk-bind__detail')).toBe('有新客户分配给你时，会通过微信服务通知提醒你。');
     expect(page.querySelector('.lk-bind__retry')).toBeFalsy();
@@ -83,6 +89,7 @@ describe('bind page', () => {
       { type: 'bindCrmUser', ticket: 'v1.t' },
       { type: 'unbindCrmUser' },
       { type: 'bindCrmUser', ticket: 'v1.t' },
+      { type: 'subscriptionStatus' },
     ]);
   });
 
@@ -123,6 +130,7 @@ describe('bind page', () => {
     expect(fake.state.functionCalls.map((call) => call.data)).toEqual([
       { type: 'bindCrmUser', ticket: 'v1.t' },
       { type: 'bindCrmUser', ticket: 'v1.t' },
+      { type: 'subscriptionStatus' },
     ]);
   });
 
@@ -139,7 +147,7 @@ describe('bind page', () => {
     await settle();
 
     expect(host.calls).toHaveLength(2); // the exchange on load, and one on retry
-    expect(fake.state.functionCalls).toHaveLength(1);
+    expect(fake.state.functionCalls.map((call) => call.data.type)).toEqual(['bindCrmUser', 'subscriptionStatus']);
     expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
   });
 
@@ -161,6 +169,16 @@ describe('customer detail page', () => {
     expect(page.dom?.textContent).toContain('状态：新客户');
     expect(page.dom?.textContent).toContain('分配时间：2026-11-25 10:30');
     expect(page.data).toMatchObject({ id: 'c-1', deliveryId: 'd-42' });
+  });
+
+  it('where a message brings the salesperson, the subscribe button is at hand and says plainly that no reminder is left', async () => {
+    const { fake, page } = openPage('pages/customer/detail', { id: 'c-1', deliveryId: 'd-42' }, { 'GET /api/customers/c-1': { statusCode: 200, data: CUSTOMER } });
+    await settle();
+
+    const button = find(page, '.lk-customer__subscribe');
+    expect(textOf(button, '.lk-subscribe__stock')).toBe('提醒已经用完：新分给你的客户不会再通知你。每条提醒会用掉一次订阅，多点几次可以多攒几条。');
+    await tap(fake.state, find(button, '.lk-subscribe__button'));
+    expect(fake.state.subscribeCalls).toEqual([{ tmplIds: [TEMPLATE] }]);
   });
 
   it.each([
@@ -245,6 +263,13 @@ describe('customer list page', () => {
 
     await tap(fake.state, find(page, '.lk-customers__item'));
     expect(fake.state.navigations).toEqual(['/pages/customer/detail?id=c-1']);
+  });
+
+  it('offers the subscribe button with the stock under the list', async () => {
+    const { page } = openPage('pages/customer/list', {}, {});
+    await settle();
+
+    expect(textOf(find(page, '.lk-customers__subscribe'), '.lk-subscribe__stock')).toContain('提醒已经用完');
   });
 
   it('says so when the list is empty, and when the user is not signed in', async () => {

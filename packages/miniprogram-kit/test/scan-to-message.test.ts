@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { waitFor } from '@leadnotify/test-support';
-import { readQrCode, startLocalWechat, type LocalWechat, type SentMessage } from '@leadnotify/wechat-emulator';
+import { LEAD_TEMPLATES, readQrCode, startLocalWechat, type LocalWechat, type SentMessage } from '@leadnotify/wechat-emulator';
 import { createLogger, loadConfig, startServer, type RunningServer } from 'crm-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWxRequest } from '../src/wx/create-wx-request.js';
@@ -34,7 +34,8 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
       createLogger('warn', new Writable({ write: (_chunk, _encoding, done) => done() })),
       {
         clock: { now: () => Date.now() + offsetMs },
-        localWechat: (base) => startLocalWechat({ functionName: base.WECHAT_CLOUD_FUNCTION }),
+        // The lead notice as docs/configuration.md recommends: three templates of different titles.
+        localWechat: (base) => startLocalWechat({ functionName: base.WECHAT_CLOUD_FUNCTION, templates: LEAD_TEMPLATES }),
       },
     );
     emulator = running.localWechat!;
@@ -79,7 +80,6 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     const phone = createConnectedWx({ emulatorUrl: emulator.url, openid, functionName: running.config.WECHAT_CLOUD_FUNCTION });
     installMiniProgramGlobals(phone.wx, {
       request: createWxRequest(running.url, () => undefined),
-      templateId: emulator.templates[0]!.id,
       functionName: running.config.WECHAT_CLOUD_FUNCTION,
     });
     const page = render('pages/bind/index');
@@ -94,7 +94,6 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     const phone = createConnectedWx({ emulatorUrl: emulator.url, openid: 'openid-e2e-reader', functionName: running.config.WECHAT_CLOUD_FUNCTION });
     installMiniProgramGlobals(phone.wx, {
       request: createWxRequest(running.url, () => sales.token),
-      templateId: emulator.templates[0]!.id,
       functionName: running.config.WECHAT_CLOUD_FUNCTION,
     });
     const page = render(path);
@@ -107,7 +106,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
   const messagesTo = async (openid: string) =>
     (await httpJson<{ items: Array<SentMessage & { deliveryId: string }> }>('GET', `${emulator.url}/_emulator/messages?touser=${encodeURIComponent(openid)}`)).body.items;
 
-  it('a salesperson scans their code, taps subscribe three times, and receives one message per assignment', async () => {
+  it('a salesperson scans their code, taps subscribe once — three templates, three acceptances — and three leads go out at once', async () => {
     const openid = 'openid-e2e-phone';
     const salesId = await newSalesperson('赵六');
 
@@ -117,18 +116,19 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     expect(await bindings()).toContainEqual(expect.objectContaining({ crmUserId: salesId, openid }));
 
     const subscribe = find(page, '.lk-bind__subscribe');
-    const button = find(subscribe, '.lk-subscribe__button');
-    for (let taps = 1; taps <= 3; taps++) {
-      await tap(phone.state, button);
-      await waitFor(() => phone.state.functionCalls.length, (calls) => calls === taps + 1, { what: `the report of acceptance ${taps}` });
-      await waitFor(() => (subscribe.instance as unknown as { data: { busy: boolean } }).data.busy, (busy) => busy === false, { what: 'the button to settle' });
-      // The function's count may not include this tap yet (WeChat's push reaches it later); the button's does.
-      expect(textOf(subscribe, '.lk-subscribe__stock')).toContain(`还能收到 ${taps} 条提醒`);
-    }
-    expect(textOf(subscribe, '.lk-subscribe__text')).toBe('已订阅一次新客户提醒。');
-    // WeChat counted three acceptances, and the kit reported each one to the function.
-    expect(emulator.acceptancesOf(openid)).toBe(3);
-    expect(phone.state.functionCalls.slice(1)).toEqual(Array(3).fill({ type: 'recordSubscription', templateId: emulator.templates[0]!.id, accepted: true }));
+    await waitFor(() => (subscribe.instance as unknown as { data: { templateIds: string[] } }).data.templateIds, (ids) => ids.length === 3, {
+      what: 'the button to learn the lead templates from the function',
+    });
+    await tap(phone.state, find(subscribe, '.lk-subscribe__button'));
+    await waitFor(() => phone.state.functionCalls.map((call) => call.type), (types) => types.includes('recordSubscription'), { what: 'the report of the acceptances' });
+    await waitFor(() => (subscribe.instance as unknown as { data: { busy: boolean } }).data.busy, (busy) => busy === false, { what: 'the button to settle' });
+
+    expect(textOf(subscribe, '.lk-subscribe__text')).toBe('已订阅 3 条新客户提醒。');
+    expect(textOf(subscribe, '.lk-subscribe__stock')).toContain('还能收到 3 条提醒');
+    // One dialog asked for the three lead templates; WeChat counted one acceptance of each.
+    expect(LEAD_TEMPLATES.map((template) => emulator.acceptancesOf(openid, template.id))).toEqual([1, 1, 1]);
+    const results = Object.fromEntries(LEAD_TEMPLATES.map((template) => [template.id, 'accept']));
+    expect(phone.state.functionCalls.slice(1)).toEqual([{ type: 'subscriptionStatus' }, { type: 'recordSubscription', results }]);
 
     const assigned: Array<{ customerId: string; notificationId: string }> = [];
     for (const name of ['端到端一号', '端到端二号', '端到端三号']) {
@@ -142,7 +142,9 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     expect(messages.map((message) => message.page).sort()).toEqual(
       assigned.map(({ customerId, notificationId }) => `pages/customer/detail?id=${encodeURIComponent(customerId)}&deliveryId=${encodeURIComponent(notificationId)}`).sort(),
     );
-    expect(emulator.acceptancesOf(openid)).toBe(0);
+    // One message with each template: the tap's three acceptances, all used.
+    expect(messages.map((message) => message.templateId).sort()).toEqual(LEAD_TEMPLATES.map((template) => template.id).sort());
+    expect(LEAD_TEMPLATES.map((template) => emulator.acceptancesOf(openid, template.id))).toEqual([0, 0, 0]);
   }, 40_000);
 
   it('when the bind answer is lost (the function bound, the phone never heard), 再试一次 says bound, not "code used"', async () => {
@@ -159,7 +161,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
       }
       return answer;
     };
-    installMiniProgramGlobals(phone.wx, { request: createWxRequest(running.url, () => undefined), templateId: emulator.templates[0]!.id, functionName: running.config.WECHAT_CLOUD_FUNCTION });
+    installMiniProgramGlobals(phone.wx, { request: createWxRequest(running.url, () => undefined), functionName: running.config.WECHAT_CLOUD_FUNCTION });
     const page = render('pages/bind/index');
     (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad({ scene: encodeURIComponent(await bindingCodeOf(salesId)) });
     await waitFor(() => page.data.working as boolean, (working) => !working, { what: 'the first bind' });

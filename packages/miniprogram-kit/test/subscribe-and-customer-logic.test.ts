@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getCustomer, listDeliveredCustomers, listMyCustomers } from '../src/lib/customer-api.js';
 import { formatBeijingTime } from '../src/lib/customer-messages.js';
-import { outcomeOfFailure, outcomeOfResult, stockAfterAcceptance, stockText } from '../src/lib/subscribe-outcome.js';
+import { outcomeOfFailure, stockAfterAcceptance, stockText, summarizeTap, tapText } from '../src/lib/subscribe-outcome.js';
 import { apiError, CUSTOMER, fakeRequest, noAnswer } from './fakes.js';
 
 describe('subscribe outcomes', () => {
@@ -14,11 +14,27 @@ describe('subscribe outcomes', () => {
     ['filter', 'FILTERED'],
     ['somethingNew', 'FAILED'],
   ])('result %s → %s', (value, outcome) => {
-    expect(outcomeOfResult({ errMsg: 'requestSubscribeMessage:ok', T1: value }, 'T1')).toBe(outcome);
+    expect(summarizeTap({ errMsg: 'requestSubscribeMessage:ok', T1: value }, ['T1']).outcome).toBe(outcome);
   });
 
-  it('a result without our template is a failure', () => {
-    expect(outcomeOfResult({ errMsg: 'requestSubscribeMessage:ok', OTHER: 'accept' }, 'T1')).toBe('FAILED');
+  it('counts the acceptances of a tap that asked for three templates; any acceptance makes it ACCEPTED', () => {
+    expect(summarizeTap({ errMsg: 'requestSubscribeMessage:ok', T1: 'accept', T2: 'acceptWithAlert', T3: 'accept' }, ['T1', 'T2', 'T3'])).toEqual({
+      outcome: 'ACCEPTED',
+      accepted: 3,
+      results: { T1: 'accept', T2: 'acceptWithAlert', T3: 'accept' },
+    });
+    expect(summarizeTap({ T1: 'reject', T2: 'accept', T3: 'filter' }, ['T1', 'T2', 'T3'])).toMatchObject({ outcome: 'ACCEPTED', accepted: 1 });
+    expect(summarizeTap({ T1: 'reject', T2: 'reject', T3: 'reject' }, ['T1', 'T2', 'T3'])).toMatchObject({ outcome: 'REJECTED', accepted: 0 });
+    // None accepted: a template WeChat filtered (same title as another) is an admin's to fix, and says so.
+    expect(summarizeTap({ T1: 'reject', T2: 'filter' }, ['T1', 'T2'])).toMatchObject({ outcome: 'FILTERED', accepted: 0 });
+  });
+
+  it('a result without a template asked for is a failure', () => {
+    expect(summarizeTap({ errMsg: 'requestSubscribeMessage:ok', OTHER: 'accept' }, ['T1'])).toMatchObject({ outcome: 'FAILED', accepted: 0 });
+  });
+
+  it('says how many reminders the tap added', () => {
+    expect(tapText(summarizeTap({ T1: 'accept', T2: 'accept', T3: 'reject' }, ['T1', 'T2', 'T3']))).toBe('已订阅 2 条新客户提醒。');
   });
 
   it('errCode 20004 is the main switch; other fail codes are plain failures', () => {
@@ -28,18 +44,21 @@ describe('subscribe outcomes', () => {
   });
 
   it.each([
-    [-1, 0, 1],
-    [-1, undefined, 1],
-    [2, 2, 3],
-    [2, undefined, 3],
-    [0, 5, 5],
-    [-1, 4, 4],
-  ])('after an acceptance with %s in stock and the function reporting %s, the stock is %s', (previous, reported, stock) => {
-    expect(stockAfterAcceptance(previous, reported)).toBe(stock);
+    [-1, 1, 0, 1],
+    [-1, 1, undefined, 1],
+    [2, 1, 2, 3],
+    [2, 3, undefined, 5],
+    [0, 1, 5, 5],
+    [-1, 3, 4, 4],
+    [1, 3, 2, 4],
+  ])('with %s in stock, %s accepted and the function reporting %s, the stock is %s', (previous, accepted, reported, stock) => {
+    expect(stockAfterAcceptance(previous, accepted, reported)).toBe(stock);
   });
 
-  it('shows the stock when it is known and always invites more taps', () => {
+  it('shows the stock when it is known, says plainly when none is left, and always invites more taps', () => {
     expect(stockText(3)).toBe('还能收到 3 条提醒。每条提醒会用掉一次订阅，多点几次可以多攒几条。');
+    expect(stockText(3, 3)).toBe('还能收到 3 条提醒。每条提醒用掉一次订阅；点一次按钮并全部允许，可以攒 3 条。');
+    expect(stockText(0, 3)).toBe('提醒已经用完：新分给你的客户不会再通知你。每条提醒用掉一次订阅；点一次按钮并全部允许，可以攒 3 条。');
     expect(stockText(undefined)).toBe('每条提醒会用掉一次订阅，多点几次可以多攒几条。');
     expect(stockText(-1)).toBe(stockText(undefined));
   });

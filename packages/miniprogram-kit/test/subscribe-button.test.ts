@@ -1,22 +1,31 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createFakeWx, installMiniProgramGlobals, type SubscribeAnswer } from './fake-wx.js';
+import { createFakeWx, installMiniProgramGlobals, type FunctionHandler, type SubscribeAnswer } from './fake-wx.js';
 import { find, listen, render, settle, tap, textOf } from './render.js';
 
-const TEMPLATE = 'tmpl-lead-assigned';
+const TEMPLATES = ['tmpl-lead-assigned', 'tmpl-new-lead', 'tmpl-follow-up'];
 const request = async () => ({ statusCode: 200, data: null });
 
-function setup(subscribe: SubscribeAnswer, remainingFromFunction: number | Error = 3) {
+/** The function's answer: the lead templates with the caller's stock of each. */
+const stock = (counts: number[]) => ({
+  ok: true,
+  templates: counts.map((remaining, index) => ({ templateId: TEMPLATES[index], remaining, refused: false })),
+  remaining: counts.reduce((sum, count) => sum + count, 0),
+});
+
+function setup(subscribe: SubscribeAnswer, options: { status?: FunctionHandler; reported?: number[] | Error } = {}) {
+  const reported = options.reported ?? [1, 1, 1];
   const fake = createFakeWx({
     subscribe,
     functions: {
+      subscriptionStatus: options.status ?? (() => stock([1, 1, 0])),
       recordSubscription: () => {
-        if (remainingFromFunction instanceof Error) throw remainingFromFunction;
-        return { ok: true, templateId: TEMPLATE, remaining: remainingFromFunction };
+        if (reported instanceof Error) throw reported;
+        return stock(reported);
       },
     },
   });
-  installMiniProgramGlobals(fake.wx, { request, templateId: TEMPLATE });
-  const button = render('components/subscribe-button/index', { remaining: 2 });
+  installMiniProgramGlobals(fake.wx, { request });
+  const button = render('components/subscribe-button/index');
   const events: Array<{ name: string; detail: Record<string, unknown> }> = [];
   for (const name of ['subscribed', 'rejected', 'error']) {
     listen(button, name, (event) => events.push({ name, detail: event.detail }));
@@ -24,96 +33,108 @@ function setup(subscribe: SubscribeAnswer, remainingFromFunction: number | Error
   return { fake, button, events };
 }
 
+const calls = (fake: ReturnType<typeof createFakeWx>) => fake.state.functionCalls.map((call) => call.data);
+
 describe('subscribe-button', () => {
   beforeEach(() => {
     document.body.innerHTML = '';
   });
 
-  it('shows the stock the host set and invites more taps', () => {
-    const { button } = setup({ result: 'accept' });
-    expect(textOf(button, '.lk-subscribe__stock')).toBe('还能收到 2 条提醒。每条提醒会用掉一次订阅，多点几次可以多攒几条。');
+  it('asks the function which templates to offer and shows the stock it counts, inviting three a tap', async () => {
+    const { fake, button } = setup({ result: 'accept' });
+    await settle();
+
+    expect(calls(fake)).toEqual([{ type: 'subscriptionStatus' }]);
+    expect(textOf(button, '.lk-subscribe__stock')).toBe('还能收到 2 条提醒。每条提醒用掉一次订阅；点一次按钮并全部允许，可以攒 3 条。');
   });
 
-  it.each(['accept', 'acceptWithAudio', 'acceptWithAlert'])(
-    'on %s it reports the acceptance to the function and shows the count the function returns',
-    async (result) => {
-      const { fake, button, events } = setup({ result }, 3);
-
-      await tap(fake.state, find(button, '.lk-subscribe__button'));
-
-      expect(fake.state.subscribeCalls).toEqual([{ tmplIds: [TEMPLATE] }]);
-      expect(fake.state.functionCalls).toEqual([
-        { name: 'quickstartFunctions', data: { type: 'recordSubscription', templateId: TEMPLATE, accepted: true } },
-      ]);
-      expect(textOf(button, '.lk-subscribe__text')).toBe('已订阅一次新客户提醒。');
-      expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 3 条提醒。');
-      expect(events).toEqual([{ name: 'subscribed', detail: { templateId: TEMPLATE, outcome: 'ACCEPTED', remaining: 3, result } }]);
-    },
-  );
-
-  it('after one accepted tap with no count known, it shows 1: the function answers the count before this acceptance', async () => {
-    const { fake, events } = setup({ result: 'accept' }, 0);
-    const button = render('components/subscribe-button/index');
-    listen(button, 'subscribed', (event) => events.push({ name: 'subscribed', detail: event.detail }));
+  it('one tap asks for all three templates, reports the results and counts three more', async () => {
+    const { fake, button, events } = setup({ result: 'accept' }, { reported: [1, 1, 0] });
+    await settle();
 
     await tap(fake.state, find(button, '.lk-subscribe__button'));
 
-    expect(textOf(button, '.lk-subscribe__stock')).toBe('还能收到 1 条提醒。每条提醒会用掉一次订阅，多点几次可以多攒几条。');
-    expect(events).toMatchObject([{ name: 'subscribed', detail: { remaining: 1 } }]);
+    expect(fake.state.subscribeCalls).toEqual([{ tmplIds: TEMPLATES }]);
+    const results = { 'tmpl-lead-assigned': 'accept', 'tmpl-new-lead': 'accept', 'tmpl-follow-up': 'accept' };
+    expect(calls(fake)).toEqual([{ type: 'subscriptionStatus' }, { type: 'recordSubscription', results }]);
+    expect(textOf(button, '.lk-subscribe__text')).toBe('已订阅 3 条新客户提醒。');
+    // The function's count (2) does not hold this tap's acceptances yet: 2 before + 3.
+    expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 5 条提醒。');
+    expect(events).toEqual([{ name: 'subscribed', detail: { templateIds: TEMPLATES, outcome: 'ACCEPTED', accepted: 3, remaining: 5, results } }]);
   });
 
-  it('a count from the function below the previous count + 1 does not hide this acceptance', async () => {
-    const { fake, button, events } = setup({ result: 'accept' }, 2);
+  it.each(['acceptWithAudio', 'acceptWithAlert'])('%s counts as an acceptance', async (result) => {
+    const { fake, button, events } = setup({ result });
+    await settle();
 
     await tap(fake.state, find(button, '.lk-subscribe__button'));
-    await tap(fake.state, find(button, '.lk-subscribe__button'));
 
-    expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 4 条提醒。');
-    expect(events.map((event) => event.detail.remaining)).toEqual([3, 4]);
+    expect(textOf(button, '.lk-subscribe__text')).toBe('已订阅 3 条新客户提醒。');
+    expect(events).toMatchObject([{ name: 'subscribed', detail: { accepted: 3 } }]);
   });
 
-  it('when the report fails, it still counts the acceptance WeChat made', async () => {
-    const { fake, button, events } = setup({ result: 'accept' }, new Error('cloud.callFunction:fail network'));
+  it('a count from the function above the tap\'s own shows the function\'s (pushes of earlier taps)', async () => {
+    const { fake, button, events } = setup({ result: 'accept' }, { reported: [4, 3, 3] });
+    await settle();
 
     await tap(fake.state, find(button, '.lk-subscribe__button'));
 
-    expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 3 条提醒。');
-    expect(events[0]).toMatchObject({ name: 'subscribed', detail: { remaining: 3 } });
+    expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 10 条提醒。');
+    expect(events.map((event) => event.detail.remaining)).toEqual([10]);
+  });
+
+  it('when the report fails, it still counts the acceptances WeChat made', async () => {
+    const { fake, button, events } = setup({ result: 'accept' }, { reported: new Error('cloud.callFunction:fail network') });
+    await settle();
+
+    await tap(fake.state, find(button, '.lk-subscribe__button'));
+
+    expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 5 条提醒。');
+    expect(events[0]).toMatchObject({ name: 'subscribed', detail: { remaining: 5 } });
+  });
+
+  it('says plainly when no reminder is left', async () => {
+    const { button } = setup({ result: 'accept' }, { status: () => stock([0, 0, 0]) });
+    await settle();
+
+    expect(textOf(button, '.lk-subscribe__stock')).toBe('提醒已经用完：新分给你的客户不会再通知你。每条提醒用掉一次订阅；点一次按钮并全部允许，可以攒 3 条。');
   });
 
   it('on reject it says how to subscribe later, emits rejected and reports nothing', async () => {
     const { fake, button, events } = setup({ result: 'reject' });
+    await settle();
 
     await tap(fake.state, find(button, '.lk-subscribe__button'));
 
     expect(textOf(button, '.lk-subscribe__text')).toBe('你没有同意这次订阅，所以收不到新客户提醒。需要时再点一次按钮即可。');
-    expect(events).toEqual([{ name: 'rejected', detail: { templateId: TEMPLATE, outcome: 'REJECTED', remaining: 2, result: 'reject' } }]);
-    expect(fake.state.functionCalls).toEqual([]);
-    expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 2 条提醒。');
+    expect(events).toMatchObject([{ name: 'rejected', detail: { templateIds: TEMPLATES, outcome: 'REJECTED', accepted: 0, remaining: 2 } }]);
+    expect(calls(fake)).toEqual([{ type: 'subscriptionStatus' }]);
   });
 
   it.each([
     ['ban', 'BANNED', '这个提醒模板已被微信停用，暂时无法订阅，请联系管理员。'],
     ['filter', 'FILTERED', '这个提醒模板被微信过滤了（可能与其他模板同名），请联系管理员。'],
-  ])('on %s it tells the user to ask an admin and emits error', async (result, outcome, text) => {
+  ])('on %s of every template it tells the user to ask an admin and emits error', async (result, outcome, text) => {
     const { fake, button, events } = setup({ result });
+    await settle();
 
     await tap(fake.state, find(button, '.lk-subscribe__button'));
 
     expect(textOf(button, '.lk-subscribe__text')).toBe(text);
-    expect(events).toEqual([{ name: 'error', detail: { templateId: TEMPLATE, outcome, remaining: 2, result } }]);
-    expect(fake.state.functionCalls).toEqual([]);
+    expect(events).toMatchObject([{ name: 'error', detail: { outcome, accepted: 0, remaining: 2 } }]);
+    expect(calls(fake)).toEqual([{ type: 'subscriptionStatus' }]);
   });
 
   it('when the main switch is off (20004) it guides the user and its 去设置 button opens the settings', async () => {
     const { fake, button, events } = setup({ fail: { errCode: 20004, errMsg: 'requestSubscribeMessage:fail:the main switch is switched off' } });
+    await settle();
 
     await tap(fake.state, find(button, '.lk-subscribe__button'));
     expect(textOf(button, '.lk-subscribe__text')).toContain('关闭了本小程序的订阅消息总开关');
     expect(events).toEqual([
       {
         name: 'error',
-        detail: { templateId: TEMPLATE, outcome: 'SWITCH_OFF', remaining: 2, errCode: 20004, errMsg: 'requestSubscribeMessage:fail:the main switch is switched off' },
+        detail: { templateIds: TEMPLATES, outcome: 'SWITCH_OFF', accepted: 0, remaining: 2, errCode: 20004, errMsg: 'requestSubscribeMessage:fail:the main switch is switched off' },
       },
     ]);
 
@@ -123,12 +144,14 @@ describe('subscribe-button', () => {
 
   it('no settings button for other outcomes', async () => {
     const { fake, button } = setup({ result: 'reject' });
+    await settle();
     await tap(fake.state, find(button, '.lk-subscribe__button'));
     expect(button.querySelector('.lk-subscribe__settings')).toBeFalsy();
   });
 
   it('any other fail code is shown as a failure with its code in the event', async () => {
     const { fake, button, events } = setup({ fail: { errCode: 20001, errMsg: 'requestSubscribeMessage:fail No template data return' } });
+    await settle();
 
     await tap(fake.state, find(button, '.lk-subscribe__button'));
 
@@ -138,22 +161,33 @@ describe('subscribe-button', () => {
 
   it('the fake refuses a call made outside a tap, as WeChat does', async () => {
     const { fake, button, events } = setup({ result: 'accept' });
+    await settle();
 
     (button.instance as unknown as { onTap(): void }).onTap();
     await settle();
 
     expect(fake.state.subscribeCalls).toHaveLength(1);
     expect(events).toMatchObject([{ name: 'error', detail: { outcome: 'FAILED', errMsg: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture.' } }]);
-    expect(fake.state.functionCalls).toEqual([]);
+    expect(calls(fake)).toEqual([{ type: 'subscriptionStatus' }]);
   });
 
-  it('uses the template-id property over the host default', async () => {
-    const { fake } = setup({ result: 'accept' });
-    const button = render('components/subscribe-button/index', { templateId: 'other-template' });
+  it('while the templates are not known yet a tap opens no dialog, says to tap again and asks the function once more', async () => {
+    let answers = 0;
+    const flaky: FunctionHandler = () => {
+      answers++;
+      if (answers === 1) throw { errCode: -1, errMsg: 'cloud.callFunction:fail request:fail timeout' };
+      return stock([0, 0, 0]);
+    };
+    const { fake, button } = setup({ result: 'accept' }, { status: flaky });
+    await settle();
 
     await tap(fake.state, find(button, '.lk-subscribe__button'));
+    expect(fake.state.subscribeCalls).toEqual([]);
+    expect(textOf(button, '.lk-subscribe__text')).toBe('正在准备订阅，请稍后再点一次。');
 
-    expect(fake.state.subscribeCalls).toEqual([{ tmplIds: ['other-template'] }]);
+    await tap(fake.state, find(button, '.lk-subscribe__button'));
+    expect(fake.state.subscribeCalls).toEqual([{ tmplIds: TEMPLATES }]);
+    expect(calls(fake).map((call) => call.type)).toEqual(['subscriptionStatus', 'subscriptionStatus', 'recordSubscription']);
   });
 
   it('without the host config it asks nothing of WeChat and emits error', async () => {

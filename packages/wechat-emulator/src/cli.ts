@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_TEMPLATE } from './create-emulator.js';
+import { LEAD_TEMPLATES } from './create-emulator.js';
 import { startEmulator } from './start-emulator.js';
 import type { TemplateDefinition } from './subscribe-gate.js';
 
@@ -12,7 +12,7 @@ const { values } = parseArgs({
     appid: { type: 'string', default: process.env.MINIPROGRAM_APPID ?? 'wx-emulator-app' },
     secret: { type: 'string', default: process.env.MINIPROGRAM_APPSECRET },
     env: { type: 'string', default: process.env.MINIPROGRAM_CLOUD_ENV ?? 'emulator-env' },
-    // The host mini program's own templates, besides the one the function sends: ID:keyword1,keyword2 (repeatable).
+    // The host mini program's own templates, besides the lead notice's: ID:keyword1,keyword2 (repeatable).
     'extra-template': { type: 'string', multiple: true, default: [] },
   },
 });
@@ -20,14 +20,14 @@ const { values } = parseArgs({
 function templateFromFlag(flag: string): TemplateDefinition {
   const [id, keywords] = flag.split(':');
   if (!id || !keywords) throw new TypeError(`--extra-template ${flag}: expected ID:keyword1,keyword2 (e.g. host-order:thing1,time2)`);
-  return { id, keywords: keywords.split(',') };
+  return { id, title: id, keywords: keywords.split(','), host: true };
 }
 
 const emulator = await startEmulator({
   port: Number(values.port),
   appId: values.appid,
   cloudEnv: values.env,
-  templates: [DEFAULT_TEMPLATE, ...values['extra-template'].map(templateFromFlag)],
+  templates: [...LEAD_TEMPLATES, ...values['extra-template'].map(templateFromFlag)],
   ...(values.secret ? { appSecret: values.secret } : {}),
   ...(process.env.LEADNOTIFY_SHARED_SECRET ? { functionEnv: { LEADNOTIFY_SHARED_SECRET: process.env.LEADNOTIFY_SHARED_SECRET } } : {}),
 });

@@ -26,7 +26,7 @@ export interface EmulatorOptions {
    * Default: the kit's mini program (MINIPROGRAM_PAGES), home page first.
    */
   pages?: string[];
-  /** Environment variables of the cloud function (SUBSCRIBE_TEMPLATE_ID defaults to the first template). */
+  /** Environment variables of the cloud function (SUBSCRIBE_TEMPLATE_IDS defaults to the templates that are not the host's). */
   functionEnv?: Record<string, string>;
   /** The function's time limit, applied to every run however it was called; WeChat's default is 3 s. */
   functionTimeoutMs?: number;
@@ -56,7 +56,17 @@ type Failure = Exclude<Fault, { kind: 'none' | 'slow' }>;
 /** One answer in the subscribe dialog: the result for the one template, or per template for a dialog with several (≤ 3). */
 export type PopupAnswer = 'accept' | 'reject' | Record<string, 'accept' | 'reject'>;
 
-export const DEFAULT_TEMPLATE: TemplateDefinition = { id: 'emulator-lead-assigned', keywords: ['thing1', 'time2', 'thing3', 'thing4'] };
+export const DEFAULT_TEMPLATE: TemplateDefinition = { id: 'emulator-lead-assigned', title: '客户分配通知', keywords: ['thing1', 'time2', 'thing3', 'thing4'] };
+
+/**
+ * The lead notice as docs/configuration.md recommends setting it up: three one-time templates of different titles, so
+ * one tap on the subscribe button can accept three messages.
+ */
+export const LEAD_TEMPLATES: TemplateDefinition[] = [
+  DEFAULT_TEMPLATE,
+  { id: 'emulator-new-lead', title: '新线索提醒', keywords: ['thing1', 'time2', 'thing3', 'thing4'] },
+  { id: 'emulator-follow-up', title: '待跟进客户提醒', keywords: ['thing1', 'time2', 'thing3', 'thing4'] },
+];
 
 function shippedPermissions(): string[] {
   const path = createRequire(import.meta.url).resolve('quickstartFunctions/deploy/config.json');
@@ -84,8 +94,9 @@ export function createEmulator(options: EmulatorOptions = {}) {
     originalId: options.originalId ?? 'gh_e1ead0e0a0e0',
   };
   const templates = options.templates ?? [DEFAULT_TEMPLATE];
-  const firstTemplate = templates[0];
-  if (!firstTemplate) throw new TypeError('createEmulator: at least one template is needed');
+  const leadTemplates = templates.filter((template) => !template.host);
+  const firstTemplate = leadTemplates[0];
+  if (!firstTemplate) throw new TypeError('createEmulator: at least one template of the lead notice (not host: true) is needed');
   const permissions = options.openapiPermissions ?? shippedPermissions();
   const functionTimeoutMs = options.functionTimeoutMs ?? 3000;
   const httpWaitMs = options.httpWaitMs ?? 5000;
@@ -99,7 +110,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
   const gate = createSubscribeGate({ templates, pages, hasPermission: () => permissions.includes('subscribeMessage.send'), now });
   // Ops set FUNCTION_TIMEOUT_MS equal to the console's limit; so does the emulator unless told otherwise.
   const functionConfig = loadFunctionConfig({
-    SUBSCRIBE_TEMPLATE_ID: firstTemplate.id,
+    SUBSCRIBE_TEMPLATE_IDS: leadTemplates.map((template) => template.id).join(','),
     FUNCTION_TIMEOUT_MS: String(functionTimeoutMs),
     ...options.functionEnv,
   });
@@ -420,8 +431,8 @@ export function createEmulator(options: EmulatorOptions = {}) {
       dialogs.push(dialog as Record<string, 'accept' | 'reject'>);
     }
     const openid = req.params.openid;
-    for (const dialog of dialogs) answerPopup(openid, dialog);
-    res.json({ openid, dialogs, acceptances: templates.map((template) => ({ templateId: template.id, remaining: gate.acceptancesOf(openid, template.id) })) });
+    const results = dialogs.map((dialog) => answerPopup(openid, dialog));
+    res.json({ openid, dialogs: results, acceptances: templates.map((template) => ({ templateId: template.id, remaining: gate.acceptancesOf(openid, template.id) })) });
   });
   control.post('/users/:openid/turn-off', (req, res) => {
     const { templateId } = (req.body ?? {}) as { templateId?: unknown };
@@ -484,14 +495,29 @@ export function createEmulator(options: EmulatorOptions = {}) {
    * The user answers one subscribe dialog: WeChat counts each acceptance (the gate) and pushes
    * subscribe_msg_popup_event. Reporting it to the function (recordSubscription) is the mini program's job.
    */
-  function answerPopup(openid: string, dialog: Record<string, 'accept' | 'reject'>): void {
+  /**
+   * The user answers one dialog; returns what wx.requestSubscribeMessage's success callback gets per template. A
+   * template whose title an earlier one in the same call has is `filter`ed: never shown, never counted, not pushed.
+   */
+  function answerPopup(openid: string, dialog: Record<string, 'accept' | 'reject'>): Record<string, 'accept' | 'reject' | 'filter'> {
     gate.registerUser(openid);
-    for (const [templateId, result] of Object.entries(dialog)) if (result === 'accept') gate.accept(openid, templateId, 1);
-    pushEvent(
-      openid,
-      'subscribe_msg_popup_event',
-      Object.entries(dialog).map(([templateId, result]) => ({ TemplateId: templateId, SubscribeStatusString: result, PopupScene: '0' })),
-    );
+    const titles = new Set<string>();
+    const results: Record<string, 'accept' | 'reject' | 'filter'> = {};
+    for (const [templateId, answer] of Object.entries(dialog)) {
+      const title = templates.find((template) => template.id === templateId)?.title ?? templateId;
+      results[templateId] = titles.has(title) ? 'filter' : answer;
+      titles.add(title);
+    }
+    const shown = Object.entries(results).filter((entry): entry is [string, 'accept' | 'reject'] => entry[1] !== 'filter');
+    for (const [templateId, result] of shown) if (result === 'accept') gate.accept(openid, templateId, 1);
+    if (shown.length > 0) {
+      pushEvent(
+        openid,
+        'subscribe_msg_popup_event',
+        shown.map(([templateId, result]) => ({ TemplateId: templateId, SubscribeStatusString: result, PopupScene: '0' })),
+      );
+    }
+    return results;
   }
 
   /** The user turns the template off in the service-notification settings; WeChat pushes only this reject. */
@@ -575,6 +601,8 @@ export function createEmulator(options: EmulatorOptions = {}) {
       for (const answer of answers) answerPopup(openid, typeof answer === 'string' ? { [templateId]: answer } : answer);
       return gate.acceptancesOf(openid, templateId);
     },
+    /** The lead notice's templates, as the function is configured with them. */
+    leadTemplates,
     /** The user turns the template off in the settings; pushes subscribe_msg_change_event. */
     turnOff: (openid: string, templateId = firstTemplate.id) => turnOff(openid, templateId),
     /** WeChat's own count of acceptances left (one per message). */

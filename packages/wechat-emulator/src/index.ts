@@ -1,4 +1,4 @@
-export { createEmulator, DEFAULT_TEMPLATE } from './create-emulator.js';
+export { createEmulator, DEFAULT_TEMPLATE, LEAD_TEMPLATES } from './create-emulator.js';
 export type { Emulator, EmulatorOptions, PopupAnswer } from './create-emulator.js';
 export { PUSH_TRIES, pushMessageSignature, pushSignature } from './message-push.js';
 export { WECHAT_CRYPTO_SAMPLE } from './wechat-crypto-sample.js';

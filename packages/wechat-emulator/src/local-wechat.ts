@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { PushSettings } from './message-push.js';
 import { startEmulator, type RunningEmulator } from './start-emulator.js';
+import type { TemplateDefinition } from './subscribe-gate.js';
 
 export interface LocalWechatOptions {
   port?: number;
@@ -11,6 +12,8 @@ export interface LocalWechatOptions {
   sharedSecret?: string;
   /** Message push to the API; usually set later with configurePush, once the API listens. */
   push?: PushSettings;
+  /** The templates of the mini program; default the one lead template (DEFAULT_TEMPLATE). */
+  templates?: TemplateDefinition[];
 }
 
 export interface LocalWechat extends RunningEmulator {
@@ -37,6 +40,7 @@ export async function startLocalWechat(options: LocalWechatOptions): Promise<Loc
     functionName: options.functionName,
     functionEnv: { LEADNOTIFY_SHARED_SECRET: sharedSecret },
     ...(options.push ? { push: options.push } : {}),
+    ...(options.templates ? { templates: options.templates } : {}),
   });
   return {
     ...emulator,

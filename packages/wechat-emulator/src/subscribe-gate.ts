@@ -4,8 +4,15 @@ import { KEYWORD_RULES } from './keyword-rules.js';
 
 export interface TemplateDefinition {
   id: string;
+  /**
+   * The template's title as the library lists it. One dialog shows templates of one title once: a second template of
+   * the same title asked for in the same call is `filter`ed, not offered.
+   */
+  title: string;
   /** Keyword names as the template lists them, e.g. thing1, time2. */
   keywords: string[];
+  /** The host mini program's own template: not the lead notice's, so the function is not configured with it. */
+  host?: boolean;
 }
 
 export interface SentMessage {

@@ -57,7 +57,7 @@ describe('the WeChat emulator', () => {
 
   it('rejects template data that breaks a keyword rule with 47003 naming the field', async () => {
     emulator = await startEmulator({
-      templates: [{ id: 'tpl', keywords: ['thing1', 'phrase2'] }],
+      templates: [{ id: 'tpl', title: '客户分配通知', keywords: ['thing1', 'phrase2'] }],
       functionEnv: { SUBSCRIBE_TEMPLATE_KEYWORDS: '{"thing1":"customerName"}' },
     });
     await emulator.setupUser('crm-user-1', 1);

@@ -6,7 +6,7 @@ import { assignmentEvent } from './helpers/assignment-event.js';
 import { send, startReceiver } from './helpers/http-receiver.js';
 
 const http = axios.create({ validateStatus: () => true });
-const HOST_TEMPLATE = { id: 'host-order-shipped', keywords: ['thing1', 'character_string2'] };
+const HOST_TEMPLATE = { id: 'host-order-shipped', title: '订单发货通知', keywords: ['thing1', 'character_string2'], host: true };
 
 describe('what really happened, for a soak to compare with the CRM', () => {
   let emulator: RunningEmulator;

@@ -147,7 +147,7 @@ describe('strict text keywords', () => {
   });
 
   it('WeChat answers 47003 naming the keyword', async () => {
-    const gate = createSubscribeGate({ templates: [{ id: 't', keywords: ['thing1'] }], pages: [], hasPermission: () => true, now: Date.now });
+    const gate = createSubscribeGate({ templates: [{ id: 't', title: '客户分配通知', keywords: ['thing1'] }], pages: [], hasPermission: () => true, now: Date.now });
     gate.accept('o', 't', 1);
 
     await expect(gate.send({ touser: 'o', templateId: 't', data: { thing1: { value: '张三😀' } } })).rejects.toMatchObject({

@@ -3,7 +3,7 @@ import { decrypt, encrypt } from '@wecom/crypto';
 import axios from 'axios';
 import { createWechatClient } from '@leadnotify/wechat-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WECHAT_CRYPTO_SAMPLE, pushMessageSignature, startEmulator, type EmulatorOptions, type PushEvent, type PushSettings, type RunningEmulator } from '../src/index.js';
+import { WECHAT_CRYPTO_SAMPLE, pushMessageSignature, startEmulator, type EmulatorOptions, type PushEvent, type PushSettings, type RunningEmulator, type TemplateDefinition } from '../src/index.js';
 import { send, startReceiver, type Received } from './helpers/http-receiver.js';
 
 const http = axios.create({ validateStatus: () => true });
@@ -35,7 +35,7 @@ describe('message push: the emulator posts WeChat\'s subscribe-message events', 
     for (const stop of stops.splice(0)) await stop();
   });
 
-  async function setup(mode: PushSettings['mode'], extra: Partial<PushSettings> = {}, templates?: Array<{ id: string; keywords: string[] }>, options: EmulatorOptions = {}) {
+  async function setup(mode: PushSettings['mode'], extra: Partial<PushSettings> = {}, templates?: TemplateDefinition[], options: EmulatorOptions = {}) {
     const receiver = await startReceiver((_request, res) => send(res, 200, 'success'));
     stops.push(receiver.stop);
     emulator = await startEmulator({
@@ -82,8 +82,8 @@ describe('message push: the emulator posts WeChat\'s subscribe-message events', 
 
   it('in plain mode a dialog with two templates arrives as one event whose List is an array', async () => {
     const receiver = await setup('plain', {}, [
-      { id: 'tpl-a', keywords: ['thing1'] },
-      { id: 'tpl-b', keywords: ['thing1'] },
+      { id: 'tpl-a', title: '客户分配通知', keywords: ['thing1'] },
+      { id: 'tpl-b', title: '新线索提醒', keywords: ['thing1'] },
     ]);
 
     await http.post(`${emulator.url}/_emulator/users/openid-a/subscribe-popup`, { results: [{ 'tpl-a': 'accept', 'tpl-b': 'reject' }] });

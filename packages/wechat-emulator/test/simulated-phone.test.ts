@@ -1,7 +1,9 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import axios from 'axios';
 import { afterEach, describe, expect, it } from 'vitest';
-import { emulatorQrText, startEmulator, type RunningEmulator } from '../src/index.js';
+import { createWechatClient } from '@leadnotify/wechat-client';
+import { emulatorQrText, LEAD_TEMPLATES, startEmulator, type RunningEmulator } from '../src/index.js';
+import { assignmentEvent } from './helpers/assignment-event.js';
 import { send, startReceiver } from './helpers/http-receiver.js';
 
 const http = axios.create({ validateStatus: () => true });
@@ -122,6 +124,36 @@ describe('the simulated phone', () => {
     expect((await popup({ templateId: 'no-such-template', results: ['accept'] })).status).toBe(400);
     expect((await popup({ results: [] })).status).toBe(400);
     expect(emulator.acceptancesOf('openid-a')).toBe(2);
+  });
+
+  it('one dialog asks for the three lead templates: one acceptance of each; a second template of the same title is filtered, not counted', async () => {
+    emulator = await startEmulator({ templates: [...LEAD_TEMPLATES, { id: 'same-title-as-first', title: LEAD_TEMPLATES[0]!.title, keywords: ['thing1'] }] });
+    const ids = LEAD_TEMPLATES.map((template) => template.id);
+    const dialog = Object.fromEntries([...ids, 'same-title-as-first'].map((id) => [id, 'accept']));
+    const tooMany = await http.post(`${emulator.url}/_emulator/users/openid-a/subscribe-popup`, { results: [dialog] });
+    expect(tooMany.status).toBe(400);
+
+    const answered = await http.post(`${emulator.url}/_emulator/users/openid-a/subscribe-popup`, {
+      results: [{ [ids[0]!]: 'accept', 'same-title-as-first': 'accept', [ids[1]!]: 'accept' }],
+    });
+
+    expect(answered.data.dialogs).toEqual([{ [ids[0]!]: 'accept', 'same-title-as-first': 'filter', [ids[1]!]: 'accept' }]);
+    expect([...ids, 'same-title-as-first'].map((id) => emulator.acceptancesOf('openid-a', id))).toEqual([1, 1, 0, 0]);
+    expect(new Set(LEAD_TEMPLATES.map((template) => template.title)).size).toBe(3);
+  });
+
+  it('the function sends with the templates that are not the host\'s', async () => {
+    emulator = await startEmulator({ templates: [...LEAD_TEMPLATES, { id: 'host-order', title: '订单发货通知', keywords: ['thing1'], host: true }] });
+    expect(emulator.leadTemplates.map((template) => template.id)).toEqual(LEAD_TEMPLATES.map((template) => template.id));
+    await emulator.setupUser('crm-user-1', 0);
+    emulator.subscribePopup('emu-openid-crm-user-1', [Object.fromEntries(LEAD_TEMPLATES.map((template) => [template.id, 'accept']))]);
+    const client = createWechatClient({ ...emulator.credentials, baseUrl: emulator.url });
+
+    const sent = [];
+    for (let lead = 0; lead < 4; lead++) sent.push(await client.invokeCloudFunction('quickstartFunctions', assignmentEvent()));
+
+    expect(sent.map((answer) => (answer as { result: { reason: string } }).result.reason)).toEqual(['SENT', 'SENT', 'SENT', 'NO_SUBSCRIPTION']);
+    expect(emulator.messages.map((message) => message.templateId).sort()).toEqual(LEAD_TEMPLATES.map((template) => template.id).sort());
   });
 
   it('turning the template off in the settings leaves no acceptance to send with', async () => {

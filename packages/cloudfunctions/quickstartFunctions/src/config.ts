@@ -40,9 +40,21 @@ export interface KeywordMapping {
   field: TemplateField;
 }
 
-export interface FunctionConfig {
-  templateId: string | undefined;
+/** One one-time template of the lead notice, with how its keywords show a notification. */
+export interface LeadTemplate {
+  id: string;
   keywords: KeywordMapping[];
+}
+
+/** wx.requestSubscribeMessage asks for at most three templates in one dialog. */
+export const MAX_LEAD_TEMPLATES = 3;
+
+export interface FunctionConfig {
+  /**
+   * The lead notice's one-time templates, in the order they are spent. Each acceptance allows one message with its
+   * own template, so a tap that accepts all of them allows as many messages.
+   */
+  templates: LeadTemplate[];
   miniprogramState: 'developer' | 'trial' | 'formal';
   lang: 'zh_CN' | 'en_US' | 'zh_HK' | 'zh_TW';
   customerPage: string;
@@ -71,7 +83,11 @@ export interface FunctionConfig {
  * salesperson off.
  */
 export function isOurTemplate(config: FunctionConfig, templateId: string): boolean {
-  return config.templateId !== undefined && templateId === config.templateId;
+  return config.templates.some((template) => template.id === templateId);
+}
+
+export function templateIdsOf(config: FunctionConfig): string[] {
+  return config.templates.map((template) => template.id);
 }
 
 const STALE_CLOCK_MARGIN_MS = 2000;
@@ -86,10 +102,8 @@ export const DEFAULT_KEYWORDS = '{"thing1":"customerName","time2":"assignedAt","
 export function loadFunctionConfig(env: Record<string, string | undefined>): FunctionConfig {
   const sendProblems: string[] = [];
   const bindProblems: string[] = [];
-  const templateId = env.SUBSCRIBE_TEMPLATE_ID?.trim() || undefined;
-  if (!templateId) sendProblems.push('SUBSCRIBE_TEMPLATE_ID is not set');
-
-  const keywords = parseKeywords(env.SUBSCRIBE_TEMPLATE_KEYWORDS?.trim() || DEFAULT_KEYWORDS, sendProblems);
+  const templateIds = parseTemplateIds(env, sendProblems);
+  const templates = parseTemplateKeywords(templateIds, env.SUBSCRIBE_TEMPLATE_KEYWORDS?.trim() || DEFAULT_KEYWORDS, sendProblems);
   const miniprogramState = oneOf(env.SUBSCRIBE_MINIPROGRAM_STATE, ['formal', 'developer', 'trial'] as const, 'SUBSCRIBE_MINIPROGRAM_STATE', sendProblems);
   const lang = oneOf(env.SUBSCRIBE_LANG, ['zh_CN', 'en_US', 'zh_HK', 'zh_TW'] as const, 'SUBSCRIBE_LANG', sendProblems);
 
@@ -99,8 +113,7 @@ export function loadFunctionConfig(env: Record<string, string | undefined>): Fun
   else if (sharedSecret.length < 32) bindProblems.push('LEADNOTIFY_SHARED_SECRET must be at least 32 characters');
 
   return {
-    templateId,
-    keywords,
+    templates,
     miniprogramState,
     lang,
     customerPage: env.CUSTOMER_PAGE?.trim() || MINIPROGRAM_PAGES.customerDetail,
@@ -120,32 +133,84 @@ export function loadFunctionConfig(env: Record<string, string | undefined>): Fun
   };
 }
 
-function parseKeywords(text: string, problems: string[]): KeywordMapping[] {
+/**
+ * SUBSCRIBE_TEMPLATE_IDS, comma-separated, up to three; SUBSCRIBE_TEMPLATE_ID, the single id of earlier versions, is
+ * a list of one. Titles cannot be checked here: WeChat filters a second template of the same title out of the dialog
+ * (the kit sees `filter`), which docs/configuration.md warns about.
+ */
+function parseTemplateIds(env: Record<string, string | undefined>, problems: string[]): string[] {
+  const listed = (env.SUBSCRIBE_TEMPLATE_IDS ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter((id) => id !== '');
+  const single = env.SUBSCRIBE_TEMPLATE_ID?.trim() || undefined;
+  if (listed.length === 0 && single === undefined) {
+    problems.push('SUBSCRIBE_TEMPLATE_IDS is not set (the lead notice\'s one-time template ids, comma-separated, up to 3)');
+    return [];
+  }
+  if (listed.length > 0 && single !== undefined && !(listed.length === 1 && listed[0] === single)) {
+    problems.push('SUBSCRIBE_TEMPLATE_ID and SUBSCRIBE_TEMPLATE_IDS are both set and differ: keep SUBSCRIBE_TEMPLATE_IDS only');
+  }
+  const ids = listed.length > 0 ? listed : [single as string];
+  if (ids.length > MAX_LEAD_TEMPLATES) problems.push(`SUBSCRIBE_TEMPLATE_IDS lists ${ids.length} templates; one subscribe dialog asks for at most ${MAX_LEAD_TEMPLATES}`);
+  if (new Set(ids).size !== ids.length) problems.push('SUBSCRIBE_TEMPLATE_IDS lists a template twice');
+  return [...new Set(ids)].slice(0, MAX_LEAD_TEMPLATES);
+}
+
+/**
+ * SUBSCRIBE_TEMPLATE_KEYWORDS: one mapping of keyword → field for every template (`{"thing1":"customerName",…}`),
+ * or one per template, keyed by its id (`{"<id>":{"thing1":"customerName",…},…}`) — templates of different titles
+ * chosen from WeChat's library seldom have the same keywords.
+ */
+function parseTemplateKeywords(ids: string[], text: string, problems: string[]): LeadTemplate[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     problems.push('SUBSCRIBE_TEMPLATE_KEYWORDS is not JSON (expected e.g. {"thing1":"customerName"})');
-    return [];
+    return ids.map((id) => ({ id, keywords: [] }));
   }
-  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Object.keys(parsed).length === 0) {
-    problems.push('SUBSCRIBE_TEMPLATE_KEYWORDS must be a non-empty object of keyword → field');
-    return [];
+  if (!isNonEmptyObject(parsed)) {
+    problems.push('SUBSCRIBE_TEMPLATE_KEYWORDS must be a non-empty object of keyword → field, or of template id → such an object');
+    return ids.map((id) => ({ id, keywords: [] }));
   }
+  const values = Object.values(parsed);
+  if (!values.every((value) => typeof value === 'object' && value !== null)) {
+    const keywords = parseKeywords(parsed, 'SUBSCRIBE_TEMPLATE_KEYWORDS', problems);
+    return ids.map((id) => ({ id, keywords }));
+  }
+  for (const id of Object.keys(parsed).filter((key) => !ids.includes(key))) {
+    problems.push(`SUBSCRIBE_TEMPLATE_KEYWORDS has a mapping for ${id}, which SUBSCRIBE_TEMPLATE_IDS does not list`);
+  }
+  return ids.map((id) => {
+    const mapping = parsed[id];
+    if (!isNonEmptyObject(mapping)) {
+      problems.push(`SUBSCRIBE_TEMPLATE_KEYWORDS has no keyword mapping for template ${id}`);
+      return { id, keywords: [] };
+    }
+    return { id, keywords: parseKeywords(mapping, `SUBSCRIBE_TEMPLATE_KEYWORDS (${id})`, problems) };
+  });
+}
+
+function isNonEmptyObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0;
+}
+
+function parseKeywords(parsed: Record<string, unknown>, name: string, problems: string[]): KeywordMapping[] {
   const mappings: KeywordMapping[] = [];
-  for (const [keyword, named] of Object.entries(parsed as Record<string, unknown>)) {
+  for (const [keyword, named] of Object.entries(parsed)) {
     const field = typeof named === 'string' ? (RENAMED_FIELDS[named] ?? named) : named;
     const type = keywordTypeOf(keyword);
     if (!type) {
-      problems.push(`SUBSCRIBE_TEMPLATE_KEYWORDS: "${keyword}" is not a keyword (type + number, e.g. thing1)`);
+      problems.push(`${name}: "${keyword}" is not a keyword (type + number, e.g. thing1)`);
       continue;
     }
     if (typeof field !== 'string' || !(TEMPLATE_FIELDS as readonly string[]).includes(field)) {
-      problems.push(`SUBSCRIBE_TEMPLATE_KEYWORDS: "${keyword}" maps to unknown field ${JSON.stringify(field)}; use one of ${TEMPLATE_FIELDS.join(', ')}`);
+      problems.push(`${name}: "${keyword}" maps to unknown field ${JSON.stringify(field)}; use one of ${TEMPLATE_FIELDS.join(', ')}`);
       continue;
     }
     if (!FIELDS_FOR_TYPE[type].includes(field as TemplateField)) {
-      problems.push(`SUBSCRIBE_TEMPLATE_KEYWORDS: a ${type} keyword (${keyword}) cannot show ${field}`);
+      problems.push(`${name}: a ${type} keyword (${keyword}) cannot show ${field}`);
       continue;
     }
     mappings.push({ keyword, type, field: field as TemplateField });

@@ -4,7 +4,7 @@ import { handleRecallDeliveries } from './handlers/recall-deliveries.js';
 import { handleReleaseBinding } from './handlers/release-binding-handler.js';
 import { handleApplySubscriptionEvents } from './handlers/subscription-events-handler.js';
 import { handleSendBatch, handleSendOne } from './handlers/send-handlers.js';
-import { handleBindCrmUser, handleGetOpenId, handleRecordSubscription, handleUnbindCrmUser } from './handlers/user-handlers.js';
+import { handleBindCrmUser, handleGetOpenId, handleRecordSubscription, handleSubscriptionStatus, handleUnbindCrmUser } from './handlers/user-handlers.js';
 
 /** `main(event, context)` minus the SDK wiring: parses the type and dispatches; never throws. */
 export function createHandler(deps: FunctionDeps) {
@@ -33,6 +33,8 @@ export function createHandler(deps: FunctionDeps) {
           return await handleReleaseBinding(deps, context, body);
         case 'recordSubscription':
           return await handleRecordSubscription(deps, context, body);
+        case 'subscriptionStatus':
+          return await handleSubscriptionStatus(deps, context);
         case 'applySubscriptionEvents':
           return await handleApplySubscriptionEvents(deps, context, body);
         default:

@@ -216,9 +216,9 @@ describe('recordSubscription', () => {
 
     const answer = await fn.handle({ type: 'recordSubscription', templateId: 'tmpl-host-app-own', accepted: 'accept' });
 
-    expect(answer).toEqual({ ok: true, templateId: 'tmpl-host-app-own' });
+    expect(answer).toEqual({ ok: true, templateId: 'tmpl-host-app-own', templates: [{ templateId: TEMPLATE_ID, remaining: 0, refused: true }] });
     expect(fn.fake.docs('subscription_quotas').map((doc) => [doc._id, doc.refused])).toEqual([[`openid-zhang:${TEMPLATE_ID}`, true]]);
-    expect(fn.logs).toContain('recordSubscription for a template other than SUBSCRIBE_TEMPLATE_ID: ignored');
+    expect(fn.logs).toContain("recordSubscription for templates that are not the lead notice's: ignored");
     fn.asHttpApi();
     expect((await fn.handle(sendEvent(notification()))).result.reason).toBe('NO_SUBSCRIPTION');
   });

@@ -12,7 +12,7 @@ export function createTestFunction(env: Record<string, string> = {}, options: { 
   fake.createCollections();
   let now = Date.parse('2026-11-25T02:00:00Z');
   const logs: string[] = [];
-  const config = loadFunctionConfig({ SUBSCRIBE_TEMPLATE_ID: TEMPLATE_ID, LEADNOTIFY_SHARED_SECRET: SHARED_SECRET, ...env });
+  const config = loadFunctionConfig({ ...(env.SUBSCRIBE_TEMPLATE_IDS ? {} : { SUBSCRIBE_TEMPLATE_ID: TEMPLATE_ID }), LEADNOTIFY_SHARED_SECRET: SHARED_SECRET, ...env });
   const handle = createHandler({
     cloud: fake.cloud,
     config,

@@ -114,7 +114,44 @@ describe('function configuration', () => {
 
     expect(config.sendProblems).toEqual([]);
     expect(config.bindProblems).toEqual([]);
-    expect(config.keywords.map((k) => `${k.keyword}:${k.field}`)).toEqual(['thing1:customerName', 'time2:assignedAt', 'thing3:actorName', 'thing4:note']);
+    expect(config.templates.map((template) => template.id)).toEqual(['t']);
+    expect(config.templates[0]!.keywords.map((k) => `${k.keyword}:${k.field}`)).toEqual(['thing1:customerName', 'time2:assignedAt', 'thing3:actorName', 'thing4:note']);
+  });
+
+  it('takes up to three lead templates, each with the one mapping or its own', () => {
+    const shared = loadFunctionConfig({ SUBSCRIBE_TEMPLATE_IDS: ' a, b ,c', SUBSCRIBE_TEMPLATE_KEYWORDS: '{"thing1":"customerName","time2":"assignedAt"}' });
+    expect(shared.sendProblems).toEqual([]);
+    expect(shared.templates.map((template) => [template.id, template.keywords.map((k) => k.keyword)])).toEqual([
+      ['a', ['thing1', 'time2']],
+      ['b', ['thing1', 'time2']],
+      ['c', ['thing1', 'time2']],
+    ]);
+
+    const own = loadFunctionConfig({
+      SUBSCRIBE_TEMPLATE_IDS: 'a,b',
+      SUBSCRIBE_TEMPLATE_KEYWORDS: '{"a":{"thing1":"customerName"},"b":{"name2":"customerName","date3":"assignedAt"}}',
+    });
+    expect(own.sendProblems).toEqual([]);
+    expect(own.templates.map((template) => template.keywords.map((k) => `${k.keyword}:${k.field}`))).toEqual([['thing1:customerName'], ['name2:customerName', 'date3:assignedAt']]);
+  });
+
+  it('SUBSCRIBE_TEMPLATE_ID still works as a list of one, and agrees with SUBSCRIBE_TEMPLATE_IDS or is refused', () => {
+    expect(loadFunctionConfig({ SUBSCRIBE_TEMPLATE_ID: 'a', SUBSCRIBE_TEMPLATE_IDS: 'a' }).sendProblems).toEqual([]);
+    expect(loadFunctionConfig({ SUBSCRIBE_TEMPLATE_ID: 'a', SUBSCRIBE_TEMPLATE_IDS: 'a,b' }).sendProblems).toEqual([
+      'SUBSCRIBE_TEMPLATE_ID and SUBSCRIBE_TEMPLATE_IDS are both set and differ: keep SUBSCRIBE_TEMPLATE_IDS only',
+    ]);
+  });
+
+  it('refuses more than three templates, one listed twice, and a per-template mapping that misses or names another template', () => {
+    expect(loadFunctionConfig({ SUBSCRIBE_TEMPLATE_IDS: 'a,b,c,d' }).sendProblems).toEqual(['SUBSCRIBE_TEMPLATE_IDS lists 4 templates; one subscribe dialog asks for at most 3']);
+    expect(loadFunctionConfig({ SUBSCRIBE_TEMPLATE_IDS: 'a,a' }).sendProblems).toEqual(['SUBSCRIBE_TEMPLATE_IDS lists a template twice']);
+    expect(loadFunctionConfig({ SUBSCRIBE_TEMPLATE_IDS: 'a,b', SUBSCRIBE_TEMPLATE_KEYWORDS: '{"a":{"thing1":"customerName"},"z":{"thing1":"customerName"}}' }).sendProblems).toEqual([
+      'SUBSCRIBE_TEMPLATE_KEYWORDS has a mapping for z, which SUBSCRIBE_TEMPLATE_IDS does not list',
+      'SUBSCRIBE_TEMPLATE_KEYWORDS has no keyword mapping for template b',
+    ]);
+    expect(loadFunctionConfig({ SUBSCRIBE_TEMPLATE_IDS: 'a', SUBSCRIBE_TEMPLATE_KEYWORDS: '{"a":{"time1":"note"}}' }).sendProblems).toEqual([
+      'SUBSCRIBE_TEMPLATE_KEYWORDS (a): a time keyword (time1) cannot show note',
+    ]);
   });
 
   it('lists every problem in a bad configuration', () => {
@@ -126,7 +163,7 @@ describe('function configuration', () => {
     });
 
     expect(config.sendProblems).toEqual([
-      'SUBSCRIBE_TEMPLATE_ID is not set',
+      "SUBSCRIBE_TEMPLATE_IDS is not set (the lead notice's one-time template ids, comma-separated, up to 3)",
       'SUBSCRIBE_TEMPLATE_KEYWORDS: a time keyword (time2) cannot show note',
       'SUBSCRIBE_TEMPLATE_KEYWORDS: "banana3" is not a keyword (type + number, e.g. thing1)',
       'SUBSCRIBE_TEMPLATE_KEYWORDS: "thing4" maps to unknown field "salary"; use one of customerName, customerCount, customerCompany, customerPhone, customerSource, actorName, assignedAt, note, assignedVia',

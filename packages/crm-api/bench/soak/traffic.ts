@@ -161,8 +161,11 @@ function planOperation(view: CrmView, random: Random): Planned | undefined {
   if (operation === 'pool') {
     const customerId = pickCustomer(view, random, (owner) => owner === null, false);
     const claimer = random.pick(view.salesIds);
-    // A sales user claims for themselves with no body: the pool rules apply to them.
-    if (customerId) return { operation, path: `/api/pool/customers/${customerId}/assign`, token: view.salesTokens.get(claimer)!, body: {}, customerIds: [customerId], assigneeId: claimer };
+    // Half the time a sales user claims for themselves with no body (the pool rules apply; nobody is told of their own
+    // claim), half the time a manager hands the pool customer out (a message follows).
+    const path = `/api/pool/customers/${customerId}/assign`;
+    if (customerId && random.chance(0.5)) return { operation, path, token: view.salesTokens.get(claimer)!, body: {}, customerIds: [customerId], assigneeId: claimer };
+    if (customerId) return { operation, path, token: manager, body: { assigneeId: claimer }, customerIds: [customerId], assigneeId: claimer };
   }
   if (operation === 'release') {
     const customerId = pickCustomer(view, random, (owner) => owner !== null, recent);

@@ -1,23 +1,37 @@
-import type { ExpressionBuilder, Kysely } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { NotificationStatus } from '../delivery/states/statuses.js';
 import type { Database, UserRow } from './schema.js';
 import { prepared } from './prepared.js';
 import { chunk, locksRows, type Trx } from './transaction.js';
+
+/** A template's count `s` less the messages sent with it since WeChat last reported it (one delivery may cover several rows). */
+function leftOf(es: ExpressionBuilder<Database & { s: Database['wechat_subscriptions'] }, 's'>) {
+  const usedSince = es
+    .selectFrom('notifications as used')
+    .select((u) => u.fn.count<string | number>('used.delivery_id').distinct().as('count'))
+    .whereRef('used.assignee_id', '=', 's.crm_user_id')
+    .whereRef('used.template_id', '=', 's.template_id')
+    .where('used.status', 'in', ['sent', 'unconfirmed'])
+    .whereRef('used.updated_at', '>', 's.updated_at');
+  return sql<number>`(s.remaining - (${usedSince}))`;
+}
 
 /**
  * The facts as scalar subqueries on a `users` row: read in the same statement as the user, each an index probe
  * (migration 0008), so knowing reachability costs an assignment no statement of its own.
  */
 function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
-  // The newest count WeChat's pushes or the function reported for this user (ties broken by the key).
-  const subscription = () =>
-    eb
-      .selectFrom('wechat_subscriptions as s')
-      .whereRef('s.crm_user_id', '=', 'users.id')
-      .orderBy('s.updated_at', 'desc')
-      .orderBy('s.openid', 'desc')
-      .orderBy('s.template_id', 'desc')
-      .limit(1);
+  // The counts of the WeChat user the newest count is about (ties broken by the key): a count of an openid the user
+  // left behind is not theirs any more. One per lead template.
+  const currentOpenid = eb
+    .selectFrom('wechat_subscriptions as newest')
+    .select('newest.openid')
+    .whereRef('newest.crm_user_id', '=', 'users.id')
+    .orderBy('newest.updated_at', 'desc')
+    .orderBy('newest.openid', 'desc')
+    .orderBy('newest.template_id', 'desc')
+    .limit(1);
+  const counts = () => eb.selectFrom('wechat_subscriptions as s').whereRef('s.crm_user_id', '=', 'users.id').where('s.openid', '=', currentOpenid);
   const newest = (status: Extract<NotificationStatus, 'sent' | 'skipped'>, by: 'sent_at' | 'updated_at') =>
     eb
       .selectFrom('notifications as n')
@@ -28,17 +42,16 @@ function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
       .orderBy('n.id', 'desc')
       .limit(1);
   return [
-    subscription().select('s.remaining').as('subscription_remaining'),
-    subscription().select('s.refused').as('subscription_refused'),
-    subscription().select('s.updated_at').as('subscription_updated_at'),
-    // Messages that used the count since WeChat last reported it (one delivery may cover several rows).
-    eb
-      .selectFrom('notifications as used')
-      .select((u) => u.fn.count<string | number>('used.delivery_id').distinct().as('count'))
-      .whereRef('used.assignee_id', '=', 'users.id')
-      .where('used.status', 'in', ['sent', 'unconfirmed'])
-      .where('used.updated_at', '>', subscription().select('s.updated_at'))
-      .as('used_since_subscription'),
+    // Every template's count left, summed: the messages WeChat still allows.
+    counts()
+      .select((es) => {
+        const left = leftOf(es);
+        return sql<string | number>`sum(case when ${left} > 0 then ${left} else 0 end)`.as('remaining');
+      })
+      .as('subscription_remaining'),
+    // Refused (43101 or turned off since the last acceptance) only when every template is.
+    counts().select(sql<number>`min(s.refused)`.as('refused')).as('subscription_refused'),
+    counts().select(sql<string>`max(s.updated_at)`.as('updated_at')).as('subscription_updated_at'),
     newest('sent', 'sent_at').select('n.id').as('delivered_id'),
     newest('sent', 'sent_at').select('n.sent_at').as('delivered_at'),
     newest('skipped', 'updated_at').select('n.id').as('skipped_id'),
@@ -56,10 +69,10 @@ function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
 
 /** What the CRM has been told about whether a salesperson can receive a message, as read (the domain judges it). */
 export interface ReachabilityRow {
-  subscription_remaining: number | null;
+  /** Already less the messages sent since each template's count was reported. */
+  subscription_remaining: string | number | null;
   subscription_refused: number | null;
   subscription_updated_at: string | null;
-  used_since_subscription: string | number | bigint | null;
   delivered_id: string | null;
   delivered_at: string | null;
   skipped_id: string | null;
@@ -67,6 +80,47 @@ export interface ReachabilityRow {
   skipped_reason: string | null;
   first_sent_to_openid: string | null;
   released_at: string | null;
+}
+
+/** One lead template's count for a user, less the messages sent with it since it was reported. */
+export interface TemplateStockRow {
+  crm_user_id: string;
+  template_id: string;
+  remaining: string | number;
+  refused: number;
+  updated_at: string;
+}
+
+/** Each user's counts per lead template, of the WeChat user their newest count is about, in template id order. */
+export async function readTemplateStock(db: Trx, userIds: readonly string[]): Promise<Map<string, TemplateStockRow[]>> {
+  const found = new Map<string, TemplateStockRow[]>();
+  for (const ids of chunk(userIds, 500)) {
+    const rows = await db
+      .selectFrom('wechat_subscriptions as s')
+      .select(['s.crm_user_id', 's.template_id', 's.refused', 's.updated_at'])
+      .select((es) => {
+        const left = leftOf(es);
+        return sql<string | number>`case when ${left} > 0 then ${left} else 0 end`.as('remaining');
+      })
+      .where('s.crm_user_id', 'in', ids)
+      .where('s.openid', '=', (eb) =>
+        eb
+          .selectFrom('wechat_subscriptions as newest')
+          .select('newest.openid')
+          .whereRef('newest.crm_user_id', '=', 's.crm_user_id')
+          .orderBy('newest.updated_at', 'desc')
+          .orderBy('newest.openid', 'desc')
+          .orderBy('newest.template_id', 'desc')
+          .limit(1),
+      )
+      .orderBy('s.template_id')
+      .execute();
+    for (const row of rows) {
+      const userId = row.crm_user_id as string;
+      found.set(userId, [...(found.get(userId) ?? []), { ...row, crm_user_id: userId }]);
+    }
+  }
+  return found;
 }
 
 /** By user id; users that do not exist are absent. */

@@ -1,10 +1,12 @@
 import type { AppContext } from '../context.js';
-import { readReachabilityRows, type ReachabilityRow } from '../db/reachability-store.js';
+import { readReachabilityRows, readTemplateStock, type ReachabilityRow, type TemplateStockRow } from '../db/reachability-store.js';
+import { listUserRows } from '../db/users-store.js';
 import { canManageAssignments, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
 
 /** Whether the next lead would reach the salesperson, as far as WeChat has told the CRM. */
-export type Expectation = 'reachable' | 'unreachable: NOT_BOUND' | 'unreachable: NO_SUBSCRIPTION' | 'unknown';
+export const EXPECTATIONS = ['reachable', 'unreachable: NOT_BOUND', 'unreachable: NO_SUBSCRIPTION', 'unknown'] as const;
+export type Expectation = (typeof EXPECTATIONS)[number];
 
 export interface Reachability {
   userId: string;
@@ -12,8 +14,10 @@ export interface Reachability {
   bound: boolean | null;
   /** When WeChat first showed the binding (a message went to their openid, or a push came from it). */
   boundKnownSince: string | null;
-  /** Messages WeChat allows, as its pushes told us; null without any push. */
+  /** Messages WeChat allows, as its pushes told us, with every lead template; null without any push. */
   acceptancesInStock: number | null;
+  /** The same per lead template (each acceptance allows one message with its template). */
+  acceptancesByTemplate: TemplateStock[];
   /** The user turned lead notifications off in WeChat, or WeChat refused (43101), and nothing was accepted since. */
   turnedOff: boolean;
   lastDelivered: { notificationId: string; at: string } | null;
@@ -21,10 +25,20 @@ export interface Reachability {
   expected: Expectation;
 }
 
+export interface TemplateStock {
+  templateId: string;
+  remaining: number;
+  /** WeChat refused (43101) or the user turned it off, and nothing was accepted since. */
+  refused: boolean;
+  updatedAt: string;
+}
+
 /** What the CRM has been told about whether a salesperson can receive a message. */
 export interface ReachabilityFacts {
-  /** The function's count as it last answered, less the deliveries made to the user since. */
+  /** The function's counts as it last answered, less the deliveries made to the user since, over every template. */
   subscription: { remaining: number; refused: boolean; updatedAt: string } | undefined;
+  /** The same per template; empty where only the total was read (an assignment's expectation). */
+  templates: TemplateStock[];
   lastDelivered: { notificationId: string; at: string } | undefined;
   lastSkipped: { notificationId: string; at: string; reason: string | null } | undefined;
   /** When WeChat first named this user's openid to us (a send went to it, or a push came from it). */
@@ -34,17 +48,23 @@ export interface ReachabilityFacts {
 }
 
 /** The facts in what the database read (db/reachability-store.ts). */
-export function factsOf(row: ReachabilityRow): ReachabilityFacts {
+export function factsOf(row: ReachabilityRow, templateRows: readonly TemplateStockRow[] = []): ReachabilityFacts {
   const subscription =
     row.subscription_updated_at !== null
       ? {
-          remaining: Math.max(0, Number(row.subscription_remaining) - Number(row.used_since_subscription ?? 0)),
+          remaining: Number(row.subscription_remaining ?? 0),
           refused: Number(row.subscription_refused) === 1,
           updatedAt: row.subscription_updated_at,
         }
       : undefined;
   return {
     subscription,
+    templates: templateRows.map((template) => ({
+      templateId: template.template_id,
+      remaining: Number(template.remaining),
+      refused: Number(template.refused) === 1,
+      updatedAt: template.updated_at,
+    })),
     lastDelivered: row.delivered_id !== null && row.delivered_at !== null ? { notificationId: row.delivered_id, at: row.delivered_at } : undefined,
     lastSkipped: row.skipped_id !== null && row.skipped_at !== null ? { notificationId: row.skipped_id, at: row.skipped_at, reason: row.skipped_reason } : undefined,
     firstSeenBound: row.first_sent_to_openid ?? subscription?.updatedAt ?? undefined,
@@ -75,6 +95,7 @@ export function judgeReachability(userId: string, facts: ReachabilityFacts): Rea
     bound,
     boundKnownSince: bound ? (facts.firstSeenBound ?? null) : null,
     acceptancesInStock: subscription ? subscription.remaining : null,
+    acceptancesByTemplate: facts.templates,
     turnedOff,
     lastDelivered: facts.lastDelivered ?? null,
     lastSkipped: facts.lastSkipped ?? null,
@@ -84,8 +105,20 @@ export function judgeReachability(userId: string, facts: ReachabilityFacts): Rea
 
 /** By user id, read in one statement; users that do not exist are absent. */
 export async function reachabilityOfUsers(ctx: AppContext, userIds: readonly string[]): Promise<Map<string, Reachability>> {
-  const rows = await readReachabilityRows(ctx.db.kysely, userIds);
-  return new Map([...rows].map(([userId, row]) => [userId, judgeReachability(userId, factsOf(row))]));
+  const [rows, templates] = await Promise.all([readReachabilityRows(ctx.db.kysely, userIds), readTemplateStock(ctx.db.kysely, userIds)]);
+  return new Map([...rows].map(([userId, row]) => [userId, judgeReachability(userId, factsOf(row, templates.get(userId)))]));
+}
+
+/** How many active salespeople the next lead would reach, or not and why: what /metrics shows a manager. */
+export async function salespeopleByExpectation(ctx: AppContext): Promise<Map<Expectation, number>> {
+  const salespeople = await listUserRows(ctx.db.kysely, { role: 'sales', active: true });
+  const rows = await readReachabilityRows(ctx.db.kysely, salespeople.map((user) => user.id));
+  const counts = new Map<Expectation, number>(EXPECTATIONS.map((expected) => [expected, 0]));
+  for (const [userId, row] of rows) {
+    const { expected } = judgeReachability(userId, factsOf(row));
+    counts.set(expected, (counts.get(expected) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /** A manager or admin sees anyone's; a sales user their own. */

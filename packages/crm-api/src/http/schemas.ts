@@ -7,7 +7,7 @@ import { CUSTOMER_STATUSES } from '../domain/customer-statuses.js';
 import type { AssignmentView, CustomerView } from '../domain/customers.js';
 import { NOTIFICATION_STATUSES, type AttemptView, type NotificationDetail, type NotificationView } from '../domain/notifications.js';
 import { forbiddenInName } from '../domain/names.js';
-import type { Reachability } from '../domain/reachability.js';
+import { EXPECTATIONS, type Reachability } from '../domain/reachability.js';
 import { ROLES } from '../domain/roles.js';
 import type { UserView } from '../domain/users.js';
 
@@ -106,7 +106,7 @@ export const queuedNotificationSchema = z
     assigneeId: z.string(),
     status: z.literal('pending'),
     expected: z
-      .enum(['reachable', 'unreachable: NOT_BOUND', 'unreachable: NO_SUBSCRIPTION', 'unknown'])
+      .enum(EXPECTATIONS)
       .describe('whether it will reach the assignee, as far as WeChat has told us; the assignment stands either way'),
   })
   .meta({ id: 'QueuedNotification', description: 'The outbox row written with the assignment; delivery follows asynchronously.' });
@@ -116,7 +116,7 @@ export const assignOutcomeSchema = z
     customers: z.array(customerViewSchema).describe('every requested customer after the commit, in request order'),
     changedIds: z.array(z.string()),
     unchangedIds: z.array(z.string()).describe('already owned by the assignee: nothing was written for them'),
-    notifications: z.array(queuedNotificationSchema),
+    notifications: z.array(queuedNotificationSchema).describe('empty when nothing changed or the actor assigned to themselves'),
     message: z.string(),
   })
   .meta({ id: 'BatchAssignment' }) satisfies z.ZodType<AssignOutcome>;
@@ -125,7 +125,9 @@ export const singleAssignmentSchema = z
   .object({
     customer: customerViewSchema,
     changed: z.boolean().describe('false when the assignee already owned the customer: nothing was written'),
-    notification: queuedNotificationSchema.nullable(),
+    notification: queuedNotificationSchema
+      .nullable()
+      .describe('null when nothing changed, or when the actor took the customer for themselves (a pool claim): nobody is told of their own change'),
     message: z.string(),
   })
   .meta({ id: 'Assignment' }) satisfies z.ZodType<SingleAssignment>;
@@ -175,11 +177,14 @@ export const reachabilitySchema = z
     userId: z.string(),
     bound: z.boolean().nullable().describe('null: WeChat has not told us yet'),
     boundKnownSince: z.string().nullable(),
-    acceptancesInStock: z.number().int().nullable().describe("messages WeChat allows, as its pushes told us; null without any push"),
+    acceptancesInStock: z.number().int().nullable().describe('messages WeChat allows with every lead template, as its pushes told us; null without any push'),
+    acceptancesByTemplate: z
+      .array(z.object({ templateId: z.string(), remaining: z.number().int(), refused: z.boolean(), updatedAt: z.string() }))
+      .describe('the same per lead template: each acceptance allows one message with its own template; refused: WeChat refused (43101) or the user turned it off, and nothing was accepted since'),
     turnedOff: z.boolean(),
     lastDelivered: z.object({ notificationId: z.string(), at: z.string() }).nullable(),
     lastSkipped: z.object({ notificationId: z.string(), at: z.string(), reason: z.string().nullable() }).nullable(),
-    expected: z.enum(['reachable', 'unreachable: NOT_BOUND', 'unreachable: NO_SUBSCRIPTION', 'unknown']),
+    expected: z.enum(EXPECTATIONS),
   })
   .meta({ id: 'Reachability', description: 'whether the next lead would reach the salesperson, as far as WeChat has told the CRM' }) satisfies z.ZodType<Reachability>;
 

@@ -91,6 +91,24 @@ export function createMetrics() {
       if (event.outcome !== 'ok') wechatErrors.inc({ api: event.api, code: event.outcome, errcode: String(event.errcode ?? '') });
       if (TOKEN_APIS.has(event.api)) tokenRefreshes.inc();
     },
+    /**
+     * How many active salespeople the next lead would reach, by what WeChat has told the CRM (`reachable`,
+     * `unreachable: NO_SUBSCRIPTION` — their stock is used up or they turned reminders off —, `unreachable: NOT_BOUND`,
+     * `unknown`), counted at each scrape: a manager's alert, not a number hidden in JSON nobody reads.
+     */
+    watchSalespeople(count: () => Promise<ReadonlyMap<string, number>>) {
+      new Gauge({
+        name: 'leadnotify_salespeople',
+        help: 'Active sales users by whether the next lead would reach them (reachable, unreachable: NO_SUBSCRIPTION, unreachable: NOT_BOUND, unknown)',
+        labelNames: ['expected'],
+        registers,
+        async collect() {
+          const counts = await count();
+          this.reset();
+          for (const [expected, users] of counts) this.set({ expected }, users);
+        },
+      });
+    },
     /** Backlog gauges, read from the database at each scrape. */
     watchOutbox(db: Db, clock: Clock) {
       new Gauge({

@@ -62,7 +62,7 @@ describe('secrets stay out of the logs', () => {
 
     emulator.expireTokens();
     emulator.setFaults({ failureRate: 0.5, errcode: 40125, dropRate: 0.2, slowRate: 0.3, slowMs: 600 });
-    const claimed = (await (await post(`/api/pool/customers/${d}/assign`, {}, sales.headers)).json()) as { notification: { id: string } };
+    const claimed = (await (await post(`/api/pool/customers/${d}/assign`, { assigneeId: sales.id })).json()) as { notification: { id: string } };
     // Every call now fails (40125, dropped or too slow): the failure paths have run once attempts are recorded.
     const underFaults = await waitFor(
       () => running.db.kysely.selectFrom('notifications').select(['status', 'attempts', 'reason']).where('id', '=', claimed.notification.id).executeTakeFirstOrThrow(),

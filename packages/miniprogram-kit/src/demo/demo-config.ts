@@ -5,8 +5,6 @@
 export const DEMO_CONFIG = {
   /** The CRM API; `pnpm start` serves it on port 3000. Needs DevTools' "不校验合法域名" for http://127.0.0.1. */
   crmBaseUrl: 'http://127.0.0.1:3000',
-  /** mp.weixin.qq.com → 订阅消息 → 我的模板; the same id as the function's SUBSCRIBE_TEMPLATE_ID. */
-  templateId: 'REPLACE-WITH-TEMPLATE-ID',
   /** 云开发 → 设置 → 环境 ID. */
   cloudEnv: 'REPLACE-WITH-CLOUD-ENV',
   functionName: 'quickstartFunctions',

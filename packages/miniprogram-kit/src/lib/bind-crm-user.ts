@@ -23,13 +23,3 @@ export async function unbindCrmUser(callFunction: CallFunction, functionName: st
   const result = await callFunctionEvent(callFunction, functionName, { type: 'unbindCrmUser' }, []);
   return result.unbound === true;
 }
-
-/**
- * recordSubscription {templateId, accepted} → {ok: true, remaining}: a hint to the function (an accept lifts a
- * recorded refusal). Returns the function's count of sends left as WeChat's pushes made it, which usually does
- * not include this acceptance yet (see stockAfterAcceptance).
- */
-export async function recordSubscription(callFunction: CallFunction, functionName: string, templateId: string): Promise<number | undefined> {
-  const result = await callFunctionEvent(callFunction, functionName, { type: 'recordSubscription', templateId, accepted: true }, []);
-  return typeof result.remaining === 'number' ? result.remaining : undefined;
-}

@@ -22,8 +22,6 @@ export type KitRequest = (options: KitRequestOptions) => Promise<KitResponse>;
 /** What the host app puts on its App object as `leadnotify`. */
 export interface KitConfig {
   request: KitRequest;
-  /** The subscribe-message template id (mp.weixin.qq.com → 订阅消息); the same as the function's SUBSCRIBE_TEMPLATE_ID. */
-  templateId: string;
   /** The deployed cloud function; default quickstartFunctions. */
   functionName: string;
 }
@@ -38,10 +36,9 @@ export function readKitConfig(app: unknown): KitConfig {
   const value = (app as { leadnotify?: unknown } | null | undefined)?.leadnotify;
   const problems: string[] = [];
   const config = (value ?? {}) as Partial<Record<keyof KitConfig, unknown>>;
-  if (typeof value !== 'object' || value === null) problems.push('set App({ leadnotify: { request, templateId } })');
+  if (typeof value !== 'object' || value === null) problems.push('set App({ leadnotify: { request } })');
   else {
     if (typeof config.request !== 'function') problems.push('leadnotify.request must be a function(options) returning Promise<{statusCode, data}>');
-    if (typeof config.templateId !== 'string' || config.templateId.trim() === '') problems.push('leadnotify.templateId must be the subscribe-message template id');
     if (config.functionName !== undefined && (typeof config.functionName !== 'string' || config.functionName.trim() === '')) {
       problems.push('leadnotify.functionName must be a cloud function name');
     }
@@ -49,7 +46,6 @@ export function readKitConfig(app: unknown): KitConfig {
   if (problems.length > 0) throw new KitError({ code: 'KIT_NOT_CONFIGURED', message: `leadnotify kit: ${problems.join('; ')}` });
   return {
     request: config.request as KitRequest,
-    templateId: (config.templateId as string).trim(),
     functionName: typeof config.functionName === 'string' ? config.functionName.trim() : DEFAULT_FUNCTION_NAME,
   };
 }

@@ -16,10 +16,25 @@ const BY_RESULT: Readonly<Record<string, SubscribeOutcome>> = {
   filter: 'FILTERED',
 };
 
-/** The success callback's `{errMsg, [templateId]: result}`; a result the kit does not know is a failure. */
-export function outcomeOfResult(result: Record<string, unknown>, templateId: string): SubscribeOutcome {
-  const value = result[templateId];
-  return (typeof value === 'string' ? BY_RESULT[value] : undefined) ?? 'FAILED';
+export interface TapSummary {
+  outcome: SubscribeOutcome;
+  /** How many of the templates asked for were accepted: each allows one more message. */
+  accepted: number;
+  /** Each template's result as wx answered it, without errMsg. */
+  results: Record<string, string>;
+}
+
+/**
+ * The success callback's `{errMsg, [templateId]: result}` for the templates asked for. Any acceptance makes the tap
+ * ACCEPTED (with how many); otherwise a template WeChat filtered or banned is worth an admin's look, and all
+ * declined is REJECTED. A result the kit does not know counts as a failure.
+ */
+export function summarizeTap(result: Record<string, unknown>, templateIds: readonly string[]): TapSummary {
+  const results = Object.fromEntries(templateIds.map((id) => [id, typeof result[id] === 'string' ? (result[id] as string) : 'missing']));
+  const outcomes = Object.values(results).map((value) => BY_RESULT[value] ?? 'FAILED');
+  const accepted = outcomes.filter((outcome) => outcome === 'ACCEPTED').length;
+  const worst = (['FAILED', 'BANNED', 'FILTERED'] as const).find((outcome) => outcomes.includes(outcome));
+  return { outcome: accepted > 0 ? 'ACCEPTED' : (worst ?? 'REJECTED'), accepted, results };
 }
 
 const MAIN_SWITCH_OFF = 20004;
@@ -39,7 +54,7 @@ export interface SubscribeView {
 }
 
 export const SUBSCRIBE_VIEWS: Readonly<Record<SubscribeOutcome, SubscribeView>> = {
-  ACCEPTED: { text: '已订阅一次新客户提醒。', event: 'subscribed', openSetting: false },
+  ACCEPTED: { text: '已订阅新客户提醒。', event: 'subscribed', openSetting: false },
   REJECTED: { text: '你没有同意这次订阅，所以收不到新客户提醒。需要时再点一次按钮即可。', event: 'rejected', openSetting: false },
   BANNED: { text: '这个提醒模板已被微信停用，暂时无法订阅，请联系管理员。', event: 'error', openSetting: false },
   FILTERED: { text: '这个提醒模板被微信过滤了（可能与其他模板同名），请联系管理员。', event: 'error', openSetting: false },
@@ -51,25 +66,30 @@ export const SUBSCRIBE_VIEWS: Readonly<Record<SubscribeOutcome, SubscribeView>> 
   FAILED: { text: '订阅没有成功，请稍后再点一次。', event: 'error', openSetting: false },
 };
 
-/**
- * The stock after WeChat counted one more acceptance. The function's `remaining` is only a hint: WeChat's push
- * of this acceptance (subscribe_msg_popup_event) can reach it after the report, and then it answers the count
- * before this tap. The tap itself is certain, so the stock is at least the previous count + 1 (an unknown count
- * as 0), and more when the function already knows of more (pushes of earlier taps).
- */
-export function stockAfterAcceptance(previous: number, reported: number | undefined): number {
-  const before = Number.isFinite(previous) && previous >= 0 ? previous : 0;
-  return Math.max(before + 1, reported !== undefined && Number.isFinite(reported) ? reported : 0);
+/** What the button says after a tap: for an acceptance, how many reminders it added. */
+export function tapText(summary: TapSummary): string {
+  return summary.outcome === 'ACCEPTED' ? `已订阅 ${summary.accepted} 条新客户提醒。` : SUBSCRIBE_VIEWS[summary.outcome].text;
 }
 
 /**
- * Each acceptance lets the CRM send one message, so a user who accepts once gets one reminder and then
- * silence. `remaining` is the count the host set or the button worked out; unknown (undefined or negative)
- * shows only the invitation.
+ * The stock after WeChat counted this tap's acceptances. The function's count is only a hint: WeChat's push of them
+ * (subscribe_msg_popup_event) can reach it after the report, and then it answers the count before this tap. The tap
+ * itself is certain, so the stock is at least the previous count + the acceptances (an unknown count as 0), and
+ * more when the function already knows of more (pushes of earlier taps).
  */
-export function stockText(remaining: number | undefined): string {
-  const invite = '每条提醒会用掉一次订阅，多点几次可以多攒几条。';
+export function stockAfterAcceptance(previous: number, accepted: number, reported: number | undefined): number {
+  const before = Number.isFinite(previous) && previous >= 0 ? previous : 0;
+  return Math.max(before + accepted, reported !== undefined && Number.isFinite(reported) ? reported : 0);
+}
+
+/**
+ * Each acceptance lets the CRM send one message, so a user who accepts once gets one reminder per template and then
+ * silence; the end of the stock is said plainly. `remaining` is the count the button knows (unknown: undefined or
+ * negative, shows only the invitation); `perTap`, how many templates one tap asks for.
+ */
+export function stockText(remaining: number | undefined, perTap = 1): string {
+  const invite = perTap > 1 ? `每条提醒用掉一次订阅；点一次按钮并全部允许，可以攒 ${perTap} 条。` : '每条提醒会用掉一次订阅，多点几次可以多攒几条。';
   if (remaining === undefined || remaining < 0 || !Number.isFinite(remaining)) return invite;
-  if (remaining === 0) return `还能收到 0 条提醒。${invite}`;
+  if (remaining === 0) return `提醒已经用完：新分给你的客户不会再通知你。${invite}`;
   return `还能收到 ${remaining} 条提醒。${invite}`;
 }

@@ -5,7 +5,6 @@ import { DEMO_CONFIG, TOKEN_STORAGE_KEY } from '../demo/demo-config.js';
 App({
   leadnotify: {
     request: createWxRequest(DEMO_CONFIG.crmBaseUrl, () => wx.getStorageSync(TOKEN_STORAGE_KEY) || undefined),
-    templateId: DEMO_CONFIG.templateId,
     functionName: DEMO_CONFIG.functionName,
   },
   onLaunch() {

@@ -2,7 +2,8 @@ import { REASONS, resultKindOf, type SendResult } from '@leadnotify/contracts';
 import type { CloudDatabase } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { takeOverStale, type DeliveryRecord } from '../store/deliveries.js';
-import { refundSend, settleSend } from '../store/subscriptions.js';
+import { templateIdsOf } from '../config.js';
+import { refundHolds, settleSend } from '../store/subscriptions.js';
 
 /** What a send and a recall of the same delivery both answer from its record, written once. */
 
@@ -33,7 +34,8 @@ function heldForOf(record: DeliveryRecord): string | undefined {
  */
 export async function interruptSending(deps: FunctionDeps, db: CloudDatabase, deliveryId: string, record: DeliveryRecord): Promise<SendResult | undefined> {
   const heldFor = heldForOf(record);
-  const templateId = record.templateId ?? (deps.config.templateId as string);
+  // A `sending` record names the template it sends with; records of versions before that had the only one.
+  const templateId = record.templateId ?? (templateIdsOf(deps.config)[0] as string);
   const result: SendResult = {
     deliveryId,
     reason: 'SEND_INTERRUPTED',
@@ -52,16 +54,17 @@ export async function interruptSending(deps: FunctionDeps, db: CloudDatabase, de
  */
 export async function answerRecorded(deps: FunctionDeps, db: CloudDatabase, deliveryId: string, record: DeliveryRecord, result: SendResult): Promise<SendResult> {
   const heldFor = heldForOf(record);
-  if (heldFor) await settleSend(db, heldFor, record.templateId ?? (deps.config.templateId as string), deliveryId, new Date(deps.now()).toISOString());
+  if (heldFor) await settleSend(db, heldFor, record.templateId ?? (templateIdsOf(deps.config)[0] as string), deliveryId, new Date(deps.now()).toISOString());
   return recordedAnswer(result, record.templateId);
 }
 
 /**
  * A recalled record as answered again. Nothing was sent under it, so a hold its recall (stopped between its two
- * writes) left behind goes back with its unit — at most once, the hold going in the same update.
+ * writes) left behind goes back with its unit — at most once, the hold going in the same update — in whichever lead
+ * template it is.
  */
 export async function answerRecalled(deps: FunctionDeps, db: CloudDatabase, deliveryId: string, record: DeliveryRecord): Promise<SendResult> {
   const heldFor = heldForOf(record);
-  if (heldFor && record.templateId) await refundSend(db, heldFor, record.templateId, deliveryId, new Date(deps.now()).toISOString());
+  if (heldFor) await refundHolds(db, heldFor, templateIdsOf(deps.config), deliveryId, new Date(deps.now()).toISOString());
   return record.result ?? recalled(deliveryId);
 }

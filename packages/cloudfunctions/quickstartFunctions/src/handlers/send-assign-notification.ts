@@ -2,8 +2,9 @@ import { REASONS, reasonForErrcode, reasonOf, type DeliveryEvent, type ReasonCod
 import type { CloudDatabase } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { findBinding } from '../store/bindings.js';
-import { claimDelivery, finishDelivery, markSending, takeOverStale, type DeliveryRecord } from '../store/deliveries.js';
-import { recordRefusal, refundSend, reserveSend, settleSend, subscriptionVersion } from '../store/subscriptions.js';
+import { templateIdsOf, type LeadTemplate } from '../config.js';
+import { claimDelivery, finishDelivery, markReserved, markSending, takeOverStale, type DeliveryRecord } from '../store/deliveries.js';
+import { recordRefusal, refundHolds, refundSend, reserveSend, settleSend, subscriptionVersion } from '../store/subscriptions.js';
 import { buildSubscribeMessage } from '../template/build-message.js';
 import { msgIdOf } from './msg-id-of.js';
 import { answerRecalled, answerRecorded, inProgress, interruptSending } from './recorded-results.js';
@@ -28,9 +29,8 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
     return { deliveryId, reason: 'CONFIG_INVALID', message: config.sendProblems.join('; ') };
   }
   const db = deps.cloud.database();
-  const templateId = config.templateId as string;
   const openid = delivery.openid ?? (await findBinding(db, delivery.assigneeId))?.openid;
-  const claim = await claimDelivery(db, { deliveryId, openid, templateId }, deps.now(), config.staleRecordMs);
+  const claim = await claimDelivery(db, { deliveryId, openid }, deps.now(), config.staleRecordMs);
   if (claim.kind === 'recorded') return answerRecorded(deps, db, deliveryId, claim.record, claim.result);
   if (claim.kind === 'recalled') return answerRecalled(deps, db, deliveryId, claim.record);
   if (claim.kind === 'in-progress') return inProgress(deliveryId);
@@ -67,14 +67,17 @@ async function resolveStale(
   const { deliveryId } = delivery;
   if (record.state === 'sending') return (await interruptSending(deps, db, deliveryId, record)) ?? inProgress(deliveryId);
   const heldFor = typeof record.openid === 'string' ? record.openid : undefined;
-  const templateId = record.templateId ?? (deps.config.templateId as string);
   // The assignee's binding moved since: give the old unit back before holding one for the new openid.
-  if (heldFor && heldFor !== openid) await refundSend(db, heldFor, templateId, deliveryId, new Date(deps.now()).toISOString());
-  const next = { state: 'reserved' as const, stateAt: deps.now(), openid: openid ?? null, templateId: deps.config.templateId as string };
+  if (heldFor && heldFor !== openid) await refundHolds(db, heldFor, templateIdsOf(deps.config), deliveryId, new Date(deps.now()).toISOString());
+  const next = { state: 'reserved' as const, stateAt: deps.now(), openid: openid ?? null };
   return (await takeOverStale(db, deliveryId, record, next as Partial<DeliveryRecord> & typeof next)) ? undefined : inProgress(deliveryId);
 }
 
-/** Holds a unit, sends, records the outcome, then settles the unit; each step survives a kill before the next. */
+/**
+ * Holds a unit, sends, records the outcome, then settles the unit; each step survives a kill before the next. When
+ * WeChat holds no acceptance of the template tried (43101) and another lead template may still have one, that one is
+ * tried in the same run, while it fits the time left.
+ */
 async function deliver(
   deps: FunctionDeps,
   db: CloudDatabase,
@@ -84,30 +87,58 @@ async function deliver(
   conservativeText: boolean,
 ): Promise<SendResult> {
   const base = { deliveryId: delivery.deliveryId };
-  const templateId = deps.config.templateId as string;
-  const nowIso = () => new Date(deps.now()).toISOString();
   if (!openid) {
     const result: SendResult = { ...base, reason: 'NOT_BOUND', message: REASONS.NOT_BOUND.summary };
     await finishDelivery(db, result, deps.now());
     return result;
   }
-  const reservation = await reserveSend(db, openid, templateId, delivery.deliveryId, nowIso());
-  if (reservation.kind === 'none') {
-    const result: SendResult = { ...base, reason: 'NO_SUBSCRIPTION', message: REASONS.NO_SUBSCRIPTION.summary };
-    await finishDelivery(db, result, deps.now());
-    return result;
+  let candidates = deps.config.templates;
+  for (;;) {
+    const attemptStartedAt = deps.now();
+    const attempt = await deliverWithTemplate(deps, db, delivery, openid, candidates, budget, conservativeText);
+    if (attempt.kind === 'done') return attempt.result;
+    candidates = candidates.filter((template) => template.id !== attempt.refusedTemplateId);
+    if (!budget.fits(deps.now() - attemptStartedAt)) {
+      // Nothing went out (43101); the next invocation tries the templates left.
+      const result: SendResult = { ...base, reason: 'NOT_ATTEMPTED', message: 'WeChat held no acceptance of one lead template; another is tried next' };
+      await finishDelivery(db, result, deps.now());
+      return result;
+    }
   }
+}
+
+type TemplateAttempt = { kind: 'done'; result: SendResult } | { kind: 'refused'; refusedTemplateId: string };
+
+async function deliverWithTemplate(
+  deps: FunctionDeps,
+  db: CloudDatabase,
+  delivery: DeliveryEvent,
+  openid: string,
+  candidates: readonly LeadTemplate[],
+  budget: TimeBudget,
+  conservativeText: boolean,
+): Promise<TemplateAttempt> {
+  const base = { deliveryId: delivery.deliveryId };
+  const nowIso = () => new Date(deps.now()).toISOString();
+  const done = async (result: SendResult, extra: { conservativeText?: boolean } = {}): Promise<TemplateAttempt> => {
+    await finishDelivery(db, result, deps.now(), extra);
+    return { kind: 'done', result };
+  };
+  const reservation = await reserveSend(db, openid, candidates.map((template) => template.id), delivery.deliveryId, nowIso());
+  if (reservation.kind === 'none') return done({ ...base, reason: 'NO_SUBSCRIPTION', message: REASONS.NO_SUBSCRIPTION.summary });
+  const { templateId } = reservation;
+  const template = candidates.find((candidate) => candidate.id === templateId) as LeadTemplate;
   // The count as this delivery left it: a refusal from WeChat is recorded only if nothing changed it since.
   const countVersion = await subscriptionVersion(db, openid, templateId);
-  await markSending(db, delivery.deliveryId, deps.now());
+  await markSending(db, delivery.deliveryId, deps.now(), templateId);
 
   const sendStartedAt = deps.now();
-  let outcome = await send(deps, delivery, openid, conservativeText);
+  let outcome = await send(deps, template, delivery, openid, conservativeText);
   if (!conservativeText && !outcome.ok && outcome.reason === 'TEMPLATE_DATA_INVALID' && /data\./.test(outcome.errMsg)) {
     // WeChat refused a value's characters (47003 names the keyword): never lose the lead's message to its
     // text; render once more with a conservative character set, within the same reservation.
-    const plain = buildSubscribeMessage(deps.config, delivery, openid, { conservative: true });
-    const original = buildSubscribeMessage(deps.config, delivery, openid);
+    const plain = buildSubscribeMessage(deps.config, template, delivery, openid, { conservative: true });
+    const original = buildSubscribeMessage(deps.config, template, delivery, openid);
     if (JSON.stringify(plain.data) !== JSON.stringify(original.data)) {
       if (!budget.fits(deps.now() - sendStartedAt)) {
         // A second send would outlive the function: nothing went out (47003), so give the unit back and let
@@ -115,10 +146,10 @@ async function deliver(
         const result: SendResult = { ...base, reason: 'NOT_ATTEMPTED', message: 'WeChat refused the text; it goes out in conservative form next' };
         await finishDelivery(db, result, deps.now(), { conservativeText: true });
         await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
-        return result;
+        return { kind: 'done', result };
       }
       deps.log.warn('47003: sending again with conservative text', { deliveryId: delivery.deliveryId });
-      outcome = await send(deps, delivery, openid, true);
+      outcome = await send(deps, template, delivery, openid, true);
     }
   }
 
@@ -126,7 +157,7 @@ async function deliver(
     const result: SendResult = { ...base, reason: 'SENT', sentAt: nowIso(), openid, templateId, ...(outcome.msgId === undefined ? {} : { msgId: outcome.msgId }) };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
-    return result;
+    return { kind: 'done', result };
   }
   const { reason, errCode, errMsg } = outcome;
   const codePart = errCode === undefined ? {} : { errCode };
@@ -134,24 +165,27 @@ async function deliver(
     const result: SendResult = { ...base, reason, ...codePart, message: errMsg, openid, templateId };
     await finishDelivery(db, result, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
-    return result;
+    return { kind: 'done', result };
   }
   if (REASONS[reason].disposition === 'skipped') {
-    // 43101: WeChat holds no acceptance, whatever we counted.
+    // 43101: WeChat holds no acceptance of this template, whatever we counted. With another template left the record
+    // goes back to `reserved` first, so a run stopped here is not taken for one that may have sent.
+    const tryAnother = reason === 'NO_SUBSCRIPTION' && candidates.length > 1;
     const result: SendResult = { ...base, reason, ...codePart, message: errMsg };
-    await finishDelivery(db, result, deps.now());
+    if (tryAnother) await markReserved(db, delivery.deliveryId, deps.now());
+    else await finishDelivery(db, result, deps.now());
     await recordRefusal(db, openid, templateId, delivery.deliveryId, nowIso(), countVersion);
-    return result;
+    return tryAnother ? { kind: 'refused', refusedTemplateId: templateId } : { kind: 'done', result };
   }
   const result: SendResult = { ...base, reason, ...codePart, message: errMsg };
   await finishDelivery(db, result, deps.now());
   await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
-  return result;
+  return { kind: 'done', result };
 }
 
-async function send(deps: FunctionDeps, delivery: DeliveryEvent, openid: string, conservative: boolean): Promise<SendOutcome> {
+async function send(deps: FunctionDeps, template: LeadTemplate, delivery: DeliveryEvent, openid: string, conservative: boolean): Promise<SendOutcome> {
   try {
-    const answer = await deps.cloud.openapi.subscribeMessage.send(buildSubscribeMessage(deps.config, delivery, openid, { conservative }));
+    const answer = await deps.cloud.openapi.subscribeMessage.send(buildSubscribeMessage(deps.config, template, delivery, openid, { conservative }));
     return { ok: true, msgId: msgIdOf(answer.msgid) };
   } catch (thrown) {
     const error = (thrown ?? {}) as WxApiError;

@@ -1,10 +1,10 @@
 import { functionError, type FunctionError } from '@leadnotify/contracts';
 import type { CloudDatabase, WxContext } from '../cloud-sdk.js';
-import { isOurTemplate } from '../config.js';
+import { isOurTemplate, templateIdsOf } from '../config.js';
 import type { FunctionDeps } from '../deps.js';
 import { verifyBindingTicket } from '../security/binding-ticket.js';
 import { claimOpenid, completeTicketUse, findBinding, markTicketUsed, releaseClaim, removeBindingOf, saveBinding, type TicketUse } from '../store/bindings.js';
-import { clearRefusal, remainingSends } from '../store/subscriptions.js';
+import { clearRefusal, subscriptionState } from '../store/subscriptions.js';
 
 /** Kept from the stock quickstart template. */
 export function handleGetOpenId(context: WxContext) {
@@ -82,31 +82,75 @@ export async function handleUnbindCrmUser(deps: FunctionDeps, context: WxContext
 const ACCEPTED = new Set<unknown>([true, 'accept', 'acceptWithAudio', 'acceptWithAlert']);
 const DECLINED = new Set<unknown>([false, 'reject', 'ban', 'filter']);
 
+/** The caller's stock of each lead template, as the function counts it, and in total. */
+async function stockOf(deps: FunctionDeps, db: CloudDatabase, openid: string) {
+  const templates = await Promise.all(
+    templateIdsOf(deps.config).map(async (templateId) => {
+      const { remaining, refused } = await subscriptionState(db, openid, templateId);
+      return { templateId, remaining, refused };
+    }),
+  );
+  return { templates, remaining: templates.reduce((sum, template) => sum + template.remaining, 0) };
+}
+
 /**
- * Called after wx.requestSubscribeMessage. Only a hint: WeChat's own push (subscribe_msg_popup_event, applied
- * through applySubscriptionEvents) counts acceptances; an accept reported here lifts a recorded refusal so
- * the next delivery asks WeChat, which decides. A template that is not ours changes nothing, and the answer has no
- * `remaining` for it.
+ * What the kit asks before it can offer the subscribe dialog: the lead notice's templates (configured here once, in
+ * SUBSCRIBE_TEMPLATE_IDS, not copied into the mini program) and the caller's stock of each. `remaining` counts what
+ * WeChat's pushes reported; a silent acceptance WeChat did not push is not in it (the next send asks WeChat).
+ */
+export async function handleSubscriptionStatus(deps: FunctionDeps, context: WxContext) {
+  if (!context.OPENID) return needsUser();
+  if (deps.config.templates.length === 0) return functionError('CONFIG_INVALID', deps.config.sendProblems.join('; '));
+  return { ok: true as const, ...(await stockOf(deps, deps.cloud.database(), context.OPENID)) };
+}
+
+/**
+ * Called after wx.requestSubscribeMessage with its result (`results`: template id → accept | reject | …, as the
+ * success callback gives it), or, as earlier kits did, with one `templateId` and `accepted`. Only a hint: WeChat's own
+ * push (subscribe_msg_popup_event, applied through applySubscriptionEvents) counts acceptances; an accept reported
+ * here lifts a recorded refusal so the next delivery asks WeChat, which decides. Templates that are not ours change
+ * nothing. Answers the caller's stock per lead template and in total.
  */
 export async function handleRecordSubscription(deps: FunctionDeps, context: WxContext, event: Record<string, unknown>) {
   if (!context.OPENID) return needsUser();
+  const parsed = reportedResults(event);
+  if (!parsed.ok) return functionError('INVALID_EVENT', 'the subscription event is invalid', parsed.problems);
+  const db = deps.cloud.database();
+  const foreign = Object.keys(parsed.results).filter((templateId) => !isOurTemplate(deps.config, templateId));
+  if (foreign.length > 0) {
+    // The kit reports the templates the function listed, so this is worth a line in the log: a host reporting its
+    // own templates here, or a kit built against another configuration.
+    deps.log.warn('recordSubscription for templates that are not the lead notice\'s: ignored', { templateIds: foreign });
+  }
+  for (const [templateId, answer] of Object.entries(parsed.results)) {
+    if (isOurTemplate(deps.config, templateId) && ACCEPTED.has(answer)) await clearRefusal(db, context.OPENID, templateId, new Date(deps.now()).toISOString());
+  }
+  const stock = await stockOf(deps, db, context.OPENID);
+  if (parsed.single === undefined) return { ok: true as const, ...stock };
+  // The answer earlier kits read: the one template and its count, none for a template that is not ours.
+  const single = stock.templates.find((template) => template.templateId === parsed.single);
+  return { ok: true as const, templates: stock.templates, templateId: parsed.single, ...(single ? { remaining: single.remaining } : {}) };
+}
+
+type Reported = { ok: true; results: Record<string, unknown>; single?: string } | { ok: false; problems: Array<{ path: string; message: string }> };
+
+function reportedResults(event: Record<string, unknown>): Reported {
+  const isTemplateId = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '' && value.length <= 128;
+  const answerProblem = 'must be true/false or the wx.requestSubscribeMessage result (accept, acceptWithAudio, acceptWithAlert, reject, ban, filter)';
+  if (event.results !== undefined) {
+    const results = event.results;
+    if (results === null || typeof results !== 'object' || Array.isArray(results)) return { ok: false, problems: [{ path: 'event.results', message: 'must be the object wx.requestSubscribeMessage answered: template id → result' }] };
+    const entries = Object.entries(results).filter(([key]) => key !== 'errMsg');
+    const problems = entries.flatMap(([templateId, answer]) => [
+      ...(isTemplateId(templateId) ? [] : [{ path: 'event.results', message: `${JSON.stringify(templateId)} is not a template id` }]),
+      ...(ACCEPTED.has(answer) || DECLINED.has(answer) ? [] : [{ path: `event.results.${templateId}`, message: answerProblem }]),
+    ]);
+    if (entries.length === 0 || entries.length > 3) problems.push({ path: 'event.results', message: 'must name 1 to 3 templates' });
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, results: Object.fromEntries(entries) };
+  }
   const { templateId, accepted } = event;
   const problems = [];
-  if (typeof templateId !== 'string' || templateId.trim() === '' || templateId.length > 128) {
-    problems.push({ path: 'event.templateId', message: 'must be a template id' });
-  }
-  if (!ACCEPTED.has(accepted) && !DECLINED.has(accepted)) {
-    problems.push({ path: 'event.accepted', message: 'must be true/false or the wx.requestSubscribeMessage result (accept, acceptWithAudio, acceptWithAlert, reject, ban, filter)' });
-  }
-  if (problems.length > 0) return functionError('INVALID_EVENT', 'the subscription event is invalid', problems);
-  const db = deps.cloud.database();
-  const id = templateId as string;
-  if (!isOurTemplate(deps.config, id)) {
-    // Not our stock. The kit reports the template it asked for, so this is worth a line in the log: a kit configured
-    // with another template id than the function's never lifts a refusal.
-    deps.log.warn('recordSubscription for a template other than SUBSCRIBE_TEMPLATE_ID: ignored', { templateId: id });
-    return { ok: true as const, templateId: id };
-  }
-  if (ACCEPTED.has(accepted)) await clearRefusal(db, context.OPENID, id, new Date(deps.now()).toISOString());
-  return { ok: true as const, templateId: id, remaining: await remainingSends(db, context.OPENID, id) };
+  if (!isTemplateId(templateId)) problems.push({ path: 'event.templateId', message: 'must be a template id' });
+  if (!ACCEPTED.has(accepted) && !DECLINED.has(accepted)) problems.push({ path: 'event.accepted', message: answerProblem });
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, results: { [templateId as string]: accepted }, single: templateId as string };
 }

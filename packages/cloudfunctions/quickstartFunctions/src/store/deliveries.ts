@@ -6,9 +6,9 @@ import { COLLECTIONS } from './collections.js';
  * One record per deliveryId in `notification_deliveries`, written before each step so that a run WeChat
  * stops at any instant (its limit is a hard kill: nothing after it is written) leaves a state the next
  * attempt can read:
- * - `reserved`: this attempt owns the delivery; the subscription unit may be held (the quota document's hold
- *   for this delivery says), the send has not started.
- * - `sending`: `subscribeMessage.send` was called at `sendStartedAt`; the message may be out.
+ * - `reserved`: this attempt owns the delivery; a subscription unit may be held (the hold for this delivery in one
+ *   of the lead templates' quota documents says which), the send has not started.
+ * - `sending`: `subscribeMessage.send` was called at `sendStartedAt` with `templateId`; the message may be out.
  * - `sent` / `unconfirmed`: final; the recorded result is returned again. The CRM asks for a new message under a
  *   new delivery id, never under this one: whatever repeats an event (a retry after a timeout, a hard kill
  *   mid-send) cannot send twice.
@@ -59,11 +59,11 @@ export function isStale(record: DeliveryRecord, nowMs: number, staleMs: number):
  */
 export async function claimDelivery(
   db: CloudDatabase,
-  claim: { deliveryId: string; openid: string | undefined; templateId: string },
+  claim: { deliveryId: string; openid: string | undefined },
   nowMs: number,
   staleMs: number,
 ): Promise<Claim> {
-  const fields = { state: 'reserved', stateAt: nowMs, openid: claim.openid ?? null, templateId: claim.templateId };
+  const fields = { state: 'reserved', stateAt: nowMs, openid: claim.openid ?? null };
   try {
     await collectionOf(db).add({ data: { _id: claim.deliveryId, ...fields, attempts: 1 } });
     return { kind: 'claimed', conservativeText: false };
@@ -116,9 +116,14 @@ export async function takeOverStale(
   return stats.updated === 1;
 }
 
-/** Written just before `subscribeMessage.send`: from here on the message may be out. */
-export async function markSending(db: CloudDatabase, deliveryId: string, nowMs: number): Promise<void> {
-  await collectionOf(db).doc(deliveryId).update({ data: { state: 'sending', stateAt: nowMs, sendStartedAt: nowMs } });
+/** Written just before `subscribeMessage.send` with the template it sends with: from here on the message may be out. */
+export async function markSending(db: CloudDatabase, deliveryId: string, nowMs: number, templateId: string): Promise<void> {
+  await collectionOf(db).doc(deliveryId).update({ data: { state: 'sending', stateAt: nowMs, sendStartedAt: nowMs, templateId } });
+}
+
+/** WeChat answered that nothing went out (43101) and the run goes on with another template: nothing is out. */
+export async function markReserved(db: CloudDatabase, deliveryId: string, nowMs: number): Promise<void> {
+  await collectionOf(db).doc(deliveryId).update({ data: { state: 'reserved', stateAt: nowMs } });
 }
 
 /** Records the outcome: sent and unconfirmed are final; anything else may be tried again. */

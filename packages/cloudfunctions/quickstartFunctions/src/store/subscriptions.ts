@@ -21,8 +21,11 @@ function holdField(deliveryId: string): string {
   return `holds.d${Buffer.from(deliveryId, 'utf8').toString('base64url')}`;
 }
 
-/** `unit`: a counted acceptance was taken; `probe`: none was counted, but none was refused either. */
-export type Reservation = { kind: 'unit' } | { kind: 'probe' } | { kind: 'none' };
+/**
+ * `unit`: a counted acceptance of `templateId` was taken; `probe`: none was counted for it, but none was refused
+ * either; `none`: every template was refused since its last acceptance.
+ */
+export type Reservation = { kind: 'unit'; templateId: string } | { kind: 'probe'; templateId: string } | { kind: 'none' };
 
 async function quotaDoc(db: CloudDatabase, openid: string, templateId: string) {
   const { data } = await db.collection(COLLECTIONS.subscriptions).where({ _id: quotaId(openid, templateId) }).limit(1).get();
@@ -59,34 +62,43 @@ export async function addSubscription(db: CloudDatabase, openid: string, templat
 }
 
 /**
- * Reserves a send for one delivery; reuses the hold an earlier, stopped attempt of the same delivery left.
- * With the count at 0 but no refusal recorded since the last acceptance, WeChat is asked anyway (a `probe`):
- * an acceptance the mini program never reported is not lost; WeChat's 43101 then settles it.
+ * Reserves a send for one delivery from the first of `templateIds` (the lead notice's templates, in the order they
+ * are spent) with a counted acceptance; reuses the hold an earlier, stopped attempt of the same delivery left, in
+ * whichever template it is. With every count at 0, WeChat is asked anyway (a `probe`) with the first template that
+ * has no refusal recorded since its last acceptance: an acceptance the mini program never reported, or one WeChat
+ * did not push (a silent one, under "always keep this choice"), is not lost; WeChat's 43101 then settles it.
  * Only one run holds a delivery at a time (the delivery record), so read-then-update is safe per delivery;
  * the count itself is only ever changed atomically.
  */
-export async function reserveSend(db: CloudDatabase, openid: string, templateId: string, deliveryId: string, now: string): Promise<Reservation> {
-  const id = quotaId(openid, templateId);
+export async function reserveSend(db: CloudDatabase, openid: string, templateIds: readonly string[], deliveryId: string, now: string): Promise<Reservation> {
   const collection = db.collection(COLLECTIONS.subscriptions);
-  const doc = await quotaDoc(db, openid, templateId);
-  const held = holdOf(doc, deliveryId);
-  if (held !== undefined) return held === 1 ? { kind: 'unit' } : { kind: 'probe' };
+  const docs = await Promise.all(templateIds.map((templateId) => quotaDoc(db, openid, templateId)));
   const field = holdField(deliveryId);
-  if (doc) {
+  for (const [index, templateId] of templateIds.entries()) {
+    const held = holdOf(docs[index], deliveryId);
+    if (held !== undefined) return { kind: held === 1 ? 'unit' : 'probe', templateId };
+  }
+  for (const [index, templateId] of templateIds.entries()) {
+    const remaining = docs[index]?.remaining;
+    if (typeof remaining !== 'number' || remaining <= 0) continue;
     const { stats } = await collection
-      .where({ _id: id, remaining: db.command.gt(0) })
+      .where({ _id: quotaId(openid, templateId), remaining: db.command.gt(0) })
       .update({ data: { remaining: db.command.inc(-1), [field]: 1, updatedAt: now, version: db.command.inc(1) } });
-    if (stats.updated === 1) return { kind: 'unit' };
-    if (doc.refused === true) return { kind: 'none' };
-    await collection.doc(id).update({ data: { [field]: 0, updatedAt: now, version: db.command.inc(1) } });
-    return { kind: 'probe' };
+    if (stats.updated === 1) return { kind: 'unit', templateId };
+  }
+  const probeAt = templateIds.findIndex((_, index) => docs[index]?.refused !== true);
+  const templateId = templateIds[probeAt];
+  if (templateId === undefined) return { kind: 'none' };
+  if (docs[probeAt]) {
+    await collection.doc(quotaId(openid, templateId)).update({ data: { [field]: 0, updatedAt: now, version: db.command.inc(1) } });
+    return { kind: 'probe', templateId };
   }
   try {
-    await collection.add({ data: { _id: id, openid, templateId, remaining: 0, refused: false, holds: { [field.slice('holds.'.length)]: 0 }, updatedAt: now, version: 1 } });
-    return { kind: 'probe' };
+    await collection.add({ data: { _id: quotaId(openid, templateId), openid, templateId, remaining: 0, refused: false, holds: { [field.slice('holds.'.length)]: 0 }, updatedAt: now, version: 1 } });
+    return { kind: 'probe', templateId };
   } catch {
     // An acceptance was recorded meanwhile: reserve from it.
-    return reserveSend(db, openid, templateId, deliveryId, now);
+    return reserveSend(db, openid, templateIds, deliveryId, now);
   }
 }
 
@@ -96,6 +108,14 @@ export async function settleSend(db: CloudDatabase, openid: string, templateId: 
     .collection(COLLECTIONS.subscriptions)
     .doc(quotaId(openid, templateId))
     .update({ data: { [holdField(deliveryId)]: db.command.remove(), updatedAt: now, version: db.command.inc(1) } });
+}
+
+/**
+ * Certainly not sent, and which template's hold the delivery has is not known (a run stopped between taking it and
+ * recording it): each template's hold, where there is one, goes back with its unit.
+ */
+export async function refundHolds(db: CloudDatabase, openid: string, templateIds: readonly string[], deliveryId: string, now: string): Promise<void> {
+  await Promise.all(templateIds.map((templateId) => refundSend(db, openid, templateId, deliveryId, now)));
 }
 
 /** Certainly not sent: the unit goes back with the hold, in one update, so it is given back at most once. */

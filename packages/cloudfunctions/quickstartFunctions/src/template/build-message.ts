@@ -1,6 +1,6 @@
 import { ASSIGNED_VIA_LABELS, formatBeijingTime, type DeliveryEvent } from '@leadnotify/contracts';
 import type { SubscribeMessage } from '../cloud-sdk.js';
-import type { FunctionConfig, TemplateField } from '../config.js';
+import type { FunctionConfig, LeadTemplate, TemplateField } from '../config.js';
 import { cleanText, fitKeyword, truncate, type TextOptions } from './fit-keyword.js';
 
 /**
@@ -9,12 +9,13 @@ import { cleanText, fitKeyword, truncate, type TextOptions } from './fit-keyword
  */
 export function buildSubscribeMessage(
   config: FunctionConfig,
+  template: LeadTemplate,
   notification: DeliveryEvent,
   openid: string,
   options: TextOptions = {},
 ): SubscribeMessage {
   const data: Record<string, { value: string }> = {};
-  for (const mapping of config.keywords) {
+  for (const mapping of template.keywords) {
     const value =
       mapping.field === 'customerName' && mapping.type === 'thing'
         ? summarizeCustomers(notification, 20, options)
@@ -29,7 +30,7 @@ export function buildSubscribeMessage(
       : `${config.customerListPage}?${deliveryQuery}`;
   return {
     touser: openid,
-    templateId: config.templateId ?? '',
+    templateId: template.id,
     page,
     data,
     miniprogramState: config.miniprogramState,

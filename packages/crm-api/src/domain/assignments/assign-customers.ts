@@ -147,25 +147,28 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
     })),
   );
 
-  const notification = await queueAssignmentNotification(trx, {
-    assigneeId: assignee.id,
-    actorId: command.actor.id,
-    via: command.via,
-    note: command.note ?? null,
-    customers: changed,
-    now,
-    dueAt: new Date(nowMs + ctx.config.NOTIFY_DIGEST_SECONDS * 1000).toISOString(),
-  });
+  // Whoever assigns to themselves (a salesperson claiming from the pool) knows already: a message would spend one of
+  // their one-time acceptances on news they made, and the next lead someone else gives them would go unheard.
+  const selfAssigned = command.actor.id === assignee.id;
+  const notification = selfAssigned
+    ? undefined
+    : await queueAssignmentNotification(trx, {
+        assigneeId: assignee.id,
+        actorId: command.actor.id,
+        via: command.via,
+        note: command.note ?? null,
+        customers: changed,
+        now,
+        dueAt: new Date(nowMs + ctx.config.NOTIFY_DIGEST_SECONDS * 1000).toISOString(),
+      });
 
   const changedById = new Map(changed.map((c) => [c.id, c]));
+  const assigned = selfAssigned ? `Claimed ${changed.length} customer(s) for yourself (no message: you made the change)` : `Assigned ${changed.length} customer(s) to ${assignee.name}`;
   return {
     customers: requested.map((c) => toCustomerView(changedById.get(c.id) ?? c)),
     changedIds: changed.map((c) => c.id),
     unchangedIds,
-    notifications: [{ ...notification, expected: judgeReachability(assignee.id, factsOf(found.reachability)).expected }],
-    message:
-      unchangedIds.length === 0
-        ? `Assigned ${changed.length} customer(s) to ${assignee.name}`
-        : `Assigned ${changed.length} customer(s) to ${assignee.name}; ${unchangedIds.length} already theirs`,
+    notifications: notification ? [{ ...notification, expected: judgeReachability(assignee.id, factsOf(found.reachability)).expected }] : [],
+    message: unchangedIds.length === 0 ? assigned : `${assigned}; ${unchangedIds.length} already theirs`,
   };
 }

@@ -1,30 +1,43 @@
-import { recordSubscription } from '../../../lib/bind-crm-user.js';
 import { readKitConfig, type KitConfig } from '../../../lib/kit-config.js';
 import { toKitError } from '../../../lib/kit-error.js';
-import { outcomeOfFailure, outcomeOfResult, stockAfterAcceptance, stockText, SUBSCRIBE_VIEWS, type SubscribeOutcome } from '../../../lib/subscribe-outcome.js';
+import { outcomeOfFailure, stockAfterAcceptance, stockText, SUBSCRIBE_VIEWS, summarizeTap, tapText, type SubscribeOutcome } from '../../../lib/subscribe-outcome.js';
+import { recordSubscription, subscriptionStatus } from '../../../lib/subscription-stock.js';
 import { cloudCallFunction, hostApp } from '../../../wx/cloud-call-function.js';
 
+const PREPARING = '正在准备订阅，请稍后再点一次。';
+
 /**
- * <subscribe-button template-id="…" remaining="{{n}}" bind:subscribed bind:rejected bind:error />
- * template-id defaults to getApp().leadnotify.templateId; remaining is the host's count of messages "in
- * stock" (-1: unknown). Events carry {templateId, outcome, result?, errCode?, errMsg?, remaining}.
+ * <subscribe-button label="…" bind:subscribed bind:rejected bind:error />
+ * Asks for every template of the lead notice in one tap — the cloud function lists them (SUBSCRIBE_TEMPLATE_IDS) and
+ * the caller's stock of each, fetched when the button appears — and shows the stock. Events carry {templateIds,
+ * outcome, accepted, remaining, results?, errCode?, errMsg?}.
  */
 Component({
   properties: {
-    templateId: { type: String, value: '' },
-    remaining: { type: Number, value: -1 },
     label: { type: String, value: '接收新客户提醒' },
   },
-  data: { stock: -1, stockText: stockText(undefined), text: '', openSetting: false, busy: false },
-  observers: {
-    remaining(value: number) {
-      this.setData({ stock: value, stockText: stockText(value) });
+  data: { templateIds: [] as string[], stock: -1, stockText: stockText(undefined), text: '', openSetting: false, busy: false },
+  lifetimes: {
+    attached() {
+      void this.load();
     },
   },
   methods: {
+    /** The templates to ask for and the stock; without them no dialog can open, so a failure is retried on the next tap. */
+    async load(): Promise<void> {
+      try {
+        const config = readKitConfig(hostApp());
+        const stock = await subscriptionStatus(cloudCallFunction, config.functionName);
+        const templateIds = stock.templates.map((template) => template.templateId);
+        this.setData({ templateIds, stock: stock.remaining, stockText: stockText(stock.remaining, templateIds.length) });
+      } catch (thrown) {
+        console.warn('leadnotify kit: subscriptionStatus failed', toKitError(thrown).message);
+      }
+    },
+
     /**
      * WeChat opens the dialog only while a tap is being handled, so requestSubscribeMessage is called here,
-     * synchronously, before anything is awaited.
+     * synchronously, before anything is awaited: the template ids must already be known.
      */
     onTap() {
       if (this.data.busy) return;
@@ -38,16 +51,23 @@ Component({
         this.triggerEvent('error', { outcome: 'FAILED', code: error.code, errMsg: error.message });
         return;
       }
-      const templateId = this.data.templateId || config.templateId;
+      const templateIds = this.data.templateIds;
+      if (templateIds.length === 0) {
+        this.setData({ text: PREPARING });
+        void this.load();
+        return;
+      }
       this.setData({ busy: true });
       wx.requestSubscribeMessage({
-        tmplIds: [templateId],
+        tmplIds: templateIds,
         success: (result) => {
-          void this.settle(config, templateId, outcomeOfResult(result, templateId), { result: result[templateId] });
+          const summary = summarizeTap(result, templateIds);
+          void this.settle(config, summary.outcome, tapText(summary), summary.accepted, summary.results, { results: summary.results });
         },
         fail: (error) => {
           const errCode = (error as { errCode?: number }).errCode;
-          void this.settle(config, templateId, outcomeOfFailure({ errCode }), { errCode, errMsg: error.errMsg });
+          const outcome = outcomeOfFailure({ errCode });
+          void this.settle(config, outcome, SUBSCRIBE_VIEWS[outcome].text, 0, undefined, { errCode, errMsg: error.errMsg });
         },
       });
     },
@@ -56,21 +76,22 @@ Component({
       wx.openSetting({});
     },
 
-    async settle(config: KitConfig, templateId: string, outcome: SubscribeOutcome, detail: Record<string, unknown>) {
+    async settle(config: KitConfig, outcome: SubscribeOutcome, text: string, accepted: number, results: Record<string, string> | undefined, detail: Record<string, unknown>) {
       const view = SUBSCRIBE_VIEWS[outcome];
+      const templateIds = this.data.templateIds;
       let remaining = this.data.stock;
-      if (outcome === 'ACCEPTED') {
-        // WeChat counts the acceptance whatever the function says, so a failed report changes nothing shown.
+      if (accepted > 0 && results) {
+        // WeChat counts the acceptances whatever the function says, so a failed report changes nothing shown.
         let reported: number | undefined;
         try {
-          reported = await recordSubscription(cloudCallFunction, config.functionName, templateId);
+          reported = (await recordSubscription(cloudCallFunction, config.functionName, results)).remaining;
         } catch (thrown) {
           console.warn('leadnotify kit: recordSubscription failed', toKitError(thrown).message);
         }
-        remaining = stockAfterAcceptance(remaining, reported);
+        remaining = stockAfterAcceptance(remaining, accepted, reported);
       }
-      this.setData({ busy: false, text: view.text, openSetting: view.openSetting, stock: remaining, stockText: stockText(remaining) });
-      this.triggerEvent(view.event, { templateId, outcome, remaining, ...detail });
+      this.setData({ busy: false, text, openSetting: view.openSetting, stock: remaining, stockText: stockText(remaining, templateIds.length) });
+      this.triggerEvent(view.event, { templateIds, outcome, accepted, remaining, ...detail });
     },
   },
 });
