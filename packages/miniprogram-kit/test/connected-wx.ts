@@ -17,8 +17,19 @@ function settle<S, F>(callbacks: Callbacks<S, F>, work: Promise<{ ok: true; valu
  * dialog, which the emulator's user answers with `state.answer` (/_emulator/users/:openid/subscribe-popup).
  */
 export function createConnectedWx(options: { emulatorUrl: string; openid: string; functionName: string }) {
-  const state = { insideTap: false, answer: 'accept' as 'accept' | 'reject', requests: [] as string[], functionCalls: [] as Array<Record<string, unknown>> };
+  const state = {
+    insideTap: false,
+    /** What the user answers when a dialog shows, and whether they tick "总是保持以上选择，不再询问". */
+    answer: 'accept' as 'accept' | 'reject',
+    keep: false,
+    /** Subscribe calls that showed the user a dialog, and that WeChat answered silently (every template kept "always"). */
+    dialogs: 0,
+    silent: 0,
+    requests: [] as string[],
+    functionCalls: [] as Array<Record<string, unknown>>,
+  };
 
+  const storage = new Map<string, unknown>();
   const wx = {
     request(call: { url: string; method?: string; data?: unknown; header?: Record<string, string> } & Callbacks<unknown, { errMsg: string }>) {
       state.requests.push(`${call.method ?? 'GET'} ${call.url}`);
@@ -34,22 +45,39 @@ export function createConnectedWx(options: { emulatorUrl: string; openid: string
       if (!state.insideTap) {
         return settle(call, Promise.resolve({ ok: false as const, value: { errMsg: 'requestSubscribeMessage:fail can only be invoked by user TAP gesture.' } }));
       }
-      const dialog: Record<string, string> = Object.fromEntries(call.tmplIds.map((id) => [id, state.answer]));
       type Outcome = { ok: true; value: Record<string, string> } | { ok: false; value: { errMsg: string; errCode?: number } };
       settle(
         call,
-        // WeChat decides each template's result (a second template of the same title is `filter`ed): the emulator answers it.
-        httpJson<{ dialogs: Array<Record<string, string>> }>(`POST`, `${options.emulatorUrl}/_emulator/users/${encodeURIComponent(options.openid)}/subscribe-popup`, {
-          json: { results: [dialog] },
-        }).then((answer): Outcome =>
-          answer.status === 200
-            ? { ok: true as const, value: { errMsg: 'requestSubscribeMessage:ok', ...answer.body.dialogs[0] } }
-            : { ok: false as const, value: { errMsg: 'requestSubscribeMessage:fail No template data return, verify the template id exist', errCode: 20001 } },
-        ),
+        // WeChat decides: a dialog the user answers (a second template of the same title `filter`ed), or no dialog at
+        // all for templates kept "always". The emulator's phone side answers it.
+        httpJson<{ dialogShown: boolean; results: Record<string, string> }>(`POST`, `${options.emulatorUrl}/_emulator/users/${encodeURIComponent(options.openid)}/request-subscribe`, {
+          json: { tmplIds: call.tmplIds, answer: state.answer, keep: state.keep },
+        }).then((answer): Outcome => {
+          if (answer.status !== 200) return { ok: false as const, value: { errMsg: 'requestSubscribeMessage:fail No template data return, verify the template id exist', errCode: 20001 } };
+          if (answer.body.dialogShown) state.dialogs++;
+          else state.silent++;
+          return { ok: true as const, value: { errMsg: 'requestSubscribeMessage:ok', ...answer.body.results } };
+        }),
+      );
+    },
+    getSetting(call: { withSubscriptions?: boolean } & Callbacks<Record<string, unknown>, { errMsg: string }>) {
+      settle(
+        call,
+        httpJson<{ subscriptionsSetting: unknown }>('GET', `${options.emulatorUrl}/_emulator/users/${encodeURIComponent(options.openid)}/settings`).then((answer) => ({
+          ok: true as const,
+          value: { errMsg: 'getSetting:ok', authSetting: {}, ...(call.withSubscriptions ? { subscriptionsSetting: answer.body.subscriptionsSetting } : {}) },
+        })),
       );
     },
     openSetting() {},
     navigateTo() {},
+    reLaunch() {},
+    getStorageSync(key: string) {
+      return storage.get(key) ?? '';
+    },
+    setStorageSync(key: string, value: unknown) {
+      storage.set(key, structuredClone(value));
+    },
     stopPullDownRefresh() {},
     cloud: {
       async callFunction(call: { name: string; data: Record<string, unknown> }) {

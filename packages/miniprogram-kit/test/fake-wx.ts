@@ -24,9 +24,18 @@ function later(give: () => void): void {
  * through success/fail/complete (or a promise when no callback is given); requestSubscribeMessage fails
  * unless it is called while a tap is being handled; results have WeChat's shapes.
  */
-export function createFakeWx(options: { subscribe?: SubscribeAnswer; functions?: Record<string, FunctionHandler>; functionName?: string } = {}) {
+export interface FakeSubscriptionsSetting {
+  mainSwitch: boolean;
+  itemSettings: Record<string, string>;
+}
+
+export function createFakeWx(
+  options: { subscribe?: SubscribeAnswer; functions?: Record<string, FunctionHandler>; functionName?: string; subscriptionsSetting?: FakeSubscriptionsSetting } = {},
+) {
   const state = {
     insideTap: false,
+    /** What wx.getSetting({withSubscriptions: true}) answers: itemSettings only for templates kept "always". */
+    subscriptionsSetting: options.subscriptionsSetting ?? ({ mainSwitch: true, itemSettings: {} } as FakeSubscriptionsSetting),
     subscribe: options.subscribe ?? ({ result: 'accept' } as SubscribeAnswer),
     subscribeCalls: [] as Array<{ tmplIds: unknown }>,
     functionCalls: [] as Array<{ name: string; data: Record<string, unknown> }>,
@@ -60,12 +69,18 @@ export function createFakeWx(options: { subscribe?: SubscribeAnswer; functions?:
       for (const id of call.tmplIds) result[id] = configured.result;
       return answer(call, { ok: true, value: result });
     },
+    getSetting(call: { withSubscriptions?: boolean } & Callbacks<unknown, unknown>) {
+      answer(call, { ok: true, value: { errMsg: 'getSetting:ok', authSetting: {}, ...(call.withSubscriptions ? { subscriptionsSetting: structuredClone(state.subscriptionsSetting) } : {}) } });
+    },
     openSetting(call: Callbacks<unknown, unknown> = {}) {
       state.openSettingCalls++;
       answer(call, { ok: true, value: { errMsg: 'openSetting:ok', authSetting: {}, subscriptionsSetting: { mainSwitch: true } } });
     },
     navigateTo(call: { url: string }) {
       state.navigations.push(call.url);
+    },
+    reLaunch(call: { url: string }) {
+      state.navigations.push(`reLaunch ${call.url}`);
     },
     stopPullDownRefresh() {},
     getStorageSync(key: string) {

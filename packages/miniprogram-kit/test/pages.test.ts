@@ -12,8 +12,14 @@ const bindFails = (code: string): FunctionHandler => () => ({ ok: false, error: 
 /** The subscribe button on a page asks the function for the lead templates and the stock. */
 const SUBSCRIPTION_STATUS: FunctionHandler = () => ({ ok: true, templates: [{ templateId: TEMPLATE, remaining: 0, refused: false }], remaining: 0 });
 
-function openPage(path: string, query: Record<string, string>, routes: Record<string, KitResponse | Error>, functions: Record<string, FunctionHandler> = {}) {
-  const fake = createFakeWx({ functions: { subscriptionStatus: SUBSCRIPTION_STATUS, ...functions } });
+function openPage(
+  path: string,
+  query: Record<string, string>,
+  routes: Record<string, KitResponse | Error>,
+  functions: Record<string, FunctionHandler> = {},
+  kept: Record<string, string> = {},
+) {
+  const fake = createFakeWx({ functions: { subscriptionStatus: SUBSCRIPTION_STATUS, ...functions }, subscriptionsSetting: { mainSwitch: true, itemSettings: kept } });
   const host = fakeRequest(routes);
   installMiniProgramGlobals(fake.wx, { request: host.request });
   const page = render(path);
@@ -283,5 +289,45 @@ describe('customer list page', () => {
     const signedOut = openPage('pages/customer/list', {}, { 'GET /api/me': apiError(401, 'UNAUTHENTICATED') });
     await settle();
     expect(textOf(signedOut.page, '.lk-customers__error')).toBe('请先登录 CRM 账号。');
+  });
+});
+
+describe('silent top-up: ordinary taps keep the reminders of a user who kept the templates "always"', () => {
+  const ALWAYS = { [TEMPLATE]: 'accept' };
+  const RECORDED: FunctionHandler = () => ({ ok: true, templates: [{ templateId: TEMPLATE, remaining: 0, refused: false }], remaining: 0 });
+  const LIST = { 'GET /api/me': { statusCode: 200, data: { id: 'u-sales-1', name: '张三', role: 'sales' } }, 'GET /api/customers?ownerId=u-sales-1&order=newest&limit=50': { statusCode: 200, data: { items: [CUSTOMER], nextCursor: null } } };
+
+  it.each([
+    ['opening a customer from the list', 'pages/customer/list', {}, LIST, '.lk-customers__item'],
+    ['我的客户 on the page a message opened', 'pages/customer/detail', { id: 'c-1' }, { 'GET /api/customers/c-1': { statusCode: 200, data: CUSTOMER } }, '.lk-customer__list'],
+  ] as const)('%s asks for the templates (WeChat shows no dialog) and reports the result as a hint', async (_name, path, query, routes, target) => {
+    const { fake, page } = openPage(path, query, routes, { recordSubscription: RECORDED }, ALWAYS);
+    await settle();
+
+    await tap(fake.state, find(page, target));
+
+    expect(fake.state.subscribeCalls).toEqual([{ tmplIds: [TEMPLATE] }]);
+    expect(fake.state.functionCalls.map((call) => call.data)).toContainEqual({ type: 'recordSubscription', results: { [TEMPLATE]: 'accept' } });
+    expect(fake.state.navigations).toHaveLength(1);
+  });
+
+  it('the bind page\'s 完成 tops up and goes on to the customers', async () => {
+    const { fake, page } = openPage('pages/bind/index', { scene: 'S1' }, { [EXCHANGE]: { statusCode: 200, data: { ticket: 'v1.t' } } }, { bindCrmUser: BOUND, recordSubscription: RECORDED }, ALWAYS);
+    await settle();
+
+    await tap(fake.state, find(page, '.lk-bind__done'));
+
+    expect(fake.state.subscribeCalls).toEqual([{ tmplIds: [TEMPLATE] }]);
+    expect(fake.state.navigations).toEqual(['reLaunch /pages/customer/list']);
+  });
+
+  it('for a user who has not kept them "always" the same taps ask nothing: a dialog on every tap would be a nuisance', async () => {
+    const { fake, page } = openPage('pages/customer/list', {}, LIST, { recordSubscription: RECORDED });
+    await settle();
+
+    await tap(fake.state, find(page, '.lk-customers__item'));
+
+    expect(fake.state.subscribeCalls).toEqual([]);
+    expect(fake.state.navigations).toEqual(['/pages/customer/detail?id=c-1']);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getCustomer, listDeliveredCustomers, listMyCustomers } from '../src/lib/customer-api.js';
 import { formatBeijingTime } from '../src/lib/customer-messages.js';
-import { outcomeOfFailure, stockAfterAcceptance, stockText, summarizeTap, tapText } from '../src/lib/subscribe-outcome.js';
+import { keptAlwaysAccepted, outcomeOfFailure, stockAfterAcceptance, stockText, summarizeTap, tapText } from '../src/lib/subscribe-outcome.js';
 import { apiError, CUSTOMER, fakeRequest, noAnswer } from './fakes.js';
 
 describe('subscribe outcomes', () => {
@@ -35,6 +35,16 @@ describe('subscribe outcomes', () => {
 
   it('says how many reminders the tap added', () => {
     expect(tapText(summarizeTap({ T1: 'accept', T2: 'accept', T3: 'reject' }, ['T1', 'T2', 'T3']))).toBe('已订阅 2 条新客户提醒。');
+  });
+
+  it('tops up silently only when every lead template is kept "always accept" and the main switch is on', () => {
+    const all = { mainSwitch: true, itemSettings: { T1: 'accept', T2: 'accept' } };
+    expect(keptAlwaysAccepted(all, ['T1', 'T2'])).toBe(true);
+    expect(keptAlwaysAccepted({ ...all, mainSwitch: false }, ['T1', 'T2'])).toBe(false);
+    expect(keptAlwaysAccepted({ mainSwitch: true, itemSettings: { T1: 'accept' } }, ['T1', 'T2'])).toBe(false);
+    expect(keptAlwaysAccepted({ mainSwitch: true, itemSettings: { T1: 'accept', T2: 'reject' } }, ['T1', 'T2'])).toBe(false);
+    expect(keptAlwaysAccepted(undefined, ['T1'])).toBe(false);
+    expect(keptAlwaysAccepted(all, [])).toBe(false);
   });
 
   it('errCode 20004 is the main switch; other fail codes are plain failures', () => {

@@ -12,10 +12,11 @@ const stock = (counts: number[]) => ({
   remaining: counts.reduce((sum, count) => sum + count, 0),
 });
 
-function setup(subscribe: SubscribeAnswer, options: { status?: FunctionHandler; reported?: number[] | Error } = {}) {
+function setup(subscribe: SubscribeAnswer, options: { status?: FunctionHandler; reported?: number[] | Error; kept?: Record<string, string> } = {}) {
   const reported = options.reported ?? [1, 1, 1];
   const fake = createFakeWx({
     subscribe,
+    subscriptionsSetting: { mainSwitch: true, itemSettings: options.kept ?? {} },
     functions: {
       subscriptionStatus: options.status ?? (() => stock([1, 1, 0])),
       recordSubscription: () => {
@@ -91,6 +92,23 @@ describe('subscribe-button', () => {
 
     expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 5 条提醒。');
     expect(events[0]).toMatchObject({ name: 'subscribed', detail: { remaining: 5 } });
+  });
+
+  it('tells a user who has not kept the templates "always" how to: tick 总是保持以上选择, and ordinary taps keep reminders coming', async () => {
+    const { button } = setup({ result: 'accept' }, { kept: { 'tmpl-lead-assigned': 'accept' } });
+    await settle();
+
+    expect(textOf(button, '.lk-subscribe__always')).toBe(
+      '不想每次都来点这个按钮？在弹窗里勾选“总是保持以上选择，不再询问”再点“允许”，之后你在小程序里打开客户、查看列表时，都会自动续上提醒。',
+    );
+  });
+
+  it('tells a user who kept every lead template "always" that their taps top up', async () => {
+    const { fake, button } = setup({ result: 'accept' }, { kept: Object.fromEntries(TEMPLATES.map((id) => [id, 'accept'])) });
+    await settle();
+
+    expect(textOf(button, '.lk-subscribe__always')).toBe('已开启自动续订：你在小程序里打开客户、查看列表时，都会自动续上提醒，不再弹窗。');
+    expect(fake.state.storage.get('leadnotify-top-up')).toEqual({ templateIds: TEMPLATES, always: true, functionName: 'quickstartFunctions' });
   });
 
   it('says plainly when no reminder is left', async () => {

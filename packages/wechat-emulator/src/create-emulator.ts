@@ -12,6 +12,7 @@ import { createInvocationLog, type InvocationLogEntry } from './invocation-log.j
 import { createMessagePush, type PushEvent, type PushSettings } from './message-push.js';
 import { qrCodeRoute } from './qr-code-route.js';
 import { scanBindingCode } from './scan-binding-code.js';
+import { createSubscribeDialog, type DialogAnswer } from './subscribe-dialog.js';
 import { createSubscribeGate, type SentMessage, type TemplateDefinition } from './subscribe-gate.js';
 import { createTokenAuthority } from './token-authority.js';
 
@@ -38,6 +39,12 @@ export interface EmulatorOptions {
    * carries the MsgID either way.
    */
   msgidInSendAnswer?: boolean;
+  /**
+   * Whether WeChat pushes subscribe_msg_popup_event for an acceptance made without a dialog (the user kept "总是保持以上
+   * 选择" and a later wx.requestSubscribeMessage answered silently). Not documented; default false, the reading our
+   * code likes least. Also settable later with setSilentAcceptancePushes.
+   */
+  pushSilentAcceptances?: boolean;
   /** The deployed function's config.json permissions; default: the one the build ships. */
   openapiPermissions?: string[];
   /** The mini program's original id (gh_…), the ToUserName of every push. */
@@ -108,6 +115,18 @@ export function createEmulator(options: EmulatorOptions = {}) {
   const cloud = createMemoryCloud();
   cloud.createCollections(Object.values(COLLECTIONS));
   const gate = createSubscribeGate({ templates, pages, hasPermission: () => permissions.includes('subscribeMessage.send'), now });
+  let pushSilentAcceptances = options.pushSilentAcceptances ?? false;
+  const dialog = createSubscribeDialog({
+    templates,
+    accept: (openid, templateId) => gate.accept(openid, templateId, 1),
+    pushPopup: (openid, results) =>
+      pushEvent(
+        openid,
+        'subscribe_msg_popup_event',
+        results.map(([templateId, result]) => ({ TemplateId: templateId, SubscribeStatusString: result, PopupScene: '0' })),
+      ),
+    pushSilent: () => pushSilentAcceptances,
+  });
   // Ops set FUNCTION_TIMEOUT_MS equal to the console's limit; so does the emulator unless told otherwise.
   const functionConfig = loadFunctionConfig({
     SUBSCRIBE_TEMPLATE_IDS: leadTemplates.map((template) => template.id).join(','),
@@ -431,9 +450,25 @@ export function createEmulator(options: EmulatorOptions = {}) {
       dialogs.push(dialog as Record<string, 'accept' | 'reject'>);
     }
     const openid = req.params.openid;
-    const results = dialogs.map((dialog) => answerPopup(openid, dialog));
+    gate.registerUser(openid);
+    const results = dialogs.map((answers) => dialog.answerDialog(openid, answers));
     res.json({ openid, dialogs: results, acceptances: templates.map((template) => ({ templateId: template.id, remaining: gate.acceptancesOf(openid, template.id) })) });
   });
+  control.post('/users/:openid/request-subscribe', (req, res) => {
+    const body = (req.body ?? {}) as { tmplIds?: unknown; answer?: unknown; keep?: unknown };
+    const ids = Array.isArray(body.tmplIds) ? (body.tmplIds as unknown[]) : [];
+    if (ids.length === 0 || ids.length > 3 || ids.some((id) => typeof id !== 'string' || id === '')) {
+      return void res.status(400).json({ error: 'tmplIds: 1 to 3 template ids (wx.requestSubscribeMessage fails with 10001 / 20003)' });
+    }
+    const unknown = (ids as string[]).find((id) => !templates.some((template) => template.id === id));
+    if (unknown) return void res.status(400).json({ error: `unknown template id ${unknown} (wx.requestSubscribeMessage would fail with 20001)` });
+    const answer = body.answer ?? 'accept';
+    if (answer !== 'accept' && answer !== 'reject') return void res.status(400).json({ error: "answer: what the user answers if a dialog shows, 'accept' or 'reject'" });
+    const openid = req.params.openid;
+    gate.registerUser(openid);
+    res.json(dialog.request(openid, ids as string[], answer as DialogAnswer, body.keep === true));
+  });
+  control.get('/users/:openid/settings', (req, res) => void res.json({ subscriptionsSetting: dialog.settings(req.params.openid) }));
   control.post('/users/:openid/turn-off', (req, res) => {
     const { templateId } = (req.body ?? {}) as { templateId?: unknown };
     const id = typeof templateId === 'string' ? templateId : firstTemplate.id;
@@ -495,34 +530,10 @@ export function createEmulator(options: EmulatorOptions = {}) {
    * The user answers one subscribe dialog: WeChat counts each acceptance (the gate) and pushes
    * subscribe_msg_popup_event. Reporting it to the function (recordSubscription) is the mini program's job.
    */
-  /**
-   * The user answers one dialog; returns what wx.requestSubscribeMessage's success callback gets per template. A
-   * template whose title an earlier one in the same call has is `filter`ed: never shown, never counted, not pushed.
-   */
-  function answerPopup(openid: string, dialog: Record<string, 'accept' | 'reject'>): Record<string, 'accept' | 'reject' | 'filter'> {
-    gate.registerUser(openid);
-    const titles = new Set<string>();
-    const results: Record<string, 'accept' | 'reject' | 'filter'> = {};
-    for (const [templateId, answer] of Object.entries(dialog)) {
-      const title = templates.find((template) => template.id === templateId)?.title ?? templateId;
-      results[templateId] = titles.has(title) ? 'filter' : answer;
-      titles.add(title);
-    }
-    const shown = Object.entries(results).filter((entry): entry is [string, 'accept' | 'reject'] => entry[1] !== 'filter');
-    for (const [templateId, result] of shown) if (result === 'accept') gate.accept(openid, templateId, 1);
-    if (shown.length > 0) {
-      pushEvent(
-        openid,
-        'subscribe_msg_popup_event',
-        shown.map(([templateId, result]) => ({ TemplateId: templateId, SubscribeStatusString: result, PopupScene: '0' })),
-      );
-    }
-    return results;
-  }
-
   /** The user turns the template off in the service-notification settings; WeChat pushes only this reject. */
   function turnOff(openid: string, templateId: string): void {
     gate.turnOff(openid, templateId);
+    dialog.turnOff(openid, templateId);
     pushEvent(openid, 'subscribe_msg_change_event', [{ TemplateId: templateId, SubscribeStatusString: 'reject' }]);
   }
 
@@ -598,8 +609,23 @@ export function createEmulator(options: EmulatorOptions = {}) {
     scan,
     /** The user answers subscribe dialogs (one answer per dialog); pushes subscribe_msg_popup_event for each. */
     subscribePopup(openid: string, answers: PopupAnswer[], templateId = firstTemplate.id) {
-      for (const answer of answers) answerPopup(openid, typeof answer === 'string' ? { [templateId]: answer } : answer);
+      gate.registerUser(openid);
+      for (const answer of answers) dialog.answerDialog(openid, typeof answer === 'string' ? { [templateId]: answer } : answer);
       return gate.acceptancesOf(openid, templateId);
+    },
+    /**
+     * wx.requestSubscribeMessage from a tap on the phone of `openid`: silent when every template is kept "always" (the
+     * kept choice counts; pushed only with pushSilentAcceptances), else a dialog the user answers with `answer`,
+     * ticking "总是保持以上选择" when `keep`.
+     */
+    requestSubscribe(openid: string, templateIds: readonly string[], answer: DialogAnswer = 'accept', keep = false) {
+      gate.registerUser(openid);
+      return dialog.request(openid, templateIds, answer, keep);
+    },
+    /** wx.getSetting({withSubscriptions: true}).subscriptionsSetting of that user. */
+    subscriptionsSetting: (openid: string) => dialog.settings(openid),
+    setSilentAcceptancePushes(push: boolean) {
+      pushSilentAcceptances = push;
     },
     /** The lead notice's templates, as the function is configured with them. */
     leadTemplates,

@@ -142,6 +142,44 @@ describe('the simulated phone', () => {
     expect(new Set(LEAD_TEMPLATES.map((template) => template.title)).size).toBe(3);
   });
 
+  it.each([
+    ['pushed', true],
+    ['not pushed', false],
+  ])('"总是保持以上选择": after one dialog with the box ticked, later requests show none and count one of each; silent acceptances %s', async (_name, push) => {
+    emulator = await startEmulator({ templates: LEAD_TEMPLATES, pushSilentAcceptances: push });
+    const receiver = await startReceiver((_request, res) => send(res, 200, 'success'));
+    stops.push(receiver.stop);
+    await emulator.configurePush({ url: `${receiver.url}/push`, token: 'pushToken123', mode: 'plain' }, { verify: false });
+    const ids = LEAD_TEMPLATES.map((template) => template.id);
+    const request = async (body: object) => (await http.post(`${emulator.url}/_emulator/users/openid-a/request-subscribe`, body)).data;
+    const settings = async () => (await http.get(`${emulator.url}/_emulator/users/openid-a/settings`)).data.subscriptionsSetting;
+
+    expect(await settings()).toEqual({ mainSwitch: true, itemSettings: {} });
+    expect(await request({ tmplIds: ids, answer: 'accept', keep: true })).toEqual({ dialogShown: true, results: Object.fromEntries(ids.map((id) => [id, 'accept'])) });
+    expect(await settings()).toEqual({ mainSwitch: true, itemSettings: Object.fromEntries(ids.map((id) => [id, 'accept'])) });
+    // The user would answer reject now; no dialog shows, the kept accept answers.
+    expect(await request({ tmplIds: ids, answer: 'reject' })).toEqual({ dialogShown: false, results: Object.fromEntries(ids.map((id) => [id, 'accept'])) });
+    await emulator.settlePushes();
+
+    expect(ids.map((id) => emulator.acceptancesOf('openid-a', id))).toEqual([2, 2, 2]);
+    expect(emulator.pushedEvents().filter((event) => event.Event === 'subscribe_msg_popup_event')).toHaveLength(push ? 2 : 1);
+  });
+
+  it('a dialog without the box ticked keeps nothing; a template turned off in the settings is answered reject without a dialog', async () => {
+    emulator = await startEmulator({ templates: LEAD_TEMPLATES });
+    const ids = LEAD_TEMPLATES.map((template) => template.id);
+    const request = async (body: object) => (await http.post(`${emulator.url}/_emulator/users/openid-a/request-subscribe`, body)).data;
+
+    expect((await request({ tmplIds: ids })).dialogShown).toBe(true);
+    expect((await request({ tmplIds: ids })).dialogShown).toBe(true);
+    await request({ tmplIds: ids, keep: true });
+    emulator.turnOff('openid-a', ids[0]);
+
+    expect(await request({ tmplIds: ids })).toEqual({ dialogShown: false, results: { [ids[0]!]: 'reject', [ids[1]!]: 'accept', [ids[2]!]: 'accept' } });
+    expect((await http.post(`${emulator.url}/_emulator/users/openid-a/request-subscribe`, { tmplIds: [] })).status).toBe(400);
+    expect((await http.post(`${emulator.url}/_emulator/users/openid-a/request-subscribe`, { tmplIds: ['nope'] })).status).toBe(400);
+  });
+
   it('the function sends with the templates that are not the host\'s', async () => {
     emulator = await startEmulator({ templates: [...LEAD_TEMPLATES, { id: 'host-order', title: '订单发货通知', keywords: ['thing1'], host: true }] });
     expect(emulator.leadTemplates.map((template) => template.id)).toEqual(LEAD_TEMPLATES.map((template) => template.id));

@@ -93,3 +93,26 @@ export function stockText(remaining: number | undefined, perTap = 1): string {
   if (remaining === 0) return `提醒已经用完：新分给你的客户不会再通知你。${invite}`;
   return `还能收到 ${remaining} 条提醒。${invite}`;
 }
+
+/** wx.getSetting({withSubscriptions: true}).subscriptionsSetting: itemSettings lists only templates kept "always". */
+export interface SubscriptionsSetting {
+  mainSwitch?: boolean;
+  itemSettings?: Record<string, unknown>;
+}
+
+/**
+ * Whether the user ticked "总是保持以上选择，不再询问" and accepted, for every lead template, with subscribe messages on:
+ * then a call for them shows no dialog and still allows one message each. Source: developers.weixin.qq.com
+ * miniprogram/dev/api/open-api/setting/wx.getSetting.html (itemSettings: only templates kept "always").
+ */
+export function keptAlwaysAccepted(setting: SubscriptionsSetting | undefined, templateIds: readonly string[]): boolean {
+  if (!setting || setting.mainSwitch === false || templateIds.length === 0) return false;
+  return templateIds.every((id) => setting.itemSettings?.[id] === 'accept');
+}
+
+/** What the button says about "always": how to keep reminders coming without tapping it, or that they are. */
+export function alwaysText(always: boolean): string {
+  return always
+    ? '已开启自动续订：你在小程序里打开客户、查看列表时，都会自动续上提醒，不再弹窗。'
+    : '不想每次都来点这个按钮？在弹窗里勾选“总是保持以上选择，不再询问”再点“允许”，之后你在小程序里打开客户、查看列表时，都会自动续上提醒。';
+}

@@ -1,22 +1,24 @@
 import { readKitConfig, type KitConfig } from '../../../lib/kit-config.js';
 import { toKitError } from '../../../lib/kit-error.js';
-import { outcomeOfFailure, stockAfterAcceptance, stockText, SUBSCRIBE_VIEWS, summarizeTap, tapText, type SubscribeOutcome } from '../../../lib/subscribe-outcome.js';
-import { recordSubscription, subscriptionStatus } from '../../../lib/subscription-stock.js';
+import { alwaysText, outcomeOfFailure, stockAfterAcceptance, stockText, SUBSCRIBE_VIEWS, summarizeTap, tapText, type SubscribeOutcome } from '../../../lib/subscribe-outcome.js';
+import { recordSubscription } from '../../../lib/subscription-stock.js';
 import { cloudCallFunction, hostApp } from '../../../wx/cloud-call-function.js';
+import { prepareTopUp, rememberAlways } from '../../../wx/top-up.js';
 
 const PREPARING = '正在准备订阅，请稍后再点一次。';
 
 /**
  * <subscribe-button label="…" bind:subscribed bind:rejected bind:error />
  * Asks for every template of the lead notice in one tap — the cloud function lists them (SUBSCRIBE_TEMPLATE_IDS) and
- * the caller's stock of each, fetched when the button appears — and shows the stock. Events carry {templateIds,
- * outcome, accepted, remaining, results?, errCode?, errMsg?}.
+ * the caller's stock of each, fetched when the button appears — and shows the stock, and how "总是保持以上选择" keeps
+ * reminders coming from ordinary taps (wx/top-up.ts). Events carry {templateIds, outcome, accepted, remaining,
+ * results?, errCode?, errMsg?}.
  */
 Component({
   properties: {
     label: { type: String, value: '接收新客户提醒' },
   },
-  data: { templateIds: [] as string[], stock: -1, stockText: stockText(undefined), text: '', openSetting: false, busy: false },
+  data: { templateIds: [] as string[], stock: -1, stockText: stockText(undefined), alwaysText: '', text: '', openSetting: false, busy: false },
   lifetimes: {
     attached() {
       void this.load();
@@ -27,9 +29,9 @@ Component({
     async load(): Promise<void> {
       try {
         const config = readKitConfig(hostApp());
-        const stock = await subscriptionStatus(cloudCallFunction, config.functionName);
+        const { stock, always } = await prepareTopUp(config.functionName);
         const templateIds = stock.templates.map((template) => template.templateId);
-        this.setData({ templateIds, stock: stock.remaining, stockText: stockText(stock.remaining, templateIds.length) });
+        this.setData({ templateIds, stock: stock.remaining, stockText: stockText(stock.remaining, templateIds.length), alwaysText: alwaysText(always) });
       } catch (thrown) {
         console.warn('leadnotify kit: subscriptionStatus failed', toKitError(thrown).message);
       }
@@ -90,7 +92,9 @@ Component({
         }
         remaining = stockAfterAcceptance(remaining, accepted, reported);
       }
-      this.setData({ busy: false, text, openSetting: view.openSetting, stock: remaining, stockText: stockText(remaining, templateIds.length) });
+      // The user may have just ticked "总是保持以上选择": from now on their ordinary taps top up.
+      const always = await rememberAlways(templateIds, config.functionName);
+      this.setData({ busy: false, text, openSetting: view.openSetting, stock: remaining, stockText: stockText(remaining, templateIds.length), alwaysText: alwaysText(always) });
       this.triggerEvent(view.event, { templateIds, outcome, accepted, remaining, ...detail });
     },
   },

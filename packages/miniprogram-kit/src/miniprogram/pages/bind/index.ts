@@ -3,6 +3,7 @@ import { readKitConfig } from '../../../lib/kit-config.js';
 import { toKitError } from '../../../lib/kit-error.js';
 import { moveBinding, runBinding, type BindingState } from '../../../lib/run-binding.js';
 import { cloudCallFunction, hostApp } from '../../../wx/cloud-call-function.js';
+import { topUpSubscriptions } from '../../../wx/top-up.js';
 
 /**
  * Opened by scanning the CRM's mini-program code: getwxacodeunlimit puts the binding code in
@@ -35,6 +36,12 @@ Component({
     onMove() {
       if (this.data.working) return;
       void this.bind(moveBinding);
+    },
+
+    /** Done: on to the salesperson's customers; the tap also tops their reminders up when they kept them "always". */
+    onDone() {
+      topUpSubscriptions();
+      wx.reLaunch({ url: '/pages/customer/list' });
     },
 
     async bind(attempt: typeof runBinding = runBinding) {

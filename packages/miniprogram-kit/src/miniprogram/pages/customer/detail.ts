@@ -3,6 +3,7 @@ import { CUSTOMER_MESSAGES, formatBeijingTime, statusLabel } from '../../../lib/
 import { readKitConfig } from '../../../lib/kit-config.js';
 import { KitError, toKitError } from '../../../lib/kit-error.js';
 import { hostApp } from '../../../wx/cloud-call-function.js';
+import { topUpSubscriptions } from '../../../wx/top-up.js';
 
 /**
  * A subscribe message for one customer opens pages/customer/detail?id=…&deliveryId=…
@@ -29,6 +30,12 @@ Component({
 
     onPullDownRefresh() {
       void this.load().then(() => wx.stopPullDownRefresh());
+    },
+
+    /** From the customer a message opened to the rest of theirs; the tap also tops their reminders up (wx/top-up.ts). */
+    onOpenList() {
+      topUpSubscriptions();
+      wx.navigateTo({ url: '/pages/customer/list' });
     },
 
     async load() {

@@ -3,6 +3,7 @@ import { CUSTOMER_MESSAGES, formatBeijingTime, statusLabel } from '../../../lib/
 import { readKitConfig } from '../../../lib/kit-config.js';
 import { toKitError } from '../../../lib/kit-error.js';
 import { hostApp } from '../../../wx/cloud-call-function.js';
+import { topUpSubscriptions } from '../../../wx/top-up.js';
 
 interface Row {
   id: string;
@@ -30,6 +31,8 @@ Component({
     },
 
     onOpen(event: WechatMiniprogram.BaseEvent) {
+      // A natural tap: for a user who kept the lead templates "always", it tops their reminders up without a dialog.
+      topUpSubscriptions();
       const id = String(event.currentTarget.dataset.id ?? '');
       if (id) wx.navigateTo({ url: `/pages/customer/detail?id=${encodeURIComponent(id)}` });
     },
