@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
@@ -10,6 +10,7 @@ import { notifierFromConfig } from '../src/delivery/notifier-from-config.js';
 import { repoRoot, spawnTs, startChildApi, type ChildService } from '../test/helpers/child-process.js';
 import { waitFor } from '@leadnotify/test-support';
 import { emulatorControl, startEmulatorProcess } from './processes.js';
+import { writeResultsEntries } from './results-file.js';
 import { insertPendingNotifications, pendingCount, seedBenchDb } from './seed-bench.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -543,23 +544,21 @@ async function main() {
   console.log('\n| benchmark | measured | target | result |\n|---|---|---|---|');
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
   const file = join(repoRoot, 'bench', 'results.json');
-  mkdirSync(join(repoRoot, 'bench'), { recursive: true });
-  // The soak (`pnpm bench soak`) keeps its figures in the same file.
-  const soak = previousSoak(file);
-  writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), quick: QUICK, cpus: cpus().length, node: process.version, results, ...(soak ? { soak } : {}) }, null, 2)}\n`);
+  // The soak and the reachability month keep their figures in the same file.
+  writeResultsEntries(file, { date: new Date().toISOString(), quick: QUICK, cpus: cpus().length, node: process.version, results });
   console.log(`\nwritten ${file}`);
 }
 
-function previousSoak(file: string): unknown {
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { soak?: unknown }).soak;
-  } catch {
-    return undefined;
-  }
-}
 
-// `pnpm bench soak [flags]` runs the chaos soak (bench/soak.ts) instead of the benchmarks.
-if (process.argv[2] === 'soak') {
+// `pnpm bench soak [flags]` runs the chaos soak (bench/soak.ts), `pnpm bench reachability [flags]` the month of a
+// sales team (bench/reachability.ts), instead of the benchmarks.
+if (process.argv[2] === 'reachability') {
+  const { runReachability } = await import('./reachability.js');
+  await runReachability(process.argv.slice(3)).catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+} else if (process.argv[2] === 'soak') {
   const { runSoak } = await import('./soak.js');
   await runSoak(process.argv.slice(3)).catch((error: unknown) => {
     console.error(error);

@@ -10,7 +10,8 @@ import { computeFigures } from './soak/figures.js';
 import { collectGroundTruth, outboxBacklog, type GroundTruth } from './soak/ground-truth.js';
 import { soakOptions, type Engine, type SoakOptions } from './soak/options.js';
 import { createRandom } from './soak/random.js';
-import { nonZeroDefects, printEngineRun, sanityChecks, writeSoakResults, type EngineRun } from './soak/report.js';
+import { nonZeroDefects, printEngineRun, sanityChecks, type EngineRun } from './soak/report.js';
+import { writeResultsEntries } from './results-file.js';
 import { createSalespeople } from './soak/salespeople.js';
 import { createStopSignal, type StopSignal } from './soak/stop-signal.js';
 import { createCrmView, startAssignmentTraffic } from './soak/traffic.js';
@@ -45,7 +46,7 @@ export async function runSoak(argv: string[]): Promise<void> {
     if (failed.length > 0) process.exitCode = 1;
   }
   const file = join(repoRoot, 'bench', 'results.json');
-  writeSoakResults(file, { date: new Date().toISOString(), options, runs });
+  writeResultsEntries(file, { soak: { date: new Date().toISOString(), options, runs } });
   console.log(`\nwritten under "soak" in ${file}`);
 }
 

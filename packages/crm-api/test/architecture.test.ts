@@ -62,8 +62,8 @@ describe('architecture', () => {
       if (!specifier.startsWith('.')) return undefined;
       const target = resolved(file, specifier);
       if (layerOf(target) === 'http') return 'the domain may not depend on that layer';
-      if (layerOf(target) === 'delivery' && !['delivery/outbox', 'delivery/states', 'delivery/requeue'].some((folder) => within(target, folder))) {
-        return 'the domain reaches delivery only through its outbox, its states and the operator\'s requeue';
+      if (layerOf(target) === 'delivery' && !['delivery/outbox', 'delivery/states', 'delivery/requeue', 'delivery/catch-up'].some((folder) => within(target, folder))) {
+        return 'the domain reaches delivery only through its outbox, its states, the operator\'s requeue and the catch-up a reported acceptance starts';
       }
       return undefined;
     });

@@ -76,6 +76,40 @@ describe.each(testEngines())('three lead templates on %s', (engine) => {
     expect(await salespeopleGauge()).toMatchObject({ 'unreachable: NO_SUBSCRIPTION': 1, reachable: 0 });
   });
 
+  it('an acceptance WeChat does not push (a silent one, "总是保持以上选择"): the kit\'s report catches the salesperson up', async () => {
+    const keepAll = running.localWechat!.requestSubscribe(openid, IDS, 'accept', true);
+    expect(keepAll.dialogShown).toBe(true);
+    await waitFor(reachability, (r) => r.acceptancesInStock === 3, { what: 'the dialog\'s acceptances' });
+    const leads = [await assign(), await assign(), await assign(), await assign()];
+    const skipped = await waitFor(
+      async () => (await api('GET', `/api/notifications/${leads[3]!.id}`)).body,
+      (n) => n.status === 'skipped',
+      { what: 'the fourth lead to find no acceptance' },
+    );
+    expect(skipped.reason).toBe('NO_SUBSCRIPTION');
+
+    // An ordinary tap: no dialog, three more acceptances at WeChat, and no push of them.
+    const silent = running.localWechat!.requestSubscribe(openid, IDS);
+    expect(silent.dialogShown).toBe(false);
+    await running.localWechat!.settlePushes();
+    expect((await api('GET', `/api/notifications/${leads[3]!.id}`)).body.status).toBe('skipped');
+    const report = async (results: Record<string, string>) =>
+      (await fetch(`${running.url}/api/me/subscription-answers`, { method: 'POST', headers: sales.headers, body: JSON.stringify({ results }) })).json() as Promise<{ caughtUp: number }>;
+    expect(await report(Object.fromEntries(IDS.map((id) => [id, 'reject'])))).toEqual({ caughtUp: 0 });
+
+    // The kit's two hints, as it sends them: the function's (lifts the refusals its 43101s recorded), then the CRM's.
+    await fetch(`${running.localWechat!.url}/_emulator/miniprogram/call`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ openid, event: { type: 'recordSubscription', results: silent.results } }),
+    });
+    expect(await report(silent.results)).toEqual({ caughtUp: 1 });
+
+    const caughtUp = await waitFor(async () => (await api('GET', `/api/notifications/${leads[3]!.id}`)).body, (n) => n.status === 'sent', { what: 'the skipped lead sent' });
+    expect(caughtUp.reason).toBe('SENT');
+    expect(running.localWechat!.messages).toHaveLength(4);
+  });
+
   it('turning one template off leaves the others\' stock: reachable, not turned off; all three off is turned off', async () => {
     tapAcceptingAll();
     await waitFor(reachability, (r) => r.acceptancesInStock === 3, { what: 'the three acceptances' });

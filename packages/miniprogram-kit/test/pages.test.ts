@@ -301,13 +301,14 @@ describe('silent top-up: ordinary taps keep the reminders of a user who kept the
     ['opening a customer from the list', 'pages/customer/list', {}, LIST, '.lk-customers__item'],
     ['我的客户 on the page a message opened', 'pages/customer/detail', { id: 'c-1' }, { 'GET /api/customers/c-1': { statusCode: 200, data: CUSTOMER } }, '.lk-customer__list'],
   ] as const)('%s asks for the templates (WeChat shows no dialog) and reports the result as a hint', async (_name, path, query, routes, target) => {
-    const { fake, page } = openPage(path, query, routes, { recordSubscription: RECORDED }, ALWAYS);
+    const { fake, host, page } = openPage(path, query, { ...routes, 'POST /api/me/subscription-answers': { statusCode: 200, data: { caughtUp: 0 } } }, { recordSubscription: RECORDED }, ALWAYS);
     await settle();
 
     await tap(fake.state, find(page, target));
 
     expect(fake.state.subscribeCalls).toEqual([{ tmplIds: [TEMPLATE] }]);
     expect(fake.state.functionCalls.map((call) => call.data)).toContainEqual({ type: 'recordSubscription', results: { [TEMPLATE]: 'accept' } });
+    expect(host.calls).toContainEqual({ method: 'POST', path: '/api/me/subscription-answers', data: { results: { [TEMPLATE]: 'accept' } } });
     expect(fake.state.navigations).toHaveLength(1);
   });
 

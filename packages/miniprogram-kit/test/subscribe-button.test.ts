@@ -3,7 +3,11 @@ import { createFakeWx, installMiniProgramGlobals, type FunctionHandler, type Sub
 import { find, listen, render, settle, tap, textOf } from './render.js';
 
 const TEMPLATES = ['tmpl-lead-assigned', 'tmpl-new-lead', 'tmpl-follow-up'];
-const request = async () => ({ statusCode: 200, data: null });
+const crmCalls: Array<{ method: string; path: string; data?: Record<string, unknown> }> = [];
+const request = async (options: { method: string; path: string; data?: Record<string, unknown> }) => {
+  crmCalls.push(options);
+  return { statusCode: 200, data: { caughtUp: 0 } };
+};
 
 /** The function's answer: the lead templates with the caller's stock of each. */
 const stock = (counts: number[]) => ({
@@ -39,6 +43,7 @@ const calls = (fake: ReturnType<typeof createFakeWx>) => fake.state.functionCall
 describe('subscribe-button', () => {
   beforeEach(() => {
     document.body.innerHTML = '';
+    crmCalls.length = 0;
   });
 
   it('asks the function which templates to offer and shows the stock it counts, inviting three a tap', async () => {
@@ -62,6 +67,8 @@ describe('subscribe-button', () => {
     // The function's count (2) does not hold this tap's acceptances yet: 2 before + 3.
     expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 5 条提醒。');
     expect(events).toEqual([{ name: 'subscribed', detail: { templateIds: TEMPLATES, outcome: 'ACCEPTED', accepted: 3, remaining: 5, results } }]);
+    // And to the CRM, which catches the salesperson up (WeChat may not push every acceptance).
+    expect(crmCalls).toEqual([{ method: 'POST', path: '/api/me/subscription-answers', data: { results } }]);
   });
 
   it.each(['acceptWithAudio', 'acceptWithAlert'])('%s counts as an acceptance', async (result) => {
@@ -127,6 +134,7 @@ describe('subscribe-button', () => {
     expect(textOf(button, '.lk-subscribe__text')).toBe('你没有同意这次订阅，所以收不到新客户提醒。需要时再点一次按钮即可。');
     expect(events).toMatchObject([{ name: 'rejected', detail: { templateIds: TEMPLATES, outcome: 'REJECTED', accepted: 0, remaining: 2 } }]);
     expect(calls(fake)).toEqual([{ type: 'subscriptionStatus' }]);
+    expect(crmCalls).toEqual([]);
   });
 
   it.each([

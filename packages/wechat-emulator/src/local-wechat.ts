@@ -14,6 +14,8 @@ export interface LocalWechatOptions {
   push?: PushSettings;
   /** The templates of the mini program; default the one lead template (DEFAULT_TEMPLATE). */
   templates?: TemplateDefinition[];
+  /** WeChat's clock (tokens, push timestamps, the function's): the CRM's, when a simulation drives both. */
+  now?: () => number;
 }
 
 export interface LocalWechat extends RunningEmulator {
@@ -41,6 +43,7 @@ export async function startLocalWechat(options: LocalWechatOptions): Promise<Loc
     functionEnv: { LEADNOTIFY_SHARED_SECRET: sharedSecret },
     ...(options.push ? { push: options.push } : {}),
     ...(options.templates ? { templates: options.templates } : {}),
+    ...(options.now ? { now: options.now } : {}),
   });
   return {
     ...emulator,

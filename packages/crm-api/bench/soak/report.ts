@@ -1,5 +1,3 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { ChaosLog, ChaosPhase } from './chaos.js';
 import { STALE_MARGIN_MS, type SoakFigures } from './figures.js';
 import type { Engine } from './options.js';
@@ -128,15 +126,3 @@ export function nonZeroDefects(run: EngineRun): string[] {
 }
 
 /** Writes the soak's runs under `soak` in bench/results.json, keeping whatever else the file holds. */
-export function writeSoakResults(file: string, soak: unknown): void {
-  let previous: Record<string, unknown> = {};
-  if (existsSync(file)) {
-    try {
-      previous = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
-    } catch {
-      console.warn(`${file} is not JSON; it is replaced`);
-    }
-  }
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify({ ...previous, soak }, null, 2)}\n`);
-}

@@ -3,6 +3,7 @@ import type { AppContext } from '../context.js';
 import { findUserRow } from '../db/users-store.js';
 import type { NotificationRow } from '../db/schema.js';
 import { customersByNotification, findNotificationRow, listAttemptRows, listNotificationRows, type OutboxCustomer } from '../delivery/outbox/read.js';
+import { catchUp } from '../delivery/catch-up.js';
 import { retryByOperator } from '../delivery/requeue.js';
 import { RETRYABLE_BY_OPERATOR, type NotificationStatus } from '../delivery/states/statuses.js';
 import { canManageAssignments, requireRole, type Actor } from './actor.js';
@@ -142,4 +143,19 @@ export async function requeueSkippedOf(ctx: AppContext, actor: Actor, userId: st
   requireRole(actor, ['admin', 'manager'], 'requeue notifications');
   if (!(await findUserRow(ctx.db.kysely, userId))) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
   return { requeuedIds: await retryByOperator({ ...ctx, wake: ctx.wakeNotifier }, { skippedOf: userId }) };
+}
+
+/** Results of wx.requestSubscribeMessage that accept (newer clients answer acceptWithAudio / acceptWithAlert). */
+const ACCEPTED_RESULTS = new Set(['accept', 'acceptWithAudio', 'acceptWithAlert']);
+
+/**
+ * The mini program reports what WeChat answered the salesperson's subscribe request (a dialog, or a silent one for
+ * templates they kept "总是保持以上选择"). Only a hint — the client can be wrong or forged, and it counts nothing — but
+ * WeChat may not push a silent acceptance at all, and then this is the only word of it: an accept catches the
+ * salesperson up as WeChat's push would (what was skipped for them goes out as one digest), and the cloud function
+ * asks WeChat, which decides. A report with no accept changes nothing.
+ */
+export async function reportSubscriptionAnswer(ctx: AppContext, actor: Actor, results: Readonly<Record<string, string>>): Promise<{ caughtUp: number }> {
+  if (!Object.values(results).some((result) => ACCEPTED_RESULTS.has(result))) return { caughtUp: 0 };
+  return { caughtUp: await catchUp({ ...ctx, wake: ctx.wakeNotifier }, actor.id) };
 }

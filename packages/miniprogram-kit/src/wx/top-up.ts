@@ -1,7 +1,8 @@
 import { keptAlwaysAccepted, type SubscriptionsSetting } from '../lib/subscribe-outcome.js';
-import { recordSubscription, subscriptionStatus, type Stock } from '../lib/subscription-stock.js';
+import { readKitConfig } from '../lib/kit-config.js';
 import { toKitError } from '../lib/kit-error.js';
-import { cloudCallFunction } from './cloud-call-function.js';
+import { reportAcceptance, subscriptionStatus, type Stock } from '../lib/subscription-stock.js';
+import { cloudCallFunction, hostApp } from './cloud-call-function.js';
 
 /** Where the kit keeps what a tap needs at hand: the lead templates, and whether the user kept them all "always". */
 const STORAGE_KEY = 'leadnotify-top-up';
@@ -49,7 +50,7 @@ export async function rememberAlways(templateIds: string[], functionName: string
  * Call inside a tap handler, before anything is awaited (WeChat opens subscriptions only from a tap). For a user who
  * kept every lead template "always accept", asks for them all: WeChat shows no dialog and each adds one reminder, so
  * the salesperson's ordinary taps keep their reminders coming. Does nothing for anyone else (a dialog on every tap
- * would be a nuisance). The result goes to the function as a hint (recordSubscription); true when it asked.
+ * would be a nuisance). The result goes to the function and the CRM as a hint (reportAcceptance); true when it asked.
  */
 export function topUpSubscriptions(): boolean {
   const state = readState();
@@ -58,7 +59,9 @@ export function topUpSubscriptions(): boolean {
     tmplIds: state.templateIds,
     success: (result) => {
       const results = Object.fromEntries(state.templateIds.map((id) => [id, String((result as Record<string, unknown>)[id] ?? '')]));
-      recordSubscription(cloudCallFunction, state.functionName, results).catch((thrown: unknown) => console.warn('leadnotify kit: top-up report failed', toKitError(thrown).message));
+      Promise.resolve()
+        .then(() => reportAcceptance(cloudCallFunction, state.functionName, readKitConfig(hostApp()).request, results))
+        .catch((thrown: unknown) => console.warn('leadnotify kit: top-up report failed', toKitError(thrown).message));
     },
     fail: (error) => console.warn('leadnotify kit: top-up', error.errMsg),
   });

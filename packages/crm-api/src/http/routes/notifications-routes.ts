@@ -1,7 +1,7 @@
 import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { getNotification, listNotifications, requeueSkippedOf, retryNotification } from '../../domain/notifications.js';
+import { getNotification, listNotifications, reportSubscriptionAnswer, requeueSkippedOf, retryNotification } from '../../domain/notifications.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { idParams, idSchema, notificationDetailSchema, notificationStatusSchema, notificationViewSchema, pageLimitQuery } from '../schemas.js';
 
@@ -26,6 +26,24 @@ export function notificationsRoutes(router: IRouter, ctx: AppContext, registry: 
     query: listNotificationsQuery,
     response: z.object({ items: z.array(notificationViewSchema) }),
     handler: async ({ actor, query }) => ({ items: await listNotifications(ctx, actor, query) }),
+  });
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/me/subscription-answers',
+    operationId: 'reportSubscriptionAnswer',
+    summary: 'What WeChat answered my subscribe request (the mini-program kit reports it): an accept catches me up',
+    description:
+      'A hint, counted nowhere: with an accept among the results, what was skipped for me (no acceptance left) in the last NOTIFY_CATCH_UP_DAYS goes out again as one message, and the cloud function asks WeChat, which decides. WeChat may not push an acceptance it made without a dialog ("总是保持以上选择"); this report is then the only word of it.',
+    tag: 'Notifications',
+    body: z.strictObject({
+      results: z
+        .record(z.string().trim().min(1).max(128), z.string().max(32))
+        .refine((results) => Object.keys(results).length >= 1 && Object.keys(results).length <= 3, 'must name 1 to 3 templates')
+        .describe('template id → result, as wx.requestSubscribeMessage answered it (accept, acceptWithAudio, acceptWithAlert, reject, ban, filter)'),
+    }),
+    response: z.object({ caughtUp: z.number().int().describe('notifications that went back to the queue as one catch-up message') }),
+    handler: ({ actor, body }) => reportSubscriptionAnswer(ctx, actor, body.results),
   });
 
   registry.route(router, {

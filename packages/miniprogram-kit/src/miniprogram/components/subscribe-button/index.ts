@@ -1,7 +1,7 @@
 import { readKitConfig, type KitConfig } from '../../../lib/kit-config.js';
 import { toKitError } from '../../../lib/kit-error.js';
 import { alwaysText, outcomeOfFailure, stockAfterAcceptance, stockText, SUBSCRIBE_VIEWS, summarizeTap, tapText, type SubscribeOutcome } from '../../../lib/subscribe-outcome.js';
-import { recordSubscription } from '../../../lib/subscription-stock.js';
+import { reportAcceptance } from '../../../lib/subscription-stock.js';
 import { cloudCallFunction, hostApp } from '../../../wx/cloud-call-function.js';
 import { prepareTopUp, rememberAlways } from '../../../wx/top-up.js';
 
@@ -86,7 +86,7 @@ Component({
         // WeChat counts the acceptances whatever the function says, so a failed report changes nothing shown.
         let reported: number | undefined;
         try {
-          reported = (await recordSubscription(cloudCallFunction, config.functionName, results)).remaining;
+          reported = (await reportAcceptance(cloudCallFunction, config.functionName, config.request, results)).remaining;
         } catch (thrown) {
           console.warn('leadnotify kit: recordSubscription failed', toKitError(thrown).message);
         }
