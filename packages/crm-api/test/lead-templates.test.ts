@@ -69,6 +69,13 @@ describe.each(testEngines())('three lead templates on %s', (engine) => {
 
     expect(running.localWechat!.messages.map((message) => message.templateId).sort()).toEqual([...IDS].sort());
     expect(leads[0]!.expected).toBe('reachable');
+    // Each delivery receipt, of its own template, confirms its own message.
+    const confirmed = await waitFor(
+      () => Promise.all(leads.map(async (lead) => (await api('GET', `/api/notifications/${lead.id}`)).body)),
+      (all) => all.every((n) => n.confirmedAt !== null),
+      { what: 'the three receipts' },
+    );
+    expect(confirmed.map((n) => n.status)).toEqual(['sent', 'sent', 'sent']);
     const empty = await waitFor(reachability, (r) => r.acceptancesInStock === 0, { what: 'the stock to be used up' });
     expect(empty).toMatchObject({ expected: 'unreachable: NO_SUBSCRIPTION', turnedOff: false });
     expect(empty.acceptancesByTemplate.map((t: { remaining: number }) => t.remaining)).toEqual([0, 0, 0]);
