@@ -24,7 +24,7 @@ export {
 } from './send-result.js';
 export type { FunctionError, FunctionErrorCode, RecallDeliveriesEvent, ResultKind, SendBatchAnswer, SendOneAnswer, SendResult } from './send-result.js';
 export { DAY_MS, formatBeijingTime, startOfBeijingDay, startOfNextBeijingDay } from './time.js';
-export { TOKEN_ERRCODES, WECHAT_APIS, WECHAT_API_ERRCODES, WECHAT_ERRCODES, reasonForErrcode } from './wechat-errcodes.js';
+export { TOKEN_ERRCODES, WECHAT_APIS, WECHAT_API_ERRCODES, WECHAT_ERRCODES, WECOM_TOKEN_ERRCODES, reasonForErrcode } from './wechat-errcodes.js';
 export type { WechatApi } from './wechat-errcodes.js';
 export {
   applySubscriptionEventsAnswerSchema,

@@ -197,6 +197,36 @@ export const REASONS = {
     fix: 'something else may fetch tokens with GET /cgi-bin/token for this AppID; use the stable token everywhere',
   },
   REQUEST_INVALID: { disposition: 'permanent', summary: 'WeChat refused the request as malformed', fix: 'this is a client bug: report it' },
+  WECOM_USER_INVALID: {
+    disposition: 'skipped',
+    summary: "WeCom does not know the salesperson's userid, or they are outside the application's visible range (invaliduser in the answer; 81013 when nobody was valid; 60011)",
+    fix: "an admin sets their WeCom userid (PATCH /api/users/:id {wecomUserId}: their 账号 in the WeCom admin console, 通讯录) and adds them to the application's 可见范围",
+  },
+  WECOM_SECRET_INVALID: {
+    disposition: 'permanent',
+    summary: "WeCom refused the application's secret (40001 from gettoken)",
+    fix: "set WECOM_AGENT_SECRET to the application's Secret (WeCom admin console: 应用管理 → the application → Secret)",
+  },
+  WECOM_CORP_INVALID: {
+    disposition: 'permanent',
+    summary: 'WeCom does not know the corp id (40013)',
+    fix: 'set WECOM_CORP_ID to the 企业ID (WeCom admin console: 我的企业 → 企业信息)',
+  },
+  WECOM_AGENT_INVALID: {
+    disposition: 'permanent',
+    summary: 'WeCom does not know the application id, or the token is not this application\'s (40056, 301002)',
+    fix: 'set WECOM_AGENT_ID to the application\'s AgentId, the one whose Secret is WECOM_AGENT_SECRET (应用管理 → the application)',
+  },
+  WECOM_IP_NOT_TRUSTED: {
+    disposition: 'permanent',
+    summary: "the server's outbound IP is not among the application's trusted IPs (60020): required of self-built applications created since mid-2022",
+    fix: "add the server's outbound IP (WeCom names it in the errmsg: from ip …) in 应用管理 → the application → 企业可信IP",
+  },
+  WECOM_PERMISSION_DENIED: {
+    disposition: 'permanent',
+    summary: 'WeCom does not let the application call this API (48002)',
+    fix: "check the application's API permissions and trusted IPs in the WeCom admin console",
+  },
   APPID_INVALID: { disposition: 'permanent', summary: 'WeChat rejected the AppID (40013, 41002)', fix: 'check MINIPROGRAM_APPID' },
   APPSECRET_INVALID: { disposition: 'permanent', summary: 'WeChat rejected the AppSecret (40125, 41004)', fix: 'check MINIPROGRAM_APPSECRET' },
   IP_NOT_WHITELISTED: {

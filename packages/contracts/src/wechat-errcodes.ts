@@ -11,6 +11,9 @@ export const WECHAT_APIS = [
   'tcb/invokecloudfunction',
   'wxa/getwxacodeunlimit',
   'subscribeMessage.send',
+  // WeCom (企业微信), on qyapi.weixin.qq.com: `qyapi/` names the host, the rest is the path.
+  'qyapi/cgi-bin/gettoken',
+  'qyapi/cgi-bin/message/send',
 ] as const;
 export type WechatApi = (typeof WECHAT_APIS)[number];
 
@@ -83,10 +86,28 @@ export const WECHAT_ERRCODES: Readonly<Record<number, ReasonCode>> = Object.free
 export const WECHAT_API_ERRCODES: Readonly<Record<string, Readonly<Record<number, ReasonCode>>>> = Object.freeze({
   // getUnlimitedQRCode allows 5,000 calls a minute (its page, above): its 45009 is that limit, not a daily quota.
   'wxa/getwxacodeunlimit': Object.freeze({ 45009: 'CODE_RATE_LIMITED' }),
+  // WeCom's own meanings. Global codes: https://developer.work.weixin.qq.com/document/path/90455 ; sending:
+  // https://developer.work.weixin.qq.com/document/path/90236 (81013: every receiver invalid).
+  qyapi: Object.freeze({
+    40001: 'WECOM_SECRET_INVALID',
+    40013: 'WECOM_CORP_INVALID',
+    40056: 'WECOM_AGENT_INVALID',
+    301002: 'WECOM_AGENT_INVALID',
+    40003: 'WECOM_USER_INVALID',
+    60011: 'WECOM_USER_INVALID',
+    81013: 'WECOM_USER_INVALID',
+    60020: 'WECOM_IP_NOT_TRUSTED',
+    48002: 'WECOM_PERMISSION_DENIED',
+    45009: 'RATE_LIMITED',
+    45033: 'RATE_LIMITED',
+  }),
 });
 
 /** Token errors after which a cached token is dropped and the call retried once. */
 export const TOKEN_ERRCODES: ReadonlySet<number> = new Set([40001, 40014, 42001]);
+
+/** WeCom's: its 40001 is a wrong secret, which a new token cannot cure. */
+export const WECOM_TOKEN_ERRCODES: ReadonlySet<number> = new Set([40014, 42001]);
 
 /**
  * A -504002 ("function execution failed") whose message says the run timed out is a timeout: the

@@ -31,6 +31,13 @@ describe('the reason table', () => {
     [45009, 'tcb/invokecloudfunction', 'DAILY_QUOTA_EXCEEDED', 'retry-next-day'],
     [45009, 'subscribeMessage.send', 'DAILY_QUOTA_EXCEEDED', 'retry-next-day'],
     [45009, undefined, 'DAILY_QUOTA_EXCEEDED', 'retry-next-day'],
+    // WeCom's meanings, for every qyapi/… API.
+    [40001, 'qyapi/cgi-bin/gettoken', 'WECOM_SECRET_INVALID', 'permanent'],
+    [40001, 'cgi-bin/stable_token', 'TOKEN_REJECTED', 'retry'],
+    [81013, 'qyapi/cgi-bin/message/send', 'WECOM_USER_INVALID', 'skipped'],
+    [60020, 'qyapi/cgi-bin/message/send', 'WECOM_IP_NOT_TRUSTED', 'permanent'],
+    [45009, 'qyapi/cgi-bin/message/send', 'RATE_LIMITED', 'retry'],
+    [42001, 'qyapi/cgi-bin/message/send', 'TOKEN_REJECTED', 'retry'],
     [41030, 'wxa/getwxacodeunlimit', 'PAGE_INVALID', 'permanent'],
     [99999, 'wxa/getwxacodeunlimit', 'UNKNOWN_ERRCODE', 'permanent'],
   ] as const)('errcode %i from %s is %s, disposition %s: an API table first, then the default', (errcode, api, code, disposition) => {
@@ -61,6 +68,6 @@ describe('the reason table', () => {
     expect(withReasonTable(doc)).toBe(doc);
     for (const code of REASON_CODES) expect(renderReasonTable()).toContain(`| \`${code}\` |`);
     expect(renderReasonTable()).toContain('| `CODE_RATE_LIMITED` | 45009 from `wxa/getwxacodeunlimit` |');
-    expect(renderReasonTable()).toContain('| `DAILY_QUOTA_EXCEEDED` | 45009 (not from `wxa/getwxacodeunlimit`) |');
+    expect(renderReasonTable()).toContain('| `DAILY_QUOTA_EXCEEDED` | 45009 (not from `wxa/getwxacodeunlimit`, `qyapi`) |');
   });
 });

@@ -17,11 +17,14 @@ export interface WechatRequest {
 
 export type WechatBody = Record<string, unknown> & { errcode?: number; errmsg?: string };
 
+/** What a request needs of a client: its transport, host, clock and request hook (WeChat's client and WeCom's alike). */
+export type RequestState = Pick<ClientState, 'http' | 'baseUrl' | 'clock' | 'onRequest'>;
+
 /**
  * Sends one request and returns WeChat's JSON body when errcode is absent or 0; anything else becomes a
  * WechatError. Secrets known to the state are stripped from every message.
  */
-export function requestWechat(state: ClientState, request: WechatRequest, secrets: string[]): Promise<WechatBody> {
+export function requestWechat(state: RequestState, request: WechatRequest, secrets: string[]): Promise<WechatBody> {
   return instrumented(state, pathOf(request), async () => {
     const response = await send(state, request, secrets, 'json');
     return jsonBody(request.api, response.data, secrets);
@@ -34,7 +37,7 @@ const PNG_MAGIC = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
  * For APIs that answer an image on success and JSON `{errcode, errmsg}` on failure (getwxacodeunlimit):
  * returns the bytes when the content type is image/* or they start with the PNG signature.
  */
-export function requestWechatImage(state: ClientState, request: WechatRequest, secrets: string[]): Promise<Buffer> {
+export function requestWechatImage(state: RequestState, request: WechatRequest, secrets: string[]): Promise<Buffer> {
   return instrumented(state, pathOf(request), async () => {
     const response = await send(state, request, secrets, 'arraybuffer');
     const bytes = Buffer.from(response.data as ArrayBuffer);
@@ -51,7 +54,7 @@ export function requestWechatImage(state: ClientState, request: WechatRequest, s
   });
 }
 
-async function instrumented<T>(state: ClientState, api: string, call: () => Promise<T>): Promise<T> {
+async function instrumented<T>(state: RequestState, api: string, call: () => Promise<T>): Promise<T> {
   const startedAt = state.clock.now();
   try {
     const result = await call();
@@ -69,7 +72,7 @@ async function instrumented<T>(state: ClientState, api: string, call: () => Prom
   }
 }
 
-async function send(state: ClientState, request: WechatRequest, secrets: string[], responseType: 'json' | 'arraybuffer') {
+async function send(state: RequestState, request: WechatRequest, secrets: string[], responseType: 'json' | 'arraybuffer') {
   const api = pathOf(request);
   let response;
   try {
@@ -91,8 +94,9 @@ async function send(state: ClientState, request: WechatRequest, secrets: string[
   return response;
 }
 
+/** The URL path: the API's name, less a `qyapi/` that names WeCom's host (the client's baseUrl). */
 function pathOf(request: WechatRequest): string {
-  return `/${request.api}`;
+  return `/${request.api.replace(/^qyapi\//, '')}`;
 }
 
 function jsonBody(api: WechatHttpApi, body: unknown, secrets: string[]): WechatBody {

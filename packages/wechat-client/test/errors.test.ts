@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import nock from 'nock';
 import { WECHAT_API_ERRCODES, WECHAT_ERRCODES } from '@leadnotify/contracts';
-import type { WechatErrorCode } from '../src/index.js';
+import { createWecomClient, type WechatErrorCode } from '../src/index.js';
 import { createTestClient, invokePath, networkError, replyStableTokens, wechat } from './helpers.js';
 
 /**
@@ -56,10 +57,33 @@ const EXPECTED: Array<[number, WechatErrorCode, boolean]> = [
  * Errcodes one API means differently from the table above, written out the same way: [API, errcode, expected code,
  * retryable]. getUnlimitedQRCode allows 5,000 calls a minute, and its 45009 is that limit.
  */
-const EXPECTED_PER_API: Array<[string, number, WechatErrorCode, boolean]> = [['wxa/getwxacodeunlimit', 45009, 'CODE_RATE_LIMITED', true]];
+const EXPECTED_PER_API: Array<[string, number, WechatErrorCode, boolean]> = [
+  ['wxa/getwxacodeunlimit', 45009, 'CODE_RATE_LIMITED', true],
+  // WeCom's own meanings, for every qyapi/… API (tried through message/send).
+  ['qyapi', 40001, 'WECOM_SECRET_INVALID', false],
+  ['qyapi', 40013, 'WECOM_CORP_INVALID', false],
+  ['qyapi', 40056, 'WECOM_AGENT_INVALID', false],
+  ['qyapi', 301002, 'WECOM_AGENT_INVALID', false],
+  ['qyapi', 40003, 'WECOM_USER_INVALID', false],
+  ['qyapi', 60011, 'WECOM_USER_INVALID', false],
+  ['qyapi', 81013, 'WECOM_USER_INVALID', false],
+  ['qyapi', 60020, 'WECOM_IP_NOT_TRUSTED', false],
+  ['qyapi', 48002, 'WECOM_PERMISSION_DENIED', false],
+  ['qyapi', 45009, 'RATE_LIMITED', true],
+  ['qyapi', 45033, 'RATE_LIMITED', true],
+];
 
 /** Makes `api` answer `errcode` (twice: a token error is retried once) and calls it through the client. */
 const CALL_ANSWERING: Record<string, (errcode: number) => Promise<unknown>> = {
+  qyapi: (errcode) => {
+    nock('https://wecom.test').get('/cgi-bin/gettoken').query(true).reply(200, { errcode: 0, access_token: 'W', expires_in: 7200 });
+    nock('https://wecom.test').post('/cgi-bin/message/send').query(true).reply(200, { errcode, errmsg: 'from the test' });
+    return createWecomClient({ corpId: 'ww', agentId: 1, agentSecret: 'secret', baseUrl: 'https://wecom.test' }).sendMessage({
+      touser: ['u'],
+      msgtype: 'textcard',
+      textcard: { title: 't', description: 'd', url: 'https://x.test' },
+    });
+  },
   'wxa/getwxacodeunlimit': (errcode) => {
     replyStableTokens(['T1', 'T2']);
     wechat().post(/\/wxa\/getwxacodeunlimit/).times(2).reply(200, { errcode, errmsg: 'from the test' });
@@ -105,7 +129,7 @@ describe('error classification', () => {
   it.each(EXPECTED_PER_API)('from %s, errcode %i → %s, retryable %s', async (api, errcode, code, retryable) => {
     const error = await CALL_ANSWERING[api]!(errcode).catch((thrown: unknown) => thrown);
 
-    expect(error).toMatchObject({ name: 'WechatError', code, retryable, errcode, api: `/${api}` });
+    expect(error).toMatchObject({ name: 'WechatError', code, retryable, errcode, api: api === 'qyapi' ? '/qyapi/cgi-bin/message/send' : `/${api}` });
   });
 
   it.each([
