@@ -15,6 +15,7 @@ import { scanBindingCode } from './scan-binding-code.js';
 import { createSubscribeDialog, type DialogAnswer } from './subscribe-dialog.js';
 import { createSubscribeGate, type SentMessage, type TemplateDefinition } from './subscribe-gate.js';
 import { createTokenAuthority } from './token-authority.js';
+import { createWecom, type WecomCorp, type WecomFaults } from './wecom.js';
 
 export interface EmulatorOptions {
   appId?: string;
@@ -45,6 +46,8 @@ export interface EmulatorOptions {
    * code likes least. Also settable later with setSilentAcceptancePushes.
    */
   pushSilentAcceptances?: boolean;
+  /** WeCom's side (企业微信): the corp and its self-built application; made up when not given. */
+  wecom?: Partial<WecomCorp>;
   /** The deployed function's config.json permissions; default: the one the build ships. */
   openapiPermissions?: string[];
   /** The mini program's original id (gh_…), the ToUserName of every push. */
@@ -110,6 +113,12 @@ export function createEmulator(options: EmulatorOptions = {}) {
   const pages = options.pages ?? Object.values(MINIPROGRAM_PAGES);
 
   const tokens = createTokenAuthority(now);
+  const wecom = createWecom({
+    corp: { corpId: options.wecom?.corpId ?? 'ww-emulator-corp', agentId: options.wecom?.agentId ?? 1000002, agentSecret: options.wecom?.agentSecret ?? randomBytes(16).toString('hex') },
+    miniprogramAppId: options.appId ?? 'wx-emulator-app',
+    now,
+    random,
+  });
   // getStableAccessToken: "10,000 calls a minute, 500,000 a day" for each AppID.
   const stableTokenQuota = createCallQuota({ perMinute: 10_000, perDay: 500_000, now });
   const cloud = createMemoryCloud();
@@ -248,6 +257,7 @@ export function createEmulator(options: EmulatorOptions = {}) {
   const app: Express = express();
   app.disable('x-powered-by');
 
+  app.use(wecom.router);
   app.post('/cgi-bin/stable_token', express.json({ strict: false }), (req, res) => {
     const body = (req.body ?? {}) as Record<string, unknown>;
     if (body.appid === credentials.appId) {
@@ -476,6 +486,17 @@ export function createEmulator(options: EmulatorOptions = {}) {
     turnOff(req.params.openid, id);
     res.json({ openid: req.params.openid, templateId: id, remaining: gate.acceptancesOf(req.params.openid, id) });
   });
+  control.post('/wecom/members', (req, res) => {
+    const { userid } = (req.body ?? {}) as { userid?: unknown };
+    if (typeof userid !== 'string' || !/^[\w.@-]{1,64}$/.test(userid)) return void res.status(400).json({ error: 'userid: 1 to 64 letters, digits, _ - . @' });
+    wecom.addMember(userid);
+    res.status(201).json({ userid: userid.toLowerCase() });
+  });
+  control.get('/wecom/messages', (_req, res) => void res.json({ items: wecom.delivered, dropped: wecom.dropped }));
+  control.put('/wecom/faults', (req, res) => {
+    wecom.setFaults(req.body as Partial<WecomFaults>);
+    res.json({ ok: true });
+  });
   control.get('/pushes', (_req, res) => void res.json({ settings: publicPushSettings(), items: messagePush.records }));
   control.put('/push', async (req, res) => {
     const settings = req.body as PushSettings;
@@ -629,6 +650,8 @@ export function createEmulator(options: EmulatorOptions = {}) {
     },
     /** The lead notice's templates, as the function is configured with them. */
     leadTemplates,
+    /** WeCom's side: members, delivered and silently dropped messages, faults. */
+    wecom,
     /** The user turns the template off in the settings; pushes subscribe_msg_change_event. */
     turnOff: (openid: string, templateId = firstTemplate.id) => turnOff(openid, templateId),
     /** WeChat's own count of acceptances left (one per message). */
