@@ -6,22 +6,31 @@ import type { AppContext } from './context.js';
 import { openConfiguredDatabase } from './database-from-config.js';
 import { createLogger } from './logger.js';
 import { ROLES } from './domain/roles.js';
-import { createUser, getUser, listUsers } from './domain/users.js';
+import { createUser, getUser, listUsers, setWecomUserId } from './domain/users.js';
 
 const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL resolve from its root):
   pnpm cli user:create --name NAME --role admin|manager|sales [--with-token]
   pnpm cli user:list
+  pnpm cli user:set-wecom --user USER_ID --wecom-userid WECOM_USERID|--clear
   pnpm cli token:create --user USER_ID
   pnpm cli token:list [--user USER_ID]
   pnpm cli token:revoke --id TOKEN_ID`;
 
-const COMMANDS = ['user:create', 'user:list', 'token:create', 'token:list', 'token:revoke'];
+const COMMANDS = ['user:create', 'user:list', 'user:set-wecom', 'token:create', 'token:list', 'token:revoke'];
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const { values } = parseArgs({
     args: rest,
-    options: { name: { type: 'string' }, role: { type: 'string' }, user: { type: 'string' }, id: { type: 'string' }, 'with-token': { type: 'boolean' } },
+    options: {
+      name: { type: 'string' },
+      role: { type: 'string' },
+      user: { type: 'string' },
+      id: { type: 'string' },
+      'with-token': { type: 'boolean' },
+      'wecom-userid': { type: 'string' },
+      clear: { type: 'boolean' },
+    },
     strict: true,
   });
   if (!command || !COMMANDS.includes(command)) {
@@ -54,8 +63,17 @@ async function run(argv: string[]): Promise<number> {
     }
     if (command === 'user:list') {
       for (const user of await listUsers(ctx, OPERATOR, {})) {
-        console.log(`id=${user.id} role=${user.role} active=${user.active} name=${user.name}`);
+        console.log(`id=${user.id} role=${user.role} active=${user.active} wecom=${user.wecomUserId ?? '-'} name=${user.name}`);
       }
+      return 0;
+    }
+    if (command === 'user:set-wecom') {
+      if (!values.user || (values['wecom-userid'] === undefined) === (values.clear !== true)) {
+        console.error(`user:set-wecom needs --user and either --wecom-userid or --clear\n${USAGE}`);
+        return 2;
+      }
+      const user = await setWecomUserId(ctx, OPERATOR, values.user, values.clear ? null : (values['wecom-userid'] as string));
+      console.log(`user ${user.id}: wecom=${user.wecomUserId ?? '-'}`);
       return 0;
     }
     if (command === 'token:list') {

@@ -29,6 +29,18 @@ async function cli(...args: string[]) {
 describe('the crm-api CLI', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+  it("sets and clears a user's WeCom userid, and lists it", async () => {
+    const userId = /id=(\S+)/.exec((await cli('user:create', '--name', '企微销售', '--role', 'sales')).stdout)?.[1] as string;
+
+    const set = await cli('user:set-wecom', '--user', userId, '--wecom-userid', 'QiWei');
+    expect([set.code, set.stdout.trim()]).toEqual([0, `user ${userId}: wecom=qiwei`]);
+    expect((await cli('user:list')).stdout).toContain(`id=${userId} role=sales active=true wecom=qiwei`);
+    expect((await cli('user:set-wecom', '--user', userId)).code).toBe(2);
+    expect((await cli('user:set-wecom', '--user', userId, '--wecom-userid', '不合法')).code).toBe(1);
+
+    expect((await cli('user:set-wecom', '--user', userId, '--clear')).stdout.trim()).toBe(`user ${userId}: wecom=-`);
+  });
+
   it('creates a user and a token, printing the token once and storing only its hash', async () => {
     const created = await cli('user:create', '--name', '管理员', '--role', 'admin');
     expect(created.code).toBe(0);

@@ -6,7 +6,7 @@ import type { Database, UserRow } from '../src/db/schema.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 
 const now = '2026-11-26T08:00:00.000Z';
-const user = (name: string, role: UserRow['role'] = 'sales'): UserRow => ({ id: randomUUID(), name, role, active: 1, created_at: now, updated_at: now });
+const user = (name: string, role: UserRow['role'] = 'sales'): UserRow => ({ id: randomUUID(), name, role, active: 1, wecom_user_id: null, created_at: now, updated_at: now });
 
 const insertUsers = prepared((db, rows: UserRow[]) => db.insertInto('users').values(rows));
 const namesByIds = prepared((db, ids: string[]) => db.selectFrom('users').select('name').where('id', 'in', ids).orderBy('name'));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { judgeReachability } from '../src/domain/reachability.js';
 
-const none = { subscription: undefined, templates: [], lastDelivered: undefined, lastSkipped: undefined, firstSeenBound: undefined, releasedAt: undefined };
+const none = { subscription: undefined, templates: [], lastDelivered: undefined, lastSkipped: undefined, firstSeenBound: undefined, releasedAt: undefined, wecomUserId: null };
 const at = (minute: number) => `2026-11-25T10:${String(minute).padStart(2, '0')}:00.000Z`;
 
 describe('reachability, judged from what WeChat has told the CRM', () => {

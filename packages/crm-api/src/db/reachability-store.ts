@@ -69,6 +69,7 @@ function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
 
 /** What the CRM has been told about whether a salesperson can receive a message, as read (the domain judges it). */
 export interface ReachabilityRow {
+  wecom_user_id: string | null;
   /** Already less the messages sent since each template's count was reported. */
   subscription_remaining: string | number | null;
   subscription_refused: number | null;
@@ -127,7 +128,7 @@ export async function readTemplateStock(db: Trx, userIds: readonly string[]): Pr
 export async function readReachabilityRows(db: Trx, userIds: readonly string[]): Promise<Map<string, ReachabilityRow>> {
   const found = new Map<string, ReachabilityRow>();
   for (const ids of chunk(userIds, 500)) {
-    const rows = await db.selectFrom('users').select('users.id').select(factColumns).where('users.id', 'in', ids).execute();
+    const rows = await db.selectFrom('users').select(['users.id', 'users.wecom_user_id']).select(factColumns).where('users.id', 'in', ids).execute();
     for (const row of rows) found.set(row.id, row);
   }
   return found;

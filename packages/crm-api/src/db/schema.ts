@@ -13,6 +13,8 @@ export interface UsersTable {
   role: Role;
   /** 1 or 0: SQLite has no boolean type. */
   active: number;
+  /** Their WeCom (企业微信) userid, set by an admin; null: not reachable on WeCom. */
+  wecom_user_id: Generated<string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
 }

@@ -20,6 +20,22 @@ export async function listUserRows(db: Trx, filter: { role?: Role | undefined; a
   return query.execute();
 }
 
+/** 'taken' when another user has that WeCom userid. */
+export async function setWecomUserIdRow(db: Trx, id: string, wecomUserId: string | null, now: string): Promise<'set' | 'not-found' | 'taken'> {
+  if (wecomUserId !== null) {
+    const holder = await db.selectFrom('users').select('id').where('wecom_user_id', '=', wecomUserId).where('id', '!=', id).executeTakeFirst();
+    if (holder) return 'taken';
+  }
+  try {
+    const result = await db.updateTable('users').set({ wecom_user_id: wecomUserId, updated_at: now }).where('id', '=', id).executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1 ? 'set' : 'not-found';
+  } catch (error) {
+    // Two admins setting the same userid at once: the unique index decides.
+    if (/unique|duplicate/i.test(String(error))) return 'taken';
+    throw error;
+  }
+}
+
 /** false when there is no such user. */
 export async function deactivateUserRow(db: Trx, id: string, now: string): Promise<boolean> {
   const result = await db.updateTable('users').set({ active: 0, updated_at: now }).where('id', '=', id).executeTakeFirst();

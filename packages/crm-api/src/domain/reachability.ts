@@ -22,6 +22,8 @@ export interface Reachability {
   turnedOff: boolean;
   lastDelivered: { notificationId: string; at: string } | null;
   lastSkipped: { notificationId: string; at: string; reason: string | null } | null;
+  /** The WeCom (企业微信) userid an admin set; null: the second channel cannot reach them. */
+  wecomUserId: string | null;
   expected: Expectation;
 }
 
@@ -45,6 +47,7 @@ export interface ReachabilityFacts {
   firstSeenBound: string | undefined;
   /** When an admin last released their WeChat binding. */
   releasedAt: string | undefined;
+  wecomUserId: string | null;
 }
 
 /** The facts in what the database read (db/reachability-store.ts). */
@@ -69,6 +72,7 @@ export function factsOf(row: ReachabilityRow, templateRows: readonly TemplateSto
     lastSkipped: row.skipped_id !== null && row.skipped_at !== null ? { notificationId: row.skipped_id, at: row.skipped_at, reason: row.skipped_reason } : undefined,
     firstSeenBound: row.first_sent_to_openid ?? subscription?.updatedAt ?? undefined,
     releasedAt: row.released_at ?? undefined,
+    wecomUserId: row.wecom_user_id,
   };
 }
 
@@ -99,6 +103,7 @@ export function judgeReachability(userId: string, facts: ReachabilityFacts): Rea
     turnedOff,
     lastDelivered: facts.lastDelivered ?? null,
     lastSkipped: facts.lastSkipped ?? null,
+    wecomUserId: facts.wecomUserId,
     expected,
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
-import { deactivateUserRow, findUserRow, insertUser, listUserRows } from '../db/users-store.js';
+import { deactivateUserRow, findUserRow, insertUser, listUserRows, setWecomUserIdRow } from '../db/users-store.js';
 import { requireRole, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
 import { checkName } from './names.js';
@@ -16,6 +16,8 @@ export interface UserView {
   name: string;
   role: Role;
   active: boolean;
+  /** Their WeCom (企业微信) userid, lower-case as WeCom compares them; null: not reachable on WeCom. */
+  wecomUserId: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -26,6 +28,7 @@ export function toUserView(row: UserRow): UserView {
     name: row.name,
     role: row.role,
     active: row.active === 1,
+    wecomUserId: row.wecom_user_id,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -35,7 +38,7 @@ export async function createUser(ctx: AppContext, actor: Actor, input: { name: s
   requireRole(actor, ['admin'], 'create users');
   const name = checkName('name', input.name, USER_NAME_MAX);
   const now = new Date(ctx.clock.now()).toISOString();
-  const row: UserRow = { id: randomUUID(), name, role: input.role, active: 1, created_at: now, updated_at: now };
+  const row: UserRow = { id: randomUUID(), name, role: input.role, active: 1, wecom_user_id: null, created_at: now, updated_at: now };
   await insertUser(ctx.db.kysely, row);
   return toUserView(row);
 }
@@ -61,6 +64,29 @@ export async function deactivateUser(ctx: AppContext, actor: Actor, id: string):
   if (!(await deactivateUserRow(ctx.db.kysely, id, new Date(ctx.clock.now()).toISOString()))) {
     throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${id}` });
   }
+  return toUserView(await findUser(ctx.db.kysely, id));
+}
+
+/** WeCom userids: 1 to 64 letters, digits, `_`, `-`, `.` or `@` (通讯录 → 成员 → 账号); WeCom does not tell upper from lower case. */
+const WECOM_USER_ID = /^[A-Za-z0-9_.@-]{1,64}$/;
+
+/**
+ * Sets (or with null, clears) the WeCom userid the second channel reaches a user at. An admin's: a wrong one would send
+ * someone's leads to another person. Stored lower-case; one WeCom account serves one CRM user.
+ */
+export async function setWecomUserId(ctx: AppContext, actor: Actor, id: string, wecomUserId: string | null): Promise<UserView> {
+  requireRole(actor, ['admin'], "set a user's WeCom userid");
+  const value = wecomUserId === null ? null : wecomUserId.trim().toLowerCase();
+  if (value !== null && !WECOM_USER_ID.test(value)) {
+    throw new DomainError({
+      code: 'VALIDATION_FAILED',
+      message: 'A WeCom userid is 1 to 64 letters, digits, _ - . or @ (the 账号 in the WeCom admin console, 通讯录)',
+      details: [{ path: 'wecomUserId', message: 'must be 1 to 64 letters, digits, _ - . or @', code: 'custom' }],
+    });
+  }
+  const outcome = await setWecomUserIdRow(ctx.db.kysely, id, value, new Date(ctx.clock.now()).toISOString());
+  if (outcome === 'not-found') throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${id}` });
+  if (outcome === 'taken') throw new DomainError({ code: 'WECOM_USER_ID_TAKEN', message: `Another CRM user already has the WeCom userid ${value}` });
   return toUserView(await findUser(ctx.db.kysely, id));
 }
 

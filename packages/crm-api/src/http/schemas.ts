@@ -67,7 +67,15 @@ export const booleanQuery = z.enum(['true', 'false']).transform((value) => value
 export const notificationStatusSchema = z.enum(NOTIFICATION_STATUSES);
 
 export const userViewSchema = z
-  .object({ id: z.string(), name: z.string(), role: roleSchema, active: z.boolean(), createdAt: z.string(), updatedAt: z.string() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    role: roleSchema,
+    active: z.boolean(),
+    wecomUserId: z.string().nullable().describe('their WeCom (企业微信) userid, lower-case; null: not reachable on WeCom'),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
   .meta({ id: 'User' }) satisfies z.ZodType<UserView>;
 
 export const customerViewSchema = z
@@ -184,6 +192,7 @@ export const reachabilitySchema = z
     turnedOff: z.boolean(),
     lastDelivered: z.object({ notificationId: z.string(), at: z.string() }).nullable(),
     lastSkipped: z.object({ notificationId: z.string(), at: z.string(), reason: z.string().nullable() }).nullable(),
+    wecomUserId: z.string().nullable().describe('the WeCom (企业微信) userid an admin set; null: the second channel cannot reach them'),
     expected: z.enum(EXPECTATIONS),
   })
   .meta({ id: 'Reachability', description: 'whether the next lead would reach the salesperson, as far as WeChat has told the CRM' }) satisfies z.ZodType<Reachability>;

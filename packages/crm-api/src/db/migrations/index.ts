@@ -13,6 +13,7 @@ import * as assignedVia from './0011-assigned-via.js';
 import * as messageFate from './0012-message-fate.js';
 import * as pushInbox from './0013-push-inbox.js';
 import * as wechatBindingReleased from './0014-wechat-binding-released.js';
+import * as wecomUserid from './0015-wecom-userid.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0012-message-fate': messageFate,
   '0013-push-inbox': pushInbox,
   '0014-wechat-binding-released': wechatBindingReleased,
+  '0015-wecom-userid': wecomUserid,
 };

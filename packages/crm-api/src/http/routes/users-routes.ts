@@ -3,13 +3,22 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { issueBindingTicket } from '../../domain/binding-ticket.js';
 import { getReachability, reachabilityOfUsers, type Reachability } from '../../domain/reachability.js';
-import { createUser, deactivateUser, getUser, listUsers, USER_NAME_MAX } from '../../domain/users.js';
+import { createUser, deactivateUser, getUser, listUsers, setWecomUserId, USER_NAME_MAX } from '../../domain/users.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { bindingTicketSchema, booleanQuery, idParams, reachabilitySchema, roleSchema, singleLineText, userViewSchema } from '../schemas.js';
 
 const createUserBody = z.strictObject({ name: singleLineText(USER_NAME_MAX), role: roleSchema });
 const listUsersQuery = z.strictObject({ role: roleSchema.optional(), active: booleanQuery.optional() });
 const noBody = z.strictObject({});
+const updateUserBody = z.strictObject({
+  wecomUserId: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .nullable()
+    .describe('their WeCom userid (the 账号 in the WeCom admin console, 通讯录): 1 to 64 letters, digits, _ - . @; null clears it'),
+});
 
 export function usersRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
 
@@ -85,6 +94,22 @@ export function usersRoutes(router: IRouter, ctx: AppContext, registry: RouteReg
     response: userViewSchema,
     errors: [{ status: 404, description: 'USER_NOT_FOUND' }],
     handler: ({ actor, params }) => getUser(ctx, actor, params.id),
+  });
+
+  registry.route(router, {
+    method: 'patch',
+    path: '/api/users/:id',
+    operationId: 'updateUser',
+    summary: "Set a user's WeCom userid (admin): the second channel reaches them there",
+    tag: 'Users',
+    params: idParams,
+    body: updateUserBody,
+    response: userViewSchema,
+    errors: [
+      { status: 404, description: 'USER_NOT_FOUND' },
+      { status: 409, description: 'WECOM_USER_ID_TAKEN: another CRM user has that WeCom userid' },
+    ],
+    handler: ({ actor, params, body }) => setWecomUserId(ctx, actor, params.id, body.wecomUserId),
   });
 
   registry.route(router, {
