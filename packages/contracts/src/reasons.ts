@@ -202,6 +202,16 @@ export const REASONS = {
     summary: "WeCom does not know the salesperson's userid, or they are outside the application's visible range (invaliduser in the answer; 81013 when nobody was valid; 60011)",
     fix: "an admin sets their WeCom userid (PATCH /api/users/:id {wecomUserId}: their 账号 in the WeCom admin console, 通讯录) and adds them to the application's 可见范围",
   },
+  WECOM_NOT_SET: {
+    disposition: 'skipped',
+    summary: 'the salesperson has no WeCom userid in the CRM, so WeCom cannot reach them',
+    fix: 'an admin sets it: PATCH /api/users/:id {wecomUserId} (their 账号 in the WeCom admin console, 通讯录)',
+  },
+  WECOM_UNANSWERED: {
+    disposition: 'retry',
+    summary: "WeCom's answer did not arrive (timeout, dropped connection, HTTP error): the message may have gone out; the retry is the same request, which WeCom's duplicate check does not deliver twice",
+    fix: RETRIED,
+  },
   WECOM_SECRET_INVALID: {
     disposition: 'permanent',
     summary: "WeCom refused the application's secret (40001 from gettoken)",

@@ -61,6 +61,25 @@ const configSchema = z.object({
   MINIPROGRAM_CLOUD_ENV: optionalText,
   WECHAT_API_BASE_URL: z.url().default('https://api.weixin.qq.com'),
   WECHAT_CLOUD_FUNCTION: z.string().trim().min(1).default('quickstartFunctions'),
+  /** WeCom (企业微信), the second channel: all three or none (checked below). The secret is never echoed. */
+  WECOM_CORP_ID: optionalText,
+  WECOM_AGENT_ID: z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), z.coerce.number().int().positive().optional()),
+  WECOM_AGENT_SECRET: optionalText,
+  WECOM_API_BASE_URL: z.url().default('https://qyapi.weixin.qq.com'),
+  /**
+   * How a WeCom message shows a lead: `miniprogram_notice` opens the customer page of the mini program (only when the
+   * mini program is associated with the WeCom organisation), `textcard` opens WECOM_CARD_URL.
+   */
+  WECOM_MESSAGE: z.enum(['textcard', 'miniprogram_notice']).default('textcard'),
+  /** The textcard's link; `{customerId}` and `{deliveryId}` are filled in. */
+  WECOM_CARD_URL: optionalText.pipe(z.url().optional()),
+  /** The channels in the order a message tries them; a later one when an earlier cannot reach the salesperson. */
+  NOTIFY_CHANNELS: z
+    .string()
+    .trim()
+    .default('wechat-subscribe,wecom')
+    .transform((text) => text.split(',').map((name) => name.trim()).filter((name) => name !== ''))
+    .pipe(z.array(z.enum(['wechat-subscribe', 'wecom'])).min(1)),
   WECHAT_TOKEN_MODE: z.enum(['stable', 'classic']).default('stable'),
   WECHAT_TOKEN_TIMEOUT_MS: positiveInt(5000),
   WECHAT_INVOKE_TIMEOUT_MS: positiveInt(8000),
@@ -170,11 +189,25 @@ export function checkWechatConfig(config: Config, options: { requireWechat: bool
   }
 }
 
+const WECOM_VARIABLES = ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_AGENT_SECRET'] as const;
+
+/** WeCom, like WeChat, is configured all or nothing; a textcard needs its link. */
+function wecomProblems(config: z.infer<typeof configSchema>): string[] {
+  const missing = WECOM_VARIABLES.filter((name) => config[name] === undefined);
+  if (missing.length === WECOM_VARIABLES.length) return [];
+  if (missing.length > 0) return [`${missing.join(', ')}: not set, while ${WECOM_VARIABLES.filter((name) => !missing.includes(name)).join(', ')} is; set all three WeCom variables or none`];
+  if (config.WECOM_MESSAGE === 'textcard' && !config.WECOM_CARD_URL) return ['WECOM_CARD_URL: a textcard needs the link it opens (e.g. https://crm.example.com/customers/{customerId}); or WECOM_MESSAGE=miniprogram_notice'];
+  if (config.WECOM_MESSAGE === 'miniprogram_notice' && !config.MINIPROGRAM_APPID) return ['WECOM_MESSAGE=miniprogram_notice opens the mini program MINIPROGRAM_APPID names: set it'];
+  return [];
+}
+
 /** Parses the environment once; lists every problem at once. Values are never echoed (some are secrets). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
+  const problems = wecomProblems(parsed.data);
+  if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(parsed.data);
 }

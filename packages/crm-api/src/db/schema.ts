@@ -92,6 +92,8 @@ export interface NotificationsTable {
   /** The template it went (or may have gone) out with, and WeChat's MsgID when the send answer carried one. */
   template_id: string | null;
   msg_id: string | null;
+  /** The channel it went out (or was last tried) on: wechat-subscribe or wecom. */
+  channel: Generated<string | null>;
   /** When a worker first took it under its delivery id: it cannot have reached WeChat before. */
   tried_at: Timestamp | null;
 }

@@ -88,3 +88,10 @@ export async function findApiTokenRow(db: Trx, id: string): Promise<ApiTokenRow 
 export async function revokeApiTokenRow(db: Trx, id: string, now: string): Promise<void> {
   await db.updateTable('api_tokens').set({ revoked_at: now }).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }
+
+/** The WeCom userid of each of these users that has one. */
+export async function wecomUserIdsOf(db: Trx, userIds: readonly string[]): Promise<Map<string, string>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'wecom_user_id']).where('id', 'in', userIds).where('wecom_user_id', 'is not', null).execute();
+  return new Map(rows.map((row) => [row.id, row.wecom_user_id as string]));
+}

@@ -3,7 +3,12 @@ import type { Config } from '../config.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { createChannel } from './channels/registry.js';
+import { createWecomClient } from '@leadnotify/wechat-client';
+import { wecomUserIdsOf } from '../db/users-store.js';
+import { createChannelChain } from './channels/chain.js';
+import type { Channel } from './channels/channel.js';
+import { createChannel, type ChannelServices } from './channels/registry.js';
+import type { WecomChannelDeps } from './channels/wecom/index.js';
 import { createNotifier, type Notifier } from './notifier.js';
 import { wechatFromConfig, type WechatSetup } from './wechat-from-config.js';
 
@@ -16,8 +21,29 @@ export type NotifierSetup = { notifier: Notifier } | { notifier: undefined; reas
 export function notifierFromConfig(deps: { db: Db; config: Config; clock: Clock; logger: Logger; metrics?: Metrics; wechat?: WechatSetup }): NotifierSetup {
   const { db, config, clock, logger, metrics } = deps;
   const wechat = deps.wechat ?? wechatFromConfig(config, logger, metrics?.observeWechat);
-  if (!wechat.client) return { notifier: undefined, reason: wechat.reason };
-  const channel = createChannel('wechat-subscribe', { cloudFunction: wechat.cloudFunction });
-  if (!channel) return { notifier: undefined, reason: 'no channel is configured' };
-  return { notifier: createNotifier({ db, channel, config, clock, metrics, logger: logger.child({ component: 'notifier' }) }) };
+  const services: ChannelServices = { cloudFunction: wechat.cloudFunction, wecom: wecomFromConfig(deps) };
+  // NOTIFY_CHANNELS in its order; a channel whose service is not configured is left out.
+  const channels = config.NOTIFY_CHANNELS.map((name) => createChannel(name, services)).filter((channel): channel is Channel => channel !== undefined);
+  if (channels.length === 0) return { notifier: undefined, reason: wechat.client ? 'no channel of NOTIFY_CHANNELS is configured' : wechat.reason };
+  const notifierLogger = logger.child({ component: 'notifier' });
+  const channel = channels.length === 1 ? (channels[0] as Channel) : createChannelChain(channels, notifierLogger);
+  return { notifier: createNotifier({ db, channel, config, clock, metrics, logger: notifierLogger }) };
+}
+
+/** The WeCom channel's services, when WECOM_* are set. */
+function wecomFromConfig(deps: { db: Db; config: Config; clock: Clock; logger: Logger; metrics?: Metrics }): WecomChannelDeps | undefined {
+  const { config } = deps;
+  if (!config.WECOM_CORP_ID || !config.WECOM_AGENT_SECRET || config.WECOM_AGENT_ID === undefined) return undefined;
+  const client = createWecomClient({
+    corpId: config.WECOM_CORP_ID,
+    agentId: config.WECOM_AGENT_ID,
+    agentSecret: config.WECOM_AGENT_SECRET,
+    baseUrl: config.WECOM_API_BASE_URL,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: 'wecom-client' }),
+    ...(deps.metrics ? { onRequest: deps.metrics.observeWechat } : {}),
+  });
+  const format: WecomChannelDeps['format'] =
+    config.WECOM_MESSAGE === 'miniprogram_notice' ? { kind: 'miniprogram_notice', appId: config.MINIPROGRAM_APPID as string } : { kind: 'textcard', url: config.WECOM_CARD_URL as string };
+  return { client, format, userIdsOf: (ids) => wecomUserIdsOf(deps.db.kysely, ids) };
 }

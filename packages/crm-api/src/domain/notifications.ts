@@ -30,6 +30,8 @@ export interface NotificationView {
   deliveryId: string | null;
   /** When WeChat's delivery receipt (message push) confirmed it reached the salesperson. */
   confirmedAt: string | null;
+  /** The channel it went out (or was last tried) on: wechat-subscribe or wecom. */
+  channel: string | null;
   /** As they were at assignment time; the phone masked. */
   customers: OutboxCustomer[];
 }
@@ -68,6 +70,7 @@ async function withCustomers(ctx: AppContext, rows: NotificationRow[]): Promise<
     sentAt: row.sent_at,
     deliveryId: row.delivery_id,
     confirmedAt: row.confirmed_at,
+    channel: row.channel,
     customers: customers.get(row.id) ?? [],
   }));
 }

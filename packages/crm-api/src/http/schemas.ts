@@ -157,6 +157,7 @@ export const notificationViewSchema = z
     sentAt: z.string().nullable(),
     deliveryId: z.string().nullable().describe('the delivery it went out under: itself, or the first row of a digest'),
     confirmedAt: z.string().nullable().describe("when WeChat's delivery receipt (message push) confirmed it reached the salesperson"),
+    channel: z.string().nullable().describe('the channel it went out (or was last tried) on: wechat-subscribe (a subscribe message) or wecom (a WeCom application message)'),
     customers: z
       .array(z.object({ id: z.string(), name: z.string(), company: z.string().nullable(), phone: z.string().nullable(), source: z.string().nullable() }))
       .describe('as they were at assignment time; the phone masked (138****0000)'),

@@ -14,6 +14,7 @@ import * as messageFate from './0012-message-fate.js';
 import * as pushInbox from './0013-push-inbox.js';
 import * as wechatBindingReleased from './0014-wechat-binding-released.js';
 import * as wecomUserid from './0015-wecom-userid.js';
+import * as notificationChannel from './0016-notification-channel.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -32,4 +33,5 @@ export const migrations: Record<string, Migration> = {
   '0013-push-inbox': pushInbox,
   '0014-wechat-binding-released': wechatBindingReleased,
   '0015-wecom-userid': wecomUserid,
+  '0016-notification-channel': notificationChannel,
 };

@@ -44,6 +44,8 @@ export interface ChannelOutcome {
   openid?: string;
   templateId?: string;
   msgId?: string;
+  /** The channel that answered (a chain of channels tries the next when one cannot reach the salesperson). */
+  channel?: string;
 }
 
 /** Why a message's customers are no longer for its assignee, found at the moment of sending. */
@@ -84,6 +86,8 @@ export interface Change {
   lastError?: string | null;
   sentAt?: string | null;
   recipient?: { openid?: string | undefined; templateId?: string | undefined; msgId?: string | undefined };
+  /** The channel whose answer this is. */
+  channel?: string;
   confirmedAt?: string | null;
   fateUnknown: boolean;
   resentForNoReceipt: boolean;
@@ -183,7 +187,7 @@ function answered(message: Message, outcome: ChannelOutcome, recalledFor: NotThe
   const now = new Date(context.nowMs).toISOString();
   const kind = kindOf(outcome);
   const fateUnknown = leavesFateUnknown(outcome.reason) ? true : outcome.answered && kind !== 'requeue' ? false : message.fateUnknown;
-  const base = { deliveryId: message.deliveryId, fateUnknown, resentForNoReceipt: message.resentForNoReceipt };
+  const base = { deliveryId: message.deliveryId, fateUnknown, resentForNoReceipt: message.resentForNoReceipt, ...(outcome.channel ? { channel: outcome.channel } : {}) };
   const errorCode = outcome.errorCode ?? null;
   const message_ = outcome.message ?? REASONS[outcome.reason].summary;
   const attempt = (attemptOutcome: AttemptOutcome, reason: ReasonCode = outcome.reason) => ({

@@ -1,0 +1,126 @@
+import { Writable } from 'node:stream';
+import { startLocalWechat, type LocalWechat } from '@leadnotify/wechat-emulator';
+import { waitFor } from '@leadnotify/test-support';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { seeder, type SeededUser } from './helpers/seed.js';
+import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
+
+/**
+ * WeCom (企业微信) as the second channel, through the emulator's WeChat and WeCom: a lead that cannot go as a subscribe
+ * message goes out on WeCom in the same moment, once, and every notification says which channel it went out on.
+ */
+describe.each(testEngines())('the WeCom channel on %s', (engine) => {
+  let database: TestDatabase;
+  let emulator: LocalWechat;
+  let running: RunningServer;
+  let manager: SeededUser;
+  let admin: SeededUser;
+
+  beforeEach(async () => {
+    database = await createTestDatabase(engine);
+    await database.db.close();
+    emulator = await startLocalWechat({ functionName: 'quickstartFunctions' });
+    running = await startServer(
+      loadConfig({
+        DATABASE_URL: database.url,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        LOG_LEVEL: 'warn',
+        NOTIFY_POLL_MS: '50',
+        NOTIFY_BACKOFF_BASE_MS: '50',
+        NOTIFY_BACKOFF_MAX_MS: '200',
+        ...emulator.env,
+        WECOM_CORP_ID: emulator.wecom.corp.corpId,
+        WECOM_AGENT_ID: String(emulator.wecom.corp.agentId),
+        WECOM_AGENT_SECRET: emulator.wecom.corp.agentSecret,
+        WECOM_API_BASE_URL: emulator.url,
+        WECOM_CARD_URL: 'https://crm.example.com/customers/{customerId}?d={deliveryId}',
+      }),
+      createLogger('warn', new Writable({ write: (_chunk, _encoding, done) => done() })),
+    );
+    manager = await seeder(running.db).user('manager');
+    admin = await seeder(running.db).user('admin');
+  });
+  afterEach(async () => {
+    await running.stop();
+    await emulator.stop();
+    await database.drop();
+  });
+
+  const api = async (method: string, path: string, body?: unknown, who: SeededUser = manager) => {
+    const response = await fetch(`${running.url}${path}`, { method, headers: who.headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+  async function salesperson(options: { acceptances: number; wecomUserId?: string; wecomMember?: boolean }): Promise<SeededUser> {
+    const person = await seeder(running.db).user('sales');
+    await emulator.setupUser(person.id, options.acceptances);
+    if (options.wecomUserId) {
+      expect((await api('PATCH', `/api/users/${person.id}`, { wecomUserId: options.wecomUserId }, admin)).status).toBe(200);
+      if (options.wecomMember !== false) emulator.wecom.addMember(options.wecomUserId);
+    }
+    return person;
+  }
+  async function assign(to: SeededUser): Promise<{ id: string; customerId: string }> {
+    const [customerId] = await seeder(running.db).customers(1);
+    const answer = await api('POST', `/api/customers/${customerId}/assign`, { assigneeId: to.id });
+    expect(answer.status).toBe(200);
+    return { id: answer.body.notification.id, customerId: customerId! };
+  }
+  const settled = (id: string) =>
+    waitFor(
+      async () => (await api('GET', `/api/notifications/${id}`)).body,
+      (n) => !['pending', 'sending'].includes(n.status),
+      { what: `notification ${id} final`, timeoutMs: 15_000 },
+    );
+
+  it('no acceptance left and a WeCom userid: the lead goes out on WeCom at once, once, opening the customer', async () => {
+    const person = await salesperson({ acceptances: 0, wecomUserId: 'zhangsan' });
+
+    const lead = await assign(person);
+    const final = await settled(lead.id);
+
+    expect(final).toMatchObject({ status: 'sent', channel: 'wecom', reason: 'SENT' });
+    expect(emulator.wecom.delivered).toHaveLength(1);
+    expect(emulator.wecom.delivered[0]).toMatchObject({ touser: 'zhangsan', msgtype: 'textcard' });
+    expect(emulator.wecom.delivered[0]!.content.url).toBe(`https://crm.example.com/customers/${lead.customerId}?d=${lead.id}`);
+    expect(emulator.messages).toHaveLength(0);
+  });
+
+  it('with an acceptance in stock the subscribe message goes, and WeCom stays silent', async () => {
+    const person = await salesperson({ acceptances: 1, wecomUserId: 'lisi' });
+
+    const final = await settled((await assign(person)).id);
+
+    expect(final).toMatchObject({ status: 'sent', channel: 'wechat-subscribe' });
+    expect([emulator.messages.length, emulator.wecom.delivered.length]).toEqual([1, 0]);
+  });
+
+  it('an answer WeCom lost after delivering (HTTP 500): the retry is not delivered twice', async () => {
+    const person = await salesperson({ acceptances: 0, wecomUserId: 'wangwu' });
+    emulator.wecom.setFaults({ http500AfterDeliveryRate: 1 });
+
+    const lead = await assign(person);
+    await waitFor(() => emulator.wecom.delivered.length, (count) => count === 1, { what: 'the first, unanswered delivery' });
+    emulator.wecom.setFaults({ http500AfterDeliveryRate: 0 });
+    const final = await settled(lead.id);
+
+    expect(final).toMatchObject({ status: 'sent', channel: 'wecom' });
+    expect(final.attemptHistory.map((attempt: { reason: string }) => attempt.reason)).toEqual(['WECOM_UNANSWERED', 'SENT']);
+    expect(emulator.wecom.delivered).toHaveLength(1);
+  });
+
+  it('a WeCom userid WeCom does not know: skipped on WeCom with the fix; with none at all, the subscribe skip stands', async () => {
+    const unknown = await salesperson({ acceptances: 0, wecomUserId: 'zhaoliu', wecomMember: false });
+    const without = await salesperson({ acceptances: 0 });
+
+    const [invalid, none] = [await settled((await assign(unknown)).id), await settled((await assign(without)).id)];
+
+    expect(invalid).toMatchObject({ status: 'skipped', channel: 'wecom', reason: 'WECOM_USER_INVALID' });
+    expect(invalid.lastError).toContain('PATCH /api/users/:id');
+    expect(none).toMatchObject({ status: 'skipped', channel: 'wechat-subscribe', reason: 'NO_SUBSCRIPTION' });
+    expect(emulator.wecom.delivered).toHaveLength(0);
+  });
+});
