@@ -9,9 +9,10 @@ import { simulateDesign, type Design, type DesignResult } from './reachability/s
 
 /** The design steps, side by side on the same month: today's baseline first, every step judged against it. */
 const DESIGNS: Design[] = [
-  { name: 'one template + button (baseline)', templates: [DEFAULT_TEMPLATE], silentTopUp: false },
-  { name: 'three templates a tap', templates: LEAD_TEMPLATES, silentTopUp: false },
-  { name: 'three templates + silent top-up', templates: LEAD_TEMPLATES, silentTopUp: true },
+  { name: 'one template + button (baseline)', templates: [DEFAULT_TEMPLATE], silentTopUp: false, wecom: false },
+  { name: 'three templates a tap', templates: LEAD_TEMPLATES, silentTopUp: false, wecom: false },
+  { name: 'three templates + silent top-up', templates: LEAD_TEMPLATES, silentTopUp: true, wecom: false },
+  { name: '+ WeCom', templates: LEAD_TEMPLATES, silentTopUp: true, wecom: true },
 ];
 
 const USAGE = `pnpm bench reachability [--quick] [--days N] [--salespeople N] [--leads-per-day N] [--always-share 0..1] [--seed N] [--push-silent]
@@ -62,10 +63,11 @@ export async function runReachability(argv: string[]): Promise<void> {
     console.log(`  ${design.name}: ${describe(result)} (${result.seconds} s)`);
     results.push(result);
   }
-  console.log('\n| design step | within 60 s | within 1 h | by the end of the day | never | dialogs shown | silent requests |\n|---|---|---|---|---|---|---|');
+  console.log('\n| design step | within 60 s | within 1 h | by the end of the day | never | within 60 s, salespeople on WeCom | dialogs shown | silent requests |\n|---|---|---|---|---|---|---|---|');
   for (const result of results) {
-    const share = (count: number) => `${((100 * count) / result.leads).toFixed(1)}%`;
-    console.log(`| ${result.design} | ${share(result.within60s)} | ${share(result.within1h)} | ${share(result.byEndOfDay)} | ${share(result.never)} | ${result.dialogsShown} | ${result.silentRequests} |`);
+    const share = (count: number, of = result.leads) => `${((100 * count) / of).toFixed(1)}%`;
+    const wecom = result.wecomLeads > 0 ? `${share(result.wecomWithin60s, result.wecomLeads)} of ${result.wecomLeads}` : '—';
+    console.log(`| ${result.design} | ${share(result.within60s)} | ${share(result.within1h)} | ${share(result.byEndOfDay)} | ${share(result.never)} | ${wecom} | ${result.dialogsShown} | ${result.silentRequests} |`);
   }
   const file = join(repoRoot, 'bench', 'results.json');
   writeResultsEntries(file, { reachability: { date: new Date().toISOString(), quick, seed, pushSilentAcceptances, behaviour, leads: plan.leads, results } });

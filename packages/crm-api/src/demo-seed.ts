@@ -3,7 +3,7 @@ import { OPERATOR } from './domain/actor.js';
 import { createApiToken } from './domain/api-tokens.js';
 import { createCustomer } from './domain/customers.js';
 import type { Role } from './domain/roles.js';
-import { createUser, listUsers } from './domain/users.js';
+import { createUser, listUsers, setWecomUserId } from './domain/users.js';
 
 export interface DemoSeed {
   users: Array<{ id: string; name: string; role: Role; token: string }>;
@@ -16,6 +16,7 @@ const DEMO_USERS: Array<{ name: string; role: Role }> = [
   { name: '张三', role: 'sales' },
   { name: '李四', role: 'sales' },
 ];
+const DEMO_WECOM_USER = DEMO_USERS[3];
 
 const DEMO_CUSTOMERS = [
   { name: '杭州云栖科技有限公司', company: '云栖科技', source: '官网表单' },
@@ -31,7 +32,9 @@ export async function seedDemoIfEmpty(ctx: AppContext): Promise<DemoSeed | undef
   if ((await listUsers(ctx, OPERATOR, {})).length > 0) return undefined;
   const users = [];
   for (const spec of DEMO_USERS) {
-    const user = await createUser(ctx, OPERATOR, spec);
+    const created = await createUser(ctx, OPERATOR, spec);
+    // The last salesperson shows the second channel: a WeCom userid, and (locally) no subscription left.
+    const user = spec === DEMO_WECOM_USER ? await setWecomUserId(ctx, OPERATOR, created.id, 'lisi') : created;
     users.push({ id: user.id, name: user.name, role: user.role, token: await createApiToken(ctx.db.kysely, user.id, new Date(ctx.clock.now()), { ttlDays: ctx.config.API_TOKEN_TTL_DAYS }) });
   }
   const customers = [];
@@ -58,7 +61,21 @@ export function demoInstructions(seed: DemoSeed, apiUrl: string, emulatorUrl: st
     `curl -s -X POST ${apiUrl}/api/customers/${customer.id}/assign -H 'authorization: Bearer ${manager.token}' -H 'content-type: application/json' -d '{"assigneeId":"${sales.id}"}'`,
     `curl -s '${apiUrl}/api/notifications?customerId=${customer.id}' -H 'authorization: Bearer ${manager.token}'`,
     `curl -s ${emulatorUrl}/_emulator/messages`,
+    ...wecomLines(seed, apiUrl, emulatorUrl, manager.token),
     '',
   ];
   return lines.join('\n');
+}
+
+/** 李四 has no subscription left but a WeCom userid: a lead for him goes out on WeCom at once. */
+function wecomLines(seed: DemoSeed, apiUrl: string, emulatorUrl: string, managerToken: string): string[] {
+  const wecomUser = seed.users.find((user) => user.name === DEMO_WECOM_USER?.name);
+  const customer = seed.customers[1];
+  if (!wecomUser || !customer) return [];
+  return [
+    '',
+    `${wecomUser.name} has no subscription left but a WeCom userid (lisi): a lead for him goes out on WeCom, the second channel, at once:`,
+    `curl -s -X POST ${apiUrl}/api/customers/${customer.id}/assign -H 'authorization: Bearer ${managerToken}' -H 'content-type: application/json' -d '{"assigneeId":"${wecomUser.id}"}'`,
+    `curl -s ${emulatorUrl}/_emulator/wecom/messages`,
+  ];
 }

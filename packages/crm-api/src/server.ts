@@ -28,6 +28,8 @@ export interface LocalWechat {
   env: Pick<Config, 'MINIPROGRAM_APPID' | 'MINIPROGRAM_APPSECRET' | 'MINIPROGRAM_CLOUD_ENV' | 'WECHAT_API_BASE_URL' | 'LEADNOTIFY_SHARED_SECRET'>;
   /** Binds a CRM user to a simulated WeChat user with this many one-time subscriptions. */
   setupUser(crmUserId: string, subscriptions: number): Promise<unknown>;
+  /** Its WeCom side: the corp and application the API is pointed at, and its members. */
+  wecom: { corp: { corpId: string; agentId: number; agentSecret: string }; addMember(userid: string): void };
   stop(): Promise<void>;
 }
 
@@ -87,7 +89,18 @@ async function startOnDatabase<L extends LocalWechat>(
   let config = baseConfig;
   const localWechat = !config.MINIPROGRAM_APPSECRET && options.localWechat ? await options.localWechat(config) : undefined;
   if (localWechat) {
-    config = Object.freeze({ ...config, ...localWechat.env });
+    // The local WeChat has WeCom's side too: the second channel is on, unless WeCom is configured for real.
+    const localWecom = config.WECOM_CORP_ID
+      ? {}
+      : {
+          WECOM_CORP_ID: localWechat.wecom.corp.corpId,
+          WECOM_AGENT_ID: localWechat.wecom.corp.agentId,
+          WECOM_AGENT_SECRET: localWechat.wecom.corp.agentSecret,
+          WECOM_API_BASE_URL: localWechat.url,
+          WECOM_CARD_URL: config.WECOM_CARD_URL ?? `http://localhost:${config.PORT}/api/customers/{customerId}`,
+          WECOM_MESSAGE: 'textcard' as const,
+        };
+    config = Object.freeze({ ...config, ...localWechat.env, ...localWecom });
     logger.warn(
       { wechat: localWechat.url },
       `MINIPROGRAM_APPSECRET is not set: using the local WeChat emulator at ${localWechat.url} (messages: ${localWechat.url}/_emulator/messages). Set the WeChat variables to deliver for real.`,
@@ -124,8 +137,12 @@ async function startOnDatabase<L extends LocalWechat>(
   metrics.watchSalespeople(() => salespeopleByExpectation(context));
   const seed = localWechat ? await seedDemoIfEmpty(context) : undefined;
   if (localWechat) {
-    // The emulator forgets everything on restart: bind and subscribe every active user again.
-    for (const user of await listUsers(context, OPERATOR, { active: true })) await localWechat.setupUser(user.id, LOCAL_SUBSCRIPTIONS);
+    // The emulator forgets everything on restart: bind and subscribe every active user again. A user with a WeCom
+    // userid is a member of the local WeCom and has no subscription left, so their leads show the second channel.
+    for (const user of await listUsers(context, OPERATOR, { active: true })) {
+      if (user.wecomUserId) localWechat.wecom.addMember(user.wecomUserId);
+      await localWechat.setupUser(user.id, user.wecomUserId ? 0 : LOCAL_SUBSCRIPTIONS);
+    }
   }
 
   let server: Server;

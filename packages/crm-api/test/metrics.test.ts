@@ -31,14 +31,14 @@ describe('GET /metrics', () => {
     const post = (path: string, body: unknown) => fetch(`${running.url}${path}`, { method: 'POST', headers: manager.headers, body: JSON.stringify(body) });
     await post(`/api/customers/${a}/assign`, { assigneeId: sales.id });
     await post('/api/customers/batch-assign', { customerIds: [b, c], assigneeId: unbound.id });
-    const text = await waitFor(scrape, (scraped) => value(scraped, 'leadnotify_notifications_finished_total{status="sent",reason="SENT"}') + value(scraped, 'leadnotify_notifications_finished_total{status="skipped",reason="NOT_BOUND"}') >= 2, {
+    const text = await waitFor(scrape, (scraped) => value(scraped, 'leadnotify_notifications_finished_total{status="sent",reason="SENT",channel="wechat-subscribe"}') + value(scraped, 'leadnotify_notifications_finished_total{status="skipped",reason="NOT_BOUND",channel="wechat-subscribe"}') >= 2, {
       what: 'both notifications to reach a final status',
     });
 
     expect(value(text, 'leadnotify_assignments_total{via="web"}')).toBe(1);
     expect(value(text, 'leadnotify_assignments_total{via="batch"}')).toBe(2);
-    expect(value(text, 'leadnotify_notifications_finished_total{status="sent",reason="SENT"}')).toBe(1);
-    expect(value(text, 'leadnotify_notifications_finished_total{status="skipped",reason="NOT_BOUND"}')).toBe(1);
+    expect(value(text, 'leadnotify_notifications_finished_total{status="sent",reason="SENT",channel="wechat-subscribe"}')).toBe(1);
+    expect(value(text, 'leadnotify_notifications_finished_total{status="skipped",reason="NOT_BOUND",channel="wechat-subscribe"}')).toBe(1);
     expect(value(text, 'leadnotify_wechat_token_requests_total')).toBe(1);
     expect(value(text, 'leadnotify_wechat_request_duration_seconds_count{api="/tcb/invokecloudfunction",outcome="ok"}')).toBeGreaterThanOrEqual(1);
     expect(value(text, 'leadnotify_http_request_duration_seconds_count{method="POST",route="/api/customers/:id/assign",status="200"}')).toBe(1);

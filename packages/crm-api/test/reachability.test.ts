@@ -37,4 +37,28 @@ describe('reachability, judged from what WeChat has told the CRM', () => {
       expected: 'unreachable: NO_SUBSCRIPTION',
     });
   });
+
+  describe('over the configured channels', () => {
+    const both = ['wechat-subscribe', 'wecom'] as const;
+    const noneLeft = { ...none, subscription: { remaining: 0, refused: true, updatedAt: at(1) }, firstSeenBound: at(1) };
+    const stocked = { ...none, subscription: { remaining: 2, refused: false, updatedAt: at(1) }, firstSeenBound: at(1) };
+
+    it('with stock, the subscribe message; with none left, WeCom when they have a userid', () => {
+      expect(judgeReachability('u', { ...stocked, wecomUserId: 'zs' }, both)).toMatchObject({ expected: 'reachable', expectedChannel: 'wechat-subscribe' });
+      expect(judgeReachability('u', { ...noneLeft, wecomUserId: 'zs' }, both)).toMatchObject({ expected: 'reachable', expectedChannel: 'wecom', wecomReachable: true });
+      expect(judgeReachability('u', noneLeft, both)).toMatchObject({ expected: 'unreachable: NO_SUBSCRIPTION', expectedChannel: null, wecomReachable: false });
+    });
+
+    it('WeCom first when the order says so; not at all when WeCom is not configured', () => {
+      expect(judgeReachability('u', { ...stocked, wecomUserId: 'zs' }, ['wecom', 'wechat-subscribe'])).toMatchObject({ expectedChannel: 'wecom' });
+      expect(judgeReachability('u', { ...noneLeft, wecomUserId: 'zs' }, ['wechat-subscribe'])).toMatchObject({ expected: 'unreachable: NO_SUBSCRIPTION', wecomReachable: false });
+    });
+
+    it('a userid WeCom refused (WECOM_USER_INVALID) is not reachable until a message reaches them after it', () => {
+      const refused = { ...noneLeft, wecomUserId: 'zs', lastSkipped: { notificationId: 'n2', at: at(3), reason: 'WECOM_USER_INVALID' } };
+      expect(judgeReachability('u', refused, both)).toMatchObject({ wecomReachable: false });
+      expect(judgeReachability('u', { ...refused, lastDelivered: { notificationId: 'n3', at: at(4) } }, both)).toMatchObject({ wecomReachable: true, expected: 'reachable' });
+    });
+  });
 });
+

@@ -21,10 +21,10 @@ describe('starting the service the way the README says', () => {
   let output = '';
 
   beforeAll(async () => {
-    // `pnpm start` runs exactly this from the repository root; ready once the fourth curl line (the scan) is out.
+    // `pnpm start` runs exactly this from the repository root; ready once the last curl line (the scan) is out.
     child = await spawnTs('scripts/start-local.ts', {
       env: newcomerEnv({ DATABASE_URL: join(dir, 'leadnotify.db'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' }),
-      ready: /crm-api listening on (http:\/\/localhost:\d+)[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n[\s\S]*^curl [^\n]*\n/m,
+      ready: /crm-api listening on (http:\/\/localhost:\d+)[\s\S]*^curl [^\n]*_emulator\/scan[^\n]*\n/m,
       timeoutMs: 30_000,
     });
     output = child.output();
@@ -38,7 +38,7 @@ describe('starting the service the way the README says', () => {
   it('says it uses the local emulator, seeds a demo, and the printed curl lines deliver a message', async () => {
     expect(output).toContain('using the local WeChat emulator');
     const curls = output.split('\n').filter((line) => line.startsWith('curl '));
-    expect(curls).toHaveLength(4);
+    expect(curls).toHaveLength(6);
 
     const assigned = JSON.parse((await run('bash', ['-c', curls[0]!])).stdout);
     expect(assigned).toMatchObject({ changed: true, notification: { status: 'pending' } });
@@ -53,6 +53,21 @@ describe('starting the service the way the README says', () => {
     const messages = JSON.parse((await run('bash', ['-c', curls[2]!])).stdout);
     expect(messages.items).toHaveLength(1);
     expect(messages.items[0]).toMatchObject({ templateId: 'emulator-lead-assigned', deliveryId: assigned.notification.id });
+  }, 30_000);
+
+  it('shows one salesperson reached by WeCom: the next two curl lines assign a lead to 李四 and show the WeCom message', async () => {
+    const curls = output.split('\n').filter((line) => line.startsWith('curl '));
+
+    const assigned = JSON.parse((await run('bash', ['-c', curls[3]!])).stdout);
+    // Reachable either way; which channel is not known before WeChat has said anything of his subscriptions.
+    expect(assigned).toMatchObject({ changed: true, notification: { expected: 'reachable', expectedChannel: null } });
+    const wecom = await waitFor(
+      async () => JSON.parse((await run('bash', ['-c', curls[4]!])).stdout) as { items: Array<{ touser: string; msgtype: string; content: { url: string } }> },
+      (list) => list.items.length > 0,
+      { what: 'the WeCom message', intervalMs: 100 },
+    );
+    expect(wecom.items).toEqual([expect.objectContaining({ touser: 'lisi', msgtype: 'textcard' })]);
+    expect(wecom.items[0]!.content.url).toContain(assigned.customer.id);
   }, 30_000);
 
   it('notify:smoke reports a delivered message, and diagnoses an unbound assignee with a non-zero exit', async () => {
@@ -83,7 +98,7 @@ describe('starting the service the way the README says', () => {
   it('prints the second salesperson\'s binding code, and its curl line lets the emulator\'s phone scan it', async () => {
     const sales = output.match(/^\s+sales\s+\S+\s+id=(\S+)/gm)?.map((line) => /id=(\S+)/.exec(line)![1]!) ?? [];
     expect(output).toMatch(/binding code \(single use[^\n]*\n[▀▄█ ]+\n/);
-    const scan = output.split('\n').filter((line) => line.startsWith('curl '))[3]!;
+    const scan = output.split('\n').find((line) => line.startsWith('curl ') && line.includes('/_emulator/scan'))!;
 
     const scanned = JSON.parse((await run('bash', ['-c', scan])).stdout);
 

@@ -112,7 +112,7 @@ describe('start-up modes', () => {
     }
     const ended = await worker.kill('SIGTERM');
 
-    expect(scraped).toContain('leadnotify_notifications_finished_total{status="sent",reason="SENT"} 2');
+    expect(scraped).toContain('leadnotify_notifications_finished_total{status="sent",reason="SENT",channel="wechat-subscribe"} 2');
     expect(ended, worker.output()).toEqual({ code: 0, signal: null });
   }, 30_000);
 

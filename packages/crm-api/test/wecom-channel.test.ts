@@ -63,11 +63,11 @@ describe.each(testEngines())('the WeCom channel on %s', (engine) => {
     }
     return person;
   }
-  async function assign(to: SeededUser): Promise<{ id: string; customerId: string }> {
+  async function assign(to: SeededUser): Promise<{ id: string; customerId: string; expected: string; expectedChannel: string | null }> {
     const [customerId] = await seeder(running.db).customers(1);
     const answer = await api('POST', `/api/customers/${customerId}/assign`, { assigneeId: to.id });
     expect(answer.status).toBe(200);
-    return { id: answer.body.notification.id, customerId: customerId! };
+    return { id: answer.body.notification.id, customerId: customerId!, expected: answer.body.notification.expected, expectedChannel: answer.body.notification.expectedChannel };
   }
   const settled = (id: string) =>
     waitFor(
@@ -81,6 +81,9 @@ describe.each(testEngines())('the WeCom channel on %s', (engine) => {
 
     const lead = await assign(person);
     const final = await settled(lead.id);
+
+    expect(lead.expected).toBe('reachable');
+    expect((await api('GET', `/api/users/${person.id}/reachability`)).body).toMatchObject({ wecomUserId: 'zhangsan', wecomReachable: true, expected: 'reachable' });
 
     expect(final).toMatchObject({ status: 'sent', channel: 'wecom', reason: 'SENT' });
     expect(emulator.wecom.delivered).toHaveLength(1);
@@ -120,6 +123,9 @@ describe.each(testEngines())('the WeCom channel on %s', (engine) => {
 
     expect(invalid).toMatchObject({ status: 'skipped', channel: 'wecom', reason: 'WECOM_USER_INVALID' });
     expect(invalid.lastError).toContain('PATCH /api/users/:id');
+    expect((await api('GET', `/api/users/${unknown.id}/reachability`)).body).toMatchObject({ wecomUserId: 'zhaoliu', wecomReachable: false });
+    const next = await assign(without);
+    expect([next.expected, next.expectedChannel]).toEqual(['unreachable: NO_SUBSCRIPTION', null]);
     expect(none).toMatchObject({ status: 'skipped', channel: 'wechat-subscribe', reason: 'NO_SUBSCRIPTION' });
     expect(emulator.wecom.delivered).toHaveLength(0);
   });

@@ -16,11 +16,16 @@ export interface Design {
   name: string;
   templates: TemplateDefinition[];
   silentTopUp: boolean;
+  /** WeCom as the second channel: every salesperson who binds has a WeCom userid the application reaches. */
+  wecom: boolean;
 }
 
 export interface DesignResult {
   design: string;
   leads: number;
+  /** Of the leads, those of salespeople WeCom reaches (the design's), and how many of theirs were heard within 60 s. */
+  wecomLeads: number;
+  wecomWithin60s: number;
   within60s: number;
   within1h: number;
   byEndOfDay: number;
@@ -65,6 +70,15 @@ export async function simulateDesign(design: Design, plan: MonthPlan, options: {
         HOST: '127.0.0.1',
         LOG_LEVEL: 'error',
         ...emulator.env,
+        ...(design.wecom
+          ? {
+              WECOM_CORP_ID: emulator.wecom.corp.corpId,
+              WECOM_AGENT_ID: String(emulator.wecom.corp.agentId),
+              WECOM_AGENT_SECRET: emulator.wecom.corp.agentSecret,
+              WECOM_API_BASE_URL: emulator.url,
+              WECOM_CARD_URL: WECOM_CARD_URL,
+            }
+          : {}),
         WECHAT_PUSH_TOKEN: PUSH.token,
         WECHAT_PUSH_AES_KEY: PUSH.encodingAesKey,
         NOTIFY_POLL_MS: '20',
@@ -75,7 +89,15 @@ export async function simulateDesign(design: Design, plan: MonthPlan, options: {
     await emulator.configurePush({ url: `${running.url}/wechat/push`, ...PUSH, mode: 'safe' });
     const salesTokens = await Promise.all(seeded.salesIds.map((id) => createApiToken(running!.db.kysely, id, new Date(now))));
     const world = createWorld(running, emulator, design, plan, { manager: seeded.managerToken, sales: salesTokens }, seeded.salesIds, seeded.customerIds);
-    for (const person of plan.salespeople) if (person.binds) await emulator.setupUser(seeded.salesIds[person.index] as string, 0, openidOf(person.index));
+    for (const person of plan.salespeople) {
+      if (!person.binds) continue;
+      const id = seeded.salesIds[person.index] as string;
+      await emulator.setupUser(id, 0, openidOf(person.index));
+      if (design.wecom) {
+        emulator.wecom.addMember(wecomUserIdOf(person.index));
+        await running.db.kysely.updateTable('users').set({ wecom_user_id: wecomUserIdOf(person.index) }).where('id', '=', id).execute();
+      }
+    }
 
     const queue = [...plan.events];
     while (queue.length > 0) {
@@ -97,6 +119,9 @@ export async function simulateDesign(design: Design, plan: MonthPlan, options: {
 }
 
 const openidOf = (index: number) => `bench-openid-${index}`;
+const wecomUserIdOf = (index: number) => `bench-wecom-${index}`;
+/** The WeCom card's link names the delivery, so a WeCom message is read back to its leads as a subscribe message is. */
+const WECOM_CARD_URL = 'https://crm.bench.test/customers/{customerId}?deliveryId={deliveryId}';
 
 function insertByTime(queue: PlannedEvent[], event: PlannedEvent): void {
   let low = 0;
@@ -128,6 +153,7 @@ function createWorld(
   /** A salesperson who turned notifications off taps the button at their first visit after the off days. */
   const backFromOff = new Set<number>();
   let messagesSeen = 0;
+  let wecomSeen = 0;
   let dialogsShown = 0;
   let silentRequests = 0;
   const pendingVisits: PlannedEvent[] = [];
@@ -228,10 +254,12 @@ function createWorld(
 
     /** Messages WeChat delivered since the last look: each names the customers of its delivery id. */
     async receive(at: number): Promise<void> {
-      const fresh = emulator.messages.slice(messagesSeen);
+      const subscribe = emulator.messages.slice(messagesSeen).map((message) => ({ link: message.page ?? '', person: Number(message.touser.slice('bench-openid-'.length)) }));
       messagesSeen = emulator.messages.length;
-      for (const message of fresh) {
-        const deliveryId = new URLSearchParams(message.page?.split('?')[1] ?? '').get('deliveryId');
+      const wecom = emulator.wecom.delivered.slice(wecomSeen).map((message) => ({ link: String(message.content.url ?? ''), person: Number(message.touser.slice('bench-wecom-'.length)) }));
+      wecomSeen = emulator.wecom.delivered.length;
+      for (const message of [...subscribe, ...wecom]) {
+        const deliveryId = new URLSearchParams(message.link.split('?')[1] ?? '').get('deliveryId');
         if (!deliveryId) continue;
         const rows = await running.db.kysely
           .selectFrom('notifications as n')
@@ -243,7 +271,7 @@ function createWorld(
           const lead = leads.get(row.customer_id);
           if (lead && lead.receivedAt === undefined && salespersonOf.get(row.assignee_id) === lead.salesperson) lead.receivedAt = at;
         }
-        const person = plan.salespeople[Number(message.touser.slice('bench-openid-'.length))];
+        const person = plan.salespeople[message.person];
         // Some messages are opened soon after they arrive: a visit of its own.
         if (person && behaviour.chance(person.readsMessage)) {
           pendingVisits.push({ at: at + Math.floor(behaviour.between(...person.readDelayMs)), kind: 'visit', salesperson: person.index });
@@ -257,17 +285,20 @@ function createWorld(
 
     result(wallMs: number): DesignResult {
       const all = [...leads.values()];
-      const within = (ms: (lead: Lead) => number) => all.filter((lead) => lead.receivedAt !== undefined && lead.receivedAt <= ms(lead)).length;
+      const within = (ms: (lead: Lead) => number, among = all) => among.filter((lead) => lead.receivedAt !== undefined && lead.receivedAt <= ms(lead)).length;
+      const ofWecom = design.wecom ? all.filter((lead) => plan.salespeople[lead.salesperson]?.binds) : [];
       return {
         design: design.name,
         leads: all.length,
+        wecomLeads: ofWecom.length,
+        wecomWithin60s: within((lead) => lead.assignedAt + 60_000, ofWecom),
         within60s: within((lead) => lead.assignedAt + 60_000),
         within1h: within((lead) => lead.assignedAt + 3_600_000),
         byEndOfDay: within((lead) => startOfBeijingDay(lead.assignedAt) + DAY_MS),
         never: all.filter((lead) => lead.receivedAt === undefined).length,
         dialogsShown,
         silentRequests,
-        messages: emulator.messages.length,
+        messages: emulator.messages.length + emulator.wecom.delivered.length,
         seconds: Math.round(wallMs / 100) / 10,
       };
     },

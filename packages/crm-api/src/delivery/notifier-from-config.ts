@@ -26,7 +26,8 @@ export function notifierFromConfig(deps: { db: Db; config: Config; clock: Clock;
   const channels = config.NOTIFY_CHANNELS.map((name) => createChannel(name, services)).filter((channel): channel is Channel => channel !== undefined);
   if (channels.length === 0) return { notifier: undefined, reason: wechat.client ? 'no channel of NOTIFY_CHANNELS is configured' : wechat.reason };
   const notifierLogger = logger.child({ component: 'notifier' });
-  const channel = channels.length === 1 ? (channels[0] as Channel) : createChannelChain(channels, notifierLogger);
+  // Even one channel goes through the chain: every outcome then names its channel.
+  const channel = createChannelChain(channels, notifierLogger);
   return { notifier: createNotifier({ db, channel, config, clock, metrics, logger: notifierLogger }) };
 }
 

@@ -45,7 +45,7 @@ export async function writeChanges(deps: DeliveryDeps, changes: readonly ChangeT
 function report(deps: DeliveryDeps, entry: Recorded): void {
   const { change } = entry;
   const reason = change.reason ?? 'UNKNOWN';
-  for (let index = 0; index < entry.rowIds.length; index++) deps.metrics?.countNotification(change.status, reason);
+  for (let index = 0; index < entry.rowIds.length; index++) deps.metrics?.countNotification(change.status, reason, change.channel);
   if (entry.rowIds.length === 0) return;
   const fields = { deliveryId: entry.deliveryId, notifications: entry.rowIds.length, status: change.status, reason };
   if (change.status === 'failed') {

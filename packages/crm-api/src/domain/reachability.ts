@@ -1,3 +1,4 @@
+import type { Config } from '../config.js';
 import type { AppContext } from '../context.js';
 import { readReachabilityRows, readTemplateStock, type ReachabilityRow, type TemplateStockRow } from '../db/reachability-store.js';
 import { listUserRows } from '../db/users-store.js';
@@ -24,7 +25,20 @@ export interface Reachability {
   lastSkipped: { notificationId: string; at: string; reason: string | null } | null;
   /** The WeCom (企业微信) userid an admin set; null: the second channel cannot reach them. */
   wecomUserId: string | null;
+  /** WeCom is configured, they have a userid, and WeCom has not refused it since their last message. */
+  wecomReachable: boolean;
+  /** Over every configured channel: reachable when one of them is. */
   expected: Expectation;
+  /** The channel the next lead will go out on, when that is known. */
+  expectedChannel: DeliveryChannel | null;
+}
+
+/** The channels a lead can go out on (NOTIFY_CHANNELS). */
+export type DeliveryChannel = 'wechat-subscribe' | 'wecom';
+
+/** The channels of NOTIFY_CHANNELS this service has configured, in their order: WeCom only with its WECOM_* set. */
+export function configuredChannels(config: Pick<Config, 'NOTIFY_CHANNELS' | 'WECOM_CORP_ID'>): DeliveryChannel[] {
+  return config.NOTIFY_CHANNELS.filter((channel) => channel !== 'wecom' || config.WECOM_CORP_ID !== undefined);
 }
 
 export interface TemplateStock {
@@ -76,8 +90,8 @@ export function factsOf(row: ReachabilityRow, templateRows: readonly TemplateSto
   };
 }
 
-/** The decision, from the facts alone (no I/O): the newest word wins. */
-export function judgeReachability(userId: string, facts: ReachabilityFacts): Reachability {
+/** The decision, from the facts alone (no I/O): the newest word wins. `channels`: configuredChannels(config). */
+export function judgeReachability(userId: string, facts: ReachabilityFacts, channels: readonly DeliveryChannel[] = ['wechat-subscribe']): Reachability {
   const { subscription, lastSkipped } = facts;
   const newerThan = (at: string | undefined, than: string) => at !== undefined && at > than;
   // A NOT_BOUND skip, or an admin's release of the binding, stands until WeChat shows a binding after it (a message went
@@ -90,10 +104,32 @@ export function judgeReachability(userId: string, facts: ReachabilityFacts): Rea
   const refusedAt = lastSkipped?.reason === 'NO_SUBSCRIPTION' ? lastSkipped.at : undefined;
   const acceptedSinceRefusal = subscription !== undefined && subscription.remaining > 0 && (refusedAt === undefined || subscription.updatedAt > refusedAt);
   const noneLeft = turnedOff || (refusedAt !== undefined && !acceptedSinceRefusal) || subscription?.remaining === 0;
-  let expected: Expectation = 'unknown';
-  if (bound === false) expected = 'unreachable: NOT_BOUND';
-  else if (noneLeft) expected = 'unreachable: NO_SUBSCRIPTION';
-  else if (bound === true) expected = 'reachable';
+  let bySubscription: Expectation = 'unknown';
+  if (bound === false) bySubscription = 'unreachable: NOT_BOUND';
+  else if (noneLeft) bySubscription = 'unreachable: NO_SUBSCRIPTION';
+  else if (bound === true) bySubscription = 'reachable';
+  // WeCom needs no consent: a userid it has not refused since the last message reaches them.
+  const wecomRefused = lastSkipped?.reason === 'WECOM_USER_INVALID' && !newerThan(facts.lastDelivered?.at, lastSkipped.at);
+  const wecomReachable = channels.includes('wecom') && facts.wecomUserId !== null && !wecomRefused;
+  let expected = bySubscription;
+  let expectedChannel: DeliveryChannel | null = bySubscription === 'reachable' ? 'wechat-subscribe' : null;
+  for (const channel of channels) {
+    if (channel === 'wechat-subscribe' && bySubscription !== 'unreachable: NOT_BOUND' && bySubscription !== 'unreachable: NO_SUBSCRIPTION') {
+      // Reachable, or unknown: the subscribe message is tried first; WeCom, if after it, catches what it cannot.
+      expectedChannel = bySubscription === 'reachable' ? 'wechat-subscribe' : null;
+      if (wecomReachable) expected = 'reachable';
+      break;
+    }
+    if (channel === 'wecom' && wecomReachable) {
+      expected = 'reachable';
+      expectedChannel = 'wecom';
+      break;
+    }
+  }
+  if (!channels.includes('wechat-subscribe')) {
+    expected = wecomReachable ? 'reachable' : 'unknown';
+    expectedChannel = wecomReachable ? 'wecom' : null;
+  }
   return {
     userId,
     bound,
@@ -104,14 +140,17 @@ export function judgeReachability(userId: string, facts: ReachabilityFacts): Rea
     lastDelivered: facts.lastDelivered ?? null,
     lastSkipped: facts.lastSkipped ?? null,
     wecomUserId: facts.wecomUserId,
+    wecomReachable,
     expected,
+    expectedChannel,
   };
 }
 
 /** By user id, read in one statement; users that do not exist are absent. */
 export async function reachabilityOfUsers(ctx: AppContext, userIds: readonly string[]): Promise<Map<string, Reachability>> {
   const [rows, templates] = await Promise.all([readReachabilityRows(ctx.db.kysely, userIds), readTemplateStock(ctx.db.kysely, userIds)]);
-  return new Map([...rows].map(([userId, row]) => [userId, judgeReachability(userId, factsOf(row, templates.get(userId)))]));
+  const channels = configuredChannels(ctx.config);
+  return new Map([...rows].map(([userId, row]) => [userId, judgeReachability(userId, factsOf(row, templates.get(userId)), channels)]));
 }
 
 /** How many active salespeople the next lead would reach, or not and why: what /metrics shows a manager. */
@@ -119,8 +158,9 @@ export async function salespeopleByExpectation(ctx: AppContext): Promise<Map<Exp
   const salespeople = await listUserRows(ctx.db.kysely, { role: 'sales', active: true });
   const rows = await readReachabilityRows(ctx.db.kysely, salespeople.map((user) => user.id));
   const counts = new Map<Expectation, number>(EXPECTATIONS.map((expected) => [expected, 0]));
+  const channels = configuredChannels(ctx.config);
   for (const [userId, row] of rows) {
-    const { expected } = judgeReachability(userId, factsOf(row));
+    const { expected } = judgeReachability(userId, factsOf(row), channels);
     counts.set(expected, (counts.get(expected) ?? 0) + 1);
   }
   return counts;

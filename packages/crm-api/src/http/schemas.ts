@@ -113,6 +113,10 @@ export const queuedNotificationSchema = z
     id: z.string(),
     assigneeId: z.string(),
     status: z.literal('pending'),
+    expectedChannel: z
+      .enum(['wechat-subscribe', 'wecom'])
+      .nullable()
+      .describe('the channel it will go out on (a subscribe message, or WeCom when that cannot reach them), when known'),
     expected: z
       .enum(EXPECTATIONS)
       .describe('whether it will reach the assignee, as far as WeChat has told us; the assignment stands either way'),
@@ -194,7 +198,9 @@ export const reachabilitySchema = z
     lastDelivered: z.object({ notificationId: z.string(), at: z.string() }).nullable(),
     lastSkipped: z.object({ notificationId: z.string(), at: z.string(), reason: z.string().nullable() }).nullable(),
     wecomUserId: z.string().nullable().describe('the WeCom (企业微信) userid an admin set; null: the second channel cannot reach them'),
-    expected: z.enum(EXPECTATIONS),
+    wecomReachable: z.boolean().describe('WeCom is configured, they have a userid, and WeCom has not refused it since their last message'),
+    expected: z.enum(EXPECTATIONS).describe('over every configured channel: reachable when one of them is'),
+    expectedChannel: z.enum(['wechat-subscribe', 'wecom']).nullable().describe('the channel the next lead will go out on, when known'),
   })
   .meta({ id: 'Reachability', description: 'whether the next lead would reach the salesperson, as far as WeChat has told the CRM' }) satisfies z.ZodType<Reachability>;
 

@@ -33,8 +33,8 @@ export function createMetrics() {
   });
   const notificationsFinished = new Counter({
     name: 'leadnotify_notifications_finished_total',
-    help: 'Notifications that reached a final status (sent, skipped, failed, dead), by reason',
-    labelNames: ['status', 'reason'],
+    help: 'Notifications that reached a final status (sent, skipped, failed, dead), by reason and by the channel that answered (wechat-subscribe, wecom)',
+    labelNames: ['status', 'reason', 'channel'],
     registers,
   });
   const sentAfterReassignment = new Counter({
@@ -78,9 +78,9 @@ export function createMetrics() {
     countAssignments(via: string, customers: number) {
       if (customers > 0) assignments.inc({ via }, customers);
     },
-    countNotification(status: string, reason: string) {
+    countNotification(status: string, reason: string, channel = '') {
       if (status === 'pending') notificationRetries.inc({ reason });
-      else notificationsFinished.inc({ status, reason });
+      else notificationsFinished.inc({ status, reason, channel });
     },
     countSentAfterReassignment(customers: number) {
       if (customers > 0) sentAfterReassignment.inc(customers);

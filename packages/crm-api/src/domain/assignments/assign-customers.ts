@@ -3,7 +3,7 @@ import { startOfBeijingDay } from '@leadnotify/contracts';
 import type { AppContext } from '../../context.js';
 import { insertHistory, loadCustomersForChange, readPoolFacts, updateCustomerIfVersion } from '../../db/customers-store.js';
 import { queueAssignmentNotification, type QueuedNotification } from '../../delivery/outbox/enqueue.js';
-import { findUserWithReachability } from '../../db/reachability-store.js';
+import { findUserWithReachability, type ReachabilityRow } from '../../db/reachability-store.js';
 import type { AssignedVia } from '@leadnotify/contracts';
 import type { CustomerRow } from '../../db/schema.js';
 import { transactionWithRetry, type Trx } from '../../db/transaction.js';
@@ -11,7 +11,7 @@ import type { Actor } from '../actor.js';
 import { canSee, toCustomerView, type CustomerView } from '../customers.js';
 import { DomainError } from '../errors.js';
 import { checkPoolRules, poolRulesFrom } from '../pool-rules.js';
-import { factsOf, judgeReachability, type Expectation } from '../reachability.js';
+import { configuredChannels, factsOf, judgeReachability, type DeliveryChannel, type Expectation } from '../reachability.js';
 
 export interface AssignCommand {
   actor: Actor;
@@ -31,7 +31,7 @@ export interface AssignOutcome {
   changedIds: string[];
   /** Already owned by the assignee: nothing was written for them. */
   unchangedIds: string[];
-  notifications: Array<QueuedNotification & { expected: Expectation }>;
+  notifications: Array<QueuedNotification & { expected: Expectation; expectedChannel: DeliveryChannel | null }>;
   message: string;
 }
 
@@ -168,7 +168,13 @@ async function assignInTransaction(ctx: AppContext, trx: Trx, command: AssignCom
     customers: requested.map((c) => toCustomerView(changedById.get(c.id) ?? c)),
     changedIds: changed.map((c) => c.id),
     unchangedIds,
-    notifications: notification ? [{ ...notification, expected: judgeReachability(assignee.id, factsOf(found.reachability)).expected }] : [],
+    notifications: notification ? [expectationOf(assignee.id, found.reachability, notification, configuredChannels(ctx.config))] : [],
     message: unchangedIds.length === 0 ? assigned : `${assigned}; ${unchangedIds.length} already theirs`,
   };
+}
+
+/** Whether the queued notification will reach its assignee, and on which channel, as far as the CRM has been told. */
+function expectationOf(userId: string, row: ReachabilityRow, notification: QueuedNotification, channels: readonly DeliveryChannel[]) {
+  const { expected, expectedChannel } = judgeReachability(userId, factsOf(row), channels);
+  return { ...notification, expected, expectedChannel };
 }
