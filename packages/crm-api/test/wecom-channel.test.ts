@@ -92,6 +92,19 @@ describe.each(testEngines())('the WeCom channel on %s', (engine) => {
     expect(emulator.messages).toHaveLength(0);
   });
 
+  it('a lead that reached them on WeCom is not sent again by the catch-up of their next acceptance', async () => {
+    const person = await salesperson({ acceptances: 0, wecomUserId: 'qianqi' });
+    const onWecom = await settled((await assign(person)).id);
+    expect(onWecom).toMatchObject({ status: 'sent', channel: 'wecom' });
+
+    // They accept a subscription (their report of it, as the kit sends it): nothing of theirs was skipped.
+    emulator.subscribePopup(`emu-openid-${person.id}`, ['accept']);
+    const report = await fetch(`${running.url}/api/me/subscription-answers`, { method: 'POST', headers: person.headers, body: JSON.stringify({ results: { 'emulator-lead-assigned': 'accept' } }) });
+
+    expect(await report.json()).toEqual({ caughtUp: 0 });
+    expect([emulator.messages.length, emulator.wecom.delivered.length]).toEqual([0, 1]);
+  });
+
   it('with an acceptance in stock the subscribe message goes, and WeCom stays silent', async () => {
     const person = await salesperson({ acceptances: 1, wecomUserId: 'lisi' });
 
