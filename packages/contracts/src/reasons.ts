@@ -207,6 +207,12 @@ export const REASONS = {
     summary: 'the salesperson has no WeCom userid in the CRM, so WeCom cannot reach them',
     fix: 'an admin sets it: PATCH /api/users/:id {wecomUserId} (their 账号 in the WeCom admin console, 通讯录)',
   },
+  WECOM_MEMBER_LIMIT: {
+    disposition: 'requeue',
+    waitMs: 60_000,
+    summary: 'WeCom delivers at most 30 messages a minute (1,000 an hour) from the application to one member and drops the rest without an error: this one waits a minute and goes out merged with the others waiting',
+    fix: 'nothing: it goes out when the minute frees, merged with the other leads waiting for the same salesperson',
+  },
   WECOM_UNANSWERED: {
     disposition: 'retry',
     summary: "WeCom's answer did not arrive (timeout, dropped connection, HTTP error): the message may have gone out; the retry is the same request, which WeCom's duplicate check does not deliver twice",

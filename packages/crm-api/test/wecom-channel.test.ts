@@ -19,10 +19,15 @@ describe.each(testEngines())('the WeCom channel on %s', (engine) => {
   let manager: SeededUser;
   let admin: SeededUser;
 
+  /** Real time plus what a test adds: WeCom's per-minute limit is waited out by moving it. */
+  let offsetMs = 0;
+  const clock = { now: () => Date.now() + offsetMs };
+
   beforeEach(async () => {
+    offsetMs = 0;
     database = await createTestDatabase(engine);
     await database.db.close();
-    emulator = await startLocalWechat({ functionName: 'quickstartFunctions' });
+    emulator = await startLocalWechat({ functionName: 'quickstartFunctions', now: clock.now });
     running = await startServer(
       loadConfig({
         DATABASE_URL: database.url,
@@ -40,6 +45,7 @@ describe.each(testEngines())('the WeCom channel on %s', (engine) => {
         WECOM_CARD_URL: 'https://crm.example.com/customers/{customerId}?d={deliveryId}',
       }),
       createLogger('warn', new Writable({ write: (_chunk, _encoding, done) => done() })),
+      { clock },
     );
     manager = await seeder(running.db).user('manager');
     admin = await seeder(running.db).user('admin');
@@ -104,6 +110,26 @@ describe.each(testEngines())('the WeCom channel on %s', (engine) => {
     expect(await report.json()).toEqual({ caughtUp: 0 });
     expect([emulator.messages.length, emulator.wecom.delivered.length]).toEqual([0, 1]);
   });
+
+  it('WeCom drops what passes 30 a minute to one member without a word: 35 leads at once reach them all, none dropped', async () => {
+    const person = await salesperson({ acceptances: 0, wecomUserId: 'burst' });
+
+    const leads: Array<{ id: string }> = [];
+    for (let lead = 0; lead < 35; lead++) leads.push(await assign(person));
+    await waitFor(
+      () => Promise.all(leads.map(async (lead) => (await api('GET', `/api/notifications/${lead.id}`)).body)),
+      (all) => all.every((n) => n.status === 'sent' || n.reason === 'WECOM_MEMBER_LIMIT'),
+      { what: 'every lead sent, or waiting for the minute to free', timeoutMs: 15_000 },
+    );
+    const inTheFirstMinute = emulator.wecom.delivered.length;
+    offsetMs += 61_000;
+    const final = await Promise.all(leads.map((lead) => settled(lead.id)));
+
+    expect(inTheFirstMinute).toBeLessThanOrEqual(30);
+    expect(final.map((n) => n.status)).toEqual(leads.map(() => 'sent'));
+    // WeCom dropped nothing: every message the CRM records as sent was delivered.
+    expect(emulator.wecom.dropped).toEqual([]);
+  }, 40_000);
 
   it('with an acceptance in stock the subscribe message goes, and WeCom stays silent', async () => {
     const person = await salesperson({ acceptances: 1, wecomUserId: 'lisi' });

@@ -95,3 +95,25 @@ export async function wecomUserIdsOf(db: Trx, userIds: readonly string[]): Promi
   const rows = await db.selectFrom('users').select(['id', 'wecom_user_id']).where('id', 'in', userIds).where('wecom_user_id', 'is not', null).execute();
   return new Map(rows.map((row) => [row.id, row.wecom_user_id as string]));
 }
+
+/** WeCom messages each of these users was sent since each time (distinct deliveries): what WeCom's per-member limits count. */
+export async function wecomSendsSince(db: Trx, userIds: readonly string[], since: { minute: string; hour: string }): Promise<Map<string, { minute: number; hour: number }>> {
+  if (userIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('notifications')
+    .select(['assignee_id', 'delivery_id', 'sent_at'])
+    .distinct()
+    .where('assignee_id', 'in', userIds)
+    .where('channel', '=', 'wecom')
+    .where('status', 'in', ['sent', 'unconfirmed'])
+    .where('sent_at', '>=', since.hour)
+    .execute();
+  const counts = new Map<string, { minute: number; hour: number }>();
+  for (const row of rows) {
+    const count = counts.get(row.assignee_id) ?? { minute: 0, hour: 0 };
+    count.hour += 1;
+    if ((row.sent_at ?? '') >= since.minute) count.minute += 1;
+    counts.set(row.assignee_id, count);
+  }
+  return counts;
+}

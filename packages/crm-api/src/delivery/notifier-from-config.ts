@@ -4,7 +4,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { createWecomClient } from '@leadnotify/wechat-client';
-import { wecomUserIdsOf } from '../db/users-store.js';
+import { wecomSendsSince, wecomUserIdsOf } from '../db/users-store.js';
 import { createChannelChain } from './channels/chain.js';
 import type { Channel } from './channels/channel.js';
 import { createChannel, type ChannelServices } from './channels/registry.js';
@@ -46,5 +46,11 @@ function wecomFromConfig(deps: { db: Db; config: Config; clock: Clock; logger: L
   });
   const format: WecomChannelDeps['format'] =
     config.WECOM_MESSAGE === 'miniprogram_notice' ? { kind: 'miniprogram_notice', appId: config.MINIPROGRAM_APPID as string } : { kind: 'textcard', url: config.WECOM_CARD_URL as string };
-  return { client, format, userIdsOf: (ids) => wecomUserIdsOf(deps.db.kysely, ids) };
+  return {
+    client,
+    format,
+    userIdsOf: (ids) => wecomUserIdsOf(deps.db.kysely, ids),
+    recentSends: (ids, nowMs) => wecomSendsSince(deps.db.kysely, ids, { minute: new Date(nowMs - 60_000).toISOString(), hour: new Date(nowMs - 3_600_000).toISOString() }),
+    now: () => deps.clock.now(),
+  };
 }
