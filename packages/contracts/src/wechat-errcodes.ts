@@ -14,6 +14,7 @@ export const WECHAT_APIS = [
   // WeCom (企业微信), on qyapi.weixin.qq.com: `qyapi/` names the host, the rest is the path.
   'qyapi/cgi-bin/gettoken',
   'qyapi/cgi-bin/message/send',
+  'qyapi/cgi-bin/user/getuserid',
 ] as const;
 export type WechatApi = (typeof WECHAT_APIS)[number];
 
@@ -98,6 +99,9 @@ export const WECHAT_API_ERRCODES: Readonly<Record<string, Readonly<Record<number
     81013: 'WECOM_USER_INVALID',
     60020: 'WECOM_IP_NOT_TRUSTED',
     48002: 'WECOM_PERMISSION_DENIED',
+    // user/getuserid (https://developer.work.weixin.qq.com/document/path/95402): nobody of the corp has that mobile.
+    46004: 'WECOM_USER_INVALID',
+    60103: 'WECOM_USER_INVALID',
     45009: 'RATE_LIMITED',
     45033: 'RATE_LIMITED',
   }),

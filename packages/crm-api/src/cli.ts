@@ -6,12 +6,13 @@ import type { AppContext } from './context.js';
 import { openConfiguredDatabase } from './database-from-config.js';
 import { createLogger } from './logger.js';
 import { ROLES } from './domain/roles.js';
-import { createUser, getUser, listUsers, setWecomUserId } from './domain/users.js';
+import { createUser, getUser, listUsers, setWecomUserId, setWecomUserIdByMobile } from './domain/users.js';
+import { wecomFromConfig } from './delivery/wecom-from-config.js';
 
 const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL resolve from its root):
   pnpm cli user:create --name NAME --role admin|manager|sales [--with-token]
   pnpm cli user:list
-  pnpm cli user:set-wecom --user USER_ID --wecom-userid WECOM_USERID|--clear
+  pnpm cli user:set-wecom --user USER_ID --wecom-userid WECOM_USERID|--mobile MOBILE|--clear
   pnpm cli token:create --user USER_ID
   pnpm cli token:list [--user USER_ID]
   pnpm cli token:revoke --id TOKEN_ID`;
@@ -29,6 +30,7 @@ async function run(argv: string[]): Promise<number> {
       id: { type: 'string' },
       'with-token': { type: 'boolean' },
       'wecom-userid': { type: 'string' },
+      mobile: { type: 'string' },
       clear: { type: 'boolean' },
     },
     strict: true,
@@ -68,11 +70,16 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'user:set-wecom') {
-      if (!values.user || (values['wecom-userid'] === undefined) === (values.clear !== true)) {
-        console.error(`user:set-wecom needs --user and either --wecom-userid or --clear\n${USAGE}`);
+      const given = [values['wecom-userid'] !== undefined, values.mobile !== undefined, values.clear === true].filter(Boolean).length;
+      if (!values.user || given !== 1) {
+        console.error(`user:set-wecom needs --user and one of --wecom-userid, --mobile or --clear\n${USAGE}`);
         return 2;
       }
-      const user = await setWecomUserId(ctx, OPERATOR, values.user, values.clear ? null : (values['wecom-userid'] as string));
+      const wecom = wecomFromConfig(config, { clock: ctx.clock, logger: ctx.logger });
+      const user =
+        values.mobile !== undefined
+          ? await setWecomUserIdByMobile({ ...ctx, ...(wecom ? { wecom } : {}) }, OPERATOR, values.user, values.mobile)
+          : await setWecomUserId(ctx, OPERATOR, values.user, values.clear ? null : (values['wecom-userid'] as string));
       console.log(`user ${user.id}: wecom=${user.wecomUserId ?? '-'}`);
       return 0;
     }

@@ -1,4 +1,4 @@
-import type { WechatClient } from '@leadnotify/wechat-client';
+import type { WechatClient, WecomClient } from '@leadnotify/wechat-client';
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -21,6 +21,8 @@ export interface AppContext {
   wechat?: WechatClient;
   /** The cloud function, for what the API asks of it (a binding released by an admin); absent when not configured. */
   cloudFunction?: CloudFunction;
+  /** WeCom's server API, for what the API asks of WeCom itself (a userid by mobile); absent when not configured. */
+  wecom?: WecomClient;
   /** WeChat's pushes, stored and then applied; absent where no push is received (CLI, scripts). */
   pushInbox?: PushInbox;
   /** Absent in the CLI and scripts, which export no metrics. */

@@ -10,6 +10,7 @@ import { demoInstructions, seedDemoIfEmpty, type DemoSeed } from './demo-seed.js
 import type { Notifier } from './delivery/notifier.js';
 import { notifierFromConfig } from './delivery/notifier-from-config.js';
 import { wechatFromConfig } from './delivery/wechat-from-config.js';
+import { wecomFromConfig } from './delivery/wecom-from-config.js';
 import { createPushInbox } from './delivery/channels/wechat-subscribe/index.js';
 import { OPERATOR } from './domain/actor.js';
 import { salespeopleByExpectation } from './domain/reachability.js';
@@ -129,6 +130,8 @@ async function startOnDatabase<L extends LocalWechat>(
     wakeNotifier,
     ...(wechat.client ? { wechat: wechat.client, cloudFunction: wechat.cloudFunction } : {}),
   };
+  const wecom = wecomFromConfig(config, { clock, logger, onRequest: metrics.observeWechat });
+  if (wecom) context.wecom = wecom;
   // WeChat's pushes reach this process: it applies them (with retries), whichever process delivers.
   const pushInbox = config.WECHAT_PUSH_TOKEN
     ? createPushInbox({ db, config, clock, metrics, logger: logger.child({ component: 'push-inbox' }), wake: wakeNotifier, cloudFunction: wechat.cloudFunction })

@@ -131,6 +131,21 @@ describe.each(testEngines())('the WeCom channel on %s', (engine) => {
     expect(emulator.wecom.dropped).toEqual([]);
   }, 40_000);
 
+  it('an admin sets a WeCom userid by the salesperson\'s mobile: WeCom is asked whose it is; an unknown mobile is 404 and changes nothing', async () => {
+    const person = await salesperson({ acceptances: 0 });
+    emulator.wecom.addMember('ByMobile', '13800000001');
+
+    const found = await api('PATCH', `/api/users/${person.id}`, { wecomMobile: '13800000001' }, admin);
+    const unknown = await api('PATCH', `/api/users/${person.id}`, { wecomMobile: '13900000009' }, admin);
+    const both = await api('PATCH', `/api/users/${person.id}`, { wecomMobile: '13800000001', wecomUserId: 'x' }, admin);
+
+    expect([found.status, found.body.wecomUserId]).toEqual([200, 'bymobile']);
+    expect([unknown.status, unknown.body.error.code]).toEqual([404, 'WECOM_USER_NOT_FOUND']);
+    expect(both.status).toBe(400);
+    expect((await api('GET', `/api/users/${person.id}`, undefined, admin)).body.wecomUserId).toBe('bymobile');
+    expect((await settled((await assign(person)).id))).toMatchObject({ status: 'sent', channel: 'wecom' });
+  });
+
   it('with an acceptance in stock the subscribe message goes, and WeCom stays silent', async () => {
     const person = await salesperson({ acceptances: 1, wecomUserId: 'lisi' });
 

@@ -71,6 +71,8 @@ const EXPECTED_PER_API: Array<[string, number, WechatErrorCode, boolean]> = [
   ['qyapi', 48002, 'WECOM_PERMISSION_DENIED', false],
   ['qyapi', 45009, 'RATE_LIMITED', true],
   ['qyapi', 45033, 'RATE_LIMITED', true],
+  ['qyapi', 46004, 'WECOM_USER_INVALID', false],
+  ['qyapi', 60103, 'WECOM_USER_INVALID', false],
 ];
 
 /** Makes `api` answer `errcode` (twice: a token error is retried once) and calls it through the client. */

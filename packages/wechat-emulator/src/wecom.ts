@@ -42,6 +42,7 @@ const chars = (text: string) => [...text].length;
 export function createWecom(options: { corp: WecomCorp; miniprogramAppId: string; now: () => number; random: () => number }) {
   const { corp, now } = options;
   const members = new Set<string>();
+  const mobiles = new Map<string, string>();
   const tokens = new Map<string, number>();
   const delivered: WecomDelivered[] = [];
   const dropped: WecomDelivered[] = [];
@@ -99,6 +100,16 @@ export function createWecom(options: { corp: WecomCorp; miniprogramAppId: string
     tokens.set(token, now() + TOKEN_LIFETIME_MS);
     res.json({ errcode: 0, errmsg: 'ok', access_token: token, expires_in: 7200 });
   });
+  router.post('/cgi-bin/user/getuserid', express.json({ strict: false }), (req, res) => {
+    if (faults.untrustedIp) return void res.json(refuse(60020, 'not allow to access from your ip, from ip: 127.0.0.1'));
+    const tokenProblem = checkToken(req.query.access_token);
+    if (tokenProblem) return void res.json(tokenProblem);
+    const mobile = (req.body as { mobile?: unknown } | undefined)?.mobile;
+    if (typeof mobile !== 'string' || !/^\+?\d{5,20}$/.test(mobile)) return void res.json(refuse(60103, 'mobile invalid'));
+    const userid = mobiles.get(mobile);
+    if (!userid) return void res.json(refuse(46004, 'user no exist'));
+    res.json({ errcode: 0, errmsg: 'ok', userid });
+  });
   router.post('/cgi-bin/message/send', express.json({ strict: false }), (req, res) => {
     if (faults.untrustedIp) return void res.json(refuse(60020, 'not allow to access from your ip, from ip: 127.0.0.1'));
     const tokenProblem = checkToken(req.query.access_token);
@@ -131,9 +142,10 @@ export function createWecom(options: { corp: WecomCorp; miniprogramAppId: string
     router,
     /** What the CRM configures: WECOM_CORP_ID, WECOM_AGENT_ID, WECOM_AGENT_SECRET. */
     corp,
-    /** Adds a member to the application's visible range (通讯录 + 可见范围). */
-    addMember(userid: string) {
+    /** Adds a member to the application's visible range (通讯录 + 可见范围), with the mobile user/getuserid finds them by. */
+    addMember(userid: string, mobile?: string) {
       members.add(userid.toLowerCase());
+      if (mobile) mobiles.set(mobile, userid.toLowerCase());
     },
     /** Messages WeCom delivered, and those it dropped past a member's limits (it says nothing of them). */
     delivered,

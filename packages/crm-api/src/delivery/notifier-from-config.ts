@@ -3,7 +3,6 @@ import type { Config } from '../config.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/database.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { createWecomClient } from '@leadnotify/wechat-client';
 import { wecomSendsSince, wecomUserIdsOf } from '../db/users-store.js';
 import { createChannelChain } from './channels/chain.js';
 import type { Channel } from './channels/channel.js';
@@ -11,6 +10,7 @@ import { createChannel, type ChannelServices } from './channels/registry.js';
 import type { WecomChannelDeps } from './channels/wecom/index.js';
 import { createNotifier, type Notifier } from './notifier.js';
 import { wechatFromConfig, type WechatSetup } from './wechat-from-config.js';
+import { wecomFromConfig as wecomClientFromConfig } from './wecom-from-config.js';
 
 export type NotifierSetup = { notifier: Notifier } | { notifier: undefined; reason: string };
 
@@ -34,16 +34,8 @@ export function notifierFromConfig(deps: { db: Db; config: Config; clock: Clock;
 /** The WeCom channel's services, when WECOM_* are set. */
 function wecomFromConfig(deps: { db: Db; config: Config; clock: Clock; logger: Logger; metrics?: Metrics }): WecomChannelDeps | undefined {
   const { config } = deps;
-  if (!config.WECOM_CORP_ID || !config.WECOM_AGENT_SECRET || config.WECOM_AGENT_ID === undefined) return undefined;
-  const client = createWecomClient({
-    corpId: config.WECOM_CORP_ID,
-    agentId: config.WECOM_AGENT_ID,
-    agentSecret: config.WECOM_AGENT_SECRET,
-    baseUrl: config.WECOM_API_BASE_URL,
-    clock: deps.clock,
-    logger: deps.logger.child({ component: 'wecom-client' }),
-    ...(deps.metrics ? { onRequest: deps.metrics.observeWechat } : {}),
-  });
+  const client = wecomClientFromConfig(config, { clock: deps.clock, logger: deps.logger, onRequest: deps.metrics?.observeWechat });
+  if (!client) return undefined;
   const format: WecomChannelDeps['format'] =
     config.WECOM_MESSAGE === 'miniprogram_notice' ? { kind: 'miniprogram_notice', appId: config.MINIPROGRAM_APPID as string } : { kind: 'textcard', url: config.WECOM_CARD_URL as string };
   return {

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { isWechatError } from '@leadnotify/wechat-client';
 import type { AppContext } from '../context.js';
 import type { UserRow } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
@@ -94,4 +95,23 @@ async function findUser(db: Trx, id: string): Promise<UserRow> {
   const row = await findUserRow(db, id);
   if (!row) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${id}` });
   return row;
+}
+
+/**
+ * Sets a user's WeCom userid from their mobile, asking WeCom who has it (user/getuserid: the application needs that
+ * permission in the WeCom admin console). 404 WECOM_USER_NOT_FOUND when nobody of the corp has it.
+ */
+export async function setWecomUserIdByMobile(ctx: AppContext, actor: Actor, id: string, mobile: string): Promise<UserView> {
+  requireRole(actor, ['admin'], "set a user's WeCom userid");
+  if (!ctx.wecom) throw new DomainError({ code: 'WECOM_NOT_CONFIGURED', message: 'WeCom is not configured: set WECOM_CORP_ID, WECOM_AGENT_ID and WECOM_AGENT_SECRET' });
+  await findUser(ctx.db.kysely, id);
+  let userid: string;
+  try {
+    userid = await ctx.wecom.getUserIdByMobile(mobile.trim());
+  } catch (error) {
+    if (!isWechatError(error)) throw error;
+    if (error.code === 'WECOM_USER_INVALID') throw new DomainError({ code: 'WECOM_USER_NOT_FOUND', message: 'Nobody in the WeCom organisation has that mobile', details: { errcode: error.errcode } });
+    throw new DomainError({ code: 'WECHAT_REFUSED', message: error.message, details: { reason: error.code, errcode: error.errcode }, cause: error });
+  }
+  return setWecomUserId(ctx, actor, id, userid);
 }

@@ -54,6 +54,8 @@ export interface WecomSendAnswer {
 export interface WecomClient {
   getAccessToken(): Promise<string>;
   sendMessage(message: WecomMessage): Promise<WecomSendAnswer>;
+  /** The userid of the member with this mobile (the application needs the permission; 46004: nobody has it). */
+  getUserIdByMobile(mobile: string): Promise<string>;
   stats(): { tokenRequests: number };
 }
 
@@ -134,5 +136,13 @@ export function createWecomClient(options: WecomClientOptions): WecomClient {
     return { msgId: typeof answer.msgid === 'string' ? answer.msgid : undefined, invalidUsers: users(answer.invaliduser), unlicensedUsers: users(answer.unlicenseduser) };
   }
 
-  return { getAccessToken, sendMessage, stats: () => ({ tokenRequests }) };
+  async function getUserIdByMobile(mobile: string): Promise<string> {
+    const answer = await withToken((token) =>
+      requestWechat(state, { method: 'POST', api: 'qyapi/cgi-bin/user/getuserid', query: { access_token: token }, body: { mobile }, timeoutMs: options.sendTimeoutMs ?? 5000 }, [...secrets, token]),
+    );
+    if (typeof answer.userid !== 'string' || answer.userid === '') throw badResponseError('/cgi-bin/user/getuserid', 'no userid', false);
+    return answer.userid;
+  }
+
+  return { getAccessToken, sendMessage, getUserIdByMobile, stats: () => ({ tokenRequests }) };
 }

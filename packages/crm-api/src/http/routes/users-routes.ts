@@ -3,22 +3,31 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { issueBindingTicket } from '../../domain/binding-ticket.js';
 import { getReachability, reachabilityOfUsers, type Reachability } from '../../domain/reachability.js';
-import { createUser, deactivateUser, getUser, listUsers, setWecomUserId, USER_NAME_MAX } from '../../domain/users.js';
+import { createUser, deactivateUser, getUser, listUsers, setWecomUserId, setWecomUserIdByMobile, USER_NAME_MAX } from '../../domain/users.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { bindingTicketSchema, booleanQuery, idParams, reachabilitySchema, roleSchema, singleLineText, userViewSchema } from '../schemas.js';
 
 const createUserBody = z.strictObject({ name: singleLineText(USER_NAME_MAX), role: roleSchema });
 const listUsersQuery = z.strictObject({ role: roleSchema.optional(), active: booleanQuery.optional() });
 const noBody = z.strictObject({});
-const updateUserBody = z.strictObject({
-  wecomUserId: z
-    .string()
-    .trim()
-    .min(1)
-    .max(64)
-    .nullable()
-    .describe('their WeCom userid (the 账号 in the WeCom admin console, 通讯录): 1 to 64 letters, digits, _ - . @; null clears it'),
-});
+const updateUserBody = z.union([
+  z.strictObject({
+    wecomUserId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .nullable()
+      .describe('their WeCom userid (the 账号 in the WeCom admin console, 通讯录): 1 to 64 letters, digits, _ - . @; null clears it'),
+  }),
+  z.strictObject({
+    wecomMobile: z
+      .string()
+      .trim()
+      .regex(/^\+?\d{5,20}$/, 'a mobile number, digits only (e.g. 13800000000)')
+      .describe('or their mobile: WeCom is asked whose it is (the application needs that permission)'),
+  }),
+]);
 
 export function usersRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
 
@@ -108,8 +117,12 @@ export function usersRoutes(router: IRouter, ctx: AppContext, registry: RouteReg
     errors: [
       { status: 404, description: 'USER_NOT_FOUND' },
       { status: 409, description: 'WECOM_USER_ID_TAKEN: another CRM user has that WeCom userid' },
+      { status: 404, description: 'WECOM_USER_NOT_FOUND: nobody in the WeCom organisation has that mobile' },
+      { status: 502, description: 'WECHAT_REFUSED: WeCom refused the lookup (e.g. 48002: the application lacks the permission); the message says what to change' },
+      { status: 503, description: 'WECOM_NOT_CONFIGURED' },
     ],
-    handler: ({ actor, params, body }) => setWecomUserId(ctx, actor, params.id, body.wecomUserId),
+    handler: ({ actor, params, body }) =>
+      'wecomMobile' in body ? setWecomUserIdByMobile(ctx, actor, params.id, body.wecomMobile) : setWecomUserId(ctx, actor, params.id, body.wecomUserId),
   });
 
   registry.route(router, {
