@@ -32,12 +32,17 @@ export async function settleReceipts(deps: DeliveryDeps, openids: Iterable<strin
     const now = new Date(nowMs).toISOString();
     const settled = await deps.db.kysely.transaction().execute(async (trx) => {
       const receipts = await readWaitingReceipts(trx, openid, since, { lock: true });
+      // The deliveries not yet answered are read before those waiting for a receipt, never after. On PostgreSQL each
+      // statement sees what was committed when it began: a delivery answered between the two reads would otherwise be
+      // in neither (not yet waiting when the rows were read, no longer unanswered after), and its receipt taken for
+      // another delivery's. Read in this order, it is in one or the other, or both.
+      const unanswered = await readUnansweredFor(trx, openid);
       // A delivery first tried within the window before its receipt may have been recorded since (a late answer).
       const rows = await readRowsAwaitingReceipt(trx, openid, new Date(nowMs - 2 * windowMs).toISOString());
       const messages = new Map(messagesOf(rows).map((message) => [message.deliveryId, message]));
       const firstTried = await firstAttemptTimes(trx, [...messages.keys()]);
       const candidates = [...messages.values()].map((message) => candidateOf(message.rowsOf[0]!, firstTried.get(message.deliveryId)));
-      const pairs = pairReceipts(receipts, candidates, { ourTemplates: await readOurTemplates(trx, openid), windowMs, unanswered: await readUnansweredFor(trx, openid) });
+      const pairs = pairReceipts(receipts, candidates, { ourTemplates: await readOurTemplates(trx, openid), windowMs, unanswered });
       const items: Array<{ receiptId: string; item: ChangeToApply }> = [];
       for (const { receiptId, deliveryId } of pairs) {
         const receipt = receipts.find((candidate) => candidate.id === receiptId)!;
