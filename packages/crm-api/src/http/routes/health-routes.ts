@@ -8,6 +8,8 @@ import type { RouteRegistry } from '../route-registry.js';
 /** What /healthz answers, here and in the worker: the schema and the value from one literal. */
 export const ALIVE = z.literal('ok');
 const READY = z.literal('ready');
+/** Monitors and load balancers add cache-busting parameters (`?_=1700000000`): a health check ignores its query. */
+const IGNORED_QUERY = z.record(z.string(), z.unknown()).describe('ignored');
 
 export function healthRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
   registry.route(router, {
@@ -17,6 +19,7 @@ export function healthRoutes(router: IRouter, ctx: AppContext, registry: RouteRe
     summary: 'The process is up',
     tag: 'Operations',
     authenticated: false,
+    query: IGNORED_QUERY,
     response: z.object({ status: ALIVE }),
     handler: () => ({ status: ALIVE.value }),
   });
@@ -27,6 +30,7 @@ export function healthRoutes(router: IRouter, ctx: AppContext, registry: RouteRe
     summary: 'The database is reachable',
     tag: 'Operations',
     authenticated: false,
+    query: IGNORED_QUERY,
     response: z.object({ status: READY, database: z.enum(['sqlite', 'postgres']) }),
     errors: [{ status: 503, description: 'DATABASE_UNAVAILABLE' }],
     handler: async () => {
