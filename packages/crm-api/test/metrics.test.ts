@@ -64,4 +64,18 @@ describe('GET /metrics', () => {
     expect(value(text, 'leadnotify_outbox_oldest_pending_age_seconds')).toBe(2);
     expect(value(text, 'leadnotify_wechat_errors_total{api="/tcb/invokecloudfunction",code="RATE_LIMITED",errcode="45011"}')).toBeGreaterThanOrEqual(1);
   });
+
+  it('labels a mini-program route by its own path, whether it answered or failed', async () => {
+    const seed = seeder(running.db);
+    const manager = await seed.user('manager');
+    const sales = await seed.user('sales');
+    const [customer] = await seed.customers(1);
+    const assign = (id: string) =>
+      fetch(`${running.url}/api/miniprogram/customers/${id}/assign`, { method: 'POST', headers: manager.headers, body: JSON.stringify({ assigneeId: sales.id }) });
+    expect((await assign(customer!)).status).toBe(200);
+    expect((await assign('no-such-customer')).status).toBe(404);
+
+    const routes = [...(await scrape()).matchAll(/^leadnotify_http_request_duration_seconds_count\{method="POST",route="([^"]*miniprogram[^"]*)",status="(\d+)"\}/gm)].map((match) => `${match[2]} ${match[1]}`);
+    expect(routes.sort()).toEqual(['200 /api/miniprogram/customers/:id/assign', '404 /api/miniprogram/customers/:id/assign']);
+  });
 });

@@ -6,7 +6,9 @@ export function httpMetrics(metrics: Metrics): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+      // Every route registers on the app itself, so its path is whole. req.baseUrl is not the route's: it is the mount
+      // path of the last middleware the request went through (the mini-program error handler's, after an error).
+      const route = req.route?.path ? String(req.route.path) : 'unmatched';
       metrics.observeHttp(req.method, route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();
