@@ -43,6 +43,7 @@ async function main(): Promise<void> {
           localWechat: (base) =>
             startLocalWechat({
               port: local.data.WECHAT_EMULATOR_PORT,
+              portSetting: 'WECHAT_EMULATOR_PORT',
               ...(base.MINIPROGRAM_APPID ? { appId: base.MINIPROGRAM_APPID } : {}),
               ...(base.MINIPROGRAM_CLOUD_ENV ? { cloudEnv: base.MINIPROGRAM_CLOUD_ENV } : {}),
               ...(base.LEADNOTIFY_SHARED_SECRET ? { sharedSecret: base.LEADNOTIFY_SHARED_SECRET } : {}),

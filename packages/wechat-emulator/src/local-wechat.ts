@@ -5,6 +5,8 @@ import type { TemplateDefinition } from './subscribe-gate.js';
 
 export interface LocalWechatOptions {
   port?: number;
+  /** What the user sets to choose the port, named when it is taken. */
+  portSetting?: string;
   appId?: string;
   cloudEnv?: string;
   functionName: string;
@@ -37,6 +39,7 @@ export async function startLocalWechat(options: LocalWechatOptions): Promise<Loc
   const sharedSecret = options.sharedSecret ?? randomBytes(32).toString('hex');
   const emulator = await startEmulator({
     port: options.port ?? 0,
+    ...(options.portSetting ? { portSetting: options.portSetting } : {}),
     appId: options.appId ?? 'wx-emulator-app',
     cloudEnv: options.cloudEnv ?? 'emulator-env',
     functionName: options.functionName,
