@@ -10,9 +10,15 @@ import { z } from 'zod';
  */
 export const WORKSPACE_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** Loads `<repository root>/.env` into process.env (variables already set win). */
-export function loadEnvFile(): void {
-  loadDotenv({ path: resolve(WORKSPACE_ROOT, '.env'), quiet: true });
+/**
+ * Loads the environment file into process.env (variables already set win): `<repository root>/.env`, or the file
+ * LEADNOTIFY_ENV_FILE names; `none` loads none. The tests set `none`, so a developer's filled `.env` never changes
+ * what the processes they start are testing.
+ */
+export function loadEnvFile(env: NodeJS.ProcessEnv = process.env, defaultFile = resolve(WORKSPACE_ROOT, '.env')): void {
+  const chosen = env.LEADNOTIFY_ENV_FILE?.trim();
+  if (chosen === 'none') return;
+  loadDotenv({ path: chosen ? resolve(WORKSPACE_ROOT, chosen) : defaultFile, quiet: true, processEnv: env as Record<string, string> });
 }
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
