@@ -51,13 +51,20 @@ type CustomerChange = Partial<Omit<CustomerRow, 'id' | 'version' | 'created_at' 
 
 /** Applies the change only if the customer is still at `expectedVersion`; false when it was not. */
 export async function updateCustomerIfVersion(db: Trx, id: string, expectedVersion: number, changes: CustomerChange, now: string): Promise<boolean> {
-  const result = await updateIfVersion(db, id, expectedVersion, { ...changes, version: expectedVersion + 1, updated_at: now });
+  const result = await updateIfVersion(db, id, expectedVersion, { ...changes, updated_at: now });
   return (result.numAffectedRows ?? 0n) > 0n;
 }
 
+// The new version is the row's own plus one, computed by the database: a version sent in that cannot match (any
+// stale one, up to the column's largest) is never turned into a value the column cannot hold.
 const updateIfVersion = prepared(
-  (db, id: string, expectedVersion: number, set: CustomerChange & Pick<CustomerRow, 'version' | 'updated_at'>) =>
-    db.updateTable('customers').set(set).where('id', '=', id).where('version', '=', expectedVersion),
+  (db, id: string, expectedVersion: number, set: CustomerChange & Pick<CustomerRow, 'updated_at'>) =>
+    db
+      .updateTable('customers')
+      .set(set)
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .where('version', '=', expectedVersion),
 );
 
 /**

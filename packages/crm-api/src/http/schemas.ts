@@ -50,6 +50,13 @@ export const noteSchema = z
   .max(500)
   .describe('trimmed; at most 500 characters; line breaks allowed, other control characters not');
 /**
+ * The largest value of an integer column on PostgreSQL (`integer`, 32 bits; SQLite's are wider). Every integer the API
+ * accepts is at most this, so none reaches the database as a value the column cannot hold (PostgreSQL answers such a
+ * comparison with an error, not a mismatch).
+ */
+export const SQL_INTEGER_MAX = 2_147_483_647;
+
+/**
  * A page size from the query string, in decimal digits only: z.coerce.number() is Number(), which also reads "0x10",
  * "1e1", "10.0" and " 10", none of them the integer /openapi.json promises. Anything else stays a string and fails.
  */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { createCustomer, CUSTOMER_TEXT_MAX, getCustomer, listAssignmentHistory, listCustomers, updateCustomer } from '../../domain/customers.js';
 import type { RouteRegistry } from '../route-registry.js';
-import { assignmentViewSchema, booleanQuery, customerStatusSchema, customerViewSchema, idParams, idSchema, pageLimitQuery, singleLineText } from '../schemas.js';
+import { assignmentViewSchema, booleanQuery, customerStatusSchema, customerViewSchema, idParams, idSchema, pageLimitQuery, singleLineText, SQL_INTEGER_MAX } from '../schemas.js';
 
 const phone = z
   .string()
@@ -26,7 +26,7 @@ const updateCustomerBody = z
     company: singleLineText(CUSTOMER_TEXT_MAX.company).nullable().optional(),
     source: singleLineText(CUSTOMER_TEXT_MAX.source).nullable().optional(),
     status: customerStatusSchema.optional(),
-    version: z.number().int().positive().optional(),
+    version: z.number().int().positive().max(SQL_INTEGER_MAX).optional(),
   })
   .refine((body) => Object.keys(body).some((key) => key !== 'version'), { message: 'Nothing to update' });
 
