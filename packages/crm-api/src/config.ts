@@ -170,6 +170,13 @@ export function describeDatabase(url: string): string {
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
+/**
+ * The exit status of a configuration error (sysexits' EX_CONFIG): the ecosystem file lists it in pm2's
+ * `stop_exit_codes`, because starting again cannot fix a wrong .env. Other failures (a database not up yet) exit 1
+ * and pm2 tries again, waiting longer each time.
+ */
+export const EXIT_CONFIG = 78;
+
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
   readonly code = 'CONFIG_INVALID';

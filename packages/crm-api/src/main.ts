@@ -1,7 +1,11 @@
-import { checkWechatConfig, ConfigError, loadConfig, loadEnvFile } from './config.js';
+import { checkWechatConfig, ConfigError, EXIT_CONFIG, loadConfig, loadEnvFile } from './config.js';
+import { listUserRows } from './db/users-store.js';
 import { createLogger } from './logger.js';
 import { startLines, startServer } from './server.js';
 import { onShutdownSignal } from './shutdown.js';
+
+const FIRST_ADMIN =
+  'no active admin yet: create the first one with `npx pnpm@12.4.2 cli user:create --name NAME --role admin --with-token` (same database)';
 
 /**
  * The production entry (pm2). It never falls back to a local WeChat: a half-filled WeChat configuration, or
@@ -13,13 +17,22 @@ async function main(): Promise<void> {
   checkWechatConfig(config, { requireWechat: process.env.NODE_ENV === 'production' });
   const logger = createLogger(config.LOG_LEVEL);
   const running = await startServer(config, logger);
+  // With NODE_ENV=production the log is JSON for pm2 and a log collector: no plain line may be mixed into it.
+  const production = process.env.NODE_ENV === 'production';
+  onShutdownSignal(logger, () => running.stop(), { plainLine: !production });
+  const noAdmin = (await listUserRows(running.db.kysely, { role: 'admin', active: true })).length === 0;
+  if (production) {
+    logger.info({ url: running.url, database: running.database }, `crm-api listening on ${running.url}`);
+    if (noAdmin) logger.warn(FIRST_ADMIN);
+    return;
+  }
   // Plain lines on stdout whatever LOG_LEVEL is: scripts and people wait for them.
   console.log(`crm-api listening on ${running.url}`);
   console.log(startLines(running));
-  onShutdownSignal(logger, () => running.stop());
+  if (noAdmin) console.log(FIRST_ADMIN);
 }
 
 main().catch((error: unknown) => {
   console.error(error instanceof ConfigError ? error.message : `crm-api failed to start: ${error instanceof Error ? error.message : String(error)}`);
-  process.exit(1);
+  process.exit(error instanceof ConfigError ? EXIT_CONFIG : 1);
 });

@@ -4,7 +4,11 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startEmulator } from '@leadnotify/wechat-emulator';
 import { describe, expect, it } from 'vitest';
+import { EXIT_CONFIG } from '../src/config.js';
+import { spawnTs } from './helpers/child-process.js';
+import { emulatorEnv } from './helpers/test-server.js';
 import { waitFor } from '@leadnotify/test-support';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url));
@@ -18,6 +22,11 @@ interface Pm2App {
   out_file: string;
   error_file: string;
   kill_timeout: number;
+  env: Record<string, string>;
+  stop_exit_codes: number[];
+  exp_backoff_restart_delay: number;
+  min_uptime: string;
+  max_restarts: number;
 }
 
 describe('pm2 ecosystem file', () => {
@@ -62,4 +71,41 @@ describe('pm2 ecosystem file', () => {
     expect(await exited).toEqual({ code: 0, signal: null });
     rmSync(dir, { recursive: true, force: true });
   }, 40_000);
+
+  it('does not restart a configuration error, which exits EX_CONFIG; other failures restart ever more slowly, and not for ever', async () => {
+    const app = apps[0]!;
+    const dir = mkdtempSync(join(tmpdir(), 'pm2-ecosystem-'));
+    const exited = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, app.args.split(' '), {
+        cwd: app.cwd,
+        env: { ...process.env, DATABASE_URL: join(dir, 'db.sqlite'), PORT: 'not-a-port', WECHAT_EMULATOR: 'off' },
+      });
+      child.once('exit', resolve);
+    });
+
+    expect(exited).toBe(EXIT_CONFIG);
+    expect(app.stop_exit_codes).toEqual([EXIT_CONFIG]);
+    expect(app).toMatchObject({ exp_backoff_restart_delay: expect.any(Number), min_uptime: '10s', max_restarts: expect.any(Number) });
+    rmSync(dir, { recursive: true, force: true });
+  }, 40_000);
+
+  it('in production (NODE_ENV from the ecosystem file) writes only JSON lines: the start, how to create the first admin, the shutdown', async () => {
+    const emulator = await startEmulator();
+    const dir = mkdtempSync(join(tmpdir(), 'pm2-ecosystem-'));
+    const child = await spawnTs('packages/crm-api/src/main.ts', {
+      env: { ...apps[0]!.env, ...emulatorEnv(emulator), DATABASE_URL: join(dir, 'db.sqlite'), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      ready: /"msg":"crm-api listening on (http:\/\/localhost:\d+)"/,
+    });
+    const ended = await child.kill('SIGINT');
+    await emulator.stop();
+    rmSync(dir, { recursive: true, force: true });
+
+    const lines = child.output().trim().split('\n');
+    const records = lines.map((line) => JSON.parse(line) as { msg: string; level: number });
+    expect(ended).toEqual({ code: 0, signal: null });
+    expect(records.map((record) => record.msg)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^crm-api listening on /), expect.stringContaining('create the first one with'), 'shutting down']),
+    );
+    expect(child.output()).not.toContain('Ctrl-C');
+  }, 60_000);
 });

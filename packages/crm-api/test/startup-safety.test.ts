@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, WORKSPACE_ROOT } from '../src/config.js';
+import { ConfigError, EXIT_CONFIG, loadConfig, WORKSPACE_ROOT } from '../src/config.js';
 import { openConfiguredDatabase } from '../src/database-from-config.js';
 import { createLogger } from '../src/logger.js';
 import { startServer } from '../src/server.js';
@@ -43,7 +43,7 @@ describe('start-up refuses an unsafe configuration', () => {
   it('main.ts with a half-filled WeChat configuration exits naming the missing variables, seeding nothing', async () => {
     const result = await runEntry(join(packageDir, 'src/main.ts'), cleanEnv({ DATABASE_URL: `./${scratch}/half.db`, MINIPROGRAM_APPID: 'wx123' }));
 
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(EXIT_CONFIG);
     expect(result.output).toContain('MINIPROGRAM_APPSECRET, MINIPROGRAM_CLOUD_ENV: not set');
     expect(result.output).not.toContain('listening');
     expect(result.output).not.toMatch(/token=|lnk_/);
@@ -52,7 +52,7 @@ describe('start-up refuses an unsafe configuration', () => {
   it('main.ts with NODE_ENV=production and no WeChat configuration exits instead of running without it', async () => {
     const result = await runEntry(join(packageDir, 'src/main.ts'), cleanEnv({ DATABASE_URL: `./${scratch}/prod.db`, NODE_ENV: 'production' }));
 
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(EXIT_CONFIG);
     expect(result.output).toContain('MINIPROGRAM_APPID, MINIPROGRAM_APPSECRET, MINIPROGRAM_CLOUD_ENV: not set; NODE_ENV=production');
     expect(result.output).not.toContain('listening');
   }, 40_000);
