@@ -4,7 +4,7 @@ import { runSmoke } from './run-smoke.js';
 
 const USAGE = `Usage: pnpm notify:smoke --customer CUSTOMER_ID --assignee USER_ID [--api URL] [--token TOKEN] [--timeout SECONDS] [--force]
   --api      API base URL (env LEADNOTIFY_API_URL, default http://localhost:3000)
-  --token    a manager's or admin's API token (env LEADNOTIFY_API_TOKEN)
+  --token    a manager's or admin's API token; better LEADNOTIFY_API_TOKEN in the environment (pnpm echoes the command line)
   --force    if the customer already belongs to the assignee, release it to the pool first`;
 
 async function main(): Promise<number> {
