@@ -48,7 +48,7 @@ export const REASONS = {
   NOT_BOUND: {
     disposition: 'skipped',
     summary: 'the assignee has not bound their WeChat in the mini program',
-    fix: 'they open the mini program and bind (POST /api/me/wechat-binding-ticket, then bindCrmUser)',
+    fix: 'they scan their binding code with WeChat and confirm in the mini program (a manager shows or prints it: GET /api/users/:id/wechat-binding-qr)',
   },
   NO_LONGER_ASSIGNED: {
     disposition: 'withdrawn',
@@ -125,7 +125,11 @@ export const REASONS = {
     summary: 'the cloud function refused the call as not coming from the CRM server',
     fix: 'invoke it through the HTTP API (the notifier does) and keep LEADNOTIFY_SHARED_SECRET equal on both sides',
   },
-  TICKET_INVALID: { disposition: 'permanent', summary: 'the binding ticket is not one the CRM signed', fix: 'ask the CRM for a new binding code' },
+  TICKET_INVALID: {
+    disposition: 'permanent',
+    summary: 'the binding ticket is not one the CRM signed',
+    fix: 'ask the CRM for a new binding code; if every code fails so, LEADNOTIFY_SHARED_SECRET differs between crm-api and the cloud function: set the same value on both',
+  },
   TICKET_EXPIRED: { disposition: 'permanent', summary: 'the binding ticket has expired', fix: 'ask the CRM for a new binding code' },
   TICKET_USED: { disposition: 'permanent', summary: 'the binding ticket was already used', fix: 'ask the CRM for a new binding code' },
   INTERNAL_ERROR: {
@@ -278,7 +282,7 @@ export const REASONS = {
   CLOUD_ENV_INVALID: {
     disposition: 'permanent',
     summary: 'the cloud environment is wrong, or the function name unknown in it (-501000, -501005)',
-    fix: 'check MINIPROGRAM_CLOUD_ENV and WECHAT_CLOUD_FUNCTION',
+    fix: 'check MINIPROGRAM_CLOUD_ENV and WECHAT_CLOUD_FUNCTION, and deploy quickstartFunctions to that environment with WeChat DevTools (docs/cloud-function.md)',
   },
   CLOUD_QUOTA_EXCEEDED: {
     disposition: 'permanent',

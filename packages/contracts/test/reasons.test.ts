@@ -63,6 +63,13 @@ describe('the reason table', () => {
     for (const code of Object.values(WECHAT_ERRCODES)) expect(REASON_CODES).toContain(code);
   });
 
+  it('fix texts name what an operator can do: the scan, the shared secret, deploying the function', () => {
+    expect(REASONS.NOT_BOUND.fix).toMatch(/scan their binding code/);
+    expect(REASONS.NOT_BOUND.fix).not.toMatch(/ticket/);
+    expect(REASONS.TICKET_INVALID.fix).toContain('LEADNOTIFY_SHARED_SECRET');
+    expect(REASONS.CLOUD_ENV_INVALID.fix).toMatch(/deploy quickstartFunctions/);
+  });
+
   it('is what docs/troubleshooting.md shows (run `pnpm docs:reasons` after changing it)', () => {
     const doc = readFileSync(TROUBLESHOOTING_DOC, 'utf8');
     expect(withReasonTable(doc)).toBe(doc);
