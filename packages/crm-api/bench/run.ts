@@ -258,31 +258,30 @@ async function assignmentToMessage(run: MessageLatencyRun) {
 
 async function messageLatency() {
   console.log('1m. assignment → message latency');
-  // Little's law: 20/s × RTT invocations are in flight on average when each carries one assignment; two more
-  // leave an idle loop for the next arrival. Fewer and an arrival waits for a round trip to end (see the info run).
-  const concurrencyFor = (rttMs: number) => String(Math.ceil((20 * rttMs) / 1000) + 2);
-  const env = (rttMs: number, digest: boolean) => ({ NOTIFY_CONCURRENCY: concurrencyFor(rttMs), ...(digest ? {} : { NOTIFY_DIGEST_SECONDS: '0' }) });
-  const runs: Array<MessageLatencyRun & { info?: boolean }> = [
-    { label: 'SQLite, WeChat 100 ms, digest off', rttMs: 100, engine: 'sqlite', env: env(100, false) },
-    { label: 'SQLite, WeChat 300 ms, digest off', rttMs: 300, engine: 'sqlite', env: env(300, false) },
+  // No NOTIFY_CONCURRENCY: the notifier starts a loop for an assignment that finds every loop waiting for WeChat, so
+  // about 20/s × RTT + 1 run without anyone sizing them (Little's law), up to the default cap.
+  const env = (digest: boolean): Record<string, string> => (digest ? {} : { NOTIFY_DIGEST_SECONDS: '0' });
+  const runs: MessageLatencyRun[] = [
+    { label: 'SQLite, WeChat 100 ms, digest off', rttMs: 100, engine: 'sqlite', env: env(false) },
+    { label: 'SQLite, WeChat 300 ms, digest off', rttMs: 300, engine: 'sqlite', env: env(false) },
     // The documented default (docs/configuration.md) is 0 as well; this run leaves the variable unset to show it.
   ];
-  if (!QUICK) runs.push({ label: 'SQLite, WeChat 100 ms, NOTIFY_DIGEST_SECONDS at its default', rttMs: 100, engine: 'sqlite', env: env(100, true) });
+  if (!QUICK) runs.push({ label: 'SQLite, WeChat 100 ms, NOTIFY_DIGEST_SECONDS at its default', rttMs: 100, engine: 'sqlite', env: env(true) });
   if (process.env.TEST_DATABASE_URL) {
-    runs.push({ label: 'PostgreSQL, WeChat 100 ms, digest off', rttMs: 100, engine: 'postgres', env: env(100, false) });
-    runs.push({ label: 'PostgreSQL, WeChat 100 ms, digest off, a separate worker process', rttMs: 100, engine: 'postgres', env: env(100, false), worker: true });
-    if (!QUICK) runs.push({ label: 'PostgreSQL, WeChat 300 ms, digest off', rttMs: 300, engine: 'postgres', env: env(300, false) });
+    runs.push({ label: 'PostgreSQL, WeChat 100 ms, digest off', rttMs: 100, engine: 'postgres', env: env(false) });
+    runs.push({ label: 'PostgreSQL, WeChat 100 ms, digest off, a separate worker process', rttMs: 100, engine: 'postgres', env: env(false), worker: true });
+    runs.push({ label: 'PostgreSQL, WeChat 300 ms, digest off, a separate worker process', rttMs: 300, engine: 'postgres', env: env(false), worker: true });
+    if (!QUICK) runs.push({ label: 'PostgreSQL, WeChat 300 ms, digest off', rttMs: 300, engine: 'postgres', env: env(false) });
   } else {
     console.log('  (TEST_DATABASE_URL unset: PostgreSQL runs skipped)');
   }
-  if (!QUICK) runs.push({ label: 'SQLite, WeChat 300 ms, digest off, default NOTIFY_CONCURRENCY', rttMs: 300, engine: 'sqlite', env: { NOTIFY_DIGEST_SECONDS: '0' }, info: true });
   for (const run of runs) {
     const measured = await assignmentToMessage(run);
     record(
-      `assignment → message, ${run.label}, concurrency ${run.env?.NOTIFY_CONCURRENCY ?? '2 (default)'}`,
+      `assignment → message, ${run.label}, NOTIFY_CONCURRENCY ${run.env?.NOTIFY_CONCURRENCY ?? 'unset (loops follow the backlog, up to 16)'}`,
       `p50 ${measured.p50} ms, p99 ${measured.p99} ms (max ${measured.max}); p99 / (RTT + 50) = ${measured.ratio.toFixed(2)}`,
       `p99 ≤ ${measured.targetMs} ms`,
-      run.info ? undefined : measured.p99 <= measured.targetMs && measured.measured === measured.count,
+      measured.p99 <= measured.targetMs && measured.measured === measured.count,
       measured,
     );
   }

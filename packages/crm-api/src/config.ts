@@ -103,8 +103,8 @@ const configSchema = z.object({
   NOTIFY_DIGEST_SECONDS: nonNegativeInt(0),
   /** Notifications per cloud-function invocation (the function's SEND_BATCH_MAX). */
   NOTIFY_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(20),
-  /** Invocations in flight at once per worker. */
-  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
+  /** The most invocations in flight at once per worker: loops start as work waits and end when idle, up to this. */
+  NOTIFY_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(16),
   NOTIFY_POLL_MS: positiveInt(1000),
   NOTIFY_LEASE_SECONDS: positiveInt(60),
   NOTIFY_MAX_ATTEMPTS: positiveInt(10),

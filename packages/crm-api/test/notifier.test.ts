@@ -505,6 +505,49 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     }
   });
 
+  it('by default an assignment that finds every loop waiting for WeChat gets a loop of its own at once, not after a round trip', async () => {
+    // Nothing sized by hand (no NOTIFY_CONCURRENCY); polling once a minute, so only a wake-up can start a send.
+    await setup({ NOTIFY_POLL_MS: '60000' });
+    const answers = wechat.holdAnswers();
+    const customers = await t.customers(6);
+    const notifier = t.notifier();
+    notifier.start();
+    try {
+      for (const [index, customer] of customers.entries()) {
+        await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id });
+        await waitFor(() => wechat.invocationsReceived(), (count) => count === index + 1, { what: `invocation ${index + 1} at WeChat while the others wait`, timeoutMs: 3000 });
+      }
+
+      expect(notifier.loops()).toBe(6);
+    } finally {
+      answers.release();
+      await notifier.stop();
+    }
+  });
+
+  it('loops never exceed NOTIFY_CONCURRENCY, and end once idle, down to one', async () => {
+    await setup({ NOTIFY_POLL_MS: '50', NOTIFY_CONCURRENCY: '3' });
+    const answers = wechat.holdAnswers();
+    const customers = await t.customers(4);
+    const notifier = t.notifier();
+    notifier.start();
+    try {
+      const ids: string[] = [];
+      for (const customer of customers) ids.push((await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id);
+      await waitFor(() => wechat.invocationsReceived(), (count) => count === 3, { what: 'three invocations at WeChat', timeoutMs: 3000 });
+      // A few polls later the fourth is still waiting for a loop.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect([wechat.invocationsReceived(), notifier.loops()]).toEqual([3, 3]);
+
+      answers.release();
+      await waitFor(() => Promise.all(ids.map(async (id) => (await row(id)).status)), (statuses) => statuses.every((status) => status === 'sent'), { what: 'all four sent', timeoutMs: 5000 });
+      expect(await waitFor(async () => notifier.loops(), (loops) => loops === 1, { what: 'idle loops to end', timeoutMs: 3000 })).toBe(1);
+    } finally {
+      answers.release();
+      await notifier.stop();
+    }
+  });
+
   it('stopping leaves no row claimed: in-flight deliveries finish, the rest go back to pending', async () => {
     await setup({ NOTIFY_BATCH_SIZE: '2', NOTIFY_CONCURRENCY: '1' });
     wechat.setDelay(200);

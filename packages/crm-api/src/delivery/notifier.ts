@@ -19,10 +19,12 @@ export interface NotifierDeps extends Omit<DeliveryDeps, 'wake'> {
 
 export interface Notifier {
   readonly workerId: string;
-  /** Starts NOTIFY_CONCURRENCY loops that claim and send until stopped. */
+  /** Starts a loop that claims and sends until stopped; more start as work waits, up to NOTIFY_CONCURRENCY. */
   start(): void;
-  /** Makes an idle loop look for work now instead of at the next poll (or, with none idle, the next free one). */
+  /** Makes an idle loop look for work now; with none idle, starts another (below the cap) or the next free one does. */
   wake(): void;
+  /** Loops running now: each keeps at most one invocation in flight. */
+  loops(): number;
   /** Claims one batch and delivers it; returns how many messages it handled. For tests and scripts. */
   runOnce(): Promise<number>;
   /** Stops claiming, lets in-flight invocations finish, releases whatever is still held. */
@@ -44,7 +46,9 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
   const workerId = notifierDeps.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const deps: DeliveryDeps = { ...notifierDeps, wake: () => wake() };
   let running = false;
-  let loops: Promise<void>[] = [];
+  const loops = new Set<Promise<void>>();
+  /** Loops that have not decided to end: counted at the decision, so two idle loops cannot both end the last two. */
+  let live = 0;
   let housekeeping: Promise<void> = Promise.resolve();
   /** Idle loops waiting for work; wake() releases one, stop() all. */
   const sleepers = new Set<() => void>();
@@ -54,16 +58,18 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
    */
   let wakePending = false;
 
-  function idle(ms: number): Promise<void> {
+  /** Resolves after `ms` ('timeout') or when woken ('woken'). */
+  function idle(ms: number): Promise<'timeout' | 'woken'> {
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (how: 'timeout' | 'woken') => {
         clearTimeout(timer);
-        sleepers.delete(done);
-        resolve();
+        sleepers.delete(wakeUp);
+        resolve(how);
       };
+      const wakeUp = () => done('woken');
       // Not unref'd: in the worker process this timer is what keeps it alive while the outbox is empty.
-      const timer = setTimeout(done, ms);
-      sleepers.add(done);
+      const timer = setTimeout(() => done('timeout'), ms);
+      sleepers.add(wakeUp);
     });
   }
 
@@ -121,7 +127,23 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
     });
 
   /**
-   * One of NOTIFY_CONCURRENCY loops, keeping one invocation in flight. While the channel works on a batch, the loop
+   * Starts one more loop unless NOTIFY_CONCURRENCY run already. The number of loops follows the work: an assignment
+   * that finds every loop with an invocation in flight gets a loop of its own at once, instead of waiting a WeChat
+   * round trip for one to finish — so at r assignments a second and a round trip of t seconds about r × t + 1 loops
+   * run, whatever the round trip is, without anyone sizing it; a loop that finds nothing twice, a poll apart, ends
+   * while others run.
+   */
+  function addLoop(): boolean {
+    if (!running || live >= config.NOTIFY_CONCURRENCY) return false;
+    live += 1;
+    deps.metrics?.setNotifierLoops(live);
+    const started = loop().finally(() => loops.delete(started));
+    loops.add(started);
+    return true;
+  }
+
+  /**
+   * One of the notifier's loops, keeping one invocation in flight. While the channel works on a batch, the loop
    * records the previous outcome and claims the next batch, so database work does not sit between round trips.
    * better-sqlite3 blocks the event loop, so that work starts only once the request is on the wire. Who is to hear
    * about what is checked when a batch is sent, not when it is claimed. Rows claimed ahead and not sent when stopping
@@ -140,6 +162,8 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
       });
     };
     let next = claimSafely();
+    /** The last claim came up empty after a whole poll asleep: with other loops running, this one is not needed. */
+    let idleSincePoll = false;
     while (running) {
       const claimed = await next;
       if (claimed === undefined || claimed === 'failed') {
@@ -150,18 +174,22 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
           if (running) next = claimSafely();
           continue;
         }
-        if (running) await idle(config.NOTIFY_POLL_MS);
+        if (claimed === undefined && idleSincePoll && live > 1) break;
+        idleSincePoll = running && (await idle(config.NOTIFY_POLL_MS)) === 'timeout';
         if (running) next = claimSafely();
         continue;
       }
-      // A full batch: more may be due (a bulk requeue); let another idle loop help rather than wait a poll.
-      if (claimed.length >= config.NOTIFY_BATCH_SIZE) [...sleepers][0]?.();
+      idleSincePoll = false;
+      // A full batch: more may be due (a bulk requeue); another loop helps rather than wait a poll.
+      if (claimed.length >= config.NOTIFY_BATCH_SIZE) helpWith();
       const invoking = sendSafely(claimed);
       await requestDispatched();
       recordUnrecorded();
       next = running ? claimSafely() : Promise.resolve(undefined);
       unrecorded = await invoking;
     }
+    live -= 1;
+    deps.metrics?.setNotifierLoops(live);
     recordUnrecorded();
     await next;
     await recording;
@@ -190,12 +218,21 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
 
   /**
    * One idle loop claims everything due (up to a batch); waking them all would have every one of them run a claim
-   * transaction for the same rows. With none idle, the next loop to finish claims again (wakePending).
+   * transaction for the same rows. With none idle, a new loop claims at once; at the cap, the next loop to finish
+   * claims again (wakePending).
    */
   function wake(): void {
+    if (!helpWith()) wakePending = true;
+  }
+
+  /** An idle loop, else a new one, looks for work now; false when neither could. */
+  function helpWith(): boolean {
     const [sleeper] = sleepers;
-    if (sleeper) sleeper();
-    else wakePending = true;
+    if (sleeper) {
+      sleeper();
+      return true;
+    }
+    return addLoop();
   }
 
   return {
@@ -203,11 +240,12 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
     start() {
       if (running) return;
       running = true;
-      loops = Array.from({ length: config.NOTIFY_CONCURRENCY }, () => loop());
+      addLoop();
       housekeeping = keepHouse();
-      logger.info({ workerId, concurrency: config.NOTIFY_CONCURRENCY, batchSize: config.NOTIFY_BATCH_SIZE, channel: channel.name }, 'notifier started');
+      logger.info({ workerId, maxConcurrency: config.NOTIFY_CONCURRENCY, batchSize: config.NOTIFY_BATCH_SIZE, channel: channel.name }, 'notifier started');
     },
     wake,
+    loops: () => live,
     runOnce,
     async stop() {
       if (!running) return;

@@ -61,6 +61,11 @@ export function createMetrics() {
     labelNames: ['api', 'code', 'errcode'],
     registers,
   });
+  const notifierLoops = new Gauge({
+    name: 'leadnotify_notifier_loops',
+    help: 'Delivery loops running in this process, each with at most one invocation in flight: they follow the backlog, up to NOTIFY_CONCURRENCY',
+    registers,
+  });
   const tokenRefreshes = new Counter({
     name: 'leadnotify_wechat_token_requests_total',
     help: 'Access token requests sent to WeChat',
@@ -81,6 +86,9 @@ export function createMetrics() {
     countNotification(status: string, reason: string, channel = '') {
       if (status === 'pending') notificationRetries.inc({ reason });
       else notificationsFinished.inc({ status, reason, channel });
+    },
+    setNotifierLoops(loops: number) {
+      notifierLoops.set(loops);
     },
     countSentAfterReassignment(customers: number) {
       if (customers > 0) sentAfterReassignment.inc(customers);
