@@ -78,6 +78,9 @@ export function createConnectedWx(options: { emulatorUrl: string; openid: string
     setStorageSync(key: string, value: unknown) {
       storage.set(key, structuredClone(value));
     },
+    removeStorageSync(key: string) {
+      storage.delete(key);
+    },
     stopPullDownRefresh() {},
     cloud: {
       async callFunction(call: { name: string; data: Record<string, unknown> }) {
