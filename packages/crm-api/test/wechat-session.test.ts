@@ -74,10 +74,10 @@ describe.each(testEngines())('sign-in with the WeChat a salesperson bound on %s'
   }
 
   it.each([
-    ['signed with another secret', () => vouchFor({ uid: admin.id, iat: seconds() }, 'another-secret-of-at-least-32-characters!'), 'forged'],
-    ['signed as a binding ticket (the bind prefix)', () => vouchFor({ uid: admin.id, iat: seconds() }, SECRET, 'leadnotify-bind.v1.'), 'forged'],
-    ['with a claim changed after signing', () => tampered(), 'forged'],
-    ['not three parts', () => 'v1.abc', 'malformed'],
+    ['signed with another secret', (): string => vouchFor({ uid: admin.id, iat: seconds() }, 'another-secret-of-at-least-32-characters!'), 'forged'],
+    ['signed as a binding ticket (the bind prefix)', (): string => vouchFor({ uid: admin.id, iat: seconds() }, SECRET, 'leadnotify-bind.v1.'), 'forged'],
+    ['with a claim changed after signing', (): string => tampered(), 'forged'],
+    ['not three parts', (): string => 'v1.abc', 'malformed'],
   ] as const)('a vouch %s is 401 %s and issues nothing', async (_what, make, reason) => {
     const before = await snapshot(t);
 
