@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeWechat, type FakeWechat } from './helpers/fake-wechat.js';
 import { createTestApp, snapshot, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
@@ -9,7 +9,7 @@ const SECRET = 'shared-secret-for-session-tests-0123456789';
 /** A vouch as the cloud function's vouchCrmSession signs it (docs/cloud-function.md), written here independently. */
 function vouchFor(claims: { uid: string; oid?: string; iat: number; exp?: number; nonce?: string; bat?: string }, secret = SECRET, prefix = 'leadnotify-session.v1.'): string {
   const payload = Buffer.from(
-    JSON.stringify({ oid: 'openid-sales', bat: '2026-11-25T01:00:00.000Z', exp: claims.iat + 60, nonce: `nonce-${Math.random().toString(36).slice(2)}`, ...claims }),
+    JSON.stringify({ oid: 'openid-sales', bat: '2026-11-25T01:00:00.000Z', exp: claims.iat + 60, nonce: randomBytes(16).toString('base64url'), ...claims }),
   ).toString('base64url');
   return `v1.${payload}.${createHmac('sha256', secret).update(prefix + payload).digest('base64url')}`;
 }
