@@ -60,6 +60,7 @@ export const FUNCTION_EVENT_TYPES = [
   'recallDeliveries',
   'bindCrmUser',
   'unbindCrmUser',
+  'vouchCrmSession',
   'releaseBinding',
   'recordSubscription',
   'subscriptionStatus',

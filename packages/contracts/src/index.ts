@@ -37,3 +37,11 @@ export { MINIPROGRAM_PAGES } from './miniprogram-pages.js';
 export { releaseBindingAnswerSchema, releaseBindingEventSchema } from './binding-events.js';
 export type { ReleaseBindingAnswer, ReleaseBindingEvent } from './binding-events.js';
 export { EMOJI_JOINED_SEQUENCES, emojiAwareCharacters } from './emoji-sequences.js';
+export {
+  SESSION_VOUCH_CLOCK_SKEW_SECONDS,
+  SESSION_VOUCH_PREFIX,
+  SESSION_VOUCH_TTL_SECONDS,
+  sessionVouchClaimsSchema,
+  vouchCrmSessionAnswerSchema,
+} from './session-vouch.js';
+export type { SessionVouchClaims, VouchCrmSessionAnswer } from './session-vouch.js';

@@ -13,4 +13,6 @@ export const MINIPROGRAM_PAGES = Object.freeze({
   customerDetail: 'pages/customer/detail',
   /** Where a message listing several customers leads (the function's CUSTOMER_LIST_PAGE). */
   customerList: 'pages/customer/list',
+  /** Where the console's sign-in code leads: the salesperson confirms signing in on a computer. */
+  consoleSignIn: 'pages/console-sign-in/index',
 });

@@ -43,6 +43,7 @@ export const FUNCTION_ERROR_CODES = [
   'TICKET_EXPIRED',
   'TICKET_USED',
   'OPENID_BOUND_ELSEWHERE',
+  'NOT_BOUND',
   'INTERNAL_ERROR',
 ] as const satisfies readonly (typeof REASON_CODES)[number][];
 export type FunctionErrorCode = (typeof FUNCTION_ERROR_CODES)[number];

@@ -114,6 +114,8 @@ const configSchema = z.object({
   /** Shared with the cloud function: signs binding tickets. Secret. */
   LEADNOTIFY_SHARED_SECRET: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
   BINDING_TICKET_TTL_SECONDS: z.coerce.number().int().min(30).max(600).default(300),
+  /** How long a mini-program session token (POST /api/wechat-session) is valid; the kit renews it before it ends. */
+  WECHAT_SESSION_TTL_SECONDS: z.coerce.number().int().min(600).max(86_400).default(7200),
   /** The Token of the mini program's message push (开发管理 → 消息推送); enables POST /wechat/push. Secret. */
   WECHAT_PUSH_TOKEN: optionalText,
   /** The EncodingAESKey of the message push (43 characters), for compatible and safe mode. Secret. */

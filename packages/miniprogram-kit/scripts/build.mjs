@@ -13,7 +13,7 @@ const demo = join(root, 'dist', 'demo');
 const kit = join(root, 'dist', 'kit');
 
 /** The drop-in part; the paths are fixed because subscribe messages open pages/customer/* by path. */
-export const KIT_PATHS = ['pages/bind', 'pages/customer', 'components/subscribe-button', 'leadnotify'];
+export const KIT_PATHS = ['pages/bind', 'pages/customer', 'pages/console-sign-in', 'components/subscribe-button', 'leadnotify'];
 
 function walk(dir) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>

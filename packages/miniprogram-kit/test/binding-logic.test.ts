@@ -146,7 +146,7 @@ describe('runBinding', () => {
 describe('BIND_MESSAGES', () => {
   it('offers a retry only where trying again can help', () => {
     const retryable = Object.entries(BIND_MESSAGES).filter(([, message]) => message.retry).map(([code]) => code).sort();
-    expect(retryable).toEqual(['FORBIDDEN', 'NETWORK', 'NOT_FOUND', 'SERVICE_ERROR', 'UNAUTHENTICATED']);
+    expect(retryable).toEqual(['FORBIDDEN', 'NETWORK', 'NOT_BOUND', 'NOT_FOUND', 'SERVICE_ERROR', 'UNAUTHENTICATED']);
   });
 
   it('offers the move only to a WeChat bound to another CRM account', () => {

@@ -52,21 +52,28 @@ export function createConnectedWx(options: { emulatorUrl: string; openid: string
         // all for templates kept "always". The emulator's phone side answers it.
         httpJson<{ dialogShown: boolean; results: Record<string, string> }>(`POST`, `${options.emulatorUrl}/_emulator/users/${encodeURIComponent(options.openid)}/request-subscribe`, {
           json: { tmplIds: call.tmplIds, answer: state.answer, keep: state.keep },
-        }).then((answer): Outcome => {
-          if (answer.status !== 200) return { ok: false as const, value: { errMsg: 'requestSubscribeMessage:fail No template data return, verify the template id exist', errCode: 20001 } };
-          if (answer.body.dialogShown) state.dialogs++;
-          else state.silent++;
-          return { ok: true as const, value: { errMsg: 'requestSubscribeMessage:ok', ...answer.body.results } };
-        }),
+        }).then(
+          (answer): Outcome => {
+            if (answer.status !== 200) return { ok: false as const, value: { errMsg: 'requestSubscribeMessage:fail No template data return, verify the template id exist', errCode: 20001 } };
+            if (answer.body.dialogShown) state.dialogs++;
+            else state.silent++;
+            return { ok: true as const, value: { errMsg: 'requestSubscribeMessage:ok', ...answer.body.results } };
+          },
+          (error: Error): Outcome => ({ ok: false as const, value: { errMsg: `requestSubscribeMessage:fail ${error.message}` } }),
+        ),
       );
     },
     getSetting(call: { withSubscriptions?: boolean } & Callbacks<Record<string, unknown>, { errMsg: string }>) {
       settle(
         call,
-        httpJson<{ subscriptionsSetting: unknown }>('GET', `${options.emulatorUrl}/_emulator/users/${encodeURIComponent(options.openid)}/settings`).then((answer) => ({
-          ok: true as const,
-          value: { errMsg: 'getSetting:ok', authSetting: {}, ...(call.withSubscriptions ? { subscriptionsSetting: answer.body.subscriptionsSetting } : {}) },
-        })),
+        httpJson<{ subscriptionsSetting: unknown }>('GET', `${options.emulatorUrl}/_emulator/users/${encodeURIComponent(options.openid)}/settings`).then(
+          (answer) => ({
+            ok: true as const,
+            value: { errMsg: 'getSetting:ok', authSetting: {}, ...(call.withSubscriptions ? { subscriptionsSetting: answer.body.subscriptionsSetting } : {}) },
+          }),
+          // As on a phone, a call that got no answer ends in fail (e.g. the emulator stopped while a page still asked).
+          (error: Error) => ({ ok: false as const, value: { errMsg: `getSetting:fail ${error.message}` } }),
+        ),
       );
     },
     openSetting() {},
@@ -77,6 +84,9 @@ export function createConnectedWx(options: { emulatorUrl: string; openid: string
     },
     setStorageSync(key: string, value: unknown) {
       storage.set(key, structuredClone(value));
+    },
+    removeStorageSync(key: string) {
+      storage.delete(key);
     },
     stopPullDownRefresh() {},
     cloud: {

@@ -89,6 +89,9 @@ export function createFakeWx(
     setStorageSync(key: string, value: unknown) {
       state.storage.set(key, value);
     },
+    removeStorageSync(key: string) {
+      state.storage.delete(key);
+    },
     cloud: {
       /** Like wx.cloud.callFunction: `{result, errMsg, requestID}`, or a rejection for an unknown function. */
       callFunction(call: { name: string; data: Record<string, unknown> } & Callbacks<unknown, unknown>) {

@@ -1,10 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { SESSION_STORAGE_KEY } from '../src/lib/crm-session.js';
 import type { KitResponse } from '../src/lib/kit-config.js';
 import { createFakeWx, installMiniProgramGlobals, type FunctionHandler } from './fake-wx.js';
 import { apiError, CUSTOMER, fakeRequest, noAnswer } from './fakes.js';
 import { find, render, settle, tap, textOf } from './render.js';
 
 const TEMPLATE = 'tmpl-lead-assigned';
+const SIGNED_IN = { token: 'lnk_session', expiresAt: '2099-01-01T00:00:00.000Z', user: { id: 'u-sales-1', name: '王五', role: 'sales' } };
 const EXCHANGE = 'POST /api/wechat-binding/scene/exchange';
 const BOUND: FunctionHandler = () => ({ ok: true, crmUserId: 'u-sales-1', boundAt: '2026-11-25T02:30:00.000Z' });
 const bindFails = (code: string): FunctionHandler => () => ({ ok: false, error: { code, message: `test ${code}` } });
@@ -21,6 +23,8 @@ function openPage(
 ) {
   const fake = createFakeWx({ functions: { subscriptionStatus: SUBSCRIPTION_STATUS, ...functions }, subscriptionsSetting: { mainSwitch: true, itemSettings: kept } });
   const host = fakeRequest(routes);
+  // Signed in already: how a page signs in is crm-session.test.ts's and console-sign-in.test.ts's subject.
+  fake.state.storage.set(SESSION_STORAGE_KEY, SIGNED_IN);
   installMiniProgramGlobals(fake.wx, { request: host.request });
   const page = render(path);
   (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad(query);
@@ -90,7 +94,12 @@ describe('bind page', () => {
 
     expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
     expect(page.querySelector('.lk-bind__move')).toBeFalsy();
-    expect(host.calls).toHaveLength(1);
+    // The CRM learns of the unbinding from the kit: the sessions as the old account end before it.
+    expect(host.calls).toEqual([
+      { method: 'POST', path: '/api/wechat-binding/scene/exchange', data: { scene: 'S1' } },
+      { method: 'POST', path: '/api/wechat-session/end', data: {}, token: 'lnk_session' },
+    ]);
+    expect(fake.state.storage.has(SESSION_STORAGE_KEY)).toBe(false);
     expect(fake.state.functionCalls.map((call) => call.data)).toEqual([
       { type: 'bindCrmUser', ticket: 'v1.t' },
       { type: 'unbindCrmUser' },
@@ -169,7 +178,7 @@ describe('customer detail page', () => {
     const { host, page } = openPage('pages/customer/detail', { id: 'c-1', deliveryId: 'd-42' }, { 'GET /api/customers/c-1': { statusCode: 200, data: CUSTOMER } });
     await settle();
 
-    expect(host.calls).toEqual([{ method: 'GET', path: '/api/customers/c-1' }]);
+    expect(host.calls).toEqual([{ method: 'GET', path: '/api/customers/c-1', token: 'lnk_session' }]);
     expect(textOf(page, '.lk-customer__name')).toBe('阿里巴巴');
     expect(page.dom?.textContent).toContain('公司：阿里巴巴集团');
     expect(page.dom?.textContent).toContain('状态：新客户');
@@ -190,7 +199,6 @@ describe('customer detail page', () => {
   it.each([
     [apiError(404, 'CUSTOMER_NOT_FOUND'), '这个客户已不在你名下（可能已分配给他人或被删除）。'],
     [apiError(403, 'FORBIDDEN'), '你的 CRM 账号无权查看，请联系管理员。'],
-    [apiError(401, 'UNAUTHENTICATED'), '请先登录 CRM 账号。'],
     [noAnswer(), '网络异常，请检查网络后下拉刷新。'],
   ])('says why it cannot show the customer (%#)', async (answer, text) => {
     const { page } = openPage('pages/customer/detail', { id: 'c-1' }, { 'GET /api/customers/c-1': answer });
@@ -286,9 +294,10 @@ describe('customer list page', () => {
     await settle();
     expect(textOf(empty.page, '.lk-customers__hint')).toBe('你名下还没有客户。');
 
-    const signedOut = openPage('pages/customer/list', {}, { 'GET /api/me': apiError(401, 'UNAUTHENTICATED') });
+    // The session was ended on the CRM and the WeChat is no longer bound: signing in again is refused.
+    const signedOut = openPage('pages/customer/list', {}, { 'GET /api/me': apiError(401, 'UNAUTHENTICATED') }, { vouchCrmSession: () => ({ ok: false, error: { code: 'NOT_BOUND', message: 'test' } }) });
     await settle();
-    expect(textOf(signedOut.page, '.lk-customers__error')).toBe('请先登录 CRM 账号。');
+    expect(textOf(signedOut.page, '.lk-customers__error')).toBe('这个微信还没有绑定 CRM 账号：请在 CRM 中打开你的“绑定微信”二维码，用微信扫一扫。');
   });
 });
 
@@ -308,7 +317,7 @@ describe('silent top-up: ordinary taps keep the reminders of a user who kept the
 
     expect(fake.state.subscribeCalls).toEqual([{ tmplIds: [TEMPLATE] }]);
     expect(fake.state.functionCalls.map((call) => call.data)).toContainEqual({ type: 'recordSubscription', results: { [TEMPLATE]: 'accept' } });
-    expect(host.calls).toContainEqual({ method: 'POST', path: '/api/me/subscription-answers', data: { results: { [TEMPLATE]: 'accept' } } });
+    expect(host.calls).toContainEqual({ method: 'POST', path: '/api/me/subscription-answers', data: { results: { [TEMPLATE]: 'accept' } }, token: 'lnk_session' });
     expect(fake.state.navigations).toHaveLength(1);
   });
 

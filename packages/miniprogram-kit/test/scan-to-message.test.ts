@@ -25,8 +25,9 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
   let offsetMs = 0;
   let admin: { authorization: string };
   let manager: { authorization: string };
-  /** The demo's salesperson, whose CRM API token the customer pages send. */
+  /** The demo's salesperson, bound to the WeChat of READER: the customer pages sign in as them. */
   let sales: { id: string; token: string };
+  const READER = 'openid-e2e-reader';
 
   beforeAll(async () => {
     running = await startServer(
@@ -44,6 +45,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     admin = token('admin');
     manager = token('manager');
     sales = running.demo!.users.find((user) => user.role === 'sales')!;
+    await emulator.setupUser(sales.id, 0, READER);
   }, 30_000);
 
   afterAll(async () => {
@@ -79,7 +81,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
   async function openBindPage(scene: string, openid: string): Promise<{ page: Rendered; phone: ReturnType<typeof createConnectedWx> }> {
     const phone = createConnectedWx({ emulatorUrl: emulator.url, openid, functionName: running.config.WECHAT_CLOUD_FUNCTION });
     installMiniProgramGlobals(phone.wx, {
-      request: createWxRequest(running.url, () => undefined),
+      request: createWxRequest(running.url),
       functionName: running.config.WECHAT_CLOUD_FUNCTION,
     });
     const page = render('pages/bind/index');
@@ -89,11 +91,17 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     return { page, phone };
   }
 
-  /** Opens a built customer page as a message link does, on a phone signed in to the CRM as the demo salesperson. */
-  async function openCustomerPage(path: string, query: Record<string, string>): Promise<Rendered> {
-    const phone = createConnectedWx({ emulatorUrl: emulator.url, openid: 'openid-e2e-reader', functionName: running.config.WECHAT_CLOUD_FUNCTION });
+  /**
+   * Opens a built customer page as a message link does, on the phone of a WeChat user (by default READER, bound to the
+   * demo salesperson): nothing is typed, the page signs in with the WeChat.
+   */
+  async function openCustomerPage(
+    path: string,
+    query: Record<string, string>,
+    phone = createConnectedWx({ emulatorUrl: emulator.url, openid: READER, functionName: running.config.WECHAT_CLOUD_FUNCTION }),
+  ): Promise<Rendered> {
     installMiniProgramGlobals(phone.wx, {
-      request: createWxRequest(running.url, () => sales.token),
+      request: createWxRequest(running.url),
       functionName: running.config.WECHAT_CLOUD_FUNCTION,
     });
     const page = render(path);
@@ -128,7 +136,8 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     // One dialog asked for the three lead templates; WeChat counted one acceptance of each.
     expect(LEAD_TEMPLATES.map((template) => emulator.acceptancesOf(openid, template.id))).toEqual([1, 1, 1]);
     const results = Object.fromEntries(LEAD_TEMPLATES.map((template) => [template.id, 'accept']));
-    expect(phone.state.functionCalls.slice(1)).toEqual([{ type: 'subscriptionStatus' }, { type: 'recordSubscription', results }]);
+    // The report to the CRM signed in with the WeChat just bound.
+    expect(phone.state.functionCalls.slice(1)).toEqual([{ type: 'subscriptionStatus' }, { type: 'recordSubscription', results }, { type: 'vouchCrmSession' }]);
 
     const assigned: Array<{ customerId: string; notificationId: string }> = [];
     for (const name of ['端到端一号', '端到端二号', '端到端三号']) {
@@ -161,7 +170,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
       }
       return answer;
     };
-    installMiniProgramGlobals(phone.wx, { request: createWxRequest(running.url, () => undefined), functionName: running.config.WECHAT_CLOUD_FUNCTION });
+    installMiniProgramGlobals(phone.wx, { request: createWxRequest(running.url), functionName: running.config.WECHAT_CLOUD_FUNCTION });
     const page = render('pages/bind/index');
     (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad({ scene: encodeURIComponent(await bindingCodeOf(salesId)) });
     await waitFor(() => page.data.working as boolean, (working) => !working, { what: 'the first bind' });
@@ -255,7 +264,7 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
   });
 
   it("a message's link opens the list on the customers it is about, though the salesperson has more than a page of others", async () => {
-    const openid = await emulator.setupUser(sales.id, 2);
+    const openid = await emulator.setupUser(sales.id, 2, READER);
     const older: string[] = [];
     for (let index = 0; index < 50; index++) older.push((await api<{ id: string }>('POST', '/api/customers', admin, { name: `老客户${index}` })).body.id);
     expect((await api('POST', '/api/customers/batch-assign', manager, { customerIds: older, assigneeId: sales.id })).status).toBe(200);
@@ -279,4 +288,39 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     const mine = await openCustomerPage('pages/customer/list', {});
     expect((mine.data.items as Array<{ name: string }>).slice(0, 2).map((item) => item.name)).toEqual(['新分配乙', '新分配甲']);
   }, 60_000);
+
+  it("a bound salesperson opens a message's link and sees the customer: signed in with their WeChat, nothing typed", async () => {
+    const openid = 'openid-e2e-signs-in';
+    const salesId = await newSalesperson('孙七');
+    expect(textOf((await openBindPage(await bindingCodeOf(salesId), openid)).page, '.lk-bind__title')).toBe('绑定成功');
+    await emulator.setupUser(salesId, 1, openid);
+    const customer = await api<{ id: string }>('POST', '/api/customers', admin, { name: '扫码客户' });
+    expect((await api('POST', `/api/customers/${customer.body.id}/assign`, manager, { assigneeId: salesId })).status).toBe(200);
+    const [message] = await waitFor(() => messagesTo(openid), (items) => items.length >= 1, { what: 'the message to the phone' });
+    document.body.innerHTML = '';
+    const phone = createConnectedWx({ emulatorUrl: emulator.url, openid, functionName: running.config.WECHAT_CLOUD_FUNCTION });
+
+    const page = await openCustomerPage(message!.page!.split('?')[0]!, Object.fromEntries(new URLSearchParams(message!.page!.split('?')[1])), phone);
+
+    expect(textOf(page, '.lk-customer__name')).toBe('扫码客户');
+    expect(phone.state.functionCalls.map((call) => call.type)).toContain('vouchCrmSession');
+    expect(phone.state.requests).toContain(`POST ${running.url}/api/wechat-session`);
+
+    // An admin releases the binding (the salesperson left): the session on the phone ends with it.
+    expect((await api('POST', `/api/users/${salesId}/wechat-binding/release`, admin, {})).status).toBe(200);
+    document.body.innerHTML = '';
+    const again = await openCustomerPage('pages/customer/detail', { id: customer.body.id }, phone);
+    expect(textOf(again, '.lk-customer__error')).toBe('这个微信还没有绑定 CRM 账号：请在 CRM 中打开你的“绑定微信”二维码，用微信扫一扫。');
+  }, 40_000);
+
+  it('a WeChat user bound to nobody who opens a customer link is told to bind, and reads nothing', async () => {
+    const customer = await api<{ id: string }>('POST', '/api/customers', admin, { name: '陌生人看不到' });
+    const phone = createConnectedWx({ emulatorUrl: emulator.url, openid: 'openid-e2e-stranger', functionName: running.config.WECHAT_CLOUD_FUNCTION });
+
+    const page = await openCustomerPage('pages/customer/detail', { id: customer.body.id }, phone);
+
+    expect(textOf(page, '.lk-customer__error')).toBe('这个微信还没有绑定 CRM 账号：请在 CRM 中打开你的“绑定微信”二维码，用微信扫一扫。');
+    expect(page.dom?.textContent).not.toContain('陌生人看不到');
+    expect(phone.state.requests.filter((request) => request.includes('/api/customers'))).toEqual([]);
+  });
 });

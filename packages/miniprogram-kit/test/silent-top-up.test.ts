@@ -59,7 +59,7 @@ describe.each([
 
   /** The salesperson's own customer list, on their phone. */
   async function openList(wx: ReturnType<typeof createConnectedWx>): Promise<Rendered> {
-    installMiniProgramGlobals(wx.wx, { request: createWxRequest(running.url, () => sales.token), functionName: running.config.WECHAT_CLOUD_FUNCTION });
+    installMiniProgramGlobals(wx.wx, { request: createWxRequest(running.url), functionName: running.config.WECHAT_CLOUD_FUNCTION });
     const page = render('pages/customer/list');
     (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad({});
     await waitFor(() => page.data.loading as boolean, (loading) => !loading, { what: 'the list to load' });

@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { SESSION_STORAGE_KEY } from '../src/lib/crm-session.js';
 import { createFakeWx, installMiniProgramGlobals, type FunctionHandler, type SubscribeAnswer } from './fake-wx.js';
 import { find, listen, render, settle, tap, textOf } from './render.js';
 
@@ -29,6 +30,7 @@ function setup(subscribe: SubscribeAnswer, options: { status?: FunctionHandler; 
       },
     },
   });
+  fake.state.storage.set(SESSION_STORAGE_KEY, { token: 'lnk_session', expiresAt: '2099-01-01T00:00:00.000Z', user: { id: 'u-sales-1', name: '王五', role: 'sales' } });
   installMiniProgramGlobals(fake.wx, { request });
   const button = render('components/subscribe-button/index');
   const events: Array<{ name: string; detail: Record<string, unknown> }> = [];
@@ -68,7 +70,7 @@ describe('subscribe-button', () => {
     expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 5 条提醒。');
     expect(events).toEqual([{ name: 'subscribed', detail: { templateIds: TEMPLATES, outcome: 'ACCEPTED', accepted: 3, remaining: 5, results } }]);
     // And to the CRM, which catches the salesperson up (WeChat may not push every acceptance).
-    expect(crmCalls).toEqual([{ method: 'POST', path: '/api/me/subscription-answers', data: { results } }]);
+    expect(crmCalls).toEqual([{ method: 'POST', path: '/api/me/subscription-answers', data: { results }, token: 'lnk_session' }]);
   });
 
   it.each(['acceptWithAudio', 'acceptWithAlert'])('%s counts as an acceptance', async (result) => {

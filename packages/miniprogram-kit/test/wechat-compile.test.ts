@@ -65,6 +65,7 @@ describe('WeChat compilers', () => {
     expect(wxml.sort()).toEqual([
       'components/subscribe-button/index.wxml',
       'pages/bind/index.wxml',
+      'pages/console-sign-in/index.wxml',
       'pages/customer/detail.wxml',
       'pages/customer/list.wxml',
       'pages/index/index.wxml',

@@ -4,6 +4,7 @@ import { handleRecallDeliveries } from './handlers/recall-deliveries.js';
 import { handleReleaseBinding } from './handlers/release-binding-handler.js';
 import { handleApplySubscriptionEvents } from './handlers/subscription-events-handler.js';
 import { handleSendBatch, handleSendOne } from './handlers/send-handlers.js';
+import { handleVouchCrmSession } from './handlers/vouch-session-handler.js';
 import { handleBindCrmUser, handleGetOpenId, handleRecordSubscription, handleSubscriptionStatus, handleUnbindCrmUser } from './handlers/user-handlers.js';
 
 /** `main(event, context)` minus the SDK wiring: parses the type and dispatches; never throws. */
@@ -29,6 +30,8 @@ export function createHandler(deps: FunctionDeps) {
           return await handleBindCrmUser(deps, context, body);
         case 'unbindCrmUser':
           return await handleUnbindCrmUser(deps, context);
+        case 'vouchCrmSession':
+          return await handleVouchCrmSession(deps, context);
         case 'releaseBinding':
           return await handleReleaseBinding(deps, context, body);
         case 'recordSubscription':

@@ -30,6 +30,20 @@ export interface ApiTokensTable {
   revoked_at: Timestamp | null;
   /** Updated at most once a minute per token, not on every request. */
   last_used_at: Timestamp | null;
+  /** `api`: made by the CLI or an admin; `wechat`: a mini-program session, exchanged for a cloud function's vouch. */
+  kind: Generated<ApiTokenKind>;
+  /** The WeChat user a `wechat` token was issued to. */
+  openid: string | null;
+}
+
+export type ApiTokenKind = 'api' | 'wechat';
+
+/** The session vouches exchanged, by nonce, kept until they expire: each is exchanged once. */
+export interface WechatSessionVouchesTable {
+  nonce: string;
+  user_id: string;
+  used_at: Timestamp;
+  expires_at: Timestamp;
 }
 
 export interface CustomersTable {
@@ -194,6 +208,7 @@ export interface Database {
   wechat_receipts: WechatReceiptsTable;
   wechat_subscriptions: WechatSubscriptionsTable;
   wechat_binding_releases: WechatBindingReleasesTable;
+  wechat_session_vouches: WechatSessionVouchesTable;
   notification_customers: NotificationCustomersTable;
   notification_attempts: NotificationAttemptsTable;
 }

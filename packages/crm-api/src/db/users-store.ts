@@ -1,5 +1,5 @@
 import type { Role } from '../domain/roles.js';
-import type { ApiTokenRow, UserRow } from './schema.js';
+import type { ApiTokenKind, ApiTokenRow, UserRow } from './schema.js';
 import { prepared } from './prepared.js';
 import type { Trx } from './transaction.js';
 
@@ -42,20 +42,45 @@ export async function deactivateUserRow(db: Trx, id: string, now: string): Promi
   return result.numUpdatedRows > 0n;
 }
 
-export async function insertApiToken(db: Trx, token: { id: string; userId: string; tokenHash: string; createdAt: string; expiresAt: string }): Promise<void> {
+export async function insertApiToken(
+  db: Trx,
+  token: { id: string; userId: string; tokenHash: string; createdAt: string; expiresAt: string; kind: ApiTokenKind; openid: string | null },
+): Promise<void> {
   await db
     .insertInto('api_tokens')
-    .values({ id: token.id, user_id: token.userId, token_hash: token.tokenHash, created_at: token.createdAt, expires_at: token.expiresAt, revoked_at: null, last_used_at: null })
+    .values({
+      id: token.id,
+      user_id: token.userId,
+      token_hash: token.tokenHash,
+      created_at: token.createdAt,
+      expires_at: token.expiresAt,
+      revoked_at: null,
+      last_used_at: null,
+      kind: token.kind,
+      openid: token.openid,
+    })
     .execute();
 }
 
-export type TokenWithUser = Pick<UserRow, 'id' | 'name' | 'role' | 'active'> & Pick<ApiTokenRow, 'expires_at' | 'revoked_at' | 'last_used_at'> & { token_id: string };
+/** Revokes every unrevoked mini-program session token of the user (their WeChat binding ended); answers how many. */
+export async function revokeWechatTokensOf(db: Trx, userId: string, now: string): Promise<number> {
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('user_id', '=', userId)
+    .where('kind', '=', 'wechat')
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+export type TokenWithUser = Pick<UserRow, 'id' | 'name' | 'role' | 'active'> & Pick<ApiTokenRow, 'expires_at' | 'revoked_at' | 'last_used_at' | 'kind'> & { token_id: string };
 
 const tokenByHash = prepared((db, tokenHash: string) =>
   db
     .selectFrom('api_tokens')
     .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['users.id', 'users.name', 'users.role', 'users.active', 'api_tokens.id as token_id', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'api_tokens.last_used_at'])
+    .select(['users.id', 'users.name', 'users.role', 'users.active', 'api_tokens.id as token_id', 'api_tokens.expires_at', 'api_tokens.revoked_at', 'api_tokens.last_used_at', 'api_tokens.kind'])
     .where('api_tokens.token_hash', '=', tokenHash),
 );
 

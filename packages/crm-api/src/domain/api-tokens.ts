@@ -29,11 +29,29 @@ function toTokenView(row: ApiTokenRow): ApiTokenView {
   return { id: row.id, userId: row.user_id, createdAt: row.created_at, expiresAt: row.expires_at, revokedAt: row.revoked_at, lastUsedAt: row.last_used_at };
 }
 
-/** Creates a bearer token for a user, valid `ttlDays`; returns it once. Only its hash is stored. */
-export async function createApiToken(db: Trx, userId: string, now: Date, options: { ttlDays?: number } = {}): Promise<string> {
+/** A mini-program session token (domain/wechat-sessions.ts): short-lived, tied to the openid it was issued to. */
+export interface WechatSessionToken {
+  openid: string;
+  ttlSeconds: number;
+}
+
+/**
+ * Creates a bearer token for a user, valid `ttlDays` (or, for a `wechat` session, its `ttlSeconds`); returns it once.
+ * Only its hash is stored.
+ */
+export async function createApiToken(db: Trx, userId: string, now: Date, options: { ttlDays?: number; wechat?: WechatSessionToken } = {}): Promise<string> {
   const token = TOKEN_PREFIX + randomBytes(32).toString('base64url');
-  const expiresAt = new Date(now.getTime() + (options.ttlDays ?? DEFAULT_TOKEN_TTL_DAYS) * DAY_MS).toISOString();
-  await insertApiToken(db, { id: randomUUID(), userId, tokenHash: hashToken(token), createdAt: now.toISOString(), expiresAt });
+  const ttlMs = options.wechat ? options.wechat.ttlSeconds * 1000 : (options.ttlDays ?? DEFAULT_TOKEN_TTL_DAYS) * DAY_MS;
+  const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+  await insertApiToken(db, {
+    id: randomUUID(),
+    userId,
+    tokenHash: hashToken(token),
+    createdAt: now.toISOString(),
+    expiresAt,
+    kind: options.wechat ? 'wechat' : 'api',
+    openid: options.wechat?.openid ?? null,
+  });
   return token;
 }
 
@@ -48,7 +66,10 @@ export async function actorForToken(db: Trx, token: string, now: Date = new Date
   if (found.expires_at <= now.toISOString()) {
     throw new DomainError({
       code: 'UNAUTHENTICATED',
-      message: `The API token expired at ${found.expires_at}; create a new one (pnpm cli token:create)`,
+      message:
+        found.kind === 'wechat'
+          ? `The mini-program session expired at ${found.expires_at}; the mini program signs in again by itself`
+          : `The API token expired at ${found.expires_at}; create a new one (pnpm cli token:create)`,
       details: { reason: 'expired' },
     });
   }

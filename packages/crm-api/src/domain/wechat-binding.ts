@@ -3,6 +3,7 @@ import { recordBindingRelease } from '../db/push-store.js';
 import { findUserRow } from '../db/users-store.js';
 import { requireRole, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
+import { endWechatSessions } from './wechat-sessions.js';
 
 export interface ReleasedBinding {
   userId: string;
@@ -13,7 +14,8 @@ export interface ReleasedBinding {
 /**
  * An admin unbinds the WeChat of a salesperson who left: the cloud function forgets the binding (their deliveries
  * answer NOT_BOUND, and that WeChat user may bind someone else), and the CRM shows them as not bound until WeChat shows
- * a binding again. A departed salesperson cannot be asked to unbind from their phone.
+ * a binding again. Their mini-program sessions (POST /api/wechat-session) end with it. A departed salesperson cannot be
+ * asked to unbind from their phone.
  */
 export async function releaseWechatBinding(ctx: AppContext, actor: Actor, userId: string): Promise<ReleasedBinding> {
   requireRole(actor, ['admin'], "release a user's WeChat binding");
@@ -25,7 +27,10 @@ export async function releaseWechatBinding(ctx: AppContext, actor: Actor, userId
   if (!answer.ok) {
     throw new DomainError({ code: 'WECHAT_REFUSED', message: `the cloud function refused to release the binding: ${answer.error.message}`, details: { reason: answer.error.code } });
   }
-  await recordBindingRelease(ctx.db.kysely, userId, new Date(ctx.clock.now()).toISOString());
-  ctx.logger.info({ userId, released: answer.released }, "an admin released a user's WeChat binding");
+  const now = new Date(ctx.clock.now());
+  await recordBindingRelease(ctx.db.kysely, userId, now.toISOString());
+  // Signed in with that WeChat, the phone would go on reading their customers until the session expired.
+  const sessionsEnded = await endWechatSessions(ctx.db.kysely, userId, now);
+  ctx.logger.info({ userId, released: answer.released, sessionsEnded }, "an admin released a user's WeChat binding");
   return { userId, released: answer.released };
 }

@@ -17,6 +17,7 @@ import { messagePushRoutes } from './routes/message-push-routes.js';
 import { tokensRoutes } from './routes/tokens-routes.js';
 import { usersRoutes } from './routes/users-routes.js';
 import { bindingSceneRoutes, wechatBindingRoutes } from './routes/wechat-binding-routes.js';
+import { wechatSessionEndRoutes, wechatSessionRoutes } from './routes/wechat-session-routes.js';
 
 const noStore: RequestHandler = (_req, res, next) => {
   res.setHeader('Cache-Control', 'no-store');
@@ -59,6 +60,7 @@ export function createApp(ctx: AppContext): Express {
   const registry = createRouteRegistry();
   healthRoutes(app, ctx, registry);
   bindingSceneRoutes(app, ctx, registry);
+  wechatSessionRoutes(app, ctx, registry);
   // Authenticated JSON is per user: no cache (browser or proxy) may keep it.
   app.use('/api', noStore, authenticate(ctx));
   miniprogramRoutes(app, ctx, registry);
@@ -66,6 +68,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/api/miniprogram', notFoundHandler, miniprogramErrorHandler);
   usersRoutes(app, ctx, registry);
   wechatBindingRoutes(app, ctx, registry);
+  wechatSessionEndRoutes(app, ctx, registry);
   customersRoutes(app, ctx, registry);
   assignmentRoutes(app, ctx, registry);
   notificationsRoutes(app, ctx, registry);

@@ -9,6 +9,3 @@ export const DEMO_CONFIG = {
   cloudEnv: 'REPLACE-WITH-CLOUD-ENV',
   functionName: 'quickstartFunctions',
 };
-
-/** Where the demo keeps the CRM API token the user pasted on its home page. */
-export const TOKEN_STORAGE_KEY = 'leadnotify-demo-crm-token';

@@ -22,6 +22,8 @@ export async function send<T>(what: string, call: () => Promise<T>): Promise<T> 
   try {
     return await call();
   } catch (thrown) {
+    // Signing in on the way (crm-session.ts) has its own outcome, e.g. NOT_BOUND: not a network failure.
+    if (thrown instanceof KitError) throw thrown;
     const detail = (thrown as { errMsg?: unknown } | null)?.errMsg ?? (thrown instanceof Error ? thrown.message : String(thrown));
     throw new KitError({ code: 'NETWORK', message: `${what}: ${String(detail)}`, cause: thrown });
   }

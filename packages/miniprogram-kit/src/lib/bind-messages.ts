@@ -33,6 +33,7 @@ export const BIND_MESSAGES: Readonly<Record<BindOutcome, BindMessage>> = {
   },
   NETWORK: { title: '网络异常', detail: '没有连上服务器，请检查网络后再试一次。', retry: true, move: false },
   NOT_FOUND: SERVICE,
+  NOT_BOUND: SERVICE,
   UNAUTHENTICATED: SERVICE,
   FORBIDDEN: SERVICE,
   SERVICE_ERROR: SERVICE,

@@ -10,7 +10,9 @@ const SERVICE = '服务暂时出了问题，请稍后再试。';
 export const CUSTOMER_MESSAGES: Readonly<Record<KitErrorCode, string>> = {
   NOT_FOUND: '这个客户已不在你名下（可能已分配给他人或被删除）。',
   FORBIDDEN: '你的 CRM 账号无权查看，请联系管理员。',
-  UNAUTHENTICATED: '请先登录 CRM 账号。',
+  // The session signed in and the CRM still refused: the account was deactivated, or the shared secret differs.
+  UNAUTHENTICATED: '无法登录 CRM：账号可能已停用，请联系管理员。',
+  NOT_BOUND: '这个微信还没有绑定 CRM 账号：请在 CRM 中打开你的“绑定微信”二维码，用微信扫一扫。',
   NETWORK: '网络异常，请检查网络后下拉刷新。',
   SERVICE_ERROR: SERVICE,
   KIT_NOT_CONFIGURED: '小程序配置不完整，请联系管理员。',

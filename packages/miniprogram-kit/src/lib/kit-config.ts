@@ -6,6 +6,8 @@ export interface KitRequestOptions {
   path: string;
   /** JSON body for POST. */
   data?: Record<string, unknown>;
+  /** The CRM token the kit's session (crm-session.ts) signed in with: send it as `Authorization: Bearer <token>`. */
+  token?: string;
 }
 
 export interface KitResponse {
@@ -15,7 +17,7 @@ export interface KitResponse {
 
 /**
  * Calls the CRM API. Resolves with whatever status the server answered (4xx and 5xx included) and rejects
- * only when no answer arrived (wx.request's fail). The kit never sees a URL or a token.
+ * only when no answer arrived (wx.request's fail). The kit never sees a URL; the token it passes is the session's.
  */
 export type KitRequest = (options: KitRequestOptions) => Promise<KitResponse>;
 

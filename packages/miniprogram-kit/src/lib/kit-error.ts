@@ -12,6 +12,8 @@ export type KitErrorCode =
   | 'TICKET_EXPIRED'
   | 'TICKET_USED'
   | 'OPENID_BOUND_ELSEWHERE'
+  // Signing in (crm-session.ts): the caller's WeChat is bound to no CRM user, or an admin released the binding.
+  | 'NOT_BOUND'
   // From any CRM route.
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'

@@ -2,6 +2,7 @@ import { bindCrmUser, unbindCrmUser, type Binding } from './bind-crm-user.js';
 import type { CallFunction } from './call-function.js';
 import { decodeScene } from './decode-scene.js';
 import { exchangeScene } from './exchange-scene.js';
+import type { CrmSession } from './crm-session.js';
 import type { KitRequest } from './kit-config.js';
 import { toKitError } from './kit-error.js';
 import type { BindOutcome } from './bind-messages.js';
@@ -10,6 +11,8 @@ export interface BindingDeps {
   request: KitRequest;
   callFunction: CallFunction;
   functionName: string;
+  /** The CRM session of this WeChat (crm-session.ts): ended before the WeChat is unbound, forgotten after a bind. */
+  session?: Pick<CrmSession, 'end' | 'forget'>;
 }
 
 export interface BindingState {
@@ -32,6 +35,8 @@ export async function runBinding(deps: BindingDeps, rawScene: unknown, previous?
   try {
     ticket ??= await exchangeScene(deps.request, scene);
     const binding = await bindCrmUser(deps.callFunction, deps.functionName, ticket);
+    // The WeChat may now be another CRM user's: the next page signs in afresh.
+    deps.session?.forget();
     return { outcome: 'BOUND', binding };
   } catch (thrown) {
     const error = toKitError(thrown);
@@ -46,6 +51,8 @@ export async function runBinding(deps: BindingDeps, rawScene: unknown, previous?
  */
 export async function moveBinding(deps: BindingDeps, rawScene: unknown, previous?: BindingState): Promise<BindingState> {
   try {
+    // The CRM learns of an unbinding only from the kit: its sessions as the old CRM user end first.
+    await deps.session?.end();
     await unbindCrmUser(deps.callFunction, deps.functionName);
   } catch (thrown) {
     const error = toKitError(thrown);

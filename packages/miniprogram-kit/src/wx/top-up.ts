@@ -1,8 +1,8 @@
 import { keptAlwaysAccepted, type SubscriptionsSetting } from '../lib/subscribe-outcome.js';
-import { readKitConfig } from '../lib/kit-config.js';
 import { toKitError } from '../lib/kit-error.js';
 import { reportAcceptance, subscriptionStatus, type Stock } from '../lib/subscription-stock.js';
-import { cloudCallFunction, hostApp } from './cloud-call-function.js';
+import { cloudCallFunction } from './cloud-call-function.js';
+import { kitSession } from './kit-session.js';
 
 /** Where the kit keeps what a tap needs at hand: the lead templates, and whether the user kept them all "always". */
 const STORAGE_KEY = 'leadnotify-top-up';
@@ -60,7 +60,7 @@ export function topUpSubscriptions(): boolean {
     success: (result) => {
       const results = Object.fromEntries(state.templateIds.map((id) => [id, String((result as Record<string, unknown>)[id] ?? '')]));
       Promise.resolve()
-        .then(() => reportAcceptance(cloudCallFunction, state.functionName, readKitConfig(hostApp()).request, results))
+        .then(() => reportAcceptance(cloudCallFunction, state.functionName, kitSession().session.request, results))
         .catch((thrown: unknown) => console.warn('leadnotify kit: top-up report failed', toKitError(thrown).message));
     },
     fail: (error) => console.warn('leadnotify kit: top-up', error.errMsg),

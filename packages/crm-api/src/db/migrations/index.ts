@@ -15,6 +15,7 @@ import * as pushInbox from './0013-push-inbox.js';
 import * as wechatBindingReleased from './0014-wechat-binding-released.js';
 import * as wecomUserid from './0015-wecom-userid.js';
 import * as notificationChannel from './0016-notification-channel.js';
+import * as wechatSessions from './0017-wechat-sessions.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const migrations: Record<string, Migration> = {
   '0014-wechat-binding-released': wechatBindingReleased,
   '0015-wecom-userid': wecomUserid,
   '0016-notification-channel': notificationChannel,
+  '0017-wechat-sessions': wechatSessions,
 };

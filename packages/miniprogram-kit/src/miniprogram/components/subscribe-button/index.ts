@@ -3,6 +3,7 @@ import { toKitError } from '../../../lib/kit-error.js';
 import { alwaysText, outcomeOfFailure, stockAfterAcceptance, stockText, SUBSCRIBE_VIEWS, summarizeTap, tapText, type SubscribeOutcome } from '../../../lib/subscribe-outcome.js';
 import { reportAcceptance } from '../../../lib/subscription-stock.js';
 import { cloudCallFunction, hostApp } from '../../../wx/cloud-call-function.js';
+import { kitSession } from '../../../wx/kit-session.js';
 import { prepareTopUp, rememberAlways } from '../../../wx/top-up.js';
 
 const PREPARING = '正在准备订阅，请稍后再点一次。';
@@ -86,7 +87,7 @@ Component({
         // WeChat counts the acceptances whatever the function says, so a failed report changes nothing shown.
         let reported: number | undefined;
         try {
-          reported = (await reportAcceptance(cloudCallFunction, config.functionName, config.request, results)).remaining;
+          reported = (await reportAcceptance(cloudCallFunction, config.functionName, kitSession().session.request, results)).remaining;
         } catch (thrown) {
           console.warn('leadnotify kit: recordSubscription failed', toKitError(thrown).message);
         }

@@ -1,8 +1,8 @@
 import { BIND_MESSAGES } from '../../../lib/bind-messages.js';
-import { readKitConfig } from '../../../lib/kit-config.js';
 import { toKitError } from '../../../lib/kit-error.js';
 import { moveBinding, runBinding, type BindingState } from '../../../lib/run-binding.js';
-import { cloudCallFunction, hostApp } from '../../../wx/cloud-call-function.js';
+import { cloudCallFunction } from '../../../wx/cloud-call-function.js';
+import { kitSession } from '../../../wx/kit-session.js';
 import { topUpSubscriptions } from '../../../wx/top-up.js';
 
 /**
@@ -48,9 +48,9 @@ Component({
       this.setData({ working: true, retry: false, move: false, title: '正在绑定…', detail: '' });
       let state: BindingState;
       try {
-        const config = readKitConfig(hostApp());
+        const { config, session } = kitSession();
         const previous: BindingState | undefined = this.data.ticket ? { outcome: 'NETWORK', ticket: this.data.ticket } : undefined;
-        state = await attempt({ request: config.request, callFunction: cloudCallFunction, functionName: config.functionName }, this.data.rawScene, previous);
+        state = await attempt({ request: config.request, callFunction: cloudCallFunction, functionName: config.functionName, session }, this.data.rawScene, previous);
       } catch (thrown) {
         const error = toKitError(thrown);
         state = { outcome: error.code, error: error.message };

@@ -1,14 +1,13 @@
 import { getCustomer } from '../../../lib/customer-api.js';
 import { CUSTOMER_MESSAGES, formatBeijingTime, statusLabel } from '../../../lib/customer-messages.js';
-import { readKitConfig } from '../../../lib/kit-config.js';
 import { KitError, toKitError } from '../../../lib/kit-error.js';
-import { hostApp } from '../../../wx/cloud-call-function.js';
+import { kitSession } from '../../../wx/kit-session.js';
 import { topUpSubscriptions } from '../../../wx/top-up.js';
 
 /**
  * A subscribe message for one customer opens pages/customer/detail?id=…&deliveryId=…
  * (quickstartFunctions template/build-message.ts). deliveryId is kept for the host; the page shows the
- * customer read through the host's request function.
+ * customer read through the host's request function, signed in with the WeChat the salesperson bound (crm-session.ts).
  */
 Component({
   data: {
@@ -42,7 +41,7 @@ Component({
       this.setData({ loading: true, error: '' });
       try {
         if (!this.data.id) throw new KitError({ code: 'NOT_FOUND', message: 'the page was opened without a customer id' });
-        const customer = await getCustomer(readKitConfig(hostApp()).request, this.data.id);
+        const customer = await getCustomer(kitSession().session.request, this.data.id);
         this.setData({
           loading: false,
           name: customer.name,

@@ -1,8 +1,7 @@
 import { listDeliveredCustomers, listMyCustomers, type ListedCustomer } from '../../../lib/customer-api.js';
 import { CUSTOMER_MESSAGES, formatBeijingTime, statusLabel } from '../../../lib/customer-messages.js';
-import { readKitConfig } from '../../../lib/kit-config.js';
 import { toKitError } from '../../../lib/kit-error.js';
-import { hostApp } from '../../../wx/cloud-call-function.js';
+import { kitSession } from '../../../wx/kit-session.js';
 import { topUpSubscriptions } from '../../../wx/top-up.js';
 
 interface Row {
@@ -40,7 +39,7 @@ Component({
     async load() {
       this.setData({ loading: true, error: '' });
       try {
-        const { request } = readKitConfig(hostApp());
+        const { request } = kitSession().session;
         const delivered = this.data.deliveryId ? await listDeliveredCustomers(request, this.data.deliveryId) : [];
         const customers: ListedCustomer[] = delivered.length > 0 ? delivered : await listMyCustomers(request);
         const items: Row[] = customers.map((customer) => ({

@@ -1,15 +1,23 @@
-import { TOKEN_STORAGE_KEY } from '../../../demo/demo-config.js';
+import { CUSTOMER_MESSAGES } from '../../../lib/customer-messages.js';
+import { toKitError } from '../../../lib/kit-error.js';
+import { kitSession } from '../../../wx/kit-session.js';
 
-/** The demo's home: paste a CRM API token, open the kit's pages, try the subscribe button. */
+/** The demo's home: who the WeChat signs in to the CRM as (nothing to type), the kit's pages, the subscribe button. */
 Component({
-  data: { token: '' },
+  data: { signedIn: '', error: '' },
   methods: {
     onLoad() {
-      this.setData({ token: wx.getStorageSync(TOKEN_STORAGE_KEY) || '' });
+      void this.signIn();
     },
-    onTokenInput(event: WechatMiniprogram.Input) {
-      this.setData({ token: event.detail.value });
-      wx.setStorageSync(TOKEN_STORAGE_KEY, event.detail.value.trim());
+    async signIn() {
+      try {
+        const user = await kitSession().session.signIn();
+        this.setData({ signedIn: user.name, error: '' });
+      } catch (thrown) {
+        const error = toKitError(thrown);
+        console.warn('leadnotify kit: sign-in', error.message);
+        this.setData({ signedIn: '', error: CUSTOMER_MESSAGES[error.code] });
+      }
     },
     onOpenList() {
       wx.navigateTo({ url: '/pages/customer/list' });
