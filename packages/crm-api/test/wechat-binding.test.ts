@@ -2,6 +2,7 @@ import type { LocalWechat } from '@leadnotify/wechat-emulator';
 import jsqr from 'jsqr';
 import { PNG } from 'pngjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BINDING_CODES_PER_USER_HOUR } from '../src/domain/binding-codes.js';
 import type { RunningServer } from '../src/server.js';
 import { startFakeWechat, type FakeWechat } from './helpers/fake-wechat.js';
 import { seeder, type SeededUser } from './helpers/seed.js';
@@ -102,6 +103,71 @@ describe('scan to bind: binding codes through the emulator', () => {
     const second = (await (await exchange(secondScene)).json()) as { ticket: string };
     expect(await callAs('openid-shared-phone', { type: 'bindCrmUser', ticket: second.ticket })).toMatchObject({ ok: false, error: { code: 'OPENID_BOUND_ELSEWHERE' } });
     expect(await callAs('openid-managers-phone', { type: 'bindCrmUser', ticket: second.ticket })).toMatchObject({ ok: true, crmUserId: manager.id });
+  });
+});
+
+describe('who gets binding codes, how many, and for how long', () => {
+  let server: Awaited<ReturnType<typeof startTestServer>>;
+  let running: RunningServer<LocalWechat>;
+  let nowMs = Date.now();
+  beforeAll(async () => {
+    server = await startTestServer({ BINDING_SCENE_TTL_SECONDS: '900' }, 'warn', { now: () => nowMs });
+    running = server.running;
+  });
+  afterAll(() => server.stop());
+
+  const request = (path: string, who: SeededUser, method = 'GET') =>
+    fetch(`${running.url}${path}`, { method, headers: who.headers, ...(method === 'POST' ? { body: '{}' } : {}) });
+  const exchange = (scene: string) =>
+    fetch(`${running.url}/api/wechat-binding/scene/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ scene }) });
+  const sceneOf = async (response: Response) => /scene=([0-9A-Za-z]{16})$/.exec(decodeQr(Buffer.from(await response.arrayBuffer())) ?? '')![1]!;
+  const scenes = () => running.db.kysely.selectFrom('binding_scenes').select(['code', 'user_id', 'expires_at']).execute();
+
+  it('a manager makes codes for salespeople only; an admin for anyone; everyone for themselves', async () => {
+    const seed = seeder(running.db);
+    const [admin, manager, otherManager, sales] = [await seed.user('admin'), await seed.user('manager'), await seed.user('manager'), await seed.user('sales')];
+
+    expect((await request(`/api/users/${sales.id}/wechat-binding-qr`, manager)).status).toBe(200);
+    const forAdmin = await request(`/api/users/${admin.id}/wechat-binding-qr`, manager);
+    expect([forAdmin.status, ((await forAdmin.json()) as { error: { code: string } }).error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await request(`/api/users/${otherManager.id}/wechat-binding-qr`, manager)).status).toBe(403);
+    expect((await request(`/api/users/${otherManager.id}/wechat-binding-qr`, admin)).status).toBe(200);
+    expect((await request('/api/me/wechat-binding-qr', admin)).status).toBe(200);
+  });
+
+  it(`at most ${BINDING_CODES_PER_USER_HOUR} codes an hour for one user (429, nothing made); an hour later, again`, async () => {
+    const seed = seeder(running.db);
+    const [manager, sales] = [await seed.user('manager'), await seed.user('sales')];
+    for (let made = 0; made < BINDING_CODES_PER_USER_HOUR; made += 1) expect((await request(`/api/users/${sales.id}/wechat-binding-qr`, manager)).status).toBe(200);
+
+    const refused = await request(`/api/users/${sales.id}/wechat-binding-qr`, manager);
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([429, 'TOO_MANY_BINDING_CODES']);
+    expect((await scenes()).filter((scene) => scene.user_id === sales.id)).toHaveLength(BINDING_CODES_PER_USER_HOUR);
+
+    nowMs += 3_600_001;
+    expect((await request(`/api/users/${sales.id}/wechat-binding-qr`, manager)).status).toBe(200);
+  });
+
+  it('an invite lives validDays; a revoke ends every unused one; codes expired for a day are forgotten', async () => {
+    const seed = seeder(running.db);
+    const [manager, sales, late] = [await seed.user('manager'), await seed.user('sales'), await seed.user('sales')];
+    const shortLived = await sceneOf(await request(`/api/users/${late.id}/wechat-binding-qr`, manager));
+    const invite = await request(`/api/users/${sales.id}/wechat-binding-qr?validDays=7`, manager);
+    const expiresAt = invite.headers.get('x-binding-code-expires-at');
+    const scene = await sceneOf(invite);
+    expect(Date.parse(expiresAt!) - nowMs).toBe(7 * 86_400_000);
+    expect((await request(`/api/users/${sales.id}/wechat-binding-qr?validDays=15`, manager)).status).toBe(400);
+
+    nowMs += 3 * 86_400_000;
+    // Three days on: the short-lived code is forgotten at the next code made, the invite still works until revoked.
+    const second = await sceneOf(await request(`/api/users/${sales.id}/wechat-binding-qr?validDays=7`, manager));
+    expect((await scenes()).map((row) => row.code)).not.toContain(shortLived);
+    expect((await exchange(shortLived)).status).toBe(404);
+    const revoked = await request(`/api/users/${sales.id}/wechat-binding/codes/revoke`, manager, 'POST');
+    expect(await revoked.json()).toEqual({ userId: sales.id, revoked: 2 });
+
+    expect((await exchange(scene)).status).toBe(410);
+    expect((await exchange(second)).status).toBe(410);
   });
 });
 

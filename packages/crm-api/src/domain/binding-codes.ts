@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { isWechatError } from '@leadnotify/wechat-client';
 import type { AppContext } from '../context.js';
-import { findScene, insertScene, useScene } from '../db/binding-scenes-store.js';
+import { countScenesSince, deleteScenesExpiredBefore, expireUnusedScenes, findScene, insertScene, useScene } from '../db/binding-scenes-store.js';
 import { findUserRow } from '../db/users-store.js';
-import { canManageAssignments, type Actor } from './actor.js';
+import { requireRole, type Actor } from './actor.js';
 import { issueBindingTicket, type BindingTicket } from './binding-ticket.js';
 import { DomainError } from './errors.js';
 
@@ -30,16 +30,45 @@ export interface BindingCode {
 }
 
 /**
- * A mini-program code for binding a salesperson's WeChat: the user themselves, or a manager for one of
- * their salespeople (to print or send). The scene inside is single-use and expires.
+ * Codes made for one user in an hour, at most: each one spends WeChat's 5,000-codes-a-minute quota, shared by the
+ * whole mini program, and one valid code is all anybody needs.
  */
-export async function createBindingCode(ctx: AppContext, actor: Actor, userId: string): Promise<BindingCode> {
-  if (userId !== actor.id && !canManageAssignments(actor)) {
-    throw new DomainError({ code: 'FORBIDDEN', message: "Only managers and admins may fetch another user's binding code" });
-  }
+export const BINDING_CODES_PER_USER_HOUR = 10;
+const HOUR_MS = 3_600_000;
+/** How long an expired code is remembered: a late scan is told "expired, ask for a new one", not "unknown". */
+const EXPIRED_KEPT_MS = 24 * HOUR_MS;
+const DAY_MS = 24 * HOUR_MS;
+export const INVITE_MAX_DAYS = 14;
+
+/**
+ * Who may have a code for whom: anyone for themselves; a manager for a salesperson (to show, print or send); an admin
+ * for any user. Managers do not bind admins' or other managers' WeChat.
+ */
+function refuseUnlessMayMint(actor: Actor, user: { id: string; role: string; name: string }): void {
+  if (user.id === actor.id || actor.role === 'admin') return;
+  if (actor.role === 'manager' && user.role === 'sales') return;
+  throw new DomainError({
+    code: 'FORBIDDEN',
+    message: actor.role === 'manager' ? `A manager makes binding codes for salespeople only; ${user.name} is ${user.role === 'admin' ? 'an admin' : 'a manager'}` : "Only managers and admins may fetch another user's binding code",
+  });
+}
+
+/**
+ * A mini-program code for binding a user's WeChat: the user themselves, or a manager for one of their salespeople.
+ * The scene inside is single-use and expires after BINDING_SCENE_TTL_SECONDS — or, as an invite a manager sends or
+ * prints for someone else, after `validDays` (at most INVITE_MAX_DAYS); revokeBindingCodes ends it sooner.
+ */
+export async function createBindingCode(ctx: AppContext, actor: Actor, userId: string, options: { validDays?: number | undefined } = {}): Promise<BindingCode> {
   const user = await findUserRow(ctx.db.kysely, userId);
-  if (!user) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
+  if (!user) {
+    requireRole(actor, ['manager', 'admin'], "fetch another user's binding code");
+    throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
+  }
+  refuseUnlessMayMint(actor, user);
   refuseInactive(user);
+  if (options.validDays !== undefined && userId === actor.id) {
+    throw new DomainError({ code: 'VALIDATION_FAILED', message: 'validDays makes an invite for someone else; your own code is for scanning now', details: [{ path: 'query.validDays', message: 'only for another user' }] });
+  }
   if (!ctx.config.LEADNOTIFY_SHARED_SECRET) {
     throw new DomainError({ code: 'BINDING_NOT_CONFIGURED', message: 'WeChat binding is not configured: set LEADNOTIFY_SHARED_SECRET on the API and the cloud function' });
   }
@@ -47,9 +76,18 @@ export async function createBindingCode(ctx: AppContext, actor: Actor, userId: s
     throw new DomainError({ code: 'WECHAT_NOT_CONFIGURED', message: 'WeChat is not configured: set MINIPROGRAM_APPID, MINIPROGRAM_APPSECRET and MINIPROGRAM_CLOUD_ENV' });
   }
   const nowMs = ctx.clock.now();
+  const db = ctx.db.kysely;
+  if ((await countScenesSince(db, userId, new Date(nowMs - HOUR_MS).toISOString())) >= BINDING_CODES_PER_USER_HOUR) {
+    throw new DomainError({
+      code: 'TOO_MANY_BINDING_CODES',
+      message: `At most ${BINDING_CODES_PER_USER_HOUR} binding codes an hour are made for one user; use the last one, or ask again within the hour`,
+    });
+  }
+  await deleteScenesExpiredBefore(db, new Date(nowMs - EXPIRED_KEPT_MS).toISOString());
   const scene = newSceneCode();
-  const expiresAt = new Date(nowMs + ctx.config.BINDING_SCENE_TTL_SECONDS * 1000).toISOString();
-  await insertScene(ctx.db.kysely, { code: scene, user_id: userId, created_at: new Date(nowMs).toISOString(), expires_at: expiresAt, used_at: null });
+  const validMs = options.validDays !== undefined ? options.validDays * DAY_MS : ctx.config.BINDING_SCENE_TTL_SECONDS * 1000;
+  const expiresAt = new Date(nowMs + validMs).toISOString();
+  await insertScene(db, { code: scene, user_id: userId, created_at: new Date(nowMs).toISOString(), expires_at: expiresAt, used_at: null });
   try {
     const png = await ctx.wechat.getUnlimitedQrCode({
       scene,
@@ -64,6 +102,15 @@ export async function createBindingCode(ctx: AppContext, actor: Actor, userId: s
     // CODE_RATE_LIMITED: 5,000 codes a minute, not a daily quota); it carries no secret.
     throw new DomainError({ code: 'WECHAT_REFUSED', message: error.message, details: { reason: error.code, errcode: error.errcode }, cause: error });
   }
+}
+
+/** Ends every unused code of a user now (a lost print, an invite sent to the wrong person). */
+export async function revokeBindingCodes(ctx: AppContext, actor: Actor, userId: string): Promise<{ userId: string; revoked: number }> {
+  requireRole(actor, ['manager', 'admin'], "revoke a user's binding codes");
+  const user = await findUserRow(ctx.db.kysely, userId);
+  if (!user) throw new DomainError({ code: 'USER_NOT_FOUND', message: `No user with id ${userId}` });
+  refuseUnlessMayMint(actor, user);
+  return { userId, revoked: await expireUnusedScenes(ctx.db.kysely, userId, new Date(ctx.clock.now()).toISOString()) };
 }
 
 function refuseInactive(user: { name: string; active: number }): void {

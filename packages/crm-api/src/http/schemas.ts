@@ -60,15 +60,11 @@ export const SQL_INTEGER_MAX = 2_147_483_647;
  * A page size from the query string, in decimal digits only: z.coerce.number() is Number(), which also reads "0x10",
  * "1e1", "10.0" and " 10", none of them the integer /openapi.json promises. Anything else stays a string and fails.
  */
-export const pageLimitQuery = (max: number, fallback: number) =>
-  z.preprocess(
-    (value) => (typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value),
-    z
-      .int({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a whole number in decimal digits' : undefined) })
-      .min(1)
-      .max(max)
-      .default(fallback),
-  );
+const decimalDigits = (value: unknown) => (typeof value === 'string' && /^[0-9]+$/.test(value) ? Number(value) : value);
+const wholeNumber = (min: number, max: number) =>
+  z.int({ error: (issue) => (issue.code === 'invalid_type' ? 'must be a whole number in decimal digits' : undefined) }).min(min).max(max);
+export const wholeNumberQuery = (min: number, max: number) => z.preprocess(decimalDigits, wholeNumber(min, max));
+export const pageLimitQuery = (max: number, fallback: number) => z.preprocess(decimalDigits, wholeNumber(1, max).default(fallback));
 /** Query strings carry text; "true"/"false" only. */
 export const booleanQuery = z.enum(['true', 'false']).transform((value) => value === 'true');
 export const notificationStatusSchema = z.enum(NOTIFICATION_STATUSES);

@@ -1,16 +1,18 @@
 import type { IRouter, Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
-import { createBindingCode, exchangeBindingScene, type BindingCode } from '../../domain/binding-codes.js';
+import { BINDING_CODES_PER_USER_HOUR, createBindingCode, exchangeBindingScene, INVITE_MAX_DAYS, revokeBindingCodes, type BindingCode } from '../../domain/binding-codes.js';
 import { releaseWechatBinding, type ReleasedBinding } from '../../domain/wechat-binding.js';
 import type { RouteRegistry } from '../route-registry.js';
-import { bindingTicketSchema, idParams } from '../schemas.js';
+import { bindingTicketSchema, idParams, wholeNumberQuery } from '../schemas.js';
 
 const pngSchema = z.custom<BindingCode>().meta({ type: 'string', format: 'binary', description: 'the mini-program code, a PNG image' });
 const sceneSchema = z.strictObject({ scene: z.string().trim().min(1).max(32) });
 
 const CODE_ERRORS = [
+  { status: 403, description: 'FORBIDDEN: a manager makes codes for salespeople only; a sales user for themselves only' },
   { status: 404, description: 'USER_NOT_FOUND' },
+  { status: 429, description: `TOO_MANY_BINDING_CODES: at most ${BINDING_CODES_PER_USER_HOUR} codes an hour for one user` },
   { status: 422, description: 'USER_INACTIVE: a deactivated user is not bound' },
   { status: 502, description: 'WECHAT_REFUSED: WeChat refused to make the code; the message says why and what to change (e.g. 41030: publish the bind page or set WECHAT_QR_CHECK_PATH=false)' },
   { status: 503, description: 'BINDING_NOT_CONFIGURED or WECHAT_NOT_CONFIGURED' },
@@ -44,16 +46,33 @@ export function wechatBindingRoutes(router: IRouter, ctx: AppContext, registry: 
       method: 'get',
       path: '/api/users/:id/wechat-binding-qr',
       operationId: 'getWechatBindingCode',
-      summary: "A salesperson's binding code, to print or send (manager, admin; or the user themselves)",
+      summary: "A salesperson's binding code, to show (manager, admin; or the user themselves), or an invite to print or send",
+      description: `Without validDays the code lives BINDING_SCENE_TTL_SECONDS (15 minutes by default): for scanning now. With validDays (1 to ${INVITE_MAX_DAYS}) it is an invite for someone else, single-use all the same, ended sooner by POST /api/users/:id/wechat-binding/codes/revoke.`,
       tag: 'Users',
       params: idParams,
+      query: z.strictObject({ validDays: wholeNumberQuery(1, INVITE_MAX_DAYS).optional().describe(`an invite: valid this many days (1 to ${INVITE_MAX_DAYS})`) }),
       contentType: 'image/png',
       response: pngSchema,
       errors: CODE_ERRORS,
-      handler: ({ actor, params }) => createBindingCode(ctx, actor, params.id),
+      handler: ({ actor, params, query }) => createBindingCode(ctx, actor, params.id, { validDays: query.validDays }),
     },
     sendPng,
   );
+  registry.route(router, {
+    method: 'post',
+    path: '/api/users/:id/wechat-binding/codes/revoke',
+    operationId: 'revokeWechatBindingCodes',
+    summary: "End a user's unused binding codes and invites now (manager for a salesperson, admin): a lost print, an invite sent to the wrong person",
+    tag: 'Users',
+    params: idParams,
+    body: z.strictObject({}),
+    response: z.object({ userId: z.string(), revoked: z.number().int().describe('codes that were still usable') }),
+    errors: [
+      { status: 403, description: 'FORBIDDEN' },
+      { status: 404, description: 'USER_NOT_FOUND' },
+    ],
+    handler: ({ actor, params }) => revokeBindingCodes(ctx, actor, params.id),
+  });
   registry.route(router, {
     method: 'post',
     path: '/api/users/:id/wechat-binding/release',
