@@ -6,7 +6,7 @@ import { functionErrorSchema } from './send-result.js';
  * told me) is bound to CRM user `uid`", which crm-api's POST /api/wechat-session exchanges, once, for a short-lived CRM
  * token. Format: "v1." + base64url(JSON claims) + "." + base64url(HMAC-SHA256(LEADNOTIFY_SHARED_SECRET,
  * SESSION_VOUCH_PREFIX + <the base64url payload>)). The prefix keeps a vouch from ever verifying as a binding ticket
- * ("leadnotify-bind.v1.") or a signed send ("leadnotify-send.v1.") made with the same secret, and the reverse.
+ * ("leadnotify-bind.v1.") or a signed send ("leadnotify-send.v2.") made with the same secret, and the reverse.
  */
 export const SESSION_VOUCH_PREFIX = 'leadnotify-session.v1.';
 

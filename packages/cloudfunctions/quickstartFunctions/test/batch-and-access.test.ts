@@ -168,6 +168,23 @@ describe('who may call the send types', () => {
     expect(signed.result.reason).toBe('SENT');
     expect(tamperedResponse.error.code).toBe('FORBIDDEN');
   });
+
+  it('a signed event is good for five minutes either side of its signedAt: a captured one is refused later', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 3);
+    fn.fake.setContext({ SOURCE: 'scf' });
+    const start = Math.floor(Date.parse('2026-11-25T02:00:00Z') / 1000);
+    const { signedAt: _signedAt, ...unsigned } = signEvent(sendEvent(notification({ deliveryId: 'untimed' })));
+    const untimed = { ...unsigned, signature: signEvent(sendEvent(notification({ deliveryId: 'untimed' }))).signature };
+
+    const fresh = await fn.handle(signEvent(sendEvent(notification({ deliveryId: 'fresh' })), undefined, start - 299));
+    const stale = await fn.handle(signEvent(sendEvent(notification({ deliveryId: 'stale' })), undefined, start - 301));
+    const future = await fn.handle(signEvent(sendEvent(notification({ deliveryId: 'future' })), undefined, start + 301));
+
+    expect(fresh.result.reason).toBe('SENT');
+    expect([stale.error.code, future.error.code, (await fn.handle(untimed)).error.code]).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
+  });
 });
 
 describe('dispatch', () => {

@@ -81,8 +81,10 @@ export function sendEvent(item: DeliveryEventInput) {
   return { type: 'sendCustomerAssignNotification', ...item };
 }
 
-export function signEvent(event: Record<string, unknown>, secret = SHARED_SECRET) {
-  return { ...event, signature: toBase64Url(hmacSha256(secret, `leadnotify-send.v1.${canonicalJson(event)}`)) };
+/** The event as a trusted server signs it; `signedAt` defaults to the test function's start time. */
+export function signEvent(event: Record<string, unknown>, secret = SHARED_SECRET, signedAt = Math.floor(Date.parse('2026-11-25T02:00:00Z') / 1000)) {
+  const timed = { ...event, signedAt };
+  return { ...timed, signature: toBase64Url(hmacSha256(secret, `leadnotify-send.v2.${canonicalJson(timed)}`)) };
 }
 
 /** A ticket as crm-api issues it (format in docs/cloud-function.md). */
