@@ -1,11 +1,12 @@
 // Builds the mini-program files WeChat DevTools opens as they are: every .ts entry under
 // src/miniprogram bundled (with src/lib and src/wx) into one CommonJS .js beside its .wxml/.wxss/.json.
-//   dist/demo  the demo app (open this folder in DevTools)
+//   dist/demo  the demo app (open this folder in DevTools), with the cloud function under cloudfunctions/ to deploy
 //   dist/kit   only the kit's pages and component, to copy into an existing mini program
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildFunction } from 'quickstartFunctions/build';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const source = join(root, 'src', 'miniprogram');
@@ -41,6 +42,8 @@ for (const file of files.filter((file) => !file.endsWith('.ts'))) {
   cpSync(file, target);
 }
 for (const path of KIT_PATHS) cpSync(join(demo, path), join(kit, path), { recursive: true });
+// project.config.json's cloudfunctionRoot: right-click it in DevTools → 上传并部署：云端安装依赖.
+await buildFunction(join(demo, 'cloudfunctions', 'quickstartFunctions'));
 // This package is "type": "module"; without this, Node (the tests) would load the CommonJS output as ESM.
 // It sits above the mini-program roots, so DevTools never sees it.
 writeFileSync(join(root, 'dist', 'package.json'), '{ "type": "commonjs" }\n');

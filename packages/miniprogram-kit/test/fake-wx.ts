@@ -41,6 +41,7 @@ export function createFakeWx(
     functionCalls: [] as Array<{ name: string; data: Record<string, unknown> }>,
     openSettingCalls: 0,
     navigations: [] as string[],
+    phoneCalls: [] as string[],
     storage: new Map<string, unknown>(),
   };
   const functions = options.functions ?? {};
@@ -78,6 +79,9 @@ export function createFakeWx(
     },
     navigateTo(call: { url: string }) {
       state.navigations.push(call.url);
+    },
+    makePhoneCall(call: { phoneNumber: string }) {
+      state.phoneCalls.push(call.phoneNumber);
     },
     reLaunch(call: { url: string }) {
       state.navigations.push(`reLaunch ${call.url}`);

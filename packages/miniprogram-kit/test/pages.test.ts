@@ -196,6 +196,18 @@ describe('customer detail page', () => {
     expect(fake.state.subscribeCalls).toEqual([{ tmplIds: [TEMPLATE] }]);
   });
 
+  it('the phone is a tap away from a call; a masked one is only shown', async () => {
+    const full = openPage('pages/customer/detail', { id: 'c-1' }, { 'GET /api/customers/c-1': { statusCode: 200, data: CUSTOMER } });
+    await settle();
+    await tap(full.fake.state, find(full.page, '.lk-customer__phone'));
+    expect(full.fake.state.phoneCalls).toEqual(['13800000000']);
+
+    const masked = openPage('pages/customer/detail', { id: 'c-1' }, { 'GET /api/customers/c-1': { statusCode: 200, data: { ...CUSTOMER, phone: '138****0000' } } });
+    await settle();
+    expect(masked.page.dom?.querySelector('.lk-customer__phone')).toBeNull();
+    expect(masked.page.dom?.textContent).toContain('电话：138****0000');
+  });
+
   it.each([
     [apiError(404, 'CUSTOMER_NOT_FOUND'), '这个客户已不在你名下（可能已分配给他人或被删除）。'],
     [apiError(403, 'FORBIDDEN'), '你的 CRM 账号无权查看，请联系管理员。'],

@@ -1,5 +1,6 @@
 import { getCustomer } from '../../../lib/customer-api.js';
 import { CUSTOMER_MESSAGES, formatBeijingTime, statusLabel } from '../../../lib/customer-messages.js';
+import { isCallable } from '../../../lib/phone.js';
 import { KitError, toKitError } from '../../../lib/kit-error.js';
 import { kitSession } from '../../../wx/kit-session.js';
 import { topUpSubscriptions } from '../../../wx/top-up.js';
@@ -18,6 +19,8 @@ Component({
     name: '',
     company: '',
     phone: '',
+    /** A full number is a tap away from a call; a masked one (138****0000) is only shown. */
+    callable: false,
     status: '',
     assignedAt: '',
   },
@@ -37,6 +40,10 @@ Component({
       wx.navigateTo({ url: '/pages/customer/list' });
     },
 
+    onCall() {
+      if (this.data.callable) wx.makePhoneCall({ phoneNumber: this.data.phone });
+    },
+
     async load() {
       this.setData({ loading: true, error: '' });
       try {
@@ -47,6 +54,7 @@ Component({
           name: customer.name,
           company: customer.company ?? '',
           phone: customer.phone ?? '',
+          callable: isCallable(customer.phone ?? ''),
           status: statusLabel(customer.status),
           assignedAt: formatBeijingTime(customer.assignedAt),
         });
