@@ -15,6 +15,8 @@ import * as pushInbox from './0013-push-inbox.js';
 import * as wechatBindingReleased from './0014-wechat-binding-released.js';
 import * as wecomUserid from './0015-wecom-userid.js';
 import * as notificationChannel from './0016-notification-channel.js';
+import * as consoleSessions from './0018-console-sessions.js';
+import * as notificationListIndex from './0019-notification-list-index.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -34,4 +36,6 @@ export const migrations: Record<string, Migration> = {
   '0014-wechat-binding-released': wechatBindingReleased,
   '0015-wecom-userid': wecomUserid,
   '0016-notification-channel': notificationChannel,
+  '0018-console-sessions': consoleSessions,
+  '0019-notification-list-index': notificationListIndex,
 };

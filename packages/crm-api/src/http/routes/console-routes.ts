@@ -1,0 +1,87 @@
+import type { IRouter } from 'express';
+import { z } from 'zod';
+import type { AppContext } from '../../context.js';
+import { endConsoleSession, redeemConsoleSignInLink } from '../../domain/console-sessions.js';
+import { DomainError } from '../../domain/errors.js';
+import { ApiError } from '../api-error.js';
+import { clearConsoleCookie, setConsoleCookie } from '../console-cookie.js';
+import type { RouteRegistry } from '../route-registry.js';
+import { roleSchema } from '../schemas.js';
+
+const consoleUserSchema = z.object({ id: z.string(), name: z.string(), role: roleSchema }).meta({ id: 'ConsoleUser' });
+
+/** Where the console shows a failed sign-in: its own sign-in view, with the reason. */
+const SIGN_IN_FAILED = '/console/#/sign-in?error=';
+const LINK_ERRORS = new Set(['LINK_INVALID', 'LINK_USED', 'LINK_EXPIRED']);
+
+/** Before authentication: the one-time sign-in link a browser opens. */
+export function consoleSignInRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
+  registry.route(
+    router,
+    {
+      method: 'get',
+      path: '/console/sign-in',
+      operationId: 'signInToConsoleByLink',
+      summary: 'Open a one-time console sign-in link (pnpm cli console:link): sets the session cookie and goes to the console',
+      description:
+        'Always 303. Signed in: `Location: /console/` with the session cookie. Otherwise `Location: /console/#/sign-in?error=LINK_USED|LINK_EXPIRED|LINK_INVALID` (unknown, or for a user deactivated since).',
+      tag: 'Console',
+      authenticated: false,
+      // Not strict: a browser may add parameters; only `link` counts.
+      query: z.object({ link: z.string().max(128).optional() }),
+      status: 303,
+      contentType: 'text/plain',
+      response: z.string().describe('the redirect; see Location'),
+      handler: async ({ query, req, res }) => {
+        try {
+          if (!query.link) throw new DomainError({ code: 'LINK_INVALID', message: 'No sign-in link' });
+          const session = await redeemConsoleSignInLink(ctx, query.link);
+          setConsoleCookie(req, res, ctx.config, session, ctx.clock.now());
+          return '/console/';
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          if (typeof code !== 'string' || !LINK_ERRORS.has(code)) throw error;
+          return `${SIGN_IN_FAILED}${code}`;
+        }
+      },
+    },
+    (res, status, location) => void res.set('cache-control', 'no-store').redirect(status, location),
+  );
+}
+
+/** The console's own routes, behind authentication (a bearer token or the session cookie). */
+export function consoleRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
+  registry.route(router, {
+    method: 'get',
+    path: '/api/console/session',
+    operationId: 'getConsoleSession',
+    summary: 'The console session of this cookie: who, the CSRF token its changes must send (X-CSRF-Token), until when',
+    tag: 'Console',
+    response: z.object({ user: consoleUserSchema, csrfToken: z.string(), expiresAt: z.string() }),
+    handler: ({ req }) => {
+      const session = req.consoleSession;
+      if (!session) throw new ApiError({ code: 'UNAUTHENTICATED', message: 'No console session: sign in to the console (a bearer token has none)' });
+      return { user: session.user, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
+    },
+  });
+
+  registry.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/console/sign-out',
+      operationId: 'signOutOfConsole',
+      summary: 'End this console session and clear its cookie (needs X-CSRF-Token, as every console change does)',
+      tag: 'Console',
+      body: z.strictObject({}),
+      status: 204,
+      response: z.null().describe('no body'),
+      handler: async ({ req, res }) => {
+        if (req.consoleSession) await endConsoleSession(ctx, req.consoleSession);
+        clearConsoleCookie(req, res, ctx.config);
+        return null;
+      },
+    },
+    (res, status) => void res.status(status).end(),
+  );
+}
