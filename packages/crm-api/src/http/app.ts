@@ -7,6 +7,7 @@ import { requireJsonBody } from './request-guards.js';
 import { requestLog } from './request-log.js';
 import { createRouteRegistry } from './route-registry.js';
 import { assignmentRoutes } from './routes/assignment-routes.js';
+import { consolePageRoutes } from './routes/console-page-routes.js';
 import { consoleRoutes, consoleSignInRoutes } from './routes/console-routes.js';
 import { customersRoutes } from './routes/customers-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
@@ -59,6 +60,7 @@ export function createApp(ctx: AppContext): Express {
 
   const registry = createRouteRegistry();
   healthRoutes(app, ctx, registry);
+  consolePageRoutes(app);
   bindingSceneRoutes(app, ctx, registry);
   // The console's sign-in link opens before any session exists, and before the console's own pages under /console/.
   consoleSignInRoutes(app, ctx, registry);
