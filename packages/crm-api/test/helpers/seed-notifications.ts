@@ -12,6 +12,8 @@ export interface SeededNotification {
   sentAt?: string | null;
   updatedAt?: string;
   customerName?: string;
+  /** Whom it went to: WeChat showed the binding. */
+  openid?: string;
   id?: string;
 }
 
@@ -43,7 +45,7 @@ export async function seedNotifications(db: Kysely<Database>, by: { actorId: str
         reason: row.reason === undefined ? ((row.status ?? 'sent') === 'sent' ? 'SENT' : null) : row.reason,
         last_error: null,
         sent_at: row.sentAt ?? null,
-        wechat_openid: null,
+        wechat_openid: row.openid ?? null,
         confirmed_at: null,
         template_id: null,
         msg_id: null,

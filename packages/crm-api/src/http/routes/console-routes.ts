@@ -2,6 +2,7 @@ import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { endConsoleSession, redeemConsoleSignInLink } from '../../domain/console-sessions.js';
+import { consoleTeam, type TeamMember } from '../../domain/console-team.js';
 import { DomainError } from '../../domain/errors.js';
 import { ApiError } from '../api-error.js';
 import { clearConsoleCookie, setConsoleCookie } from '../console-cookie.js';
@@ -9,6 +10,24 @@ import type { RouteRegistry } from '../route-registry.js';
 import { roleSchema } from '../schemas.js';
 
 const consoleUserSchema = z.object({ id: z.string(), name: z.string(), role: roleSchema }).meta({ id: 'ConsoleUser' });
+
+const teamMemberSchema = z
+  .object({
+    user: consoleUserSchema,
+    binding: z.object({ bound: z.boolean(), since: z.string().nullable().describe('when WeChat first showed the binding') }),
+    stock: z.record(z.string(), z.number().int()).describe('messages WeChat allows, per lead template id'),
+    always: z.array(z.string()).describe('templates kept "总是保持以上选择": the CRM is not told yet, so empty'),
+    turnedOff: z.array(z.string()).describe('templates WeChat refused or the salesperson turned off, nothing accepted since'),
+    wecom: z.object({ userId: z.string().nullable(), reachable: z.boolean() }),
+    lastDelivered: z.object({ at: z.string(), customerName: z.string() }).nullable(),
+    lastSkipped: z.object({ at: z.string(), reason: z.string().nullable(), reasonText: z.string().nullable().describe('the reason in words (Chinese)') }).nullable(),
+    nextLead: z.object({
+      reaches: z.boolean(),
+      channel: z.enum(['wechat', 'wecom']).nullable().describe('null when not known'),
+      text: z.string().describe('in words (Chinese): 会立即收到, 不会收到：未绑定, …'),
+    }),
+  })
+  .meta({ id: 'TeamMember' }) satisfies z.ZodType<TeamMember>;
 
 /** Where the console shows a failed sign-in: its own sign-in view, with the reason. */
 const SIGN_IN_FAILED = '/console/#/sign-in?error=';
@@ -63,6 +82,17 @@ export function consoleRoutes(router: IRouter, ctx: AppContext, registry: RouteR
       if (!session) throw new ApiError({ code: 'UNAUTHENTICATED', message: 'No console session: sign in to the console (a bearer token has none)' });
       return { user: session.user, csrfToken: session.csrfToken, expiresAt: session.expiresAt };
     },
+  });
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/console/team',
+    operationId: 'getConsoleTeam',
+    summary: 'The team page: whether the next lead reaches each active salesperson, and why not (managers, admins; a sales user sees themselves)',
+    description: 'Judged as GET /api/users/:id/reachability judges it, for the whole team in three statements.',
+    tag: 'Console',
+    response: z.object({ items: z.array(teamMemberSchema) }),
+    handler: ({ actor }) => consoleTeam(ctx, actor),
   });
 
   registry.route(
