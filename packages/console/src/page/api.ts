@@ -56,7 +56,7 @@ export async function request(method: 'GET' | 'POST' | 'PATCH', path: string, bo
 export async function api<T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: object): Promise<T> {
   const response = await request(method, path, body);
   if (!response.ok) throw await failureOf(response);
-  return (await response.json()) as T;
+  return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
 /** An image from the API (a binding code) as an object URL, or the API's error. */

@@ -110,7 +110,7 @@ export function reasonFix(code: string | null | undefined): string | undefined {
 /** What the API's error codes mean to the person at the console; otherwise its own message. */
 const ERROR_TEXT: Record<string, string> = {
   FORBIDDEN: '没有权限执行此操作。',
-  CSRF_INVALID: '页面已过期，请刷新后重试。',
+  CSRF_REJECTED: '页面已过期，请刷新后重试。',
   WECOM_USER_ID_TAKEN: '这个企业微信账号已经属于另一位用户。',
   NOTIFICATION_NOT_RETRYABLE: '这条通知正在发送或已发送，不能重发。',
   BINDING_NOT_CONFIGURED: '服务器未配置绑定（LEADNOTIFY_SHARED_SECRET），无法生成绑定二维码。',

@@ -43,8 +43,9 @@ export interface NotificationItem {
   assigneeName?: string;
   status: NotificationStatus;
   reason: string | null;
+  /** The reason in words, and what to do about it, as crm-api words them (GET /api/notifications). */
   reasonText?: string | null;
-  fix?: string | null;
+  reasonFix?: string | null;
   attempts: number;
   createdAt: string;
   sentAt: string | null;

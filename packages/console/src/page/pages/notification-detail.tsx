@@ -24,7 +24,7 @@ export function NotificationDetailPage({ id, manager }: { id: string; manager: b
   }
 
   const item = detail.data;
-  const fix = item ? (item.fix ?? reasonFix(item.reason)) : undefined;
+  const fix = item ? (item.reasonFix ?? reasonFix(item.reason)) : undefined;
   return (
     <section class="notification-detail">
       <p>
