@@ -2,7 +2,9 @@ import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { endConsoleSession, redeemConsoleSignInLink } from '../../domain/console-sessions.js';
+import { consoleOverview, type Overview } from '../../domain/console-overview.js';
 import { consoleTeam, type TeamMember } from '../../domain/console-team.js';
+import { NOTIFICATION_STATUSES } from '../../domain/notifications.js';
 import { DomainError } from '../../domain/errors.js';
 import { ApiError } from '../api-error.js';
 import { clearConsoleCookie, setConsoleCookie } from '../console-cookie.js';
@@ -28,6 +30,22 @@ const teamMemberSchema = z
     }),
   })
   .meta({ id: 'TeamMember' }) satisfies z.ZodType<TeamMember>;
+
+const overviewSchema = z
+  .object({
+    days: z.array(
+      z.object({
+        date: z.string().describe('a Beijing (Asia/Shanghai) day, YYYY-MM-DD; oldest first'),
+        byStatus: z.record(z.enum(NOTIFICATION_STATUSES), z.number().int()).describe('notifications created that day, by their status now'),
+        byChannel: z.object({ wechat: z.number().int(), wecom: z.number().int() }).describe('of them, the sent ones by the channel they went out on'),
+        unreachable: z.number().int().describe('salespeople with at least one skipped notification created that day'),
+      }),
+    ),
+    latency: z
+      .object({ bucketsMs: z.array(z.number().int()), counts: z.array(z.number().int()) })
+      .describe('assignment → message time of the sent notifications of the range: counts[i] up to bucketsMs[i] (after the one before), the last count beyond them all'),
+  })
+  .meta({ id: 'ConsoleOverview' }) satisfies z.ZodType<Overview>;
 
 /** Where the console shows a failed sign-in: its own sign-in view, with the reason. */
 const SIGN_IN_FAILED = '/console/#/sign-in?error=';
@@ -93,6 +111,17 @@ export function consoleRoutes(router: IRouter, ctx: AppContext, registry: RouteR
     tag: 'Console',
     response: z.object({ items: z.array(teamMemberSchema) }),
     handler: ({ actor }) => consoleTeam(ctx, actor),
+  });
+
+  registry.route(router, {
+    method: 'get',
+    path: '/api/console/overview',
+    operationId: 'getConsoleOverview',
+    summary: "The overview: each of the last `days` Beijing days' notifications by status and channel, the salespeople a lead did not reach, and how long leads took (managers, admins)",
+    tag: 'Console',
+    query: z.strictObject({ days: z.coerce.number().int().min(1).max(92).default(14).describe('Beijing days back, today included (1–92)') }),
+    response: overviewSchema,
+    handler: ({ actor, query }) => consoleOverview(ctx, actor, query.days),
   });
 
   registry.route(
