@@ -10,9 +10,9 @@ import { errorText, ROLE_TEXT } from './text.js';
 import type { Session } from './types.js';
 
 const PAGES = [
-  { path: 'team', title: '团队触达' },
-  { path: 'notifications', title: '通知记录' },
-  { path: 'overview', title: '概览' },
+  { path: 'team', title: '团队触达', managers: false },
+  { path: 'notifications', title: '通知记录', managers: false },
+  { path: 'overview', title: '概览', managers: true },
 ] as const;
 
 export function App() {
@@ -60,7 +60,7 @@ export function App() {
       <header class="top">
         <span class="brand">线索通知</span>
         <nav>
-          {PAGES.map((item) => (
+          {PAGES.filter((item) => manager || !item.managers).map((item) => (
             <a href={`#/${item.path}`} class={page === item.path ? 'active' : undefined} aria-current={page === item.path ? 'page' : undefined}>
               {item.title}
             </a>
@@ -77,7 +77,7 @@ export function App() {
         {page === 'team' && <TeamPage session={session} />}
         {page === 'notifications' && route.path[1] && <NotificationDetailPage id={route.path[1]} manager={manager} />}
         {page === 'notifications' && !route.path[1] && <NotificationsPage session={session} params={route.params} />}
-        {page === 'overview' && <OverviewPage params={route.params} />}
+        {page === 'overview' && (manager ? <OverviewPage params={route.params} /> : <p class="muted">概览只对销售经理和管理员开放。</p>)}
       </main>
     </>
   );

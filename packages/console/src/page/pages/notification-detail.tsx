@@ -24,7 +24,8 @@ export function NotificationDetailPage({ id, manager }: { id: string; manager: b
   }
 
   const item = detail.data;
-  const fix = item ? (item.reasonFix ?? reasonFix(item.reason)) : undefined;
+  // The page's Chinese fix where it has one; otherwise the reason table's, as the API words it.
+  const fix = item ? (reasonFix(item.reason) ?? item.reasonFix) : undefined;
   return (
     <section class="notification-detail">
       <p>

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, imageUrl } from '../api.js';
 import { useLoad } from '../components/use-load.js';
 import { routeHref } from '../route.js';
-import { CHANNEL_TEXT, errorText, formatDay, formatTime, reasonFix, reasonText, ROLE_TEXT } from '../text.js';
+import { errorText, formatDay, formatTime, reasonFix, reasonText, ROLE_TEXT } from '../text.js';
 import type { Session, TeamMember } from '../types.js';
 
 /** After an action the team is read again a few times, so the manager sees the notifications go out. */
@@ -192,7 +192,6 @@ export function TeamPage({ session }: { session: Session }) {
                 </th>
                 <td data-label="下一条线索" class={`next-lead ${member.nextLead.reaches ? 'ok' : 'bad'}`}>
                   {member.nextLead.text}
-                  {member.nextLead.reaches && member.nextLead.channel && <span class="muted">（{CHANNEL_TEXT[member.nextLead.channel]}）</span>}
                 </td>
                 <td data-label="小程序绑定" class="binding">
                   <Binding member={member} />
