@@ -76,7 +76,6 @@ export async function runConsoleBench(argv: string[]): Promise<void> {
     } as SeededNotification;
   });
   const seedMs = await timed(() => seedNotifications(seeded.db.kysely, { actorId: managerId, customerId: seeded.customerIds[0]! }, rows));
-  await seeded.db.close();
   console.log(`seeded ${count} notifications for ${salespeople} salespeople on ${engine} in ${Math.round(seedMs)} ms`);
 
   const emulator = await startLocalWechat({ functionName: 'quickstartFunctions' });
@@ -148,5 +147,7 @@ export async function runConsoleBench(argv: string[]): Promise<void> {
     await browser?.close();
     await running.stop();
     await emulator.stop();
+    // Last: on PostgreSQL this drops the benchmark's schema.
+    await seeded.db.close();
   }
 }
