@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import jsqr from 'jsqr';
@@ -15,8 +16,11 @@ const jsQR = jsqr.default;
 const missing = chromiumMissing();
 if (missing) console.warn(`[console browser tests] skipped: ${missing}`);
 
-/** Screenshots for docs/console.md. */
-const SHOTS = join(dirname(fileURLToPath(import.meta.url)), '../../../docs/console');
+/**
+ * Screenshots of each page: into docs/console/ for docs/console.md with CONSOLE_SCREENSHOTS=1, else a temporary folder
+ * (taken all the same, so a run does not leave the repository changed).
+ */
+const SHOTS = process.env.CONSOLE_SCREENSHOTS === '1' ? join(dirname(fileURLToPath(import.meta.url)), '../../../docs/console') : mkdtempSync(join(tmpdir(), 'console-shots-'));
 
 /**
  * The console in a real Chromium against the real service (notifier, the emulator's WeChat and WeCom), with a team

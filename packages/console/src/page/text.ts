@@ -97,9 +97,10 @@ export const REASON_TEXT: Record<ReasonCode, { text: string; fix?: string }> = {
   UNEXPECTED_ERROR: { text: '通知程序意外出错，会自动重试', fix: '查看 crm-api 的错误日志。' },
 };
 
-export function reasonText(code: string | null | undefined): string {
-  if (!code) return '—';
-  return (REASON_TEXT as Record<string, { text: string } | undefined>)[code]?.text ?? code;
+/** A reason in the page's words; for a code the page does not know, the API's words (`reasonText`), else the code. */
+export function reasonText(code: string | null | undefined, apiWords?: string | null): string {
+  if (!code) return apiWords ?? '—';
+  return (REASON_TEXT as Record<string, { text: string } | undefined>)[code]?.text ?? apiWords ?? code;
 }
 
 export function reasonFix(code: string | null | undefined): string | undefined {

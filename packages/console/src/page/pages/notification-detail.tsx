@@ -35,7 +35,7 @@ export function NotificationDetailPage({ id, manager }: { id: string; manager: b
       {item && (
         <>
           <h1>
-            通知 #{item.id} <span class={`status status-${item.status}`} data-status={item.status}>{STATUS_TEXT[item.status] ?? item.status}</span>
+            <span title={item.id}>通知 #{item.id.slice(0, 8)}</span> <span class={`status status-${item.status}`} data-status={item.status}>{STATUS_TEXT[item.status] ?? item.status}</span>
           </h1>
           <dl class="facts">
             <dt>客户</dt>
@@ -49,7 +49,7 @@ export function NotificationDetailPage({ id, manager }: { id: string; manager: b
             <dt>渠道</dt>
             <dd>{item.channel ? CHANNEL_TEXT[item.channel] : '—'}</dd>
             <dt>原因</dt>
-            <dd class="reason">{item.reasonText ?? reasonText(item.reason)}</dd>
+            <dd class="reason">{reasonText(item.reason, item.reasonText)}</dd>
           </dl>
           {fix && (
             <p class="fix" data-reason={item.reason ?? ''}>

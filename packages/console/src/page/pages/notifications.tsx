@@ -137,7 +137,7 @@ export function NotificationsPage({ session, params }: { session: Session; param
                 <td data-label="状态">
                   <span class={`status status-${item.status}`}>{STATUS_TEXT[item.status] ?? item.status}</span>
                 </td>
-                <td data-label="原因">{item.reasonText ?? reasonText(item.reason)}</td>
+                <td data-label="原因">{reasonText(item.reason, item.reasonText)}</td>
                 <td data-label="渠道">{item.channel ? CHANNEL_TEXT[item.channel] : '—'}</td>
                 <td data-label="尝试">{item.attempts}</td>
               </tr>

@@ -227,7 +227,7 @@ export function TeamPage({ session }: { session: Session }) {
                 <td data-label="最近跳过" class="last-skipped">
                   {member.lastSkipped ? (
                     <a href={routeHref('notifications', { assigneeId: member.user.id, status: 'skipped' })} title={reasonFix(member.lastSkipped.reason)}>
-                      {formatTime(member.lastSkipped.at)} · {member.lastSkipped.reasonText ?? reasonText(member.lastSkipped.reason)}
+                      {formatTime(member.lastSkipped.at)} · {reasonText(member.lastSkipped.reason, member.lastSkipped.reasonText)}
                     </a>
                   ) : (
                     '—'
