@@ -193,6 +193,12 @@ describe.skipIf(missing !== undefined)('the console in Chromium', () => {
 
     await page.waitForURL(/status=skipped/);
     await expect.poll(() => page.locator('tbody tr[data-status]').evaluateAll((rows) => rows.map((one) => one.getAttribute('data-status')))).toEqual(['skipped', 'skipped']);
+    const today = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date());
+    const yesterday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(new Date(Date.now() - 86_400_000));
+    await page.goto(`${server.running.url}/console/#/notifications?from=${today}&to=${today}`);
+    await expect.poll(() => page.locator('[data-total]').getAttribute('data-total')).toBe('6');
+    await page.goto(`${server.running.url}/console/#/notifications?to=${yesterday}`);
+    await expect.poll(() => page.locator('.muted').filter({ hasText: '没有符合条件的通知' }).count()).toBe(1);
     await context.close();
   });
 

@@ -146,11 +146,6 @@ export function formatDay(iso: string | null | undefined): string {
   return formatTime(iso).slice(0, 10);
 }
 
-/** The first instant of a Beijing calendar day (`2026-11-25`), as the API's `from`/`to` take it. */
-export function beijingDayStart(day: string): string {
-  return new Date(`${day}T00:00:00+08:00`).toISOString();
-}
-
 export function formatDuration(ms: number): string {
   if (ms < 1000) return `${ms}毫秒`;
   if (ms < 60_000) return `${Math.round(ms / 100) / 10}秒`;

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { useLoad } from '../components/use-load.js';
 import { navigate, routeHref } from '../route.js';
-import { beijingDayStart, CHANNEL_TEXT, formatTime, REASON_TEXT, reasonText, STATUS_TEXT } from '../text.js';
+import { CHANNEL_TEXT, formatTime, REASON_TEXT, reasonText, STATUS_TEXT } from '../text.js';
 import { NOTIFICATION_STATUSES, type NotificationPage as Page, type Session, type TeamMember } from '../types.js';
 
 const PAGE_SIZE = 50;
@@ -11,13 +11,6 @@ type Filters = Record<(typeof FILTERS)[number], string>;
 
 function filtersOf(params: URLSearchParams): Filters {
   return Object.fromEntries(FILTERS.map((name) => [name, params.get(name) ?? ''])) as Filters;
-}
-
-/** The day after a Beijing calendar day: `to` is exclusive, a day picked as "to" is included. */
-function nextDay(day: string): string {
-  const date = new Date(`${day}T00:00:00Z`);
-  date.setUTCDate(date.getUTCDate() + 1);
-  return date.toISOString().slice(0, 10);
 }
 
 export function NotificationsPage({ session, params }: { session: Session; params: URLSearchParams }) {
@@ -36,8 +29,9 @@ export function NotificationsPage({ session, params }: { session: Session; param
           reason: filters.reason,
           assigneeId: filters.assigneeId,
           customerId: filters.customerId,
-          from: filters.from ? beijingDayStart(filters.from) : undefined,
-          to: filters.to ? beijingDayStart(nextDay(filters.to)) : undefined,
+          // Beijing days as the API takes them: from the start of `from` to the end of `to`.
+          from: filters.from,
+          to: filters.to,
           cursor,
           limit: PAGE_SIZE,
         })}`,
