@@ -240,6 +240,31 @@ describe.skipIf(missing !== undefined)('the console in Chromium', () => {
     await context.close();
   });
 
+  it("an admin sets a salesperson's WeCom userid from the team page, and the next lead would reach them there", async () => {
+    const { context, page } = await signedIn(admin);
+    server.emulator.wecom.addMember('zhouba');
+    const editor = row(page, team.unknown).locator('.actions');
+
+    await editor.getByRole('button', { name: '设置企业微信' }).click();
+    await editor.locator('input[name="wecomUserId"]').fill('ZhouBa');
+    await editor.getByRole('button', { name: '保存' }).click();
+
+    await expect.poll(() => row(page, team.unknown).locator('.wecom').textContent()).toMatch(/zhouba.*可送达/);
+    await expect.poll(() => row(page, team.unknown).locator('.next-lead').textContent()).toContain('会立即收到');
+    expect((await api('GET', `/api/users/${team.unknown.id}`, undefined, admin)).body.wecomUserId).toBe('zhouba');
+    await context.close();
+  });
+
+  it('signs out: the session ends and the page goes back to signing in', async () => {
+    const { context, page } = await signedIn(manager);
+
+    await page.getByRole('button', { name: '退出' }).click();
+
+    await page.waitForURL(/#\/sign-in$/);
+    expect(await page.evaluate(async () => (await fetch('/api/console/session')).status)).toBe(401);
+    await context.close();
+  });
+
   it('refuses a change that does not carry the CSRF token', async () => {
     const { context, page } = await signedIn(manager);
     const path = `/api/users/${team.noSubscription.id}/notifications/requeue-skipped`;

@@ -6,7 +6,7 @@ export function useLoad<T>(load: () => Promise<T>, key: string) {
   const [data, setData] = useState<T | undefined>(undefined);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
-  // eslint-style exhaustive deps would add `load`: a new closure every render; `key` names what it depends on.
+  // Not `load` itself as a dependency: it is a new closure on every render. `key` names what it reads.
   const run = useCallback(async () => {
     setLoading(true);
     try {
