@@ -78,8 +78,11 @@ export interface NotificationPage {
 
 export interface OverviewDay {
   date: string;
-  byStatus: Partial<Record<NotificationStatus, number>>;
-  byChannel: Partial<Record<Channel | 'wechat' | 'wecom', number>>;
+  /** Notifications created that day, by their status now. */
+  byStatus: Record<NotificationStatus, number>;
+  /** The sent ones by channel: `wechat` is the subscribe message. */
+  byChannel: { wechat: number; wecom: number };
+  /** Salespeople with a skipped notification that day. */
   unreachable: number;
 }
 

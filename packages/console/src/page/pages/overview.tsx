@@ -28,8 +28,8 @@ export function OverviewPage({ params }: { params: URLSearchParams }) {
     values: data?.days.map((day) => day.byStatus[status] ?? 0) ?? [],
   }));
   const byChannel: ChartSeries[] = [
-    { key: 'wechat', label: '微信订阅消息', color: '#2e9d5b', values: data?.days.map((day) => day.byChannel.wechat ?? day.byChannel['wechat-subscribe'] ?? 0) ?? [] },
-    { key: 'wecom', label: '企业微信', color: '#3a7bd5', values: data?.days.map((day) => day.byChannel.wecom ?? 0) ?? [] },
+    { key: 'wechat', label: '微信订阅消息', color: '#2e9d5b', values: data?.days.map((day) => day.byChannel.wechat) ?? [] },
+    { key: 'wecom', label: '企业微信', color: '#3a7bd5', values: data?.days.map((day) => day.byChannel.wecom) ?? [] },
   ];
   return (
     <section>
