@@ -2,7 +2,7 @@
  * `pnpm start`: crm-api on its embedded defaults, composed with the workspace's WeChat emulator when no
  * AppSecret is set (a development tool: production runs packages/crm-api/src/main.ts, which never loads it).
  */
-import { checkWechatConfig, ConfigError, createLogger, loadConfig, loadEnvFile, onShutdownSignal, startLines, startServer, type DemoSeed } from 'crm-api';
+import { checkWechatConfig, ConfigError, createConsoleSignInLink, createLogger, loadConfig, loadEnvFile, onShutdownSignal, startLines, startServer, type DemoSeed, type RunningServer } from 'crm-api';
 import { LEAD_TEMPLATES, readQrCode, startLocalWechat, terminalQrCode } from '@leadnotify/wechat-emulator';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
@@ -63,9 +63,19 @@ async function main(): Promise<void> {
   console.log(`crm-api listening on ${running.url}`);
   console.log(startLines(running));
   if (running.instructions) console.log(running.instructions);
+  if (running.demo) console.log(await demoConsoleLink(running));
   if (running.demo && running.localWechat) {
     console.log(await demoBindingCode(running.demo, running.url, running.localWechat.url, running.config.BINDING_SCENE_TTL_SECONDS));
   }
+}
+
+/** The demo admin's one-time link into the manager's console, at the address this process listens on. */
+async function demoConsoleLink(running: RunningServer): Promise<string> {
+  const admin = running.demo?.users.find((user) => user.role === 'admin');
+  if (!admin) return '';
+  const link = await createConsoleSignInLink(running.context, admin.id, { baseUrl: running.url });
+  const minutes = running.config.CONSOLE_LINK_TTL_MINUTES;
+  return [`The console, signed in as ${admin.name} (single use, valid ${minutes} min; a new one: npx pnpm@12.4.2 cli console:link --user ${admin.id}):`, `  ${link.url}`, ''].join('\n');
 }
 
 /** The openid of the phone that "scans" in the printed curl line. */

@@ -550,8 +550,15 @@ async function main() {
 
 
 // `pnpm bench soak [flags]` runs the chaos soak (bench/soak.ts), `pnpm bench reachability [flags]` the month of a
-// sales team (bench/reachability.ts), instead of the benchmarks.
-if (process.argv[2] === 'reachability') {
+// sales team (bench/reachability.ts), `pnpm bench console [flags]` the console's pages over 10,000 notifications
+// (bench/console.ts), instead of the benchmarks.
+if (process.argv[2] === 'console') {
+  const { runConsoleBench } = await import('./console.js');
+  await runConsoleBench(process.argv.slice(3)).catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+} else if (process.argv[2] === 'reachability') {
   const { runReachability } = await import('./reachability.js');
   await runReachability(process.argv.slice(3)).catch((error: unknown) => {
     console.error(error);

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { OPERATOR } from './domain/actor.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './domain/api-tokens.js';
+import { createConsoleSignInLink } from './domain/console-sessions.js';
 import { ConfigError, loadConfig, loadEnvFile } from './config.js';
 import type { AppContext } from './context.js';
 import { openConfiguredDatabase } from './database-from-config.js';
@@ -15,9 +16,10 @@ const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL res
   pnpm cli user:set-wecom --user USER_ID --wecom-userid WECOM_USERID|--mobile MOBILE|--clear
   pnpm cli token:create --user USER_ID
   pnpm cli token:list [--user USER_ID]
-  pnpm cli token:revoke --id TOKEN_ID`;
+  pnpm cli token:revoke --id TOKEN_ID
+  pnpm cli console:link --user USER_ID      a one-time link that signs the user in to the console`;
 
-const COMMANDS = ['user:create', 'user:list', 'user:set-wecom', 'token:create', 'token:list', 'token:revoke'];
+const COMMANDS = ['user:create', 'user:list', 'user:set-wecom', 'token:create', 'token:list', 'token:revoke', 'console:link'];
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -97,6 +99,16 @@ async function run(argv: string[]): Promise<number> {
       }
       const revoked = await revokeApiToken(ctx, OPERATOR, values.id);
       console.log(`token revoked: id=${revoked.id} at ${revoked.revokedAt}`);
+      return 0;
+    }
+    if (command === 'console:link') {
+      if (!values.user) {
+        console.error(`console:link needs --user USER_ID\n${USAGE}`);
+        return 2;
+      }
+      const link = await createConsoleSignInLink(ctx, values.user);
+      console.error(`valid once, until ${link.expiresAt}:`);
+      console.log(link.url);
       return 0;
     }
     if (!values.user) {

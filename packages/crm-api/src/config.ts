@@ -57,6 +57,17 @@ const configSchema = z.object({
   /** Failed authentications per client address within the window before 429 (in memory, per process). */
   AUTH_FAILURE_LIMIT: positiveInt(10),
   AUTH_FAILURE_WINDOW_SECONDS: positiveInt(300),
+  /** How long a console sign-in (its cookie) lasts, hours. */
+  CONSOLE_SESSION_HOURS: z.coerce.number().int().min(1).max(720).default(12),
+  /** How long a one-time console sign-in link (pnpm cli console:link) may be used, minutes. */
+  CONSOLE_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+  /**
+   * true: the console cookie is always Secure. Otherwise it is Secure when the request came over HTTPS (as the proxy
+   * said, trusted on loopback only): set true behind a TLS proxy elsewhere.
+   */
+  CONSOLE_COOKIE_SECURE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** Where people reach this service (https://crm.example.com): the start of a printed console sign-in link. */
+  PUBLIC_BASE_URL: optionalText.pipe(z.url({ protocol: /^https?$/ }).optional()),
   BATCH_ASSIGN_MAX: positiveInt(1000),
   POOL_MAX_OWNED_CUSTOMERS: positiveInt(200),
   POOL_MAX_DAILY_CLAIMS: positiveInt(20),

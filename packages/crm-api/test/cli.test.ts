@@ -68,6 +68,22 @@ describe('the crm-api CLI', () => {
     expect((await cli('token:list', '--user', userId!)).stdout).toContain('revoked');
   }, 60_000);
 
+  it('console:link prints a one-time sign-in link for an active user, storing only its hash', async () => {
+    const userId = /id=(\S+)/.exec((await cli('user:create', '--name', '控制台管理员', '--role', 'admin')).stdout)?.[1] as string;
+
+    const printed = await cli('console:link', '--user', userId);
+
+    expect(printed.code).toBe(0);
+    const url = printed.stdout.trim();
+    expect(url).toMatch(/^http:\/\/localhost:3000\/console\/sign-in\?link=[A-Za-z0-9_-]{43}$/);
+    const db = openDatabase({ url: databaseUrl });
+    const rows = await db.kysely.selectFrom('console_sign_in_links').selectAll().where('user_id', '=', userId).execute();
+    await db.close();
+    expect(rows.map((row) => row.token_hash)).toEqual([hashToken(new URL(url).searchParams.get('link') as string)]);
+    expect((await cli('console:link')).code).toBe(2);
+    expect((await cli('console:link', '--user', 'nobody')).stderr).toContain('No user with id nobody');
+  }, 60_000);
+
   it('refuses a bad role or a missing user with a usage message and a non-zero exit', async () => {
     const badRole = await cli('user:create', '--name', 'X', '--role', 'boss');
     const missingUser = await cli('token:create');

@@ -44,7 +44,7 @@ describe('pm2 ecosystem file', () => {
     expect(apps[0]!.script).not.toMatch(/\.tsx?$/);
   });
 
-  it('its command starts the service, and SIGINT (how pm2 stops) shuts it down cleanly', async () => {
+  it('its command starts the service, which serves the console, and SIGINT (how pm2 stops) shuts it down cleanly', async () => {
     const app = apps[0]!;
     const dir = mkdtempSync(join(tmpdir(), 'pm2-ecosystem-'));
     const child = spawn(app.script === 'node' ? process.execPath : app.script, app.args.split(' '), {
@@ -64,10 +64,17 @@ describe('pm2 ecosystem file', () => {
     });
 
     // main.ts installs its signal handlers in the same tick as it prints the line, so an answer proves they are in place.
-    const health = await (await fetch(`${url!.replace('localhost', '127.0.0.1')}/healthz`)).json();
+    const base = url!.replace('localhost', '127.0.0.1');
+    const health = await (await fetch(`${base}/healthz`)).json();
+    // The console needs no build step under pm2 either: the service bundles it on the first request.
+    const consolePage = await (await fetch(`${base}/console/`)).text();
+    const script = /src="assets\/([^"]+\.js)"/.exec(consolePage)?.[1];
+    const scriptStatus = (await fetch(`${base}/console/assets/${script}`)).status;
     child.kill('SIGINT');
 
     expect(health).toEqual({ status: 'ok' });
+    expect(script).toBeDefined();
+    expect(scriptStatus).toBe(200);
     expect(await exited).toEqual({ code: 0, signal: null });
     rmSync(dir, { recursive: true, force: true });
   }, 40_000);

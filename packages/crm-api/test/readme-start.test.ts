@@ -105,6 +105,20 @@ describe('starting the service the way the README says', () => {
     expect(scanned).toMatchObject({ outcome: 'BOUND', crmUserId: sales[1], openid: 'emu-phone' });
   }, 20_000);
 
+  it("prints the demo admin's console sign-in link, which signs them in once", async () => {
+    const admin = /^\s+admin\s+\S+\s+id=(\S+)/m.exec(output)![1]!;
+    const link = /^\s+(http:\/\/localhost:\d+\/console\/sign-in\?link=\S+)$/m.exec(output)![1]!;
+
+    const opened = await fetch(link, { redirect: 'manual' });
+    const cookie = opened.headers.get('set-cookie')!.split(';', 1)[0]!;
+    const session = await (await fetch(new URL('/api/console/session', link), { headers: { cookie } })).json() as { user: { id: string } };
+    const again = await fetch(link, { redirect: 'manual' });
+
+    expect([opened.status, opened.headers.get('location')]).toEqual([303, '/console/']);
+    expect(session.user.id).toBe(admin);
+    expect(again.headers.get('location')).toBe('/console/#/sign-in?error=LINK_USED');
+  }, 20_000);
+
   it('stops cleanly on SIGTERM', async () => {
     expect(await child.kill('SIGTERM')).toEqual({ code: 0, signal: null });
   }, 20_000);

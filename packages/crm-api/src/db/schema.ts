@@ -197,6 +197,42 @@ export interface WechatSubscriptionsTable {
   updated_at: Timestamp;
 }
 
+/** A console sign-in: the cookie holds the id, the table its SHA-256. */
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  user_id: string;
+  /** Sent back by the console in X-CSRF-Token on every change; not a credential on its own. */
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  /** Signed out. */
+  ended_at: Timestamp | null;
+}
+
+/** A one-time sign-in link (pnpm cli console:link): its token's SHA-256. */
+export interface ConsoleSignInLinksTable {
+  token_hash: string;
+  user_id: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+}
+
+/** A sign-in the console waits for while a phone scans its mini-program code and confirms. */
+export interface ConsoleSignInScansTable {
+  /** SHA-256 of the id only the browser holds. */
+  id_hash: string;
+  /** What the mini-program code carries: it names the sign-in to the phone, never to a browser. */
+  scene: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  /** Who confirmed it on their phone. */
+  user_id: string | null;
+  confirmed_at: Timestamp | null;
+  /** The browser took its session: a scan signs in once. */
+  completed_at: Timestamp | null;
+}
+
 export interface Database {
   users: UsersTable;
   api_tokens: ApiTokensTable;
@@ -211,6 +247,9 @@ export interface Database {
   wechat_session_vouches: WechatSessionVouchesTable;
   notification_customers: NotificationCustomersTable;
   notification_attempts: NotificationAttemptsTable;
+  console_sessions: ConsoleSessionsTable;
+  console_sign_in_links: ConsoleSignInLinksTable;
+  console_sign_in_scans: ConsoleSignInScansTable;
 }
 
 export type UserRow = Selectable<UsersTable>;

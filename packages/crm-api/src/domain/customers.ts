@@ -6,6 +6,7 @@ import type { Trx } from '../db/transaction.js';
 import { canManageAssignments, type Actor } from './actor.js';
 import type { CustomerStatus } from './customer-statuses.js';
 import { DomainError } from './errors.js';
+import { decodePageCursor, encodePageCursor } from './page-cursor.js';
 import { checkName } from './names.js';
 
 /** How long a customer's name-like fields may be: one line each (see names.ts). */
@@ -131,7 +132,7 @@ export async function listCustomers(
     inPool: filter.inPool,
     status: filter.status,
     visibleTo: manager ? undefined : actor.id,
-    after: filter.cursor ? decodeCursor(filter.cursor) : undefined,
+    after: filter.cursor ? decodePageCursor(filter.cursor) : undefined,
     newestFirst: filter.order === 'newest',
     limit: filter.limit + 1,
   });
@@ -139,25 +140,8 @@ export async function listCustomers(
   const last = page.at(-1);
   return {
     items: page.map(toCustomerView),
-    nextCursor: rows.length > filter.limit && last ? encodeCursor(last.created_at, last.id) : null,
+    nextCursor: rows.length > filter.limit && last ? encodePageCursor(last.created_at, last.id) : null,
   };
-}
-
-function encodeCursor(createdAt: string, id: string): string {
-  return Buffer.from(JSON.stringify([createdAt, id])).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: string; id: string } {
-  try {
-    const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    // Both parts are ASCII we issued (an ISO timestamp and a UUID); anything else never reaches the database.
-    if (Array.isArray(decoded) && decoded.length === 2 && decoded.every((part) => typeof part === 'string' && /^[\x20-\x7e]{1,64}$/.test(part))) {
-      return { createdAt: decoded[0] as string, id: decoded[1] as string };
-    }
-  } catch {
-    // fall through to the refusal below
-  }
-  throw new DomainError({ code: 'VALIDATION_FAILED', message: 'The cursor is not one this API issued', details: [{ path: 'query.cursor' }] });
 }
 
 export interface CustomerChanges {

@@ -33,6 +33,9 @@ export const DOMAIN_ERROR_CODES = [
   'WECHAT_REFUSED',
   'PUSH_REFUSED',
   'PUSH_NOT_CONFIGURED',
+  'LINK_INVALID',
+  'LINK_USED',
+  'LINK_EXPIRED',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

@@ -1,13 +1,15 @@
-import type { AssignedVia } from '@leadnotify/contracts';
+import { DAY_MS, startOfBeijingDay, type AssignedVia } from '@leadnotify/contracts';
 import type { AppContext } from '../context.js';
 import { findUserRow } from '../db/users-store.js';
 import type { NotificationRow } from '../db/schema.js';
-import { customersByNotification, findNotificationRow, listAttemptRows, listNotificationRows, type OutboxCustomer } from '../delivery/outbox/read.js';
+import { countNotificationRows, customersByNotification, findNotificationRow, listAttemptRows, listNotificationRows, type OutboxCustomer } from '../delivery/outbox/read.js';
 import { catchUp } from '../delivery/catch-up.js';
 import { retryByOperator } from '../delivery/requeue.js';
 import { RETRYABLE_BY_OPERATOR, type NotificationStatus } from '../delivery/states/statuses.js';
 import { canManageAssignments, requireRole, type Actor } from './actor.js';
 import { DomainError } from './errors.js';
+import { decodePageCursor, encodePageCursor } from './page-cursor.js';
+import { reasonInWords } from './console-texts.js';
 
 export { NOTIFICATION_STATUSES } from '../delivery/states/statuses.js';
 
@@ -47,7 +49,12 @@ export interface AttemptView {
   errorMessage: string | null;
 }
 
-export type NotificationDetail = NotificationView & { attemptHistory: AttemptView[] };
+export type NotificationDetail = NotificationView & {
+  attemptHistory: AttemptView[];
+  /** The reason in words for the console (Chinese), and what to do about it (the reason table's fix); null without one. */
+  reasonText: string | null;
+  reasonFix: string | null;
+};
 
 async function withCustomers(ctx: AppContext, rows: NotificationRow[]): Promise<NotificationView[]> {
   const customers = await customersByNotification(
@@ -83,8 +90,11 @@ export async function getNotification(ctx: AppContext, actor: Actor, id: string)
   }
   const [view] = await withCustomers(ctx, [row]);
   const attempts = await listAttemptRows(ctx.db.kysely, id);
+  const words = row.reason ? reasonInWords(row.reason) : undefined;
   return {
     ...(view as NotificationView),
+    reasonText: words?.text ?? null,
+    reasonFix: words?.fix ?? null,
     attemptHistory: attempts.map((attempt) => ({
       attempt: attempt.attempt,
       deliveryId: attempt.delivery_id,
@@ -127,18 +137,50 @@ export interface NotificationFilter {
   customerId?: string | undefined;
   assigneeId?: string | undefined;
   status?: NotificationStatus | undefined;
+  reason?: string | undefined;
   deliveryId?: string | undefined;
+  /** An ISO instant, or a date: from the start of that Beijing day. */
+  from?: string | undefined;
+  /** An ISO instant (not included), or a date: to the end of that Beijing day. */
+  to?: string | undefined;
+  cursor?: string | undefined;
   limit: number;
 }
 
-/** Newest first. Sales users see only notifications addressed to them. */
-export async function listNotifications(ctx: AppContext, actor: Actor, filter: NotificationFilter): Promise<NotificationView[]> {
+/** A date alone (YYYY-MM-DD) is a Beijing day, the product's day: `from` its start, `to` its end. */
+function instantOf(text: string | undefined, end: 'from' | 'to'): string | undefined {
+  if (text === undefined) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return new Date(startOfBeijingDay(Date.parse(`${text}T00:00:00Z`)) + (end === 'to' ? DAY_MS : 0)).toISOString();
+  return new Date(text).toISOString();
+}
+
+/** Newest first, a page at a time, with how many match in all. Sales users see only notifications addressed to them. */
+export async function listNotifications(ctx: AppContext, actor: Actor, filter: NotificationFilter): Promise<{ items: NotificationView[]; nextCursor: string | null; total: number }> {
   const manager = canManageAssignments(actor);
   if (!manager && filter.assigneeId !== undefined && filter.assigneeId !== actor.id) {
     throw new DomainError({ code: 'FORBIDDEN', message: 'Sales users may list only their own notifications' });
   }
-  const rows = await listNotificationRows(ctx.db.kysely, { ...filter, assigneeId: manager ? filter.assigneeId : actor.id });
-  return withCustomers(ctx, rows);
+  const rowFilter = {
+    customerId: filter.customerId,
+    assigneeId: manager ? filter.assigneeId : actor.id,
+    status: filter.status,
+    reason: filter.reason,
+    deliveryId: filter.deliveryId,
+    from: instantOf(filter.from, 'from'),
+    to: instantOf(filter.to, 'to'),
+  };
+  const after = filter.cursor ? decodePageCursor(filter.cursor) : undefined;
+  const [rows, total] = await Promise.all([
+    listNotificationRows(ctx.db.kysely, { ...rowFilter, after, limit: filter.limit + 1 }),
+    countNotificationRows(ctx.db.kysely, rowFilter),
+  ]);
+  const page = rows.slice(0, filter.limit);
+  const last = page.at(-1);
+  return {
+    items: await withCustomers(ctx, page),
+    nextCursor: rows.length > filter.limit && last ? encodePageCursor(last.created_at, last.id) : null,
+    total,
+  };
 }
 
 /** Sends every skipped notification of one salesperson again (after they bound WeChat or subscribed). */

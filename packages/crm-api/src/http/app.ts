@@ -7,6 +7,8 @@ import { requireJsonBody } from './request-guards.js';
 import { requestLog } from './request-log.js';
 import { createRouteRegistry } from './route-registry.js';
 import { assignmentRoutes } from './routes/assignment-routes.js';
+import { consolePageRoutes } from './routes/console-page-routes.js';
+import { consoleRoutes, consoleSignInRoutes } from './routes/console-routes.js';
 import { customersRoutes } from './routes/customers-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
@@ -59,8 +61,11 @@ export function createApp(ctx: AppContext): Express {
 
   const registry = createRouteRegistry();
   healthRoutes(app, ctx, registry);
+  consolePageRoutes(app);
   bindingSceneRoutes(app, ctx, registry);
   wechatSessionRoutes(app, ctx, registry);
+  // The console's sign-in link opens before any session exists, and before the console's own pages under /console/.
+  consoleSignInRoutes(app, ctx, registry);
   // Authenticated JSON is per user: no cache (browser or proxy) may keep it.
   app.use('/api', noStore, authenticate(ctx));
   miniprogramRoutes(app, ctx, registry);
@@ -73,6 +78,7 @@ export function createApp(ctx: AppContext): Express {
   assignmentRoutes(app, ctx, registry);
   notificationsRoutes(app, ctx, registry);
   tokensRoutes(app, ctx, registry);
+  consoleRoutes(app, ctx, registry);
   docsRoutes(app, registry.specs);
 
   app.use(notFoundHandler);

@@ -2,22 +2,31 @@ import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context.js';
 import type { Actor } from '../domain/actor.js';
 import { actorForToken } from '../domain/api-tokens.js';
+import { consoleSessionFor, csrfTokenMatches, type ConsoleSession } from '../domain/console-sessions.js';
 import { ApiError } from './api-error.js';
 import { createAuthThrottle } from './auth-throttle.js';
+import { clearConsoleCookie, readConsoleCookie } from './console-cookie.js';
 
 declare global {
   namespace Express {
     interface Request {
       actor?: Actor;
+      /** Set when the request was authenticated by the console's cookie, not a bearer token. */
+      consoleSession?: ConsoleSession;
     }
   }
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/** Methods that change nothing: a cookie request may make them without the CSRF token. */
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Resolves `Authorization: Bearer <token>` to an active user, or answers 401. A client address with
- * AUTH_FAILURE_LIMIT failures within AUTH_FAILURE_WINDOW_SECONDS gets 429 with Retry-After until the window ends.
+ * Resolves `Authorization: Bearer <token>` to an active user, else the console's session cookie, or answers 401. A
+ * client address with AUTH_FAILURE_LIMIT failed bearer tokens within AUTH_FAILURE_WINDOW_SECONDS gets 429 with
+ * Retry-After until the window ends. A cookie request that changes something must carry the session's CSRF token in
+ * X-CSRF-Token (403 CSRF_REJECTED otherwise): SameSite=Strict already keeps other sites' requests from carrying the
+ * cookie, and this holds where a browser does not honour it.
  */
 export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): RequestHandler {
   const throttle = createAuthThrottle({ limit: ctx.config.AUTH_FAILURE_LIMIT, windowMs: ctx.config.AUTH_FAILURE_WINDOW_SECONDS * 1000, clock: ctx.clock });
@@ -28,10 +37,30 @@ export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): 
       res.setHeader('Retry-After', String(retryAfter));
       throw new ApiError({ code: 'TOO_MANY_FAILED_AUTHENTICATIONS', message: `Too many failed authentications from this address; retry in ${retryAfter} s` });
     }
+    const authorization = req.headers.authorization;
+    const cookie = readConsoleCookie(req);
+    if (authorization === undefined && cookie !== undefined) {
+      let session: ConsoleSession;
+      try {
+        session = await consoleSessionFor(ctx, cookie);
+      } catch (error) {
+        // Not counted as a failure: a session id is 256 random bits, and a browser holding an expired one would
+        // otherwise lock its whole address out. Cleared, so the browser stops sending it.
+        if ((error as { code?: unknown }).code === 'UNAUTHENTICATED') clearConsoleCookie(req, res, ctx.config);
+        throw error;
+      }
+      if (!SAFE_METHODS.has(req.method) && !csrfTokenMatches(session, req.get('x-csrf-token'))) {
+        throw new ApiError({ code: 'CSRF_REJECTED', message: 'A console request that changes something must send the session\'s csrfToken (GET /api/console/session) in X-CSRF-Token' });
+      }
+      req.actor = session.user;
+      req.consoleSession = session;
+      next();
+      return;
+    }
     try {
-      const match = BEARER.exec(req.headers.authorization ?? '');
+      const match = BEARER.exec(authorization ?? '');
       if (!match?.[1]) {
-        throw new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>"' });
+        throw new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>", or sign in to the console' });
       }
       req.actor = await actorForToken(ctx.db.kysely, match[1], new Date(ctx.clock.now()));
     } catch (error) {

@@ -16,6 +16,8 @@ import * as wechatBindingReleased from './0014-wechat-binding-released.js';
 import * as wecomUserid from './0015-wecom-userid.js';
 import * as notificationChannel from './0016-notification-channel.js';
 import * as wechatSessions from './0017-wechat-sessions.js';
+import * as consoleSessions from './0018-console-sessions.js';
+import * as notificationListIndex from './0019-notification-list-index.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -36,4 +38,6 @@ export const migrations: Record<string, Migration> = {
   '0015-wecom-userid': wecomUserid,
   '0016-notification-channel': notificationChannel,
   '0017-wechat-sessions': wechatSessions,
+  '0018-console-sessions': consoleSessions,
+  '0019-notification-list-index': notificationListIndex,
 };

@@ -5,6 +5,8 @@ import { getNotification, listNotifications, reportSubscriptionAnswer, requeueSk
 import type { RouteRegistry } from '../route-registry.js';
 import { idParams, idSchema, notificationDetailSchema, notificationStatusSchema, notificationViewSchema, pageLimitQuery } from '../schemas.js';
 
+const dayOrInstant = z.union([z.iso.date(), z.iso.datetime({ offset: true })]);
+
 const listNotificationsQuery = z.strictObject({
   customerId: idSchema.optional(),
   assigneeId: idSchema.optional(),
@@ -12,6 +14,10 @@ const listNotificationsQuery = z.strictObject({
   deliveryId: idSchema
     .optional()
     .describe('the message they went out in: the deliveryId of its link (a digest: its first notification\'s id; a message sent again: a new id)'),
+  reason: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'a reason code such as NOT_BOUND').optional().describe('the reason of the last attempt (NOT_BOUND, NO_SUBSCRIPTION, …)'),
+  from: dayOrInstant.optional().describe('created at or after: an ISO instant, or a date (from the start of that Beijing day)'),
+  to: dayOrInstant.optional().describe('created before: an ISO instant, or a date (to the end of that Beijing day)'),
+  cursor: z.string().max(256).optional().describe('nextCursor of the previous page, with the same filters'),
   limit: pageLimitQuery(200, 50),
 });
 
@@ -24,8 +30,12 @@ export function notificationsRoutes(router: IRouter, ctx: AppContext, registry: 
     summary: 'Notifications, newest first (sales users: their own)',
     tag: 'Notifications',
     query: listNotificationsQuery,
-    response: z.object({ items: z.array(notificationViewSchema) }),
-    handler: async ({ actor, query }) => ({ items: await listNotifications(ctx, actor, query) }),
+    response: z.object({
+      items: z.array(notificationViewSchema),
+      nextCursor: z.string().nullable().describe('pass back as cursor for the next page; null on the last'),
+      total: z.number().int().describe('how many match the filters, on every page'),
+    }),
+    handler: ({ actor, query }) => listNotifications(ctx, actor, query),
   });
 
   registry.route(router, {

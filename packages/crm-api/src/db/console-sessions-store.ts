@@ -1,0 +1,48 @@
+import type { ConsoleSessionsTable, ConsoleSignInLinksTable, UserRow } from './schema.js';
+import type { Trx } from './transaction.js';
+
+/** Every statement on console sessions and one-time sign-in links. */
+
+export async function insertConsoleSession(db: Trx, row: ConsoleSessionsTable): Promise<void> {
+  await db.insertInto('console_sessions').values(row).execute();
+}
+
+export type ConsoleSessionWithUser = Pick<ConsoleSessionsTable, 'id_hash' | 'csrf_token' | 'expires_at' | 'ended_at'> & Pick<UserRow, 'id' | 'name' | 'role' | 'active'>;
+
+/** The session and its user, in one statement: every console request reads it. */
+export async function findConsoleSession(db: Trx, idHash: string): Promise<ConsoleSessionWithUser | undefined> {
+  return db
+    .selectFrom('console_sessions')
+    .innerJoin('users', 'users.id', 'console_sessions.user_id')
+    .select(['console_sessions.id_hash', 'console_sessions.csrf_token', 'console_sessions.expires_at', 'console_sessions.ended_at', 'users.id', 'users.name', 'users.role', 'users.active'])
+    .where('console_sessions.id_hash', '=', idHash)
+    .executeTakeFirst();
+}
+
+export async function endConsoleSessionRow(db: Trx, idHash: string, now: string): Promise<void> {
+  await db.updateTable('console_sessions').set({ ended_at: now }).where('id_hash', '=', idHash).where('ended_at', 'is', null).execute();
+}
+
+export async function insertSignInLink(db: Trx, row: ConsoleSignInLinksTable): Promise<void> {
+  await db.insertInto('console_sign_in_links').values(row).execute();
+}
+
+/**
+ * Uses a link once: marks it used if it is unused and unexpired, in one statement so two clicks cannot both sign in.
+ * Returns its user, or undefined (then `findSignInLink` tells why).
+ */
+export async function useSignInLink(db: Trx, tokenHash: string, now: string): Promise<string | undefined> {
+  const used = await db
+    .updateTable('console_sign_in_links')
+    .set({ used_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('user_id')
+    .executeTakeFirst();
+  return used?.user_id;
+}
+
+export async function findSignInLink(db: Trx, tokenHash: string): Promise<ConsoleSignInLinksTable | undefined> {
+  return db.selectFrom('console_sign_in_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}

@@ -1,0 +1,170 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createConsoleSignInLink } from '../src/domain/console-sessions.js';
+import { consoleCookieOf, consoleSetCookieLine, signInToConsole } from './helpers/console-session.js';
+import { createTestApp, tableCounts, type TestApp, type TestUser } from './helpers/test-app.js';
+import { testEngines } from './helpers/test-database.js';
+
+const pathOf = (url: string) => new URL(url).pathname + new URL(url).search;
+
+describe.each(testEngines())('console sessions and sign-in links on %s', (engine) => {
+  let t: TestApp;
+  let admin: TestUser;
+  let manager: TestUser;
+
+  beforeAll(async () => {
+    t = await createTestApp(engine, { PUBLIC_BASE_URL: 'https://crm.example.com/' });
+    admin = await t.user('admin');
+    manager = await t.user('manager');
+  });
+  afterAll(() => t.close());
+
+  it('a sign-in link sets an httpOnly, SameSite=Strict cookie for CONSOLE_SESSION_HOURS and goes to the console', async () => {
+    const link = await createConsoleSignInLink(t.ctx, manager.id);
+    expect(link.url).toMatch(/^https:\/\/crm\.example\.com\/console\/sign-in\?link=[A-Za-z0-9_-]{43}$/);
+
+    const opened = await t.http().get(pathOf(link.url));
+
+    expect(opened.status).toBe(303);
+    expect(opened.headers.location).toBe('/console/');
+    const line = consoleSetCookieLine(opened) as string;
+    expect(line).toMatch(/; HttpOnly/);
+    expect(line).toMatch(/; SameSite=Strict/);
+    expect(line).toMatch(/; Path=\//);
+    expect(line).toMatch(/; Max-Age=43200/);
+    expect(line).not.toMatch(/; Secure/);
+    const session = await t.http().get('/api/console/session').set('cookie', consoleCookieOf(opened) as string);
+    expect(session.status).toBe(200);
+    expect(session.body).toEqual({
+      user: { id: manager.id, name: manager.name, role: 'manager' },
+      csrfToken: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/),
+      expiresAt: new Date(t.clock.now() + 12 * 3_600_000).toISOString(),
+    });
+  });
+
+  it('the cookie is Secure when the request came over HTTPS through the local proxy', async () => {
+    const link = await createConsoleSignInLink(t.ctx, manager.id);
+
+    const opened = await t.http().get(pathOf(link.url)).set('x-forwarded-proto', 'https');
+
+    expect(consoleSetCookieLine(opened)).toMatch(/; Secure/);
+  });
+
+  it('a link signs in once; then LINK_USED, after its minutes LINK_EXPIRED, unknown or missing LINK_INVALID', async () => {
+    const link = await createConsoleSignInLink(t.ctx, manager.id);
+    expect((await t.http().get(pathOf(link.url))).headers.location).toBe('/console/');
+
+    const again = await t.http().get(pathOf(link.url));
+    expect(again.status).toBe(303);
+    expect(again.headers.location).toBe('/console/#/sign-in?error=LINK_USED');
+    expect(consoleCookieOf(again)).toBeUndefined();
+
+    const late = await createConsoleSignInLink(t.ctx, manager.id);
+    t.clock.advance(10 * 60_000);
+    expect((await t.http().get(pathOf(late.url))).headers.location).toBe('/console/#/sign-in?error=LINK_EXPIRED');
+
+    expect((await t.http().get('/console/sign-in?link=not-one-we-made')).headers.location).toBe('/console/#/sign-in?error=LINK_INVALID');
+    expect((await t.http().get('/console/sign-in')).headers.location).toBe('/console/#/sign-in?error=LINK_INVALID');
+  });
+
+  it("a deactivated user's link signs nobody in and their open session stops working", async () => {
+    const leaving = await t.user('sales');
+    const console = await signInToConsole(t, leaving.id);
+    const link = await createConsoleSignInLink(t.ctx, leaving.id);
+
+    await t.as(admin).post(`/api/users/${leaving.id}/deactivate`);
+
+    expect((await t.http().get(pathOf(link.url))).headers.location).toBe('/console/#/sign-in?error=LINK_INVALID');
+    const refused = await console.get('/api/console/session');
+    expect(refused.status).toBe(401);
+    expect(refused.body.error.details).toEqual({ reason: 'user_deactivated' });
+    await expect(createConsoleSignInLink(t.ctx, leaving.id)).rejects.toMatchObject({ code: 'USER_INACTIVE' });
+  });
+
+  it('a session ends after CONSOLE_SESSION_HOURS: 401, and the cookie is cleared', async () => {
+    const console = await signInToConsole(t, manager.id);
+    t.clock.advance(12 * 3_600_000 - 1);
+    expect((await console.get('/api/me')).status).toBe(200);
+
+    t.clock.advance(1);
+    const expired = await console.get('/api/me');
+
+    expect(expired.status).toBe(401);
+    expect(expired.body.error.details).toEqual({ reason: 'expired' });
+    expect(consoleSetCookieLine(expired)).toMatch(/^leadnotify_console=;.*Expires=Thu, 01 Jan 1970/);
+  });
+
+  it('the cookie carries the role rules of its user, as a bearer token does', async () => {
+    const sales = await t.user('sales');
+    const console = await signInToConsole(t, sales.id);
+
+    expect((await console.get('/api/me')).body).toMatchObject({ id: sales.id, role: 'sales' });
+    expect((await console.get('/api/users')).status).toBe(403);
+  });
+
+  it('a change with the cookie but without X-CSRF-Token (or with a wrong one) is refused with 403 and changes nothing', async () => {
+    const console = await signInToConsole(t, manager.id);
+    const before = await tableCounts(t);
+
+    for (const token of [undefined, 'wrong', `${console.csrfToken}x`]) {
+      const request = t.http().post('/api/customers').set('cookie', console.cookie);
+      const res = await (token === undefined ? request : request.set('x-csrf-token', token)).send({ name: '跨站客户' });
+      expect(res.status, String(token)).toBe(403);
+      expect(res.body.error.code).toBe('CSRF_REJECTED');
+    }
+    expect(await tableCounts(t)).toEqual(before);
+
+    const created = await console.post('/api/customers', { name: '控制台客户' });
+    expect(created.status).toBe(201);
+  });
+
+  it('sign-out needs the CSRF token, ends the session and clears the cookie', async () => {
+    const console = await signInToConsole(t, manager.id);
+
+    const forged = await t.http().post('/api/console/sign-out').set('cookie', console.cookie);
+    expect(forged.status).toBe(403);
+    expect((await console.get('/api/console/session')).status).toBe(200);
+
+    const out = await console.post('/api/console/sign-out');
+    expect(out.status).toBe(204);
+    expect(consoleSetCookieLine(out)).toMatch(/^leadnotify_console=;/);
+    const after = await console.get('/api/console/session');
+    expect(after.status).toBe(401);
+    expect(after.body.error.details).toEqual({ reason: 'ended' });
+  });
+
+  it('a bearer token has no console session, and wins over a cookie', async () => {
+    const res = await t.as(admin).get('/api/console/session');
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+
+    const console = await signInToConsole(t, manager.id);
+    const both = await t.as(admin).get('/api/me').set('cookie', console.cookie);
+    expect(both.body.id).toBe(admin.id);
+  });
+
+  it('neither the link token nor the session id is written to the log', async () => {
+    const link = await createConsoleSignInLink(t.ctx, manager.id);
+    const token = new URL(link.url).searchParams.get('link') as string;
+    const opened = await t.http().get(pathOf(link.url));
+    const id = (consoleCookieOf(opened) as string).split('=')[1] as string;
+    await t.http().get('/api/me').set('cookie', `leadnotify_console=${id}`);
+
+    const log = t.logLines.join('');
+    expect(log).toContain('/console/sign-in');
+    expect(log).not.toContain(token);
+    expect(log).not.toContain(id);
+  });
+});
+
+describe('CONSOLE_COOKIE_SECURE', () => {
+  it('true makes the cookie Secure over plain HTTP too', async () => {
+    const t = await createTestApp('sqlite', { CONSOLE_COOKIE_SECURE: 'true' });
+    try {
+      const user = await t.user('manager');
+      const link = await createConsoleSignInLink(t.ctx, user.id);
+      expect(consoleSetCookieLine(await t.http().get(pathOf(link.url)))).toMatch(/; Secure/);
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -1,0 +1,34 @@
+import supertest from 'supertest';
+import { expect } from 'vitest';
+import { createConsoleSignInLink } from '../../src/domain/console-sessions.js';
+import type { TestApp } from './test-app.js';
+
+/** The `name=value` of the console cookie a response sets, or undefined. */
+export function consoleCookieOf(res: supertest.Response): string | undefined {
+  const header = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((line) => line.startsWith('leadnotify_console='));
+  return header?.split(';', 1)[0];
+}
+
+/** The whole Set-Cookie line of the console cookie. */
+export function consoleSetCookieLine(res: supertest.Response): string | undefined {
+  return ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((line) => line.startsWith('leadnotify_console='));
+}
+
+/** Signs a user in to the console the way a browser does: through a one-time link. Requests carry the cookie. */
+export async function signInToConsole(t: TestApp, userId: string) {
+  const link = await createConsoleSignInLink(t.ctx, userId);
+  const opened = await t.http().get(new URL(link.url).pathname + new URL(link.url).search);
+  expect(opened.status).toBe(303);
+  expect(opened.headers.location).toBe('/console/');
+  const cookie = consoleCookieOf(opened) as string;
+  const session = await t.http().get('/api/console/session').set('cookie', cookie);
+  expect(session.status).toBe(200);
+  const csrfToken = session.body.csrfToken as string;
+  return {
+    cookie,
+    csrfToken,
+    get: (path: string) => supertest(t.app).get(path).set('cookie', cookie),
+    /** With the CSRF token, as the console sends every change. */
+    post: (path: string, body: object = {}) => supertest(t.app).post(path).set('cookie', cookie).set('x-csrf-token', csrfToken).send(body),
+  };
+}
