@@ -14,6 +14,7 @@ import { qrCodeRoute } from './qr-code-route.js';
 import { scanBindingCode } from './scan-binding-code.js';
 import { createSubscribeDialog, type DialogAnswer } from './subscribe-dialog.js';
 import { createSubscribeGate, type SentMessage, type TemplateDefinition } from './subscribe-gate.js';
+import { templateListEntry } from './template-list.js';
 import { createTokenAuthority } from './token-authority.js';
 import { createWecom, type WecomCorp, type WecomFaults } from './wecom.js';
 
@@ -363,6 +364,14 @@ export function createEmulator(options: EmulatorOptions = {}) {
     res.json({ errcode: 0, errmsg: 'ok', resp_data: JSON.stringify(outcome.value ?? null) });
   });
   app.all('/tcb/invokecloudfunction', (_req, res) => void res.json({ errcode: 43002, errmsg: 'require POST method' }));
+
+  // getTemplateList: the mini program's own templates (the lead notice's and the host's), content built from their keywords.
+  app.get('/wxaapi/newtmpl/gettemplate', (req, res) => {
+    const token = tokens.check(typeof req.query.access_token === 'string' ? req.query.access_token : undefined);
+    if (!token.ok) return void res.json({ errcode: token.errcode, errmsg: token.errmsg });
+    res.json({ errcode: 0, errmsg: 'ok', data: templates.map(templateListEntry) });
+  });
+  app.all('/wxaapi/newtmpl/gettemplate', (_req, res) => void res.json({ errcode: 43001, errmsg: 'require GET method' }));
 
   const control = express.Router();
   control.use(express.json());
