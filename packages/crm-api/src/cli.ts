@@ -7,7 +7,11 @@ import { openConfiguredDatabase } from './database-from-config.js';
 import { createLogger } from './logger.js';
 import { ROLES } from './domain/roles.js';
 import { createUser, getUser, listUsers, setWecomUserId, setWecomUserIdByMobile } from './domain/users.js';
+import { wechatFromConfig } from './delivery/wechat-from-config.js';
 import { wecomFromConfig } from './delivery/wecom-from-config.js';
+import { exitCodeOf } from './doctor/findings.js';
+import { formatFindings } from './doctor/report-findings.js';
+import { runDoctor } from './doctor/run-doctor.js';
 
 const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL resolve from its root):
   pnpm cli user:create --name NAME --role admin|manager|sales [--with-token]
@@ -15,9 +19,11 @@ const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL res
   pnpm cli user:set-wecom --user USER_ID --wecom-userid WECOM_USERID|--mobile MOBILE|--clear
   pnpm cli token:create --user USER_ID
   pnpm cli token:list [--user USER_ID]
-  pnpm cli token:revoke --id TOKEN_ID`;
+  pnpm cli token:revoke --id TOKEN_ID
+  pnpm cli doctor [--json]   checks WeChat, the deployed function, the shared secret, the templates, message push
+                             and WeCom; one line per check with its fix; exit code 1 when any has a problem`;
 
-const COMMANDS = ['user:create', 'user:list', 'user:set-wecom', 'token:create', 'token:list', 'token:revoke'];
+const COMMANDS = ['user:create', 'user:list', 'user:set-wecom', 'token:create', 'token:list', 'token:revoke', 'doctor'];
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -32,6 +38,7 @@ async function run(argv: string[]): Promise<number> {
       'wecom-userid': { type: 'string' },
       mobile: { type: 'string' },
       clear: { type: 'boolean' },
+      json: { type: 'boolean' },
     },
     strict: true,
   });
@@ -52,6 +59,12 @@ async function run(argv: string[]): Promise<number> {
       logger: createLogger('warn'),
       wakeNotifier: () => {},
     };
+    if (command === 'doctor') {
+      const wechat = wechatFromConfig(config, ctx.logger);
+      const findings = await runDoctor({ ...ctx, wechat: wechat.client, cloudFunction: wechat.cloudFunction, wecom: wecomFromConfig(config, ctx) });
+      console.log(values.json ? JSON.stringify({ findings, exitCode: exitCodeOf(findings) }, null, 2) : formatFindings(findings));
+      return exitCodeOf(findings);
+    }
     if (command === 'user:create') {
       const role = ROLES.find((known) => known === values.role);
       if (values.name === undefined || !role) {

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { MINIPROGRAM_PAGES } from '@leadnotify/contracts';
+import { functionError, MINIPROGRAM_PAGES } from '@leadnotify/contracts';
 import express, { type Express, type Request, type Response } from 'express';
 import { COLLECTIONS, createHandler, loadFunctionConfig, saveBinding, type SubscribeMessage, type WxContext } from 'quickstartFunctions';
 import { createMemoryCloud, wxError, type InvocationHandle } from 'quickstartFunctions/memory-cloud';
@@ -31,6 +31,8 @@ export interface EmulatorOptions {
   pages?: string[];
   /** Environment variables of the cloud function (SUBSCRIBE_TEMPLATE_IDS defaults to the templates that are not the host's). */
   functionEnv?: Record<string, string>;
+  /** The deployed function is an older build that does not know these event types: it answers them UNKNOWN_TYPE. */
+  unknownEventTypes?: string[];
   /** The function's time limit, applied to every run however it was called; WeChat's default is 3 s. */
   functionTimeoutMs?: number;
   /** How long the HTTP API waits for the function: 5 s at WeChat. A function with a longer limit runs on after the caller got -504003. */
@@ -143,12 +145,18 @@ export function createEmulator(options: EmulatorOptions = {}) {
     FUNCTION_TIMEOUT_MS: String(functionTimeoutMs),
     ...options.functionEnv,
   });
-  const handle = createHandler({
+  const currentHandle = createHandler({
     cloud: cloud.cloud,
     config: functionConfig,
     now,
     log: { info() {}, warn() {}, error: (message, fields) => console.error('[emulated function]', message, fields ?? '') },
   });
+  const unknownTypes = new Set(options.unknownEventTypes ?? []);
+  const handle = (event: unknown): Promise<unknown> => {
+    const type = (event as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && unknownTypes.has(type)) return Promise.resolve(functionError('UNKNOWN_TYPE', `unknown event type ${JSON.stringify(type)}`));
+    return currentHandle(event);
+  };
   const messagePush = createMessagePush({ appId: credentials.appId, now, ...(options.push ? { settings: options.push } : {}) });
   let faults: FaultSettings = { ...NO_FAULTS };
   let invocations = 0;
