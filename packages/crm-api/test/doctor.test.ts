@@ -1,8 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { REASONS } from '@leadnotify/contracts';
+import { waitFor } from '@leadnotify/test-support';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '@leadnotify/wechat-emulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
@@ -13,6 +17,7 @@ import type { CheckName, Finding } from '../src/doctor/findings.js';
 import { exitCodeOf } from '../src/doctor/findings.js';
 import { runDoctor } from '../src/doctor/run-doctor.js';
 import { createLogger } from '../src/logger.js';
+import { spawnTs } from './helpers/child-process.js';
 import { seeder } from './helpers/seed.js';
 import { createTestDatabase, testEngines, type TestDatabase } from './helpers/test-database.js';
 import { emulatorEnv } from './helpers/test-server.js';
@@ -184,4 +189,81 @@ describe.each(testEngines())('pnpm cli doctor (%s)', (engine) => {
     expect(of('wecom-credentials')).toMatchObject({ status: 'problem', fix: REASONS.WECOM_SECRET_INVALID.fix });
     expect(of('wecom-trusted-ip').status).toBe('skipped');
   });
+});
+
+describe('the doctor as a command and at the production start', () => {
+  let emulator: RunningEmulator | undefined;
+  let dir: string | undefined;
+  afterEach(async () => {
+    await emulator?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    emulator = undefined;
+    dir = undefined;
+  });
+
+  async function deployment(functionSecret: string) {
+    emulator = await startEmulator({ functionEnv: { LEADNOTIFY_SHARED_SECRET: functionSecret } });
+    dir = mkdtempSync(join(tmpdir(), 'crm-api-doctor-'));
+    return { ...deploymentEnv(emulator), DATABASE_URL: join(dir, 'doctor.db'), LEADNOTIFY_ENV_FILE: 'none' };
+  }
+
+  async function cli(env: Record<string, string>, ...args: string[]) {
+    try {
+      const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'doctor', ...args], { cwd: packageDir, env: { ...process.env, ...env } });
+      return { code: 0, stdout };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string };
+      return { code: failed.code, stdout: failed.stdout };
+    }
+  }
+
+  it('`pnpm cli doctor` prints one line per check with its fix and exits 1 on a problem; --json is the same for machines; no secret printed', async () => {
+    const env = await deployment('another-secret-of-at-least-32-characters!');
+
+    const text = await cli(env);
+    const json = await cli(env, '--json');
+
+    expect(text.code).toBe(1);
+    const lines = text.stdout.trim().split('\n');
+    expect(lines).toHaveLength(8);
+    expect(lines).toContainEqual(expect.stringMatching(/^problem shared-secret: .*differs.* — fix: .*LEADNOTIFY_SHARED_SECRET/));
+    expect(lines).toContainEqual(expect.stringMatching(/^ok +wechat-credentials: /));
+    expect(lines.at(-1)).toMatch(/^1 problem\(s\), 1 warning\(s\)$/);
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.stdout) as { findings: Finding[]; exitCode: number };
+    expect(parsed.exitCode).toBe(1);
+    expect(parsed.findings.find((found) => found.check === 'shared-secret')).toMatchObject({ status: 'problem', fix: REASONS.TICKET_INVALID.fix });
+    for (const secret of [SECRET, 'another-secret-of-at-least-32-characters!', env.MINIPROGRAM_APPSECRET, env.WECOM_AGENT_SECRET, PUSH_TOKEN]) {
+      expect(text.stdout + json.stdout).not.toContain(secret);
+    }
+  }, 60_000);
+
+  it('a healthy deployment: exit code 0', async () => {
+    const env = await deployment(SECRET);
+    const result = await cli(env);
+    expect([result.code, result.stdout.trim().split('\n').at(-1)]).toEqual([0, 'no problem found (1 warning(s))']);
+  }, 60_000);
+
+  it('the production start logs the findings after "crm-api listening", which a slow WeChat does not delay', async () => {
+    const env = await deployment('another-secret-of-at-least-32-characters!');
+    emulator!.setFaults({ latencyMs: 1500 });
+    const child = await spawnTs('packages/crm-api/src/main.ts', {
+      env: { ...env, NODE_ENV: 'production', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+      ready: /"msg":"crm-api listening on (http:\/\/localhost:\d+)"/,
+    });
+    try {
+      expect(child.output()).not.toContain('doctor:');
+      await waitFor(() => child.output(), (output) => output.includes('"msg":"doctor: 1 problem(s)'), { what: "the doctor's summary", timeoutMs: 30_000 });
+      const records = child.output().trim().split('\n').map((line) => JSON.parse(line) as { msg: string; level: number; doctor?: string; fix?: string; time: number });
+      const listening = records.findIndex((record) => record.msg.startsWith('crm-api listening on '));
+      const secret = records.findIndex((record) => record.doctor === 'shared-secret');
+      expect(listening).toBeGreaterThanOrEqual(0);
+      expect(secret).toBeGreaterThan(listening);
+      expect(records[secret]).toMatchObject({ level: 50, fix: REASONS.TICKET_INVALID.fix });
+      expect(records[secret]!.time - records[listening]!.time).toBeGreaterThanOrEqual(1400);
+      expect(child.running()).toBe(true);
+    } finally {
+      await child.stop();
+    }
+  }, 60_000);
 });

@@ -21,8 +21,8 @@ export async function checkMessagePush(deps: { config: Config; db: Db; clock: Cl
     return finding(
       'message-push',
       'warning',
-      'message push is not configured (WECHAT_PUSH_TOKEN not set): no delivery receipts (an unconfirmed delivery stays unconfirmed, a message WeChat failed to deliver looks sent) and no acceptances from the subscribe dialog reach the CRM',
-      `set WECHAT_PUSH_TOKEN and WECHAT_PUSH_AES_KEY, then ${VERIFY_PUSH}`,
+      "message push is not configured (WECHAT_PUSH_TOKEN not set): no delivery receipts reach the CRM (an unconfirmed delivery stays unconfirmed, a message WeChat failed to deliver looks sent) and no acceptances or turn-offs from the subscribe dialog (the counts the function and reachability go by)",
+      `set WECHAT_PUSH_TOKEN (and WECHAT_PUSH_AES_KEY for safe mode), then ${VERIFY_PUSH}`,
     );
   }
   const now = clock.now();
