@@ -201,7 +201,7 @@ describe('the doctor as a command and at the production start', () => {
     dir = undefined;
   });
 
-  async function deployment(functionSecret: string) {
+  async function deployment(functionSecret: string): Promise<Record<string, string>> {
     emulator = await startEmulator({ functionEnv: { LEADNOTIFY_SHARED_SECRET: functionSecret } });
     dir = mkdtempSync(join(tmpdir(), 'crm-api-doctor-'));
     return { ...deploymentEnv(emulator), DATABASE_URL: join(dir, 'doctor.db'), LEADNOTIFY_ENV_FILE: 'none' };
@@ -233,7 +233,7 @@ describe('the doctor as a command and at the production start', () => {
     const parsed = JSON.parse(json.stdout) as { findings: Finding[]; exitCode: number };
     expect(parsed.exitCode).toBe(1);
     expect(parsed.findings.find((found) => found.check === 'shared-secret')).toMatchObject({ status: 'problem', fix: REASONS.TICKET_INVALID.fix });
-    for (const secret of [SECRET, 'another-secret-of-at-least-32-characters!', env.MINIPROGRAM_APPSECRET, env.WECOM_AGENT_SECRET, PUSH_TOKEN]) {
+    for (const secret of [SECRET, 'another-secret-of-at-least-32-characters!', env.MINIPROGRAM_APPSECRET as string, env.WECOM_AGENT_SECRET as string, PUSH_TOKEN]) {
       expect(text.stdout + json.stdout).not.toContain(secret);
     }
   }, 60_000);
