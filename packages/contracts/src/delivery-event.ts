@@ -65,6 +65,7 @@ export const FUNCTION_EVENT_TYPES = [
   'recordSubscription',
   'subscriptionStatus',
   'applySubscriptionEvents',
+  'checkSetup',
 ] as const;
 export type FunctionEventType = (typeof FUNCTION_EVENT_TYPES)[number];
 

@@ -45,3 +45,13 @@ export {
   vouchCrmSessionAnswerSchema,
 } from './session-vouch.js';
 export type { SessionVouchClaims, VouchCrmSessionAnswer } from './session-vouch.js';
+export {
+  SECRET_COMPARISONS,
+  SETUP_PROBE_MAX_SKEW_SECONDS,
+  SETUP_PROBE_PREFIX,
+  checkSetupAnswerSchema,
+  checkSetupEventSchema,
+  setupProbeMessage,
+  setupProbeSchema,
+} from './setup-check.js';
+export type { CheckSetupAnswer, CheckSetupEvent, SecretComparison, SetupProbe } from './setup-check.js';

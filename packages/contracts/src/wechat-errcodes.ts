@@ -10,6 +10,7 @@ export const WECHAT_APIS = [
   'cgi-bin/token',
   'tcb/invokecloudfunction',
   'wxa/getwxacodeunlimit',
+  'wxaapi/newtmpl/gettemplate',
   'subscribeMessage.send',
   // WeCom (企业微信), on qyapi.weixin.qq.com: `qyapi/` names the host, the rest is the path.
   'qyapi/cgi-bin/gettoken',
@@ -28,6 +29,7 @@ export type WechatApi = (typeof WECHAT_APIS)[number];
  * - cloud errcodes: https://developers.weixin.qq.com/miniprogram/dev/wxcloud/reference/errcode.html
  * - subscribeMessage.send: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/sendMessage.html
  * - mini-program codes: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/qrcode-link/qr-code/getUnlimitedQRCode.html
+ * - template list: https://developers.weixin.qq.com/miniprogram/dev/OpenApiDoc/mp-message-management/subscribe-message/getTemplateList.html
  */
 export const WECHAT_ERRCODES: Readonly<Record<number, ReasonCode>> = Object.freeze({
   [-1]: 'SYSTEM_BUSY',

@@ -8,7 +8,11 @@ import { openConfiguredDatabase } from './database-from-config.js';
 import { createLogger } from './logger.js';
 import { ROLES } from './domain/roles.js';
 import { createUser, getUser, listUsers, setWecomUserId, setWecomUserIdByMobile } from './domain/users.js';
+import { wechatFromConfig } from './delivery/wechat-from-config.js';
 import { wecomFromConfig } from './delivery/wecom-from-config.js';
+import { exitCodeOf } from './doctor/findings.js';
+import { formatFindings } from './doctor/report-findings.js';
+import { runDoctor } from './doctor/run-doctor.js';
 
 const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL resolve from its root):
   pnpm cli user:create --name NAME --role admin|manager|sales [--with-token]
@@ -17,12 +21,18 @@ const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL res
   pnpm cli token:create --user USER_ID
   pnpm cli token:list [--user USER_ID]
   pnpm cli token:revoke --id TOKEN_ID
-  pnpm cli console:link --user USER_ID      a one-time link that signs the user in to the console`;
+  pnpm cli console:link --user USER_ID      a one-time link that signs the user in to the console
+  pnpm cli doctor [--json]   checks WeChat, the deployed function, the shared secret, the templates, message push
+                             and WeCom; one line per check with its fix; exit code 1 when any has a problem`;
 
-const COMMANDS = ['user:create', 'user:list', 'user:set-wecom', 'token:create', 'token:list', 'token:revoke', 'console:link'];
+const COMMANDS = ['user:create', 'user:list', 'user:set-wecom', 'token:create', 'token:list', 'token:revoke', 'console:link', 'doctor'];
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -34,6 +44,7 @@ async function run(argv: string[]): Promise<number> {
       'wecom-userid': { type: 'string' },
       mobile: { type: 'string' },
       clear: { type: 'boolean' },
+      json: { type: 'boolean' },
     },
     strict: true,
   });
@@ -54,6 +65,12 @@ async function run(argv: string[]): Promise<number> {
       logger: createLogger('warn'),
       wakeNotifier: () => {},
     };
+    if (command === 'doctor') {
+      const wechat = wechatFromConfig(config, ctx.logger);
+      const findings = await runDoctor({ ...ctx, wechat: wechat.client, cloudFunction: wechat.cloudFunction, wecom: wecomFromConfig(config, ctx) });
+      console.log(values.json ? JSON.stringify({ findings, exitCode: exitCodeOf(findings) }, null, 2) : formatFindings(findings));
+      return exitCodeOf(findings);
+    }
     if (command === 'user:create') {
       const role = ROLES.find((known) => known === values.role);
       if (values.name === undefined || !role) {

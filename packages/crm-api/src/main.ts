@@ -1,5 +1,7 @@
 import { checkWechatConfig, ConfigError, EXIT_CONFIG, loadConfig, loadEnvFile } from './config.js';
 import { listUserRows } from './db/users-store.js';
+import { logFindings } from './doctor/report-findings.js';
+import { runDoctor } from './doctor/run-doctor.js';
 import { createLogger } from './logger.js';
 import { startLines, startServer } from './server.js';
 import { onShutdownSignal } from './shutdown.js';
@@ -24,6 +26,12 @@ async function main(): Promise<void> {
   if (production) {
     logger.info({ url: running.url, database: running.database }, `crm-api listening on ${running.url}`);
     if (noAdmin) logger.warn(FIRST_ADMIN);
+    // The doctor's checks, logged when they are done: never awaited, so they neither delay nor stop the start.
+    const { context } = running;
+    runDoctor({ ...context, cloudFunction: context.cloudFunction, wechat: context.wechat, wecom: context.wecom }).then(
+      (findings) => logFindings(logger, findings),
+      (error: unknown) => logger.warn({ err: error }, 'doctor: the checks failed; run `pnpm cli doctor`'),
+    );
     return;
   }
   // Plain lines on stdout whatever LOG_LEVEL is: scripts and people wait for them.

@@ -84,6 +84,14 @@ describe('the crm-api CLI', () => {
     expect((await cli('console:link', '--user', 'nobody')).stderr).toContain('No user with id nobody');
   }, 60_000);
 
+  it('--help prints every command and exits 0; no command prints them and exits 2', async () => {
+    const help = await cli('--help');
+    const none = await cli();
+
+    expect([help.code, none.code]).toEqual([0, 2]);
+    for (const command of ['user:create', 'console:link', 'doctor']) expect(help.stdout).toContain(`pnpm cli ${command}`);
+  }, 30_000);
+
   it('refuses a bad role or a missing user with a usage message and a non-zero exit', async () => {
     const badRole = await cli('user:create', '--name', 'X', '--role', 'boss');
     const missingUser = await cli('token:create');

@@ -1,6 +1,7 @@
 import axios from 'axios';
 import { invokeCloudFunction } from './functions/invoke-cloud-function.js';
 import { getUnlimitedQrCode, type UnlimitedQrCodeOptions } from './qrcode/get-unlimited-qr-code.js';
+import { getTemplateList, type SubscribeTemplate } from './templates/get-template-list.js';
 import { getAccessToken } from './token/get-access-token.js';
 import { createMemoryTokenStore } from './token/memory-token-store.js';
 import type { ClientState, InvokeOptions, Logger, WechatClientOptions } from './types.js';
@@ -12,6 +13,8 @@ export interface WechatClient {
   invokeCloudFunction<T = unknown>(name: string, event: Record<string, unknown>, options?: InvokeOptions): Promise<T>;
   /** A mini-program code (PNG) that opens `page` with `scene`; see get-unlimited-qr-code.ts. */
   getUnlimitedQrCode(options: UnlimitedQrCodeOptions): Promise<Buffer>;
+  /** The mini program's subscribe-message templates (订阅消息 → 我的模板) with their keywords; see get-template-list.ts. */
+  getTemplateList(options?: { timeoutMs?: number }): Promise<SubscribeTemplate[]>;
   /** Counters for metrics and benchmarks. */
   stats(): { tokenRequests: number };
 }
@@ -24,6 +27,7 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
     getAccessToken: () => getAccessToken(state),
     invokeCloudFunction: (name, event, invokeOptions) => invokeCloudFunction(state, name, event, invokeOptions),
     getUnlimitedQrCode: (qrOptions) => getUnlimitedQrCode(state, qrOptions),
+    getTemplateList: (listOptions) => getTemplateList(state, listOptions),
     stats: () => ({ tokenRequests: state.tokenRequests }),
   };
 }

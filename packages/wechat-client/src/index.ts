@@ -8,5 +8,6 @@ export type { CachedToken, Clock, InvokeOptions, Logger, RequestEvent, TokenMode
 // getUnlimitedQrCode needs the client's token state, so it is reached as client.getUnlimitedQrCode().
 export { QR_SCENE_PATTERN } from './qrcode/get-unlimited-qr-code.js';
 export type { EnvVersion, UnlimitedQrCodeOptions } from './qrcode/get-unlimited-qr-code.js';
+export type { SubscribeTemplate } from './templates/get-template-list.js';
 export { createWecomClient, DEFAULT_WECOM_BASE_URL } from './wecom/create-wecom-client.js';
 export type { WecomClient, WecomClientOptions, WecomMessage, WecomMessageBody, WecomSendAnswer } from './wecom/create-wecom-client.js';

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { MINIPROGRAM_PAGES } from '@leadnotify/contracts';
+import { functionError, MINIPROGRAM_PAGES } from '@leadnotify/contracts';
 import express, { type Express, type Request, type Response } from 'express';
 import { COLLECTIONS, createHandler, loadFunctionConfig, saveBinding, type SubscribeMessage, type WxContext } from 'quickstartFunctions';
 import { createMemoryCloud, wxError, type InvocationHandle } from 'quickstartFunctions/memory-cloud';
@@ -14,6 +14,7 @@ import { qrCodeRoute } from './qr-code-route.js';
 import { scanBindingCode } from './scan-binding-code.js';
 import { createSubscribeDialog, type DialogAnswer } from './subscribe-dialog.js';
 import { createSubscribeGate, type SentMessage, type TemplateDefinition } from './subscribe-gate.js';
+import { templateListEntry } from './template-list.js';
 import { createTokenAuthority } from './token-authority.js';
 import { createWecom, type WecomCorp, type WecomFaults } from './wecom.js';
 
@@ -30,6 +31,8 @@ export interface EmulatorOptions {
   pages?: string[];
   /** Environment variables of the cloud function (SUBSCRIBE_TEMPLATE_IDS defaults to the templates that are not the host's). */
   functionEnv?: Record<string, string>;
+  /** The deployed function is an older build that does not know these event types: it answers them UNKNOWN_TYPE. */
+  unknownEventTypes?: string[];
   /** The function's time limit, applied to every run however it was called; WeChat's default is 3 s. */
   functionTimeoutMs?: number;
   /** How long the HTTP API waits for the function: 5 s at WeChat. A function with a longer limit runs on after the caller got -504003. */
@@ -142,12 +145,18 @@ export function createEmulator(options: EmulatorOptions = {}) {
     FUNCTION_TIMEOUT_MS: String(functionTimeoutMs),
     ...options.functionEnv,
   });
-  const handle = createHandler({
+  const currentHandle = createHandler({
     cloud: cloud.cloud,
     config: functionConfig,
     now,
     log: { info() {}, warn() {}, error: (message, fields) => console.error('[emulated function]', message, fields ?? '') },
   });
+  const unknownTypes = new Set(options.unknownEventTypes ?? []);
+  const handle = (event: unknown): Promise<unknown> => {
+    const type = (event as { type?: unknown } | null)?.type;
+    if (typeof type === 'string' && unknownTypes.has(type)) return Promise.resolve(functionError('UNKNOWN_TYPE', `unknown event type ${JSON.stringify(type)}`));
+    return currentHandle(event);
+  };
   const messagePush = createMessagePush({ appId: credentials.appId, now, ...(options.push ? { settings: options.push } : {}) });
   let faults: FaultSettings = { ...NO_FAULTS };
   let invocations = 0;
@@ -363,6 +372,14 @@ export function createEmulator(options: EmulatorOptions = {}) {
     res.json({ errcode: 0, errmsg: 'ok', resp_data: JSON.stringify(outcome.value ?? null) });
   });
   app.all('/tcb/invokecloudfunction', (_req, res) => void res.json({ errcode: 43002, errmsg: 'require POST method' }));
+
+  // getTemplateList: the mini program's own templates (the lead notice's and the host's), content built from their keywords.
+  app.get('/wxaapi/newtmpl/gettemplate', (req, res) => {
+    const token = tokens.check(typeof req.query.access_token === 'string' ? req.query.access_token : undefined);
+    if (!token.ok) return void res.json({ errcode: token.errcode, errmsg: token.errmsg });
+    res.json({ errcode: 0, errmsg: 'ok', data: templates.map(templateListEntry) });
+  });
+  app.all('/wxaapi/newtmpl/gettemplate', (_req, res) => void res.json({ errcode: 43001, errmsg: 'require GET method' }));
 
   const control = express.Router();
   control.use(express.json());

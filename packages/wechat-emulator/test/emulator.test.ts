@@ -77,6 +77,24 @@ describe('the WeChat emulator', () => {
     await expect(client().invokeCloudFunction('otherFunction', {})).rejects.toMatchObject({ errcode: -501000 });
   });
 
+  it("lists the mini program's templates as getTemplateList does, content built from their keywords; only with a token", async () => {
+    emulator = await startEmulator({
+      templates: [
+        { id: 'lead-1', title: '客户分配通知', keywords: ['thing1', 'time2'] },
+        { id: 'host-1', title: '订单发货提醒', keywords: ['character_string1'], host: true },
+      ],
+    });
+
+    const templates = await client().getTemplateList();
+
+    expect(templates).toEqual([
+      { priTmplId: 'lead-1', title: '客户分配通知', content: '事项:{{thing1.DATA}}\n时间:{{time2.DATA}}\n', example: expect.stringContaining('事项:'), type: 2, keywords: ['thing1', 'time2'] },
+      expect.objectContaining({ priTmplId: 'host-1', keywords: ['character_string1'] }),
+    ]);
+    expect((await http.get(`${emulator.url}/wxaapi/newtmpl/gettemplate`)).data).toMatchObject({ errcode: 41001 });
+    expect((await http.post(`${emulator.url}/wxaapi/newtmpl/gettemplate?access_token=x`)).data).toMatchObject({ errcode: 43001 });
+  });
+
   it('answers WeChat errcodes for a missing token, a wrong method and an empty body', async () => {
     emulator = await startEmulator();
     const token = await client().getAccessToken();

@@ -1,5 +1,6 @@
 import { FUNCTION_EVENT_TYPES, functionError } from '@leadnotify/contracts';
 import type { FunctionDeps } from './deps.js';
+import { handleCheckSetup } from './handlers/check-setup-handler.js';
 import { handleRecallDeliveries } from './handlers/recall-deliveries.js';
 import { handleReleaseBinding } from './handlers/release-binding-handler.js';
 import { handleApplySubscriptionEvents } from './handlers/subscription-events-handler.js';
@@ -40,6 +41,8 @@ export function createHandler(deps: FunctionDeps) {
           return await handleSubscriptionStatus(deps, context);
         case 'applySubscriptionEvents':
           return await handleApplySubscriptionEvents(deps, context, body);
+        case 'checkSetup':
+          return handleCheckSetup(deps, context, body);
         default:
           return functionError('UNKNOWN_TYPE', `unknown event type ${JSON.stringify(body.type)}`, { supported: FUNCTION_EVENT_TYPES });
       }

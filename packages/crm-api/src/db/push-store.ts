@@ -101,3 +101,24 @@ export async function recordBindingRelease(db: Trx, crmUserId: string, at: strin
     .onConflict((conflict) => conflict.column('user_id').doUpdateSet({ released_at: at }))
     .execute();
 }
+
+/** When the newest push in the inbox arrived; undefined when none ever did. */
+export async function lastPushReceivedAt(db: Trx): Promise<string | undefined> {
+  const row = await db.selectFrom('wechat_pushes').select((eb) => eb.fn.max('received_at').as('last')).executeTakeFirst();
+  return row?.last ?? undefined;
+}
+
+/**
+ * Subscribe messages (delivery ids) that went out after `after` and up to `until`, each of which WeChat answers with a
+ * delivery receipt push (a channel of null predates WeCom).
+ */
+export async function subscribeMessagesSentBetween(db: Trx, after: string, until: string): Promise<number> {
+  const row = await db
+    .selectFrom('notifications')
+    .select((eb) => eb.fn.count<number | string | bigint>('delivery_id').distinct().as('count'))
+    .where('sent_at', '>', after)
+    .where('sent_at', '<=', until)
+    .where((eb) => eb.or([eb('channel', '=', 'wechat-subscribe'), eb('channel', 'is', null)]))
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}

@@ -1,12 +1,15 @@
 import {
   applySubscriptionEventsAnswerSchema,
+  checkSetupAnswerSchema,
   releaseBindingAnswerSchema,
   sendBatchAnswerSchema,
   sendOneAnswerSchema,
   type ApplySubscriptionEventsAnswer,
+  type CheckSetupAnswer,
   type DeliveryEventInput,
   type ReleaseBindingAnswer,
   type SendBatchAnswer,
+  type SetupProbe,
   type SubscriptionChange,
 } from '@leadnotify/contracts';
 import type { WechatClient } from '@leadnotify/wechat-client';
@@ -15,13 +18,14 @@ import type { WechatClient } from '@leadnotify/wechat-client';
  * The one place that calls the cloud function (POST /tcb/invokecloudfunction through wechat-client): sends, recalls,
  * the subscription changes WeChat's pushes carry, and an admin's release of a binding. Each answer is checked against
  * the contracts' schema; a call that fails throws wechat-client's WechatError, and an answer that does not parse
- * throws an UnreadableAnswer.
+ * throws an UnreadableAnswer. `checkSetup` is the doctor's: deployed, configured, and with the CRM's shared secret.
  */
 export interface CloudFunction {
   send(events: readonly DeliveryEventInput[]): Promise<SendBatchAnswer>;
   recall(deliveryIds: readonly string[]): Promise<SendBatchAnswer>;
   applySubscriptionChanges(changes: readonly SubscriptionChange[]): Promise<ApplySubscriptionEventsAnswer>;
   releaseBinding(crmUserId: string): Promise<ReleaseBindingAnswer>;
+  checkSetup(probe: SetupProbe | undefined): Promise<CheckSetupAnswer>;
 }
 
 export class UnreadableAnswer extends Error {
@@ -54,6 +58,9 @@ export function createCloudFunction(wechat: WechatClient, functionName: string):
     },
     async releaseBinding(crmUserId) {
       return read(releaseBindingAnswerSchema, await invoke({ type: 'releaseBinding', crmUserId }));
+    },
+    async checkSetup(probe) {
+      return read(checkSetupAnswerSchema, await invoke({ type: 'checkSetup', ...(probe ? { probe } : {}) }));
     },
   };
 }
