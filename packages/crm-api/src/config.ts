@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { MINIPROGRAM_PAGES } from '@leadnotify/contracts';
@@ -29,6 +30,37 @@ const optionalText = z
   .optional()
   .transform((value) => (value === '' ? undefined : value));
 
+/** Express's names for address ranges it can trust as proxies. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * Which proxies' X-Forwarded-For the API believes for the client address (the auth throttle counts per address, the
+ * request log shows it): `false` (none: clients connect directly), a number of hops (a load balancer or two in front),
+ * or a list of addresses, subnets and Express's names (`loopback` — a proxy on this host —, `linklocal`, `uniquelocal`).
+ * Trusting every proxy (`true`) is refused: any client could then claim any address.
+ */
+const trustProxySchema = z
+  .string()
+  .trim()
+  .default('loopback')
+  .transform((value, context): false | number | string[] => {
+    if (value === 'false') return false;
+    if (/^[0-9]+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((entry) => entry.trim());
+    const invalid = entries.filter((entry) => {
+      if (PROXY_RANGE_NAMES.has(entry)) return false;
+      const [address, prefix, ...rest] = entry.split('/');
+      const version = isIP(address ?? '');
+      if (version === 0 || rest.length > 0) return true;
+      return prefix !== undefined && !(/^[0-9]+$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+    });
+    if (invalid.length > 0 || value === '') {
+      context.addIssue({ code: 'custom', message: `not a proxy address, subnet, hop count or one of false, loopback, linklocal, uniquelocal: ${invalid.join(', ') || '(empty)'}` });
+      return z.NEVER;
+    }
+    return entries;
+  });
+
 /** Every variable the API reads; documented once in .env.example and docs/configuration.md. */
 const configSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -54,6 +86,7 @@ const configSchema = z.object({
   HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
   /** Lifetime of a new API token, days. */
   API_TOKEN_TTL_DAYS: positiveInt(90),
+  TRUST_PROXY: trustProxySchema,
   /** Failed authentications per client address within the window before 429 (in memory, per process). */
   AUTH_FAILURE_LIMIT: positiveInt(10),
   AUTH_FAILURE_WINDOW_SECONDS: positiveInt(300),

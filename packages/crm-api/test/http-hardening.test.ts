@@ -1,5 +1,6 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/test-app.js';
 import { startTestServer } from './helpers/test-server.js';
 
@@ -106,19 +107,49 @@ describe('failed-authentication throttle', () => {
   });
   afterAll(() => t.close());
 
-  it('after AUTH_FAILURE_LIMIT failures an address gets 429 with Retry-After, even with a good token, until the window ends', async () => {
+  it('after AUTH_FAILURE_LIMIT failures an address gets 429 with Retry-After for further failures until the window ends; a valid token from it still works', async () => {
     const failures = [];
     for (let attempt = 0; attempt < 3; attempt++) failures.push((await t.http().get('/api/me').set('authorization', `Bearer lnk_guess${attempt}`)).status);
     const blocked = await t.http().get('/api/me').set('authorization', 'Bearer lnk_guess-again');
     const goodTokenMeanwhile = await t.as(user).get('/api/me');
     t.clock.advance(61_000);
-    const afterWindow = await t.as(user).get('/api/me');
+    const afterWindow = await t.http().get('/api/me').set('authorization', 'Bearer lnk_guess-later');
 
     expect(failures).toEqual([401, 401, 401]);
     expect([blocked.status, blocked.body.error.code]).toEqual([429, 'TOO_MANY_FAILED_AUTHENTICATIONS']);
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0);
     expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
-    expect(goodTokenMeanwhile.status).toBe(429);
-    expect(afterWindow.status).toBe(200);
+    expect(goodTokenMeanwhile.status).toBe(200);
+    expect(afterWindow.status).toBe(401);
+  });
+
+  it('behind a trusted proxy (loopback by default) each client is counted by its forwarded address: one guesser does not lock out the office', async () => {
+    for (let attempt = 0; attempt < 4; attempt++) await t.http().get('/api/me').set('x-forwarded-for', '203.0.113.5').set('authorization', `Bearer lnk_x${attempt}`);
+
+    const guesser = await t.http().get('/api/me').set('x-forwarded-for', '203.0.113.5').set('authorization', 'Bearer lnk_again');
+    const colleague = await t.http().get('/api/me').set('x-forwarded-for', '198.51.100.7').set('authorization', 'Bearer lnk_typo');
+
+    expect([guesser.status, colleague.status]).toEqual([429, 401]);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('takes false, a hop count, addresses, subnets and Express\'s names; refuses true and what is not an address', () => {
+    expect(loadConfig({}).TRUST_PROXY).toEqual(['loopback']);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8, fd00::/8, 192.0.2.10' }).TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.0.2.10']);
+    for (const wrong of ['true', '10.0.0.0/33', 'proxy.example.com']) expect(() => loadConfig({ TRUST_PROXY: wrong }), wrong).toThrow(/TRUST_PROXY/);
+  });
+
+  it('false: the connection’s own address counts, whatever X-Forwarded-For says', async () => {
+    const direct = await createTestApp('sqlite', { AUTH_FAILURE_LIMIT: '2', TRUST_PROXY: 'false' });
+    try {
+      for (let attempt = 0; attempt < 2; attempt++) await direct.http().get('/api/me').set('x-forwarded-for', `203.0.113.${attempt}`).set('authorization', 'Bearer lnk_x');
+      const spoofed = await direct.http().get('/api/me').set('x-forwarded-for', '198.51.100.99').set('authorization', 'Bearer lnk_x');
+      expect(spoofed.status).toBe(429);
+    } finally {
+      await direct.close();
+    }
   });
 });

@@ -41,7 +41,7 @@ export function createApp(ctx: AppContext): Express {
       },
     }),
   );
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', ctx.config.TRUST_PROXY);
   app.set('query parser', 'simple');
 
   app.use(requestLog(ctx.logger));

@@ -24,7 +24,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 /**
  * Resolves `Authorization: Bearer <token>` to an active user, else the console's session cookie, or answers 401. A
  * client address with AUTH_FAILURE_LIMIT failed bearer tokens within AUTH_FAILURE_WINDOW_SECONDS gets 429 with
- * Retry-After until the window ends. A cookie request that changes something must carry the session's CSRF token in
+ * Retry-After for each further failure until the window ends; valid tokens from it keep working. A cookie request that changes something must carry the session's CSRF token in
  * X-CSRF-Token (403 CSRF_REJECTED otherwise): SameSite=Strict already keeps other sites' requests from carrying the
  * cookie, and this holds where a browser does not honour it.
  */
@@ -32,11 +32,6 @@ export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): 
   const throttle = createAuthThrottle({ limit: ctx.config.AUTH_FAILURE_LIMIT, windowMs: ctx.config.AUTH_FAILURE_WINDOW_SECONDS * 1000, clock: ctx.clock });
   return async (req, res, next) => {
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
-    const retryAfter = throttle.retryAfterSeconds(address);
-    if (retryAfter > 0) {
-      res.setHeader('Retry-After', String(retryAfter));
-      throw new ApiError({ code: 'TOO_MANY_FAILED_AUTHENTICATIONS', message: `Too many failed authentications from this address; retry in ${retryAfter} s` });
-    }
     const authorization = req.headers.authorization;
     const cookie = readConsoleCookie(req);
     if (authorization === undefined && cookie !== undefined) {
@@ -64,7 +59,16 @@ export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): 
       }
       req.actor = await actorForToken(ctx.db.kysely, match[1], new Date(ctx.clock.now()));
     } catch (error) {
-      if ((error as { code?: unknown }).code === 'UNAUTHENTICATED') throttle.recordFailure(address);
+      if ((error as { code?: unknown }).code !== 'UNAUTHENTICATED') throw error;
+      // A throttled address is refused only what fails: a valid token from it still works, so one guesser behind an
+      // office NAT or a load balancer does not lock out everyone sharing the address. A token is 256 random bits;
+      // the throttle slows guessing down and keeps the failures out of the logs' way, it is not what makes it hopeless.
+      const retryAfter = throttle.retryAfterSeconds(address);
+      throttle.recordFailure(address);
+      if (retryAfter > 0) {
+        res.setHeader('Retry-After', String(retryAfter));
+        throw new ApiError({ code: 'TOO_MANY_FAILED_AUTHENTICATIONS', message: `Too many failed authentications from this address; retry in ${retryAfter} s` });
+      }
       throw error;
     }
     next();
