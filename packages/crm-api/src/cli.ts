@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { OPERATOR } from './domain/actor.js';
 import { createApiToken, listApiTokens, revokeApiToken } from './domain/api-tokens.js';
+import { BULK_RETRYABLE, retryInBulk, type BulkRetryableStatus } from './domain/bulk-retry.js';
 import { createConsoleSignInLink } from './domain/console-sessions.js';
 import { ConfigError, loadConfig, loadEnvFile } from './config.js';
 import type { AppContext } from './context.js';
@@ -22,10 +23,12 @@ const USAGE = `Usage (from anywhere in the repository; .env and DATABASE_URL res
   pnpm cli token:list [--user USER_ID]
   pnpm cli token:revoke --id TOKEN_ID
   pnpm cli console:link --user USER_ID      a one-time link that signs the user in to the console
+  pnpm cli notifications:retry [--reason CODE] [--user USER_ID] [--from DATE] [--to DATE] [--status failed,dead] [--dry-run]
+                             send failed and dead notifications again (each message whole); --dry-run lists them
   pnpm cli doctor [--json]   checks WeChat, the deployed function, the shared secret, the templates, message push
                              and WeCom; one line per check with its fix; exit code 1 when any has a problem`;
 
-const COMMANDS = ['user:create', 'user:list', 'user:set-wecom', 'token:create', 'token:list', 'token:revoke', 'console:link', 'doctor'];
+const COMMANDS = ['user:create', 'user:list', 'user:set-wecom', 'token:create', 'token:list', 'token:revoke', 'console:link', 'notifications:retry', 'doctor'];
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -45,6 +48,11 @@ async function run(argv: string[]): Promise<number> {
       mobile: { type: 'string' },
       clear: { type: 'boolean' },
       json: { type: 'boolean' },
+      reason: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      status: { type: 'string' },
+      'dry-run': { type: 'boolean' },
     },
     strict: true,
   });
@@ -70,6 +78,27 @@ async function run(argv: string[]): Promise<number> {
       const findings = await runDoctor({ ...ctx, wechat: wechat.client, cloudFunction: wechat.cloudFunction, wecom: wecomFromConfig(config, ctx) });
       console.log(values.json ? JSON.stringify({ findings, exitCode: exitCodeOf(findings) }, null, 2) : formatFindings(findings));
       return exitCodeOf(findings);
+    }
+    if (command === 'notifications:retry') {
+      const statuses = values.status?.split(',').map((status) => status.trim());
+      if (statuses?.some((status) => !(BULK_RETRYABLE as readonly string[]).includes(status))) {
+        console.error(`--status takes ${BULK_RETRYABLE.join(', ')} (comma-separated)\n${USAGE}`);
+        return 2;
+      }
+      const result = await retryInBulk(ctx, OPERATOR, {
+        statuses: statuses as BulkRetryableStatus[] | undefined,
+        reason: values.reason,
+        assigneeId: values.user,
+        from: values.from,
+        to: values.to,
+        dryRun: values['dry-run'] === true,
+      });
+      for (const message of result.messages) {
+        console.log(`${message.deliveryId}\t${message.assigneeId}\t${message.status}\t${message.reason ?? ''}\t${message.notificationIds.length} notification(s)`);
+      }
+      // The running notifier picks the rows up at its next poll (NOTIFY_POLL_MS).
+      console.error(`${result.dryRun ? 'would send again' : 'sent again'}: ${result.messages.length} message(s), ${result.notifications} notification(s)`);
+      return 0;
     }
     if (command === 'user:create') {
       const role = ROLES.find((known) => known === values.role);

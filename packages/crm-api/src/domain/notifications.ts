@@ -148,7 +148,7 @@ export interface NotificationFilter {
 }
 
 /** A date alone (YYYY-MM-DD) is a Beijing day, the product's day: `from` its start, `to` its end. */
-function instantOf(text: string | undefined, end: 'from' | 'to'): string | undefined {
+export function instantOf(text: string | undefined, end: 'from' | 'to'): string | undefined {
   if (text === undefined) return undefined;
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return new Date(startOfBeijingDay(Date.parse(`${text}T00:00:00Z`)) + (end === 'to' ? DAY_MS : 0)).toISOString();
   return new Date(text).toISOString();

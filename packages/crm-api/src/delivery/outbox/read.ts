@@ -99,6 +99,12 @@ export async function listNotificationRows(db: Trx, filter: NotificationRowFilte
   return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(filter.limit).execute();
 }
 
+/** The ids of rows in one of `statuses` the filter matches, oldest first, at most `limit`. */
+export async function readRowIdsWithStatus(db: Trx, filter: NotificationRowFilter, statuses: readonly NotificationStatus[], limit: number): Promise<string[]> {
+  const rows = await filtered(db, filter).select('id').where('status', 'in', statuses).orderBy('created_at').orderBy('id').limit(limit).execute();
+  return rows.map((row) => row.id);
+}
+
 /** How many rows the filter matches, on every page. */
 export async function countNotificationRows(db: Trx, filter: NotificationRowFilter): Promise<number> {
   const row = await filtered(db, filter)

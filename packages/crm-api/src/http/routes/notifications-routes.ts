@@ -1,6 +1,7 @@
 import type { IRouter } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
+import { BULK_RETRY_MAX_ROWS, BULK_RETRYABLE, retryInBulk, type BulkRetryResult } from '../../domain/bulk-retry.js';
 import { getNotification, listNotifications, reportSubscriptionAnswer, requeueSkippedOf, retryNotification } from '../../domain/notifications.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { idParams, idSchema, notificationDetailSchema, notificationStatusSchema, notificationViewSchema, pageLimitQuery } from '../schemas.js';
@@ -21,7 +22,37 @@ const listNotificationsQuery = z.strictObject({
   limit: pageLimitQuery(200, 50),
 });
 
+const bulkRetryBody = z.strictObject({
+  status: z.array(z.enum(BULK_RETRYABLE)).min(1).max(2).optional().describe('failed, dead or both (the default)'),
+  reason: listNotificationsQuery.shape.reason,
+  assigneeId: idSchema.optional().describe('one salesperson'),
+  from: listNotificationsQuery.shape.from,
+  to: listNotificationsQuery.shape.to,
+  dryRun: z.boolean().optional().describe('say how many and which messages would go out, and change nothing'),
+});
+
+const bulkRetryResponse = z.object({
+  dryRun: z.boolean(),
+  messages: z.array(
+    z.object({ deliveryId: z.string(), assigneeId: z.string(), status: z.string(), reason: z.string().nullable(), notificationIds: z.array(z.string()) }),
+  ),
+  notifications: z.number().int(),
+}) satisfies z.ZodType<BulkRetryResult>;
+
 export function notificationsRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/notifications/bulk-retry',
+    operationId: 'retryNotificationsInBulk',
+    summary: 'Send failed and dead notifications again by reason, salesperson and time range (manager, admin); dryRun says what would go out',
+    description: `After a configuration error is fixed (a wrong template id, an undeployed function) every notification in between failed. Each matching message goes out again whole (a digest with all its rows). At most ${BULK_RETRY_MAX_ROWS} notifications a request: narrow the filter beyond it.`,
+    tag: 'Notifications',
+    body: bulkRetryBody,
+    response: bulkRetryResponse,
+    errors: [{ status: 400, description: `BATCH_TOO_LARGE: more than ${BULK_RETRY_MAX_ROWS} notifications match` }],
+    handler: ({ actor, body }) => retryInBulk(ctx, actor, { statuses: body.status, reason: body.reason, assigneeId: body.assigneeId, from: body.from, to: body.to, dryRun: body.dryRun }),
+  });
 
   registry.route(router, {
     method: 'get',
