@@ -216,6 +216,9 @@ export function describeDatabase(url: string): string {
 
 export type Config = Readonly<z.infer<typeof configSchema>>;
 
+/** Every variable the API's configuration reads: docs/configuration.md's API table lists exactly these (a test checks). */
+export const CONFIG_VARIABLES = Object.keys(configSchema.shape) as ReadonlyArray<keyof Config>;
+
 /**
  * The exit status of a configuration error (sysexits' EX_CONFIG): the ecosystem file lists it in pm2's
  * `stop_exit_codes`, because starting again cannot fix a wrong .env. Other failures (a database not up yet) exit 1
