@@ -5,6 +5,7 @@
 import { checkWechatConfig, ConfigError, createConsoleSignInLink, createLogger, loadConfig, loadEnvFile, onShutdownSignal, startLines, startServer, type DemoSeed, type RunningServer } from 'crm-api';
 import { LEAD_TEMPLATES, readQrCode, startLocalWechat, terminalQrCode } from '@leadnotify/wechat-emulator';
 import { randomBytes } from 'node:crypto';
+import { playDemoTeam } from './demo-team.js';
 import { z } from 'zod';
 
 const localSettings = z.object({
@@ -63,6 +64,7 @@ async function main(): Promise<void> {
   console.log(`crm-api listening on ${running.url}`);
   console.log(startLines(running));
   if (running.instructions) console.log(running.instructions);
+  if (running.demo && running.localWechat) console.log(await playDemoTeam(running.demo, running.url, running.localWechat));
   if (running.demo) console.log(await demoConsoleLink(running));
   if (running.demo && running.localWechat) {
     console.log(await demoBindingCode(running.demo, running.url, running.localWechat.url, running.config.BINDING_SCENE_TTL_SECONDS));

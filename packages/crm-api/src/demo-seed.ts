@@ -5,18 +5,64 @@ import { createCustomer } from './domain/customers.js';
 import type { Role } from './domain/roles.js';
 import { createUser, listUsers, setWecomUserId } from './domain/users.js';
 
+/**
+ * What the console's 团队触达 shows for a demo salesperson right after `pnpm start`, each a state a real team has:
+ * - `stock`: bound, accepted every lead template in a dialog (WeChat pushed it): 会立即收到;
+ * - `wecom`: a WeCom userid, no subscription, WeChat has told nothing: reached on WeCom;
+ * - `not-bound`: never bound; a lead was skipped NOT_BOUND;
+ * - `turned-off`: bound, turned the lead notice off in WeChat's settings (pushed): no subscription;
+ * - `wecom-refused`: a WeCom userid WeCom does not know; a lead was skipped WECOM_USER_INVALID;
+ * - `always`: accepted with "总是保持以上选择" ticked, and the phone told the CRM;
+ * - `unknown`: bound on the phone, but WeChat has told the CRM nothing yet: 尚不确定.
+ */
+export const DEMO_STATES = ['stock', 'wecom', 'not-bound', 'turned-off', 'wecom-refused', 'always', 'unknown'] as const;
+export type DemoState = (typeof DEMO_STATES)[number];
+
 export interface DemoSeed {
-  users: Array<{ id: string; name: string; role: Role; token: string }>;
+  users: Array<{ id: string; name: string; role: Role; token: string; state?: DemoState }>;
   customers: Array<{ id: string; name: string }>;
 }
 
-const DEMO_USERS: Array<{ name: string; role: Role }> = [
+const DEMO_USERS: Array<{ name: string; role: Role; state?: DemoState; wecomUserId?: string }> = [
   { name: '演示管理员', role: 'admin' },
   { name: '王经理', role: 'manager' },
-  { name: '张三', role: 'sales' },
-  { name: '李四', role: 'sales' },
+  { name: '张三', role: 'sales', state: 'stock' },
+  { name: '李四', role: 'sales', state: 'wecom', wecomUserId: 'lisi' },
+  { name: '王五', role: 'sales', state: 'not-bound' },
+  { name: '赵六', role: 'sales', state: 'turned-off' },
+  { name: '钱七', role: 'sales', state: 'wecom-refused', wecomUserId: 'qianqi' },
+  { name: '孙八', role: 'sales', state: 'always' },
+  { name: '周九', role: 'sales', state: 'unknown' },
 ];
 const DEMO_WECOM_USER = DEMO_USERS[3];
+
+/**
+ * What the local WeChat is set up with for a user at start (it forgets everything on restart): bound or not, how many
+ * acceptances, and whether their WeCom userid is a member of the local WeCom. Right after seeding, from the demo state;
+ * on a restart, from what the CRM knows, so the emulator does not contradict it (a user the CRM knows to be unbound is
+ * not bound again, a userid WeCom refused stays refused, a turned-off user gets no acceptance).
+ */
+export interface LocalPhone {
+  bind: boolean;
+  subscriptions: number;
+  wecomMember: boolean;
+}
+
+export function localPhoneOf(state: DemoState | undefined, known: { bound: boolean | null; turnedOff: boolean; mainSwitchOff: boolean; wecomUserId: string | null; wecomReachable: boolean }, plenty: number): LocalPhone {
+  if (state !== undefined) {
+    return {
+      bind: state !== 'not-bound',
+      // Plenty for those the subscription reaches, so the demo keeps delivering; none for the others.
+      subscriptions: state === 'stock' || state === 'always' || state === 'unknown' ? plenty : 0,
+      wecomMember: state === 'wecom',
+    };
+  }
+  return {
+    bind: known.bound !== false,
+    subscriptions: known.wecomUserId !== null || known.turnedOff || known.mainSwitchOff ? 0 : plenty,
+    wecomMember: known.wecomUserId !== null && known.wecomReachable,
+  };
+}
 
 const DEMO_CUSTOMERS = [
   { name: '杭州云栖科技有限公司', company: '云栖科技', source: '官网表单' },
@@ -27,15 +73,16 @@ const DEMO_CUSTOMERS = [
   { name: '广州珠江物流', company: '珠江物流', source: '展会' },
 ];
 
-/** An empty database gets a demo: four users with tokens and customers in the pool. */
+/** An empty database gets a demo: an admin, a manager and seven salespeople with tokens, and customers in the pool. */
 export async function seedDemoIfEmpty(ctx: AppContext): Promise<DemoSeed | undefined> {
   if ((await listUsers(ctx, OPERATOR, {})).length > 0) return undefined;
   const users = [];
   for (const spec of DEMO_USERS) {
-    const created = await createUser(ctx, OPERATOR, spec);
-    // The last salesperson shows the second channel: a WeCom userid, and (locally) no subscription left.
-    const user = spec === DEMO_WECOM_USER ? await setWecomUserId(ctx, OPERATOR, created.id, 'lisi') : created;
-    users.push({ id: user.id, name: user.name, role: user.role, token: await createApiToken(ctx.db.kysely, user.id, new Date(ctx.clock.now()), { ttlDays: ctx.config.API_TOKEN_TTL_DAYS }) });
+    const created = await createUser(ctx, OPERATOR, { name: spec.name, role: spec.role });
+    // The second channel: a WeCom userid (李四's reaches him; 钱七's is one WeCom does not know).
+    const user = spec.wecomUserId ? await setWecomUserId(ctx, OPERATOR, created.id, spec.wecomUserId) : created;
+    const token = await createApiToken(ctx.db.kysely, user.id, new Date(ctx.clock.now()), { ttlDays: ctx.config.API_TOKEN_TTL_DAYS });
+    users.push({ id: user.id, name: user.name, role: user.role, token, ...(spec.state ? { state: spec.state } : {}) });
   }
   const customers = [];
   for (const spec of DEMO_CUSTOMERS) {

@@ -5,5 +5,5 @@ export { createConsoleSignInLink } from './domain/console-sessions.js';
 export { createLogger } from './logger.js';
 export { startLines, startServer } from './server.js';
 export type { LocalWechat, RunningServer, ServerOptions } from './server.js';
-export type { DemoSeed } from './demo-seed.js';
+export type { DemoSeed, DemoState } from './demo-seed.js';
 export { onShutdownSignal } from './shutdown.js';

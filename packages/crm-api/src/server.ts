@@ -6,14 +6,14 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import type { Db } from './db/database.js';
 import { backgroundCheckpointsLoggingTo, openConfiguredDatabase } from './database-from-config.js';
-import { demoInstructions, seedDemoIfEmpty, type DemoSeed } from './demo-seed.js';
+import { demoInstructions, localPhoneOf, seedDemoIfEmpty, type DemoSeed } from './demo-seed.js';
 import type { Notifier } from './delivery/notifier.js';
 import { notifierFromConfig } from './delivery/notifier-from-config.js';
 import { wechatFromConfig } from './delivery/wechat-from-config.js';
 import { wecomFromConfig } from './delivery/wecom-from-config.js';
 import { createPushInbox } from './delivery/channels/wechat-subscribe/index.js';
 import { OPERATOR } from './domain/actor.js';
-import { salespeopleByExpectation } from './domain/reachability.js';
+import { reachabilityOfUsers, salespeopleByExpectation } from './domain/reachability.js';
 import { listUsers } from './domain/users.js';
 import { createApp } from './http/app.js';
 import { answerClientError } from './http/answer-client-error.js';
@@ -140,11 +140,16 @@ async function startOnDatabase<L extends LocalWechat>(
   metrics.watchSalespeople(() => salespeopleByExpectation(context));
   const seed = localWechat ? await seedDemoIfEmpty(context) : undefined;
   if (localWechat) {
-    // The emulator forgets everything on restart: bind and subscribe every active user again. A user with a WeCom
-    // userid is a member of the local WeCom and has no subscription left, so their leads show the second channel.
-    for (const user of await listUsers(context, OPERATOR, { active: true })) {
-      if (user.wecomUserId) localWechat.wecom.addMember(user.wecomUserId);
-      await localWechat.setupUser(user.id, user.wecomUserId ? 0 : LOCAL_SUBSCRIPTIONS);
+    // The emulator forgets everything on restart: bind and subscribe the active users again, as the demo state just
+    // seeded says, or as far as the CRM's own facts allow (demo-seed.ts localPhoneOf).
+    const users = await listUsers(context, OPERATOR, { active: true });
+    const known = await reachabilityOfUsers(context, users.map((user) => user.id));
+    for (const user of users) {
+      const reach = known.get(user.id);
+      const state = seed?.users.find((seeded) => seeded.id === user.id)?.state;
+      const phone = localPhoneOf(state, reach ?? { bound: null, turnedOff: false, mainSwitchOff: false, wecomUserId: user.wecomUserId, wecomReachable: true }, LOCAL_SUBSCRIPTIONS);
+      if (user.wecomUserId && phone.wecomMember) localWechat.wecom.addMember(user.wecomUserId);
+      if (phone.bind) await localWechat.setupUser(user.id, phone.subscriptions);
     }
   }
 

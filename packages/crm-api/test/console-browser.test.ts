@@ -90,6 +90,11 @@ describe.skipIf(missing !== undefined)('the console in Chromium', () => {
     await server.emulator.setupUser(team.wecomInvalid.id, 0);
     expect((await api('PATCH', `/api/users/${team.wecomInvalid.id}`, { wecomUserId: 'sunqi' }, admin)).status).toBe(200);
 
+    // What the kit reports after the dialog: wx.getSetting's subscriptionsSetting of the lead templates.
+    const kept = server.emulator.subscriptionsSetting(reachedOpenid);
+    const always = templates.filter((id) => kept.itemSettings[id] === 'accept');
+    expect((await api('POST', '/api/me/subscription-settings', { mainSwitch: kept.mainSwitch, always }, team.reached)).status).toBe(200);
+
     await server.emulator.settlePushes();
     const leads = [await assign(team.reached), await assign(team.unbound), await assign(team.wecom), await assign(team.noSubscription), await assign(team.wecomInvalid)];
     const finals = await Promise.all(leads.map(settled));
@@ -129,6 +134,8 @@ describe.skipIf(missing !== undefined)('the console in Chromium', () => {
   });
 
   it('a manager signs in by the one-time link and sees each salesperson, and whether the next lead reaches them', async () => {
+    // 赵六's phone shows every subscribe message off, as the kit reports it.
+    expect((await api('POST', '/api/me/subscription-settings', { mainSwitch: false, always: [] }, team.noSubscription)).status).toBe(200);
     const { context, page } = await signedIn(manager);
 
     // Salespeople only: the manager and the admin hear of no leads.
@@ -149,6 +156,10 @@ describe.skipIf(missing !== undefined)('the console in Chromium', () => {
     expect(await row(page, team.noSubscription).locator('.last-skipped').textContent()).toMatch(/\S/);
     expect(await row(page, team.wecomInvalid).locator('.wecom').textContent()).toContain('不可送达');
     expect(await nextLead(team.unknown)).toContain('尚不确定');
+    // Unknown is not "not bound": nobody told the CRM.
+    expect(await row(page, team.unknown).locator('.binding').textContent()).toContain('未知');
+    expect((await row(page, team.reached).locator('.always').textContent())?.split('、').sort()).toEqual(['模板1', '模板2', '模板3']);
+    expect(await row(page, team.noSubscription).locator('.turned-off').textContent()).toBe('已关闭全部订阅消息');
     await page.screenshot({ path: join(SHOTS, 'team.png'), fullPage: true });
     await context.close();
   });

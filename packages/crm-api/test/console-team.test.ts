@@ -55,9 +55,12 @@ describe.each(testEngines())('GET /api/console/team on %s', (engine) => {
     expect([...byId.keys()]).toEqual([newcomer.id, unbound.id, reachable.id, usedUp.id]);
     expect(byId.get(newcomer.id)).toEqual({
       user: { id: newcomer.id, name: '新人', role: 'sales' },
-      binding: { bound: false, since: null },
+      // Nobody told the CRM anything: unknown, not "not bound".
+      binding: { bound: null, since: null },
       stock: {},
       always: [],
+      mainSwitch: null,
+      settingsReportedAt: null,
       turnedOff: [],
       wecom: { userId: null, reachable: false },
       lastDelivered: null,
@@ -87,6 +90,38 @@ describe.each(testEngines())('GET /api/console/team on %s', (engine) => {
       lastSkipped: { reason: 'NO_SUBSCRIPTION', reasonText: '没有可用的订阅次数' },
       nextLead: { reaches: true, channel: 'wecom', text: '会立即收到（企业微信）' },
     });
+  });
+
+  it("shows the lead templates a salesperson's phone keeps \"always\", as the kit reported them, with the time", async () => {
+    const reported = await t.as(reachable).post('/api/me/subscription-settings', { mainSwitch: true, always: ['tmpl-a', 'tmpl-a'] });
+
+    const row = (await t.as(manager).get('/api/console/team')).body.items.find((item: { user: { id: string } }) => item.user.id === reachable.id);
+    expect(reported.status).toBe(200);
+    expect(row).toMatchObject({ always: ['tmpl-a'], mainSwitch: true, settingsReportedAt: reported.body.reportedAt, nextLead: { reaches: true, channel: 'wechat' } });
+  });
+
+  it('a phone with every subscribe message off: the row says so, and the next lead does not reach them by subscription', async () => {
+    const before = (await t.as(manager).get(`/api/users/${reachable.id}/reachability`)).body;
+    await t.as(reachable).post('/api/me/subscription-settings', { mainSwitch: false, always: [] });
+
+    const row = (await t.as(manager).get('/api/console/team')).body.items.find((item: { user: { id: string } }) => item.user.id === reachable.id);
+    const after = (await t.as(manager).get(`/api/users/${reachable.id}/reachability`)).body;
+    await t.as(reachable).post('/api/me/subscription-settings', { mainSwitch: true, always: ['tmpl-a'] });
+    const backOn = (await t.as(manager).get(`/api/users/${reachable.id}/reachability`)).body;
+
+    expect(before).toMatchObject({ mainSwitchOff: false, expected: 'reachable' });
+    expect(row).toMatchObject({ mainSwitch: false, always: [], binding: { bound: true }, nextLead: { reaches: false, channel: null } });
+    expect(after).toMatchObject({ mainSwitchOff: true, expected: 'unreachable: NO_SUBSCRIPTION' });
+    expect(backOn).toMatchObject({ mainSwitchOff: false, expected: 'reachable' });
+  });
+
+  it('refuses a settings report that is not what wx.getSetting shows of the lead templates', async () => {
+    const tooMany = await t.as(reachable).post('/api/me/subscription-settings', { mainSwitch: true, always: ['a', 'b', 'c', 'd'] });
+    const noSwitch = await t.as(reachable).post('/api/me/subscription-settings', { always: [] });
+    const notAList = await t.as(reachable).post('/api/me/subscription-settings', { mainSwitch: true, always: 'tmpl-a' });
+
+    expect([tooMany.status, noSwitch.status, notAList.status]).toEqual([400, 400, 400]);
+    expect(noSwitch.body.error.code).toBe('VALIDATION_FAILED');
   });
 
   it('each row agrees with GET /api/users/:id/reachability', async () => {

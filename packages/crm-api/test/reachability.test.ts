@@ -38,6 +38,14 @@ describe('reachability, judged from what WeChat has told the CRM', () => {
     });
   });
 
+  it("a phone showing every subscribe message off (mainSwitch false) is not reachable by subscription, whatever is in stock; WeCom still is", () => {
+    const stocked = { ...none, subscription: { remaining: 3, refused: false, updatedAt: at(1) }, firstSeenBound: at(1) };
+    const off = { ...stocked, mainSwitchOffAt: at(2) };
+    expect(judgeReachability('u', stocked)).toMatchObject({ mainSwitchOff: false, expected: 'reachable' });
+    expect(judgeReachability('u', off)).toMatchObject({ mainSwitchOff: true, bound: true, expected: 'unreachable: NO_SUBSCRIPTION' });
+    expect(judgeReachability('u', { ...off, wecomUserId: 'zs' }, ['wechat-subscribe', 'wecom'])).toMatchObject({ expected: 'reachable', expectedChannel: 'wecom' });
+  });
+
   describe('over the configured channels', () => {
     const both = ['wechat-subscribe', 'wecom'] as const;
     const noneLeft = { ...none, subscription: { remaining: 0, refused: true, updatedAt: at(1) }, firstSeenBound: at(1) };

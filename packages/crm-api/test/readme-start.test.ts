@@ -55,6 +55,46 @@ describe('starting the service the way the README says', () => {
     expect(messages.items[0]).toMatchObject({ templateId: 'emulator-lead-assigned', deliveryId: assigned.notification.id });
   }, 30_000);
 
+  it("gives the console's 团队触达 a demo team in every state, right after start", async () => {
+    const manager = /^\s+manager\s+\S+\s+id=\S+\s+token=(\S+)/m.exec(output)![1]!;
+    const api = /crm-api listening on (http:\/\/localhost:\d+)/.exec(output)![1]!;
+    type Row = {
+      user: { name: string };
+      binding: { bound: boolean | null };
+      stock: Record<string, number>;
+      always: string[];
+      mainSwitch: boolean | null;
+      turnedOff: string[];
+      wecom: { userId: string | null; reachable: boolean };
+      lastSkipped: { reason: string | null } | null;
+      nextLead: { reaches: boolean; channel: string | null; text: string };
+    };
+
+    const items = (await (await fetch(`${api}/api/console/team`, { headers: { authorization: `Bearer ${manager}` } })).json()) as { items: Row[] };
+    const row = (name: string) => items.items.find((item) => item.user.name === name)!;
+
+    expect(items.items.map((item) => item.user.name).sort()).toEqual(['张三', '李四', '王五', '赵六', '钱七', '孙八', '周九'].sort());
+    // Reachable by subscription: bound, every lead template in stock.
+    expect(row('张三')).toMatchObject({ binding: { bound: true }, always: [], nextLead: { reaches: true, channel: 'wechat', text: '会立即收到' } });
+    expect(Object.values(row('张三').stock)).toHaveLength(3);
+    expect(Object.values(row('张三').stock).every((count) => count > 0)).toBe(true);
+    // Reached on WeCom only: WeChat has told nothing of him (unknown, not "not bound").
+    expect(row('李四')).toMatchObject({ binding: { bound: null }, stock: {}, wecom: { userId: 'lisi', reachable: true }, nextLead: { reaches: true } });
+    // Not bound: his lead was skipped.
+    expect(row('王五')).toMatchObject({ binding: { bound: false }, lastSkipped: { reason: 'NOT_BOUND' }, nextLead: { reaches: false, text: '不会收到：未绑定' } });
+    // Turned the lead notice off in WeChat's settings.
+    expect(row('赵六')).toMatchObject({ binding: { bound: true }, nextLead: { reaches: false, text: '不会收到：没有可用的订阅次数' } });
+    expect(row('赵六').turnedOff).toHaveLength(3);
+    // A WeCom userid WeCom refuses.
+    expect(row('钱七')).toMatchObject({ wecom: { userId: 'qianqi', reachable: false }, lastSkipped: { reason: 'WECOM_USER_INVALID' }, nextLead: { reaches: false } });
+    // "总是保持以上选择" ticked, as the phone reported.
+    expect(row('孙八')).toMatchObject({ binding: { bound: true }, mainSwitch: true, nextLead: { reaches: true, channel: 'wechat' } });
+    expect(row('孙八').always).toHaveLength(3);
+    // Unknown: nothing told, no WeCom.
+    expect(row('周九')).toMatchObject({ binding: { bound: null }, stock: {}, wecom: { userId: null }, lastSkipped: null, nextLead: { reaches: false, channel: null, text: '尚不确定：微信还没有告诉我们' } });
+    expect(output).toContain("The demo team on the console's 团队触达 page:");
+  }, 20_000);
+
   it('shows one salesperson reached by WeCom: the next two curl lines assign a lead to 李四 and show the WeCom message', async () => {
     const curls = output.split('\n').filter((line) => line.startsWith('curl '));
 

@@ -49,6 +49,8 @@ describe('bind page', () => {
     expect(fake.state.functionCalls).toEqual([
       { name: 'quickstartFunctions', data: { type: 'bindCrmUser', ticket: 'v1.ticket' } },
       { name: 'quickstartFunctions', data: { type: 'subscriptionStatus' } },
+      // The button signs in as the WeChat just bound to tell the CRM what the phone's settings show.
+      { name: 'quickstartFunctions', data: { type: 'vouchCrmSession' } },
     ]);
     expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
     expect(textOf(page, '.lk-bind__detail')).toBe('有新客户分配给你时，会通过微信服务通知提醒你。');
@@ -105,6 +107,7 @@ describe('bind page', () => {
       { type: 'unbindCrmUser' },
       { type: 'bindCrmUser', ticket: 'v1.t' },
       { type: 'subscriptionStatus' },
+      { type: 'vouchCrmSession' },
     ]);
   });
 
@@ -146,6 +149,7 @@ describe('bind page', () => {
       { type: 'bindCrmUser', ticket: 'v1.t' },
       { type: 'bindCrmUser', ticket: 'v1.t' },
       { type: 'subscriptionStatus' },
+      { type: 'vouchCrmSession' },
     ]);
   });
 
@@ -162,7 +166,7 @@ describe('bind page', () => {
     await settle();
 
     expect(host.calls).toHaveLength(2); // the exchange on load, and one on retry
-    expect(fake.state.functionCalls.map((call) => call.data.type)).toEqual(['bindCrmUser', 'subscriptionStatus']);
+    expect(fake.state.functionCalls.map((call) => call.data.type)).toEqual(['bindCrmUser', 'subscriptionStatus', 'vouchCrmSession']);
     expect(textOf(page, '.lk-bind__title')).toBe('绑定成功');
   });
 

@@ -136,8 +136,9 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     // One dialog asked for the three lead templates; WeChat counted one acceptance of each.
     expect(LEAD_TEMPLATES.map((template) => emulator.acceptancesOf(openid, template.id))).toEqual([1, 1, 1]);
     const results = Object.fromEntries(LEAD_TEMPLATES.map((template) => [template.id, 'accept']));
-    // The report to the CRM signed in with the WeChat just bound.
-    expect(phone.state.functionCalls.slice(1)).toEqual([{ type: 'subscriptionStatus' }, { type: 'recordSubscription', results }, { type: 'vouchCrmSession' }]);
+    // The button signed in with the WeChat just bound as it appeared, to tell the CRM what the phone's settings show;
+    // the report of the answers then used that session.
+    expect(phone.state.functionCalls.slice(1)).toEqual([{ type: 'subscriptionStatus' }, { type: 'vouchCrmSession' }, { type: 'recordSubscription', results }]);
 
     const assigned: Array<{ customerId: string; notificationId: string }> = [];
     for (const name of ['端到端一号', '端到端二号', '端到端三号']) {

@@ -78,6 +78,13 @@ describe.each([
     await tap(wx.state, find(find(first, '.lk-customers__subscribe'), '.lk-subscribe__button'));
     await waitFor(() => wx.state.functionCalls.filter((call) => call.type === 'recordSubscription').length, (count) => count === 1, { what: 'the tap reported' });
     expect([wx.state.dialogs, stockAtWechat()]).toEqual([1, 3]);
+    // The manager's console shows the templates kept "always", as the phone's wx.getSetting showed them after the dialog.
+    const team = await waitFor(
+      async () => (await httpJson<{ items: Array<{ user: { id: string }; always: string[]; mainSwitch: boolean | null }> }>('GET', `${running.url}/api/console/team`, { headers: manager })).body.items,
+      (items) => items.find((item) => item.user.id === sales.id)?.always.length === 3,
+      { what: 'the team page to show the kept templates' },
+    );
+    expect(team.find((item) => item.user.id === sales.id)).toMatchObject({ always: LEAD_TEMPLATES.map((template) => template.id), mainSwitch: true });
 
     const leads = 6;
     for (let lead = 1; lead <= leads; lead++) {

@@ -9,6 +9,10 @@ const request = async (options: { method: string; path: string; data?: Record<st
   crmCalls.push(options);
   return { statusCode: 200, data: { caughtUp: 0 } };
 };
+const SETTINGS = '/api/me/subscription-settings';
+/** What the CRM was told of the subscribe requests, apart from the button's report of the phone's settings. */
+const answerReports = () => crmCalls.filter((call) => call.path !== SETTINGS);
+const settingsReports = () => crmCalls.filter((call) => call.path === SETTINGS).map((call) => call.data);
 
 /** The function's answer: the lead templates with the caller's stock of each. */
 const stock = (counts: number[]) => ({
@@ -70,7 +74,36 @@ describe('subscribe-button', () => {
     expect(textOf(button, '.lk-subscribe__stock')).toContain('还能收到 5 条提醒。');
     expect(events).toEqual([{ name: 'subscribed', detail: { templateIds: TEMPLATES, outcome: 'ACCEPTED', accepted: 3, remaining: 5, results } }]);
     // And to the CRM, which catches the salesperson up (WeChat may not push every acceptance).
-    expect(crmCalls).toEqual([{ method: 'POST', path: '/api/me/subscription-answers', data: { results }, token: 'lnk_session' }]);
+    expect(answerReports()).toEqual([{ method: 'POST', path: '/api/me/subscription-answers', data: { results }, token: 'lnk_session' }]);
+  });
+
+  it("tells the CRM which lead templates the phone keeps \"always\" (wx.getSetting's itemSettings), when it appears and again after a dialog changed it", async () => {
+    // A template of the host's own kept "always" is not the CRM's business; a kept reject is not "always accept".
+    const { fake, button } = setup({ result: 'accept' }, { kept: { 'tmpl-lead-assigned': 'accept', 'tmpl-new-lead': 'reject', 'host-order-shipped': 'accept' } });
+    await settle();
+    expect(settingsReports()).toEqual([{ mainSwitch: true, always: ['tmpl-lead-assigned'] }]);
+
+    // The user ticks "总是保持以上选择" in the dialog: the next read shows every lead template kept.
+    fake.state.subscriptionsSetting.itemSettings = Object.fromEntries(TEMPLATES.map((id) => [id, 'accept']));
+    await tap(fake.state, find(button, '.lk-subscribe__button'));
+    await settle();
+    expect(settingsReports()).toEqual([
+      { mainSwitch: true, always: ['tmpl-lead-assigned'] },
+      { mainSwitch: true, always: TEMPLATES },
+    ]);
+
+    // Nothing changed: nothing sent again.
+    await tap(fake.state, find(button, '.lk-subscribe__button'));
+    await settle();
+    expect(settingsReports()).toHaveLength(2);
+  });
+
+  it('tells the CRM when the phone has every subscribe message off (mainSwitch false)', async () => {
+    const { fake } = setup({ result: 'accept' });
+    fake.state.subscriptionsSetting.mainSwitch = false;
+    await settle();
+
+    expect(settingsReports()).toEqual([{ mainSwitch: false, always: [] }]);
   });
 
   it.each(['acceptWithAudio', 'acceptWithAlert'])('%s counts as an acceptance', async (result) => {
@@ -136,7 +169,7 @@ describe('subscribe-button', () => {
     expect(textOf(button, '.lk-subscribe__text')).toBe('你没有同意这次订阅，所以收不到新客户提醒。需要时再点一次按钮即可。');
     expect(events).toMatchObject([{ name: 'rejected', detail: { templateIds: TEMPLATES, outcome: 'REJECTED', accepted: 0, remaining: 2 } }]);
     expect(calls(fake)).toEqual([{ type: 'subscriptionStatus' }]);
-    expect(crmCalls).toEqual([]);
+    expect(answerReports()).toEqual([]);
   });
 
   it.each([

@@ -20,8 +20,11 @@ export interface TeamMember {
   binding: { bound: boolean | null; since: string | null };
   /** Acceptances WeChat allows per lead template. */
   stock: Record<string, number>;
-  /** Templates the salesperson kept with "总是保持以上选择". */
+  /** Templates the salesperson kept with "总是保持以上选择", as their phone last reported. */
   always: string[];
+  /** false: their phone showed every subscribe message off; null: it has not reported. */
+  mainSwitch: boolean | null;
+  settingsReportedAt: string | null;
   /** Templates they turned off (or WeChat refused). */
   turnedOff: string[];
   wecom: { userId: string | null; reachable: boolean };

@@ -64,6 +64,12 @@ function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
       .where('seen.wechat_openid', 'is not', null)
       .as('first_sent_to_openid'),
     eb.selectFrom('wechat_binding_releases as released').select('released.released_at').whereRef('released.user_id', '=', 'users.id').as('released_at'),
+    eb
+      .selectFrom('wechat_subscription_settings as settings')
+      .select('settings.reported_at')
+      .whereRef('settings.user_id', '=', 'users.id')
+      .where('settings.main_switch', '=', 0)
+      .as('main_switch_off_at'),
   ] as const;
 }
 
@@ -81,6 +87,8 @@ export interface ReachabilityRow {
   skipped_reason: string | null;
   first_sent_to_openid: string | null;
   released_at: string | null;
+  /** When the phone reported every subscribe message off, if its newest report says so. */
+  main_switch_off_at: string | null;
 }
 
 /** One lead template's count for a user, less the messages sent with it since it was reported. */

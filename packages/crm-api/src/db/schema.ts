@@ -185,6 +185,16 @@ export interface WechatBindingReleasesTable {
   released_at: Timestamp;
 }
 
+/** The subscribe-message settings the salesperson's phone last showed (wx.getSetting, reported by the kit). */
+export interface WechatSubscriptionSettingsTable {
+  user_id: string;
+  /** 0: every subscribe message is off (mainSwitch false). */
+  main_switch: number;
+  /** JSON array of the lead template ids kept "always accept". */
+  always: string;
+  reported_at: Timestamp;
+}
+
 /** The function's subscription count for a WeChat user and template, as it last answered. */
 export interface WechatSubscriptionsTable {
   openid: string;
@@ -244,6 +254,7 @@ export interface Database {
   wechat_receipts: WechatReceiptsTable;
   wechat_subscriptions: WechatSubscriptionsTable;
   wechat_binding_releases: WechatBindingReleasesTable;
+  wechat_subscription_settings: WechatSubscriptionSettingsTable;
   wechat_session_vouches: WechatSessionVouchesTable;
   notification_customers: NotificationCustomersTable;
   notification_attempts: NotificationAttemptsTable;

@@ -21,6 +21,8 @@ export interface Reachability {
   acceptancesByTemplate: TemplateStock[];
   /** The user turned lead notifications off in WeChat, or WeChat refused (43101), and nothing was accepted since. */
   turnedOff: boolean;
+  /** Their phone last showed every subscribe message off (wx.getSetting mainSwitch false, reported by the kit). */
+  mainSwitchOff: boolean;
   lastDelivered: { notificationId: string; at: string } | null;
   lastSkipped: { notificationId: string; at: string; reason: string | null } | null;
   /** The WeCom (企业微信) userid an admin set; null: the second channel cannot reach them. */
@@ -62,6 +64,8 @@ export interface ReachabilityFacts {
   /** When an admin last released their WeChat binding. */
   releasedAt: string | undefined;
   wecomUserId: string | null;
+  /** When the phone last reported every subscribe message off (mainSwitch false); undefined when on or never reported. */
+  mainSwitchOffAt?: string | undefined;
 }
 
 /** The facts in what the database read (db/reachability-store.ts). */
@@ -87,6 +91,7 @@ export function factsOf(row: ReachabilityRow, templateRows: readonly TemplateSto
     firstSeenBound: row.first_sent_to_openid ?? subscription?.updatedAt ?? undefined,
     releasedAt: row.released_at ?? undefined,
     wecomUserId: row.wecom_user_id,
+    mainSwitchOffAt: row.main_switch_off_at ?? undefined,
   };
 }
 
@@ -103,7 +108,9 @@ export function judgeReachability(userId: string, facts: ReachabilityFacts, chan
   // Nothing left: WeChat refused (43101) and nothing was accepted since, or the pushed count is used up.
   const refusedAt = lastSkipped?.reason === 'NO_SUBSCRIPTION' ? lastSkipped.at : undefined;
   const acceptedSinceRefusal = subscription !== undefined && subscription.remaining > 0 && (refusedAt === undefined || subscription.updatedAt > refusedAt);
-  const noneLeft = turnedOff || (refusedAt !== undefined && !acceptedSinceRefusal) || subscription?.remaining === 0;
+  // With the main switch off WeChat delivers no subscribe message at all, whatever was accepted (wx.getSetting's doc).
+  const mainSwitchOff = facts.mainSwitchOffAt !== undefined;
+  const noneLeft = mainSwitchOff || turnedOff || (refusedAt !== undefined && !acceptedSinceRefusal) || subscription?.remaining === 0;
   let bySubscription: Expectation = 'unknown';
   if (bound === false) bySubscription = 'unreachable: NOT_BOUND';
   else if (noneLeft) bySubscription = 'unreachable: NO_SUBSCRIPTION';
@@ -137,6 +144,7 @@ export function judgeReachability(userId: string, facts: ReachabilityFacts, chan
     acceptancesInStock: subscription ? subscription.remaining : null,
     acceptancesByTemplate: facts.templates,
     turnedOff,
+    mainSwitchOff,
     lastDelivered: facts.lastDelivered ?? null,
     lastSkipped: facts.lastSkipped ?? null,
     wecomUserId: facts.wecomUserId,

@@ -202,6 +202,7 @@ export const reachabilitySchema = z
       .array(z.object({ templateId: z.string(), remaining: z.number().int(), refused: z.boolean(), updatedAt: z.string() }))
       .describe('the same per lead template: each acceptance allows one message with its own template; refused: WeChat refused (43101) or the user turned it off, and nothing was accepted since'),
     turnedOff: z.boolean(),
+    mainSwitchOff: z.boolean().describe("their phone last showed every subscribe message off (wx.getSetting's mainSwitch false, reported by the mini-program kit): no subscribe message reaches them"),
     lastDelivered: z.object({ notificationId: z.string(), at: z.string() }).nullable(),
     lastSkipped: z.object({ notificationId: z.string(), at: z.string(), reason: z.string().nullable() }).nullable(),
     wecomUserId: z.string().nullable().describe('the WeCom (企业微信) userid an admin set; null: the second channel cannot reach them'),

@@ -1,5 +1,7 @@
+import { SESSION_STORAGE_KEY } from '../lib/crm-session.js';
 import { keptAlwaysAccepted, type SubscriptionsSetting } from '../lib/subscribe-outcome.js';
 import { toKitError } from '../lib/kit-error.js';
+import { reportSubscriptionSettings, sameReport, settingsReportOf, type SettingsReport } from '../lib/subscription-settings.js';
 import { reportAcceptance, subscriptionStatus, type Stock } from '../lib/subscription-stock.js';
 import { cloudCallFunction } from './cloud-call-function.js';
 import { kitSession } from './kit-session.js';
@@ -39,11 +41,41 @@ export async function prepareTopUp(functionName: string): Promise<{ stock: Stock
   return { stock, always: await rememberAlways(stock.templates.map((template) => template.templateId), functionName) };
 }
 
-/** Reads whether the user kept every lead template "always accept" (after a dialog they may have just ticked it) and keeps it. */
+/**
+ * Reads whether the user kept every lead template "always accept" (after a dialog they may have just ticked it) and keeps
+ * it; and tells the CRM what the phone showed, which only the phone knows (the manager's console shows it), without
+ * waiting for that.
+ */
 export async function rememberAlways(templateIds: string[], functionName: string): Promise<boolean> {
-  const always = keptAlwaysAccepted(await readSetting(), templateIds);
+  const setting = await readSetting();
+  const always = keptAlwaysAccepted(setting, templateIds);
   wx.setStorageSync(STORAGE_KEY, { templateIds, always, functionName } satisfies TopUpState);
+  if (setting && templateIds.length > 0) {
+    void reportSettings(settingsReportOf(setting, templateIds)).catch((thrown: unknown) =>
+      console.warn('leadnotify kit: reporting the subscription settings to the CRM failed', toKitError(thrown).message),
+    );
+  }
   return always;
+}
+
+/** The last report the CRM took, and for whom: the same settings are not sent again on every page. */
+const REPORTED_KEY = 'leadnotify-subscription-settings';
+
+function alreadyReported(userId: string | undefined, report: SettingsReport): boolean {
+  const last = wx.getStorageSync(REPORTED_KEY) as (Partial<SettingsReport> & { userId?: unknown }) | '' | undefined;
+  if (!last || userId === undefined || last.userId !== userId || typeof last.mainSwitch !== 'boolean' || !Array.isArray(last.always)) return false;
+  return sameReport({ mainSwitch: last.mainSwitch, always: last.always }, report);
+}
+
+async function reportSettings(report: SettingsReport): Promise<void> {
+  // Nothing new for the user signed in on this phone: no call at all, not even a sign-in.
+  const stored = wx.getStorageSync(SESSION_STORAGE_KEY) as { user?: { id?: unknown } } | '' | undefined;
+  if (alreadyReported(stored && typeof stored.user?.id === 'string' ? stored.user.id : undefined, report)) return;
+  const { session } = kitSession();
+  const user = await session.signIn();
+  if (alreadyReported(user.id, report)) return;
+  await reportSubscriptionSettings(session.request, report);
+  wx.setStorageSync(REPORTED_KEY, { userId: user.id, ...report });
 }
 
 /**

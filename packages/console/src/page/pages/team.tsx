@@ -199,11 +199,11 @@ export function TeamPage({ session }: { session: Session }) {
                 <td data-label="订阅余量" class="stock">
                   <Stock member={member} />
                 </td>
-                <td data-label="总是保持" class="always">
+                <td data-label="总是保持" class="always" title={member.settingsReportedAt ? `手机上次告知：${formatTime(member.settingsReportedAt)}` : '手机尚未告知'}>
                   {templateList(member, member.always)}
                 </td>
-                <td data-label="已关闭" class={`turned-off${member.turnedOff.length > 0 ? ' bad' : ''}`}>
-                  {templateList(member, member.turnedOff)}
+                <td data-label="已关闭" class={`turned-off${member.turnedOff.length > 0 || member.mainSwitch === false ? ' bad' : ''}`}>
+                  {member.mainSwitch === false ? <span data-main-switch="off">已关闭全部订阅消息</span> : templateList(member, member.turnedOff)}
                 </td>
                 <td data-label="企业微信" class="wecom">
                   {member.wecom.userId ? (

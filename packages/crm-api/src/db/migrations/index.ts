@@ -18,6 +18,7 @@ import * as notificationChannel from './0016-notification-channel.js';
 import * as wechatSessions from './0017-wechat-sessions.js';
 import * as consoleSessions from './0018-console-sessions.js';
 import * as notificationListIndex from './0019-notification-list-index.js';
+import * as subscriptionSettings from './0020-subscription-settings.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '0017-wechat-sessions': wechatSessions,
   '0018-console-sessions': consoleSessions,
   '0019-notification-list-index': notificationListIndex,
+  '0020-subscription-settings': subscriptionSettings,
 };

@@ -16,9 +16,11 @@ const consoleUserSchema = z.object({ id: z.string(), name: z.string(), role: rol
 const teamMemberSchema = z
   .object({
     user: consoleUserSchema,
-    binding: z.object({ bound: z.boolean(), since: z.string().nullable().describe('when WeChat first showed the binding') }),
+    binding: z.object({ bound: z.boolean().nullable().describe('null: WeChat has not told the CRM yet (unknown, not "not bound")'), since: z.string().nullable().describe('when WeChat first showed the binding') }),
     stock: z.record(z.string(), z.number().int()).describe('messages WeChat allows, per lead template id'),
-    always: z.array(z.string()).describe('templates kept "总是保持以上选择": the CRM is not told yet, so empty'),
+    always: z.array(z.string()).describe('lead templates kept "总是保持以上选择" (always accept), as the phone last reported (POST /api/me/subscription-settings); empty until it does'),
+    mainSwitch: z.boolean().nullable().describe("false: the phone showed every subscribe message off (no subscribe message reaches them); null: the phone has not reported"),
+    settingsReportedAt: z.string().nullable().describe('when the phone last reported its subscription settings'),
     turnedOff: z.array(z.string()).describe('templates WeChat refused or the salesperson turned off, nothing accepted since'),
     wecom: z.object({ userId: z.string().nullable(), reachable: z.boolean() }),
     lastDelivered: z.object({ at: z.string(), customerName: z.string() }).nullable(),

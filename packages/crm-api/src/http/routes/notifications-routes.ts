@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { BULK_RETRY_MAX_ROWS, BULK_RETRYABLE, retryInBulk, type BulkRetryResult } from '../../domain/bulk-retry.js';
 import { getNotification, listNotifications, reportSubscriptionAnswer, requeueSkippedOf, retryNotification } from '../../domain/notifications.js';
+import { reportSubscriptionSettings } from '../../domain/subscription-settings.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { idParams, idSchema, notificationDetailSchema, notificationStatusSchema, notificationViewSchema, pageLimitQuery } from '../schemas.js';
 
@@ -85,6 +86,25 @@ export function notificationsRoutes(router: IRouter, ctx: AppContext, registry: 
     }),
     response: z.object({ caughtUp: z.number().int().describe('notifications that went back to the queue as one catch-up message') }),
     handler: ({ actor, body }) => reportSubscriptionAnswer(ctx, actor, body.results),
+  });
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/me/subscription-settings',
+    operationId: 'reportSubscriptionSettings',
+    summary: "What my phone shows of my subscribe-message settings (the mini-program kit reports wx.getSetting's subscriptionsSetting)",
+    description:
+      'Only the phone knows them (WeChat pushes neither): `mainSwitch` false = every subscribe message is off, so the next lead cannot reach me by subscription; `always` = the lead templates kept "总是保持以上选择" (itemSettings[templateId] === "accept"). The newest report is kept with its time; the console\'s team page shows it. POST, not PUT: the kit\'s host request function speaks GET and POST only.',
+    tag: 'Notifications',
+    body: z.strictObject({
+      mainSwitch: z.boolean().describe('subscriptionsSetting.mainSwitch'),
+      always: z
+        .array(z.string().trim().min(1).max(128))
+        .max(3)
+        .describe('the lead templates (as subscriptionStatus names them) whose itemSettings is "accept"; at most 3'),
+    }),
+    response: z.object({ mainSwitch: z.boolean(), always: z.array(z.string()), reportedAt: z.string() }),
+    handler: ({ actor, body }) => reportSubscriptionSettings(ctx, actor, body),
   });
 
   registry.route(router, {
