@@ -117,6 +117,7 @@ const ERROR_TEXT: Record<string, string> = {
   BINDING_NOT_CONFIGURED: '服务器未配置绑定（LEADNOTIFY_SHARED_SECRET），无法生成绑定二维码。',
   WECHAT_NOT_CONFIGURED: '服务器未配置微信，无法生成二维码。',
   USER_INACTIVE: '该用户已停用。',
+  TOO_MANY_SIGN_IN_SCANS: '生成登录二维码过于频繁，请一分钟后再试。',
 };
 
 export function errorText(error: unknown): string {
