@@ -12,6 +12,7 @@ export {
 export type { DeliveryCustomer, DeliveryEvent, DeliveryEventInput, FunctionEventType, Problem } from './delivery-event.js';
 export { REASONS, REASON_CODES, isReasonCode, leavesFateUnknown, reasonOf } from './reasons.js';
 export type { Disposition, Reason, ReasonCode } from './reasons.js';
+export { REASON_WORDS } from './reason-words.js';
 export {
   FUNCTION_ERROR_CODES,
   functionError,

@@ -94,6 +94,10 @@ const configSchema = z.object({
   CONSOLE_SESSION_HOURS: z.coerce.number().int().min(1).max(720).default(12),
   /** How long a one-time console sign-in link (pnpm cli console:link) may be used, minutes. */
   CONSOLE_LINK_TTL_MINUTES: z.coerce.number().int().min(1).max(60).default(10),
+  /** How long the console's sign-in code may be scanned and confirmed, and the sign-in completed, seconds. */
+  CONSOLE_SCAN_TTL_SECONDS: z.coerce.number().int().min(60).max(900).default(180),
+  /** The kit's page the console's sign-in code opens: no leading /, no query. */
+  WECHAT_CONSOLE_SIGN_IN_PAGE: z.string().trim().regex(/^[^/?#\s][^?#\s]*$/, 'a page path such as pages/console-sign-in/index').default(MINIPROGRAM_PAGES.consoleSignIn),
   /**
    * true: the console cookie is always Secure. Otherwise it is Secure when the request came over HTTPS (as the proxy
    * said, trusted on loopback only): set true behind a TLS proxy elsewhere.

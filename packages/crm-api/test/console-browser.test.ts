@@ -133,6 +133,70 @@ describe.skipIf(missing !== undefined)('the console in Chromium', () => {
     await context.close();
   });
 
+  it('a manager signs in by scanning the sign-in page\'s code with the WeChat they bound, and the team page opens', async () => {
+    const context = await consoleBrowserContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${server.running.url}/console/`);
+    await page.waitForURL(/#\/sign-in$/);
+    const image = page.locator('img.sign-in-qr');
+    await image.waitFor();
+    await expect.poll(() => image.evaluate((element) => (element as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'sign-in-scan.png') });
+
+    // The phone's camera: the code opens the mini program's console sign-in page with the scene.
+    const png = PNG.sync.read(await image.screenshot());
+    const text = jsQR(new Uint8ClampedArray(png.data), png.width, png.height)?.data ?? '';
+    expect(text).toMatch(/^leadnotify-emulator:\/\/pages\/console-sign-in\/index\?scene=[0-9A-Za-z]{16}$/);
+    const scene = new URLSearchParams(text.split('?')[1]).get('scene') as string;
+
+    // The kit on the manager's phone: the cloud function vouches for the WeChat (vouchCrmSession), crm-api exchanges the
+    // vouch for a session token (as crm-session.ts does), and the page confirms with it (console-sign-in.ts).
+    const openid = await server.emulator.setupUser(manager.id, 0, 'openid-manager-phone');
+    const vouched = (await (
+      await fetch(`${server.emulator.url}/_emulator/miniprogram/call`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ openid, event: { type: 'vouchCrmSession' } }),
+      })
+    ).json()) as { ok: boolean; vouch: string };
+    expect(vouched.ok).toBe(true);
+    const phone = await fetch(`${server.running.url}/api/wechat-session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ vouch: vouched.vouch }) });
+    expect(phone.status).toBe(200);
+    const { token } = (await phone.json()) as { token: string };
+    const confirmed = await fetch(`${server.running.url}/api/console/sign-in/scans/confirm`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ scene }),
+    });
+    expect(confirmed.status).toBe(200);
+
+    await page.waitForURL(/#\/team$/, { timeout: 10_000 });
+    await expect.poll(() => page.locator('.who').textContent()).toContain('王经理');
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(6);
+    await context.close();
+  });
+
+  it('a sign-in code that expired is offered again: 换一个二维码 shows a new one', async () => {
+    const context = await consoleBrowserContext(browser);
+    const page = await context.newPage();
+    await page.goto(`${server.running.url}/console/`);
+    await page.locator('img.sign-in-qr').waitFor();
+
+    server.setClockAhead(181_000);
+    try {
+      await page.locator('[data-scan-state="expired"]').waitFor({ timeout: 10_000 });
+      expect(await page.locator('[data-scan-state="expired"]').textContent()).toContain('二维码已过期');
+      await page.getByRole('button', { name: '换一个二维码' }).click();
+
+      const image = page.locator('img.sign-in-qr');
+      await image.waitFor();
+      await expect.poll(() => image.evaluate((element) => (element as unknown as { naturalWidth: number }).naturalWidth)).toBeGreaterThan(0);
+    } finally {
+      server.setClockAhead(0);
+    }
+    await context.close();
+  });
+
   it('a manager signs in by the one-time link and sees each salesperson, and whether the next lead reaches them', async () => {
     // 赵六's phone shows every subscribe message off, as the kit reports it.
     expect((await api('POST', '/api/me/subscription-settings', { mainSwitch: false, always: [] }, team.noSubscription)).status).toBe(200);

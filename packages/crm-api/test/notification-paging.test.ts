@@ -96,7 +96,7 @@ describe.each(testEngines())('GET /api/notifications pages and filters on %s', (
   it("the detail says the reason in words and what to do about it", async () => {
     const skipped = seeded.find((row) => row.reason === 'NOT_BOUND')!;
     const res = await t.as(manager).get(`/api/notifications/${skipped.id}`);
-    expect(res.body).toMatchObject({ reason: 'NOT_BOUND', reasonText: '未绑定微信', reasonFix: expect.stringContaining('bind') });
+    expect(res.body).toMatchObject({ reason: 'NOT_BOUND', reasonText: '未绑定微信', reasonFix: expect.stringContaining('绑定二维码') });
   });
 
   it('the first page of 10,000 reads along the index, not a sort of the table', async () => {

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createWxRequest } from '../src/wx/create-wx-request.js';
 import { createConnectedWx } from './connected-wx.js';
 import { installMiniProgramGlobals } from './fake-wx.js';
-import { httpCall, httpJson } from './http-call.js';
+import { bodyOf, httpCall, httpJson } from './http-call.js';
 import { find, render, tap, textOf, type Rendered } from './render.js';
 
 describe('scan to bind, tap to subscribe, assign, message — through the built kit, crm-api and the emulator', () => {
@@ -323,5 +323,31 @@ describe('scan to bind, tap to subscribe, assign, message — through the built 
     expect(textOf(page, '.lk-customer__error')).toBe('这个微信还没有绑定 CRM 账号：请在 CRM 中打开你的“绑定微信”二维码，用微信扫一扫。');
     expect(page.dom?.textContent).not.toContain('陌生人看不到');
     expect(phone.state.requests.filter((request) => request.includes('/api/customers'))).toEqual([]);
+  });
+  it("the console's sign-in code, scanned with the salesperson's bound WeChat and confirmed on the phone, signs the computer in as them", async () => {
+    // The computer: the console's sign-in page starts a scan and shows its code.
+    const started = await httpJson<{ id: string }>('POST', `${running.url}/api/console/sign-in/scans`, { json: {} });
+    expect(started.status).toBe(201);
+    const poll = () => httpCall('POST', `${running.url}/api/console/sign-in/scans/${started.body.id}/complete`, { json: {} });
+    const png = await httpCall('GET', `${running.url}/api/console/sign-in/scans/${started.body.id}/code`);
+    const text = readQrCode(png.body);
+    expect(text, 'the code opens the console sign-in page').toMatch(/^leadnotify-emulator:\/\/pages\/console-sign-in\/index\?scene=/);
+    const scene = new URLSearchParams(text!.split('?')[1]).get('scene')!;
+    expect((await poll()).status).toBe(202);
+
+    // The phone of READER (bound to the demo salesperson) opens the built page as WeChat does after the scan.
+    const phone = createConnectedWx({ emulatorUrl: emulator.url, openid: READER, functionName: running.config.WECHAT_CLOUD_FUNCTION });
+    installMiniProgramGlobals(phone.wx, { request: createWxRequest(running.url), functionName: running.config.WECHAT_CLOUD_FUNCTION });
+    const page = render('pages/console-sign-in/index');
+    (page.instance as unknown as { onLoad(query: Record<string, string>): void }).onLoad({ scene: encodeURIComponent(scene) });
+    await tap(phone.state, find(page, '.lk-console__confirm'));
+    await waitFor(() => page.data.step as string, (step) => step !== 'working' && step !== 'ask', { what: 'the page to confirm' });
+
+    expect(textOf(page, '.lk-console__result')).toBe('已登录，请回到电脑');
+    expect(phone.state.functionCalls.map((call) => call.type)).toContain('vouchCrmSession');
+    const signedIn = await poll();
+    expect(signedIn.status).toBe(200);
+    expect((bodyOf(signedIn) as { user: { id: string } }).user.id).toBe(sales.id);
+    expect((await poll()).status).toBe(409);
   });
 });

@@ -1,7 +1,7 @@
-import type { ConsoleSessionsTable, ConsoleSignInLinksTable, UserRow } from './schema.js';
+import type { ConsoleSessionsTable, ConsoleSignInLinksTable, ConsoleSignInScansTable, UserRow } from './schema.js';
 import type { Trx } from './transaction.js';
 
-/** Every statement on console sessions and one-time sign-in links. */
+/** Every statement on console sessions, one-time sign-in links and sign-ins by scanning. */
 
 export async function insertConsoleSession(db: Trx, row: ConsoleSessionsTable): Promise<void> {
   await db.insertInto('console_sessions').values(row).execute();
@@ -45,4 +45,54 @@ export async function useSignInLink(db: Trx, tokenHash: string, now: string): Pr
 
 export async function findSignInLink(db: Trx, tokenHash: string): Promise<ConsoleSignInLinksTable | undefined> {
   return db.selectFrom('console_sign_in_links').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+}
+
+export async function insertSignInScan(db: Trx, row: ConsoleSignInScansTable): Promise<void> {
+  await db.insertInto('console_sign_in_scans').values(row).execute();
+}
+
+/** Scans that ended before `before`: nobody can use them, and a late poll is told "unknown" instead of "expired". */
+export async function deleteSignInScansExpiredBefore(db: Trx, before: string): Promise<void> {
+  await db.deleteFrom('console_sign_in_scans').where('expires_at', '<', before).execute();
+}
+
+export async function findSignInScan(db: Trx, idHash: string): Promise<ConsoleSignInScansTable | undefined> {
+  return db.selectFrom('console_sign_in_scans').selectAll().where('id_hash', '=', idHash).executeTakeFirst();
+}
+
+export async function findSignInScanByScene(db: Trx, scene: string): Promise<ConsoleSignInScansTable | undefined> {
+  return db.selectFrom('console_sign_in_scans').selectAll().where('scene', '=', scene).executeTakeFirst();
+}
+
+/**
+ * A phone confirms a scan for its user: once, while unexpired, in one statement so two phones cannot both confirm it.
+ * Returns whether it did (else `findSignInScanByScene` tells why).
+ */
+export async function confirmSignInScanRow(db: Trx, scene: string, userId: string, now: string): Promise<boolean> {
+  const confirmed = await db
+    .updateTable('console_sign_in_scans')
+    .set({ user_id: userId, confirmed_at: now })
+    .where('scene', '=', scene)
+    .where('confirmed_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('id_hash')
+    .executeTakeFirst();
+  return confirmed !== undefined;
+}
+
+/**
+ * The browser takes the sign-in a phone confirmed: once, while unexpired, in one statement so two polls cannot both
+ * get a session. Returns the confirmed user, or undefined (then `findSignInScan` tells why).
+ */
+export async function completeSignInScanRow(db: Trx, idHash: string, now: string): Promise<string | undefined> {
+  const completed = await db
+    .updateTable('console_sign_in_scans')
+    .set({ completed_at: now })
+    .where('id_hash', '=', idHash)
+    .where('confirmed_at', 'is not', null)
+    .where('completed_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('user_id')
+    .executeTakeFirst();
+  return completed?.user_id ?? undefined;
 }

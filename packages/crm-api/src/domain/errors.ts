@@ -36,6 +36,9 @@ export const DOMAIN_ERROR_CODES = [
   'LINK_INVALID',
   'LINK_USED',
   'LINK_EXPIRED',
+  'SCAN_INVALID',
+  'SCAN_USED',
+  'SCAN_EXPIRED',
 ] as const;
 export type DomainErrorCode = (typeof DOMAIN_ERROR_CODES)[number];
 

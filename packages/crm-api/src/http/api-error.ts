@@ -64,6 +64,9 @@ const STATUS_BY_CODE = {
   LINK_INVALID: 404,
   LINK_USED: 409,
   LINK_EXPIRED: 410,
+  SCAN_INVALID: 404,
+  SCAN_USED: 409,
+  SCAN_EXPIRED: 410,
 } as const satisfies Record<ApiErrorCode, number>;
 
 export const API_ERROR_CODES = Object.keys(STATUS_BY_CODE) as [ApiErrorCode, ...ApiErrorCode[]];

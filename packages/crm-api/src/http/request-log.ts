@@ -16,6 +16,17 @@ declare global {
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
 /**
+ * A console sign-in scan's id is a secret in its path (it completes a sign-in): the line names the route with `:id`
+ * instead (any case: Express matches paths ignoring it). `confirm` is the route's own word, not an id.
+ */
+const SECRET_IN_PATH = /^(\/api\/console\/sign-in\/scans\/)(?!confirm(?:\/|$))[^/]+/i;
+
+/** The path of a request as a log line may hold it: no query string, no secret. */
+export function loggedPath(originalUrl: string): string {
+  return (originalUrl.split('?', 1)[0] ?? '').replace(SECRET_IN_PATH, '$1:id');
+}
+
+/**
  * One line per request when it ends (`request completed`, or `request aborted` at warn if the client went away
  * first) with its id, method, path, status, time and the authenticated user. The path only: a query string can
  * carry what a log line must not. Nothing is serialised unless the line is written, and the per-request child
@@ -41,7 +52,7 @@ export function requestLog(logger: Logger): RequestHandler {
       res.once('close', () => {
         const line = {
           reqId: id,
-          req: { method: req.method, path: req.originalUrl.split('?', 1)[0], remoteAddress: req.ip },
+          req: { method: req.method, path: loggedPath(req.originalUrl), remoteAddress: req.ip },
           res: { statusCode: res.statusCode },
           userId: req.actor?.id,
           responseTime: Math.round((performance.now() - started) * 10) / 10,

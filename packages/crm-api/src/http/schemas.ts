@@ -188,7 +188,7 @@ export const notificationDetailSchema = notificationViewSchema
   .extend({
     attemptHistory: z.array(attemptViewSchema),
     reasonText: z.string().nullable().describe('the reason in words (Chinese), as the console shows it'),
-    reasonFix: z.string().nullable().describe("what to do about the reason (the reason table's fix); null without a known reason"),
+    reasonFix: z.string().nullable().describe('what to do about the reason, in words (Chinese), as the console shows it; null without a known reason'),
   })
   .meta({ id: 'NotificationDetail' }) satisfies z.ZodType<NotificationDetail>;
 

@@ -39,6 +39,8 @@ export async function startConsoleServer(engine: 'sqlite' | 'postgres' = 'sqlite
   await database.db.close();
   const emulator: LocalWechat = await startLocalWechat({ functionName: 'quickstartFunctions', templates: LEAD_TEMPLATES });
   const push = { token: 'consoleTestPushToken', aesKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
+  /** Added to real time on crm-api's clock: a test lets a sign-in code expire without waiting minutes. */
+  let offsetMs = 0;
   const running: RunningServer = await startServer(
     loadConfig({
       DATABASE_URL: database.url,
@@ -59,12 +61,17 @@ export async function startConsoleServer(engine: 'sqlite' | 'postgres' = 'sqlite
       ...env,
     }),
     createLogger('warn', new Writable({ write: (_chunk, _encoding, done) => done() })),
+    { clock: { now: () => Date.now() + offsetMs } },
   );
   await emulator.configurePush({ url: `${running.url}/wechat/push`, token: push.token, encodingAesKey: push.aesKey, mode: 'safe' });
   return {
     running,
     emulator,
     database,
+    /** Moves crm-api's clock to `ms` after real time (0: back to real time, which the emulator's vouches are on). */
+    setClockAhead(ms: number): void {
+      offsetMs = ms;
+    },
     /** The path of a one-time sign-in link, as `pnpm cli console:link --user` prints it. */
     async signInPath(userId: string): Promise<string> {
       const link = await createConsoleSignInLink(running.context, userId);

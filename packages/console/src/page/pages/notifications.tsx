@@ -1,8 +1,9 @@
+import { REASON_WORDS } from '@leadnotify/contracts';
 import { useState } from 'preact/hooks';
 import { api, query } from '../api.js';
 import { useLoad } from '../components/use-load.js';
 import { navigate, routeHref } from '../route.js';
-import { CHANNEL_TEXT, formatTime, REASON_TEXT, reasonText, STATUS_TEXT } from '../text.js';
+import { CHANNEL_TEXT, formatTime, reasonText, STATUS_TEXT } from '../text.js';
 import { NOTIFICATION_STATUSES, type NotificationPage as Page, type Session, type TeamMember } from '../types.js';
 
 const PAGE_SIZE = 50;
@@ -72,7 +73,7 @@ export function NotificationsPage({ session, params }: { session: Session; param
           原因
           <select name="reason" value={draft.reason} onChange={(event) => field('reason', event.currentTarget.value)}>
             <option value="">全部</option>
-            {Object.entries(REASON_TEXT).map(([code, reason]) => (
+            {Object.entries(REASON_WORDS).map(([code, reason]) => (
               <option value={code}>{reason.text}</option>
             ))}
           </select>

@@ -1,3 +1,7 @@
+import { useEffect, useState } from 'preact/hooks';
+import { api, request } from '../api.js';
+import { errorText } from '../text.js';
+
 /** What the one-time link's redirect says went wrong (`#/sign-in?error=…`). */
 const LINK_ERRORS: Record<string, string> = {
   LINK_USED: '这个登录链接已经用过了。每个链接只能用一次，请重新获取一个。',
@@ -5,11 +9,71 @@ const LINK_ERRORS: Record<string, string> = {
   LINK_INVALID: '这个登录链接无效：可能复制得不完整，或账号已停用。请重新获取一个。',
 };
 
+/** The phone's confirmation arrives by polling; once every 1.5 s is quick to feel and cheap for the server. */
+const POLL_MS = 1500;
+
+/** What a poll's refusal means to the person at the computer (the API's code → words). */
+const SCAN_ERRORS: Record<string, string> = {
+  SCAN_USED: '这个二维码已经登录过一次了，请换一个二维码。',
+  SCAN_INVALID: '这个二维码已失效，请换一个二维码。',
+  USER_INACTIVE: '确认登录的账号已停用，不能登录。',
+};
+
+type Scan =
+  | { state: 'starting' }
+  | { state: 'waiting'; id: string; expiresAt: string }
+  | { state: 'expired' }
+  | { state: 'failed'; message: string };
+
 /**
- * Signing in is by a one-time link, which the server turns into the session cookie and a redirect here. (Scanning
- * with WeChat comes when the server has the mini program's sign-in page; see docs/console.md.)
+ * Two ways in: scanning the code shown here with the WeChat the user bound (the mini program's console sign-in page
+ * confirms it, and this page's poll then gets the session cookie), or a one-time link an admin prints on the server.
  */
-export function SignInPage({ error }: { error: string | null }) {
+export function SignInPage({ error, onSignedIn }: { error: string | null; onSignedIn: () => Promise<void> }) {
+  const [scan, setScan] = useState<Scan>({ state: 'starting' });
+
+  async function startScan() {
+    setScan({ state: 'starting' });
+    try {
+      const started = await api<{ id: string; expiresAt: string }>('POST', '/api/console/sign-in/scans');
+      setScan({ state: 'waiting', id: started.id, expiresAt: started.expiresAt });
+    } catch (failure) {
+      setScan({ state: 'failed', message: `无法生成登录二维码：${errorText(failure)}` });
+    }
+  }
+
+  useEffect(() => void startScan(), []);
+
+  useEffect(() => {
+    if (scan.state !== 'waiting') return undefined;
+    let stopped = false;
+    let timer: number | undefined;
+    const poll = async () => {
+      const response = await request('POST', `/api/console/sign-in/scans/${encodeURIComponent(scan.id)}/complete`).catch(() => undefined);
+      if (stopped) return;
+      if (response?.status === 200) {
+        await onSignedIn();
+        return;
+      }
+      if (response?.status === 410) {
+        setScan({ state: 'expired' });
+        return;
+      }
+      if (response && response.status !== 202) {
+        const code = ((await response.json().catch(() => null)) as { error?: { code?: string } } | null)?.error?.code ?? '';
+        setScan({ state: 'failed', message: SCAN_ERRORS[code] ?? `登录没有成功（HTTP ${response.status}），请换一个二维码再试。` });
+        return;
+      }
+      // 202, or no answer (the network came and went): ask again.
+      timer = window.setTimeout(() => void poll(), POLL_MS);
+    };
+    timer = window.setTimeout(() => void poll(), POLL_MS);
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, [scan, onSignedIn]);
+
   const linkError = error ? (LINK_ERRORS[error] ?? '登录没有成功，请重新获取登录链接。') : null;
   return (
     <main class="page sign-in">
@@ -19,6 +83,34 @@ export function SignInPage({ error }: { error: string | null }) {
           {linkError}
         </p>
       )}
+      <section class="card">
+        <h2>微信扫码登录</h2>
+        {scan.state === 'starting' && <p class="muted">正在生成登录二维码…</p>}
+        {scan.state === 'waiting' && (
+          <div class="scan" data-scan-state="waiting">
+            <img class="sign-in-qr" src={`/api/console/sign-in/scans/${encodeURIComponent(scan.id)}/code`} alt="登录二维码：用已绑定的微信扫码" width={240} height={240} />
+            <p class="muted">用已绑定线索通知小程序的微信扫一扫，在手机上点“确认登录”。正在等待确认…</p>
+          </div>
+        )}
+        {scan.state === 'expired' && (
+          <div class="scan" data-scan-state="expired">
+            <p>二维码已过期。</p>
+            <button type="button" class="primary" onClick={() => void startScan()}>
+              换一个二维码
+            </button>
+          </div>
+        )}
+        {scan.state === 'failed' && (
+          <div data-scan-state="failed">
+            <p class="error" role="alert">
+              {scan.message}
+            </p>
+            <button type="button" onClick={() => void startScan()}>
+              换一个二维码
+            </button>
+          </div>
+        )}
+      </section>
       <section class="card">
         <h2>一次性登录链接</h2>
         <p>

@@ -1,12 +1,14 @@
-import type { IRouter } from 'express';
+import type { IRouter, Request, Response } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../../context.js';
 import { endConsoleSession, redeemConsoleSignInLink } from '../../domain/console-sessions.js';
+import { completeSignInScan, confirmSignInScan, signInScanCode, startSignInScan, type SignInScanOutcome } from '../../domain/console-sign-in-scans.js';
 import { consoleOverview, type Overview } from '../../domain/console-overview.js';
 import { consoleTeam, type TeamMember } from '../../domain/console-team.js';
 import { NOTIFICATION_STATUSES } from '../../domain/notifications.js';
 import { DomainError } from '../../domain/errors.js';
 import { ApiError } from '../api-error.js';
+import { createAuthThrottle } from '../auth-throttle.js';
 import { clearConsoleCookie, setConsoleCookie } from '../console-cookie.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { roleSchema } from '../schemas.js';
@@ -53,8 +55,113 @@ const overviewSchema = z
 const SIGN_IN_FAILED = '/console/#/sign-in?error=';
 const LINK_ERRORS = new Set(['LINK_INVALID', 'LINK_USED', 'LINK_EXPIRED']);
 
-/** Before authentication: the one-time sign-in link a browser opens. */
+/**
+ * Sign-in scans started, and their codes fetched, per client address in a minute, at most: nobody signed in calls
+ * them, and each code spends WeChat's quota of 5,000 codes a minute, shared by the whole mini program.
+ */
+export const SIGN_IN_SCANS_PER_ADDRESS_MINUTE = 10;
+
+/** The browser's secret, in the path: checked for shape only, so a wrong one is "unknown" and never echoed. */
+const scanParams = z.strictObject({ id: z.string().max(128) });
+const SCAN_ERRORS = [
+  { status: 404, description: 'SCAN_INVALID: not a sign-in the CRM started, or one that ended over an hour ago' },
+  { status: 409, description: 'SCAN_USED: it already signed a browser in' },
+  { status: 410, description: 'SCAN_EXPIRED: CONSOLE_SCAN_TTL_SECONDS have passed; start a new one' },
+];
+
+function sendScanOutcome(req: Request, res: Response, ctx: AppContext, outcome: SignInScanOutcome): void {
+  res.set('cache-control', 'no-store');
+  if (outcome.status === 'waiting') {
+    res.status(202).json({ status: 'waiting' });
+    return;
+  }
+  setConsoleCookie(req, res, ctx.config, outcome.session, ctx.clock.now());
+  res.status(200).json({ user: outcome.session.user });
+}
+
+/** Before authentication: the one-time sign-in link a browser opens, and signing in by scanning a code. */
 export function consoleSignInRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
+  // The failure throttle's fixed window counts any event: here every scan started (or code fetched) by an address.
+  const throttles = {
+    start: createAuthThrottle({ limit: SIGN_IN_SCANS_PER_ADDRESS_MINUTE, windowMs: 60_000, clock: ctx.clock }),
+    code: createAuthThrottle({ limit: SIGN_IN_SCANS_PER_ADDRESS_MINUTE, windowMs: 60_000, clock: ctx.clock }),
+  };
+  const limit = (which: keyof typeof throttles, req: Request, res: Response): void => {
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const retryAfter = throttles[which].retryAfterSeconds(address);
+    if (retryAfter > 0) {
+      res.setHeader('Retry-After', String(retryAfter));
+      throw new ApiError({ code: 'TOO_MANY_SIGN_IN_SCANS', message: `At most ${SIGN_IN_SCANS_PER_ADDRESS_MINUTE} sign-in codes a minute from one address; retry in ${retryAfter} s` });
+    }
+    throttles[which].recordFailure(address);
+  };
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/console/sign-in/scans',
+    operationId: 'startConsoleSignInScan',
+    summary: 'Start signing in to the console by scanning a mini-program code with the WeChat a user bound: the browser keeps `id` secret and polls …/complete',
+    description: `Valid CONSOLE_SCAN_TTL_SECONDS. At most ${SIGN_IN_SCANS_PER_ADDRESS_MINUTE} a minute from one client address (429 TOO_MANY_SIGN_IN_SCANS with Retry-After).`,
+    tag: 'Console',
+    authenticated: false,
+    body: z.strictObject({}),
+    status: 201,
+    response: z.object({ id: z.string().describe('the secret that completes this sign-in: never shown, logged or put in the code'), expiresAt: z.string() }),
+    errors: [
+      { status: 429, description: 'TOO_MANY_SIGN_IN_SCANS' },
+      { status: 503, description: 'WECHAT_NOT_CONFIGURED' },
+    ],
+    handler: ({ req, res }) => {
+      limit('start', req, res);
+      return startSignInScan(ctx);
+    },
+  }, (res, status, scan) => void res.status(status).set('cache-control', 'no-store').json(scan));
+
+  registry.route(
+    router,
+    {
+      method: 'get',
+      path: '/api/console/sign-in/scans/:id/code',
+      operationId: 'getConsoleSignInScanCode',
+      summary: "The sign-in's mini-program code (PNG): it opens the kit's console sign-in page (WECHAT_CONSOLE_SIGN_IN_PAGE) with the sign-in's scene",
+      description: `Made by WeChat on each call: at most ${SIGN_IN_SCANS_PER_ADDRESS_MINUTE} a minute from one client address.`,
+      tag: 'Console',
+      authenticated: false,
+      params: scanParams,
+      contentType: 'image/png',
+      response: z.custom<{ png: Buffer; expiresAt: string }>().meta({ type: 'string', format: 'binary', description: 'the mini-program code, a PNG image' }),
+      errors: [
+        ...SCAN_ERRORS,
+        { status: 429, description: 'TOO_MANY_SIGN_IN_SCANS' },
+        { status: 502, description: 'WECHAT_REFUSED: WeChat refused to make the code; the message says why (e.g. 41030: publish the page or set WECHAT_QR_CHECK_PATH=false)' },
+        { status: 503, description: 'WECHAT_NOT_CONFIGURED' },
+      ],
+      handler: ({ params, req, res }) => {
+        limit('code', req, res);
+        return signInScanCode(ctx, params.id);
+      },
+    },
+    (res, status, code) => void res.status(status).type('png').set('cache-control', 'no-store').set('x-sign-in-expires-at', code.expiresAt).send(code.png),
+  );
+
+  registry.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/console/sign-in/scans/:id/complete',
+      operationId: 'completeConsoleSignInScan',
+      summary: 'Polled by the console (every ~1.5 s): 202 `{status: "waiting"}` until a phone confirmed the code, then once 200 with the session cookie',
+      description: 'The session is of the user who confirmed, if still active (422 USER_INACTIVE otherwise). After that, 409 SCAN_USED.',
+      tag: 'Console',
+      authenticated: false,
+      params: scanParams,
+      body: z.strictObject({}),
+      response: z.custom<SignInScanOutcome>().meta({ type: 'object', description: '200: `{user: {id, name, role}}` with Set-Cookie; 202: `{status: "waiting"}`' }),
+      errors: [{ status: 202, description: '`{status: "waiting"}`: no phone has confirmed yet; ask again' }, ...SCAN_ERRORS, { status: 422, description: 'USER_INACTIVE: the user who confirmed was deactivated since' }],
+      handler: ({ params }) => completeSignInScan(ctx, params.id),
+    },
+    (res, _status, outcome) => sendScanOutcome(res.req, res, ctx, outcome),
+  );
   registry.route(
     router,
     {
@@ -124,6 +231,27 @@ export function consoleRoutes(router: IRouter, ctx: AppContext, registry: RouteR
     query: z.strictObject({ days: z.coerce.number().int().min(1).max(92).default(14).describe('Beijing days back, today included (1–92)') }),
     response: overviewSchema,
     handler: ({ actor, query }) => consoleOverview(ctx, actor, query.days),
+  });
+
+  registry.route(router, {
+    method: 'post',
+    path: '/api/console/sign-in/scans/confirm',
+    operationId: 'confirmConsoleSignInScan',
+    summary: "The phone that scanned the console's sign-in code confirms it (the kit's console sign-in page, with its WeChat session token): that browser signs in as this user",
+    description: 'Bearer only: a console session does not confirm another browser. Once per code.',
+    tag: 'Console',
+    body: z.strictObject({ scene: z.string().trim().min(1).max(32) }),
+    response: z.object({ confirmed: z.literal(true) }),
+    errors: [
+      { status: 403, description: 'FORBIDDEN: sent with a console session instead of a bearer token' },
+      { status: 404, description: 'SCENE_INVALID: not a console sign-in code' },
+      { status: 409, description: 'SCENE_USED: already confirmed' },
+      { status: 410, description: 'SCENE_EXPIRED' },
+    ],
+    handler: ({ actor, body, req }) => {
+      if (req.consoleSession) throw new ApiError({ code: 'FORBIDDEN', message: "A console sign-in code is confirmed from the mini program (its WeChat session), not from the console" });
+      return confirmSignInScan(ctx, actor, body.scene);
+    },
   });
 
   registry.route(
