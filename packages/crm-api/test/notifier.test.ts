@@ -505,12 +505,15 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     }
   });
 
+  /** A process at ease: every loop the backlog asks for may start. */
+  const atEase = { mayStartLoop: () => true, busy: () => false };
+
   it('by default an assignment that finds every loop waiting for WeChat gets a loop of its own at once, not after a round trip', async () => {
     // Nothing sized by hand (no NOTIFY_CONCURRENCY); polling once a minute, so only a wake-up can start a send.
     await setup({ NOTIFY_POLL_MS: '60000' });
     const answers = wechat.holdAnswers();
     const customers = await t.customers(6);
-    const notifier = t.notifier();
+    const notifier = t.notifier({ loopGate: atEase });
     notifier.start();
     try {
       for (const [index, customer] of customers.entries()) {
@@ -525,11 +528,32 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     }
   });
 
+  it('while the process is busy (a load of requests) no loop beyond two starts: the assignments come first', async () => {
+    await setup({ NOTIFY_POLL_MS: '60000' });
+    const answers = wechat.holdAnswers();
+    const ids: string[] = [];
+    const notifier = t.notifier({ loopGate: { mayStartLoop: () => false, busy: () => true } });
+    notifier.start();
+    try {
+      for (const customer of await t.customers(4)) ids.push((await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id);
+      await waitFor(() => wechat.invocationsReceived(), (count) => count === 2, { what: 'two invocations at WeChat', timeoutMs: 3000 });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect([wechat.invocationsReceived(), notifier.loops()]).toEqual([2, 2]);
+
+      answers.release();
+      // The rest go out once a loop is free: later, not lost.
+      await waitFor(() => Promise.all(ids.map(async (id) => (await row(id)).status)), (statuses) => statuses.every((status) => status === 'sent'), { what: 'all four sent', timeoutMs: 5000 });
+    } finally {
+      answers.release();
+      await notifier.stop();
+    }
+  });
+
   it('loops never exceed NOTIFY_CONCURRENCY, and end once idle, down to one', async () => {
     await setup({ NOTIFY_POLL_MS: '50', NOTIFY_CONCURRENCY: '3' });
     const answers = wechat.holdAnswers();
     const customers = await t.customers(4);
-    const notifier = t.notifier();
+    const notifier = t.notifier({ loopGate: atEase });
     notifier.start();
     try {
       const ids: string[] = [];

@@ -7,6 +7,7 @@ import { claimMessages, type ClaimedMessage } from './claim-messages.js';
 import type { DeliveryDeps } from './deps.js';
 import { currentOwners } from './outbox/read.js';
 import { recordBatch, type Recorded } from './record-batch.js';
+import { createLoopGate, type LoopGate } from './process-load.js';
 import { releaseHeld } from './release-held.js';
 import { resendUnreceipted } from './resend-unreceipted.js';
 import { sendBatch, type SentBatch } from './send-batch.js';
@@ -15,7 +16,19 @@ import { settleReceipts, settleWaitingReceipts } from './settle-receipts.js';
 export interface NotifierDeps extends Omit<DeliveryDeps, 'wake'> {
   channel: Channel;
   workerId?: string;
+  /**
+   * Whether a loop beyond the base may start, and whether the process is busy (default: its event-loop utilization,
+   * createLoopGate): the loops' claims and records run on the API's event loop (and, on SQLite, its one connection), and
+   * an assignment must not wait for them. An API at ease (20 assignments a second) is far from busy; one saturated by
+   * a load of requests is busy, and the notifier then keeps to its base and catches up afterwards.
+   */
+  loopGate?: LoopGate;
 }
+
+/** Loops that may run whatever the process load: what the notifier always had before its loops could grow. */
+const BASE_LOOPS = 2;
+/** A wake the loop gate turned down is tried again this much later (the gate's window). */
+const LOOP_GATE_RETRY_MS = 25;
 
 export interface Notifier {
   readonly workerId: string;
@@ -43,6 +56,7 @@ const requestDispatched = () => new Promise<void>((resolve) => setImmediate(reso
  */
 export function createNotifier(notifierDeps: NotifierDeps): Notifier {
   const { channel, config, logger } = notifierDeps;
+  const loopGate = notifierDeps.loopGate ?? createLoopGate();
   const workerId = notifierDeps.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const deps: DeliveryDeps = { ...notifierDeps, wake: () => wake() };
   let running = false;
@@ -57,6 +71,7 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
    * run before the new rows committed. The next loop to come up empty claims again instead of sleeping a poll.
    */
   let wakePending = false;
+  let growthRetry: NodeJS.Timeout | undefined;
 
   /** Resolves after `ms` ('timeout') or when woken ('woken'). */
   function idle(ms: number): Promise<'timeout' | 'woken'> {
@@ -131,10 +146,12 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
    * that finds every loop with an invocation in flight gets a loop of its own at once, instead of waiting a WeChat
    * round trip for one to finish — so at r assignments a second and a round trip of t seconds about r × t + 1 loops
    * run, whatever the round trip is, without anyone sizing it; a loop that finds nothing twice, a poll apart, ends
-   * while others run.
+   * while others run. Beyond BASE_LOOPS only as the loop gate allows (not while the process is busy, one per window):
+   * under a load of requests the notifier keeps to two loops and catches up afterwards, rather than slow assignments.
    */
   function addLoop(): boolean {
     if (!running || live >= config.NOTIFY_CONCURRENCY) return false;
+    if (live >= BASE_LOOPS && !loopGate.mayStartLoop()) return false;
     live += 1;
     deps.metrics?.setNotifierLoops(live);
     const started = loop().finally(() => loops.delete(started));
@@ -180,6 +197,14 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
         continue;
       }
       idleSincePoll = false;
+      // The process got busy (requests, or the loops' own records): a loop beyond the base ends, its rows sent first.
+      if (live > BASE_LOOPS && loopGate.busy()) {
+        const invoking = sendSafely(claimed);
+        await requestDispatched();
+        recordUnrecorded();
+        unrecorded = await invoking;
+        break;
+      }
       // A full batch: more may be due (a bulk requeue); another loop helps rather than wait a poll.
       if (claimed.length >= config.NOTIFY_BATCH_SIZE) helpWith();
       const invoking = sendSafely(claimed);
@@ -222,7 +247,17 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
    * claims again (wakePending).
    */
   function wake(): void {
-    if (!helpWith()) wakePending = true;
+    if (helpWith()) return;
+    wakePending = true;
+    // The gate may have refused a loop only for now (one starts per window): ask it again then, rather than leave the
+    // assignment to wait a whole round trip for a loop to finish.
+    if (!growthRetry && live < config.NOTIFY_CONCURRENCY) {
+      growthRetry = setTimeout(() => {
+        growthRetry = undefined;
+        if (running && wakePending) wake();
+      }, LOOP_GATE_RETRY_MS);
+      growthRetry.unref();
+    }
   }
 
   /** An idle loop, else a new one, looks for work now; false when neither could. */
@@ -250,6 +285,7 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
     async stop() {
       if (!running) return;
       running = false;
+      clearTimeout(growthRetry);
       for (const done of [...sleepers]) done();
       stopHousekeeping();
       await Promise.all([...loops, housekeeping]);

@@ -10,6 +10,7 @@ import type { Engine } from '../../src/db/database.js';
 import type { Role } from '../../src/domain/roles.js';
 import { createCustomer, type NewCustomer } from '../../src/domain/customers.js';
 import { createLogger } from '../../src/logger.js';
+import type { LoopGate } from '../../src/delivery/process-load.js';
 import { createNotifier, type Notifier } from '../../src/delivery/notifier.js';
 import { wechatFromConfig } from '../../src/delivery/wechat-from-config.js';
 import { createPushInbox, createWechatSubscribeChannel } from '../../src/delivery/channels/wechat-subscribe/index.js';
@@ -101,7 +102,7 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
   }
 
   /** A notifier on this app's database; the WeChat client comes from the env (see wechatEnv). */
-  function notifier(options: { workerId?: string; random?: () => number; logger?: Logger; metrics?: Metrics } = {}): Notifier {
+  function notifier(options: { workerId?: string; random?: () => number; logger?: Logger; metrics?: Metrics; loopGate?: LoopGate } = {}): Notifier {
     if (!wechat.client) throw new Error(`test notifier needs WeChat env: ${wechat.reason}`);
     const created = createNotifier({
       db: database.db,
@@ -112,6 +113,7 @@ export async function createTestApp(engine: Engine, env: Record<string, string> 
       random: options.random ?? (() => 1),
       ...(options.workerId ? { workerId: options.workerId } : {}),
       ...(options.metrics ? { metrics: options.metrics } : {}),
+      ...(options.loopGate ? { loopGate: options.loopGate } : {}),
     });
     wakeListeners.push(() => created.wake());
     return created;
