@@ -549,6 +549,30 @@ describe.each(testEngines())('notifier on %s', (engine) => {
     }
   });
 
+  it('loops that end together because the process got busy leave two running: nothing due is left unclaimed', async () => {
+    // One notification a batch: six loops grow, each with an invocation in flight and a batch claimed ahead.
+    await setup({ NOTIFY_POLL_MS: '50', NOTIFY_BATCH_SIZE: '1', NOTIFY_CONCURRENCY: '6' });
+    const ids: string[] = [];
+    for (const customer of await t.customers(14)) ids.push((await t.as(manager).post(`/api/customers/${customer.id}/assign`, { assigneeId: sales.id })).body.notification.id);
+    const answers = wechat.holdAnswers();
+    let busy = false;
+    const notifier = t.notifier({ loopGate: { mayStartLoop: () => !busy, busy: () => busy } });
+    notifier.start();
+    try {
+      await waitFor(() => wechat.invocationsReceived(), (count) => count === 6, { what: 'six invocations at WeChat', timeoutMs: 3000 });
+      await waitFor(() => t.db.selectFrom('notifications').select('id').where('status', '=', 'sending').execute(), (rows) => rows.length === 12, { what: 'six more claimed ahead' });
+
+      busy = true;
+      answers.release();
+
+      await waitFor(() => Promise.all(ids.map(async (id) => (await row(id)).status)), (statuses) => statuses.every((status) => status === 'sent'), { what: 'all fourteen sent', timeoutMs: 5000 });
+      expect(notifier.loops()).toBeGreaterThanOrEqual(1);
+    } finally {
+      answers.release();
+      await notifier.stop();
+    }
+  });
+
   it('loops never exceed NOTIFY_CONCURRENCY, and end once idle, down to one', async () => {
     await setup({ NOTIFY_POLL_MS: '50', NOTIFY_CONCURRENCY: '3' });
     const answers = wechat.holdAnswers();

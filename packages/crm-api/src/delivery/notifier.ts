@@ -178,6 +178,17 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
         logger.error({ err: error }, 'recording delivery outcomes failed');
       });
     };
+    let left = false;
+    /**
+     * Counted out the moment the loop decides to end, before it finishes what it holds: two loops deciding at once must
+     * each see the other's decision, or both could end the last loops (and nothing would claim the rows due).
+     */
+    const leave = () => {
+      if (left) return;
+      left = true;
+      live -= 1;
+      deps.metrics?.setNotifierLoops(live);
+    };
     let next = claimSafely();
     /** The last claim came up empty after a whole poll asleep: with other loops running, this one is not needed. */
     let idleSincePoll = false;
@@ -191,7 +202,10 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
           if (running) next = claimSafely();
           continue;
         }
-        if (claimed === undefined && idleSincePoll && live > 1) break;
+        if (claimed === undefined && idleSincePoll && live > 1) {
+          leave();
+          break;
+        }
         idleSincePoll = running && (await idle(config.NOTIFY_POLL_MS)) === 'timeout';
         if (running) next = claimSafely();
         continue;
@@ -199,6 +213,7 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
       idleSincePoll = false;
       // The process got busy (requests, or the loops' own records): a loop beyond the base ends, its rows sent first.
       if (live > BASE_LOOPS && loopGate.busy()) {
+        leave();
         const invoking = sendSafely(claimed);
         await requestDispatched();
         recordUnrecorded();
@@ -213,8 +228,7 @@ export function createNotifier(notifierDeps: NotifierDeps): Notifier {
       next = running ? claimSafely() : Promise.resolve(undefined);
       unrecorded = await invoking;
     }
-    live -= 1;
-    deps.metrics?.setNotifierLoops(live);
+    leave();
     recordUnrecorded();
     await next;
     await recording;
