@@ -22,7 +22,7 @@ const pushQuery = (query: Record<string, unknown>): PushQuery => ({
 
 /**
  * The URL for the mini program's 消息推送 setting. GET answers WeChat's URL check; POST checks a push, stores it in the
- * inbox and answers `success` at once — before applying it, so no failure behind it turns into an error WeChat gives up
+ * inbox (once: a copy is answered `success` and stored no more) and answers `success` at once — before applying it, so no failure behind it turns into an error WeChat gives up
  * on after three tries. The inbox applies it right after, and again until it is applied.
  */
 export function messagePushRoutes(router: IRouter, ctx: AppContext): void {
@@ -35,9 +35,11 @@ export function messagePushRoutes(router: IRouter, ctx: AppContext): void {
   router.post('/wechat/push', textBody({ type: () => true, limit: '256kb' }), async (req, res) => {
     try {
       const received = await receivePush({ ...ctx, wake: ctx.wakeNotifier }, pushQuery(req.query), parseJson(req.body));
-      if ('replay' in received) throw new DomainError({ code: 'PUSH_REFUSED', message: 'a replay of a push already received' });
+      // A copy of a push already stored is WeChat trying again after it missed our answer: it is stored, and applied,
+      // once, so the copy changes nothing and is answered as the first was — a refusal would count as a failed try.
+      if ('copy' in received) req.log?.info({ event: received.event }, 'message push already received: a copy, answered success');
       res.type('text/plain').send('success');
-      ctx.pushInbox?.kick(received.id);
+      if ('id' in received) ctx.pushInbox?.kick(received.id);
     } catch (error) {
       if (error instanceof DomainError && error.code === 'PUSH_REFUSED') req.log?.warn({ reason: error.message }, 'message push refused');
       throw error;

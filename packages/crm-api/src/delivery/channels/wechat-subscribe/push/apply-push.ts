@@ -23,9 +23,10 @@ const sha1 = (parts: string[]) => createHash('sha1').update(parts.join('|')).dig
  * Receives one message push from WeChat: checked, opened, and stored in the inbox — nothing else happens before WeChat
  * is answered, so no failure behind it (the cloud function, say) turns into an error WeChat gives up on after three
  * tries. A push is known by the fields its signature covers (timestamp, nonce), never by `msg_signature`, which a
- * plain push's signature does not cover; storing it is the replay check, in one statement.
+ * plain push's signature does not cover; storing it is the replay check, in one statement: a copy (WeChat's retry, or a
+ * replay within the allowed age) is stored no more and changes nothing.
  */
-export async function receivePush(deps: PushDeps, query: PushQuery, body: unknown): Promise<{ id: string; event: string } | { replay: true; event: string }> {
+export async function receivePush(deps: PushDeps, query: PushQuery, body: unknown): Promise<{ id: string; event: string } | { copy: true; event: string }> {
   const token = deps.config.WECHAT_PUSH_TOKEN;
   if (!token) throw new DomainError({ code: 'PUSH_NOT_CONFIGURED', message: 'message push is not configured: set WECHAT_PUSH_TOKEN' });
   const nowMs = deps.clock.now();
@@ -34,7 +35,7 @@ export async function receivePush(deps: PushDeps, query: PushQuery, body: unknow
   const id = sha1([query.timestamp ?? '', query.nonce ?? '', query.signature ?? '']);
   const openid = typeof event.FromUserName === 'string' ? event.FromUserName : null;
   const stored = await storePush(deps.db.kysely, { id, event: name, openid, body: JSON.stringify(event), receivedAt: new Date(nowMs).toISOString() });
-  return stored ? { id, event: name } : { replay: true, event: name };
+  return stored ? { id, event: name } : { copy: true, event: name };
 }
 
 function eventName(event: PushEvent): string {
