@@ -1,5 +1,6 @@
 import { readQrCode, startLocalWechat, type LocalWechat } from '@leadnotify/wechat-emulator';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createApiToken } from '../src/domain/api-tokens.js';
 import { SIGN_IN_SCANS_PER_ADDRESS_MINUTE } from '../src/http/routes/console-routes.js';
 import { loggedPath } from '../src/http/request-log.js';
 import { consoleCookieOf, consoleSetCookieLine, signInToConsole } from './helpers/console-session.js';
@@ -27,7 +28,12 @@ describe.each(testEngines())('signing in to the console by scanning a mini-progr
 
   const start = () => t.http().post('/api/console/sign-in/scans').send({});
   const code = (id: string) => t.http().get(`/api/console/sign-in/scans/${id}/code`);
-  const confirm = (scene: string, who: TestUser = manager) => t.as(who).post('/api/console/sign-in/scans/confirm', { scene });
+  /** The user as the kit's page is: signed in with the mini program's WeChat session (POST /api/wechat-session). */
+  const onPhone = async (who: TestUser): Promise<TestUser> => ({
+    ...who,
+    token: await createApiToken(t.db, who.id, new Date(t.clock.now()), { wechat: { openid: `openid-of-${who.id}`, ttlSeconds: 3600 } }),
+  });
+  const confirm = async (scene: string, who: TestUser = manager) => t.as(await onPhone(who)).post('/api/console/sign-in/scans/confirm', { scene });
   const complete = (id: string) => t.http().post(`/api/console/sign-in/scans/${id}/complete`).send({});
 
   /** A new scan, and the scene a phone's camera reads off its code. */
@@ -87,7 +93,7 @@ describe.each(testEngines())('signing in to the console by scanning a mini-progr
     expect((await complete(id)).body.user.id).toBe(manager.id);
   });
 
-  it('refuses an unknown scene (404 SCENE_INVALID), a malformed one (400) and confirming without a bearer token', async () => {
+  it('refuses an unknown scene (404 SCENE_INVALID), a malformed one (400), and confirming without the WeChat session', async () => {
     const { scene } = await scanned();
     const unknown = await confirm('NotASceneWeMade1');
     expect(unknown.status).toBe(404);
@@ -99,6 +105,10 @@ describe.each(testEngines())('signing in to the console by scanning a mini-progr
     const console = await signInToConsole(t, admin.id);
     const fromConsole = await console.post('/api/console/sign-in/scans/confirm', { scene });
     expect(fromConsole.status).toBe(403);
+    // Nor does an API token (made by an admin or the CLI): it proves no scan by the WeChat the user bound.
+    const withApiToken = await t.as(manager).post('/api/console/sign-in/scans/confirm', { scene });
+    expect(withApiToken.status).toBe(403);
+    expect(withApiToken.body.error.message).toContain('WeChat session');
     expect((await confirm(scene)).status).toBe(200);
   });
 

@@ -1,6 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import type { ApiTokenRow } from '../db/schema.js';
+import type { ApiTokenKind, ApiTokenRow } from '../db/schema.js';
 import type { Trx } from '../db/transaction.js';
 import { findApiTokenRow, findTokenByHash, insertApiToken, listApiTokenRows, revokeApiTokenRow, touchApiToken } from '../db/users-store.js';
 import { requireRole, type Actor } from './actor.js';
@@ -56,10 +56,11 @@ export async function createApiToken(db: Trx, userId: string, now: Date, options
 }
 
 /**
- * The active user a bearer token belongs to; a 401 says whether the token is unknown, revoked or expired, or its
- * user deactivated. Records the use at most once a minute per token.
+ * The active user a bearer token belongs to, and the token's kind (`wechat`: a mini-program session; `api`: made by
+ * an admin or the CLI); a 401 says whether the token is unknown, revoked or expired, or its user deactivated. Records
+ * the use at most once a minute per token.
  */
-export async function actorForToken(db: Trx, token: string, now: Date = new Date()): Promise<Actor> {
+export async function bearerOfToken(db: Trx, token: string, now: Date = new Date()): Promise<{ actor: Actor; kind: ApiTokenKind }> {
   const found = await findTokenByHash(db, hashToken(token));
   if (!found) throw new DomainError({ code: 'UNAUTHENTICATED', message: 'The API token is unknown' });
   if (found.revoked_at) throw new DomainError({ code: 'UNAUTHENTICATED', message: `The API token was revoked at ${found.revoked_at}`, details: { reason: 'revoked' } });
@@ -76,7 +77,7 @@ export async function actorForToken(db: Trx, token: string, now: Date = new Date
   if (found.active !== 1) throw new DomainError({ code: 'UNAUTHENTICATED', message: 'The user of this API token is deactivated', details: { reason: 'user_deactivated' } });
   const staleBefore = new Date(now.getTime() - LAST_USED_RESOLUTION_MS).toISOString();
   if (!found.last_used_at || found.last_used_at < staleBefore) await touchApiToken(db, found.token_id, now.toISOString(), staleBefore);
-  return { id: found.id, name: found.name, role: found.role };
+  return { actor: { id: found.id, name: found.name, role: found.role }, kind: found.kind };
 }
 
 export async function listApiTokens(ctx: AppContext, actor: Actor, filter: { userId?: string | undefined }): Promise<ApiTokenView[]> {

@@ -1,7 +1,8 @@
 import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context.js';
 import type { Actor } from '../domain/actor.js';
-import { actorForToken } from '../domain/api-tokens.js';
+import { bearerOfToken } from '../domain/api-tokens.js';
+import type { ApiTokenKind } from '../db/schema.js';
 import { consoleSessionFor, csrfTokenMatches, type ConsoleSession } from '../domain/console-sessions.js';
 import { ApiError } from './api-error.js';
 import { createAuthThrottle } from './auth-throttle.js';
@@ -13,6 +14,8 @@ declare global {
       actor?: Actor;
       /** Set when the request was authenticated by the console's cookie, not a bearer token. */
       consoleSession?: ConsoleSession;
+      /** The kind of the bearer token the request was authenticated by (`wechat`: a mini-program session). */
+      tokenKind?: ApiTokenKind;
     }
   }
 }
@@ -57,7 +60,9 @@ export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): 
       if (!match?.[1]) {
         throw new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>", or sign in to the console' });
       }
-      req.actor = await actorForToken(ctx.db.kysely, match[1], new Date(ctx.clock.now()));
+      const bearer = await bearerOfToken(ctx.db.kysely, match[1], new Date(ctx.clock.now()));
+      req.actor = bearer.actor;
+      req.tokenKind = bearer.kind;
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'UNAUTHENTICATED') throw error;
       // A throttled address is refused only what fails: a valid token from it still works, so one guesser behind an

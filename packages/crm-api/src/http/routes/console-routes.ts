@@ -238,18 +238,20 @@ export function consoleRoutes(router: IRouter, ctx: AppContext, registry: RouteR
     path: '/api/console/sign-in/scans/confirm',
     operationId: 'confirmConsoleSignInScan',
     summary: "The phone that scanned the console's sign-in code confirms it (the kit's console sign-in page, with its WeChat session token): that browser signs in as this user",
-    description: 'Bearer only: a console session does not confirm another browser. Once per code.',
+    description: "The mini program's WeChat session token only (POST /api/wechat-session): a console session does not confirm another browser, nor does an API token, which proves no scan. Once per code.",
     tag: 'Console',
     body: z.strictObject({ scene: z.string().trim().min(1).max(32) }),
     response: z.object({ confirmed: z.literal(true) }),
     errors: [
-      { status: 403, description: 'FORBIDDEN: sent with a console session instead of a bearer token' },
+      { status: 403, description: "FORBIDDEN: sent with a console session or an API token instead of the mini program's WeChat session" },
       { status: 404, description: 'SCENE_INVALID: not a console sign-in code' },
       { status: 409, description: 'SCENE_USED: already confirmed' },
       { status: 410, description: 'SCENE_EXPIRED' },
     ],
     handler: ({ actor, body, req }) => {
+      // The scan is the proof: only the phone's session, which the WeChat it was bound to got, may confirm one.
       if (req.consoleSession) throw new ApiError({ code: 'FORBIDDEN', message: "A console sign-in code is confirmed from the mini program (its WeChat session), not from the console" });
+      if (req.tokenKind !== 'wechat') throw new ApiError({ code: 'FORBIDDEN', message: "A console sign-in code is confirmed from the mini program with its WeChat session, not with an API token" });
       return confirmSignInScan(ctx, actor, body.scene);
     },
   });
