@@ -261,7 +261,8 @@ describe.each(testEngines())('delivery truth on %s', (engine) => {
     );
     await t.ctx.pushInbox?.idle();
 
-    expect(answers.map((answer) => answer.status).sort()).toEqual([200, ...Array<number>(19).fill(403)]);
+    // Each copy is answered as the first (WeChat would count a refusal as a failed try), and changes nothing.
+    expect(answers.map((answer) => answer.status)).toEqual(Array<number>(20).fill(200));
     expect(wechat.invocations.filter((event) => event.type === 'applySubscriptionEvents')).toHaveLength(1);
   });
 });

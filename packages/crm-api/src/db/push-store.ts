@@ -46,6 +46,21 @@ export async function markPushApplied(db: Trx, id: string, now: string): Promise
   await db.updateTable('wechat_pushes').set({ applied_at: now, lease_until: null, last_error: null }).where('id', '=', id).execute();
 }
 
+/**
+ * Forgets pushes applied before `before`, keeping the newest push whatever its age (the doctor tells from it when WeChat
+ * last pushed). The replay check needs only pushes young enough to be accepted; what a push changed is kept elsewhere.
+ */
+export async function deleteAppliedPushesBefore(db: Trx, before: string): Promise<number> {
+  const last = await lastPushReceivedAt(db);
+  if (!last) return 0;
+  const result = await db
+    .deleteFrom('wechat_pushes')
+    .where('applied_at', 'is not', null)
+    .where('applied_at', '<', before < last ? before : last)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 export async function markPushFailed(db: Trx, id: string, failure: { error: string; nextAttemptAt: string }): Promise<void> {
   await db
     .updateTable('wechat_pushes')

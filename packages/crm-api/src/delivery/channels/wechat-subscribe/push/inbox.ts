@@ -1,11 +1,15 @@
-import { duePushIds, markPushApplied, markPushFailed, takePush } from '../../../../db/push-store.js';
+import { DAY_MS } from '@leadnotify/contracts';
+import { deleteAppliedPushesBefore, duePushIds, markPushApplied, markPushFailed, takePush } from '../../../../db/push-store.js';
 import { retryDelayMs } from '../../../states/transition.js';
 import { applyPush, type PushDeps } from './apply-push.js';
 
 export interface PushInbox {
   /** Applies a push just stored, now, without the caller waiting. */
   kick(id: string): void;
-  /** Applies what is due (new pushes, and failed ones whose wait is over) every poll interval, until stopped. */
+  /**
+   * Applies what is due (new pushes, and failed ones whose wait is over) every poll interval, until stopped; once an
+   * hour forgets pushes applied more than APPLIED_PUSHES_KEPT_DAYS ago.
+   */
   start(): void;
   stop(): Promise<void>;
   /** Resolves when no push is being applied right now: for tests and scripts. */
@@ -16,6 +20,9 @@ export interface PushInbox {
 const LEASE_MS = 60_000;
 const BACKOFF = { backoffBaseMs: 1_000, backoffMaxMs: 300_000 };
 const BATCH = 20;
+/** Applied pushes are kept this long (for a look into what WeChat pushed), then forgotten, once an hour. */
+export const APPLIED_PUSHES_KEPT_DAYS = 30;
+const PRUNE_EVERY_MS = 3_600_000;
 
 /**
  * Applies WeChat's stored pushes (the inbox), each at most one process at a time, again with backoff when applying
@@ -47,8 +54,14 @@ export function createPushInbox(deps: PushDeps): PushInbox {
     applying.add(tracked);
   }
 
+  let nextPruneAtMs = 0;
   async function applyDue(): Promise<void> {
     for (const id of await duePushIds(deps.db.kysely, new Date(deps.clock.now()).toISOString(), BATCH)) await applyOne(id);
+    const nowMs = deps.clock.now();
+    if (nowMs < nextPruneAtMs) return;
+    nextPruneAtMs = nowMs + PRUNE_EVERY_MS;
+    const forgotten = await deleteAppliedPushesBefore(deps.db.kysely, new Date(nowMs - APPLIED_PUSHES_KEPT_DAYS * DAY_MS).toISOString());
+    if (forgotten > 0) deps.logger.info({ forgotten, keptDays: APPLIED_PUSHES_KEPT_DAYS }, 'forgot WeChat pushes applied long ago');
   }
 
   return {
