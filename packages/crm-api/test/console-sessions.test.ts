@@ -154,6 +154,36 @@ describe.each(testEngines())('console sessions and sign-in links on %s', (engine
     expect(log).not.toContain(token);
     expect(log).not.toContain(id);
   });
+
+  it("a day after a user's sessions ended (expired or signed out), their next sign-in forgets them; links a day past expiry go too", async () => {
+    // An app of its own: the sessions and links the other tests left would be forgotten along the way.
+    const own = await createTestApp(engine);
+    try {
+      const [admin, manager] = [await own.user('admin'), await own.user('manager')];
+      const sessionsOf = async (userId: string) => (await own.db.selectFrom('console_sessions').select('expires_at').where('user_id', '=', userId).execute()).length;
+      const links = async () => (await own.db.selectFrom('console_sign_in_links').select('token_hash').execute()).length;
+      const signedOut = await signInToConsole(own, admin.id);
+      expect((await signedOut.post('/api/console/sign-out')).status).toBe(204);
+      await signInToConsole(own, admin.id);
+      await signInToConsole(own, manager.id);
+      expect([await sessionsOf(admin.id), await links()]).toEqual([2, 3]);
+
+      // The signed-out session ended 36 h ago: forgotten; the other expired a second short of a day ago: kept. The
+      // links expired 10 minutes after they were made: forgotten.
+      own.clock.advance(12 * 3_600_000 + 24 * 3_600_000 - 1000);
+      await signInToConsole(own, admin.id);
+      expect([await sessionsOf(admin.id), await links()]).toEqual([2, 1]);
+
+      own.clock.advance(2000);
+      const current = await signInToConsole(own, admin.id);
+      expect(await sessionsOf(admin.id)).toBe(2); // the previous sign-in's and this one
+      expect(await sessionsOf(manager.id)).toBe(1); // a sign-in forgets only its own user's
+      expect(await links()).toBe(2);
+      expect((await current.get('/api/me')).status).toBe(200);
+    } finally {
+      await own.close();
+    }
+  });
 });
 
 describe('CONSOLE_COOKIE_SECURE', () => {

@@ -54,6 +54,24 @@ describe.each(testEngines())('sign-in with the WeChat a salesperson bound on %s'
     expect(expired.body.error.details).toEqual({ reason: 'expired' });
   });
 
+  it('a sign-in forgets the sessions of that user a day past expiry, and keeps the others (and the CLI token)', async () => {
+    const first = await exchange(vouchFor({ uid: sales.id, iat: seconds() }));
+    t.clock.advance(7_200_000 + 86_400_000 - 1000); // first: expired, not yet a day ago
+    const second = await exchange(vouchFor({ uid: sales.id, iat: seconds() }));
+    const kinds = async () => (await t.db.selectFrom('api_tokens').select('kind').where('user_id', '=', sales.id).orderBy('created_at').execute()).map((row) => row.kind);
+    expect(await kinds()).toEqual(['api', 'wechat', 'wechat']);
+    expect((await withToken(first.body.token)).body.error.details).toEqual({ reason: 'expired' });
+
+    t.clock.advance(2000);
+    await exchange(vouchFor({ uid: sales.id, iat: seconds() }));
+    expect(await kinds()).toEqual(['api', 'wechat', 'wechat']);
+    const forgotten = await withToken(first.body.token);
+    expect(forgotten.status).toBe(401);
+    expect(forgotten.body.error.message).toContain('unknown');
+    expect((await withToken(second.body.token)).status).toBe(200);
+    expect((await withToken(sales.token)).status).toBe(200);
+  });
+
   it('the same vouch a second time is 401 replayed and issues nothing', async () => {
     const vouch = vouchFor({ uid: sales.id, iat: seconds() });
     expect((await exchange(vouch)).status).toBe(200);

@@ -10,6 +10,20 @@ export async function insertConsoleSession(db: Trx, row: ConsoleSessionsTable): 
 export type ConsoleSessionWithUser = Pick<ConsoleSessionsTable, 'id_hash' | 'csrf_token' | 'expires_at' | 'ended_at'> & Pick<UserRow, 'id' | 'name' | 'role' | 'active'>;
 
 /** The session and its user, in one statement: every console request reads it. */
+/** Forgets the user's console sessions that expired or were signed out before `before`. */
+export async function deleteConsoleSessionsEndedBefore(db: Trx, userId: string, before: string): Promise<void> {
+  await db
+    .deleteFrom('console_sessions')
+    .where('user_id', '=', userId)
+    .where((eb) => eb.or([eb('expires_at', '<', before), eb('ended_at', '<', before)]))
+    .execute();
+}
+
+/** Forgets sign-in links that expired before `before`, used or not. */
+export async function deleteSignInLinksExpiredBefore(db: Trx, before: string): Promise<void> {
+  await db.deleteFrom('console_sign_in_links').where('expires_at', '<', before).execute();
+}
+
 export async function findConsoleSession(db: Trx, idHash: string): Promise<ConsoleSessionWithUser | undefined> {
   return db
     .selectFrom('console_sessions')

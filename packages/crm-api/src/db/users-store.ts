@@ -74,6 +74,11 @@ export async function revokeWechatTokensOf(db: Trx, userId: string, now: string)
   return Number(result.numUpdatedRows);
 }
 
+/** Forgets the user's mini-program session tokens that expired before `before` (each sign-in and renewal makes one). */
+export async function deleteWechatTokensExpiredBefore(db: Trx, userId: string, before: string): Promise<void> {
+  await db.deleteFrom('api_tokens').where('user_id', '=', userId).where('kind', '=', 'wechat').where('expires_at', '<', before).execute();
+}
+
 export type TokenWithUser = Pick<UserRow, 'id' | 'name' | 'role' | 'active'> & Pick<ApiTokenRow, 'expires_at' | 'revoked_at' | 'last_used_at' | 'kind'> & { token_id: string };
 
 const tokenByHash = prepared((db, tokenHash: string) =>

@@ -1,6 +1,16 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { DAY_MS } from '@leadnotify/contracts';
 import type { AppContext } from '../context.js';
-import { endConsoleSessionRow, findConsoleSession, findSignInLink, insertConsoleSession, insertSignInLink, useSignInLink } from '../db/console-sessions-store.js';
+import {
+  deleteConsoleSessionsEndedBefore,
+  deleteSignInLinksExpiredBefore,
+  endConsoleSessionRow,
+  findConsoleSession,
+  findSignInLink,
+  insertConsoleSession,
+  insertSignInLink,
+  useSignInLink,
+} from '../db/console-sessions-store.js';
 import { findUserRow } from '../db/users-store.js';
 import type { Actor } from './actor.js';
 import { hashToken } from './api-tokens.js';
@@ -22,6 +32,9 @@ export interface ConsoleSession {
   expiresAt: string;
 }
 
+/** Ended sessions and expired links are kept this long (a late request is told why), then forgotten. */
+const ENDED_KEPT_MS = DAY_MS;
+
 /** A new session for an active user; `id` goes into the cookie and is stored nowhere. */
 export async function startConsoleSession(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>, userId: string): Promise<ConsoleSession & { id: string }> {
   const user = await findUserRow(ctx.db.kysely, userId);
@@ -34,6 +47,8 @@ export async function startConsoleSession(ctx: Pick<AppContext, 'db' | 'config' 
     csrfToken: newSecret(),
     expiresAt: new Date(now + ctx.config.CONSOLE_SESSION_HOURS * HOUR_MS).toISOString(),
   };
+  // Sessions a day past their end no longer answer "expired" or "signed out" but "unknown": the browser signs in again either way.
+  await deleteConsoleSessionsEndedBefore(ctx.db.kysely, user.id, new Date(now - ENDED_KEPT_MS).toISOString());
   await insertConsoleSession(ctx.db.kysely, {
     id_hash: session.idHash,
     user_id: user.id,
@@ -86,6 +101,7 @@ export async function createConsoleSignInLink(ctx: Pick<AppContext, 'db' | 'conf
   const now = ctx.clock.now();
   const token = newSecret();
   const expiresAt = new Date(now + ctx.config.CONSOLE_LINK_TTL_MINUTES * 60_000).toISOString();
+  await deleteSignInLinksExpiredBefore(ctx.db.kysely, new Date(now - ENDED_KEPT_MS).toISOString());
   await insertSignInLink(ctx.db.kysely, { token_hash: hashToken(token), user_id: user.id, created_at: new Date(now).toISOString(), expires_at: expiresAt, used_at: null });
   const base = (options.baseUrl ?? ctx.config.PUBLIC_BASE_URL ?? `http://localhost:${ctx.config.PORT}`).replace(/\/+$/, '');
   return { url: `${base}/console/sign-in?link=${token}`, expiresAt };

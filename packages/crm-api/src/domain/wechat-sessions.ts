@@ -1,8 +1,8 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { SESSION_VOUCH_CLOCK_SKEW_SECONDS, SESSION_VOUCH_PREFIX, SESSION_VOUCH_TTL_SECONDS, sessionVouchClaimsSchema, type SessionVouchClaims } from '@leadnotify/contracts';
+import { DAY_MS, SESSION_VOUCH_CLOCK_SKEW_SECONDS, SESSION_VOUCH_PREFIX, SESSION_VOUCH_TTL_SECONDS, sessionVouchClaimsSchema, type SessionVouchClaims } from '@leadnotify/contracts';
 import type { AppContext } from '../context.js';
 import { findBindingRelease, forgetExpiredVouches, rememberVouch } from '../db/wechat-sessions-store.js';
-import { findUserRow, revokeWechatTokensOf } from '../db/users-store.js';
+import { deleteWechatTokensExpiredBefore, findUserRow, revokeWechatTokensOf } from '../db/users-store.js';
 import { transactionWithRetry } from '../db/transaction.js';
 import type { Trx } from '../db/transaction.js';
 import type { Role } from './roles.js';
@@ -41,6 +41,8 @@ export function verifyVouchSignature(vouch: string, secret: string): SessionVouc
   return claims.data;
 }
 
+const EXPIRED_TOKENS_KEPT_MS = DAY_MS;
+
 /**
  * The mini program signs in with the WeChat the salesperson bound: the cloud function vouched that the caller's openid is
  * bound to a CRM user, and this exchanges that vouch, once and while fresh, for a CRM token of that user valid
@@ -73,6 +75,8 @@ export async function exchangeSessionVouch(ctx: AppContext, vouch: string): Prom
     await forgetExpiredVouches(trx, now.toISOString());
     const fresh = await rememberVouch(trx, { nonce: claims.nonce, user_id: claims.uid, used_at: now.toISOString(), expires_at: new Date(claims.exp * 1000).toISOString() });
     if (!fresh) throw refuse('replayed', 'The vouch was already exchanged; the mini program asks the cloud function for a new one');
+    // Every sign-in and renewal makes a token: those a day past expiry (no longer worth a 401 saying "expired") go.
+    await deleteWechatTokensExpiredBefore(trx, claims.uid, new Date(nowMs - EXPIRED_TOKENS_KEPT_MS).toISOString());
     return createApiToken(trx, claims.uid, now, { wechat: { openid: claims.oid, ttlSeconds: ctx.config.WECHAT_SESSION_TTL_SECONDS } });
   });
   ctx.logger.info({ userId: claims.uid }, 'a salesperson signed in with their WeChat');
