@@ -5,7 +5,7 @@ import { bearerOfToken } from '../domain/api-tokens.js';
 import type { ApiTokenKind } from '../db/schema.js';
 import { consoleSessionFor, csrfTokenMatches, type ConsoleSession } from '../domain/console-sessions.js';
 import { ApiError } from './api-error.js';
-import { createAuthThrottle } from './auth-throttle.js';
+import { createWindowCounter } from './window-counter.js';
 import { clearConsoleCookie, readConsoleCookie } from './console-cookie.js';
 
 declare global {
@@ -32,7 +32,7 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * cookie, and this holds where a browser does not honour it.
  */
 export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): RequestHandler {
-  const throttle = createAuthThrottle({ limit: ctx.config.AUTH_FAILURE_LIMIT, windowMs: ctx.config.AUTH_FAILURE_WINDOW_SECONDS * 1000, clock: ctx.clock });
+  const failures = createWindowCounter({ limit: ctx.config.AUTH_FAILURE_LIMIT, windowMs: ctx.config.AUTH_FAILURE_WINDOW_SECONDS * 1000, clock: ctx.clock });
   return async (req, res, next) => {
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
     const authorization = req.headers.authorization;
@@ -68,8 +68,8 @@ export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): 
       // A throttled address is refused only what fails: a valid token from it still works, so one guesser behind an
       // office NAT or a load balancer does not lock out everyone sharing the address. A token is 256 random bits;
       // the throttle slows guessing down and keeps the failures out of the logs' way, it is not what makes it hopeless.
-      const retryAfter = throttle.retryAfterSeconds(address);
-      throttle.recordFailure(address);
+      const retryAfter = failures.retryAfterSeconds(address);
+      failures.count(address);
       if (retryAfter > 0) {
         res.setHeader('Retry-After', String(retryAfter));
         throw new ApiError({ code: 'TOO_MANY_FAILED_AUTHENTICATIONS', message: `Too many failed authentications from this address; retry in ${retryAfter} s` });

@@ -8,7 +8,7 @@ import { consoleTeam, type TeamMember } from '../../domain/console-team.js';
 import { NOTIFICATION_STATUSES } from '../../domain/notifications.js';
 import { DomainError } from '../../domain/errors.js';
 import { ApiError } from '../api-error.js';
-import { createAuthThrottle } from '../auth-throttle.js';
+import { createWindowCounter } from '../window-counter.js';
 import { clearConsoleCookie, setConsoleCookie } from '../console-cookie.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { roleSchema } from '../schemas.js';
@@ -81,10 +81,10 @@ function sendScanOutcome(req: Request, res: Response, ctx: AppContext, outcome: 
 
 /** Before authentication: the one-time sign-in link a browser opens, and signing in by scanning a code. */
 export function consoleSignInRoutes(router: IRouter, ctx: AppContext, registry: RouteRegistry): void {
-  // The failure throttle's fixed window counts any event: here every scan started (or code fetched) by an address.
+  // Every scan started, and every code fetched, by an address.
   const throttles = {
-    start: createAuthThrottle({ limit: SIGN_IN_SCANS_PER_ADDRESS_MINUTE, windowMs: 60_000, clock: ctx.clock }),
-    code: createAuthThrottle({ limit: SIGN_IN_SCANS_PER_ADDRESS_MINUTE, windowMs: 60_000, clock: ctx.clock }),
+    start: createWindowCounter({ limit: SIGN_IN_SCANS_PER_ADDRESS_MINUTE, windowMs: 60_000, clock: ctx.clock }),
+    code: createWindowCounter({ limit: SIGN_IN_SCANS_PER_ADDRESS_MINUTE, windowMs: 60_000, clock: ctx.clock }),
   };
   const limit = (which: keyof typeof throttles, req: Request, res: Response): void => {
     const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
@@ -93,7 +93,7 @@ export function consoleSignInRoutes(router: IRouter, ctx: AppContext, registry: 
       res.setHeader('Retry-After', String(retryAfter));
       throw new ApiError({ code: 'TOO_MANY_SIGN_IN_SCANS', message: `At most ${SIGN_IN_SCANS_PER_ADDRESS_MINUTE} sign-in codes a minute from one address; retry in ${retryAfter} s` });
     }
-    throttles[which].recordFailure(address);
+    throttles[which].count(address);
   };
 
   registry.route(router, {

@@ -1,0 +1,42 @@
+import type { Clock } from '../clock.js';
+
+export interface WindowCounterOptions {
+  /** Events per key (a client address) within the window before the key is refused. */
+  limit: number;
+  windowMs: number;
+  clock: Clock;
+  /** Keys remembered at most; the oldest window is dropped beyond it, so memory stays bounded. */
+  maxKeys?: number;
+}
+
+/**
+ * Counts events per key in a fixed window, in memory: per process (two instances each allow the limit). Nothing resets
+ * a count before its window ends: for failed authentications, a valid token cannot be used to keep guessing.
+ */
+export function createWindowCounter(options: WindowCounterOptions) {
+  const windows = new Map<string, { started: number; events: number }>();
+  const maxKeys = options.maxKeys ?? 10_000;
+  const current = (key: string) => {
+    const window = windows.get(key);
+    if (window && options.clock.now() - window.started < options.windowMs) return window;
+    windows.delete(key);
+    return undefined;
+  };
+  return {
+    /** Seconds until the key may have another event, or 0 when it may now. */
+    retryAfterSeconds(key: string): number {
+      const window = current(key);
+      if (!window || window.events < options.limit) return 0;
+      return Math.max(1, Math.ceil((window.started + options.windowMs - options.clock.now()) / 1000));
+    },
+    count(key: string): void {
+      const window = current(key);
+      if (window) {
+        window.events += 1;
+        return;
+      }
+      if (windows.size >= maxKeys) windows.delete(windows.keys().next().value as string);
+      windows.set(key, { started: options.clock.now(), events: 1 });
+    },
+  };
+}
