@@ -66,6 +66,21 @@ describe('the channel policy (NOTIFY_CHANNELS in order)', () => {
     const outcomes = await createChannelChain([subscribe.channel, wecom.channel], logger).send([message('a'), message('b')], context);
 
     expect([outcomes.get('a')?.reason, outcomes.get('b')?.reason]).toEqual(['WECOM_USER_INVALID', 'NO_SUBSCRIPTION']);
+    // What the subscribe message said stays beside the answer that replaced it; a skip that stands replaced nothing.
+    expect([outcomes.get('a')?.passedOver, outcomes.get('b')?.passedOver]).toEqual(['NO_SUBSCRIPTION', undefined]);
+  });
+
+  it("a lead the next channel delivered keeps what the first said of the salesperson (not bound, none left)", async () => {
+    const subscribe = fake('wechat-subscribe', { a: { reason: 'NOT_BOUND', answered: true }, b: SKIP });
+    const wecom = fake('wecom', {});
+
+    const outcomes = await createChannelChain([subscribe.channel, wecom.channel], logger).send([message('a'), message('b'), message('c')], context);
+
+    expect([...outcomes].map(([id, o]) => [id, o.reason, o.channel, o.passedOver])).toEqual([
+      ['a', 'SENT', 'wecom', 'NOT_BOUND'],
+      ['b', 'SENT', 'wecom', 'NO_SUBSCRIPTION'],
+      ['c', 'SENT', 'wechat-subscribe', undefined],
+    ]);
   });
 
   it('an ambiguous answer of the first channel is not followed by the next: the message may have arrived', async () => {

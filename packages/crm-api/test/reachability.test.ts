@@ -62,6 +62,23 @@ describe('reachability, judged from what WeChat has told the CRM', () => {
       expect(judgeReachability('u', { ...noneLeft, wecomUserId: 'zs' }, ['wechat-subscribe'])).toMatchObject({ expected: 'unreachable: NO_SUBSCRIPTION', wecomReachable: false });
     });
 
+    it('what the subscribe message said of a lead WeCom then delivered (not bound, none left) stands: the next goes on WeCom', () => {
+      const onWecom = { ...none, wecomUserId: 'zs', lastDelivered: { notificationId: 'n1', at: at(1) } };
+      const notBound = { ...onWecom, lastPassedOver: { at: at(1), reason: 'NOT_BOUND' } };
+      expect(judgeReachability('u', notBound, both)).toMatchObject({ bound: false, expected: 'reachable', expectedChannel: 'wecom' });
+      const noneLeft = { ...onWecom, firstSeenBound: at(0), lastPassedOver: { at: at(1), reason: 'NO_SUBSCRIPTION' } };
+      expect(judgeReachability('u', noneLeft, both)).toMatchObject({ bound: true, expected: 'reachable', expectedChannel: 'wecom' });
+      // Without it WeChat has said nothing the CRM kept: either channel may carry the next lead.
+      expect(judgeReachability('u', onWecom, both)).toMatchObject({ bound: null, expected: 'reachable', expectedChannel: null });
+      // An acceptance pushed after it: the subscribe message again.
+      expect(judgeReachability('u', { ...noneLeft, subscription: { remaining: 1, refused: false, updatedAt: at(2) } }, both)).toMatchObject({ expectedChannel: 'wechat-subscribe' });
+    });
+
+    it('a lead WeCom refused after the subscribe message skipped it: both words stand', () => {
+      const skipped = { ...none, wecomUserId: 'zs', lastSkipped: { notificationId: 'n1', at: at(1), reason: 'WECOM_USER_INVALID' }, lastPassedOver: { at: at(1), reason: 'NOT_BOUND' } };
+      expect(judgeReachability('u', skipped, both)).toMatchObject({ bound: false, wecomReachable: false, expected: 'unreachable: NOT_BOUND', expectedChannel: null });
+    });
+
     it('a userid WeCom refused (WECOM_USER_INVALID) is not reachable until a message reaches them after it', () => {
       const refused = { ...noneLeft, wecomUserId: 'zs', lastSkipped: { notificationId: 'n2', at: at(3), reason: 'WECOM_USER_INVALID' } };
       expect(judgeReachability('u', refused, both)).toMatchObject({ wecomReachable: false });

@@ -108,6 +108,15 @@ describe('starting the service the way the README says', () => {
     );
     expect(wecom.items).toEqual([expect.objectContaining({ touser: 'lisi', msgtype: 'textcard' })]);
     expect(wecom.items[0]!.content.url).toContain(assigned.customer.id);
+    // What the subscribe message said of that lead (none left) is kept: the team page now names WeCom for his next one.
+    const api = /crm-api listening on (http:\/\/localhost:\d+)/.exec(output)![1]!;
+    const manager = /^\s+manager\s+\S+\s+id=\S+\s+token=(\S+)/m.exec(output)![1]!;
+    const team = await waitFor(
+      async () => (await (await fetch(`${api}/api/console/team`, { headers: { authorization: `Bearer ${manager}` } })).json()) as { items: Array<{ user: { name: string }; nextLead: unknown }> },
+      (page) => (page.items.find((item) => item.user.name === '李四')?.nextLead as { channel?: string } | undefined)?.channel === 'wecom',
+      { what: "李四's row naming WeCom", intervalMs: 100 },
+    );
+    expect(team.items.find((item) => item.user.name === '李四')?.nextLead).toEqual({ reaches: true, channel: 'wecom', text: '会立即收到（企业微信）' });
   }, 30_000);
 
   it('notify:smoke reports a delivered message, and diagnoses an unbound assignee with a non-zero exit', async () => {

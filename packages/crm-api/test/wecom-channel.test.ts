@@ -89,13 +89,16 @@ describe.each(testEngines())('the WeCom channel on %s', (engine) => {
     const final = await settled(lead.id);
 
     expect(lead.expected).toBe('reachable');
-    expect((await api('GET', `/api/users/${person.id}/reachability`)).body).toMatchObject({ wecomUserId: 'zhangsan', wecomReachable: true, expected: 'reachable' });
+    // What the subscribe message said (none left) is kept beside the WeCom delivery: the next lead is known to go on WeCom.
+    expect((await api('GET', `/api/users/${person.id}/reachability`)).body).toMatchObject({ wecomUserId: 'zhangsan', wecomReachable: true, expected: 'reachable', expectedChannel: 'wecom' });
 
     expect(final).toMatchObject({ status: 'sent', channel: 'wecom', reason: 'SENT' });
     expect(emulator.wecom.delivered).toHaveLength(1);
     expect(emulator.wecom.delivered[0]).toMatchObject({ touser: 'zhangsan', msgtype: 'textcard' });
     expect(emulator.wecom.delivered[0]!.content.url).toBe(`https://crm.example.com/customers/${lead.customerId}?d=${lead.id}`);
     expect(emulator.messages).toHaveLength(0);
+    // Before it WeChat had said nothing of them; now the assignment says where its lead goes.
+    expect([lead.expectedChannel, (await assign(person)).expectedChannel]).toEqual([null, 'wecom']);
   });
 
   it('a lead that reached them on WeCom is not sent again by the catch-up of their next acceptance', async () => {
@@ -177,7 +180,8 @@ describe.each(testEngines())('the WeCom channel on %s', (engine) => {
 
     expect(invalid).toMatchObject({ status: 'skipped', channel: 'wecom', reason: 'WECOM_USER_INVALID' });
     expect(invalid.lastError).toContain('PATCH /api/users/:id');
-    expect((await api('GET', `/api/users/${unknown.id}/reachability`)).body).toMatchObject({ wecomUserId: 'zhaoliu', wecomReachable: false });
+    // Both words stand: WeCom refuses the userid, and the subscribe message has none left.
+    expect((await api('GET', `/api/users/${unknown.id}/reachability`)).body).toMatchObject({ wecomUserId: 'zhaoliu', wecomReachable: false, expected: 'unreachable: NO_SUBSCRIPTION' });
     const next = await assign(without);
     expect([next.expected, next.expectedChannel]).toEqual(['unreachable: NO_SUBSCRIPTION', null]);
     expect(none).toMatchObject({ status: 'skipped', channel: 'wechat-subscribe', reason: 'NO_SUBSCRIPTION' });

@@ -16,6 +16,19 @@ function leftOf(es: ExpressionBuilder<Database & { s: Database['wechat_subscript
   return sql<number>`(s.remaining - (${usedSince}))`;
 }
 
+/** The newest word of a channel the chain passed over (the subscribe message's NOT_BOUND before WeCom delivered…). */
+function passedOver(eb: ExpressionBuilder<Database, 'users'>) {
+  const newest = () =>
+    eb
+      .selectFrom('notifications as p')
+      .whereRef('p.assignee_id', '=', 'users.id')
+      .where('p.passed_over_reason', 'is not', null)
+      .orderBy('p.updated_at', 'desc')
+      .orderBy('p.id', 'desc')
+      .limit(1);
+  return [newest().select('p.passed_over_reason').as('passed_over_reason'), newest().select('p.updated_at').as('passed_over_at')] as const;
+}
+
 /**
  * The facts as scalar subqueries on a `users` row: read in the same statement as the user, each an index probe
  * (migration 0008), so knowing reachability costs an assignment no statement of its own.
@@ -57,6 +70,7 @@ function factColumns(eb: ExpressionBuilder<Database, 'users'>) {
     newest('skipped', 'updated_at').select('n.id').as('skipped_id'),
     newest('skipped', 'updated_at').select('n.updated_at').as('skipped_at'),
     newest('skipped', 'updated_at').select('n.reason').as('skipped_reason'),
+    ...passedOver(eb),
     eb
       .selectFrom('notifications as seen')
       .select((s) => s.fn.min('seen.updated_at').as('first'))
@@ -85,6 +99,9 @@ export interface ReachabilityRow {
   skipped_id: string | null;
   skipped_at: string | null;
   skipped_reason: string | null;
+  /** The newest skip of a channel the chain passed over, and when (its row's last change). */
+  passed_over_reason: string | null;
+  passed_over_at: string | null;
   first_sent_to_openid: string | null;
   released_at: string | null;
   /** When the phone reported every subscribe message off, if its newest report says so. */

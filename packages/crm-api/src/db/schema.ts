@@ -108,6 +108,8 @@ export interface NotificationsTable {
   msg_id: string | null;
   /** The channel it went out (or was last tried) on: wechat-subscribe or wecom. */
   channel: Generated<string | null>;
+  /** In that attempt, the skip of an earlier channel the chain passed over (NOT_BOUND, NO_SUBSCRIPTION, …): null if none. */
+  passed_over_reason: Generated<string | null>;
   /** When a worker first took it under its delivery id: it cannot have reached WeChat before. */
   tried_at: Timestamp | null;
 }

@@ -59,6 +59,11 @@ export interface ReachabilityFacts {
   templates: TemplateStock[];
   lastDelivered: { notificationId: string; at: string } | undefined;
   lastSkipped: { notificationId: string; at: string; reason: string | null } | undefined;
+  /**
+   * The newest skip of a channel the chain passed over (the subscribe message's NOT_BOUND before WeCom delivered the
+   * lead): what that channel said of them, although the lead ended elsewhere.
+   */
+  lastPassedOver?: { at: string; reason: string } | undefined;
   /** When WeChat first named this user's openid to us (a send went to it, or a push came from it). */
   firstSeenBound: string | undefined;
   /** When an admin last released their WeChat binding. */
@@ -88,6 +93,7 @@ export function factsOf(row: ReachabilityRow, templateRows: readonly TemplateSto
     })),
     lastDelivered: row.delivered_id !== null && row.delivered_at !== null ? { notificationId: row.delivered_id, at: row.delivered_at } : undefined,
     lastSkipped: row.skipped_id !== null && row.skipped_at !== null ? { notificationId: row.skipped_id, at: row.skipped_at, reason: row.skipped_reason } : undefined,
+    lastPassedOver: row.passed_over_reason !== null && row.passed_over_at !== null ? { at: row.passed_over_at, reason: row.passed_over_reason } : undefined,
     firstSeenBound: row.first_sent_to_openid ?? subscription?.updatedAt ?? undefined,
     releasedAt: row.released_at ?? undefined,
     wecomUserId: row.wecom_user_id,
@@ -97,16 +103,21 @@ export function factsOf(row: ReachabilityRow, templateRows: readonly TemplateSto
 
 /** The decision, from the facts alone (no I/O): the newest word wins. `channels`: configuredChannels(config). */
 export function judgeReachability(userId: string, facts: ReachabilityFacts, channels: readonly DeliveryChannel[] = ['wechat-subscribe']): Reachability {
-  const { subscription, lastSkipped } = facts;
+  const { subscription } = facts;
   const newerThan = (at: string | undefined, than: string) => at !== undefined && at > than;
+  // Each channel's newest skip, whether the lead ended skipped or went on to the next channel (one row can carry both).
+  const skips = [facts.lastSkipped, facts.lastPassedOver].filter((skip) => skip !== undefined);
+  const newestSkip = (reasons: readonly string[]) => skips.filter((skip) => reasons.includes(skip.reason ?? '')).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).at(-1);
+  const subscribeSkip = newestSkip(['NOT_BOUND', 'NO_SUBSCRIPTION']);
+  const wecomSkip = newestSkip(['WECOM_USER_INVALID']);
   // A NOT_BOUND skip, or an admin's release of the binding, stands until WeChat shows a binding after it (a message went
   // out, or a push came).
-  const unboundAt = [lastSkipped?.reason === 'NOT_BOUND' ? lastSkipped.at : undefined, facts.releasedAt].filter((at): at is string => at !== undefined).sort().at(-1);
+  const unboundAt = [subscribeSkip?.reason === 'NOT_BOUND' ? subscribeSkip.at : undefined, facts.releasedAt].filter((at): at is string => at !== undefined).sort().at(-1);
   const notBound = unboundAt !== undefined && !newerThan(facts.lastDelivered?.at, unboundAt) && !newerThan(subscription?.updatedAt, unboundAt);
   const bound = notBound ? false : facts.firstSeenBound !== undefined || subscription !== undefined ? true : null;
   const turnedOff = subscription?.refused === true && subscription.remaining === 0;
   // Nothing left: WeChat refused (43101) and nothing was accepted since, or the pushed count is used up.
-  const refusedAt = lastSkipped?.reason === 'NO_SUBSCRIPTION' ? lastSkipped.at : undefined;
+  const refusedAt = subscribeSkip?.reason === 'NO_SUBSCRIPTION' ? subscribeSkip.at : undefined;
   const acceptedSinceRefusal = subscription !== undefined && subscription.remaining > 0 && (refusedAt === undefined || subscription.updatedAt > refusedAt);
   // With the main switch off WeChat delivers no subscribe message at all, whatever was accepted (wx.getSetting's doc).
   const mainSwitchOff = facts.mainSwitchOffAt !== undefined;
@@ -116,7 +127,7 @@ export function judgeReachability(userId: string, facts: ReachabilityFacts, chan
   else if (noneLeft) bySubscription = 'unreachable: NO_SUBSCRIPTION';
   else if (bound === true) bySubscription = 'reachable';
   // WeCom needs no consent: a userid it has not refused since the last message reaches them.
-  const wecomRefused = lastSkipped?.reason === 'WECOM_USER_INVALID' && !newerThan(facts.lastDelivered?.at, lastSkipped.at);
+  const wecomRefused = wecomSkip !== undefined && !newerThan(facts.lastDelivered?.at, wecomSkip.at);
   const wecomReachable = channels.includes('wecom') && facts.wecomUserId !== null && !wecomRefused;
   let expected = bySubscription;
   let expectedChannel: DeliveryChannel | null = bySubscription === 'reachable' ? 'wechat-subscribe' : null;

@@ -19,6 +19,7 @@ import * as wechatSessions from './0017-wechat-sessions.js';
 import * as consoleSessions from './0018-console-sessions.js';
 import * as notificationListIndex from './0019-notification-list-index.js';
 import * as subscriptionSettings from './0020-subscription-settings.js';
+import * as passedOverReason from './0021-passed-over-reason.js';
 
 /** Applied in key order; a new migration is a new versioned file added here. */
 export const migrations: Record<string, Migration> = {
@@ -42,4 +43,5 @@ export const migrations: Record<string, Migration> = {
   '0018-console-sessions': consoleSessions,
   '0019-notification-list-index': notificationListIndex,
   '0020-subscription-settings': subscriptionSettings,
+  '0021-passed-over-reason': passedOverReason,
 };

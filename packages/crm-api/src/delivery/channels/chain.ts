@@ -9,7 +9,8 @@ import type { Channel, LeadMessage } from './channel.js';
  * names the channel that gave it. A later channel's skip replaces an earlier one's only when it says what to fix
  * (WECOM_USER_INVALID), not when it merely cannot reach them either (WECOM_NOT_SET); a later channel's permanent failure
  * (its configuration) keeps the earlier skip, so the message is still caught up when the salesperson subscribes
- * again — the failure is logged and in the metrics of the API that failed.
+ * again — the failure is logged and in the metrics of the API that failed. An answer that replaces an earlier skip
+ * carries that skip's reason (`passedOver`).
  */
 export function createChannelChain(channels: readonly Channel[], logger: Logger): Channel {
   const [first] = channels;
@@ -31,7 +32,9 @@ export function createChannelChain(channels: readonly Channel[], logger: Logger)
           if (earlier && !replaces(answer)) {
             if (REASONS[answer.reason].disposition === 'permanent') logger.warn({ channel: channel.name, reason: answer.reason, deliveryId: message.deliveryId }, `${channel.name} cannot deliver: ${answer.message ?? answer.reason}`);
           } else {
-            outcomes.set(message.deliveryId, answer);
+            // What the channel passed over said of the salesperson (not bound, none left) stays known beside the answer
+            // that replaces it: reachability reads it, or a lead WeCom delivered would hide that WeChat cannot reach them.
+            outcomes.set(message.deliveryId, earlier ? { ...answer, passedOver: earlier.passedOver ?? earlier.reason } : answer);
           }
           if (skip && index < channels.length - 1) next.push(message);
         }

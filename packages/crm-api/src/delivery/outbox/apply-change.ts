@@ -112,7 +112,7 @@ function valuesOf({ change, rows }: ChangeToApply, context: ApplyContext): Plann
     ...(change.recipient?.openid !== undefined ? { wechat_openid: change.recipient.openid } : {}),
     ...(change.recipient?.templateId !== undefined ? { template_id: change.recipient.templateId } : {}),
     ...(change.recipient ? { msg_id: change.recipient.msgId ?? null } : {}),
-    ...(change.channel !== undefined ? { channel: change.channel } : {}),
+    ...(change.channel !== undefined ? { channel: change.channel, passed_over_reason: change.passedOver ?? null } : {}),
     ...(change.attempts === 'reset' ? { attempts: 0 } : {}),
     ...(change.tried === 'now' ? { tried_at: context.now } : change.tried === 'forgotten' ? { tried_at: null } : {}),
     // Rows that already go out under the change's id (or would first: their own) keep it; the query fills in their own.

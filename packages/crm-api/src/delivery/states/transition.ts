@@ -46,6 +46,8 @@ export interface ChannelOutcome {
   msgId?: string;
   /** The channel that answered (a chain of channels tries the next when one cannot reach the salesperson). */
   channel?: string;
+  /** The skip of an earlier channel in the chain that this answer replaces (NOT_BOUND, NO_SUBSCRIPTION, …). */
+  passedOver?: ReasonCode;
 }
 
 /** Why a message's customers are no longer for its assignee, found at the moment of sending. */
@@ -86,8 +88,9 @@ export interface Change {
   lastError?: string | null;
   sentAt?: string | null;
   recipient?: { openid?: string | undefined; templateId?: string | undefined; msgId?: string | undefined };
-  /** The channel whose answer this is. */
+  /** The channel whose answer this is, and the earlier channel's skip it replaced (null: none); set together. */
   channel?: string;
+  passedOver?: ReasonCode | null;
   confirmedAt?: string | null;
   fateUnknown: boolean;
   resentForNoReceipt: boolean;
@@ -187,7 +190,12 @@ function answered(message: Message, outcome: ChannelOutcome, recalledFor: NotThe
   const now = new Date(context.nowMs).toISOString();
   const kind = kindOf(outcome);
   const fateUnknown = leavesFateUnknown(outcome.reason) ? true : outcome.answered && kind !== 'requeue' ? false : message.fateUnknown;
-  const base = { deliveryId: message.deliveryId, fateUnknown, resentForNoReceipt: message.resentForNoReceipt, ...(outcome.channel ? { channel: outcome.channel } : {}) };
+  const base = {
+    deliveryId: message.deliveryId,
+    fateUnknown,
+    resentForNoReceipt: message.resentForNoReceipt,
+    ...(outcome.channel ? { channel: outcome.channel, passedOver: outcome.passedOver ?? null } : {}),
+  };
   const errorCode = outcome.errorCode ?? null;
   const message_ = outcome.message ?? REASONS[outcome.reason].summary;
   const attempt = (attemptOutcome: AttemptOutcome, reason: ReasonCode = outcome.reason) => ({
