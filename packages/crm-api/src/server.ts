@@ -98,7 +98,8 @@ async function startOnDatabase<L extends LocalWechat>(
           WECOM_AGENT_ID: localWechat.wecom.corp.agentId,
           WECOM_AGENT_SECRET: localWechat.wecom.corp.agentSecret,
           WECOM_API_BASE_URL: localWechat.url,
-          WECOM_CARD_URL: config.WECOM_CARD_URL ?? `http://localhost:${config.PORT}/api/customers/{customerId}`,
+          // The demo has no CRM web page of a customer: the card opens the console's notifications of that lead.
+          WECOM_CARD_URL: config.WECOM_CARD_URL ?? `http://localhost:${config.PORT}/console/#/notifications?customerId={customerId}`,
           WECOM_MESSAGE: 'textcard' as const,
         };
     config = Object.freeze({ ...config, ...localWechat.env, ...localWecom });
