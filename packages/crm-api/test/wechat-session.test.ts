@@ -1,5 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { signInToConsole } from './helpers/console-session.js';
 import { startFakeWechat, type FakeWechat } from './helpers/fake-wechat.js';
 import { createTestApp, snapshot, wechatEnv, type TestApp, type TestUser } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
@@ -128,9 +129,11 @@ describe.each(testEngines())('sign-in with the WeChat a salesperson bound on %s'
     expect((await withToken(session)).body.error.details).toEqual({ reason: 'user_deactivated' });
   });
 
-  it("an admin's release of the binding revokes the WeChat sessions (not the CLI's tokens) and refuses a vouch issued before it", async () => {
+  it("an admin's release of the binding revokes the WeChat sessions and console sessions (not the CLI's tokens) and refuses a vouch issued before it", async () => {
     wechat.setFunction((event) => (event.type === 'releaseBinding' ? { ok: true, released: true } : { ok: false, error: { code: 'UNKNOWN_TYPE', message: '' } }));
     const session = (await exchange(vouchFor({ uid: sales.id, iat: seconds() }))).body.token as string;
+    // A browser signed in to the console (a scan from that phone, say): the lost phone's reach ends with the release.
+    const console = await signInToConsole(t, sales.id);
     const issuedBefore = vouchFor({ uid: sales.id, iat: seconds() });
     t.clock.advance(5_000);
 
@@ -138,6 +141,8 @@ describe.each(testEngines())('sign-in with the WeChat a salesperson bound on %s'
 
     const revoked = await withToken(session);
     expect([revoked.status, revoked.body.error.details]).toEqual([401, { reason: 'revoked' }]);
+    const signedOut = await console.get('/api/me');
+    expect([signedOut.status, signedOut.body.error.details]).toEqual([401, { reason: 'ended' }]);
     expect((await t.as(sales).get('/api/me')).status).toBe(200);
     const stale = await exchange(issuedBefore);
     expect([stale.status, stale.body.error.details]).toEqual([401, { reason: 'binding_released' }]);

@@ -37,6 +37,12 @@ export async function endConsoleSessionRow(db: Trx, idHash: string, now: string)
   await db.updateTable('console_sessions').set({ ended_at: now }).where('id_hash', '=', idHash).where('ended_at', 'is', null).execute();
 }
 
+/** Ends every open console session of the user; answers how many. */
+export async function endConsoleSessionsOf(db: Trx, userId: string, now: string): Promise<number> {
+  const result = await db.updateTable('console_sessions').set({ ended_at: now }).where('user_id', '=', userId).where('ended_at', 'is', null).executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
 export async function insertSignInLink(db: Trx, row: ConsoleSignInLinksTable): Promise<void> {
   await db.insertInto('console_sign_in_links').values(row).execute();
 }
