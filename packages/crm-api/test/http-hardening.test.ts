@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config.js';
+import { createApiToken } from '../src/domain/api-tokens.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/test-app.js';
 import { startTestServer } from './helpers/test-server.js';
 
@@ -121,6 +122,27 @@ describe('failed-authentication throttle', () => {
     expect(Number(blocked.headers['retry-after'])).toBeLessThanOrEqual(60);
     expect(goodTokenMeanwhile.status).toBe(200);
     expect(afterWindow.status).toBe(401);
+  });
+
+  it('a token the CRM issued that expired or was revoked is told so (401 with the reason) even from a throttled address, and is not counted', async () => {
+    const expired = await createApiToken(t.db, user.id, new Date(t.clock.now()), { ttlDays: 1 });
+    t.clock.advance(2 * 86_400_000);
+    const from = (token: string) => t.http().get('/api/me').set('x-forwarded-for', '203.0.113.77').set('authorization', `Bearer ${token}`);
+    // Told so each time, past the limit: the mini program signs in again on a 401, not on a 429.
+    const told = [];
+    for (let attempt = 0; attempt < 4; attempt++) told.push(await from(expired));
+    expect(told.map((answer) => [answer.status, answer.body.error.details?.reason])).toEqual(Array(4).fill([401, 'expired']));
+    for (let attempt = 0; attempt < 3; attempt++) await from(`lnk_guess-from-77-${attempt}`);
+    expect((await from(expired)).body.error.details).toEqual({ reason: 'expired' });
+    expect((await from('lnk_guess-from-77-again')).status).toBe(429);
+  });
+
+  it('an IPv6 client is counted by its /64: a new address for every guess does not get past the limit', async () => {
+    const from = (address: string, token: string) => t.http().get('/api/me').set('x-forwarded-for', address).set('authorization', `Bearer ${token}`);
+    for (let attempt = 0; attempt < 3; attempt++) await from(`2001:db8:1:2::${attempt + 1}`, `lnk_v6-${attempt}`);
+
+    expect((await from('2001:db8:1:2:ffff::9', 'lnk_v6-again')).status).toBe(429);
+    expect((await from('2001:db8:1:3::1', 'lnk_v6-neighbour')).status).toBe(401);
   });
 
   it('behind a trusted proxy (loopback by default) each client is counted by its forwarded address: one guesser does not lock out the office', async () => {

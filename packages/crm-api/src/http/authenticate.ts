@@ -5,7 +5,7 @@ import { bearerOfToken } from '../domain/api-tokens.js';
 import type { ApiTokenKind } from '../db/schema.js';
 import { consoleSessionFor, csrfTokenMatches, type ConsoleSession } from '../domain/console-sessions.js';
 import { ApiError } from './api-error.js';
-import { createWindowCounter } from './window-counter.js';
+import { clientKeyOf, createWindowCounter } from './window-counter.js';
 import { clearConsoleCookie, readConsoleCookie } from './console-cookie.js';
 
 declare global {
@@ -21,20 +21,23 @@ declare global {
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+/** The 401s of a token that exists: not counted as failures, never throttled. */
+const KNOWN_TOKEN_REASONS = new Set(['expired', 'revoked', 'user_deactivated']);
 /** Methods that change nothing: a cookie request may make them without the CSRF token. */
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
  * Resolves `Authorization: Bearer <token>` to an active user, else the console's session cookie, or answers 401. A
- * client address with AUTH_FAILURE_LIMIT failed bearer tokens within AUTH_FAILURE_WINDOW_SECONDS gets 429 with
- * Retry-After for each further failure until the window ends; valid tokens from it keep working. A cookie request that changes something must carry the session's CSRF token in
+ * client address (an IPv6 /64) with AUTH_FAILURE_LIMIT unknown bearer tokens within AUTH_FAILURE_WINDOW_SECONDS gets
+ * 429 with Retry-After for each further one until the window ends; valid tokens from it keep working, and a token the
+ * CRM issued that expired or was revoked is always told so. A cookie request that changes something must carry the session's CSRF token in
  * X-CSRF-Token (403 CSRF_REJECTED otherwise): SameSite=Strict already keeps other sites' requests from carrying the
  * cookie, and this holds where a browser does not honour it.
  */
 export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): RequestHandler {
   const failures = createWindowCounter({ limit: ctx.config.AUTH_FAILURE_LIMIT, windowMs: ctx.config.AUTH_FAILURE_WINDOW_SECONDS * 1000, clock: ctx.clock });
   return async (req, res, next) => {
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const address = clientKeyOf(req);
     const authorization = req.headers.authorization;
     const cookie = readConsoleCookie(req);
     if (authorization === undefined && cookie !== undefined) {
@@ -65,6 +68,9 @@ export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): 
       req.tokenKind = bearer.kind;
     } catch (error) {
       if ((error as { code?: unknown }).code !== 'UNAUTHENTICATED') throw error;
+      // A token the CRM issued (expired, revoked, its user deactivated) is no guess: always its 401 with the reason, so a
+      // phone behind a guesser's NAT still learns to sign in again.
+      if (KNOWN_TOKEN_REASONS.has(String((error as { details?: { reason?: unknown } }).details?.reason))) throw error;
       // A throttled address is refused only what fails: a valid token from it still works, so one guesser behind an
       // office NAT or a load balancer does not lock out everyone sharing the address. A token is 256 random bits;
       // the throttle slows guessing down and keeps the failures out of the logs' way, it is not what makes it hopeless.

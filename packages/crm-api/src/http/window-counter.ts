@@ -1,3 +1,4 @@
+import type { Request } from 'express';
 import type { Clock } from '../clock.js';
 
 export interface WindowCounterOptions {
@@ -39,4 +40,27 @@ export function createWindowCounter(options: WindowCounterOptions) {
       windows.set(key, { started: options.clock.now(), events: 1 });
     },
   };
+}
+
+/**
+ * The key a client is counted by: its address (the forwarded one behind a trusted proxy), and for IPv6 its /64 — one
+ * host is usually given a whole /64, so counting single addresses would let it take a new one for every request.
+ */
+export function clientKeyOf(req: Pick<Request, 'ip' | 'socket'>): string {
+  return addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+}
+
+export function addressKey(address: string): string {
+  const plain = address.split('%')[0] ?? address;
+  if (!plain.includes(':')) return plain;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(plain);
+  if (mapped?.[1]) return mapped[1];
+  const [head = '', tail = ''] = plain.split('::');
+  const before = head ? head.split(':') : [];
+  const after = tail ? tail.split(':') : [];
+  const groups = plain.includes('::') ? [...before, ...Array<string>(Math.max(0, 8 - before.length - after.length)).fill('0'), ...after] : before;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => (Number.parseInt(group, 16) || 0).toString(16))
+    .join(':')}::/64`;
 }

@@ -8,7 +8,7 @@ import { consoleTeam, type TeamMember } from '../../domain/console-team.js';
 import { NOTIFICATION_STATUSES } from '../../domain/notifications.js';
 import { DomainError } from '../../domain/errors.js';
 import { ApiError } from '../api-error.js';
-import { createWindowCounter } from '../window-counter.js';
+import { clientKeyOf, createWindowCounter } from '../window-counter.js';
 import { clearConsoleCookie, setConsoleCookie } from '../console-cookie.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { roleSchema } from '../schemas.js';
@@ -87,7 +87,7 @@ export function consoleSignInRoutes(router: IRouter, ctx: AppContext, registry: 
     code: createWindowCounter({ limit: SIGN_IN_SCANS_PER_ADDRESS_MINUTE, windowMs: 60_000, clock: ctx.clock }),
   };
   const limit = (which: keyof typeof throttles, req: Request, res: Response): void => {
-    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const address = clientKeyOf(req);
     const retryAfter = throttles[which].retryAfterSeconds(address);
     if (retryAfter > 0) {
       res.setHeader('Retry-After', String(retryAfter));
