@@ -84,8 +84,8 @@ const configSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: positiveInt(10_000),
   /** An idle keep-alive connection is closed after this. */
   HTTP_KEEP_ALIVE_TIMEOUT_MS: positiveInt(5_000),
-  /** Lifetime of a new API token, days. */
-  API_TOKEN_TTL_DAYS: positiveInt(90),
+  /** Lifetime of a new API token, days: at most ten years (expiry times are compared as ISO strings of four-digit years). */
+  API_TOKEN_TTL_DAYS: z.coerce.number().int().positive().max(3650).default(90),
   TRUST_PROXY: trustProxySchema,
   /** Failed authentications per client address within the window before 429 (in memory, per process). */
   AUTH_FAILURE_LIMIT: positiveInt(10),

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/test-app.js';
 import { testEngines } from './helpers/test-database.js';
 
@@ -70,6 +71,11 @@ describe.each(testEngines())('API token lifecycle on %s', (engine) => {
     expect(first).toEqual(expect.any(String));
     expect(withinTheMinute).toBe(first);
     expect(Date.parse(afterTheMinute!)).toBe(t.clock.now());
+  });
+
+  it('API_TOKEN_TTL_DAYS is at most ten years: a "never" of millions of days would write a year no ISO comparison orders', () => {
+    expect(loadConfig({ API_TOKEN_TTL_DAYS: '3650' }).API_TOKEN_TTL_DAYS).toBe(3650);
+    expect(() => loadConfig({ API_TOKEN_TTL_DAYS: '3000000' })).toThrow(/API_TOKEN_TTL_DAYS/);
   });
 
   it('a token created with a shorter lifetime (the CLI passes API_TOKEN_TTL_DAYS) expires then; others keep theirs', async () => {
