@@ -93,6 +93,22 @@ describe.each(testEngines())('signing in to the console by scanning a mini-progr
     expect((await complete(id)).body.user.id).toBe(manager.id);
   });
 
+  it('a form on another page cannot complete a sign-in (login CSRF): 415, no cookie, and the scan is still the console\'s to complete', async () => {
+    const { id, scene } = await scanned();
+    expect((await confirm(scene)).status).toBe(200);
+
+    for (const type of ['application/x-www-form-urlencoded', 'text/plain', 'multipart/form-data; boundary=x']) {
+      const posted = await t.http().post(`/api/console/sign-in/scans/${id}/complete`).set('content-type', type).send('');
+      expect([posted.status, posted.body.error?.code, consoleCookieOf(posted)], type).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE', undefined]);
+    }
+    const bare = await t.http().post(`/api/console/sign-in/scans/${id}/complete`);
+    expect(bare.status).toBe(415);
+
+    const console = await complete(id);
+    expect([console.status, console.body.user.id]).toEqual([200, manager.id]);
+    expect(consoleCookieOf(console)).toBeDefined();
+  });
+
   it('refuses an unknown scene (404 SCENE_INVALID), a malformed one (400), and confirming without the WeChat session', async () => {
     const { scene } = await scanned();
     const unknown = await confirm('NotASceneWeMade1');

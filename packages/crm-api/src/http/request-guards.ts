@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { ApiError } from './api-error.js';
 
 /**
@@ -20,3 +20,15 @@ export const requireJsonBody: RequestHandler = (req, _res, next) => {
   }
   next();
 };
+
+/**
+ * A request that signs a browser in must say it is JSON, even with an empty body: a form on another site cannot (it
+ * would need a CORS preflight, which this API never grants), so no page elsewhere can post it and sign the browser in
+ * as someone else (login CSRF).
+ */
+export function requireJsonContentType(req: Pick<Request, 'get'>): void {
+  const mediaType = req.get('content-type')?.split(';', 1)[0]?.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    throw new ApiError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send "Content-Type: application/json" (the console does): a sign-in is never completed by a form' });
+  }
+}

@@ -10,6 +10,7 @@ import { DomainError } from '../../domain/errors.js';
 import { ApiError } from '../api-error.js';
 import { clientKeyOf, createWindowCounter } from '../window-counter.js';
 import { clearConsoleCookie, setConsoleCookie } from '../console-cookie.js';
+import { requireJsonContentType } from '../request-guards.js';
 import type { RouteRegistry } from '../route-registry.js';
 import { roleSchema } from '../schemas.js';
 
@@ -157,8 +158,16 @@ export function consoleSignInRoutes(router: IRouter, ctx: AppContext, registry: 
       params: scanParams,
       body: z.strictObject({}),
       response: z.custom<SignInScanOutcome>().meta({ type: 'object', description: '200: `{user: {id, name, role}}` with Set-Cookie; 202: `{status: "waiting"}`' }),
-      errors: [{ status: 202, description: '`{status: "waiting"}`: no phone has confirmed yet; ask again' }, ...SCAN_ERRORS, { status: 422, description: 'USER_INACTIVE: the user who confirmed was deactivated since' }],
-      handler: ({ params }) => completeSignInScan(ctx, params.id),
+      errors: [
+        { status: 202, description: '`{status: "waiting"}`: no phone has confirmed yet; ask again' },
+        ...SCAN_ERRORS,
+        { status: 415, description: 'UNSUPPORTED_MEDIA_TYPE: not sent as application/json (a form cannot complete a sign-in)' },
+        { status: 422, description: 'USER_INACTIVE: the user who confirmed was deactivated since' },
+      ],
+      handler: ({ params, req }) => {
+        requireJsonContentType(req);
+        return completeSignInScan(ctx, params.id);
+      },
     },
     (res, _status, outcome) => sendScanOutcome(res.req, res, ctx, outcome),
   );
