@@ -119,6 +119,7 @@ export async function runConsoleBench(argv: string[]): Promise<void> {
         teamPage.push(
           await timed(async () => {
             await page.goto(`${running.url}${link.pathname}${link.search}`);
+            await page.locator('[data-link-sign-in] button').click();
             await page.locator('tbody tr').nth(salespeople - 1).waitFor();
           }),
         );
@@ -127,6 +128,7 @@ export async function runConsoleBench(argv: string[]): Promise<void> {
         const listTab = await fresh.newPage();
         const second = new URL((await createConsoleSignInLink(running.context, managerId)).url);
         await listTab.goto(`${running.url}${second.pathname}${second.search}`);
+        await listTab.locator('[data-link-sign-in] button').click();
         await listTab.locator('tbody tr').first().waitFor();
         listPage.push(
           await timed(async () => {

@@ -137,6 +137,15 @@ describe('failed-authentication throttle', () => {
     expect((await from('lnk_guess-from-77-again')).status).toBe(429);
   });
 
+  it('a request with no credential at all (the console looking for a session before sign-in) is 401 and never counted', async () => {
+    const from = () => t.http().get('/api/console/session').set('x-forwarded-for', '203.0.113.88');
+    const answers = [];
+    for (let load = 0; load < 5; load++) answers.push((await from()).status);
+
+    expect(answers).toEqual([401, 401, 401, 401, 401]);
+    expect((await t.http().get('/api/me').set('x-forwarded-for', '203.0.113.88').set('authorization', 'Bearer lnk_first-guess')).status).toBe(401);
+  });
+
   it('an IPv6 client is counted by its /64: a new address for every guess does not get past the limit', async () => {
     const from = (address: string, token: string) => t.http().get('/api/me').set('x-forwarded-for', address).set('authorization', `Bearer ${token}`);
     for (let attempt = 0; attempt < 3; attempt++) await from(`2001:db8:1:2::${attempt + 1}`, `lnk_v6-${attempt}`);

@@ -43,7 +43,7 @@ export function App() {
 
   if (loadError) return <main class="page"><p class="error" role="alert">无法连接服务器：{loadError}</p></main>;
   if (session === undefined) return <main class="page"><p class="muted">正在加载…</p></main>;
-  if (session === null) return <SignInPage error={route.params.get('error')} onSignedIn={reload} />;
+  if (session === null) return <SignInPage error={route.params.get('error')} link={route.params.get('link')} onSignedIn={reload} />;
 
   async function signOut() {
     try {

@@ -58,8 +58,13 @@ export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): 
       next();
       return;
     }
+    // No credential at all (the console's first look for a session, a browser before sign-in) is no guess: its 401 is
+    // never counted, or an office loading the sign-in page would lock itself out of it.
+    if (authorization === undefined) {
+      throw new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>", or sign in to the console' });
+    }
     try {
-      const match = BEARER.exec(authorization ?? '');
+      const match = BEARER.exec(authorization);
       if (!match?.[1]) {
         throw new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>", or sign in to the console' });
       }

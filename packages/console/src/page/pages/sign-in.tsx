@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { api, request } from '../api.js';
 import { errorText } from '../text.js';
 
-/** What the one-time link's redirect says went wrong (`#/sign-in?error=…`). */
+/** What went wrong with a one-time link (the API's code, or `#/sign-in?error=…`). */
 const LINK_ERRORS: Record<string, string> = {
   LINK_USED: '这个登录链接已经用过了。每个链接只能用一次，请重新获取一个。',
   LINK_EXPIRED: '这个登录链接已过期。请重新获取一个。',
@@ -29,8 +29,23 @@ type Scan =
  * Two ways in: scanning the code shown here with the WeChat the user bound (the mini program's console sign-in page
  * confirms it, and this page's poll then gets the session cookie), or a one-time link an admin prints on the server.
  */
-export function SignInPage({ error, onSignedIn }: { error: string | null; onSignedIn: () => Promise<void> }) {
+export function SignInPage({ error, link, onSignedIn }: { error: string | null; link: string | null; onSignedIn: () => Promise<void> }) {
   const [scan, setScan] = useState<Scan>({ state: 'starting' });
+  const [linkFailure, setLinkFailure] = useState<string | null>(null);
+  const [signingIn, setSigningIn] = useState(false);
+
+  // The link is spent only here, when the person clicks: a mail scanner or link preview that opened it spent nothing.
+  async function signInWithLink(token: string) {
+    setSigningIn(true);
+    const response = await request('POST', '/api/console/sign-in/links', { link: token }).catch(() => undefined);
+    if (response?.ok) {
+      await onSignedIn();
+      return;
+    }
+    const code = ((await response?.json().catch(() => null)) as { error?: { code?: string } } | null)?.error?.code ?? '';
+    setLinkFailure(code);
+    setSigningIn(false);
+  }
 
   async function startScan() {
     setScan({ state: 'starting' });
@@ -74,14 +89,24 @@ export function SignInPage({ error, onSignedIn }: { error: string | null; onSign
     };
   }, [scan, onSignedIn]);
 
-  const linkError = error ? (LINK_ERRORS[error] ?? '登录没有成功，请重新获取登录链接。') : null;
+  const failed = linkFailure ?? error;
+  const linkError = failed !== null ? (LINK_ERRORS[failed] ?? '登录没有成功，请重新获取登录链接。') : null;
   return (
     <main class="page sign-in">
       <h1>登录线索通知管理台</h1>
       {linkError && (
-        <p class="error" role="alert" data-error={error}>
+        <p class="error" role="alert" data-error={failed}>
           {linkError}
         </p>
+      )}
+      {link && linkFailure === null && (
+        <section class="card" data-link-sign-in>
+          <h2>用登录链接进入</h2>
+          <p>这个一次性登录链接只能用一次。</p>
+          <button type="button" class="primary" disabled={signingIn} onClick={() => void signInWithLink(link)}>
+            登录
+          </button>
+        </section>
       )}
       <section class="card">
         <h2>微信扫码登录</h2>
@@ -114,7 +139,7 @@ export function SignInPage({ error, onSignedIn }: { error: string | null; onSign
       <section class="card">
         <h2>一次性登录链接</h2>
         <p>
-          请管理员在服务器上运行 <code>pnpm cli console:link --user 你的用户ID</code>，把打印出的链接发给你，在这台电脑或手机上打开即可登录。
+          请管理员在服务器上运行 <code>pnpm cli console:link --user 你的用户ID</code>，把打印出的链接发给你，在这台电脑或手机上打开，点“登录”即可进入。
         </p>
         <p class="muted">链接只能用一次，几分钟后过期；登录后在一段时间内有效（默认 12 小时）。</p>
       </section>

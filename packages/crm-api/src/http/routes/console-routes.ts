@@ -6,7 +6,6 @@ import { completeSignInScan, confirmSignInScan, signInScanCode, startSignInScan,
 import { consoleOverview, type Overview } from '../../domain/console-overview.js';
 import { consoleTeam, type TeamMember } from '../../domain/console-team.js';
 import { NOTIFICATION_STATUSES } from '../../domain/notifications.js';
-import { DomainError } from '../../domain/errors.js';
 import { ApiError } from '../api-error.js';
 import { clientKeyOf, createWindowCounter } from '../window-counter.js';
 import { clearConsoleCookie, setConsoleCookie } from '../console-cookie.js';
@@ -54,7 +53,6 @@ const overviewSchema = z
 
 /** Where the console shows a failed sign-in: its own sign-in view, with the reason. */
 const SIGN_IN_FAILED = '/console/#/sign-in?error=';
-const LINK_ERRORS = new Set(['LINK_INVALID', 'LINK_USED', 'LINK_EXPIRED']);
 
 /**
  * Sign-in scans started, and their codes fetched, per client address in a minute, at most: nobody signed in calls
@@ -176,10 +174,10 @@ export function consoleSignInRoutes(router: IRouter, ctx: AppContext, registry: 
     {
       method: 'get',
       path: '/console/sign-in',
-      operationId: 'signInToConsoleByLink',
-      summary: 'Open a one-time console sign-in link (pnpm cli console:link): sets the session cookie and goes to the console',
+      operationId: 'openConsoleSignInLink',
+      summary: 'Open a one-time console sign-in link (pnpm cli console:link): goes to the console, which asks before it signs in',
       description:
-        'Always 303. Signed in: `Location: /console/` with the session cookie. Otherwise `Location: /console/#/sign-in?error=LINK_USED|LINK_EXPIRED|LINK_INVALID` (unknown, or for a user deactivated since).',
+        'Always 303 to `/console/#/sign-in?link=…`, spending nothing: a mail scanner or link preview that fetches the link does not use it up. The page signs in when the person clicks (POST /api/console/sign-in/links).',
       tag: 'Console',
       authenticated: false,
       // Not strict: a browser may add parameters; only `link` counts.
@@ -187,20 +185,37 @@ export function consoleSignInRoutes(router: IRouter, ctx: AppContext, registry: 
       status: 303,
       contentType: 'text/plain',
       response: z.string().describe('the redirect; see Location'),
-      handler: async ({ query, req, res }) => {
-        try {
-          if (!query.link) throw new DomainError({ code: 'LINK_INVALID', message: 'No sign-in link' });
-          const session = await redeemConsoleSignInLink(ctx, query.link);
-          setConsoleCookie(req, res, ctx.config, session, ctx.clock.now());
-          return '/console/';
-        } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          if (typeof code !== 'string' || !LINK_ERRORS.has(code)) throw error;
-          return `${SIGN_IN_FAILED}${code}`;
-        }
-      },
+      handler: ({ query }) => (query.link ? `/console/#/sign-in?link=${encodeURIComponent(query.link)}` : `${SIGN_IN_FAILED}LINK_INVALID`),
     },
     (res, status, location) => void res.set('cache-control', 'no-store').redirect(status, location),
+  );
+
+  registry.route(
+    router,
+    {
+      method: 'post',
+      path: '/api/console/sign-in/links',
+      operationId: 'signInToConsoleByLink',
+      summary: "Sign in with a one-time link's token (the console's sign-in page, when the person clicks): the session cookie",
+      description: 'Once per link, within CONSOLE_LINK_TTL_MINUTES, for a user still active. Only as application/json: a form on another site cannot sign a browser in.',
+      tag: 'Console',
+      authenticated: false,
+      body: z.strictObject({ link: z.string().min(1).max(128).describe('the `link` parameter of the printed address') }),
+      response: z.object({ user: consoleUserSchema }),
+      errors: [
+        { status: 404, description: 'LINK_INVALID: not a link the CRM issued, or for a user deactivated since' },
+        { status: 409, description: 'LINK_USED' },
+        { status: 410, description: 'LINK_EXPIRED' },
+        { status: 415, description: 'UNSUPPORTED_MEDIA_TYPE: not sent as application/json' },
+      ],
+      handler: async ({ body, req, res }) => {
+        requireJsonContentType(req);
+        const session = await redeemConsoleSignInLink(ctx, body.link);
+        setConsoleCookie(req, res, ctx.config, session, ctx.clock.now());
+        return { user: session.user };
+      },
+    },
+    (res, status, body) => void res.status(status).set('cache-control', 'no-store').json(body),
   );
 }
 
