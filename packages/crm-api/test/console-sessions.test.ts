@@ -58,7 +58,20 @@ describe.each(testEngines())('console sessions and sign-in links on %s', (engine
 
     const opened = await signIn(link.url).set('x-forwarded-proto', 'https');
 
-    expect(consoleSetCookieLine(opened)).toMatch(/; Secure/);
+    expect(consoleSetCookieLine(opened)).toMatch(/^__Host-leadnotify_console=[A-Za-z0-9_-]{43};.*; Path=\/;.*; Secure/);
+    expect(consoleSetCookieLine(opened)).not.toMatch(/Domain=/i);
+  });
+
+  it('over HTTPS only the __Host- cookie counts: one of the plain name (set by a sibling subdomain, say) is no session', async () => {
+    const link = await createConsoleSignInLink(t.ctx, manager.id);
+    const id = (consoleCookieOf(await signIn(link.url)) as string).split('=')[1] as string;
+    const overHttps = (cookie: string) => t.http().get('/api/console/session').set('x-forwarded-proto', 'https').set('cookie', cookie);
+
+    // A planted plain cookie first, then a broken __Host- one, then the real one: the real one is found.
+    expect((await overHttps(`leadnotify_console=${id}`)).status).toBe(401);
+    expect((await overHttps(`leadnotify_console=planted; __Host-leadnotify_console=not*valid; __Host-leadnotify_console=${id}`)).status).toBe(200);
+    // Over plain HTTP (local development) the plain name is the cookie.
+    expect((await t.http().get('/api/console/session').set('cookie', `leadnotify_console=${id}`)).status).toBe(200);
   });
 
   it('a link signs in once; then LINK_USED, after its minutes LINK_EXPIRED, unknown LINK_INVALID; never from a form', async () => {

@@ -39,7 +39,7 @@ export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): 
   return async (req, res, next) => {
     const address = clientKeyOf(req);
     const authorization = req.headers.authorization;
-    const cookie = readConsoleCookie(req);
+    const cookie = readConsoleCookie(req, ctx.config);
     if (authorization === undefined && cookie !== undefined) {
       let session: ConsoleSession;
       try {

@@ -3,15 +3,18 @@ import { expect } from 'vitest';
 import { createConsoleSignInLink } from '../../src/domain/console-sessions.js';
 import type { TestApp } from './test-app.js';
 
+/** Whether a Set-Cookie line is the console's (`leadnotify_console`, or `__Host-leadnotify_console` where Secure). */
+const isConsoleCookie = (line: string) => /^(__Host-)?leadnotify_console=/.test(line);
+
 /** The `name=value` of the console cookie a response sets, or undefined. */
 export function consoleCookieOf(res: supertest.Response): string | undefined {
-  const header = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((line) => line.startsWith('leadnotify_console='));
+  const header = ([] as string[]).concat(res.headers['set-cookie'] ?? []).find(isConsoleCookie);
   return header?.split(';', 1)[0];
 }
 
 /** The whole Set-Cookie line of the console cookie. */
 export function consoleSetCookieLine(res: supertest.Response): string | undefined {
-  return ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((line) => line.startsWith('leadnotify_console='));
+  return ([] as string[]).concat(res.headers['set-cookie'] ?? []).find(isConsoleCookie);
 }
 
 /** The token of a printed sign-in link (`…/console/sign-in?link=<token>`). */
