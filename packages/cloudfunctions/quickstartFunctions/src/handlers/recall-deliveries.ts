@@ -26,10 +26,11 @@ export async function handleRecallDeliveries(
   if (!isTrustedServerCall(deps, context, event)) return functionError('FORBIDDEN', 'only the CRM server may recall deliveries (HTTP API call or signed event)');
   const parsed = recallDeliveriesEventSchema.safeParse(event);
   if (!parsed.success) return functionError('INVALID_EVENT', 'the recall event is invalid', problemsOf(parsed.error, 'event'));
-  const budget = createTimeBudget(deps, startedAtMs);
+  // Each recall is the same few database calls, never a send: the slowest one so far is the estimate.
+  const budget = createTimeBudget(deps, startedAtMs, 'alike');
   const results = await mapWithLimit(parsed.data.deliveryIds, deps.config.sendConcurrency, async (deliveryId): Promise<SendResult> => {
     if (!budget.canFinish()) return { deliveryId, reason: 'NOT_ATTEMPTED', message: REASONS.NOT_ATTEMPTED.summary };
-    const started = deps.now();
+    const ended = budget.begin();
     try {
       return await recallDelivery(deps, deliveryId);
     } catch (error) {
@@ -37,7 +38,7 @@ export async function handleRecallDeliveries(
       deps.log.error('recall failed', { deliveryId, error: String(error) });
       return { deliveryId, reason: 'FUNCTION_STORE_ERROR', message: 'cloud database error while recalling; recall again' };
     } finally {
-      budget.observe(deps.now() - started);
+      ended();
     }
   });
   return { ok: true, results };

@@ -54,14 +54,14 @@ export async function handleSendBatch(
     if (!budget.canFinish()) {
       return { deliveryId, reason: 'NOT_ATTEMPTED', message: REASONS.NOT_ATTEMPTED.summary };
     }
-    const started = deps.now();
+    const ended = budget.begin();
     try {
       return await sendAssignNotification(deps, parsed.data, budget);
     } catch (error) {
       deps.log.error('send failed', { deliveryId, error: String(error) });
       return { deliveryId, reason: 'FUNCTION_STORE_ERROR', message: 'cloud database or SDK error; retry' };
     } finally {
-      budget.observe(deps.now() - started);
+      ended();
     }
   });
   return { ok: true, results };
