@@ -142,6 +142,22 @@ describe('sendCustomerAssignNotification', () => {
     expect(fn.remaining('openid-zhang')).toBe(0);
   });
 
+  it('a digest\'s assigner "王经理等2人" in a name keyword WeChat refuses (47003) goes out again as "王经理等人": the lead is not lost to its text', async () => {
+    const fn = createTestFunction({ SUBSCRIBE_TEMPLATE_KEYWORDS: '{"thing1":"customerName","name2":"actorName"}' });
+    await fn.bind('crm-user-1', 'openid-zhang');
+    await fn.subscribe('openid-zhang', 1);
+    const sent: string[] = [];
+    fn.fake.onSend(async (message) => {
+      if (/\d/.test(message.data.name2?.value ?? '')) throw wxError(47003, 'argument invalid! data.name2.value invalid');
+      sent.push(message.data.name2?.value ?? '');
+    });
+
+    const answer = await fn.handle(sendEvent(notification({ actor: { id: 'manager-1', name: '王经理等2人' } })));
+
+    expect(answer.result).toMatchObject({ reason: 'SENT' });
+    expect(sent).toEqual(['王经理等人']);
+  });
+
   it('a text WeChat refuses when no time is left for a second send: NOT_ATTEMPTED, unit given back, the next invocation sends conservative text first', async () => {
     const fn = createTestFunction({ FUNCTION_TIMEOUT_MS: '3000', SEND_SAFETY_MARGIN_MS: '500' });
     await fn.bind('crm-user-1', 'openid-zhang');

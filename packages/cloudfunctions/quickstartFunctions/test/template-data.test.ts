@@ -77,6 +77,14 @@ describe('keyword value fitting', () => {
     expect(fitKeyword('thing', `${'客'.repeat(8)}👨‍👩‍👧‍👦户户户`)).toBe(`${'客'.repeat(8)}👨‍👩‍👧‍👦…`);
   });
 
+  it('conservatively, a name keeps only Chinese characters and letters: a digest\'s "王经理等2人" is a name WeChat surely takes', () => {
+    expect(fitKeyword('name', '王经理等2人', { conservative: true })).toBe('王经理等人');
+    expect(fitKeyword('name', 'Agent 007 (Bond)', { conservative: true })).toBe('Agent Bond');
+    expect(fitKeyword('name', '李·小龙', { conservative: true })).toBe('李·小龙');
+    expect(fitKeyword('name', '2024', { conservative: true })).toBe('无');
+    expect(fitKeyword('name', '王经理等2人')).toBe('王经理等2人');
+  });
+
   it('counts mixed names as Chinese (10) and pure letters up to 20', () => {
     expect(fitKeyword('name', '欧阳娜娜Nana Ouyang Chen')).toBe('欧阳娜娜Nana O');
     expect(fitKeyword('name', 'Alexander Maximilian Schmidt')).toBe('Alexander Maximilian');

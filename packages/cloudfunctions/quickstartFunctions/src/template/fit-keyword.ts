@@ -11,9 +11,13 @@ export function fitKeyword(type: KeywordType, raw: string, options: TextOptions 
   switch (type) {
     case 'thing':
       return truncate(text, 20, true) || '无';
-    case 'name':
-      // Mixed text counts as Chinese: 10 characters; pure letters/symbols: 20.
-      return truncate(text, /[^\x20-\x7e]/.test(text) ? 10 : 20, false) || '无';
+    case 'name': {
+      // Mixed text counts as Chinese: 10 characters; pure letters/symbols: 20. After a 47003 only what a name rule
+      // surely takes: Chinese characters and letters (the digest's "王经理等2人" is "王经理等人"), else the first render
+      // would be sent again as it was and the lead's message lost to its text.
+      const kept = options.conservative ? onlyMatching(text, /\p{Script=Han}|[A-Za-z ·]/u).replace(/\s+/g, ' ').trim() : text;
+      return truncate(kept, /[^\x20-\x7e]/.test(kept) ? 10 : 20, false) || '无';
+    }
     case 'phrase':
       return truncate(onlyMatching(text, /\p{Script=Han}/u), 5, false) || '无';
     case 'character_string':
