@@ -50,6 +50,22 @@ describe('three lead templates: every acceptance of each is one message', () => 
     expect(refused).toEqual({ 'tmpl-a': true, 'tmpl-b': false });
   });
 
+  it('40037 for one template (its id deleted in the admin) sends with the next in the same run; its unit is given back', async () => {
+    const fn = await threeTemplates();
+    await fn.subscribe(OPENID, 1, { templateId: 'tmpl-a' });
+    await fn.subscribe(OPENID, 1, { templateId: 'tmpl-b' });
+    fn.asHttpApi();
+    fn.fake.onSend(async (message) => {
+      if (message.templateId === 'tmpl-a') throw wxError(40037, 'openapi.subscribeMessage.send:fail 40037 invalid template_id');
+    });
+
+    const result = (await fn.handle(sendEvent(notification()))).result;
+
+    expect(result).toMatchObject({ reason: 'SENT', templateId: 'tmpl-b' });
+    expect(remainingOf(fn)).toEqual([1, 0, null]);
+    expect(fn.logs.some((line) => line.includes('40037'))).toBe(true);
+  });
+
   it('with every template refused it skips (NO_SUBSCRIPTION) without asking WeChat', async () => {
     const fn = await threeTemplates();
     for (const templateId of ['tmpl-a', 'tmpl-b', 'tmpl-c']) await fn.subscribe(OPENID, 0, { templateId, refused: true });

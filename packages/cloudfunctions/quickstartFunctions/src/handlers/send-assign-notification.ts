@@ -178,6 +178,14 @@ async function deliverWithTemplate(
     return tryAnother ? { kind: 'refused', refusedTemplateId: templateId } : { kind: 'done', result };
   }
   const result: SendResult = { ...base, reason, ...codePart, message: errMsg };
+  if (reason === 'TEMPLATE_INVALID' && candidates.length > 1) {
+    // 40037: this template id is not the mini program's (deleted in the admin, say): nothing went out. The lead goes
+    // out with another lead template rather than failing for good until the configuration is mended.
+    deps.log.warn('40037: a configured template id is unknown to WeChat; trying another lead template', { deliveryId: delivery.deliveryId, templateId });
+    await markReserved(db, delivery.deliveryId, deps.now());
+    await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
+    return { kind: 'refused', refusedTemplateId: templateId };
+  }
   await finishDelivery(db, result, deps.now());
   await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
   return { kind: 'done', result };
