@@ -30,4 +30,9 @@ describe('emoji written with joiners or tags', () => {
     expect(sequences.filter((sequence) => emojiAwareCharacters(sequence).length !== 1)).toEqual([]);
     expect(emojiAwareCharacters('张\u200d三')).toEqual(['张', '\u200d', '三']);
   });
+
+  it('counts every emoji of Unicode\'s list as one character: flags (two regional indicators) and keycaps too', () => {
+    expect(unicodeEmoji().filter((emoji) => emojiAwareCharacters(emoji).length !== 1)).toEqual([]);
+    expect(emojiAwareCharacters('中🇨🇳1️⃣#️⃣🇨')).toEqual(['中', '🇨🇳', '1️⃣', '#️⃣', '🇨']);
+  });
 });

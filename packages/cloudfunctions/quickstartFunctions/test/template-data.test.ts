@@ -77,6 +77,12 @@ describe('keyword value fitting', () => {
     expect(fitKeyword('thing', `${'客'.repeat(8)}👨‍👩‍👧‍👦户户户`)).toBe(`${'客'.repeat(8)}👨‍👩‍👧‍👦…`);
   });
 
+  it('never cuts a flag or a keycap in half (half a flag is a lone regional indicator)', () => {
+    expect(fitKeyword('thing', `${'客'.repeat(17)}🇨🇳公司`)).toBe(`${'客'.repeat(17)}…`);
+    expect(fitKeyword('thing', `${'客'.repeat(17)}1️⃣号`)).toBe(`${'客'.repeat(17)}…`);
+    expect(fitKeyword('thing', `${'客'.repeat(10)}🇨🇳公司`)).toBe(`${'客'.repeat(10)}🇨🇳公司`);
+  });
+
   it('conservatively, a name keeps only Chinese characters and letters: a digest\'s "王经理等2人" is a name WeChat surely takes', () => {
     expect(fitKeyword('name', '王经理等2人', { conservative: true })).toBe('王经理等人');
     expect(fitKeyword('name', 'Agent 007 (Bond)', { conservative: true })).toBe('Agent Bond');
