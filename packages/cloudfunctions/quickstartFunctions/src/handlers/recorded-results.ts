@@ -43,7 +43,7 @@ export async function interruptSending(deps: FunctionDeps, db: CloudDatabase, de
     ...(heldFor ? { openid: heldFor } : {}),
     templateId,
   };
-  if (!(await takeOverStale(db, deliveryId, record, { state: 'unconfirmed', stateAt: deps.now(), result }))) return undefined;
+  if (!(await takeOverStale(db, deliveryId, record, { state: 'unconfirmed', stateAt: deps.now(), result, runId: null }))) return undefined;
   if (heldFor) await settleSend(db, heldFor, templateId, deliveryId, new Date(deps.now()).toISOString());
   return result;
 }

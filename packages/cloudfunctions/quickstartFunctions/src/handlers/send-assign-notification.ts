@@ -3,7 +3,7 @@ import type { CloudDatabase } from '../cloud-sdk.js';
 import type { FunctionDeps } from '../deps.js';
 import { findBinding } from '../store/bindings.js';
 import { templateIdsOf, type LeadTemplate } from '../config.js';
-import { claimDelivery, finishDelivery, markReserved, markSending, takeOverStale, type DeliveryRecord } from '../store/deliveries.js';
+import { claimDelivery, finishDelivery, markReserved, markSending, newRunId, readRecord, RunTakenOver, takeOverStale, type DeliveryRecord } from '../store/deliveries.js';
 import { recordRefusal, refundHolds, refundSend, reserveSend, settleSend, subscriptionVersion } from '../store/subscriptions.js';
 import { buildSubscribeMessage } from '../template/build-message.js';
 import { msgIdOf } from './msg-id-of.js';
@@ -34,22 +34,35 @@ export async function sendAssignNotification(deps: FunctionDeps, delivery: Deliv
   if (claim.kind === 'recorded') return answerRecorded(deps, db, deliveryId, claim.record, claim.result);
   if (claim.kind === 'recalled') return answerRecalled(deps, db, deliveryId, claim.record);
   if (claim.kind === 'in-progress') return inProgress(deliveryId);
+  let runId: string;
   if (claim.kind === 'stale') {
     const resolved = await resolveStale(deps, db, delivery, claim.record, openid);
-    if (resolved) return resolved;
+    if ('result' in resolved) return resolved.result;
+    runId = resolved.runId;
+  } else {
+    runId = claim.runId;
   }
 
   let result: SendResult;
   try {
     const conservativeText = claim.kind === 'claimed' ? claim.conservativeText : claim.record.conservativeText === true;
-    result = await deliver(deps, db, delivery, openid, budget, conservativeText);
+    result = await deliver(deps, db, { delivery, openid, runId }, budget, conservativeText);
   } catch (error) {
+    // Another run took the record over while this one was slow: it is that run's now, whatever it answers.
+    if (error instanceof RunTakenOver) return inProgress(deliveryId);
     // A cloud database call failed. The record stays as it was (reserved or sending) and the next attempt
     // after the stale time resolves it like a killed run's: nothing here can tell whether the send went out.
     deps.log.error('send failed unexpectedly', { deliveryId, error: String(error) });
     result = { deliveryId, reason: 'FUNCTION_STORE_ERROR', message: 'unexpected error in the cloud function' };
   }
   return result;
+}
+
+/** What a run sends, to whom, and the run's identity on the delivery's record. */
+interface RunOf {
+  delivery: DeliveryEvent;
+  openid: string | undefined;
+  runId: string;
 }
 
 /**
@@ -63,14 +76,15 @@ async function resolveStale(
   delivery: DeliveryEvent,
   record: DeliveryRecord,
   openid: string | undefined,
-): Promise<SendResult | undefined> {
+): Promise<{ result: SendResult } | { runId: string }> {
   const { deliveryId } = delivery;
-  if (record.state === 'sending') return (await interruptSending(deps, db, deliveryId, record)) ?? inProgress(deliveryId);
+  if (record.state === 'sending') return { result: (await interruptSending(deps, db, deliveryId, record)) ?? inProgress(deliveryId) };
   const heldFor = typeof record.openid === 'string' ? record.openid : undefined;
   // The assignee's binding moved since: give the old unit back before holding one for the new openid.
   if (heldFor && heldFor !== openid) await refundHolds(db, heldFor, templateIdsOf(deps.config), deliveryId, new Date(deps.now()).toISOString());
-  const next = { state: 'reserved' as const, stateAt: deps.now(), openid: openid ?? null };
-  return (await takeOverStale(db, deliveryId, record, next as Partial<DeliveryRecord> & typeof next)) ? undefined : inProgress(deliveryId);
+  const runId = newRunId();
+  const next = { state: 'reserved' as const, stateAt: deps.now(), openid: openid ?? null, runId };
+  return (await takeOverStale(db, deliveryId, record, next as Partial<DeliveryRecord> & typeof next)) ? { runId } : { result: inProgress(deliveryId) };
 }
 
 /**
@@ -78,30 +92,24 @@ async function resolveStale(
  * WeChat holds no acceptance of the template tried (43101) and another lead template may still have one, that one is
  * tried in the same run, while it fits the time left.
  */
-async function deliver(
-  deps: FunctionDeps,
-  db: CloudDatabase,
-  delivery: DeliveryEvent,
-  openid: string | undefined,
-  budget: TimeBudget,
-  conservativeText: boolean,
-): Promise<SendResult> {
+async function deliver(deps: FunctionDeps, db: CloudDatabase, run: RunOf, budget: TimeBudget, conservativeText: boolean): Promise<SendResult> {
+  const { delivery, openid, runId } = run;
   const base = { deliveryId: delivery.deliveryId };
   if (!openid) {
     const result: SendResult = { ...base, reason: 'NOT_BOUND', message: REASONS.NOT_BOUND.summary };
-    await finishDelivery(db, result, deps.now());
+    await finishDelivery(db, result, runId, deps.now());
     return result;
   }
   let candidates = deps.config.templates;
   for (;;) {
     const attemptStartedAt = deps.now();
-    const attempt = await deliverWithTemplate(deps, db, delivery, openid, candidates, budget, conservativeText);
+    const attempt = await deliverWithTemplate(deps, db, { delivery, openid, runId }, candidates, budget, conservativeText);
     if (attempt.kind === 'done') return attempt.result;
     candidates = candidates.filter((template) => template.id !== attempt.refusedTemplateId);
     if (!budget.fits(deps.now() - attemptStartedAt)) {
       // Nothing went out (43101); the next invocation tries the templates left.
       const result: SendResult = { ...base, reason: 'NOT_ATTEMPTED', message: 'WeChat held no acceptance of one lead template; another is tried next' };
-      await finishDelivery(db, result, deps.now());
+      await finishDelivery(db, result, runId, deps.now());
       return result;
     }
   }
@@ -112,16 +120,16 @@ type TemplateAttempt = { kind: 'done'; result: SendResult } | { kind: 'refused';
 async function deliverWithTemplate(
   deps: FunctionDeps,
   db: CloudDatabase,
-  delivery: DeliveryEvent,
-  openid: string,
+  run: RunOf & { openid: string },
   candidates: readonly LeadTemplate[],
   budget: TimeBudget,
   conservativeText: boolean,
 ): Promise<TemplateAttempt> {
+  const { delivery, openid, runId } = run;
   const base = { deliveryId: delivery.deliveryId };
   const nowIso = () => new Date(deps.now()).toISOString();
   const done = async (result: SendResult, extra: { conservativeText?: boolean } = {}): Promise<TemplateAttempt> => {
-    await finishDelivery(db, result, deps.now(), extra);
+    await finishDelivery(db, result, runId, deps.now(), extra);
     return { kind: 'done', result };
   };
   const reservation = await reserveSend(db, openid, candidates.map((template) => template.id), delivery.deliveryId, nowIso());
@@ -130,7 +138,17 @@ async function deliverWithTemplate(
   const template = candidates.find((candidate) => candidate.id === templateId) as LeadTemplate;
   // The count as this delivery left it: a refusal from WeChat is recorded only if nothing changed it since.
   const countVersion = await subscriptionVersion(db, openid, templateId);
-  await markSending(db, delivery.deliveryId, deps.now(), templateId);
+  try {
+    await markSending(db, delivery.deliveryId, runId, deps.now(), templateId);
+  } catch (error) {
+    // Taken over while this run was slow. Once that run has finished, a hold left here is this run's own (taken after
+    // it settled its own): give it back. While it runs, the hold may be the one it reuses.
+    if (error instanceof RunTakenOver) {
+      const record = await readRecord(db, delivery.deliveryId);
+      if (record && record.state !== 'reserved' && record.state !== 'sending') await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
+    }
+    throw error;
+  }
 
   const sendStartedAt = deps.now();
   let outcome = await send(deps, template, delivery, openid, conservativeText);
@@ -144,7 +162,7 @@ async function deliverWithTemplate(
         // A second send would outlive the function: nothing went out (47003), so give the unit back and let
         // the next invocation send the conservative text straight away, without using an attempt.
         const result: SendResult = { ...base, reason: 'NOT_ATTEMPTED', message: 'WeChat refused the text; it goes out in conservative form next' };
-        await finishDelivery(db, result, deps.now(), { conservativeText: true });
+        await finishDelivery(db, result, runId, deps.now(), { conservativeText: true });
         await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
         return { kind: 'done', result };
       }
@@ -155,7 +173,7 @@ async function deliverWithTemplate(
 
   if (outcome.ok) {
     const result: SendResult = { ...base, reason: 'SENT', sentAt: nowIso(), openid, templateId, ...(outcome.msgId === undefined ? {} : { msgId: outcome.msgId }) };
-    await finishDelivery(db, result, deps.now());
+    await finishDelivery(db, result, runId, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return { kind: 'done', result };
   }
@@ -163,7 +181,7 @@ async function deliverWithTemplate(
   const codePart = errCode === undefined ? {} : { errCode };
   if (reasonOf(reason)?.sendMayHaveGoneOut) {
     const result: SendResult = { ...base, reason, ...codePart, message: errMsg, openid, templateId };
-    await finishDelivery(db, result, deps.now());
+    await finishDelivery(db, result, runId, deps.now());
     await settleSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return { kind: 'done', result };
   }
@@ -172,8 +190,8 @@ async function deliverWithTemplate(
     // goes back to `reserved` first, so a run stopped here is not taken for one that may have sent.
     const tryAnother = reason === 'NO_SUBSCRIPTION' && candidates.length > 1;
     const result: SendResult = { ...base, reason, ...codePart, message: errMsg };
-    if (tryAnother) await markReserved(db, delivery.deliveryId, deps.now());
-    else await finishDelivery(db, result, deps.now());
+    if (tryAnother) await markReserved(db, delivery.deliveryId, runId, deps.now());
+    else await finishDelivery(db, result, runId, deps.now());
     await recordRefusal(db, openid, templateId, delivery.deliveryId, nowIso(), countVersion);
     return tryAnother ? { kind: 'refused', refusedTemplateId: templateId } : { kind: 'done', result };
   }
@@ -182,11 +200,11 @@ async function deliverWithTemplate(
     // 40037: this template id is not the mini program's (deleted in the admin, say): nothing went out. The lead goes
     // out with another lead template rather than failing for good until the configuration is mended.
     deps.log.warn('40037: a configured template id is unknown to WeChat; trying another lead template', { deliveryId: delivery.deliveryId, templateId });
-    await markReserved(db, delivery.deliveryId, deps.now());
+    await markReserved(db, delivery.deliveryId, runId, deps.now());
     await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
     return { kind: 'refused', refusedTemplateId: templateId };
   }
-  await finishDelivery(db, result, deps.now());
+  await finishDelivery(db, result, runId, deps.now());
   await refundSend(db, openid, templateId, delivery.deliveryId, nowIso());
   return { kind: 'done', result };
 }

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { resultKindOf, type SendResult } from '@leadnotify/contracts';
 import type { CloudDatabase } from '../cloud-sdk.js';
 import { COLLECTIONS } from './collections.js';
@@ -15,13 +16,18 @@ import { COLLECTIONS } from './collections.js';
  * - `open`: certainly not sent (skipped or failed); the next attempt starts over.
  * - `recalled`: final; the CRM withdrew it before it was sent (recallDeliveries) and it is never sent. The openid and
  *   template of the claim it replaced stay on the record, so a hold a stopped recall left behind can be given back.
- * A `reserved` or `sending` record older than the function's limit (+ margin) belongs to a dead run.
+ * A `reserved` or `sending` record older than the function's limit (+ margin) belongs to a dead run. The run that
+ * claimed it (or took it over) writes its `runId`; its later writes count only while the record still names it, so a
+ * run that was only slow (its real limit longer than FUNCTION_TIMEOUT_MS, a stalled call) and was taken over never
+ * sends or records after the run that took it over.
  */
 export type DeliveryState = 'reserved' | 'sending' | 'sent' | 'unconfirmed' | 'open' | 'recalled';
 
 export interface DeliveryRecord {
   state: DeliveryState;
   stateAt: number;
+  /** The run that owns a `reserved` or `sending` record; null once another run took it over to end it. */
+  runId?: string | null;
   openid?: string;
   templateId?: string;
   sendStartedAt?: number;
@@ -31,7 +37,7 @@ export interface DeliveryRecord {
 }
 
 export type Claim =
-  | { kind: 'claimed'; conservativeText: boolean }
+  | { kind: 'claimed'; runId: string; conservativeText: boolean }
   | { kind: 'recorded'; record: DeliveryRecord; result: SendResult }
   /** The CRM recalled it: answered as recorded, never sent; a hold left behind goes back. */
   | { kind: 'recalled'; record: DeliveryRecord }
@@ -63,10 +69,11 @@ export async function claimDelivery(
   nowMs: number,
   staleMs: number,
 ): Promise<Claim> {
-  const fields = { state: 'reserved', stateAt: nowMs, openid: claim.openid ?? null };
+  const runId = newRunId();
+  const fields = { state: 'reserved', stateAt: nowMs, openid: claim.openid ?? null, runId };
   try {
     await collectionOf(db).add({ data: { _id: claim.deliveryId, ...fields, attempts: 1 } });
-    return { kind: 'claimed', conservativeText: false };
+    return { kind: 'claimed', runId, conservativeText: false };
   } catch (error) {
     const existing = await readRecord(db, claim.deliveryId);
     if (!existing) throw error;
@@ -79,7 +86,7 @@ export async function claimDelivery(
     const { stats } = await collectionOf(db)
       .where({ _id: claim.deliveryId, state: existing.state, stateAt: existing.stateAt })
       .update({ data: { ...fields, attempts: db.command.inc(1) } });
-    return stats.updated === 1 ? { kind: 'claimed', conservativeText: existing.conservativeText === true } : { kind: 'in-progress' };
+    return stats.updated === 1 ? { kind: 'claimed', runId, conservativeText: existing.conservativeText === true } : { kind: 'in-progress' };
   }
 }
 
@@ -89,7 +96,7 @@ export async function claimDelivery(
  * run's `reserved`). False when another run (a send, another recall) changed it first.
  */
 export async function markRecalled(db: CloudDatabase, deliveryId: string, record: DeliveryRecord | undefined, result: SendResult, nowMs: number): Promise<boolean> {
-  const fields = { state: 'recalled', stateAt: nowMs, result };
+  const fields = { state: 'recalled', stateAt: nowMs, result, runId: null };
   if (record === undefined) {
     try {
       await collectionOf(db).add({ data: { _id: deliveryId, ...fields, attempts: 0 } });
@@ -103,12 +110,28 @@ export async function markRecalled(db: CloudDatabase, deliveryId: string, record
   return stats.updated === 1;
 }
 
-/** Takes over a dead run's record, if no other run took it first. */
+/** A run's identity on the records it owns. */
+export function newRunId(): string {
+  return randomUUID();
+}
+
+/** A run's write found the record owned by another run (it took this one over as dead): this run must stop. */
+export class RunTakenOver extends Error {
+  constructor(readonly deliveryId: string) {
+    super(`delivery ${deliveryId} was taken over by another run`);
+    this.name = 'RunTakenOver';
+  }
+}
+
+/**
+ * Takes over a dead run's record, if no other run took it first: `next.runId` is the run that carries on with it, or
+ * null when the record is ended here.
+ */
 export async function takeOverStale(
   db: CloudDatabase,
   deliveryId: string,
   record: DeliveryRecord,
-  next: Partial<DeliveryRecord> & { state: DeliveryState; stateAt: number },
+  next: Partial<DeliveryRecord> & { state: DeliveryState; stateAt: number; runId: string | null },
 ): Promise<boolean> {
   const { stats } = await collectionOf(db)
     .where({ _id: deliveryId, state: record.state, stateAt: record.stateAt })
@@ -116,19 +139,25 @@ export async function takeOverStale(
   return stats.updated === 1;
 }
 
-/** Written just before `subscribeMessage.send` with the template it sends with: from here on the message may be out. */
-export async function markSending(db: CloudDatabase, deliveryId: string, nowMs: number, templateId: string): Promise<void> {
-  await collectionOf(db).doc(deliveryId).update({ data: { state: 'sending', stateAt: nowMs, sendStartedAt: nowMs, templateId } });
+/** A write of the run that owns the record; RunTakenOver when another run took it over meanwhile. */
+async function asOwner(db: CloudDatabase, deliveryId: string, runId: string, data: Record<string, unknown>): Promise<void> {
+  const { stats } = await collectionOf(db).where({ _id: deliveryId, runId }).update({ data });
+  if (stats.updated !== 1) throw new RunTakenOver(deliveryId);
 }
 
-/** WeChat answered that nothing went out (43101) and the run goes on with another template: nothing is out. */
-export async function markReserved(db: CloudDatabase, deliveryId: string, nowMs: number): Promise<void> {
-  await collectionOf(db).doc(deliveryId).update({ data: { state: 'reserved', stateAt: nowMs } });
+/** Written just before `subscribeMessage.send` with the template it sends with: from here on the message may be out. */
+export async function markSending(db: CloudDatabase, deliveryId: string, runId: string, nowMs: number, templateId: string): Promise<void> {
+  await asOwner(db, deliveryId, runId, { state: 'sending', stateAt: nowMs, sendStartedAt: nowMs, templateId });
+}
+
+/** Nothing went out (43101, 40037) and the run goes on with another template. */
+export async function markReserved(db: CloudDatabase, deliveryId: string, runId: string, nowMs: number): Promise<void> {
+  await asOwner(db, deliveryId, runId, { state: 'reserved', stateAt: nowMs });
 }
 
 /** Records the outcome: sent and unconfirmed are final; anything else may be tried again. */
-export async function finishDelivery(db: CloudDatabase, result: SendResult, nowMs: number, extra: { conservativeText?: boolean } = {}): Promise<void> {
+export async function finishDelivery(db: CloudDatabase, result: SendResult, runId: string, nowMs: number, extra: { conservativeText?: boolean } = {}): Promise<void> {
   const kind = resultKindOf(result.reason);
   const state: DeliveryState = kind === 'sent' ? 'sent' : kind === 'unconfirmed' ? 'unconfirmed' : 'open';
-  await collectionOf(db).doc(result.deliveryId).update({ data: { state, stateAt: nowMs, result, ...extra } });
+  await asOwner(db, result.deliveryId, runId, { state, stateAt: nowMs, result, ...extra });
 }
