@@ -158,6 +158,23 @@ describe('sendCustomerAssignNotification', () => {
     expect(sent).toEqual(['王经理等人']);
   });
 
+  it('a database failure creating the probe\'s count is answered FUNCTION_STORE_ERROR, not tried again until the function is stopped', async () => {
+    const fn = createTestFunction();
+    await fn.bind('crm-user-1', 'openid-zhang');
+    let adds = 0;
+    fn.fake.onWrite((write) => {
+      if (write.collection === 'subscription_quotas' && write.kind === 'add') {
+        adds++;
+        throw wxError(-502001, 'database request fail');
+      }
+    });
+
+    const answer = await fn.handle(sendEvent(notification()));
+
+    expect(answer.result).toMatchObject({ reason: 'FUNCTION_STORE_ERROR' });
+    expect([adds, fn.fake.sent.length]).toEqual([1, 0]);
+  });
+
   it('a text WeChat refuses when no time is left for a second send: NOT_ATTEMPTED, unit given back, the next invocation sends conservative text first', async () => {
     const fn = createTestFunction({ FUNCTION_TIMEOUT_MS: '3000', SEND_SAFETY_MARGIN_MS: '500' });
     await fn.bind('crm-user-1', 'openid-zhang');

@@ -96,8 +96,10 @@ export async function reserveSend(db: CloudDatabase, openid: string, templateIds
   try {
     await collection.add({ data: { _id: quotaId(openid, templateId), openid, templateId, remaining: 0, refused: false, holds: { [field.slice('holds.'.length)]: 0 }, updatedAt: now, version: 1 } });
     return { kind: 'probe', templateId };
-  } catch {
-    // An acceptance was recorded meanwhile: reserve from it.
+  } catch (error) {
+    // An acceptance was recorded meanwhile (the document exists now): reserve from it. Any other failure is the
+    // database's, and goes up — trying again at once would loop until the function is stopped.
+    if (!(await quotaDoc(db, openid, templateId))) throw error;
     return reserveSend(db, openid, templateIds, deliveryId, now);
   }
 }
