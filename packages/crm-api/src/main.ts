@@ -18,10 +18,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   checkWechatConfig(config, { requireWechat: process.env.NODE_ENV === 'production' });
   const logger = createLogger(config.LOG_LEVEL);
-  const running = await startServer(config, logger);
   // With NODE_ENV=production the log is JSON for pm2 and a log collector: no plain line may be mixed into it.
   const production = process.env.NODE_ENV === 'production';
-  onShutdownSignal(logger, () => running.stop(), { plainLine: !production });
+  const starting = startServer(config, logger);
+  // Listening before the server says so: a signal right after "listening" (pm2 restarting a fresh start) shuts down
+  // cleanly instead of killing the process mid-start.
+  onShutdownSignal(logger, async () => (await starting).stop(), { plainLine: !production });
+  const running = await starting;
   const noAdmin = (await listUserRows(running.db.kysely, { role: 'admin', active: true })).length === 0;
   if (production) {
     logger.info({ url: running.url, database: running.database }, `crm-api listening on ${running.url}`);
