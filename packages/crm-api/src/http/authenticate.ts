@@ -21,6 +21,7 @@ declare global {
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const noCredential = () => new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>", or sign in to the console' });
 /** The 401s of a token that exists: not counted as failures, never throttled. */
 const KNOWN_TOKEN_REASONS = new Set(['expired', 'revoked', 'user_deactivated']);
 /** Methods that change nothing: a cookie request may make them without the CSRF token. */
@@ -61,12 +62,12 @@ export function authenticate(ctx: Pick<AppContext, 'db' | 'config' | 'clock'>): 
     // No credential at all (the console's first look for a session, a browser before sign-in) is no guess: its 401 is
     // never counted, or an office loading the sign-in page would lock itself out of it.
     if (authorization === undefined) {
-      throw new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>", or sign in to the console' });
+      throw noCredential();
     }
     try {
       const match = BEARER.exec(authorization);
       if (!match?.[1]) {
-        throw new ApiError({ code: 'UNAUTHENTICATED', message: 'Send an API token as "Authorization: Bearer <token>", or sign in to the console' });
+        throw noCredential();
       }
       const bearer = await bearerOfToken(ctx.db.kysely, match[1], new Date(ctx.clock.now()));
       req.actor = bearer.actor;
