@@ -75,8 +75,15 @@ export interface ReachabilityFacts {
 
 /** The facts in what the database read (db/reachability-store.ts). */
 export function factsOf(row: ReachabilityRow, templateRows: readonly TemplateStockRow[] = []): ReachabilityFacts {
+  // Where the templates were read, the total is theirs: two statements could each see another moment of a push.
   const subscription =
-    row.subscription_updated_at !== null
+    templateRows.length > 0
+      ? {
+          remaining: templateRows.reduce((sum, template) => sum + Number(template.remaining), 0),
+          refused: templateRows.every((template) => Number(template.refused) === 1),
+          updatedAt: templateRows.map((template) => template.updated_at).sort().at(-1) as string,
+        }
+      : row.subscription_updated_at !== null
       ? {
           remaining: Number(row.subscription_remaining ?? 0),
           refused: Number(row.subscription_refused) === 1,
